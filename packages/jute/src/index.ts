@@ -5,3 +5,4 @@ export * from './codec.js';
 export * from './records.js';
 export * from './framing.js';
 export * from './multi.js';
+export * from './errors.js';

@@ -1,0 +1,370 @@
+import { EventType, ErrorCode, OpCode, Perms, type ACL, type Stat } from '@zab/jute';
+import { JavaHashOrderSet } from './java-hash-order.js';
+import { baseName, childPath, parentOf } from './path.js';
+import type { Txn, TxnHeader, TxnResult } from './txn.js';
+
+/** ephemeralOwner of a container node (EphemeralType.CONTAINER). */
+export const CONTAINER_OWNER = -0x8000000000000000n;
+/** High byte that marks a TTL node's ephemeralOwner; the TTL (ms) is in the low bits. */
+const EXTENDED_MASK = -0x100000000000000n; // 0xff00000000000000 as a signed long
+export const MAX_TTL_MS = 0xffffffffffn;
+
+export function ttlOwner(ttlMs: bigint): bigint {
+  return EXTENDED_MASK | ttlMs;
+}
+
+export type EphemeralKind = 'none' | 'session' | 'container' | 'ttl';
+
+export function ephemeralKind(owner: bigint, extendedTypesEnabled: boolean): EphemeralKind {
+  if (owner === 0n) return 'none';
+  if (owner === CONTAINER_OWNER) return 'container';
+  if (extendedTypesEnabled && (owner & EXTENDED_MASK) === EXTENDED_MASK) return 'ttl';
+  return 'session';
+}
+
+export function ttlOf(owner: bigint): bigint {
+  return owner & ~EXTENDED_MASK;
+}
+
+const WORLD_ALL: ACL[] = [{ perms: Perms.ALL, id: { scheme: 'world', id: 'anyone' } }];
+const WORLD_READ: ACL[] = [{ perms: Perms.READ, id: { scheme: 'world', id: 'anyone' } }];
+
+/** One znode. Owned by the DataTree; readers must not modify it. */
+export class DataNode {
+  children: JavaHashOrderSet | null = null;
+  constructor(
+    public data: Buffer | null,
+    public acl: ACL[],
+    public czxid: bigint,
+    public mzxid: bigint,
+    public pzxid: bigint,
+    public ctime: number,
+    public mtime: number,
+    public ephemeralOwner: bigint,
+    public version = 0,
+    public cversion = 0,
+    public aversion = 0,
+  ) {}
+
+  get numChildren(): number {
+    return this.children ? this.children.size : 0;
+  }
+
+  stat(): Stat {
+    return {
+      czxid: this.czxid,
+      mzxid: this.mzxid,
+      ctime: BigInt(this.ctime),
+      mtime: BigInt(this.mtime),
+      version: this.version,
+      cversion: this.cversion,
+      aversion: this.aversion,
+      ephemeralOwner: this.ephemeralOwner,
+      dataLength: this.data ? this.data.length : 0,
+      numChildren: this.numChildren,
+      pzxid: this.pzxid,
+    };
+  }
+
+  childNames(): readonly string[] {
+    return this.children ? this.children.ordered() : [];
+  }
+}
+
+/** A watch to fire: which watch table (data or child), the event and its path. */
+export interface WatchTrigger {
+  table: 'data' | 'child';
+  path: string;
+  type: number;
+  /** Skip watchers already notified by the previous trigger of the same txn (delete). */
+  suppressPrevious?: boolean;
+}
+
+/** Applying a txn to the tree: the reply's result plus the watches it fires, in order. */
+export interface ApplyResult {
+  result: TxnResult;
+  triggers: WatchTrigger[];
+}
+
+/** Thrown inside apply for a txn that cannot apply (it becomes the result's err). */
+class ApplyError extends Error {
+  constructor(readonly code: number) {
+    super(`apply failed with ${code}`);
+  }
+}
+
+/**
+ * The replicated state: znodes by path, ephemerals by session, containers and TTL nodes.
+ * `apply` is deterministic: it depends only on the tree and the txn, never on the clock,
+ * sockets or sessions, so every server that applies the same txns in zxid order holds
+ * the same tree. It returns watch triggers instead of notifying anyone itself.
+ */
+export class DataTree {
+  private readonly nodes = new Map<string, DataNode>();
+  private readonly ephemerals = new Map<bigint, JavaHashOrderSet>();
+  readonly containers = new Set<string>();
+  readonly ttls = new Set<string>();
+  private readonly aclIntern = new Map<string, ACL[]>();
+  /** zxid of the last txn applied. */
+  lastProcessedZxid = 0n;
+  private dataBytes = 0;
+
+  constructor(readonly extendedTypesEnabled = false) {
+    const root = new DataNode(Buffer.alloc(0), this.intern(WORLD_ALL), 0n, 0n, 0n, 0, 0, 0n);
+    this.nodes.set('/', root);
+    // The system nodes are added without a txn and without touching cversion, as ZooKeeper does.
+    this.addSystemNode('/zookeeper', WORLD_ALL);
+    this.addSystemNode('/zookeeper/quota', WORLD_ALL);
+    this.addSystemNode('/zookeeper/config', WORLD_READ);
+  }
+
+  private addSystemNode(path: string, acl: ACL[]): void {
+    const node = new DataNode(Buffer.alloc(0), this.intern(acl), 0n, 0n, 0n, 0, 0, 0n);
+    this.nodes.set(path, node);
+    this.addChildName(this.nodes.get(parentOf(path))!, baseName(path));
+  }
+
+  private addChildName(parent: DataNode, name: string): void {
+    (parent.children ??= new JavaHashOrderSet(8)).add(name);
+  }
+
+  /** Shares one ACL array among the nodes that carry the same list. */
+  private intern(acl: ACL[]): ACL[] {
+    const key = JSON.stringify(acl);
+    let shared = this.aclIntern.get(key);
+    if (!shared) {
+      shared = acl.map((a) => ({ perms: a.perms, id: { scheme: a.id.scheme, id: a.id.id } }));
+      this.aclIntern.set(key, shared);
+    }
+    return shared;
+  }
+
+  getNode(path: string): DataNode | undefined {
+    return this.nodes.get(path);
+  }
+
+  get nodeCount(): number {
+    return this.nodes.size;
+  }
+
+  /** Bytes of paths and data, as ZooKeeper's approximate data size counts them. */
+  get approximateDataSize(): number {
+    return this.dataBytes;
+  }
+
+  /** Ephemeral paths of a session in ZooKeeper's order. */
+  ephemeralsOf(sessionId: bigint): readonly string[] {
+    return this.ephemerals.get(sessionId)?.ordered() ?? [];
+  }
+
+  /** A copy of a session's ephemeral set, as ZooKeeper's getEphemerals clones it. */
+  ephemeralSetOf(sessionId: bigint): JavaHashOrderSet {
+    return this.ephemerals.get(sessionId)?.javaClone() ?? new JavaHashOrderSet();
+  }
+
+  ephemeralSessions(): IterableIterator<[bigint, JavaHashOrderSet]> {
+    return this.ephemerals.entries();
+  }
+
+  get ephemeralCount(): number {
+    let n = 0;
+    for (const s of this.ephemerals.values()) n += s.size;
+    return n;
+  }
+
+  /** Number of nodes below `path` (all descendants). */
+  descendantCount(path: string): number {
+    const node = this.nodes.get(path);
+    if (!node) return 0;
+    let n = 0;
+    const stack: string[] = [path];
+    while (stack.length) {
+      const p = stack.pop()!;
+      for (const c of this.nodes.get(p)!.childNames()) {
+        n++;
+        stack.push(childPath(p, c));
+      }
+    }
+    return n;
+  }
+
+  /** All paths, parents before children (for snapshots and digests). */
+  *walk(): IterableIterator<[string, DataNode]> {
+    const stack = ['/'];
+    while (stack.length) {
+      const p = stack.pop()!;
+      const node = this.nodes.get(p)!;
+      yield [p, node];
+      for (const c of node.childNames()) stack.push(childPath(p, c));
+    }
+  }
+
+  /** Applies one committed txn. */
+  apply(hdr: TxnHeader, txn: Txn): ApplyResult {
+    const triggers: WatchTrigger[] = [];
+    const result = this.applyOne(hdr, hdr.type, txn, triggers);
+    if (hdr.zxid > this.lastProcessedZxid) this.lastProcessedZxid = hdr.zxid;
+    return { result, triggers };
+  }
+
+  private applyOne(hdr: TxnHeader, type: number, txn: Txn, triggers: WatchTrigger[]): TxnResult {
+    const result: TxnResult = { type, err: ErrorCode.OK };
+    try {
+      switch (txn.kind) {
+        case 'create': {
+          result.path = txn.path;
+          const node = this.createNode(txn.path, txn.data, txn.acl, txn.ephemeralOwner, txn.parentCVersion, hdr, triggers);
+          if (type !== OpCode.create) result.stat = node.stat();
+          break;
+        }
+        case 'delete':
+          result.path = txn.path;
+          this.deleteNode(txn.path, hdr.zxid, triggers);
+          break;
+        case 'setData':
+          result.path = txn.path;
+          result.stat = this.setData(txn.path, txn.data, txn.version, hdr, triggers);
+          break;
+        case 'setACL':
+          result.path = txn.path;
+          result.stat = this.setAcl(txn.path, txn.acl, txn.version);
+          break;
+        case 'check':
+          result.path = txn.path;
+          break;
+        case 'closeSession':
+          this.killSession(hdr.sessionId, txn.ephemerals, hdr.zxid, triggers);
+          break;
+        case 'createSession':
+          break;
+        case 'error':
+          result.err = txn.err;
+          break;
+        case 'multi': {
+          result.multi = [];
+          for (const op of txn.ops) {
+            const sub = this.applyOne(hdr, op.txn.kind === 'error' ? OpCode.error : op.type, op.txn, triggers);
+            result.multi.push(sub);
+            if (sub.err !== ErrorCode.OK && result.err === ErrorCode.OK) result.err = sub.err;
+          }
+          break;
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof ApplyError)) throw e;
+      result.err = e.code;
+    }
+    return result;
+  }
+
+  private createNode(
+    path: string,
+    data: Buffer | null,
+    acl: ACL[],
+    ephemeralOwner: bigint,
+    parentCVersion: number,
+    hdr: TxnHeader,
+    triggers: WatchTrigger[],
+  ): DataNode {
+    const parentPath = parentOf(path);
+    const name = baseName(path);
+    const parent = this.nodes.get(parentPath);
+    if (!parent) throw new ApplyError(ErrorCode.NONODE);
+    if (parent.children?.has(name)) throw new ApplyError(ErrorCode.NODEEXISTS);
+    if (parentCVersion === -1) parentCVersion = parent.cversion + 1;
+    if (parentCVersion > parent.cversion) {
+      parent.cversion = parentCVersion;
+      parent.pzxid = hdr.zxid;
+    }
+    const node = new DataNode(data, this.intern(acl), hdr.zxid, hdr.zxid, hdr.zxid, hdr.timeMs, hdr.timeMs, ephemeralOwner);
+    this.addChildName(parent, name);
+    this.nodes.set(path, node);
+    this.dataBytes += path.length + (data ? data.length : 0);
+    switch (ephemeralKind(ephemeralOwner, this.extendedTypesEnabled)) {
+      case 'container':
+        this.containers.add(path);
+        break;
+      case 'ttl':
+        this.ttls.add(path);
+        break;
+      case 'session': {
+        let set = this.ephemerals.get(ephemeralOwner);
+        if (!set) this.ephemerals.set(ephemeralOwner, (set = new JavaHashOrderSet()));
+        set.add(path);
+        break;
+      }
+      case 'none':
+        break;
+    }
+    triggers.push({ table: 'data', path, type: EventType.NodeCreated });
+    triggers.push({ table: 'child', path: parentPath, type: EventType.NodeChildrenChanged });
+    return node;
+  }
+
+  private deleteNode(path: string, zxid: bigint, triggers: WatchTrigger[]): void {
+    const parentPath = parentOf(path);
+    const parent = this.nodes.get(parentPath);
+    if (!parent) throw new ApplyError(ErrorCode.NONODE);
+    parent.children?.delete(baseName(path));
+    // Only move pzxid forward: replays of a fuzzy snapshot may see older deletes.
+    if (zxid > parent.pzxid) parent.pzxid = zxid;
+    const node = this.nodes.get(path);
+    if (!node) throw new ApplyError(ErrorCode.NONODE);
+    this.nodes.delete(path);
+    this.dataBytes -= path.length + (node.data ? node.data.length : 0);
+    const owner = node.ephemeralOwner;
+    switch (ephemeralKind(owner, this.extendedTypesEnabled)) {
+      case 'container':
+        this.containers.delete(path);
+        break;
+      case 'ttl':
+        this.ttls.delete(path);
+        break;
+      case 'session': {
+        const set = this.ephemerals.get(owner);
+        // An emptied set stays until its session closes, as in ZooKeeper: its grown
+        // capacity decides the order of later ephemeral lists.
+        set?.delete(path);
+        break;
+      }
+      case 'none':
+        break;
+    }
+    triggers.push({ table: 'data', path, type: EventType.NodeDeleted });
+    triggers.push({ table: 'child', path, type: EventType.NodeDeleted, suppressPrevious: true });
+    triggers.push({ table: 'child', path: parentPath, type: EventType.NodeChildrenChanged });
+  }
+
+  private setData(path: string, data: Buffer | null, version: number, hdr: TxnHeader, triggers: WatchTrigger[]): Stat {
+    const node = this.nodes.get(path);
+    if (!node) throw new ApplyError(ErrorCode.NONODE);
+    this.dataBytes += (data ? data.length : 0) - (node.data ? node.data.length : 0);
+    node.data = data;
+    node.version = version;
+    node.mtime = hdr.timeMs;
+    node.mzxid = hdr.zxid;
+    triggers.push({ table: 'data', path, type: EventType.NodeDataChanged });
+    return node.stat();
+  }
+
+  private setAcl(path: string, acl: ACL[], version: number): Stat {
+    const node = this.nodes.get(path);
+    if (!node) throw new ApplyError(ErrorCode.NONODE);
+    node.acl = this.intern(acl);
+    node.aversion = version;
+    return node.stat();
+  }
+
+  private killSession(sessionId: bigint, paths: string[], zxid: bigint, triggers: WatchTrigger[]): void {
+    for (const p of paths) {
+      try {
+        this.deleteNode(p, zxid, triggers);
+      } catch (e) {
+        if (!(e instanceof ApplyError)) throw e;
+      }
+    }
+    // Anything the txn did not list (it cannot happen when prep saw every change) goes too.
+    for (const p of [...this.ephemeralsOf(sessionId)]) this.deleteNode(p, zxid, triggers);
+    this.ephemerals.delete(sessionId);
+  }
+}
