@@ -129,3 +129,6 @@ export const ClientInfo = record({ authScheme: ustring, user: ustring });
 export type ClientInfo = Infer<typeof ClientInfo>;
 export const WhoAmIResponse = record({ clientInfo: vector(ClientInfo) });
 export type WhoAmIResponse = Infer<typeof WhoAmIResponse>;
+
+export const SyncResponse = PathRequest;
+export type SyncResponse = PathRequest;

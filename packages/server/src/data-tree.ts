@@ -242,8 +242,15 @@ export class DataTree {
           break;
         case 'multi': {
           result.multi = [];
+          // A multi with a failed op applies nothing: ops before the failure report OK,
+          // ops after it RuntimeInconsistency, as ZooKeeper's multi results do.
+          const failed = txn.ops.some((op) => op.txn.kind === 'error');
+          let pastFailure = false;
           for (const op of txn.ops) {
-            const sub = this.applyOne(hdr, op.txn.kind === 'error' ? OpCode.error : op.type, op.txn, triggers);
+            let subTxn = op.txn;
+            if (subTxn.kind === 'error') pastFailure = true;
+            else if (failed) subTxn = { kind: 'error', err: pastFailure ? ErrorCode.RUNTIMEINCONSISTENCY : ErrorCode.OK };
+            const sub = this.applyOne(hdr, subTxn.kind === 'error' ? OpCode.error : op.type, subTxn, triggers);
             result.multi.push(sub);
             if (sub.err !== ErrorCode.OK && result.err === ErrorCode.OK) result.err = sub.err;
           }

@@ -1,0 +1,245 @@
+import {
+  ErrorCode,
+  EventType,
+  OpCode,
+  Perms,
+  WatcherType,
+  Create2Response,
+  CreateResponse,
+  ErrorResponse,
+  ExistsResponse,
+  GetACLResponse,
+  GetAllChildrenNumberResponse,
+  GetChildren2Response,
+  GetChildrenResponse,
+  GetDataResponse,
+  GetEphemeralsResponse,
+  SetACLResponse,
+  SetDataResponse,
+  WhoAmIResponse,
+  writeMultiResponse,
+  type Codec,
+  type Id,
+  type MultiOp,
+  type MultiResult,
+  type JuteWriter,
+} from '@zab/jute';
+import { checkAcl, clientInfo, maskDigests } from './acl.js';
+import type { DataTree } from './data-tree.js';
+import type { TxnResult } from './txn.js';
+import type { WatchManager, Watcher } from './watch-manager.js';
+
+/** A reply body: the error code for ReplyHeader.err and, when OK, how to write the body. */
+export interface Reply {
+  err: number;
+  body?: (w: JuteWriter) => void;
+}
+
+export function reply<T>(codec: Codec<T>, value: T): Reply {
+  return { err: ErrorCode.OK, body: (w) => codec.write(w, value) };
+}
+
+export const OK: Reply = { err: ErrorCode.OK };
+const fail = (err: number): Reply => ({ err });
+
+/** What a read needs to know about the caller. */
+export interface ReadContext {
+  tree: DataTree;
+  watches: WatchManager;
+  watcher: Watcher;
+  sessionId: bigint;
+  authIds: readonly Id[];
+  skipAcl: boolean;
+}
+
+function readable(ctx: ReadContext, path: string, perm: number = Perms.READ): number {
+  const node = ctx.tree.getNode(path);
+  if (!node) return ErrorCode.NONODE;
+  if (!checkAcl(node.acl, perm, ctx.authIds, ctx.skipAcl)) return ErrorCode.NOAUTH;
+  return ErrorCode.OK;
+}
+
+function getData(ctx: ReadContext, path: string, watch: boolean): Reply {
+  const err = readable(ctx, path);
+  if (err) return fail(err);
+  const node = ctx.tree.getNode(path)!;
+  if (watch) ctx.watches.data.add(path, ctx.watcher, 'standard');
+  return reply(GetDataResponse, { data: node.data, stat: node.stat() });
+}
+
+function getChildren(ctx: ReadContext, path: string, watch: boolean): { err: number; children?: string[] } {
+  const err = readable(ctx, path);
+  if (err) return { err };
+  const node = ctx.tree.getNode(path)!;
+  if (watch) ctx.watches.child.add(path, ctx.watcher, 'standard');
+  return { err: ErrorCode.OK, children: [...node.childNames()] };
+}
+
+/**
+ * Answers a request that needs no txn, against the tree as it is now. The caller runs it
+ * only after every earlier request of the same session has been answered.
+ */
+export function executeRead(ctx: ReadContext, type: number, r: any): Reply {
+  switch (type) {
+    case OpCode.exists: {
+      const path: string = r.path;
+      if (path.includes('\u0000')) return fail(ErrorCode.BADARGUMENTS);
+      // An exists watch is set whether or not the node exists.
+      if (r.watch) ctx.watches.data.add(path, ctx.watcher, 'standard');
+      const node = ctx.tree.getNode(path);
+      return node ? reply(ExistsResponse, { stat: node.stat() }) : fail(ErrorCode.NONODE);
+    }
+    case OpCode.getData:
+      return getData(ctx, r.path, r.watch);
+    case OpCode.getChildren: {
+      const res = getChildren(ctx, r.path, r.watch);
+      return res.children ? reply(GetChildrenResponse, { children: res.children }) : fail(res.err);
+    }
+    case OpCode.getChildren2: {
+      const res = getChildren(ctx, r.path, r.watch);
+      if (!res.children) return fail(res.err);
+      return reply(GetChildren2Response, { children: res.children, stat: ctx.tree.getNode(r.path)!.stat() });
+    }
+    case OpCode.getACL: {
+      const err = readable(ctx, r.path, Perms.READ | Perms.ADMIN);
+      if (err) return fail(err);
+      const node = ctx.tree.getNode(r.path)!;
+      const admin = checkAcl(node.acl, Perms.ADMIN, ctx.authIds, ctx.skipAcl);
+      return reply(GetACLResponse, { acl: admin ? node.acl : maskDigests(node.acl), stat: node.stat() });
+    }
+    case OpCode.getAllChildrenNumber: {
+      const err = readable(ctx, r.path);
+      if (err) return fail(err);
+      const path: string = r.path;
+      return reply(GetAllChildrenNumberResponse, { totalNumber: ctx.tree.descendantCount(path) });
+    }
+    case OpCode.getEphemerals: {
+      const prefix: string = r.path;
+      const all = ctx.tree.ephemeralsOf(ctx.sessionId);
+      const trimmed = prefix.trim();
+      const ephemerals = trimmed === '' || trimmed === '/' ? [...all] : all.filter((p) => p.startsWith(prefix));
+      return reply(GetEphemeralsResponse, { ephemerals });
+    }
+    case OpCode.whoAmI:
+      return reply(WhoAmIResponse, { clientInfo: ctx.authIds.map(clientInfo) as any });
+    case OpCode.addWatch:
+      ctx.watches.addPersistent(r.path, ctx.watcher, r.mode === 1);
+      return reply(ErrorResponse, { err: 0 });
+    case OpCode.checkWatches:
+    case OpCode.removeWatches: {
+      const remove = type === OpCode.removeWatches;
+      let found = false;
+      for (const table of tablesFor(ctx.watches, r.type)) {
+        const hit = remove ? table.remove(r.path, ctx.watcher) : table.contains(r.path, ctx.watcher);
+        found ||= hit;
+      }
+      return found ? OK : fail(ErrorCode.NOWATCHER);
+    }
+    case OpCode.setWatches:
+    case OpCode.setWatches2:
+      setWatches(ctx, r);
+      return OK;
+    case OpCode.multiRead: {
+      const results: MultiResult[] = (r as MultiOp[]).map((op) => {
+        if (op.type === OpCode.getData) {
+          const res = getData(ctx, op.request.path, op.request.watch);
+          if (res.err) return { type: OpCode.error, err: res.err };
+          const node = ctx.tree.getNode(op.request.path)!;
+          return { type: OpCode.getData, err: 0, body: { data: node.data, stat: node.stat() } };
+        }
+        if (op.type === OpCode.getChildren) {
+          const res = getChildren(ctx, op.request.path, op.request.watch);
+          if (!res.children) return { type: OpCode.error, err: res.err };
+          return { type: OpCode.getChildren, err: 0, body: { children: res.children } };
+        }
+        return { type: OpCode.error, err: ErrorCode.BADARGUMENTS };
+      });
+      return { err: ErrorCode.OK, body: (w) => writeMultiResponse(w, results) };
+    }
+    default:
+      return fail(ErrorCode.UNIMPLEMENTED);
+  }
+}
+
+function tablesFor(watches: WatchManager, watcherType: number) {
+  switch (watcherType) {
+    case WatcherType.Children:
+      return [watches.child];
+    case WatcherType.Data:
+      return [watches.data];
+    case WatcherType.Any:
+      return [watches.child, watches.data];
+    default:
+      return [];
+  }
+}
+
+/**
+ * Re-registers a reconnecting client's watches. Watches whose condition already changed
+ * since relativeZxid (the last zxid the client saw) fire at once instead.
+ */
+function setWatches(ctx: ReadContext, r: any): void {
+  const rel: bigint = r.relativeZxid;
+  const { tree, watches, watcher } = ctx;
+  for (const path of r.dataWatches as string[]) {
+    const node = tree.getNode(path);
+    if (!node) watcher.notifyWatch(EventType.NodeDeleted, path);
+    else if (node.mzxid > rel) watcher.notifyWatch(EventType.NodeDataChanged, path);
+    else watches.data.add(path, watcher, 'standard');
+  }
+  for (const path of r.existWatches as string[]) {
+    if (tree.getNode(path)) watcher.notifyWatch(EventType.NodeCreated, path);
+    else watches.data.add(path, watcher, 'standard');
+  }
+  for (const path of r.childWatches as string[]) {
+    const node = tree.getNode(path);
+    if (!node) watcher.notifyWatch(EventType.NodeDeleted, path);
+    else if (node.pzxid > rel) watcher.notifyWatch(EventType.NodeChildrenChanged, path);
+    else watches.child.add(path, watcher, 'standard');
+  }
+  for (const path of (r.persistentWatches ?? []) as string[]) watches.addPersistent(path, watcher, false);
+  for (const path of (r.persistentRecursiveWatches ?? []) as string[]) watches.addPersistent(path, watcher, true);
+}
+
+/** The reply to a write, from the result of applying its txn. */
+export function writeReply(type: number, res: TxnResult): Reply {
+  if (type === OpCode.multi && res.multi) {
+    const results: MultiResult[] = res.multi.map((sub) => multiResult(sub));
+    return { err: ErrorCode.OK, body: (w) => writeMultiResponse(w, results) };
+  }
+  if (res.err !== ErrorCode.OK) return fail(res.err);
+  switch (type) {
+    case OpCode.create:
+      return reply(CreateResponse, { path: res.path! });
+    case OpCode.create2:
+    case OpCode.createContainer:
+    case OpCode.createTTL:
+      return reply(Create2Response, { path: res.path!, stat: res.stat! });
+    case OpCode.setData:
+      return reply(SetDataResponse, { stat: res.stat! });
+    case OpCode.setACL:
+      return reply(SetACLResponse, { stat: res.stat! });
+    default:
+      return OK;
+  }
+}
+
+function multiResult(sub: TxnResult): MultiResult {
+  switch (sub.type) {
+    case OpCode.create:
+      return { type: OpCode.create, err: 0, body: { path: sub.path } };
+    case OpCode.create2:
+    case OpCode.createContainer:
+    case OpCode.createTTL:
+      return { type: OpCode.create2, err: 0, body: { path: sub.path, stat: sub.stat } };
+    case OpCode.delete:
+    case OpCode.deleteContainer:
+      return { type: OpCode.delete, err: 0 };
+    case OpCode.setData:
+      return { type: OpCode.setData, err: 0, body: { stat: sub.stat } };
+    case OpCode.check:
+      return { type: OpCode.check, err: 0 };
+    default:
+      return { type: OpCode.error, err: sub.err };
+  }
+}

@@ -1,0 +1,371 @@
+import { performance } from 'node:perf_hooks';
+import {
+  ErrorCode,
+  OpCode,
+  SyncResponse,
+  Xid,
+  buffer,
+  record,
+  type ConnectRequest,
+  type JuteReader,
+} from '@zab/jute';
+import type { Logger } from 'pino';
+import { authenticate } from './acl.js';
+import { ImmediateCommitter, type TxnCommitter } from './committer.js';
+import { Connection, type ConnectionHost, type PendingRequest } from './connection.js';
+import { DataTree, ephemeralKind, ttlOf } from './data-tree.js';
+import { Prep, isWriteType } from './prep.js';
+import { OK, executeRead, reply, writeReply, type Reply } from './read-ops.js';
+import { decodeRequest, isKnownRequestType } from './request-codecs.js';
+import { SessionTracker, sessionPassword } from './session-tracker.js';
+import type { Txn, TxnHeader } from './txn.js';
+import { WatchManager, type Watcher } from './watch-manager.js';
+
+const SetSASLResponse = record({ token: buffer });
+
+/** The settings the server core uses (a subset of the parsed zoo.cfg). */
+export interface ServerSettings {
+  readonly serverId: number;
+  readonly tickTimeMs: number;
+  readonly minSessionTimeoutMs: number;
+  readonly maxSessionTimeoutMs: number;
+  readonly juteMaxBuffer: number;
+  readonly superDigest?: string;
+  readonly extendedTypesEnabled: boolean;
+  readonly skipACL: boolean;
+  readonly reconfigEnabled: boolean;
+  /** How often containers and expired TTL nodes are looked for (znode.container.checkIntervalMs). */
+  readonly containerCheckIntervalMs: number;
+  /** Requests one connection may have outstanding before the server stops reading from it. */
+  readonly maxOutstandingPerConnection: number;
+  /** Answers a four-letter word, or returns null when `word` is not one. */
+  readonly fourLetterWord?: (server: ZkServer, conn: Connection, word: string) => string | null;
+}
+
+/** Server-wide request figures for srvr/stat/mntr. */
+export class ServerStats {
+  packetsReceived = 0;
+  packetsSent = 0;
+  minLatencyMs = Number.MAX_SAFE_INTEGER;
+  maxLatencyMs = 0;
+  totalLatencyMs = 0;
+  latencyCount = 0;
+  readonly startedAtMs = Date.now();
+
+  reset(): void {
+    this.packetsReceived = 0;
+    this.packetsSent = 0;
+    this.minLatencyMs = Number.MAX_SAFE_INTEGER;
+    this.maxLatencyMs = 0;
+    this.totalLatencyMs = 0;
+    this.latencyCount = 0;
+  }
+}
+
+/**
+ * A standalone ZooKeeper server core: sessions, the request pipeline (prep -> commit ->
+ * apply -> reply) and watches, over a committer that decides when txns are safe. It owns
+ * no sockets itself: connections are handed to it by the client port.
+ */
+export class ZkServer implements ConnectionHost {
+  readonly tree: DataTree;
+  readonly watches = new WatchManager();
+  readonly sessions: SessionTracker;
+  /** Session timeouts by id, as the committed createSession/closeSession txns leave them. */
+  readonly sessionTimeouts = new Map<bigint, number>();
+  readonly prep: Prep;
+  readonly committer: TxnCommitter;
+  readonly connections = new Set<Connection>();
+  readonly stats = new ServerStats();
+  private readonly bySession = new Map<bigint, Connection>();
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private containerTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    readonly settings: ServerSettings,
+    readonly log: Logger,
+    options: { committer?: (onCommit: (hdr: TxnHeader, txn: Txn, ctx: unknown) => void) => TxnCommitter } = {},
+  ) {
+    this.tree = new DataTree(settings.extendedTypesEnabled);
+    this.sessions = new SessionTracker(settings.serverId, settings.tickTimeMs, nowMs());
+    this.prep = new Prep(this.tree, {
+      extendedTypesEnabled: settings.extendedTypesEnabled,
+      skipAcl: settings.skipACL,
+      reconfigEnabled: settings.reconfigEnabled,
+      isSessionActive: (id) => {
+        const s = this.sessions.get(id);
+        return s !== undefined && !s.closing;
+      },
+    });
+    const onCommit = (hdr: TxnHeader, txn: Txn, ctx: unknown) => this.onCommit(hdr, txn, ctx as PendingRequest | undefined);
+    this.committer = options.committer ? options.committer(onCommit) : new ImmediateCommitter(onCommit);
+  }
+
+  get maxBufferBytes(): number {
+    return this.settings.juteMaxBuffer;
+  }
+
+  get maxOutstandingPerConnection(): number {
+    return this.settings.maxOutstandingPerConnection;
+  }
+
+  /** Starts the session-expiry and container timers. */
+  start(): void {
+    this.scheduleExpiry();
+    this.containerTimer = setInterval(() => this.checkContainers(), this.settings.containerCheckIntervalMs);
+    this.containerTimer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.expiryTimer);
+    clearInterval(this.containerTimer);
+    for (const c of [...this.connections]) c.close();
+    await this.committer.close();
+  }
+
+  lastZxid(): bigint {
+    return this.tree.lastProcessedZxid;
+  }
+
+  addConnection(conn: Connection): void {
+    this.connections.add(conn);
+  }
+
+  fourLetterWord(conn: Connection, word: string): string | null {
+    if (word === 'ruok' && !this.settings.fourLetterWord) return 'imok';
+    return this.settings.fourLetterWord ? this.settings.fourLetterWord(this, conn, word) : null;
+  }
+
+  onReplySent(latencyMs: number): void {
+    const s = this.stats;
+    s.packetsSent++;
+    s.minLatencyMs = Math.min(s.minLatencyMs, latencyMs);
+    s.maxLatencyMs = Math.max(s.maxLatencyMs, latencyMs);
+    s.totalLatencyMs += latencyMs;
+    s.latencyCount++;
+  }
+
+  onClose(conn: Connection): void {
+    this.connections.delete(conn);
+    if (this.bySession.get(conn.sessionId) === conn) this.bySession.delete(conn.sessionId);
+    this.watches.removeWatcher(conn);
+  }
+
+  // ---- handshake ----
+
+  onConnect(conn: Connection, req: ConnectRequest, readOnly: boolean | undefined): void {
+    this.stats.packetsReceived++;
+    if (req.lastZxidSeen > this.tree.lastProcessedZxid) {
+      this.log.info(
+        { remote: conn.remoteAddress, clientZxid: hex(req.lastZxidSeen), ourZxid: hex(this.tree.lastProcessedZxid) },
+        'refusing session request: client has seen a later zxid than ours; it must try another server',
+      );
+      conn.close();
+      return;
+    }
+    const timeoutMs = Math.min(Math.max(req.timeOut, this.settings.minSessionTimeoutMs), this.settings.maxSessionTimeoutMs);
+    conn.authIds = [{ scheme: 'ip', id: conn.remoteAddress }];
+    const now = nowMs();
+    if (req.sessionId === 0n) {
+      const id = this.sessions.allocateId();
+      this.sessions.add(id, timeoutMs, now);
+      this.attach(conn, id, timeoutMs);
+      const pending = this.pending(conn, 0, OpCode.createSession, undefined, 'waiting');
+      pending.connect = { timeoutMs, sessionId: id, passwd: sessionPassword(id), readOnly };
+      conn.enqueue(pending);
+      const { hdr, txn } = this.prep.prepare(
+        { type: OpCode.createSession, sessionId: id, cxid: 0, record: { timeoutMs }, authIds: [] },
+        Date.now(),
+      );
+      this.committer.propose(hdr, txn, pending);
+      return;
+    }
+    const session = this.sessions.get(req.sessionId);
+    const valid = session !== undefined && !session.closing && req.passwd !== null && sessionPassword(req.sessionId).equals(req.passwd);
+    const pending = this.pending(conn, 0, OpCode.createSession, undefined, 'ready');
+    if (valid) {
+      this.bySession.get(req.sessionId)?.close(); // the client left that connection for this one
+      this.attach(conn, req.sessionId, timeoutMs);
+      session.timeoutMs = timeoutMs;
+      this.sessions.touch(req.sessionId, now);
+      pending.connect = { timeoutMs, sessionId: req.sessionId, passwd: sessionPassword(req.sessionId), readOnly };
+    } else {
+      this.log.info({ remote: conn.remoteAddress, session: hex(req.sessionId) }, 'session expired or password wrong');
+      pending.connect = { timeoutMs: 0, sessionId: 0n, passwd: Buffer.alloc(16), readOnly };
+    }
+    conn.enqueue(pending);
+  }
+
+  private attach(conn: Connection, sessionId: bigint, timeoutMs: number): void {
+    conn.sessionId = sessionId;
+    conn.sessionTimeoutMs = timeoutMs;
+    this.bySession.set(sessionId, conn);
+  }
+
+  private pending(conn: Connection, xid: number, type: number, rec: any, state: PendingRequest['state']): PendingRequest {
+    return { conn, xid, type, record: rec, state, receivedAtMs: Date.now() };
+  }
+
+  // ---- requests ----
+
+  onRequest(conn: Connection, xid: number, type: number, body: JuteReader): void {
+    this.stats.packetsReceived++;
+    const live = this.sessions.touch(conn.sessionId, nowMs());
+    if (type === OpCode.auth) return this.onAuth(conn, xid, body);
+    if (type === OpCode.sasl) {
+      // zab has no SASL: answer AuthFailed and keep the connection, so the client can go on.
+      conn.sendFrame((w) => {
+        w.int(xid).long(0n).int(ErrorCode.AUTHFAILED);
+        SetSASLResponse.write(w, { token: null });
+      });
+      return;
+    }
+    if (!isKnownRequestType(type)) {
+      this.log.warn({ conn: conn.id, type }, 'unknown request type; answering Unimplemented and closing');
+      conn.sendOutOfBand(xid, ErrorCode.UNIMPLEMENTED, this.lastZxid());
+      conn.close();
+      return;
+    }
+    const rec = decodeRequest(type, body);
+    if (!live && type !== OpCode.closeSession) {
+      const p = this.pending(conn, xid, type, rec, 'ready');
+      p.reply = { err: ErrorCode.SESSIONEXPIRED };
+      conn.enqueue(p);
+      return;
+    }
+    if (type === OpCode.sync) {
+      const p = this.pending(conn, xid, type, rec, 'waiting');
+      conn.enqueue(p);
+      this.committer.barrier(() => {
+        p.reply = rec ? reply(SyncResponse, { path: rec.path }) : { err: ErrorCode.MARSHALLINGERROR };
+        p.state = 'ready';
+        p.conn.flush();
+      });
+      return;
+    }
+    if (isWriteType(type) && type !== OpCode.createSession) {
+      const p = this.pending(conn, xid, type, rec, 'waiting');
+      if (type === OpCode.closeSession) {
+        p.closeAfter = true;
+        this.sessions.setClosing(conn.sessionId);
+      }
+      conn.enqueue(p);
+      const { hdr, txn } = this.prep.prepare(
+        { type, sessionId: conn.sessionId, cxid: xid, record: rec, authIds: conn.authIds },
+        Date.now(),
+      );
+      this.committer.propose(hdr, txn, p);
+      return;
+    }
+    conn.enqueue(this.pending(conn, xid, type, rec, 'read'));
+  }
+
+  private onAuth(conn: Connection, xid: number, body: JuteReader): void {
+    const packet = decodeRequest(OpCode.auth, body);
+    const ids = packet ? authenticate(packet.scheme, packet.auth, conn.remoteAddress, this.settings.superDigest) : null;
+    if (!ids) {
+      this.log.warn({ conn: conn.id, scheme: packet?.scheme }, 'authentication failed; closing connection');
+      conn.sendOutOfBand(Xid.auth, ErrorCode.AUTHFAILED);
+      conn.close();
+      return;
+    }
+    for (const id of ids) {
+      if (!conn.authIds.some((a) => a.scheme === id.scheme && a.id === id.id)) conn.authIds.push(id);
+    }
+    conn.sendOutOfBand(Xid.auth, ErrorCode.OK);
+    void xid;
+  }
+
+  executeRead(req: PendingRequest): Reply {
+    if (req.type === OpCode.ping) return OK;
+    if (req.record === undefined) return { err: ErrorCode.MARSHALLINGERROR };
+    return executeRead(
+      {
+        tree: this.tree,
+        watches: this.watches,
+        watcher: req.conn,
+        sessionId: req.conn.sessionId,
+        authIds: req.conn.authIds,
+        skipAcl: this.settings.skipACL,
+      },
+      req.type,
+      req.record,
+    );
+  }
+
+  // ---- commit ----
+
+  private onCommit(hdr: TxnHeader, txn: Txn, req: PendingRequest | undefined): void {
+    if (req && !req.conn.isClosed) req.conn.runReadsBefore(req);
+    const { result, triggers } = this.tree.apply(hdr, txn);
+    this.prep.applied(hdr.zxid);
+    if (txn.kind === 'createSession') this.sessionTimeouts.set(hdr.sessionId, txn.timeoutMs);
+    if (txn.kind === 'closeSession') this.sessionClosed(hdr.sessionId, req);
+    let previous: Set<Watcher> | undefined;
+    for (const t of triggers) {
+      const table = t.table === 'data' ? this.watches.data : this.watches.child;
+      previous = table.trigger(t.path, t.type, t.suppressPrevious ? previous : undefined);
+    }
+    if (!req) return;
+    if (!req.connect) req.reply = writeReply(req.type, result);
+    req.state = 'ready';
+    req.conn.flush();
+  }
+
+  private sessionClosed(sessionId: bigint, req: PendingRequest | undefined): void {
+    this.sessionTimeouts.delete(sessionId);
+    this.sessions.remove(sessionId);
+    const conn = this.bySession.get(sessionId);
+    // The closing client gets its reply first (closeAfter); any other connection goes now.
+    if (conn && conn !== req?.conn) conn.close();
+  }
+
+  // ---- timers ----
+
+  private scheduleExpiry(): void {
+    if (this.stopped) return;
+    const delay = Math.max(0, this.sessions.nextExpirationMs - nowMs());
+    this.expiryTimer = setTimeout(() => {
+      for (const s of this.sessions.pollExpired(nowMs())) {
+        this.log.info({ session: hex(s.id), timeoutMs: s.timeoutMs }, 'session expired');
+        this.submitInternal(OpCode.closeSession, s.id, {});
+      }
+      this.scheduleExpiry();
+    }, delay);
+    this.expiryTimer.unref();
+  }
+
+  /** Deletes empty containers that once had children and TTL nodes past their time. */
+  checkContainers(): void {
+    const now = Date.now();
+    const candidates: string[] = [];
+    for (const path of this.tree.containers) {
+      const node = this.tree.getNode(path);
+      if (node && node.cversion > 0 && node.numChildren === 0) candidates.push(path);
+    }
+    for (const path of this.tree.ttls) {
+      const node = this.tree.getNode(path);
+      if (!node || node.numChildren !== 0) continue;
+      if (ephemeralKind(node.ephemeralOwner, this.settings.extendedTypesEnabled) !== 'ttl') continue;
+      const ttl = Number(ttlOf(node.ephemeralOwner));
+      if (ttl !== 0 && now - node.mtime > ttl) candidates.push(path);
+    }
+    for (const path of candidates) this.submitInternal(OpCode.deleteContainer, 0n, { path });
+  }
+
+  /** A write the server itself issues (expiry, container cleanup): no connection waits for it. */
+  private submitInternal(type: number, sessionId: bigint, rec: any): void {
+    const { hdr, txn } = this.prep.prepare({ type, sessionId, cxid: 0, record: rec, authIds: [] }, Date.now());
+    this.committer.propose(hdr, txn, undefined);
+  }
+}
+
+function nowMs(): number {
+  return Math.floor(performance.timeOrigin + performance.now());
+}
+
+export function hex(v: bigint): string {
+  return '0x' + BigInt.asUintN(64, v).toString(16);
+}
