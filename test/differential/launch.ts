@@ -1,0 +1,218 @@
+// Starts the servers the differential and bad-input suites compare: Apache ZooKeeper 3.8 (the
+// reference, from Debian's package) and zab (packages/server/dist/bin/zkserver.js), each on a
+// free loopback port with its own zoo.cfg and data directory. Readiness is `ruok` -> `imok` and a
+// session that opens, polled with a deadline; nothing here sleeps a fixed time.
+//
+// Private to test/differential and test/bad-input until test/support has shared launchers.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RawClient } from '../support/raw-client.js';
+
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const ZAB_BIN = path.join(REPO_ROOT, 'packages/server/dist/bin/zkserver.js');
+const ZK_CLASSPATH = '/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar';
+
+/** The password of the `super` digest user both servers are configured with. */
+export const SUPER_PASSWORD = 'test';
+
+/** user:base64(sha1(user:password)), the id of a digest ACL (DigestAuthenticationProvider.generateDigest). */
+export function digestId(user: string, password: string): string {
+  return `${user}:${createHash('sha1').update(`${user}:${password}`).digest('base64')}`;
+}
+
+export type ServerKind = 'zookeeper' | 'zab';
+
+export interface RunningServer {
+  kind: ServerKind;
+  port: number;
+  dataDir: string;
+  logFile: string;
+  /** Last lines of the server's output, for failure messages. */
+  logTail(lines?: number): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(addr.port));
+    });
+  });
+}
+
+/** Sends a four-letter word on a fresh connection and returns everything the server wrote before closing. */
+export function fourLetter(port: number, word: string, timeoutMs = 5_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ port, host: '127.0.0.1' });
+    const chunks: Buffer[] = [];
+    const t = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`${word}: no answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    s.on('connect', () => s.write(word));
+    s.on('data', (c: Buffer) => chunks.push(c));
+    s.on('error', (e) => {
+      clearTimeout(t);
+      reject(e);
+    });
+    s.on('close', () => {
+      clearTimeout(t);
+      resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+  });
+}
+
+/** True when a ConnectRequest gets a live session (which is then closed). */
+async function canOpenSession(port: number): Promise<boolean> {
+  try {
+    const c = await RawClient.connect({ port, autoPing: false, connectTimeoutMs: 2_000, requestTimeoutMs: 2_000 });
+    if (c.sessionId === 0n) {
+      c.destroy();
+      return false;
+    }
+    await c.close(2_000);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Polls `ruok` until it answers `imok`, the process exits, or the deadline passes. */
+async function waitImok(port: number, proc: ChildProcess, deadlineMs: number, what: string): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  let last = '';
+  while (Date.now() < until) {
+    if (proc.exitCode !== null || proc.signalCode !== null) {
+      throw new Error(`${what} exited (${proc.exitCode ?? proc.signalCode}) before answering ruok`);
+    }
+    try {
+      const ans = await fourLetter(port, 'ruok', 2_000);
+      // ZooKeeper says imok as soon as its port is open, before its database is loaded (a
+      // session attempt then gets "ZooKeeperServer not running"): also require a session.
+      if (ans === 'imok' && (await canOpenSession(port))) return;
+      last = ans === 'imok' ? 'imok but no session yet' : `answered ${JSON.stringify(ans)}`;
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 100)); // poll interval, not a wait for readiness
+  }
+  throw new Error(`${what} did not answer ruok with imok within ${deadlineMs} ms (last: ${last})`);
+}
+
+function zooCfg(port: number, dataDir: string, extra: Record<string, string>): string {
+  const superDigest = digestId('super', SUPER_PASSWORD);
+  const lines: Record<string, string> = {
+    tickTime: '2000',
+    initLimit: '10',
+    syncLimit: '5',
+    dataDir,
+    clientPort: String(port),
+    clientPortAddress: '127.0.0.1',
+    '4lw.commands.whitelist': '*',
+    extendedTypesEnabled: 'true',
+    'DigestAuthenticationProvider.superDigest': superDigest,
+    'admin.enableServer': 'false',
+    maxClientCnxns: '0',
+    ...extra,
+  };
+  return Object.entries(lines)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('\n')
+    .concat('\n');
+}
+
+export interface StartOptions {
+  /** Extra zoo.cfg lines. */
+  cfg?: Record<string, string>;
+  /** Bound on startup (default 60 s: a cold JVM on a busy 2-core machine is slow). */
+  startTimeoutMs?: number;
+}
+
+/**
+ * Starts one standalone server. ZooKeeper gets `-Dznode.container.checkIntervalMs` set to an hour
+ * so that container and TTL reaping never runs in the middle of a deterministic workload.
+ */
+export async function startServer(kind: ServerKind, opts: StartOptions = {}): Promise<RunningServer> {
+  const port = await freePort();
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), `zab-${kind}-`));
+  const cfgFile = path.join(dataDir, 'zoo.cfg');
+  const logFile = path.join(dataDir, 'server.log');
+  await writeFile(cfgFile, zooCfg(port, path.join(dataDir, 'data'), opts.cfg ?? {}));
+  let proc: ChildProcess;
+  if (kind === 'zookeeper') {
+    proc = spawn(
+      'java',
+      [
+        '-Xmx512m',
+        '-XX:+UseSerialGC',
+        '-XX:TieredStopAtLevel=1',
+        '-cp',
+        ZK_CLASSPATH,
+        '-Dzookeeper.admin.enableServer=false',
+        '-Dznode.container.checkIntervalMs=3600000',
+        '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
+        'org.apache.zookeeper.server.quorum.QuorumPeerMain',
+        cfgFile,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+  } else {
+    if (!existsSync(ZAB_BIN)) throw new Error(`${ZAB_BIN} not built (run npx tsc -b)`);
+    proc = spawn(process.execPath, [ZAB_BIN, '--config', cfgFile], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dataDir });
+  }
+  const log = createWriteStream(logFile);
+  proc.stdout!.pipe(log);
+  proc.stderr!.pipe(log);
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  const server: RunningServer = {
+    kind,
+    port,
+    dataDir,
+    logFile,
+    async logTail(lines = 40) {
+      try {
+        const text = await readFile(logFile, 'utf8');
+        return text.split('\n').slice(-lines).join('\n');
+      } catch {
+        return '';
+      }
+    },
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGTERM');
+        const killed = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5_000))]);
+        if (!killed) {
+          proc.kill('SIGKILL');
+          await exited;
+        }
+      }
+      log.end();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+  try {
+    await waitImok(port, proc, opts.startTimeoutMs ?? 60_000, `${kind} on port ${port}`);
+  } catch (e) {
+    const tail = await server.logTail();
+    await server.stop();
+    throw new Error(`${(e as Error).message}\n--- ${kind} log ---\n${tail}`);
+  }
+  return server;
+}
+
+/** Which server the suites test: `ZAB_DIFF_TARGET=zookeeper` validates a harness against the reference. */
+export function targetKind(): ServerKind {
+  const v = process.env['ZAB_DIFF_TARGET'] ?? 'zab';
+  if (v !== 'zab' && v !== 'zookeeper') throw new Error(`ZAB_DIFF_TARGET must be zab or zookeeper, not ${v}`);
+  return v;
+}
