@@ -136,6 +136,8 @@ export interface StartOptions {
   cfg?: Record<string, string>;
   /** Bound on startup (default 60 s: a cold JVM on a busy 2-core machine is slow). */
   startTimeoutMs?: number;
+  /** ZooKeeper only: extra -D system properties (they override the defaults below). */
+  javaProps?: Record<string, string>;
 }
 
 /**
@@ -150,6 +152,12 @@ export async function startServer(kind: ServerKind, opts: StartOptions = {}): Pr
   await writeFile(cfgFile, zooCfg(port, path.join(dataDir, 'data'), opts.cfg ?? {}));
   let proc: ChildProcess;
   if (kind === 'zookeeper') {
+    const props: Record<string, string> = {
+      'zookeeper.admin.enableServer': 'false',
+      'znode.container.checkIntervalMs': '3600000',
+      'org.slf4j.simpleLogger.defaultLogLevel': 'warn',
+      ...opts.javaProps,
+    };
     proc = spawn(
       'java',
       [
@@ -158,9 +166,7 @@ export async function startServer(kind: ServerKind, opts: StartOptions = {}): Pr
         '-XX:TieredStopAtLevel=1',
         '-cp',
         ZK_CLASSPATH,
-        '-Dzookeeper.admin.enableServer=false',
-        '-Dznode.container.checkIntervalMs=3600000',
-        '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
+        ...Object.entries(props).map(([k, v]) => `-D${k}=${v}`),
         'org.apache.zookeeper.server.quorum.QuorumPeerMain',
         cfgFile,
       ],
