@@ -7,6 +7,8 @@
 //   ZAB_DIFF_TARGET=zab|zookeeper
 //   ZAB_DIFF_CHILD_ORDER=returned|sorted   compare children lists as returned (default) or as sets
 //   ZAB_DIFF_MAX_MISMATCHES=<n>            keep going after a mismatch (default 1)
+//   ZAB_DIFF_HISTORY=<n>                   ops shown before a mismatch (default 12)
+//   ZAB_SERVER_BIN=<path>                  run another zab entry point than packages/server/dist/bin
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer, targetKind } from './launch.js';
 import { newSeed } from './rng.js';

@@ -15,7 +15,8 @@ import { fileURLToPath } from 'node:url';
 import { RawClient } from '../support/raw-client.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const ZAB_BIN = path.join(REPO_ROOT, 'packages/server/dist/bin/zkserver.js');
+/** The zab server entry point; ZAB_SERVER_BIN points the suites at another build. */
+export const ZAB_BIN = process.env['ZAB_SERVER_BIN'] ?? path.join(REPO_ROOT, 'packages/server/dist/bin/zkserver.js');
 const ZK_CLASSPATH = '/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar';
 
 /** The password of the `super` digest user both servers are configured with. */

@@ -124,8 +124,9 @@ async function compareFinalTrees(ref: Side, tgt: Side, index: number): Promise<M
 /** A readable failure report: the seed, the op, both sides, and the ops leading up to it. */
 export function formatMismatch(seed: number, m: Mismatch, r: DiffResult, targetLabel: string): string {
   const json = (v: unknown): string => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `${x}n` : x), 1).replace(/\n\s*/g, ' ');
+  const historyOps = Number(process.env['ZAB_DIFF_HISTORY'] ?? 12);
   const recent = r.history
-    .filter((h) => h.index < m.index && h.index >= m.index - 8)
+    .filter((h) => h.index < m.index && h.index >= m.index - historyOps)
     .map((h) => `  #${h.index} ${json(h.op)} -> err ${h.refErr}`)
     .join('\n');
   return [
