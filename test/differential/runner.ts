@@ -70,13 +70,15 @@ export async function runDifferential(o: DiffOptions): Promise<DiffResult> {
   const preamble = workload.preamble();
   const total = preamble.length + o.ops;
   let index = 0;
+  let notificationCount = 0;
   try {
     for (; index < total && mismatches.length < o.maxMismatches; index++) {
       const op = index < preamble.length ? preamble[index]! : workload.next();
       const [r, t] = await Promise.all([step(ref, op), step(tgt, op)]);
       workload.observe(op, r.outcome.reply);
+      notificationCount += (r.normal['notifications'] as unknown[][]).reduce((n, l) => n + l.length, 0);
       history.push({ index, op, refErr: r.outcome.reply.err });
-      const key = `${op.kind}${'opcode' in op ? `/${op.opcode}` : ''} err=${r.outcome.reply.err}`;
+      const key = coverageKey(op, r.outcome);
       coverage.set(key, (coverage.get(key) ?? 0) + 1);
       if (!isDeepStrictEqual(r.normal, t.normal)) mismatches.push({ index, op, ref: r.normal, target: t.normal });
       const pe = [...ref.set.protocolErrors().map((e) => `zookeeper ${e}`), ...tgt.set.protocolErrors().map((e) => `${o.targetLabel} ${e}`)];
@@ -89,8 +91,17 @@ export async function runDifferential(o: DiffOptions): Promise<DiffResult> {
   } finally {
     await Promise.all([ref.set.closeAll(), tgt.set.closeAll()]);
   }
-  const notificationCount = ref.set.clients.reduce((s, c) => s + c.notifications.length, 0);
   return { opsRun: index, mismatches, history, coverage, notificationCount, elapsedMs: Date.now() - started };
+}
+
+/** What an op exercised on the reference: kind, create opcode, error code, and for multi the first failing result. */
+function coverageKey(op: Op, o: Outcome): string {
+  let key = `${op.kind}${op.kind === 'create' ? `/${op.opcode}` : ''} err=${o.reply.err}`;
+  if ((op.kind === 'multi' || op.kind === 'multiRead') && Array.isArray(o.reply.body)) {
+    const failed = (o.reply.body as { err: number }[]).find((x) => x.err !== 0);
+    key += failed ? ` first result error ${failed.err}` : ' all results ok';
+  }
+  return key;
 }
 
 /** Walks /d (and /) as the super user on both servers and compares every node. */

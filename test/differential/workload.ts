@@ -237,6 +237,19 @@ export class Workload {
     }
   }
 
+  /** A multi that usually succeeds: create a node, update and check it, maybe delete it again. */
+  private coherentMulti(): MultiSpec[] {
+    const path = `${this.rng.pick(BASE_PATHS.slice(0, 7))}/t${this.rng.int(4)}`;
+    const ops: MultiSpec[] = [
+      { op: 'create', path, data: this.data(), acl: OPEN, flags: this.rng.pick([0, 0, 1, 4]) },
+      { op: 'setData', path, data: this.data(), version: this.rng.bool(0.8) ? 0 : -1 },
+      { op: 'check', path, version: 1 },
+    ];
+    if (this.rng.bool(0.7)) ops.push({ op: 'delete', path, version: this.rng.bool(0.8) ? 1 : -1 });
+    if (this.rng.bool(0.3)) ops.push({ op: 'setData', path: this.rng.pick(BASE_PATHS.slice(0, 4)), data: this.data(), version: -1 });
+    return ops;
+  }
+
   private watchPaths(): string[] {
     const n = this.rng.int(3);
     return Array.from({ length: n }, () => this.path());
@@ -289,6 +302,7 @@ export class Workload {
       case 'setACL':
         return { kind, s, path: this.path(), acl: this.rng.bool(0.3) ? OPEN : this.acl(), version: this.version() };
       case 'multi':
+        if (this.rng.bool(0.4)) return { kind, s, ops: this.coherentMulti() };
         return { kind, s, ops: Array.from({ length: this.rng.int(5) + (this.rng.bool(0.05) ? 0 : 1) }, () => this.multiSpec()) };
       case 'multiRead':
         return {
