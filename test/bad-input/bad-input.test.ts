@@ -212,6 +212,32 @@ describe(`bad input on the client port (${target})`, () => {
     expect(await closedWithin(c, PROMPT_CLOSE_MS)).toBe(true);
   });
 
+  // ZooKeeper 3.8 answers a reattach it refuses with a ConnectResponse of timeOut 0, sessionId 0
+  // and a zeroed 16-byte password, then closes. (It also closes the session's current
+  // connection before checking the password; that is not asserted here.)
+  it('refuses a reattach with a wrong password or an unknown session id, then closes', async () => {
+    const victim = await session(server.port);
+    for (const [what, sessionId, passwd] of [
+      ['wrong password', victim.sessionId, Buffer.alloc(16, 1)],
+      ['unknown session', 0x7777_0000_0000_0001n, Buffer.alloc(16)],
+    ] as const) {
+      const payload = encodeConnectRequest({ protocolVersion: 0, lastZxidSeen: 0n, timeOut: 30_000, sessionId, passwd });
+      const r = await badConnection(server.port, (s) => s.write(frame(payload)), PROMPT_CLOSE_MS);
+      expect(r.closed, what).toBe(true);
+      expect(r.received.toString('hex'), what).toBe('00000024' + '00000000' + '00000000' + '0000000000000000' + '00000010' + '00'.repeat(16));
+    }
+    victim.destroy();
+  });
+
+  // A client that has seen a later zxid than the server must not attach (it would go back in
+  // time): ZooKeeper closes without a ConnectResponse.
+  it('closes without answering a client whose lastZxidSeen is ahead of the server', async () => {
+    const payload = encodeConnectRequest({ protocolVersion: 0, lastZxidSeen: 1n << 40n, timeOut: 30_000, sessionId: 0n, passwd: Buffer.alloc(16) });
+    const r = await badConnection(server.port, (s) => s.write(frame(payload)), PROMPT_CLOSE_MS);
+    expect(r.closed).toBe(true);
+    expect(r.received.length).toBe(0);
+  });
+
   it('keeps serving: ruok, and the good session saw no error and reads back every write', async () => {
     expect(await fourLetter(server.port, 'ruok')).toBe('imok');
     await good.stop();
