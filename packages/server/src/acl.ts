@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 import { ErrorCode, Perms, type ACL, type Id } from '@zab/jute';
+import { javaStringHash } from './java-hash-order.js';
 
 /**
  * ACL schemes as ZooKeeper's authentication providers define them: world, auth, digest,
@@ -165,10 +166,28 @@ export function authenticate(scheme: string, auth: Buffer | null, clientAddr: st
   return null;
 }
 
-/** whoAmI's view of an id: its scheme and user name (null for schemes without a provider). */
-export function clientInfo(id: Id): { authScheme: string; user: string | null } {
+/** whoAmI's view of an id: its scheme and user name ('' for schemes without a provider). */
+export function clientInfo(id: Id): { authScheme: string; user: string } {
   const p = providers.get(id.scheme);
-  return { authScheme: id.scheme, user: p ? p.userName(id.id) : null };
+  return { authScheme: id.scheme, user: p ? p.userName(id.id) : '' };
+}
+
+/**
+ * A connection's ids in the order ZooKeeper lists them: it keeps them in a hash set
+ * (ConcurrentHashMap of jute Id, 16 buckets until 12 ids), so whoAmI answers in
+ * bucket order, then insertion order.
+ */
+export function idsInServerOrder(ids: readonly Id[]): Id[] {
+  let capacity = 16;
+  while (ids.length > capacity * 0.75) capacity *= 2;
+  const keyed = ids.map((id, i) => {
+    let h = Math.imul(17, 37) + javaStringHash(id.scheme);
+    h = (Math.imul(h, 37) + javaStringHash(id.id)) | 0;
+    const spread = (h ^ (h >>> 16)) & 0x7fffffff;
+    return { id, i, bucket: spread & (capacity - 1) };
+  });
+  keyed.sort((a, b) => a.bucket - b.bucket || a.i - b.i);
+  return keyed.map((k) => k.id);
 }
 
 /** getACL without ADMIN permission shows digest ids as user:x. */

@@ -51,18 +51,27 @@ export class DataNode {
     return this.children ? this.children.size : 0;
   }
 
+  /**
+   * The Stat clients see. Two translations, as ZooKeeper makes them: `cversion` is stored
+   * as the number of child creations and shown as the number of child changes (creations
+   * plus deletions: 2 * creations - children still present); containers and TTL nodes
+   * show ephemeralOwner 0.
+   */
   stat(): Stat {
+    const numChildren = this.numChildren;
+    const owner = this.ephemeralOwner;
+    const hidden = owner === CONTAINER_OWNER || (owner & EXTENDED_MASK) === EXTENDED_MASK;
     return {
       czxid: this.czxid,
       mzxid: this.mzxid,
       ctime: BigInt(this.ctime),
       mtime: BigInt(this.mtime),
       version: this.version,
-      cversion: this.cversion,
+      cversion: (this.cversion * 2 - numChildren) | 0,
       aversion: this.aversion,
-      ephemeralOwner: this.ephemeralOwner,
+      ephemeralOwner: hidden ? 0n : owner,
       dataLength: this.data ? this.data.length : 0,
-      numChildren: this.numChildren,
+      numChildren,
       pzxid: this.pzxid,
     };
   }
@@ -159,8 +168,9 @@ export class DataTree {
     return shared;
   }
 
+  /** The node at `path`. '' names the root too: ZooKeeper keys its root under both. */
   getNode(path: string): DataNode | undefined {
-    return this.nodes.get(path);
+    return this.nodes.get(path === '' ? '/' : path);
   }
 
   get nodeCount(): number {

@@ -100,6 +100,9 @@ export class Prep {
     } catch (e) {
       if (e instanceof PrepError) return { hdr: { ...hdr, type: OpCode.error }, txn: { kind: 'error', err: e.code } };
       if (e instanceof AclError) return { hdr: { ...hdr, type: OpCode.error }, txn: { kind: 'error', err: e.code } };
+      if (e instanceof MarshallingFailure) {
+        return { hdr: { ...hdr, type: OpCode.error }, txn: { kind: 'error', err: ErrorCode.MARSHALLINGERROR } };
+      }
       throw e;
     }
   }
@@ -129,8 +132,13 @@ export class Prep {
       }
       try {
         if (op.type === OpCode.getData || op.type === OpCode.getChildren) throw new PrepError(ErrorCode.BADARGUMENTS);
-        out.push({ type: op.type, txn: this.prepareOp(op.type, op.request, req, zxid) });
+        const type = multiOpType(op);
+        out.push({ type, txn: this.prepareOp(type, op.request, req, zxid) });
       } catch (e) {
+        if (e instanceof MarshallingFailure) {
+          this.rollback(zxid, saved);
+          throw e;
+        }
         if (!(e instanceof PrepError) && !(e instanceof AclError)) throw e;
         failed = true;
         out.push({ type: OpCode.error, txn: { kind: 'error', err: e.code } });
@@ -317,6 +325,26 @@ export class Prep {
     return paths;
   }
 }
+
+/**
+ * The opcode a create op inside a multi really has: ZooKeeper rebuilds create ops from
+ * their flags (Op.create), so create2 becomes create, a container flag makes it
+ * createContainer, and a TTL flag createTTL.
+ */
+function multiOpType(op: MultiOp): number {
+  const createTypes: number[] = [OpCode.create, OpCode.create2, OpCode.createContainer, OpCode.createTTL];
+  if (!createTypes.includes(op.type)) return op.type;
+  const flags: number = op.request.flags;
+  if (flags === CreateMode.PERSISTENT_WITH_TTL || flags === CreateMode.PERSISTENT_SEQUENTIAL_WITH_TTL) {
+    // A TTL flag on a plain create record has no ttl to give: ZooKeeper fails the whole request.
+    if (op.type !== OpCode.createTTL) throw new MarshallingFailure();
+    return OpCode.createTTL;
+  }
+  return flags === CreateMode.CONTAINER ? OpCode.createContainer : OpCode.create;
+}
+
+/** The request cannot be turned into a txn at all (MarshallingError for the whole request). */
+class MarshallingFailure extends Error {}
 
 /** Java's String.format("%010d", n): zero-padded to 10 digits, sign first. */
 export function formatSequence(n: number): string {

@@ -24,7 +24,7 @@ import {
   type MultiResult,
   type JuteWriter,
 } from '@zab/jute';
-import { checkAcl, clientInfo, maskDigests } from './acl.js';
+import { checkAcl, clientInfo, idsInServerOrder, maskDigests } from './acl.js';
 import type { DataTree } from './data-tree.js';
 import type { TxnResult } from './txn.js';
 import type { WatchManager, Watcher } from './watch-manager.js';
@@ -115,13 +115,14 @@ export function executeRead(ctx: ReadContext, type: number, r: any): Reply {
     }
     case OpCode.getEphemerals: {
       const prefix: string = r.path;
-      const all = ctx.tree.ephemeralsOf(ctx.sessionId);
+      // ZooKeeper answers from a clone of the session's set, which can iterate differently.
+      const all = ctx.tree.ephemeralSetOf(ctx.sessionId).ordered();
       const trimmed = prefix.trim();
       const ephemerals = trimmed === '' || trimmed === '/' ? [...all] : all.filter((p) => p.startsWith(prefix));
       return reply(GetEphemeralsResponse, { ephemerals });
     }
     case OpCode.whoAmI:
-      return reply(WhoAmIResponse, { clientInfo: ctx.authIds.map(clientInfo) as any });
+      return reply(WhoAmIResponse, { clientInfo: idsInServerOrder(ctx.authIds).map(clientInfo) });
     case OpCode.addWatch:
       ctx.watches.addPersistent(r.path, ctx.watcher, r.mode === 1);
       return reply(ErrorResponse, { err: 0 });
@@ -130,7 +131,7 @@ export function executeRead(ctx: ReadContext, type: number, r: any): Reply {
       const remove = type === OpCode.removeWatches;
       let found = false;
       for (const table of tablesFor(ctx.watches, r.type)) {
-        const hit = remove ? table.remove(r.path, ctx.watcher) : table.contains(r.path, ctx.watcher);
+        const hit = remove ? table.remove(r.path, ctx.watcher) : table.checkWatches(r.path, ctx.watcher);
         found ||= hit;
       }
       return found ? OK : fail(ErrorCode.NOWATCHER);

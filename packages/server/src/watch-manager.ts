@@ -49,6 +49,17 @@ export class WatchTable {
     return this.byPath.get(path)?.has(watcher) ?? false;
   }
 
+  /**
+   * checkWatches as ZooKeeper 3.8 answers it: true when *any* watcher watches `path`, or
+   * when this watcher's watch there is recursive. (ZooKeeper's WatchManager.containsWatcher
+   * does not look at which watcher it found; clients see that, so zab answers the same.)
+   */
+  checkWatches(path: string, watcher: Watcher): boolean {
+    const here = this.byPath.get(path);
+    if (here && here.size > 0) return true;
+    return here?.get(watcher) === 'recursive';
+  }
+
   /** Drops every watch of a watcher (its connection closed). */
   removeWatcher(watcher: Watcher): void {
     const paths = this.byWatcher.get(watcher);
