@@ -9,6 +9,7 @@ import {
   JuteReader,
   JuteWriter,
   KeeperState,
+  OpCode,
   ReplyHeader,
   RequestHeader,
   WatcherEvent,
@@ -226,6 +227,7 @@ export class Connection implements Watcher {
     const now = Date.now();
     const latency = now - req.receivedAtMs;
     this.lastCxid = req.xid;
+    this.lastOp = LAST_OP[req.type] ?? 'NA';
     this.lastZxid = zxid;
     this.lastResponseMs = now;
     this.lastLatencyMs = latency;
@@ -316,10 +318,50 @@ export class Connection implements Watcher {
     this.host.onClose(this);
   }
 
+  resetStats(): void {
+    this.packetsReceived = 0;
+    this.packetsSent = 0;
+    this.minLatencyMs = Number.MAX_SAFE_INTEGER;
+    this.maxLatencyMs = 0;
+    this.totalLatencyMs = 0;
+    this.latencyCount = 0;
+  }
+
   get interestOps(): number {
     return this.socket.isPaused() ? 0 : 1;
   }
 }
+
+/** The short op names ZooKeeper shows in `cons` (lop=). */
+const LAST_OP: Record<number, string> = {
+  [OpCode.create]: 'CREA',
+  [OpCode.create2]: 'CREA',
+  [OpCode.createContainer]: 'CREA',
+  [OpCode.createTTL]: 'CREA',
+  [OpCode.delete]: 'DELE',
+  [OpCode.exists]: 'EXIS',
+  [OpCode.getData]: 'GETD',
+  [OpCode.setData]: 'SETD',
+  [OpCode.getACL]: 'GETA',
+  [OpCode.setACL]: 'SETA',
+  [OpCode.getChildren]: 'GETC',
+  [OpCode.getChildren2]: 'GETC',
+  [OpCode.sync]: 'SYNC',
+  [OpCode.ping]: 'PING',
+  [OpCode.multi]: 'MULT',
+  [OpCode.multiRead]: 'MLTR',
+  [OpCode.check]: 'CHEC',
+  [OpCode.setWatches]: 'SETW',
+  [OpCode.setWatches2]: 'STW2',
+  [OpCode.addWatch]: 'ADDW',
+  [OpCode.checkWatches]: 'CHKW',
+  [OpCode.removeWatches]: 'REMW',
+  [OpCode.whoAmI]: 'HOMI',
+  [OpCode.getEphemerals]: 'GETE',
+  [OpCode.getAllChildrenNumber]: 'GETACN',
+  [OpCode.closeSession]: 'CLOS',
+  [OpCode.createSession]: 'SESS',
+};
 
 /** Node reports IPv4 clients of a dual-stack listener as ::ffff:a.b.c.d. */
 function normaliseAddress(addr: string): string {

@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// zkserver: runs a zab server in the foreground from a zoo.cfg, as ZooKeeper's
+// QuorumPeerMain does. Flags override settings of the file, using the same key names.
+import { mkdirSync } from 'node:fs';
+import pino from 'pino';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { ConfigError, loadConfig, type ServerConfig } from '../config.js';
+import { answerFourLetterWord } from '../four-letter.js';
+import { startStandalone } from '../standalone.js';
+import type { ServerSettings } from '../zk-server.js';
+
+const argv = yargs(hideBin(process.argv))
+  .scriptName('zkserver')
+  .usage('$0 --config zoo.cfg [--<setting> <value> ...]\n\nRuns a zab server in the foreground. Any zoo.cfg setting may be given as a flag, e.g. --clientPort 2182 --dataDir /tmp/zab.')
+  .option('config', { alias: 'c', type: 'string', describe: 'path to a zoo.cfg' })
+  .option('log-level', { type: 'string', default: process.env.ZAB_LOG_LEVEL ?? 'info', describe: 'pino log level' })
+  .parserConfiguration({ 'dot-notation': false, 'camel-case-expansion': false, 'parse-numbers': false, 'boolean-negation': false })
+  .strict(false)
+  .help()
+  .parseSync();
+
+const log = pino({ level: String(argv['log-level']), base: { pid: process.pid } });
+
+const overrides: Record<string, string> = {};
+for (const [k, v] of Object.entries(argv)) {
+  if (k === '_' || k === '$0' || k === 'config' || k === 'c' || k === 'log-level' || k === 'help') continue;
+  overrides[k] = String(v);
+}
+
+let config: ServerConfig;
+try {
+  const loaded = loadConfig({ configPath: argv.config, overrides });
+  for (const w of loaded.warnings) log.warn(w);
+  config = loaded.config;
+} catch (e) {
+  if (e instanceof ConfigError) {
+    log.fatal(e.message);
+    console.error(`zkserver: ${e.message}`);
+    process.exit(2);
+  }
+  throw e;
+}
+
+mkdirSync(config.dataDir, { recursive: true });
+
+const settings: ServerSettings = {
+  serverId: 1, // standalone session ids carry server id 1, as ZooKeeper's do
+  tickTimeMs: config.tickTimeMs,
+  minSessionTimeoutMs: config.minSessionTimeoutMs,
+  maxSessionTimeoutMs: config.maxSessionTimeoutMs,
+  juteMaxBuffer: config.juteMaxBuffer,
+  superDigest: config.superDigest,
+  extendedTypesEnabled: config.extendedTypesEnabled,
+  skipACL: config.skipACL,
+  reconfigEnabled: config.reconfigEnabled,
+  containerCheckIntervalMs: config.containerCheckIntervalMs,
+  maxOutstandingPerConnection: config.globalOutstandingLimit,
+  fourLetterWord: (server, conn, word) => answerFourLetterWord(server, config, conn, word),
+};
+
+const handle = await startStandalone(
+  settings,
+  { port: config.clientPort, host: config.clientPortAddress, maxClientCnxns: config.maxClientCnxns },
+  log,
+).catch((e: Error) => {
+  log.fatal({ err: e.message }, 'cannot start');
+  console.error(`zkserver: cannot start: ${e.message}`);
+  process.exit(1);
+});
+
+let stopping = false;
+for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(sig, () => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal: sig }, 'shutting down');
+    void handle.stop().then(() => process.exit(0));
+  });
+}
