@@ -134,7 +134,7 @@ export function fixupAcl(acl: readonly ACL[], ids: readonly Id[]): ACL[] {
       out.push(a);
     } else if (a.id.scheme === 'auth') {
       let any = false;
-      for (const id of ids) {
+      for (const id of idsInServerOrder(ids)) {
         if (providers.get(id.scheme)?.authenticated) {
           any = true;
           out.push({ perms: a.perms, id: { scheme: id.scheme, id: id.id } });

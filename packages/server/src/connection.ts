@@ -14,8 +14,11 @@ import {
   RequestHeader,
   WatcherEvent,
   Xid,
+  Perms,
+  type ACL,
   type Id,
 } from '@zab/jute';
+import { checkAcl } from './acl.js';
 import type { Logger } from 'pino';
 import type { Reply } from './read-ops.js';
 import type { Watcher } from './watch-manager.js';
@@ -41,6 +44,7 @@ export interface ConnectionHost {
   readonly log: Logger;
   readonly maxBufferBytes: number;
   readonly maxOutstandingPerConnection: number;
+  readonly skipAcl: boolean;
   /** The zxid to put in reply headers (the last applied). */
   lastZxid(): bigint;
   /** Text answer to a four-letter word, or null when `word` is not one. */
@@ -263,8 +267,9 @@ export class Connection implements Watcher {
     if (c.timeoutMs === 0) this.close(); // the session was not valid: the client must start over
   }
 
-  notifyWatch(type: number, path: string): void {
+  notifyWatch(type: number, path: string, acl?: readonly ACL[]): void {
     if (this.phase === Phase.Closed) return;
+    if (acl && !checkAcl(acl, Perms.READ, this.authIds, this.host.skipAcl)) return;
     const w = this.out.reset().frame();
     ReplyHeader.write(w, { xid: Xid.notification, zxid: -1n, err: 0 });
     WatcherEvent.write(w, { type, state: KeeperState.SyncConnected, path });

@@ -107,6 +107,12 @@ export interface WatchTrigger {
   type: number;
   /** Skip watchers already notified by the previous trigger of the same txn (delete). */
   suppressPrevious?: boolean;
+  /**
+   * The ACL that decides who may see the event: only watchers with READ on it are told
+   * (the node's ACL, or the parent's for NodeChildrenChanged), as ZooKeeper does since
+   * CVE-2024-23944.
+   */
+  acl: ACL[];
 }
 
 /** Applying a txn to the tree: the reply's result plus the watches it fires, in order. */
@@ -397,8 +403,8 @@ export class DataTree {
       case 'none':
         break;
     }
-    triggers.push({ table: 'data', path, type: EventType.NodeCreated });
-    triggers.push({ table: 'child', path: parentPath, type: EventType.NodeChildrenChanged });
+    triggers.push({ table: 'data', path, type: EventType.NodeCreated, acl: node.acl });
+    triggers.push({ table: 'child', path: parentPath, type: EventType.NodeChildrenChanged, acl: parent.acl });
     return node;
   }
 
@@ -431,9 +437,9 @@ export class DataTree {
       case 'none':
         break;
     }
-    triggers.push({ table: 'data', path, type: EventType.NodeDeleted });
-    triggers.push({ table: 'child', path, type: EventType.NodeDeleted, suppressPrevious: true });
-    triggers.push({ table: 'child', path: parentPath, type: EventType.NodeChildrenChanged });
+    triggers.push({ table: 'data', path, type: EventType.NodeDeleted, acl: node.acl });
+    triggers.push({ table: 'child', path, type: EventType.NodeDeleted, suppressPrevious: true, acl: node.acl });
+    triggers.push({ table: 'child', path: parentPath, type: EventType.NodeChildrenChanged, acl: parent.acl });
   }
 
   private setData(path: string, data: Buffer | null, version: number, hdr: TxnHeader, triggers: WatchTrigger[]): Stat {
@@ -444,7 +450,7 @@ export class DataTree {
     node.version = version;
     node.mtime = hdr.timeMs;
     node.mzxid = hdr.zxid;
-    triggers.push({ table: 'data', path, type: EventType.NodeDataChanged });
+    triggers.push({ table: 'data', path, type: EventType.NodeDataChanged, acl: node.acl });
     return node.stat();
   }
 

@@ -1,10 +1,13 @@
-import { EventType } from '@zab/jute';
+import { EventType, type ACL } from '@zab/jute';
 import { parentOf } from './path.js';
 
 /** Whatever receives watch notifications: a client connection. */
 export interface Watcher {
-  /** Delivers a WatcherEvent (state SyncConnected) to the client. */
-  notifyWatch(type: number, path: string): void;
+  /**
+   * Delivers a WatcherEvent (state SyncConnected) to the client; when `acl` is given, only
+   * if the client may READ a node with that ACL.
+   */
+  notifyWatch(type: number, path: string, acl?: readonly ACL[]): void;
 }
 
 export type WatchMode = 'standard' | 'persistent' | 'recursive';
@@ -71,7 +74,7 @@ export class WatchTable {
    * Fires the watches an event at `path` matches and returns who was notified.
    * `suppress` holds watchers that already got this event from the other table.
    */
-  trigger(path: string, type: number, suppress?: Set<Watcher>): Set<Watcher> {
+  trigger(path: string, type: number, suppress?: Set<Watcher>, acl?: readonly ACL[]): Set<Watcher> {
     const fired = new Set<Watcher>();
     const here = this.byPath.get(path);
     if (here) {
@@ -93,7 +96,7 @@ export class WatchTable {
         if (p === '/') break;
       }
     }
-    for (const w of fired) if (!suppress?.has(w)) w.notifyWatch(type, path);
+    for (const w of fired) if (!suppress?.has(w)) w.notifyWatch(type, path, acl);
     return fired;
   }
 

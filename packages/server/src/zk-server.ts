@@ -106,6 +106,10 @@ export class ZkServer implements ConnectionHost {
     return this.settings.juteMaxBuffer;
   }
 
+  get skipAcl(): boolean {
+    return this.settings.skipACL;
+  }
+
   get maxOutstandingPerConnection(): number {
     return this.settings.maxOutstandingPerConnection;
   }
@@ -306,7 +310,7 @@ export class ZkServer implements ConnectionHost {
     let previous: Set<Watcher> | undefined;
     for (const t of triggers) {
       const table = t.table === 'data' ? this.watches.data : this.watches.child;
-      previous = table.trigger(t.path, t.type, t.suppressPrevious ? previous : undefined);
+      previous = table.trigger(t.path, t.type, t.suppressPrevious ? previous : undefined, t.acl);
     }
     if (!req) return;
     if (!req.connect) req.reply = writeReply(req.type, result);
