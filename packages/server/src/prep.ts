@@ -148,11 +148,16 @@ export class Prep {
     return { kind: 'multi', ops: out };
   }
 
+  /** Undoes the change records of a failed multi (all carry its zxid), as ZooKeeper does. */
   private rollback(zxid: bigint, saved: Map<string, ChangeRecord | undefined>): void {
-    while (this.outstanding.length && this.outstanding[this.outstanding.length - 1]!.zxid === zxid) this.outstanding.pop();
-    for (const [path, rec] of saved) {
-      if (rec) this.latest.set(path, rec);
-      else this.latest.delete(path);
+    while (this.outstanding.length && this.outstanding[this.outstanding.length - 1]!.zxid === zxid) {
+      this.latest.delete(this.outstanding.pop()!.path);
+    }
+    if (this.outstanding.length === 0) return;
+    const firstZxid = this.outstanding[0]!.zxid;
+    for (const rec of saved.values()) {
+      // Records older than the oldest outstanding txn are already applied to the tree.
+      if (rec && rec.zxid >= firstZxid) this.latest.set(rec.path, rec);
     }
   }
 

@@ -27,7 +27,7 @@ import {
 import { checkAcl, clientInfo, idsInServerOrder, maskDigests } from './acl.js';
 import type { DataTree } from './data-tree.js';
 import type { TxnResult } from './txn.js';
-import type { WatchManager, Watcher } from './watch-manager.js';
+import { RelativePathError, type WatchManager, type Watcher } from './watch-manager.js';
 
 /** A reply body: the error code for ReplyHeader.err and, when OK, how to write the body. */
 export interface Reply {
@@ -130,9 +130,14 @@ export function executeRead(ctx: ReadContext, type: number, r: any): Reply {
     case OpCode.removeWatches: {
       const remove = type === OpCode.removeWatches;
       let found = false;
-      for (const table of tablesFor(ctx.watches, r.type)) {
-        const hit = remove ? table.remove(r.path, ctx.watcher) : table.checkWatches(r.path, ctx.watcher);
-        found ||= hit;
+      try {
+        for (const table of tablesFor(ctx.watches, r.type)) {
+          const hit = remove ? table.remove(r.path, ctx.watcher) : table.checkWatches(r.path, ctx.watcher);
+          found ||= hit;
+        }
+      } catch (e) {
+        if (e instanceof RelativePathError) return fail(ErrorCode.MARSHALLINGERROR);
+        throw e;
       }
       return found ? OK : fail(ErrorCode.NOWATCHER);
     }

@@ -10,6 +10,13 @@ export interface Watcher {
   notifyWatch(type: number, path: string, acl?: readonly ACL[]): void;
 }
 
+/** checkWatches was given a path ZooKeeper cannot walk (no leading '/'). */
+export class RelativePathError extends Error {
+  constructor(readonly path: string) {
+    super(`cannot walk relative path ${path}`);
+  }
+}
+
 export type WatchMode = 'standard' | 'persistent' | 'recursive';
 
 /**
@@ -58,9 +65,25 @@ export class WatchTable {
    * does not look at which watcher it found; clients see that, so zab answers the same.)
    */
   checkWatches(path: string, watcher: Watcher): boolean {
-    const here = this.byPath.get(path);
-    if (here && here.size > 0) return true;
-    return here?.get(watcher) === 'recursive';
+    const mode = this.byPath.get(path)?.get(watcher);
+    if (this.recursiveCount === 0) return (this.byPath.get(path)?.size ?? 0) > 0 || mode === 'recursive';
+    // With recursive watches present ZooKeeper walks up the path; a path without a leading
+    // '/' makes that walk fail, which the client sees as MarshallingError.
+    let next = path;
+    let atLeaf = true;
+    while (next !== '') {
+      const current = next;
+      if (next === '/') next = '';
+      else {
+        const slash = next.lastIndexOf('/');
+        if (slash < 0) throw new RelativePathError(path);
+        next = slash === 0 ? '/' : next.slice(0, slash);
+      }
+      if (atLeaf && (this.byPath.get(current)?.size ?? 0) > 0) return true;
+      if (mode === 'recursive') return true;
+      atLeaf = false;
+    }
+    return false;
   }
 
   /** Drops every watch of a watcher (its connection closed). */
