@@ -210,6 +210,8 @@ export class DataTree {
 
   /** Number of nodes below `path` (all descendants). */
   descendantCount(path: string): number {
+    // ZooKeeper counts keys starting with path + '/': for '' that is every node, root included.
+    if (path === '') return this.nodes.size;
     const node = this.nodes.get(path);
     if (!node) return 0;
     let n = 0;
