@@ -124,6 +124,9 @@ function zooCfg(port: number, dataDir: string, extra: Record<string, string>): s
     'DigestAuthenticationProvider.superDigest': superDigest,
     'admin.enableServer': 'false',
     maxClientCnxns: '0',
+    // zab reads the container/TTL sweep interval from zoo.cfg (ZooKeeper from the -D below):
+    // an hour by default, so reaping never runs in the middle of a deterministic workload.
+    'znode.container.checkIntervalMs': '3600000',
     ...extra,
   };
   return Object.entries(lines)
