@@ -113,7 +113,7 @@ export class Connection implements Watcher {
     socket.on('data', (chunk) => this.onData(chunk));
     socket.on('drain', () => {
       this.pausedForDrain = false;
-      this.updateFlow();
+      this.flush();
     });
     socket.on('error', (err) => host.log.debug({ conn: this.id, err: err.message }, 'client socket error'));
     socket.on('close', () => this.closed());
@@ -189,10 +189,14 @@ export class Connection implements Watcher {
 
   /**
    * Sends replies from the head of the queue while they are ready, running reads when they
-   * reach the head. Stops at the first request still waiting for its txn.
+   * reach the head. Stops at the first request still waiting for its txn, and while the
+   * socket's write buffer is full.
    */
   flush(): void {
     while (this.queue.length && !this.isClosed) {
+      // A client that does not read gets no more replies built for it until its socket
+      // drains: what the server holds for it stays bounded by the request queue.
+      if (this.pausedForDrain) break;
       const head = this.queue[0]!;
       if (head.state === 'waiting') break;
       if (head.state === 'read') head.reply = this.host.executeRead(head);
@@ -208,8 +212,13 @@ export class Connection implements Watcher {
 
   /** Runs the reads queued ahead of `req` (its txn is about to apply; they must not see it). */
   runReadsBefore(req: PendingRequest): void {
-    const head = this.queue[0];
-    if (head && head !== req) this.flush();
+    for (const r of this.queue) {
+      if (r === req) break;
+      if (r.state === 'read') {
+        r.reply = this.host.executeRead(r);
+        r.state = 'ready';
+      }
+    }
   }
 
   private sendReply(req: PendingRequest): void {
