@@ -1,1 +1,3 @@
-export {};
+export * from './types.js';
+export { openStorage } from './level.js';
+export { memoryStorage, MemoryStorage } from './memory.js';
