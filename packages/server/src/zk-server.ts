@@ -82,13 +82,28 @@ export class ZkServer implements ConnectionHost {
   private containerTimer: NodeJS.Timeout | undefined;
   private stopped = false;
 
+  private readonly onApplied: (() => void) | undefined;
+
   constructor(
     readonly settings: ServerSettings,
     readonly log: Logger,
-    options: { committer?: (onCommit: (hdr: TxnHeader, txn: Txn, ctx: unknown) => void) => TxnCommitter } = {},
+    options: {
+      /** How txns become committed (default: at once, in memory). */
+      committer?: (onCommit: (hdr: TxnHeader, txn: Txn, ctx: unknown) => void) => TxnCommitter;
+      /** State recovered from disk: the tree and the sessions it has. */
+      recovered?: { tree: DataTree; sessions: Map<bigint, number> };
+      /** Called after each txn is applied (snapshot scheduling). */
+      onApplied?: () => void;
+    } = {},
   ) {
-    this.tree = new DataTree(settings.extendedTypesEnabled);
+    this.tree = options.recovered?.tree ?? new DataTree(settings.extendedTypesEnabled);
     this.sessions = new SessionTracker(settings.serverId, settings.tickTimeMs, nowMs());
+    this.onApplied = options.onApplied;
+    // Recovered sessions get a full timeout from now to come back, as in ZooKeeper.
+    for (const [id, timeoutMs] of options.recovered?.sessions ?? []) {
+      this.sessionTimeouts.set(id, timeoutMs);
+      this.sessions.add(id, timeoutMs, nowMs());
+    }
     this.prep = new Prep(this.tree, {
       extendedTypesEnabled: settings.extendedTypesEnabled,
       skipAcl: settings.skipACL,
@@ -305,6 +320,7 @@ export class ZkServer implements ConnectionHost {
     if (req && !req.conn.isClosed) req.conn.runReadsBefore(req);
     const { result, triggers } = this.tree.apply(hdr, txn);
     this.prep.applied(hdr.zxid);
+    this.onApplied?.();
     if (txn.kind === 'createSession') this.sessionTimeouts.set(hdr.sessionId, txn.timeoutMs);
     if (txn.kind === 'closeSession') this.sessionClosed(hdr.sessionId, req);
     let previous: Set<Watcher> | undefined;

@@ -62,9 +62,17 @@ const settings: ServerSettings = {
 const handle = await startStandalone(
   settings,
   { port: config.clientPort, host: config.clientPortAddress, maxClientCnxns: config.maxClientCnxns },
+  {
+    dataDir: config.dataDir,
+    dataLogDir: config.dataLogDir,
+    snapCount: config.snapCount,
+    autopurgeSnapRetainCount: config.autopurgeSnapRetainCount,
+    autopurgePurgeIntervalHours: config.autopurgePurgeIntervalHours,
+  },
   log,
 ).catch((e: Error) => {
-  log.fatal({ err: e.message }, 'cannot start');
+  // Corrupt data, a locked data directory, a busy port: say what and stop.
+  log.fatal({ err: e.message, kind: e.name }, 'cannot start');
   console.error(`zkserver: cannot start: ${e.message}`);
   process.exit(1);
 });

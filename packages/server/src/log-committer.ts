@@ -1,0 +1,80 @@
+import type { LoggedTxn, TxnLog } from '@zab/storage';
+import type { CommitHandler, TxnCommitter } from './committer.js';
+import type { Txn, TxnHeader } from './txn.js';
+
+type Entry = { hdr: TxnHeader; txn: Txn; ctx: unknown } | { barrier: () => void };
+
+/** A txn as the log stores it. */
+export interface StoredTxn extends LoggedTxn {
+  hdr: TxnHeader;
+  txn: Txn;
+}
+
+/**
+ * Standalone commit through the txn log with group commit: while one synced append is in
+ * flight, newly proposed txns queue up and all go out in the next append, so many
+ * requests share one fsync. A txn commits (and its client is answered) only after the
+ * append that holds it is durable. A failed append is fatal: the caller must stop the
+ * server rather than answer clients from state that may not be on disk.
+ */
+export class LogCommitter implements TxnCommitter {
+  private queue: Entry[] = [];
+  private writing: Promise<void> | null = null;
+  /** Bytes-free bound on one append, so one huge burst does not become one huge write. */
+  private readonly maxBatch: number;
+
+  constructor(
+    private readonly log: TxnLog,
+    private readonly onCommit: CommitHandler,
+    private readonly onFatal: (err: unknown) => void,
+    opts: { maxBatch?: number } = {},
+  ) {
+    this.maxBatch = opts.maxBatch ?? 1000;
+  }
+
+  propose(hdr: TxnHeader, txn: Txn, ctx: unknown): void {
+    this.queue.push({ hdr, txn, ctx });
+    this.kick();
+  }
+
+  barrier(done: () => void): void {
+    this.queue.push({ barrier: done });
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.writing) return;
+    // Let the current turn of the event loop add what it has before writing.
+    this.writing = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.drain());
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length) {
+        const batch = this.takeBatch();
+        const txns: StoredTxn[] = [];
+        for (const e of batch) if (!('barrier' in e)) txns.push({ zxid: e.hdr.zxid, hdr: e.hdr, txn: e.txn });
+        if (txns.length) await this.log.append(txns);
+        for (const e of batch) {
+          if ('barrier' in e) e.barrier();
+          else this.onCommit(e.hdr, e.txn, e.ctx);
+        }
+      }
+    } catch (err) {
+      this.onFatal(err);
+    } finally {
+      this.writing = null;
+    }
+  }
+
+  private takeBatch(): Entry[] {
+    let n = 0;
+    let i = 0;
+    for (; i < this.queue.length && n < this.maxBatch; i++) if (!('barrier' in this.queue[i]!)) n++;
+    return this.queue.splice(0, i);
+  }
+
+  async close(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+}
