@@ -9,7 +9,7 @@ import { toMultiOp, type Op, SESSION_COUNT } from './workload.js';
 /** What one op did on one server. */
 export interface Outcome {
   reply: RawReply;
-  /** closeSession only: whether the server closed the socket, and the replacement session's handshake. */
+  /** closeSession / reconnect: whether the server closed the old socket, and the new connection's handshake. */
   reopened?: { oldSocketClosed: boolean; timeoutMs: number; passwdBytes: number; readOnly: boolean | undefined; ordinal: number };
 }
 
@@ -41,6 +41,7 @@ export class SessionSet {
   /** Runs one op on its session and waits for the reply. */
   async run(op: Op): Promise<Outcome> {
     const c = this.clients[op.s]!;
+    if (op.kind === 'reconnect') return this.reconnect(op.s);
     const reply = await this.dispatch(c, op);
     let reopened: Outcome['reopened'];
     if (op.kind === 'closeSession') {
@@ -59,6 +60,34 @@ export class SessionSet {
     if (reply.zxid > 0n) this.lastZxid = reply.zxid;
     this.zxidAfterOp.push(this.lastZxid);
     return reopened ? { reply, reopened } : { reply };
+  }
+
+  /**
+   * Drops slot s's connection and reattaches to its session with its password and lastZxidSeen,
+   * as a client does after a connection loss. The op's reply is a ping on the new connection.
+   */
+  private async reconnect(s: number): Promise<Outcome> {
+    const old = this.clients[s]!;
+    old.destroy();
+    await old.closed;
+    const fresh = await RawClient.connect({
+      port: this.port,
+      autoPing: false,
+      sessionTimeoutMs: 30_000,
+      requestTimeoutMs: 20_000,
+      sessionId: old.sessionId,
+      passwd: old.passwd,
+      lastZxidSeen: old.lastZxid,
+    });
+    this.clients[s] = fresh;
+    const ordinal = this.ordinalById.get(fresh.sessionId) ?? -1;
+    const reply = await fresh.ping();
+    if (reply.zxid > 0n) this.lastZxid = reply.zxid;
+    this.zxidAfterOp.push(this.lastZxid);
+    return {
+      reply,
+      reopened: { oldSocketClosed: true, timeoutMs: fresh.negotiatedTimeoutMs, passwdBytes: fresh.passwd.length, readOnly: fresh.readOnly, ordinal },
+    };
   }
 
   private dispatch(c: RawClient, op: Op): Promise<RawReply> {
@@ -120,8 +149,12 @@ export class SessionSet {
           persistentWatches: op.persistent,
           persistentRecursiveWatches: op.recursive,
         });
+      case 'setWatches':
+        return c.setWatches(this.zxidAfterOp[op.relativeToOp] ?? 0n, op.data, op.exist, op.child);
       case 'closeSession':
         return c.closeSession();
+      case 'reconnect':
+        break;
     }
     throw new Error(`unknown op ${JSON.stringify(op)}`);
   }

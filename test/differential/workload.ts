@@ -51,6 +51,9 @@ export type Op =
   | { kind: 'auth'; s: number; identity: string }
   | { kind: 'whoAmI'; s: number }
   | { kind: 'setWatches2'; s: number; relativeToOp: number; data: string[]; exist: string[]; child: string[]; persistent: string[]; recursive: string[] }
+  | { kind: 'setWatches'; s: number; relativeToOp: number; data: string[]; exist: string[]; child: string[] }
+  /** Drop the TCP connection and reattach to the same session (its watches are gone; ephemerals stay). */
+  | { kind: 'reconnect'; s: number }
   | { kind: 'closeSession'; s: number };
 
 /** A multi / multiRead sub-op in JSON form. */
@@ -279,6 +282,8 @@ export class Workload {
       auth: 1,
       whoAmI: 0.7,
       setWatches2: 1.2,
+      setWatches: 0.5,
+      reconnect: 0.6,
       closeSession: 0.7,
     });
     switch (kind) {
@@ -330,6 +335,9 @@ export class Workload {
           persistent: this.rng.bool(0.3) ? this.watchPaths() : [],
           recursive: this.rng.bool(0.3) ? this.watchPaths() : [],
         };
+      case 'setWatches':
+        return { kind, s, relativeToOp: Math.max(0, this.opIndex - 1 - this.rng.int(20)), data: this.watchPaths(), exist: this.watchPaths(), child: this.watchPaths() };
+      case 'reconnect':
       case 'closeSession':
         return { kind, s };
     }
