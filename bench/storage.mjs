@@ -22,15 +22,16 @@ const freePort = () => new Promise((r) => { const s = createServer(); s.listen(0
 const fourLetter = (port, word) => new Promise((resolveWord) => {
   const s = createConnection({ port, host: '127.0.0.1' });
   let out = '';
+  const timer = setTimeout(() => { s.destroy(); resolveWord(out); }, 2000);
   s.on('connect', () => s.write(word));
   s.on('data', (d) => (out += d));
-  s.on('error', () => resolveWord(''));
-  s.on('close', () => resolveWord(out));
+  s.on('error', () => { clearTimeout(timer); resolveWord(''); });
+  s.on('close', () => { clearTimeout(timer); resolveWord(out); });
 });
 
 function start(kind, dataDir, port) {
   const cfg = join(dataDir, 'zoo.cfg');
-  writeFileSync(cfg, `tickTime=2000\ndataDir=${dataDir}/data\nclientPort=${port}\nclientPortAddress=127.0.0.1\n4lw.commands.whitelist=*\nadmin.enableServer=false\n`);
+  writeFileSync(cfg, `tickTime=2000\ndataDir=${dataDir}/data\nclientPort=${port}\nclientPortAddress=127.0.0.1\n4lw.commands.whitelist=*\nadmin.enableServer=false\nmaxClientCnxns=0\n`);
   const cmd = kind === 'zab'
     ? [process.execPath, [join(root, 'packages/server/dist/bin/zkserver.js'), '--config', cfg, '--log-level', 'warn']]
     : ['java', ['-Xmx2g', '-cp', '/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar', '-Dzookeeper.admin.enableServer=false', '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn', 'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfg]];
