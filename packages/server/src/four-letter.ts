@@ -56,10 +56,10 @@ function consLine(c: Connection): string {
   );
 }
 
-/** session -> paths (wchc) or path -> sessions (wchp), over both watch tables. */
+/** session -> paths (wchc) or path -> sessions (wchp); like ZooKeeper, over the data watch table only. */
 function watchesBy(server: ZkServer, bySession: boolean): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
-  for (const table of [server.watches.data, server.watches.child]) {
+  for (const table of [server.watches.data]) {
     for (const [path, watchers] of table.entries()) {
       for (const w of watchers.keys()) {
         const sid = hex((w as Connection).sessionId);
