@@ -1,66 +1,48 @@
 import { crc32 } from 'node:zlib';
-import { Packr } from 'msgpackr';
-import { CorruptDataError } from './types.js';
+import { Packr, RESERVE_START_SPACE } from 'msgpackr';
+import { CorruptDataError } from './errors.js';
 
-// bigints stay bigints (64-bit), Buffers stay Buffers, records are plain maps.
+/**
+ * The one msgpackr configuration storage uses for every value. A stateless codec (no
+ * shared record structures), so a record decodes on its own whatever was written before.
+ * - bigint: any 64-bit value, signed or unsigned, round-trips exactly as a bigint
+ *   (msgpack int64 / uint64; `int64AsType: 'bigint'` reads both back as bigint, never as a
+ *   lossy number). Wider bigints use msgpackr's bigint extension.
+ * - number stays number (integers beyond 32 bits go as float64, exact up to 2^53).
+ * - Buffer comes back as Buffer; other typed arrays keep their type (`moreTypes`).
+ * - A Map comes back as a plain object with string keys: store pairs in arrays instead.
+ */
 const packr = new Packr({ useRecords: false, int64AsType: 'bigint', moreTypes: true });
 
-/** A value as stored: 4-byte CRC32 of the payload, then the msgpack payload. */
+/** Packs `value` after `reserveBytes` (< 256) bytes left for the caller to fill. */
+export function pack(value: unknown, reserveBytes = 0): Buffer {
+  return reserveBytes ? packr.pack(value, RESERVE_START_SPACE | reserveBytes) : packr.pack(value);
+}
+
+export function unpack(buf: Buffer): unknown {
+  return packr.unpack(buf);
+}
+
+/** A value as stored: 4-byte big-endian CRC32 of the payload, then the msgpack payload. */
 export function encodeChecked(value: unknown): Buffer {
-  const payload = packr.pack(value);
-  const out = Buffer.allocUnsafe(4 + payload.length);
-  out.writeUInt32BE(crc32(payload), 0);
-  payload.copy(out, 4);
+  // Packed straight after 4 reserved bytes, so the record needs no second copy.
+  const out: Buffer = packr.pack(value, RESERVE_START_SPACE | 4);
+  out.writeUInt32BE(crc32(out.subarray(4)), 0);
   return out;
 }
 
-export function decodeChecked(buf: Buffer, where: string): any {
-  if (buf.length < 4) throw new CorruptDataError(where, `record of ${buf.length} bytes is too short`);
+/** Decodes what encodeChecked wrote; CorruptDataError (naming `where`) on any damage. */
+export function decodeChecked(buf: Buffer, where: string, zxid?: bigint): unknown {
+  if (buf.length < 5) throw new CorruptDataError(where, `record of ${buf.length} bytes is too short`, { zxid });
   const payload = buf.subarray(4);
-  if (crc32(payload) !== buf.readUInt32BE(0)) throw new CorruptDataError(where, 'checksum mismatch');
+  if (crc32(payload) !== buf.readUInt32BE(0)) throw new CorruptDataError(where, 'checksum mismatch', { zxid });
   try {
     return packr.unpack(payload);
   } catch (e) {
-    throw new CorruptDataError(where, `undecodable record (${(e as Error).message})`);
+    throw new CorruptDataError(where, `undecodable record (${(e as Error).message})`, { zxid, cause: e });
   }
-}
-
-/** Packs one entry of a snapshot chunk: 4-byte length + msgpack. */
-export function packEntry(value: unknown): Buffer {
-  const payload = packr.pack(value);
-  const out = Buffer.allocUnsafe(4 + payload.length);
-  out.writeUInt32BE(payload.length, 0);
-  payload.copy(out, 4);
-  return out;
-}
-
-/** Unpacks the entries of a chunk (whose checksum the caller has verified). */
-export function unpackEntries(chunk: Buffer, where: string): unknown[] {
-  const out: unknown[] = [];
-  let pos = 0;
-  try {
-    while (pos < chunk.length) {
-      const n = chunk.readUInt32BE(pos);
-      out.push(packr.unpack(chunk.subarray(pos + 4, pos + 4 + n)));
-      pos += 4 + n;
-    }
-  } catch (e) {
-    throw new CorruptDataError(where, `undecodable snapshot entry (${(e as Error).message})`);
-  }
-  return out;
 }
 
 export function checksum(buf: Buffer): number {
   return crc32(buf);
-}
-
-/** 8-byte big-endian key part for a zxid (zxids are non-negative, so byte order is numeric order). */
-export function zxidKey(zxid: bigint): Buffer {
-  const b = Buffer.allocUnsafe(8);
-  b.writeBigUInt64BE(BigInt.asUintN(64, zxid));
-  return b;
-}
-
-export function keyZxid(key: Buffer, offset: number): bigint {
-  return BigInt.asIntN(64, key.readBigUInt64BE(offset));
 }

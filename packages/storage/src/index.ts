@@ -1,3 +1,6 @@
 export * from './types.js';
-export { openStorage } from './level.js';
+export { CorruptDataError, DataDirLockedError, RESTORE_ADVICE } from './errors.js';
+export { openStorage, type StorageOptions } from './level.js';
 export { memoryStorage, MemoryStorage } from './memory.js';
+export { readContiguous, loadForRecovery, type RecoveryStart } from './recovery.js';
+export { zxidFollows, hex as zxidHex } from './zxid.js';

@@ -1,0 +1,137 @@
+import { checksum, decodeChecked, pack, unpack } from './codec.js';
+import { CorruptDataError } from './errors.js';
+import type { SnapshotInfo } from './types.js';
+import { hex } from './zxid.js';
+
+/**
+ * The stored form of a snapshot, shared by both implementations. Entries are cut into
+ * chunks of about CHUNK_BYTES, each a run of (4-byte big-endian length, msgpack value);
+ * the manifest, written last, lists every chunk's CRC32 and entry count. A snapshot
+ * without a manifest is torn and invisible; a chunk that does not match its manifest line
+ * is damaged and reported before any of its entries are handed out.
+ */
+export const MANIFEST_VERSION = 1;
+
+/** Bytes of packed entries per chunk: bounds memory on save and load, and the time one chunk holds the event loop. */
+export const CHUNK_BYTES = 512 * 1024;
+
+export interface ChunkLine {
+  crc: number;
+  count: number;
+  bytes: number;
+}
+
+/** What a snapshot's manifest records. */
+export interface Manifest {
+  v: number;
+  zxid: bigint;
+  /**
+   * Which save of this zxid the chunks belong to. A second save at the same zxid writes
+   * a new generation and switches to it with the manifest write, so the old snapshot
+   * stays whole until the new one is.
+   */
+  gen: number;
+  entries: number;
+  bytes: number;
+  createdAtMs: number;
+  chunks: ChunkLine[];
+  meta: Record<string, unknown>;
+}
+
+/** One finished chunk of a snapshot being written. */
+export interface Chunk {
+  index: number;
+  data: Buffer;
+  line: ChunkLine;
+}
+
+/**
+ * Cuts a stream of snapshot entries into checksummed chunks. The caller stores each chunk
+ * before pulling the next, so memory stays at about one chunk whatever the tree size.
+ */
+export async function* chunkEntries(entries: AsyncIterable<unknown> | Iterable<unknown>): AsyncGenerator<Chunk> {
+  let parts: Buffer[] = [];
+  let size = 0;
+  let count = 0;
+  let index = 0;
+  const cut = (): Chunk => {
+    const data = Buffer.concat(parts, size);
+    const chunk = { index: index++, data, line: { crc: checksum(data), count, bytes: size } };
+    parts = [];
+    size = 0;
+    count = 0;
+    return chunk;
+  };
+  for await (const e of entries as AsyncIterable<unknown>) {
+    const packed = pack(e, 4);
+    packed.writeUInt32BE(packed.length - 4, 0);
+    parts.push(packed);
+    size += packed.length;
+    count++;
+    if (size >= CHUNK_BYTES) yield cut();
+  }
+  if (count > 0) yield cut();
+}
+
+/** Names a chunk in messages the way an operator can find it. */
+export const chunkWhere = (zxidHex: string, index: number) => `snapshot ${zxidHex} chunk ${index}`;
+
+/** Throws CorruptDataError unless `data` is the chunk its manifest line describes (CRC only; cheap). */
+export function verifyChunk(data: Buffer | undefined, line: ChunkLine | undefined, where: string, zxid: bigint): asserts data is Buffer {
+  if (line === undefined) throw new CorruptDataError(where, 'not listed in the manifest', { zxid });
+  if (data === undefined) throw new CorruptDataError(where, 'missing', { zxid });
+  if (data.length !== line.bytes) throw new CorruptDataError(where, `holds ${data.length} bytes, manifest says ${line.bytes}`, { zxid });
+  if (checksum(data) !== line.crc) throw new CorruptDataError(where, 'checksum mismatch', { zxid });
+}
+
+/** The entries of a chunk, after verifying it against its manifest line. */
+export function decodeChunk(data: Buffer | undefined, line: ChunkLine | undefined, where: string, zxid: bigint): unknown[] {
+  verifyChunk(data, line, where, zxid);
+  const out: unknown[] = [];
+  let pos = 0;
+  try {
+    while (pos < data.length) {
+      const n = data.readUInt32BE(pos);
+      if (pos + 4 + n > data.length) throw new RangeError(`entry at byte ${pos} runs past the end`);
+      out.push(unpack(data.subarray(pos + 4, pos + 4 + n)));
+      pos += 4 + n;
+    }
+  } catch (e) {
+    throw new CorruptDataError(where, `undecodable entry (${(e as Error).message})`, { zxid, cause: e });
+  }
+  if (out.length !== line!.count) throw new CorruptDataError(where, `holds ${out.length} entries, manifest says ${line!.count}`, { zxid });
+  return out;
+}
+
+/** Whether a decoded manifest has the shape and version this code writes (an older or foreign one is not loaded). */
+export function isManifest(m: unknown): m is Manifest {
+  const x = m as Manifest;
+  return (
+    typeof x === 'object' && x !== null && x.v === MANIFEST_VERSION && typeof x.zxid === 'bigint' && typeof x.gen === 'number' &&
+    Array.isArray(x.chunks) && typeof x.meta === 'object'
+  );
+}
+
+export function infoOf(m: Manifest): SnapshotInfo {
+  return { zxid: m.zxid, entries: m.entries, bytes: m.bytes, createdAtMs: m.createdAtMs };
+}
+
+/** Decodes a manifest record; CorruptDataError naming the snapshot when it is damaged or of an unknown format. */
+export function decodeManifest(value: Buffer, zxid: bigint): Manifest {
+  const where = `snapshot ${hex(zxid)} manifest`;
+  const m = decodeChecked(value, where, zxid);
+  if (!isManifest(m) || m.zxid !== zxid) throw new CorruptDataError(where, `not a version ${MANIFEST_VERSION} manifest for this zxid`, { zxid });
+  return m;
+}
+
+/** A stored manifest, decoded, or what is wrong with it. */
+export type ManifestOrError = { zxid: bigint; m: Manifest } | { zxid: bigint; error: CorruptDataError };
+
+export function decodeOrError(value: Buffer, zxid: bigint): ManifestOrError {
+  try {
+    return { zxid, m: decodeManifest(value, zxid) };
+  } catch (e) {
+    if (!(e instanceof CorruptDataError)) throw e;
+    return { zxid, error: e };
+  }
+}
