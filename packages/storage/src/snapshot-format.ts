@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { checksum, decodeChecked, pack, unpack } from './codec.js';
 import { CorruptDataError } from './errors.js';
 import type { SnapshotInfo } from './types.js';
@@ -12,8 +14,15 @@ import { hex } from './zxid.js';
  */
 export const MANIFEST_VERSION = 1;
 
-/** Bytes of packed entries per chunk: bounds memory on save and load, and the time one chunk holds the event loop. */
+/** Bytes of packed entries per chunk: bounds memory on save and load. */
 export const CHUNK_BYTES = 512 * 1024;
+
+/**
+ * Longest stretch of packing between turns of the event loop. Packing runs at roughly
+ * 1-2 µs per small entry, so a whole chunk would hold the loop for 10-20 ms (more with GC);
+ * the server answers in well under a millisecond, so saving yields far more often.
+ */
+export const PACK_SLICE_MS = 2;
 
 export interface ChunkLine {
   crc: number;
@@ -47,7 +56,8 @@ export interface Chunk {
 
 /**
  * Cuts a stream of snapshot entries into checksummed chunks. The caller stores each chunk
- * before pulling the next, so memory stays at about one chunk whatever the tree size.
+ * before pulling the next, so memory stays at about one chunk whatever the tree size; the
+ * packing itself gives the event loop a turn every PACK_SLICE_MS.
  */
 export async function* chunkEntries(entries: AsyncIterable<unknown> | Iterable<unknown>): AsyncGenerator<Chunk> {
   let parts: Buffer[] = [];
@@ -62,7 +72,12 @@ export async function* chunkEntries(entries: AsyncIterable<unknown> | Iterable<u
     count = 0;
     return chunk;
   };
+  let sliceStart = performance.now();
   for await (const e of entries as AsyncIterable<unknown>) {
+    if ((count & 0xff) === 0xff && performance.now() - sliceStart > PACK_SLICE_MS) {
+      await nextTurn();
+      sliceStart = performance.now();
+    }
     const packed = pack(e, 4);
     packed.writeUInt32BE(packed.length - 4, 0);
     parts.push(packed);
