@@ -20,7 +20,12 @@ export const kindStart = (kind: number): Buffer => Buffer.of(kind);
 /** The first key after every key of `kind`. */
 export const kindEnd = (kind: number): Buffer => Buffer.of(kind + 1);
 
-export const txnKey = (zxid: bigint): Buffer => Buffer.concat([Buffer.of(TXN), zxidBytes(zxid)]);
+export function txnKey(zxid: bigint): Buffer {
+  const key = Buffer.allocUnsafe(9);
+  key[0] = TXN;
+  key.writeBigUInt64BE(zxid, 1);
+  return key;
+}
 export const manifestKey = (zxid: bigint): Buffer => Buffer.concat([Buffer.of(MANIFEST), zxidBytes(zxid)]);
 export const epochKey = (name: 'acceptedEpoch' | 'currentEpoch'): Buffer => Buffer.concat([Buffer.of(EPOCH), Buffer.from(name)]);
 
