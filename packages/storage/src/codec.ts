@@ -9,7 +9,10 @@ import { CorruptDataError } from './errors.js';
  *   (msgpack int64 / uint64; `int64AsType: 'bigint'` reads both back as bigint, never as a
  *   lossy number). Wider bigints use msgpackr's bigint extension.
  * - number stays number (integers beyond 32 bits go as float64, exact up to 2^53).
- * - Buffer comes back as Buffer; other typed arrays keep their type (`moreTypes`).
+ * - Buffer comes back as Buffer; other typed arrays keep their type (`moreTypes`). A decoded
+ *   Buffer is a view into the record or snapshot chunk it came from (msgpackr's default):
+ *   cheaper than a copy per Buffer, in time and, measured with 1,000,000 retained entries,
+ *   in memory too; but it keeps that chunk alive while the Buffer lives.
  * - A Map comes back as a plain object with string keys: store pairs in arrays instead.
  */
 const packr = new Packr({ useRecords: false, int64AsType: 'bigint', moreTypes: true });
@@ -19,8 +22,9 @@ export function pack(value: unknown, reserveBytes = 0): Buffer {
   return reserveBytes ? packr.pack(value, RESERVE_START_SPACE | reserveBytes) : packr.pack(value);
 }
 
-export function unpack(buf: Buffer): unknown {
-  return packr.unpack(buf);
+/** Every value of a run of concatenated msgpack values. */
+export function unpackAll(buf: Buffer): unknown[] {
+  return packr.unpackMultiple(buf) as unknown[];
 }
 
 /** A value as stored: 4-byte big-endian CRC32 of the payload, then the msgpack payload. */

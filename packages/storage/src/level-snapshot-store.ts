@@ -4,6 +4,7 @@ import { encodeChecked } from './codec.js';
 import { CorruptDataError } from './errors.js';
 import { CHUNK, MANIFEST, chunkKey, chunkRange, chunkZxidEnd, chunkZxidStart, keyZxid, kindEnd, kindStart, manifestKey, parseChunkKey } from './keys.js';
 import type { DB, SharedDb } from './level-db.js';
+import { chunkedIterable } from './chunked-iterable.js';
 import { Serial } from './serial.js';
 import { MANIFEST_VERSION, chunkEntries, chunkWhere, decodeChunk, decodeManifest, decodeOrError, infoOf, verifyChunk, type Manifest, type ManifestOrError } from './snapshot-format.js';
 import type { LoadedSnapshot, NewestSnapshot, SkippedSnapshot, SnapshotInfo, SnapshotStore, StorageWarn } from './types.js';
@@ -192,20 +193,24 @@ export class LevelSnapshotStore implements SnapshotStore {
     if (index < m.chunks.length) verifyChunk(undefined, m.chunks[index], chunkWhere(hex(m.zxid), index), m.zxid);
   }
 
-  /** Streams the entries chunk by chunk (one chunk in memory), checking each before yielding from it; releases the view at the end. */
-  private async *stream(m: Manifest, snapshot: Snapshot): AsyncGenerator<unknown> {
+  /** Streams the entries chunk by chunk (one chunk in memory), checking each before handing out any of it; releases the view at the end. */
+  private stream(m: Manifest, snapshot: Snapshot): AsyncIterable<unknown> {
     const it = this.db.iterator({ ...chunkRange(m.zxid, m.gen), snapshot });
-    try {
-      for (let index = 0; index < m.chunks.length; index++) {
-        const where = chunkWhere(hex(m.zxid), index);
+    let index = 0;
+    return chunkedIterable(
+      async () => {
+        if (index >= m.chunks.length) return undefined;
         const next = await it.next();
         const data = next !== undefined && parseChunkKey(next[0]).index === index ? next[1] : undefined;
-        yield* decodeChunk(data, m.chunks[index], where, m.zxid);
-      }
-    } finally {
-      await it.close();
-      await snapshot.close();
-    }
+        const entries = decodeChunk(data, m.chunks[index], chunkWhere(hex(m.zxid), index), m.zxid);
+        index++;
+        return entries;
+      },
+      async () => {
+        await it.close();
+        await snapshot.close();
+      },
+    );
   }
 
   async purge(keep: number): Promise<number> {

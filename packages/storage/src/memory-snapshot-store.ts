@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { encodeChecked } from './codec.js';
 import { CorruptDataError } from './errors.js';
+import { chunkedIterable } from './chunked-iterable.js';
 import { Serial } from './serial.js';
 import { MANIFEST_VERSION, chunkEntries, chunkWhere, decodeChunk, decodeManifest, decodeOrError, infoOf, verifyChunk, type Manifest } from './snapshot-format.js';
 import type { LoadedSnapshot, NewestSnapshot, SkippedSnapshot, SnapshotInfo, SnapshotStore, StorageWarn } from './types.js';
@@ -161,8 +162,15 @@ export class MemorySnapshotStore implements SnapshotStore {
   }
 }
 
-async function* stream(view: View): AsyncGenerator<unknown> {
-  for (let i = 0; i < view.m.chunks.length; i++) {
-    yield* decodeChunk(view.chunks[i], view.m.chunks[i], chunkWhere(hex(view.m.zxid), i), view.m.zxid);
-  }
+function stream(view: View): AsyncIterable<unknown> {
+  let i = 0;
+  return chunkedIterable(
+    async () => {
+      if (i >= view.m.chunks.length) return undefined;
+      const entries = decodeChunk(view.chunks[i], view.m.chunks[i], chunkWhere(hex(view.zxid), i), view.zxid);
+      i++;
+      return entries;
+    },
+    async () => undefined,
+  );
 }
