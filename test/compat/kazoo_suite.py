@@ -69,6 +69,14 @@ check("get_children", sorted(zk.get_children(root)) == sorted(["a", seq.split("/
 eph = zk.create(root + "/eph", ephemeral=True)
 check("ephemeral owner", zk.exists(eph).ephemeralOwner == zk.client_id[0])
 
+# --- chroot ---
+zk.ensure_path("/kzroot")
+rooted = KazooClient(hosts=HOSTS + "/kzroot", timeout=10)
+rooted.start(timeout=WAIT_S)
+rooted.create("/inside", b"c")
+check("chroot: paths are relative to the root", zk.get("/kzroot/inside")[0] == b"c" and rooted.get_children("/") == ["inside"])
+rooted.stop()
+
 # --- transactions ---
 t = zk.transaction()
 t.create(root + "/t1", b"x")
