@@ -259,9 +259,15 @@ export class DataTree {
     if (path === '/') throw new Error('snapshot restores the root over an existing root');
     const parent = this.nodes.get(parentOf(path));
     if (!parent) throw new Error(`snapshot entry ${path} comes before its parent`);
-    this.nodes.set(path, node);
+    this.addNode(path, node, parent);
+  }
+
+  /** Links a new node into the tree and the owner indexes (ephemerals, containers, TTLs). */
+  private addNode(path: string, node: DataNode, parent: DataNode): void {
     this.addChildName(parent, baseName(path));
-    this.dataBytes += path.length + (data ? data.length : 0);
+    this.nodes.set(path, node);
+    this.dataBytes += path.length + (node.data ? node.data.length : 0);
+    const owner = node.ephemeralOwner;
     switch (ephemeralKind(owner, this.extendedTypesEnabled)) {
       case 'container':
         this.containers.add(path);
@@ -386,25 +392,7 @@ export class DataTree {
       parent.pzxid = hdr.zxid;
     }
     const node = new DataNode(data, this.intern(acl), hdr.zxid, hdr.zxid, hdr.zxid, hdr.timeMs, hdr.timeMs, ephemeralOwner);
-    this.addChildName(parent, name);
-    this.nodes.set(path, node);
-    this.dataBytes += path.length + (data ? data.length : 0);
-    switch (ephemeralKind(ephemeralOwner, this.extendedTypesEnabled)) {
-      case 'container':
-        this.containers.add(path);
-        break;
-      case 'ttl':
-        this.ttls.add(path);
-        break;
-      case 'session': {
-        let set = this.ephemerals.get(ephemeralOwner);
-        if (!set) this.ephemerals.set(ephemeralOwner, (set = new JavaHashOrderSet()));
-        set.add(path);
-        break;
-      }
-      case 'none':
-        break;
-    }
+    this.addNode(path, node, parent);
     triggers.push({ table: 'data', path, type: EventType.NodeCreated, acl: node.acl });
     triggers.push({ table: 'child', path: parentPath, type: EventType.NodeChildrenChanged, acl: parent.acl });
     return node;
