@@ -48,22 +48,43 @@ export class LogCommitter implements TxnCommitter {
     this.writing = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.drain());
   }
 
+  /**
+   * Writes batches one at a time; while batch N+1 is being fsynced, batch N is applied and
+   * answered, so replying to clients never holds up the next sync.
+   */
   private async drain(): Promise<void> {
     try {
-      while (this.queue.length) {
-        const batch = this.takeBatch();
-        const txns: StoredTxn[] = [];
-        for (const e of batch) if (!('barrier' in e)) txns.push({ zxid: e.hdr.zxid, hdr: e.hdr, txn: e.txn });
-        if (txns.length) await this.log.append(txns);
-        for (const e of batch) {
-          if ('barrier' in e) e.barrier();
-          else this.onCommit(e.hdr, e.txn, e.ctx);
+      let batch: Entry[] | null = this.takeBatch();
+      let write: Promise<void> | null = this.appendBatch(batch);
+      while (batch && write) {
+        await write;
+        const done: Entry[] = batch;
+        batch = this.queue.length ? this.takeBatch() : null;
+        write = batch ? this.appendBatch(batch) : null;
+        this.commitBatch(done);
+        if (!batch && this.queue.length) {
+          // Commits of `done` proposed more (expiry, closeSession): keep going.
+          batch = this.takeBatch();
+          write = this.appendBatch(batch);
         }
       }
     } catch (err) {
       this.onFatal(err);
     } finally {
       this.writing = null;
+    }
+  }
+
+  private appendBatch(batch: Entry[]): Promise<void> {
+    const txns: StoredTxn[] = [];
+    for (const e of batch) if (!('barrier' in e)) txns.push({ zxid: e.hdr.zxid, hdr: e.hdr, txn: e.txn });
+    return txns.length ? this.log.append(txns) : Promise.resolve();
+  }
+
+  private commitBatch(batch: Entry[]): void {
+    for (const e of batch) {
+      if ('barrier' in e) e.barrier();
+      else this.onCommit(e.hdr, e.txn, e.ctx);
     }
   }
 
