@@ -21,6 +21,7 @@ import {
 import { checkAcl } from './acl.js';
 import type { Logger } from 'pino';
 import type { Reply } from './read-ops.js';
+import { RequestStats } from './request-stats.js';
 import type { Watcher } from './watch-manager.js';
 
 /** A request of this connection, queued until its reply may be sent (replies go out in order). */
@@ -85,17 +86,12 @@ export class Connection implements Watcher {
   readonly queue: PendingRequest[] = [];
 
   // Figures for cons/stat.
-  packetsReceived = 0;
-  packetsSent = 0;
+  readonly stats = new RequestStats();
   lastCxid = -1;
   lastZxid = -1n;
   lastOp = 'NA';
   lastResponseMs = 0;
   lastLatencyMs = 0;
-  minLatencyMs = Number.MAX_SAFE_INTEGER;
-  maxLatencyMs = 0;
-  totalLatencyMs = 0;
-  latencyCount = 0;
 
   private phase = Phase.Sniff;
   private sniffed: Buffer = Buffer.alloc(0);
@@ -162,7 +158,7 @@ export class Connection implements Watcher {
 
   private onFrame(frame: Buffer): void {
     const r = new JuteReader(frame);
-    this.packetsReceived++;
+    this.stats.packetsReceived++;
     try {
       if (this.phase === Phase.Handshake) {
         const req = ConnectRequest.read(r);
@@ -244,10 +240,7 @@ export class Connection implements Watcher {
     this.lastZxid = zxid;
     this.lastResponseMs = now;
     this.lastLatencyMs = latency;
-    this.minLatencyMs = Math.min(this.minLatencyMs, latency);
-    this.maxLatencyMs = Math.max(this.maxLatencyMs, latency);
-    this.totalLatencyMs += latency;
-    this.latencyCount++;
+    this.stats.recordReply(latency);
     this.host.onReplySent(latency);
   }
 
@@ -296,7 +289,7 @@ export class Connection implements Watcher {
         this.socket.uncork();
       });
     }
-    this.packetsSent++;
+    this.stats.packetsSent++;
     if (!this.socket.write(buf)) {
       this.pausedForDrain = true;
       this.updateFlow();
@@ -330,15 +323,6 @@ export class Connection implements Watcher {
     this.closedNotified = true;
     this.queue.length = 0;
     this.host.onClose(this);
-  }
-
-  resetStats(): void {
-    this.packetsReceived = 0;
-    this.packetsSent = 0;
-    this.minLatencyMs = Number.MAX_SAFE_INTEGER;
-    this.maxLatencyMs = 0;
-    this.totalLatencyMs = 0;
-    this.latencyCount = 0;
   }
 
   get interestOps(): number {

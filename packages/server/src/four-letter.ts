@@ -17,8 +17,7 @@ function javaDouble(v: number): string {
 
 function latency(server: ZkServer): { min: number; avg: string; max: number } {
   const s = server.stats;
-  if (s.latencyCount === 0) return { min: 0, avg: '0.0', max: 0 };
-  return { min: s.minLatencyMs, avg: javaDouble(s.totalLatencyMs / s.latencyCount), max: s.maxLatencyMs };
+  return { min: s.minLatencyMs, avg: javaDouble(s.avgLatencyMs), max: s.maxLatencyMs };
 }
 
 function summary(server: ZkServer): string {
@@ -43,16 +42,16 @@ function outstanding(server: ZkServer): number {
 }
 
 function brief(c: Connection): string {
-  return ` /${c.remoteAddress}:${c.remotePort}[${c.interestOps}](queued=${c.outstanding},recved=${c.packetsReceived},sent=${c.packetsSent}`;
+  return ` /${c.remoteAddress}:${c.remotePort}[${c.interestOps}](queued=${c.outstanding},recved=${c.stats.packetsReceived},sent=${c.stats.packetsSent}`;
 }
 
 function consLine(c: Connection): string {
   if (c.sessionId === 0n) return `${brief(c)})`;
-  const avg = c.latencyCount ? Math.floor(c.totalLatencyMs / c.latencyCount) : 0;
+  const avg = Math.floor(c.stats.avgLatencyMs);
   return (
     `${brief(c)},sid=${hex(c.sessionId)},lop=${c.lastOp},est=${c.establishedAtMs},to=${c.sessionTimeoutMs}` +
     `,lcxid=${hex(BigInt(c.lastCxid))},lzxid=${hex(c.lastZxid)},lresp=${c.lastResponseMs},llat=${c.lastLatencyMs}` +
-    `,minlat=${c.latencyCount ? c.minLatencyMs : 0},avglat=${avg},maxlat=${c.maxLatencyMs})`
+    `,minlat=${c.stats.minLatencyMs},avglat=${avg},maxlat=${c.stats.maxLatencyMs})`
   );
 }
 
@@ -216,7 +215,7 @@ export function answerFourLetterWord(server: ZkServer, config: ServerConfig, _co
       server.stats.reset();
       return 'Server stats reset.\n';
     case 'crst':
-      for (const c of server.connections) c.resetStats();
+      for (const c of server.connections) c.stats.reset();
       return 'Connection stats reset.\n';
     default:
       return null;

@@ -17,6 +17,7 @@ import { DataTree, ephemeralKind, ttlOf } from './data-tree.js';
 import { Prep, isWriteType } from './prep.js';
 import { OK, executeRead, reply, writeReply, type Reply } from './read-ops.js';
 import { decodeRequest, isKnownRequestType } from './request-codecs.js';
+import { RequestStats } from './request-stats.js';
 import { SessionTracker, sessionPassword } from './session-tracker.js';
 import type { Txn, TxnHeader } from './txn.js';
 import { WatchManager, type Watcher } from './watch-manager.js';
@@ -43,23 +44,8 @@ export interface ServerSettings {
 }
 
 /** Server-wide request figures for srvr/stat/mntr. */
-export class ServerStats {
-  packetsReceived = 0;
-  packetsSent = 0;
-  minLatencyMs = Number.MAX_SAFE_INTEGER;
-  maxLatencyMs = 0;
-  totalLatencyMs = 0;
-  latencyCount = 0;
+export class ServerStats extends RequestStats {
   readonly startedAtMs = Date.now();
-
-  reset(): void {
-    this.packetsReceived = 0;
-    this.packetsSent = 0;
-    this.minLatencyMs = Number.MAX_SAFE_INTEGER;
-    this.maxLatencyMs = 0;
-    this.totalLatencyMs = 0;
-    this.latencyCount = 0;
-  }
 }
 
 /**
@@ -158,12 +144,8 @@ export class ZkServer implements ConnectionHost {
   }
 
   onReplySent(latencyMs: number): void {
-    const s = this.stats;
-    s.packetsSent++;
-    s.minLatencyMs = Math.min(s.minLatencyMs, latencyMs);
-    s.maxLatencyMs = Math.max(s.maxLatencyMs, latencyMs);
-    s.totalLatencyMs += latencyMs;
-    s.latencyCount++;
+    this.stats.packetsSent++;
+    this.stats.recordReply(latencyMs);
   }
 
   onClose(conn: Connection): void {
