@@ -165,7 +165,8 @@ export class DataTree {
 
   /** Shares one ACL array among the nodes that carry the same list. */
   private intern(acl: ACL[]): ACL[] {
-    const key = JSON.stringify(acl);
+    let key = '';
+    for (const a of acl) key += `${a.perms}\u0000${a.id.scheme}\u0000${a.id.id}\u0001`;
     let shared = this.aclIntern.get(key);
     if (!shared) {
       shared = acl.map((a) => ({ perms: a.perms, id: { scheme: a.id.scheme, id: a.id.id } }));
@@ -253,9 +254,12 @@ export class DataTree {
   restoreNode(e: SnapshotNode): void {
     const [path, data, acl, czxid, mzxid, pzxid, ctime, mtime, version, cversion, aversion, owner] = e;
     const existing = this.nodes.get(path);
-    const node = existing ?? new DataNode(data, acl, czxid, mzxid, pzxid, ctime, mtime, owner);
-    Object.assign(node, { data, acl: this.intern(acl), czxid, mzxid, pzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner: owner });
-    if (existing) return;
+    if (existing) {
+      // A fuzzy snapshot can hold a path twice (deleted and re-created during the walk): the later wins.
+      Object.assign(existing, { data, acl: this.intern(acl), czxid, mzxid, pzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner: owner });
+      return;
+    }
+    const node = new DataNode(data, this.intern(acl), czxid, mzxid, pzxid, ctime, mtime, owner, version, cversion, aversion);
     if (path === '/') throw new Error('snapshot restores the root over an existing root');
     const parent = this.nodes.get(parentOf(path));
     if (!parent) throw new Error(`snapshot entry ${path} comes before its parent`);
