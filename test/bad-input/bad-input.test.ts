@@ -8,7 +8,7 @@
 import type net from 'node:net';
 import { ErrorCode, JuteWriter, OpCode, RequestHeader } from '@zab/jute';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fourLetter, type RunningServer, startServer, targetKind } from '../differential/launch.js';
+import { fourLetter, type RunningServer, startServer, targetKind } from '../support/launch.js';
 import { Rng, newSeed } from '../differential/rng.js';
 import { connectSocket, encodeConnectRequest, frame, RawClient, type RawReply, waitForClose } from '../support/raw-client.js';
 

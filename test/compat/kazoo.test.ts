@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { RunningServer } from '../differential/launch.js';
+import type { RunningServer } from '../support/launch.js';
 import { startCompatServer } from './target.js';
 
 let server: RunningServer;

@@ -2,7 +2,7 @@
 // started by the suite: every operation the client offers, its error codes and watches.
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { digestId, type RunningServer } from '../differential/launch.js';
+import { digestId, type RunningServer } from '../support/launch.js';
 import { SUPER_PASSWORD, eventually, startCompatServer } from './target.js';
 
 const require = createRequire(import.meta.url);

@@ -1,7 +1,7 @@
 // Which server the compat suites run against: zab by default; ZAB_COMPAT_TARGET=zookeeper runs
 // them against Apache ZooKeeper 3.8 itself, which checks that the suites expect what
 // ZooKeeper does.
-import { startServer, type RunningServer } from '../differential/launch.js';
+import { startServer, type RunningServer } from '../support/launch.js';
 
 export const SUPER_PASSWORD = 'test';
 

@@ -2,7 +2,7 @@
 // driven with a script on stdin against a server started by the suite.
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { digestId, type RunningServer } from '../differential/launch.js';
+import { digestId, type RunningServer } from '../support/launch.js';
 import { startCompatServer } from './target.js';
 
 const ZKCLI = '/usr/share/zookeeper/bin/zkCli.sh';

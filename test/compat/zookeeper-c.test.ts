@@ -2,7 +2,7 @@
 // operation the binding offers (it has no multi), against a server started by the suite.
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { digestId, type RunningServer } from '../differential/launch.js';
+import { digestId, type RunningServer } from '../support/launch.js';
 import { eventually, startCompatServer } from './target.js';
 
 const require = createRequire(import.meta.url);

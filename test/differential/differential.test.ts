@@ -10,7 +10,7 @@
 //   ZAB_DIFF_HISTORY=<n>                   ops shown before a mismatch (default 12)
 //   ZAB_SERVER_BIN=<path>                  run another zab entry point than packages/server/dist/bin
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer, targetKind } from './launch.js';
+import { type RunningServer, startServer, targetKind } from '../support/launch.js';
 import { newSeed } from './rng.js';
 import { formatMismatch, runDifferential } from './runner.js';
 import type { ChildOrder } from './sessions.js';

@@ -4,7 +4,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { type ChildOrder, Normalizer, type Outcome, SessionSet } from './sessions.js';
 import { type Op, Workload } from './workload.js';
-import { SUPER_PASSWORD } from './launch.js';
+import { SUPER_PASSWORD } from '../support/launch.js';
 
 export interface DiffOptions {
   refPort: number;

@@ -7,7 +7,7 @@
 // deterministic behaviour. Ops are plain JSON so a failure can print them.
 import { AddWatchMode, CreateMode, OpCode, Perms, WatcherType, type ACL, type MultiOp } from '@zab/jute';
 import { type RawReply } from '../support/raw-client.js';
-import { digestId, SUPER_PASSWORD } from './launch.js';
+import { digestId, SUPER_PASSWORD } from '../support/launch.js';
 import { Rng } from './rng.js';
 
 /** Number of concurrent sessions the workload drives. */

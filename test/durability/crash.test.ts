@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateMode, ErrorCode } from '@zab/jute';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ZAB_BIN, fourLetter, freePort } from '../differential/launch.js';
+import { ZAB_BIN, fourLetter, freePort } from '../support/launch.js';
 import { OPEN_ACL, RawClient } from '../support/raw-client.js';
 
 const ROUNDS = 20;

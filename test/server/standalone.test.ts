@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode, EventType, OpCode, RequestHeader, JuteWriter, PathWatchRequest } from '@zab/jute';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ZAB_BIN, fourLetter, startServer, type RunningServer } from '../differential/launch.js';
+import { ZAB_BIN, fourLetter, startServer, type RunningServer } from '../support/launch.js';
 import { OPEN_ACL, RawClient, connectSocket, frame, encodeConnectRequest, waitForClose } from '../support/raw-client.js';
 
 let server: RunningServer | undefined;

@@ -3,7 +3,7 @@
 // closed connection resolves what was pending instead of hanging.
 import { AddWatchMode, CreateMode, ErrorCode, EventType, KeeperState, WatcherType } from '@zab/jute';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../differential/launch.js';
+import { type RunningServer, startServer } from './launch.js';
 import { OPEN_ACL, op, RawClient } from './raw-client.js';
 
 describe('RawClient against ZooKeeper 3.8', () => {

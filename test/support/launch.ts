@@ -1,9 +1,8 @@
-// Starts the servers the differential and bad-input suites compare: Apache ZooKeeper 3.8 (the
-// reference, from Debian's package) and zab (packages/server/dist/bin/zkserver.js), each on a
-// free loopback port with its own zoo.cfg and data directory. Readiness is `ruok` -> `imok` and a
-// session that opens, polled with a deadline; nothing here sleeps a fixed time.
-//
-// Private to test/differential and test/bad-input until test/support has shared launchers.
+// Starts the servers the suites run against: Apache ZooKeeper 3.8 (the reference, from Debian's
+// package) and zab (packages/server/dist/bin/zkserver.js), each on a free loopback port with its
+// own zoo.cfg and data directory. Readiness is `ruok` -> `imok` and a session that opens, polled
+// with a deadline; nothing here sleeps a fixed time. Shared by the differential, bad-input,
+// compat, server and durability suites.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
@@ -12,7 +11,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RawClient } from '../support/raw-client.js';
+import { RawClient } from './raw-client.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** The zab server entry point; ZAB_SERVER_BIN points the suites at another build. */
