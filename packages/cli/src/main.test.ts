@@ -1,0 +1,66 @@
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { ConnectFailedError } from './errors.js';
+import { main } from './main.js';
+
+/** Runs main() with captured output; any attempt to open a session fails the test. */
+async function run(words: string[]): Promise<{ status: number; stdout: string; stderr: string; opened: number }> {
+  let stdout = '';
+  let stderr = '';
+  let opened = 0;
+  const status = await main(
+    words,
+    {
+      output: { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) },
+      input: { stream: new PassThrough() },
+      env: { ZAB_CLI_HISTORY: '' },
+      signal: new AbortController().signal,
+    },
+    async () => {
+      opened++;
+      throw new ConnectFailedError('127.0.0.1:2181', 10);
+    },
+  );
+  return { status, stdout, stderr, opened };
+}
+
+describe('main: usage errors never connect', () => {
+  it('names an unknown command', async () => {
+    expect(await run(['--server', 'h:1', 'bogus', '/x'])).toEqual({ status: 2, stdout: '', stderr: 'Command not found: bogus\n', opened: 0 });
+  });
+
+  it('prints the usage line of a misused command', async () => {
+    const r = await run(['ls']);
+    expect(r).toMatchObject({ status: 2, stdout: '', opened: 0 });
+    expect(r.stderr).toBe('Not enough non-option arguments: got 0, need at least 1\nusage: ls [-s] [-w] [-R] path\n');
+    expect((await run(['ls', '/a', 'extra'])).stderr).toMatch(/^Unknown argument: extra\nusage: ls/);
+    expect((await run(['create', '-c', '-e', '/a'])).stderr).toMatch(/Containers cannot be ephemeral/);
+    expect((await run(['set', '-v', 'x', '/a', 'd'])).stderr).toMatch(/^version must be an integer/);
+  });
+
+  it('refuses bad global options and bad paths', async () => {
+    expect(await run(['--server', 'h:99999', 'ls', '/'])).toMatchObject({ status: 2, opened: 0 });
+    expect(await run(['--timeout', '0', 'ls', '/'])).toMatchObject({ status: 2, opened: 0 });
+    expect(await run(['--auth', 'nocolon', 'ls', '/'])).toMatchObject({ status: 2, opened: 0 });
+    expect(await run(['get', 'relative'])).toMatchObject({ status: 2, opened: 0, stderr: 'Invalid path "relative": must start with / character\nusage: get [-s] [-w] path\n' });
+    expect(await run(['4lw', 'toolong'])).toMatchObject({ status: 2, opened: 0 });
+  });
+
+  it('reports usage errors as JSON with --json', async () => {
+    const r = await run(['--json', 'nosuch']);
+    expect(r.status).toBe(2);
+    expect(JSON.parse(r.stderr)).toEqual({ error: { message: 'Command not found: nosuch', exitCode: 2 } });
+  });
+
+  it('accepts zkCli spelling of -server', async () => {
+    expect(await run(['-server', 'h:99999', 'ls', '/'])).toMatchObject({ status: 2, stderr: 'bad port in server address "h:99999"\nusage: ls [-s] [-w] [-R] path\n' });
+  });
+
+  it('exits 3 when the session cannot be opened, and 0 for help', async () => {
+    expect(await run(['ls', '/'])).toEqual({ status: 3, opened: 1, stdout: '', stderr: 'could not connect to 127.0.0.1:2181 within 10 ms\n' });
+    const help = await run(['--help']);
+    expect(help).toMatchObject({ status: 0, opened: 0, stderr: '' });
+    expect(help.stdout).toMatch(/zkcli ls <path>/);
+    expect((await run(['ls', '--help'])).stdout).toMatch(/also print the znode stat/);
+  });
+});
