@@ -1,0 +1,58 @@
+/**
+ * The fixed facts a peer runs by. Durations are in core ticks (the driver decides how long
+ * a tick is); sizes are counts.
+ */
+export interface QuorumConfig {
+  readonly myId: number;
+  /** Voting members (participants), including this peer if it is one. */
+  readonly voters: readonly number[];
+  readonly observers: readonly number[];
+  /** Voters needed for a decision: a majority. */
+  readonly quorumSize: number;
+  isVoter(sid: number): boolean;
+  /** A leader must be established, and a learner synced, within this many ticks. */
+  readonly initLimitTicks: number;
+  /** A leader not hearing from a quorum, or a learner from its leader, for this long gives up. */
+  readonly syncLimitTicks: number;
+  readonly pingIntervalTicks: number;
+  /** How long a LOOKING peer holding a quorum waits for a better vote. */
+  readonly finalizeWaitTicks: number;
+  readonly notificationTimeoutTicks: number;
+  readonly maxNotificationTimeoutTicks: number;
+  /** How often a learner repeats FOLLOWERINFO while its leader is not yet listening. */
+  readonly learnerRetryTicks: number;
+  /** Committed txns kept in memory for DIFF; a learner further behind gets SNAP. */
+  readonly committedLogMax: number;
+}
+
+export interface QuorumTimings {
+  initLimitTicks: number;
+  syncLimitTicks: number;
+  pingIntervalTicks?: number;
+  finalizeWaitTicks?: number;
+  notificationTimeoutTicks?: number;
+  maxNotificationTimeoutTicks?: number;
+  learnerRetryTicks?: number;
+  committedLogMax?: number;
+}
+
+export function quorumConfig(myId: number, voters: number[], observers: number[], t: QuorumTimings): QuorumConfig {
+  const voterSet = new Set(voters);
+  if (!voterSet.has(myId) && !observers.includes(myId)) throw new Error(`server ${myId} is neither a voter nor an observer`);
+  if (voters.length === 0) throw new Error('an ensemble needs at least one voting member');
+  return Object.freeze({
+    myId,
+    voters: [...voters].sort((a, b) => a - b),
+    observers: [...observers].sort((a, b) => a - b),
+    quorumSize: Math.floor(voters.length / 2) + 1,
+    isVoter: (sid: number) => voterSet.has(sid),
+    initLimitTicks: t.initLimitTicks,
+    syncLimitTicks: t.syncLimitTicks,
+    pingIntervalTicks: t.pingIntervalTicks ?? Math.max(1, Math.floor(t.syncLimitTicks / 4)),
+    finalizeWaitTicks: t.finalizeWaitTicks ?? 1,
+    notificationTimeoutTicks: t.notificationTimeoutTicks ?? 4,
+    maxNotificationTimeoutTicks: t.maxNotificationTimeoutTicks ?? 40,
+    learnerRetryTicks: t.learnerRetryTicks ?? 2,
+    committedLogMax: t.committedLogMax ?? 500,
+  });
+}

@@ -1,0 +1,119 @@
+import type { Entry } from './messages.js';
+
+/**
+ * The tail of this peer's txn log held in memory: every txn not yet committed, plus up to
+ * `keepCommitted` committed ones so a leader can DIFF a learner a little behind. `base` is
+ * the zxid just before the first entry held (0n for an empty log), so a learner whose last
+ * zxid is `base` is also within reach of a DIFF.
+ */
+export class History<P> {
+  private entries: Entry<P>[] = [];
+  /** Index of the first live entry (entries before it were trimmed, not yet spliced out). */
+  private start = 0;
+  base: bigint;
+  /** The last zxid appended (durable or not). */
+  lastZxid: bigint;
+  /** The last zxid this peer's state has applied: committed, as far as this peer knows. */
+  appliedZxid: bigint;
+  /** The last zxid known durable in the log. */
+  persistedZxid: bigint;
+
+  constructor(tail: Entry<P>[], base: bigint, appliedZxid: bigint, private readonly keepCommitted: number) {
+    this.entries = tail.slice();
+    this.base = base;
+    this.lastZxid = tail.length ? tail[tail.length - 1]!.zxid : base;
+    this.persistedZxid = this.lastZxid;
+    this.appliedZxid = appliedZxid;
+  }
+
+  get size(): number {
+    return this.entries.length - this.start;
+  }
+
+  append(batch: Entry<P>[]): void {
+    for (const e of batch) {
+      if (e.zxid <= this.lastZxid) throw new Error(`history: zxid 0x${e.zxid.toString(16)} does not follow 0x${this.lastZxid.toString(16)}`);
+      this.entries.push(e);
+      this.lastZxid = e.zxid;
+    }
+  }
+
+  /** Whether `zxid` is a point of this log the window can DIFF from (an entry, or the base). */
+  has(zxid: bigint): boolean {
+    if (zxid === this.base) return true;
+    return this.indexOf(zxid) >= 0;
+  }
+
+  /** The entries after `zxid` (which must satisfy `has`), up to the end. */
+  after(zxid: bigint): Entry<P>[] {
+    if (zxid === this.base) return this.entries.slice(this.start);
+    return this.entries.slice(this.indexOf(zxid) + 1);
+  }
+
+  /** Entries in (from, to]. */
+  range(from: bigint, to: bigint): Entry<P>[] {
+    const out: Entry<P>[] = [];
+    for (let i = this.start; i < this.entries.length; i++) {
+      const e = this.entries[i]!;
+      if (e.zxid > to) break;
+      if (e.zxid > from) out.push(e);
+    }
+    return out;
+  }
+
+  /** The highest point of the window at or below `zxid` (an entry or the base), or null if below the window. */
+  floor(zxid: bigint): bigint | null {
+    if (zxid < this.base) return null;
+    let best = this.base;
+    for (let i = this.start; i < this.entries.length; i++) {
+      const z = this.entries[i]!.zxid;
+      if (z > zxid) break;
+      best = z;
+    }
+    return best;
+  }
+
+  /** Forgets everything above `zxid` (TRUNC). */
+  truncate(zxid: bigint): void {
+    while (this.entries.length > this.start && this.entries[this.entries.length - 1]!.zxid > zxid) this.entries.pop();
+    if (this.size === 0 && this.base > zxid) this.base = zxid;
+    this.lastZxid = this.size ? this.entries[this.entries.length - 1]!.zxid : this.base;
+    if (this.persistedZxid > this.lastZxid) this.persistedZxid = this.lastZxid;
+    if (this.appliedZxid > this.lastZxid) this.appliedZxid = this.lastZxid;
+  }
+
+  /** Starts over from a snapshot at `zxid`: nothing in memory, everything up to zxid applied and durable. */
+  reset(zxid: bigint): void {
+    this.entries = [];
+    this.start = 0;
+    this.base = this.lastZxid = this.persistedZxid = this.appliedZxid = zxid;
+  }
+
+  /** Drops committed entries beyond the ones kept for DIFF. */
+  trim(): void {
+    let committed = 0;
+    for (let i = this.start; i < this.entries.length && this.entries[i]!.zxid <= this.appliedZxid; i++) committed++;
+    const drop = committed - this.keepCommitted;
+    if (drop <= 0) return;
+    this.start += drop;
+    this.base = this.entries[this.start - 1]!.zxid;
+    if (this.start > 1024 && this.start * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.start);
+      this.start = 0;
+    }
+  }
+
+  private indexOf(zxid: bigint): number {
+    // Entries are ascending: binary search.
+    let lo = this.start;
+    let hi = this.entries.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const z = this.entries[mid]!.zxid;
+      if (z === zxid) return mid;
+      if (z < zxid) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+}

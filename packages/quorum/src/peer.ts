@@ -1,0 +1,265 @@
+import type { QuorumConfig } from './config.js';
+import type { PeerContext } from './context.js';
+import type { Effect } from './effects.js';
+import { Election } from './election.js';
+import { History } from './history.js';
+import { Leader } from './leader.js';
+import { Learner } from './learner.js';
+import type { Entry, Message, Notification, PeerState, Vote } from './messages.js';
+import { isLinkMessage } from './messages.js';
+
+/** What a peer starts from: its durable state, as the host recovered it. */
+export interface PeerInit<P> {
+  acceptedEpoch: bigint;
+  currentEpoch: bigint;
+  /** The newest logged txns (at most a window's worth), ascending. */
+  tail: Entry<P>[];
+  /** The zxid just before tail[0]: the newest snapshot's or the last trimmed txn's. */
+  base: bigint;
+  /** The last zxid the host's state holds (after recovery: the last logged one). */
+  appliedZxid: bigint;
+  /** The newest durable snapshot's zxid (0n if none). */
+  snapshotZxid: bigint;
+  /** A random number from the host, so this incarnation's link ids differ from the last one's. */
+  linkSeed: number;
+}
+
+/**
+ * One server's replication core: FastLeaderElection, then Leader or Learner, and back to
+ * LOOKING when that role ends. Pure and deterministic: it changes only when called (a
+ * message, a tick, a durable-write notice, a host request) and answers with effects the
+ * host drains with `takeEffects()` and carries out in order (see Effect). No sockets, timers,
+ * clock or randomness inside.
+ */
+export class QuorumPeer<P> {
+  state: PeerState = 'LOOKING';
+  /** The server id of the leader this peer follows or is; -1 while LOOKING. */
+  leaderId = -1;
+  private tickCount = 0;
+  private effects: Effect<P>[] = [];
+  private election: Election | null = null;
+  private currentVote: Vote;
+  private leader: Leader<P> | null = null;
+  private learner: Learner<P> | null = null;
+  private linkSeq = 0;
+  private readonly ctx: PeerContext<P>;
+  /** Why this peer last went LOOKING (for logs). */
+  lastLookReason = 'start';
+
+  constructor(readonly config: QuorumConfig, init: PeerInit<P>) {
+    const history = new History<P>(init.tail, init.base, init.appliedZxid, config.committedLogMax);
+    this.currentVote = { leader: -1, zxid: 0n, electionEpoch: 0n, peerEpoch: 0n };
+    const peer = this;
+    this.ctx = {
+      config,
+      history,
+      acceptedEpoch: init.acceptedEpoch,
+      currentEpoch: init.currentEpoch,
+      snapshotZxid: init.snapshotZxid,
+      get tick() {
+        return peer.tickCount;
+      },
+      emit: (e) => this.emit(e),
+      send: (to, msg) => this.emit({ kind: 'send', to, msg }),
+      log: (entries) => this.log(entries),
+      commitUpTo: (zxid) => this.commitUpTo(zxid),
+      saveEpochs: () => this.emit({ kind: 'saveEpochs', acceptedEpoch: this.ctx.acceptedEpoch, currentEpoch: this.ctx.currentEpoch }),
+      lookAgain: (why) => this.becomeLooking(why),
+    };
+    this.linkSeq = init.linkSeed & 0x3fffffff;
+    this.becomeLooking('start');
+  }
+
+  get history(): History<P> {
+    return this.ctx.history;
+  }
+  get acceptedEpoch(): bigint {
+    return this.ctx.acceptedEpoch;
+  }
+  get currentEpoch(): bigint {
+    return this.ctx.currentEpoch;
+  }
+  get tick(): number {
+    return this.tickCount;
+  }
+  /** Whether this peer may serve clients: an established leader or an up-to-date learner. */
+  get isServing(): boolean {
+    return (this.leader?.isServing ?? false) || (this.learner?.isServing ?? false);
+  }
+  /** The epoch this peer leads, once established. */
+  get establishedEpoch(): bigint | null {
+    return this.leader?.established ? this.leader.newEpoch : null;
+  }
+  get vote(): Vote {
+    return this.election ? this.election.proposal : this.currentVote;
+  }
+  get syncedLearners(): { sid: number; observer: boolean; ackedZxid: bigint }[] {
+    return this.leader?.syncedLearners() ?? [];
+  }
+
+  /** Everything asked of the host since the last call, in order. */
+  takeEffects(): Effect<P>[] {
+    const out = this.effects;
+    this.effects = [];
+    this.groupStart = null;
+    return out;
+  }
+
+  private emit(e: Effect<P>): void {
+    this.effects.push(e);
+  }
+
+  private log(entries: Entry<P>[]): void {
+    this.ctx.history.append(entries);
+    this.effects.push({ kind: 'append', entries: entries.slice() });
+  }
+
+  private commitUpTo(zxid: bigint): void {
+    const h = this.ctx.history;
+    if (zxid > h.lastZxid) zxid = h.lastZxid;
+    if (zxid <= h.appliedZxid) return;
+    const entries = h.range(h.appliedZxid, zxid);
+    h.appliedZxid = zxid;
+    this.emit({ kind: 'commit', entries });
+    h.trim();
+  }
+
+  // ---- inputs ----
+
+  onTick(): void {
+    this.tickCount++;
+    if (this.election) {
+      const d = this.election.onTick(this.tickCount);
+      if (d) this.settle(d.vote, d.state);
+    }
+    this.leader?.onTick();
+    this.learner?.onTick();
+  }
+
+  onMessage(from: number, msg: Message<P>): void {
+    if (!isLinkMessage(msg)) return this.onNotification(from, msg);
+    if (this.leader) return this.leader.onMessage(from, msg);
+    if (this.learner) {
+      if (from === this.learner.leaderId && msg.link === this.learner.link) this.learner.onMessage(msg);
+      return;
+    }
+    if ((msg.type === 'FOLLOWERINFO' || msg.type === 'OBSERVERINFO') && this.state !== 'LOOKING') {
+      this.emit({ kind: 'send', to: from, msg: { type: 'NOTLEADER', link: msg.link } });
+    }
+  }
+
+  private onNotification(from: number, n: Notification): void {
+    if (this.election) {
+      const d = this.election.onNotification(from, n, this.tickCount);
+      if (d) this.settle(d.vote, d.state);
+      return;
+    }
+    // Out of the election: tell a looking peer what was settled.
+    if (n.state === 'LOOKING') {
+      this.emit({ kind: 'send', to: from, msg: { type: 'NOTIFICATION', ...this.currentVote, state: this.state } });
+    }
+  }
+
+  /** The host made the log durable up to `zxid`. */
+  onPersisted(zxid: bigint): void {
+    const h = this.ctx.history;
+    if (zxid > h.lastZxid) zxid = h.lastZxid;
+    if (zxid <= h.persistedZxid) return;
+    h.persistedZxid = zxid;
+    this.leader?.onPersisted();
+    this.learner?.onPersisted();
+  }
+
+  /** A learner link's connection broke. */
+  onLinkDown(peer: number, link: number): void {
+    if (this.leader) return this.leader.onLinkDown(peer, link);
+    if (this.learner && this.learner.leaderId === peer && this.learner.link === link) {
+      this.becomeLooking(`connection to leader ${peer} lost`);
+    }
+  }
+
+  /** The host saved a snapshot at `zxid` (of committed state). */
+  onSnapshotSaved(zxid: bigint): void {
+    if (zxid > this.ctx.snapshotZxid) this.ctx.snapshotZxid = zxid;
+  }
+
+  // ---- host requests ----
+
+  /** The zxid the next proposal must carry, or null when this peer is not an established leader. */
+  nextZxid(): bigint | null {
+    return this.leader?.established ? this.leader.nextZxid() : null;
+  }
+
+  /**
+   * Leader only: proposes a txn with the zxid nextZxid() gave. Proposals made in one turn
+   * (nothing else emitted between them) share one append and one PROPOSAL per learner.
+   */
+  propose(zxid: bigint, payload: P): void {
+    if (!this.leader) throw new Error('propose: not leading');
+    const entry = this.leader.accept(zxid, payload);
+    this.ctx.history.append([entry]);
+    if (this.groupStart !== null && this.groupEnd === this.effects.length) {
+      for (let i = this.groupStart; i < this.groupEnd; i++) {
+        const e = this.effects[i]!;
+        if (e.kind === 'append') e.entries.push(entry);
+        else if (e.kind === 'send' && e.msg.type === 'PROPOSAL') e.msg.entries.push(entry);
+      }
+      return;
+    }
+    this.groupStart = this.effects.length;
+    this.effects.push({ kind: 'append', entries: [entry] });
+    this.leader.sendProposal(entry);
+    this.groupEnd = this.effects.length;
+  }
+  private groupStart: number | null = null;
+  private groupEnd = 0;
+
+  /** Leader only: asks a quorum to confirm this leadership; `confirmed(token)` follows. */
+  confirmLeadership(token: number): boolean {
+    if (!this.leader?.established) return false;
+    this.leader.confirmLeadership(token);
+    return true;
+  }
+
+  sendToLeader(payload: unknown): boolean {
+    return this.learner?.sendToLeader(payload) ?? false;
+  }
+
+  sendToLearner(sid: number, payload: unknown): boolean {
+    return this.leader?.sendToLearner(sid, payload) ?? false;
+  }
+
+  // ---- roles ----
+
+  private becomeLooking(why: string): void {
+    const wasServing = this.isServing;
+    this.leader?.close();
+    this.learner?.close();
+    this.leader = null;
+    this.learner = null;
+    if (wasServing) this.emit({ kind: 'serving', serving: false });
+    this.lastLookReason = why;
+    this.state = 'LOOKING';
+    this.leaderId = -1;
+    this.emit({ kind: 'role', state: 'LOOKING', leader: -1, epoch: this.ctx.currentEpoch });
+    const clock = this.election?.logicalclock ?? this.currentVote.electionEpoch;
+    this.election = null;
+    this.election = new Election(this.config, clock, this.ctx.history.lastZxid, this.ctx.currentEpoch, this.tickCount, (to, n) =>
+      this.emit({ kind: 'send', to, msg: n }),
+    );
+  }
+
+  private settle(vote: Vote, state: Exclude<PeerState, 'LOOKING'>): void {
+    this.election = null;
+    this.currentVote = vote;
+    this.state = state;
+    this.leaderId = vote.leader;
+    this.emit({ kind: 'role', state, leader: vote.leader, epoch: this.ctx.currentEpoch });
+    if (state === 'LEADING') {
+      this.leader = new Leader(this.ctx);
+    } else {
+      this.linkSeq = (this.linkSeq + 1) & 0x3fffffff;
+      this.learner = new Learner(this.ctx, vote.leader, this.linkSeq, state === 'OBSERVING');
+    }
+  }
+}
