@@ -3,12 +3,13 @@ import { javaList } from './ls.js';
 import { checkPath, defineCommand, PATH_ARG } from './command.js';
 
 export const addauth = defineCommand({
-  spec: 'addauth <scheme> <auth>',
+  // The positional is not called `auth`: that is the name of the global --auth option.
+  spec: 'addauth <scheme> <credentials>',
   usage: 'addauth scheme auth',
   describe: 'add credentials to the session (e.g. addauth digest user:password)',
-  builder: (y) => y.positional('scheme', { type: 'string', demandOption: true }).positional('auth', { type: 'string', demandOption: true }),
+  builder: (y) => y.positional('scheme', { type: 'string', demandOption: true }).positional('credentials', { type: 'string', demandOption: true }),
   async run(ctx, args) {
-    await (await ctx.session()).addAuth(args.scheme, Buffer.from(args.auth, 'utf8'));
+    await (await ctx.session()).addAuth(args.scheme, Buffer.from(args.credentials, 'utf8'));
     ctx.print([], { scheme: args.scheme, added: true });
   },
 });
