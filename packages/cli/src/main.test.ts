@@ -1,7 +1,8 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ConnectFailedError } from './errors.js';
-import { main } from './main.js';
+import { main, type SessionSettings } from './main.js';
+import type { CliSession } from './session.js';
 
 /** Runs main() with captured output; any attempt to open a session fails the test. */
 async function run(words: string[]): Promise<{ status: number; stdout: string; stderr: string; opened: number }> {
@@ -62,5 +63,33 @@ describe('main: usage errors never connect', () => {
     expect(help).toMatchObject({ status: 0, opened: 0, stderr: '' });
     expect(help.stdout).toMatch(/zkcli ls <path>/);
     expect((await run(['ls', '--help'])).stdout).toMatch(/also print the znode stat/);
+  });
+});
+
+describe('main: what reaches the session', () => {
+  it('passes --auth to the opener and addauth credentials to the session, untangled', async () => {
+    const settings: SessionSettings[] = [];
+    const added: Array<[string, string]> = [];
+    const session = {
+      addAuth: async (scheme: string, auth: Buffer) => void added.push([scheme, auth.toString()]),
+      close: async () => {},
+    } as unknown as CliSession;
+    let stderr = '';
+    const status = await main(
+      ['--auth', 'digest:alice:a:b', '--server', 'h:1/app', '--timeout', '1234', 'addauth', 'digest', 'bob:pw'],
+      {
+        output: { stdout: () => {}, stderr: (t) => void (stderr += t) },
+        input: { stream: new PassThrough() },
+        env: {},
+        signal: new AbortController().signal,
+      },
+      async (s) => {
+        settings.push(s);
+        return session;
+      },
+    );
+    expect({ status, stderr }).toEqual({ status: 0, stderr: '' });
+    expect(settings).toEqual([{ connectString: 'h:1/app', connectTimeoutMs: 1234, sessionTimeoutMs: 30000, auth: [['digest', 'alice:a:b']] }]);
+    expect(added).toEqual([['digest', 'bob:pw']]);
   });
 });
