@@ -67,6 +67,24 @@ describe('main: usage errors never connect', () => {
 });
 
 describe('main: what reaches the session', () => {
+  it('takes words after -- literally, even with a leading dash', async () => {
+    const writes: Array<[string, string]> = [];
+    const session = {
+      setData: async (path: string, data: Buffer) => {
+        writes.push([path, data.toString()]);
+        return { czxid: 1n, mzxid: 1n, pzxid: 1n, ctime: 0n, mtime: 0n, version: 1, cversion: 0, aversion: 0, ephemeralOwner: 0n, dataLength: 2, numChildren: 0 };
+      },
+      close: async () => {},
+    } as unknown as CliSession;
+    const io = { output: { stdout: () => {}, stderr: () => {} }, input: { stream: new PassThrough() }, env: {}, signal: new AbortController().signal };
+    expect(await main(['set', '/a', '--', '-x'], io, async () => session)).toBe(0);
+    expect(await main(['set', '--', '/b', '--not-an-option'], io, async () => session)).toBe(0);
+    expect(writes).toEqual([
+      ['/a', '-x'],
+      ['/b', '--not-an-option'],
+    ]);
+  });
+
   it('passes --auth to the opener and addauth credentials to the session, untangled', async () => {
     const settings: SessionSettings[] = [];
     const added: Array<[string, string]> = [];

@@ -7,6 +7,23 @@ import { commandName } from './commands/command.js';
 import type { CommandContext } from './context.js';
 import { UsageError } from './errors.js';
 
+// yargs leaves words after `--` out of the positionals, so `set /a -- -x` would lack its data.
+// Such words are marked before parsing (a NUL cannot come from argv, and paths refuse it) and
+// unmarked in what the handler receives, which makes `--` mean what it means to a shell user.
+const LITERAL = '\u0000';
+
+function markLiterals(words: readonly string[]): string[] {
+  const end = words.indexOf('--');
+  if (end === -1) return [...words];
+  return [...words.slice(0, end), ...words.slice(end + 1).map((w) => (w.startsWith('-') ? LITERAL + w : w))];
+}
+
+function unmarkLiterals(argv: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(argv)) out[k] = typeof v === 'string' && v.startsWith(LITERAL) ? v.slice(LITERAL.length) : v;
+  return out;
+}
+
 /** Called with the parsed arguments when a command matches; returns the context to run it in. */
 export type ContextFor = (argv: Record<string, unknown>) => CommandContext;
 
@@ -35,7 +52,10 @@ export function commandParser(commands: readonly CliCommand[], contextFor: Conte
       aliases: c.aliases ?? [],
       describe: c.describe,
       builder: c.builder,
-      handler: (argv) => c.run(contextFor(argv), argv),
+      handler: (argv) => {
+        const args = unmarkLiterals(argv) as typeof argv;
+        return c.run(contextFor(args), args);
+      },
     });
   }
   return extend(y).help();
@@ -47,7 +67,7 @@ export function commandParser(commands: readonly CliCommand[], contextFor: Conte
  */
 export async function runParser(parser: Argv, words: readonly string[], stdout: (text: string) => void): Promise<void> {
   let help = '';
-  await parser.parseAsync([...words], {}, (_err, _argv, output) => {
+  await parser.parseAsync(markLiterals(words), {}, (_err, _argv, output) => {
     help = output;
   });
   if (help !== '') stdout(`${help}\n`);
