@@ -16,7 +16,7 @@ import { RawClient } from './raw-client.js';
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** The zab server entry point; ZAB_SERVER_BIN points the suites at another build. */
 export const ZAB_BIN = process.env['ZAB_SERVER_BIN'] ?? path.join(REPO_ROOT, 'packages/server/dist/bin/zkserver.js');
-const ZK_CLASSPATH = '/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar';
+export const ZK_CLASSPATH = '/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar';
 
 /** The password of the `super` digest user both servers are configured with. */
 export const SUPER_PASSWORD = 'test';

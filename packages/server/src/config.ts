@@ -50,6 +50,8 @@ export interface ServerConfig {
   readonly adminServerPort: number;
   readonly adminEnableServer: boolean;
   readonly peerType: 'participant' | 'observer';
+  /** Bind the quorum and election ports on every address, not just this server's host. */
+  readonly quorumListenOnAllIPs: boolean;
   readonly servers: readonly ServerSpec[];
 }
 
@@ -151,7 +153,6 @@ const ACCEPTED_UNUSED = new Set([
   'observerMasterPort',
   'connectToLearnerMasterLimit',
   'electionAlg',
-  'quorumListenOnAllIPs',
   'syncEnabled',
   'dynamicConfigFile',
   'sslQuorum',
@@ -288,6 +289,7 @@ export function buildConfig(entries: Entry[]): { config: ServerConfig; warnings:
     dataLogDir: get('dataLogDir')?.value.trim() || dataDir,
     clientPort,
     clientPortAddress: get('clientPortAddress')?.value.trim() || '0.0.0.0',
+    quorumListenOnAllIPs: get('quorumListenOnAllIPs') ? bool(get('quorumListenOnAllIPs')!) : false,
     maxClientCnxns: get('maxClientCnxns') ? int(get('maxClientCnxns')!, 0) : 60,
     minSessionTimeoutMs,
     maxSessionTimeoutMs,
@@ -315,7 +317,7 @@ export function buildConfig(entries: Entry[]): { config: ServerConfig; warnings:
     'minSessionTimeout', 'maxSessionTimeout', 'jute.maxbuffer', 'zookeeper.jute.maxbuffer', 'globalOutstandingLimit', 'snapCount',
     'autopurge.snapRetainCount', 'autopurge.purgeInterval', '4lw.commands.whitelist', 'DigestAuthenticationProvider.superDigest',
     'extendedTypesEnabled', 'skipACL', 'forceSync', 'reconfigEnabled', 'standaloneEnabled', 'znode.container.checkIntervalMs',
-    'admin.serverPort', 'admin.enableServer', 'peerType',
+    'admin.serverPort', 'admin.enableServer', 'peerType', 'quorumListenOnAllIPs',
   ]);
   for (const e of byKey.values()) {
     if (USED.has(e.key) || /^server\.\d+$/.test(e.key)) continue;

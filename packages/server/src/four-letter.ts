@@ -29,10 +29,30 @@ function summary(server: ZkServer): string {
     `Connections: ${server.connections.size}`,
     `Outstanding: ${outstanding(server)}`,
     `Zxid: ${hex(server.tree.lastProcessedZxid)}`,
-    `Mode: standalone`,
+    `Mode: ${mode(server)}`,
     `Node count: ${server.tree.nodeCount + 1}`, // ZooKeeper keys its root twice ("" and "/") and counts both
     '',
   ].join('\n');
+}
+
+/** srvr's Mode: standalone, leader, follower or observer. */
+export function mode(server: ZkServer): string {
+  const f = server.ensembleFigures?.();
+  if (!f) return 'standalone';
+  return { LEADING: 'leader', FOLLOWING: 'follower', OBSERVING: 'observer', LOOKING: 'looking' }[f.state];
+}
+
+/** Ensemble rows of mntr (a leader also reports its learners). */
+function ensembleRows(server: ZkServer): [string, string | number][] {
+  const f = server.ensembleFigures?.();
+  if (!f || f.state !== 'LEADING') return [];
+  return [
+    ['zk_learners', f.followers + f.observers],
+    ['zk_synced_followers', f.syncedFollowers],
+    ['zk_synced_non_voting_followers', 0],
+    ['zk_synced_observers', f.observers],
+    ['zk_pending_syncs', 0],
+  ];
 }
 
 function outstanding(server: ZkServer): number {
@@ -84,7 +104,7 @@ function mntr(server: ZkServer, config: ServerConfig): string {
   for (const t of [server.watches.data, server.watches.child]) watchCount += t.size;
   const rows: [string, string | number][] = [
     ['zk_version', ZAB_VERSION],
-    ['zk_server_state', 'standalone'],
+    ['zk_server_state', mode(server)],
     ['zk_ephemerals_count', server.tree.ephemeralCount],
     ['zk_num_alive_connections', server.connections.size],
     ['zk_avg_latency', l.avg],
@@ -102,6 +122,7 @@ function mntr(server: ZkServer, config: ServerConfig): string {
     ['zk_max_file_descriptor_count', 0],
     ['zk_open_file_descriptor_count', 0],
     ['zk_snap_count', config.snapCount],
+    ...ensembleRows(server),
   ];
   return rows.map(([k, v]) => `${k}\t${v}\n`).join('');
 }
@@ -180,6 +201,12 @@ export function answerFourLetterWord(server: ZkServer, config: ServerConfig, _co
   switch (word) {
     case 'ruok':
       return 'imok';
+  }
+  const f = server.ensembleFigures?.();
+  if (f && !f.serving && ['srvr', 'stat', 'mntr', 'cons', 'wchs', 'wchc', 'wchp', 'dump'].includes(word)) {
+    return 'This ZooKeeper instance is not currently serving requests\n';
+  }
+  switch (word) {
     case 'srvr':
       return `Zookeeper version: ${ZAB_VERSION}\n${summary(server)}`;
     case 'stat': {

@@ -43,6 +43,36 @@ export interface ServerSettings {
   readonly fourLetterWord?: (server: ZkServer, conn: Connection, word: string) => string | null;
 }
 
+/** A request a learner sends its leader: a write to prepare, or a session to revalidate. */
+export type ForwardedRequest =
+  | { kind: 'write'; type: number; sessionId: bigint; cxid: number; record: unknown; authIds: { scheme: string; id: string }[] }
+  | { kind: 'revalidate'; sessionId: bigint; timeoutMs: number; token: number };
+
+/**
+ * What an ensemble tells the server core. Without it the server is standalone. The leader
+ * prepares every write; a learner forwards writes to it and answers its clients when the
+ * txn commits locally. Only the leader expires sessions and reaps containers.
+ */
+export interface Replication {
+  /** Whether clients may be served now (established leader or up-to-date learner). */
+  serving(): boolean;
+  /** Whether this server is the established leader. */
+  leading(): boolean;
+  /** Learner: sends a request to the leader; false when there is none to take it. */
+  forward(req: ForwardedRequest): boolean;
+  /** Learner: a client of this server showed its session is alive (reported in pings). */
+  touched(sessionId: bigint, timeoutMs: number): void;
+}
+
+/** An ensemble member's role and learners, as srvr/stat/mntr report them. */
+export interface EnsembleFigures {
+  state: 'LOOKING' | 'LEADING' | 'FOLLOWING' | 'OBSERVING';
+  serving: boolean;
+  followers: number;
+  syncedFollowers: number;
+  observers: number;
+}
+
 /** Server-wide request figures for srvr/stat/mntr. */
 export class ServerStats extends RequestStats {
   readonly startedAtMs = Date.now();
@@ -54,13 +84,21 @@ export class ServerStats extends RequestStats {
  * no sockets itself: connections are handed to it by the client port.
  */
 export class ZkServer implements ConnectionHost {
-  readonly tree: DataTree;
+  tree: DataTree;
   readonly watches = new WatchManager();
   readonly sessions: SessionTracker;
   /** Session timeouts by id, as the committed createSession/closeSession txns leave them. */
   readonly sessionTimeouts = new Map<bigint, number>();
-  readonly prep: Prep;
+  prep: Prep;
   readonly committer: TxnCommitter;
+  /** Set by an ensemble; standalone otherwise. */
+  replication: Replication | undefined;
+  /** Set by an ensemble: its role and figures, for the four-letter words. */
+  ensembleFigures: (() => EnsembleFigures) | undefined;
+  /** Learner: writes forwarded to the leader, answered when their txn commits here, by session. */
+  private readonly awaiting = new Map<bigint, PendingRequest[]>();
+  private readonly revalidating = new Map<number, { conn: Connection; pending: PendingRequest; timeoutMs: number }>();
+  private nextToken = 1;
   readonly connections = new Set<Connection>();
   readonly stats = new ServerStats();
   private readonly bySession = new Map<bigint, Connection>();
@@ -90,17 +128,121 @@ export class ZkServer implements ConnectionHost {
       this.sessionTimeouts.set(id, timeoutMs);
       this.sessions.add(id, timeoutMs, nowMs());
     }
-    this.prep = new Prep(this.tree, {
-      extendedTypesEnabled: settings.extendedTypesEnabled,
-      skipAcl: settings.skipACL,
-      reconfigEnabled: settings.reconfigEnabled,
+    this.prep = this.newPrep();
+    const onCommit = (hdr: TxnHeader, txn: Txn, ctx: unknown) => this.onCommit(hdr, txn, ctx as PendingRequest | undefined);
+    this.committer = options.committer ? options.committer(onCommit) : new ImmediateCommitter(onCommit);
+  }
+
+  private newPrep(): Prep {
+    return new Prep(this.tree, {
+      extendedTypesEnabled: this.settings.extendedTypesEnabled,
+      skipAcl: this.settings.skipACL,
+      reconfigEnabled: this.settings.reconfigEnabled,
       isSessionActive: (id) => {
         const s = this.sessions.get(id);
         return s !== undefined && !s.closing;
       },
     });
-    const onCommit = (hdr: TxnHeader, txn: Txn, ctx: unknown) => this.onCommit(hdr, txn, ctx as PendingRequest | undefined);
-    this.committer = options.committer ? options.committer(onCommit) : new ImmediateCommitter(onCommit);
+  }
+
+  private get isLearner(): boolean {
+    return this.replication !== undefined && !this.replication.leading();
+  }
+
+  // ---- ensemble ----
+
+  /** Leader, on establishing `epoch`: zxids start over in it; every session gets a full timeout from now. */
+  startLeading(epoch: bigint): void {
+    this.prep = this.newPrep();
+    this.prep.lastZxid = epoch << 32n;
+    const now = nowMs();
+    for (const [id, timeoutMs] of this.sessionTimeouts) {
+      const s = this.sessions.add(id, timeoutMs, now);
+      s.closing = false;
+    }
+  }
+
+  /** The role ended or the state is being replaced: clients go elsewhere, nothing waits. */
+  stopServing(): void {
+    for (const c of [...this.connections]) c.close();
+    this.awaiting.clear();
+    this.revalidating.clear();
+  }
+
+  /** Replaces the replicated state (after TRUNC or SNAP). */
+  replaceState(tree: DataTree, sessions: Map<bigint, number>): void {
+    this.stopServing();
+    this.tree = tree;
+    this.prep = this.newPrep();
+    this.sessionTimeouts.clear();
+    for (const s of [...this.sessions.values()]) this.sessions.remove(s.id);
+    const now = nowMs();
+    for (const [id, timeoutMs] of sessions) {
+      this.sessionTimeouts.set(id, timeoutMs);
+      this.sessions.add(id, timeoutMs, now);
+    }
+  }
+
+  /** Leader: a request forwarded by learner `from`; `answer` sends the learner its reply. */
+  onForwarded(req: ForwardedRequest, answer: (payload: unknown) => void): void {
+    if (req.kind === 'revalidate') {
+      const s = this.sessions.get(req.sessionId);
+      const valid = s !== undefined && !s.closing;
+      if (valid) this.sessions.touch(req.sessionId, nowMs());
+      answer({ kind: 'revalidated', token: req.token, valid });
+      return;
+    }
+    if (req.type !== OpCode.createSession) this.sessions.touch(req.sessionId, nowMs());
+    if (req.type === OpCode.closeSession) this.sessions.setClosing(req.sessionId);
+    const { hdr, txn } = this.prep.prepare(
+      { type: req.type, sessionId: req.sessionId, cxid: req.cxid, record: req.record as any, authIds: req.authIds },
+      Date.now(),
+    );
+    this.committer.propose(hdr, txn, undefined);
+  }
+
+  /** Leader: sessions a learner's clients kept alive. */
+  onTouched(sessions: [bigint, number][]): void {
+    const now = nowMs();
+    for (const [id] of sessions) this.sessions.touch(id, now);
+  }
+
+  /** Learner: the leader's answer to a revalidation. */
+  onRevalidated(token: number, valid: boolean): void {
+    const r = this.revalidating.get(token);
+    if (!r) return;
+    this.revalidating.delete(token);
+    const { conn, pending } = r;
+    if (conn.isClosed) return;
+    if (valid) {
+      this.bySession.get(conn.sessionId)?.close();
+      this.attach(conn, conn.sessionId, r.timeoutMs);
+      pending.connect = { timeoutMs: r.timeoutMs, sessionId: conn.sessionId, passwd: sessionPassword(conn.sessionId), readOnly: pending.connect?.readOnly };
+    } else {
+      pending.connect = { timeoutMs: 0, sessionId: 0n, passwd: Buffer.alloc(16), readOnly: pending.connect?.readOnly };
+    }
+    pending.state = 'ready';
+    conn.flush();
+  }
+
+  /** Learner: hands a request to the leader; the client waits for its txn to commit here. */
+  private forwardWrite(p: PendingRequest, sessionId: bigint, cxid: number, type: number, record: unknown): void {
+    let list = this.awaiting.get(sessionId);
+    if (!list) this.awaiting.set(sessionId, (list = []));
+    list.push(p);
+    const ok = this.replication!.forward({ kind: 'write', type, sessionId, cxid, record, authIds: p.conn.authIds });
+    if (!ok) p.conn.close();
+  }
+
+  /** The local request a committed txn answers, if this server forwarded it. */
+  private takeAwaiting(hdr: TxnHeader): PendingRequest | undefined {
+    const list = this.awaiting.get(hdr.sessionId);
+    if (!list) return undefined;
+    const i = list.findIndex((p) => (p.type === OpCode.createSession ? hdr.type === OpCode.createSession || hdr.cxid === 0 : p.xid === hdr.cxid));
+    if (i < 0) return undefined;
+    const [p] = list.splice(i, 1);
+    if (!list.length) this.awaiting.delete(hdr.sessionId);
+    return p;
   }
 
   get maxBufferBytes(): number {
@@ -158,6 +300,11 @@ export class ZkServer implements ConnectionHost {
 
   onConnect(conn: Connection, req: ConnectRequest, readOnly: boolean | undefined): void {
     this.stats.packetsReceived++;
+    if (this.replication && !this.replication.serving()) {
+      this.log.info({ remote: conn.remoteAddress }, 'refusing session request: this server is not serving (no quorum, or syncing)');
+      conn.close();
+      return;
+    }
     if (req.lastZxidSeen > this.tree.lastProcessedZxid) {
       this.log.info(
         { remote: conn.remoteAddress, clientZxid: hex(req.lastZxidSeen), ourZxid: hex(this.tree.lastProcessedZxid) },
@@ -176,11 +323,25 @@ export class ZkServer implements ConnectionHost {
       const pending = this.pending(conn, 0, OpCode.createSession, undefined, 'waiting');
       pending.connect = { timeoutMs, sessionId: id, passwd: sessionPassword(id), readOnly };
       conn.enqueue(pending);
+      if (this.isLearner) return this.forwardWrite(pending, id, 0, OpCode.createSession, { timeoutMs });
       const { hdr, txn } = this.prep.prepare(
         { type: OpCode.createSession, sessionId: id, cxid: 0, record: { timeoutMs }, authIds: [] },
         Date.now(),
       );
       this.committer.propose(hdr, txn, pending);
+      return;
+    }
+    if (this.isLearner) {
+      // Only the leader knows whether the session is still alive.
+      const ok = this.sessionTimeouts.has(req.sessionId) && req.passwd !== null && sessionPassword(req.sessionId).equals(req.passwd);
+      const pending = this.pending(conn, 0, OpCode.createSession, undefined, ok ? 'waiting' : 'ready');
+      pending.connect = { timeoutMs: 0, sessionId: 0n, passwd: Buffer.alloc(16), readOnly };
+      conn.enqueue(pending);
+      if (!ok) return;
+      conn.sessionId = req.sessionId;
+      const token = this.nextToken++;
+      this.revalidating.set(token, { conn, pending, timeoutMs });
+      if (!this.replication!.forward({ kind: 'revalidate', sessionId: req.sessionId, timeoutMs, token })) conn.close();
       return;
     }
     const session = this.sessions.get(req.sessionId);
@@ -214,6 +375,7 @@ export class ZkServer implements ConnectionHost {
   onRequest(conn: Connection, xid: number, type: number, body: JuteReader): void {
     this.stats.packetsReceived++;
     const live = this.sessions.touch(conn.sessionId, nowMs());
+    if (this.isLearner) this.replication!.touched(conn.sessionId, conn.sessionTimeoutMs);
     if (type === OpCode.auth) return this.onAuth(conn, xid, body);
     if (type === OpCode.sasl) {
       // zab has no SASL: answer AuthFailed and keep the connection, so the client can go on.
@@ -253,6 +415,7 @@ export class ZkServer implements ConnectionHost {
         this.sessions.setClosing(conn.sessionId);
       }
       conn.enqueue(p);
+      if (this.isLearner) return this.forwardWrite(p, conn.sessionId, xid, type, rec);
       const { hdr, txn } = this.prep.prepare(
         { type, sessionId: conn.sessionId, cxid: xid, record: rec, authIds: conn.authIds },
         Date.now(),
@@ -298,12 +461,16 @@ export class ZkServer implements ConnectionHost {
 
   // ---- commit ----
 
-  private onCommit(hdr: TxnHeader, txn: Txn, req: PendingRequest | undefined): void {
+  private onCommit(hdr: TxnHeader, txn: Txn, ctx: PendingRequest | undefined): void {
+    const req = ctx ?? (this.awaiting.size ? this.takeAwaiting(hdr) : undefined);
     if (req && !req.conn.isClosed) req.conn.runReadsBefore(req);
     const { result, triggers } = this.tree.apply(hdr, txn);
     this.prep.applied(hdr.zxid);
     this.onApplied?.();
-    if (txn.kind === 'createSession') this.sessionTimeouts.set(hdr.sessionId, txn.timeoutMs);
+    if (txn.kind === 'createSession') {
+      this.sessionTimeouts.set(hdr.sessionId, txn.timeoutMs);
+      if (!this.sessions.get(hdr.sessionId)) this.sessions.add(hdr.sessionId, txn.timeoutMs, nowMs());
+    }
     if (txn.kind === 'closeSession') this.sessionClosed(hdr.sessionId, req);
     let previous: Set<Watcher> | undefined;
     for (const t of triggers) {
@@ -330,6 +497,7 @@ export class ZkServer implements ConnectionHost {
     if (this.stopped) return;
     const delay = Math.max(0, this.sessions.nextExpirationMs - nowMs());
     this.expiryTimer = setTimeout(() => {
+      if (this.replication && !this.replication.leading()) return this.scheduleExpiryLater();
       for (const s of this.sessions.pollExpired(nowMs())) {
         this.log.info({ session: hex(s.id), timeoutMs: s.timeoutMs }, 'session expired');
         this.submitInternal(OpCode.closeSession, s.id, {});
@@ -339,8 +507,15 @@ export class ZkServer implements ConnectionHost {
     this.expiryTimer.unref();
   }
 
+  private scheduleExpiryLater(): void {
+    if (this.stopped) return;
+    this.expiryTimer = setTimeout(() => this.scheduleExpiry(), this.settings.tickTimeMs);
+    this.expiryTimer.unref();
+  }
+
   /** Deletes empty containers that once had children and TTL nodes past their time. */
   checkContainers(): void {
+    if (this.replication && !this.replication.leading()) return;
     const now = Date.now();
     const candidates: string[] = [];
     for (const path of this.tree.containers) {

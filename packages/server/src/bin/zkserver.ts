@@ -5,7 +5,8 @@ import { mkdirSync } from 'node:fs';
 import pino from 'pino';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { ConfigError, loadConfig, type ServerConfig } from '../config.js';
+import { ConfigError, loadConfig, readMyId, type ServerConfig } from '../config.js';
+import { startEnsembleMember } from '../ensemble.js';
 import { answerFourLetterWord } from '../four-letter.js';
 import { startStandalone } from '../standalone.js';
 import type { ServerSettings } from '../zk-server.js';
@@ -44,8 +45,25 @@ try {
 
 mkdirSync(config.dataDir, { recursive: true });
 
+// An ensemble when server.N lines name more than this server (or standaloneEnabled=false),
+// as ZooKeeper decides; otherwise standalone.
+const ensemble = config.servers.length > 1 || (config.servers.length === 1 && !config.standaloneEnabled);
+let myId = 1; // standalone session ids carry server id 1, as ZooKeeper's do
+if (ensemble) {
+  try {
+    myId = readMyId(config.dataDir);
+    if (!config.servers.some((s) => s.id === myId)) throw new ConfigError(`myid is ${myId} but no server.${myId} line names this server`);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    log.fatal(e.message);
+    console.error(`zkserver: ${e.message}`);
+    process.exit(2);
+  }
+}
+const me = config.servers.find((s) => s.id === myId);
+
 const settings: ServerSettings = {
-  serverId: 1, // standalone session ids carry server id 1, as ZooKeeper's do
+  serverId: myId,
   tickTimeMs: config.tickTimeMs,
   minSessionTimeoutMs: config.minSessionTimeoutMs,
   maxSessionTimeoutMs: config.maxSessionTimeoutMs,
@@ -58,18 +76,43 @@ const settings: ServerSettings = {
   maxOutstandingPerConnection: config.globalOutstandingLimit,
   fourLetterWord: (server, conn, word) => answerFourLetterWord(server, config, conn, word),
 };
+const persistence = {
+  dataDir: config.dataDir,
+  dataLogDir: config.dataLogDir,
+  snapCount: config.snapCount,
+  autopurgeSnapRetainCount: config.autopurgeSnapRetainCount,
+  autopurgePurgeIntervalHours: config.autopurgePurgeIntervalHours,
+};
+const listen = {
+  port: me?.clientPort ?? config.clientPort,
+  host: me?.clientHost ?? config.clientPortAddress,
+  maxClientCnxns: config.maxClientCnxns,
+};
+const onFatal = (err: unknown) => {
+  log.fatal({ err: (err as Error).message }, 'a log or epoch write failed; stopping so that nothing unlogged is ever acknowledged');
+  process.exit(1);
+};
 
-const handle = await startStandalone(
-  settings,
-  { port: config.clientPort, host: config.clientPortAddress, maxClientCnxns: config.maxClientCnxns },
-  {
-    dataDir: config.dataDir,
-    dataLogDir: config.dataLogDir,
-    snapCount: config.snapCount,
-    autopurgeSnapRetainCount: config.autopurgeSnapRetainCount,
-    autopurgePurgeIntervalHours: config.autopurgePurgeIntervalHours,
-  },
-  log,
+const handle = await (ensemble
+  ? startEnsembleMember(
+      {
+        myId,
+        servers: config.servers,
+        tickTimeMs: config.tickTimeMs,
+        initLimitTicks: config.initLimitTicks,
+        syncLimitTicks: config.syncLimitTicks,
+        bindHost: config.quorumListenOnAllIPs ? '0.0.0.0' : (me?.host ?? '0.0.0.0'),
+      },
+      settings,
+      listen,
+      persistence,
+      log,
+      onFatal,
+    ).then((h) => {
+      h.server.ensembleFigures = () => h.node.figures();
+      return h;
+    })
+  : startStandalone(settings, listen, persistence, log)
 ).catch((e: Error) => {
   // Corrupt data, a locked data directory, a busy port: say what and stop.
   log.fatal({ err: e.message, kind: e.name }, 'cannot start');

@@ -1,0 +1,67 @@
+import { Packr } from 'msgpackr';
+
+/**
+ * Frames between servers: a 4-byte big-endian length, then one msgpackr value. bigints
+ * (zxids, epochs, session ids) round-trip exactly; Buffers stay Buffers.
+ */
+const packr = new Packr({ useRecords: false, int64AsType: 'bigint', moreTypes: true });
+
+/** Server-to-server protocol version, checked in every handshake. */
+export const PROTOCOL_VERSION = 1;
+/** A snapshot of a large tree travels in one frame: allow it, but not without bound. */
+export const MAX_FRAME_BYTES = 1024 * 1024 * 1024;
+
+export function encodeFrame(value: unknown): Buffer {
+  const body = packr.pack(value);
+  const out = Buffer.allocUnsafe(4 + body.length);
+  out.writeUInt32BE(body.length, 0);
+  body.copy(out, 4);
+  return out;
+}
+
+export class FrameError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FrameError';
+  }
+}
+
+/** Splits a byte stream into decoded frames; throws FrameError on an oversized or undecodable one. */
+export class FrameReader {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+
+  push(chunk: Buffer): unknown[] {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    const out: unknown[] = [];
+    for (;;) {
+      if (this.buffered < 4) break;
+      const head = this.peek(4);
+      const len = head.readUInt32BE(0);
+      if (len > MAX_FRAME_BYTES) throw new FrameError(`frame of ${len} bytes is over the limit of ${MAX_FRAME_BYTES}`);
+      if (this.buffered < 4 + len) break;
+      const frame = this.take(4 + len).subarray(4);
+      try {
+        out.push(packr.unpack(frame));
+      } catch (e) {
+        throw new FrameError(`undecodable frame: ${(e as Error).message}`);
+      }
+    }
+    return out;
+  }
+
+  private peek(n: number): Buffer {
+    if (this.chunks[0]!.length >= n) return this.chunks[0]!;
+    const all = Buffer.concat(this.chunks);
+    this.chunks = [all];
+    return all;
+  }
+
+  private take(n: number): Buffer {
+    const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    this.chunks = all.length > n ? [all.subarray(n)] : [];
+    this.buffered -= n;
+    return all.subarray(0, n);
+  }
+}

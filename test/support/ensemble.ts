@@ -1,0 +1,216 @@
+// Starts a local ensemble of real server processes on loopback (zab's, or Apache ZooKeeper's
+// from the same zoo.cfg lines), each member with its own ports, data directory and log.
+// Members can be killed, paused, wiped and restarted; readiness is polled with deadlines.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { RawClient } from './raw-client.js';
+import { SUPER_PASSWORD, ZAB_BIN, ZK_CLASSPATH, digestId, fourLetter, freePort, type ServerKind } from './launch.js';
+
+export interface Member {
+  readonly id: number;
+  readonly role: 'participant' | 'observer';
+  readonly clientPort: number;
+  readonly dataDir: string;
+  readonly logFile: string;
+  /** Whether the process is running (it may be paused). */
+  readonly running: boolean;
+  /** Starts the process (again), with the data it has. */
+  start(): Promise<void>;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  pause(): void;
+  resume(): void;
+  /** Deletes the member's data (it must be stopped); myid stays. */
+  wipe(): Promise<void>;
+  /** srvr's Mode, or null when it answers nothing useful. */
+  mode(): Promise<string | null>;
+  logTail(lines?: number): Promise<string>;
+}
+
+export interface Ensemble {
+  kind: ServerKind;
+  members: Member[];
+  /** host:port of every member, for a client's connect string. */
+  connectString: string;
+  /** Waits until `count` members serve (Mode leader/follower/observer) and returns the leader. */
+  waitServing(count?: number, deadlineMs?: number): Promise<Member>;
+  leader(deadlineMs?: number): Promise<Member>;
+  stop(): Promise<void>;
+}
+
+export interface EnsembleOptions {
+  voters?: number;
+  observers?: number;
+  tickTimeMs?: number;
+  cfg?: Record<string, string>;
+  startTimeoutMs?: number;
+}
+
+/** Sends srvr and returns its Mode, or null. */
+export async function modeOf(port: number): Promise<string | null> {
+  try {
+    const out = await fourLetter(port, 'srvr', 2_000);
+    return /Mode: (\w+)/.exec(out)?.[1] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export async function startEnsemble(kind: ServerKind, opts: EnsembleOptions = {}): Promise<Ensemble> {
+  const voters = opts.voters ?? 3;
+  const observers = opts.observers ?? 0;
+  const dir = await mkdtemp(path.join(os.tmpdir(), `zab-ens-${kind}-`));
+  const specs: { id: number; role: 'participant' | 'observer'; client: number; quorum: number; election: number }[] = [];
+  for (let id = 1; id <= voters + observers; id++) {
+    specs.push({ id, role: id > voters ? 'observer' : 'participant', client: await freePort(), quorum: await freePort(), election: await freePort() });
+  }
+  const serverLines = Object.fromEntries(
+    specs.map((s) => [`server.${s.id}`, `127.0.0.1:${s.quorum}:${s.election}${s.role === 'observer' ? ':observer' : ''};127.0.0.1:${s.client}`]),
+  );
+  const members: Member[] = [];
+  for (const s of specs) members.push(await makeMember(kind, dir, s, serverLines, opts));
+  const ensemble: Ensemble = {
+    kind,
+    members,
+    connectString: specs.map((s) => `127.0.0.1:${s.client}`).join(','),
+    async waitServing(count = members.length, deadlineMs = 60_000) {
+      const until = Date.now() + deadlineMs;
+      let modes: (string | null)[] = [];
+      while (Date.now() < until) {
+        modes = await Promise.all(members.map((m) => (m.running ? m.mode() : Promise.resolve(null))));
+        const serving = modes.filter((x) => x === 'leader' || x === 'follower' || x === 'observer').length;
+        const leaders = members.filter((_, i) => modes[i] === 'leader');
+        if (serving >= count && leaders.length === 1) return leaders[0]!;
+        await new Promise((r) => setTimeout(r, 100)); // poll interval
+      }
+      const tails = await Promise.all(members.map(async (m) => `--- member ${m.id} ---\n${await m.logTail(15)}`));
+      throw new Error(`ensemble did not have ${count} serving members within ${deadlineMs} ms (modes: ${JSON.stringify(modes)})\n${tails.join('\n')}`);
+    },
+    async leader(deadlineMs = 60_000) {
+      const running = members.filter((m) => m.running).length;
+      return ensemble.waitServing(Math.min(running, Math.floor(voters / 2) + 1), deadlineMs);
+    },
+    async stop() {
+      await Promise.all(members.map((m) => m.kill('SIGTERM')));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  try {
+    await Promise.all(members.map((m) => m.start()));
+    await ensemble.waitServing(members.length, opts.startTimeoutMs ?? 90_000);
+  } catch (e) {
+    await ensemble.stop();
+    throw e;
+  }
+  return ensemble;
+}
+
+async function makeMember(
+  kind: ServerKind,
+  dir: string,
+  s: { id: number; role: 'participant' | 'observer'; client: number },
+  serverLines: Record<string, string>,
+  opts: EnsembleOptions,
+): Promise<Member> {
+  const home = path.join(dir, `node-${s.id}`);
+  const dataDir = path.join(home, 'data');
+  const cfgFile = path.join(home, 'zoo.cfg');
+  const logFile = path.join(home, 'server.log');
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(path.join(dataDir, 'myid'), `${s.id}\n`);
+  const lines: Record<string, string> = {
+    tickTime: String(opts.tickTimeMs ?? 500),
+    initLimit: '10',
+    syncLimit: '5',
+    dataDir,
+    standaloneEnabled: 'false',
+    '4lw.commands.whitelist': '*',
+    extendedTypesEnabled: 'true',
+    'DigestAuthenticationProvider.superDigest': digestId('super', SUPER_PASSWORD),
+    'admin.enableServer': 'false',
+    maxClientCnxns: '0',
+    ...(s.role === 'observer' ? { peerType: 'observer' } : {}),
+    ...serverLines,
+    ...opts.cfg,
+  };
+  await writeFile(cfgFile, Object.entries(lines).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+  let proc: ChildProcess | null = null;
+  let exited: Promise<void> = Promise.resolve();
+  let out: WriteStream | null = null;
+  const member: Member = {
+    id: s.id,
+    role: s.role,
+    clientPort: s.client,
+    dataDir,
+    logFile,
+    get running() {
+      return proc !== null && proc.exitCode === null && proc.signalCode === null;
+    },
+    async start() {
+      if (member.running) return;
+      out = createWriteStream(logFile, { flags: 'a' });
+      if (kind === 'zookeeper') {
+        proc = spawn(
+          'java',
+          [
+            '-Xmx512m',
+            '-XX:+UseSerialGC',
+            '-cp',
+            ZK_CLASSPATH,
+            '-Dzookeeper.admin.enableServer=false',
+            '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
+            'org.apache.zookeeper.server.quorum.QuorumPeerMain',
+            cfgFile,
+          ],
+          { stdio: ['ignore', 'pipe', 'pipe'] },
+        );
+      } else {
+        if (!existsSync(ZAB_BIN)) throw new Error(`${ZAB_BIN} not built (run npx tsc -b)`);
+        proc = spawn(process.execPath, [ZAB_BIN, '--config', cfgFile], { stdio: ['ignore', 'pipe', 'pipe'], cwd: home });
+      }
+      proc.stdout!.pipe(out);
+      proc.stderr!.pipe(out);
+      const p = proc;
+      exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
+    },
+    async kill(signal: NodeJS.Signals = 'SIGKILL') {
+      if (!proc || !member.running) return;
+      if (signal === 'SIGTERM') proc.kill('SIGCONT');
+      proc.kill(signal);
+      const done = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 10_000))]);
+      if (!done) {
+        proc.kill('SIGKILL');
+        await exited;
+      }
+      out?.end();
+    },
+    pause() {
+      proc?.kill('SIGSTOP');
+    },
+    resume() {
+      proc?.kill('SIGCONT');
+    },
+    async wipe() {
+      if (member.running) throw new Error('wipe: stop the member first');
+      await rm(dataDir, { recursive: true, force: true });
+      await mkdir(dataDir, { recursive: true });
+      await writeFile(path.join(dataDir, 'myid'), `${s.id}\n`);
+    },
+    mode: () => modeOf(s.client),
+    async logTail(n = 40) {
+      try {
+        return (await readFile(logFile, 'utf8')).split('\n').slice(-n).join('\n');
+      } catch {
+        return '';
+      }
+    },
+  };
+  return member;
+}
+
+/** A session on one member, for tests that write through a chosen server. */
+export function connectTo(member: Member, timeoutMs = 10_000): Promise<RawClient> {
+  return RawClient.connect({ port: member.clientPort, sessionTimeoutMs: timeoutMs });
+}
