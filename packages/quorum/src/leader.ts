@@ -152,7 +152,9 @@ export class Leader<P> {
     const commitPoint = this.established ? hist.appliedZxid : hist.lastZxid;
     let target = hist.floor(a.lastZxid < hist.lastZxid ? a.lastZxid : hist.lastZxid);
     if (target !== null && a.appliedZxid > commitPoint && target > commitPoint) target = commitPoint;
-    if (target === null || target < a.snapshotZxid || !hist.has(target)) {
+    // An empty learner takes a snapshot rather than the whole history replayed.
+    const empty = a.lastZxid === 0n && hist.appliedZxid > 0n;
+    if (empty || target === null || target < a.snapshotZxid || !hist.has(target)) {
       this.sendTo(h, { type: 'SNAP', link: h.link, zxid: hist.appliedZxid });
       target = hist.appliedZxid;
     } else if (target < a.lastZxid) {

@@ -40,9 +40,11 @@ export class ClientPort {
     this.server.addConnection(new Connection(socket, this.server));
   }
 
+  /** Stops accepting, and closes the open connections (the listener's close waits for them). */
   async close(): Promise<void> {
     const closed = once(this.listener, 'close');
     this.listener.close();
+    for (const c of [...this.server.connections]) c.close();
     await closed;
   }
 }

@@ -136,6 +136,7 @@ export class EnsembleNode {
     );
     this.transport = new TcpTransport<TxnPayload>(settings.myId, peers, {
       onMessage: (from, msg) => {
+        if (msg.type === 'DIFF' || msg.type === 'TRUNC' || msg.type === 'SNAP') this.logSync(from, msg);
         this.peer.onMessage(from, msg);
         this.schedulePump();
       },
@@ -189,6 +190,12 @@ export class EnsembleNode {
     }
   }
   private purger: Purger | undefined;
+
+  private logSync(from: number, msg: Message<TxnPayload>): void {
+    if (msg.type === 'DIFF') this.log.info({ leader: from, txns: msg.entries.length }, 'sync with leader: DIFF');
+    else if (msg.type === 'TRUNC') this.log.info({ leader: from, zxid: hex(msg.zxid) }, 'sync with leader: TRUNC');
+    else if (msg.type === 'SNAP') this.log.info({ leader: from, zxid: hex(msg.zxid) }, 'sync with leader: SNAP');
+  }
 
   // ---- QuorumCommitSink ----
 
