@@ -3,10 +3,9 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { RunningServer } from '../support/launch.js';
-import { startCompatServer } from './target.js';
+import { startCompatServer, type CompatServer } from './target.js';
 
-let server: RunningServer;
+let server: CompatServer;
 beforeAll(async () => {
   server = await startCompatServer();
 });
@@ -16,7 +15,7 @@ afterAll(async () => {
 
 it('passes the kazoo client and recipe suite', async () => {
   const script = fileURLToPath(new URL('./kazoo_suite.py', import.meta.url));
-  const child = spawn('/usr/bin/python3', [script, `127.0.0.1:${server.port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('/usr/bin/python3', [script, server.allHosts], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));

@@ -2,8 +2,8 @@
 // started by the suite: every operation the client offers, its error codes and watches.
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { digestId, type RunningServer } from '../support/launch.js';
-import { SUPER_PASSWORD, eventually, startCompatServer } from './target.js';
+import { digestId } from '../support/launch.js';
+import { SUPER_PASSWORD, eventually, startCompatServer, type CompatServer } from './target.js';
 
 const require = createRequire(import.meta.url);
 const zk = require('node-zookeeper-client');
@@ -20,16 +20,25 @@ const code = async (p: Promise<unknown>): Promise<number> => {
   }
 };
 
-let server: RunningServer;
+let server: CompatServer;
 const clients: Client[] = [];
 
 async function connect(): Promise<Client> {
-  const c = zk.createClient(`127.0.0.1:${server.port}`, { sessionTimeout: 10_000, retries: 0 });
+  const c = zk.createClient(server.hosts(clients.length), { sessionTimeout: 10_000, retries: 0 });
   const connected = new Promise<void>((resolve) => c.once('connected', () => resolve()));
   c.connect();
   await connected;
   clients.push(c);
   return c;
+}
+
+/**
+ * Waits until `client` sees `path` in the state `ok` wants. Clients of an ensemble suite talk
+ * to different servers, and a server may apply a txn a moment after the one that answered
+ * its writer (ZooKeeper promises no more; this client has no sync).
+ */
+async function seenBy(client: Client, path: string, ok: (stat: any) => boolean): Promise<void> {
+  await eventually(async () => ok(await call<any>((cb) => client.exists(path, cb))), `${path} as expected on another server`);
 }
 
 beforeAll(async () => {
@@ -117,6 +126,7 @@ describe('node-zookeeper-client', () => {
     const acl = [new zk.ACL(zk.Permission.ALL, new zk.Id('auth', ''))];
     await call((cb) => owner.create('/nzc-acl', Buffer.from('private'), acl, zk.CreateMode.PERSISTENT, cb));
     expect((await call<[Buffer]>((cb) => owner.getData('/nzc-acl', cb)))[0].toString()).toBe('private');
+    await seenBy(stranger, '/nzc-acl', (st) => st !== null);
     expect(await code(call((cb) => stranger.getData('/nzc-acl', cb)))).toBe(zk.Exception.NO_AUTH);
     expect(await code(call((cb) => stranger.setData('/nzc-acl', Buffer.from('x'), -1, cb)))).toBe(zk.Exception.NO_AUTH);
     const [gotAcl] = await call<[any[], any]>((cb) => owner.getACL('/nzc-acl', cb));
@@ -126,6 +136,7 @@ describe('node-zookeeper-client', () => {
     const open = [new zk.ACL(zk.Permission.READ, new zk.Id('world', 'anyone'))];
     const s = await call<any>((cb) => owner.setACL('/nzc-acl', open, -1, cb));
     expect(s.aversion).toBe(1);
+    await seenBy(stranger, '/nzc-acl', (st) => st?.aversion === 1);
     expect((await call<[Buffer]>((cb) => stranger.getData('/nzc-acl', cb)))[0].toString()).toBe('private');
     const admin = await connect();
     admin.addAuthInfo('digest', Buffer.from(`super:${SUPER_PASSWORD}`));
@@ -147,6 +158,7 @@ describe('node-zookeeper-client', () => {
     const owner = await connect();
     const watcher = await connect();
     await call((cb) => owner.create('/nzc-eph', null, zk.CreateMode.EPHEMERAL, cb));
+    await seenBy(watcher, '/nzc-eph', (st) => st !== null);
     let resolveGone!: (name: string) => void;
     const gone = new Promise<string>((resolve) => (resolveGone = resolve));
     expect(await call((cb) => watcher.exists('/nzc-eph', (e: any) => resolveGone(e.getName()), cb))).toBeTruthy();

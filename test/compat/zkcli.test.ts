@@ -2,12 +2,12 @@
 // driven with a script on stdin against a server started by the suite.
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { digestId, type RunningServer } from '../support/launch.js';
-import { startCompatServer } from './target.js';
+import { digestId } from '../support/launch.js';
+import { startCompatServer, type CompatServer } from './target.js';
 
 const ZKCLI = '/usr/share/zookeeper/bin/zkCli.sh';
 
-let server: RunningServer;
+let server: CompatServer;
 beforeAll(async () => {
   server = await startCompatServer();
 });
@@ -18,7 +18,7 @@ afterAll(async () => {
 /** Runs zkCli.sh with `commands` on stdin (one JVM for all of them) and returns its output. */
 function zkcli(commands: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(ZKCLI, ['-server', `127.0.0.1:${server.port}`], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(ZKCLI, ['-server', server.hosts(0)], { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));

@@ -2,19 +2,20 @@
 // operation the binding offers (it has no multi), against a server started by the suite.
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { digestId, type RunningServer } from '../support/launch.js';
-import { eventually, startCompatServer } from './target.js';
+import { digestId } from '../support/launch.js';
+import { eventually, startCompatServer, type CompatServer } from './target.js';
 
 const require = createRequire(import.meta.url);
 const ZooKeeper = require('zookeeper');
 const C = ZooKeeper.constants;
 
-let server: RunningServer;
+let server: CompatServer;
 const clients: any[] = [];
 
 async function connect(): Promise<any> {
-  const c = new ZooKeeper({ connect: `127.0.0.1:${server.port}`, timeout: 10_000, debug_level: C.ZOO_LOG_LEVEL_ERROR, host_order_deterministic: true });
-  await new Promise<void>((resolve, reject) => c.connect({ connect: `127.0.0.1:${server.port}`, timeout: 10_000, debug_level: C.ZOO_LOG_LEVEL_ERROR }, (err: unknown) => (err ? reject(err) : resolve())));
+  const hosts = server.hosts(clients.length);
+  const c = new ZooKeeper({ connect: hosts, timeout: 10_000, debug_level: C.ZOO_LOG_LEVEL_ERROR, host_order_deterministic: true });
+  await new Promise<void>((resolve, reject) => c.connect({ connect: hosts, timeout: 10_000, debug_level: C.ZOO_LOG_LEVEL_ERROR }, (err: unknown) => (err ? reject(err) : resolve())));
   clients.push(c);
   return c;
 }

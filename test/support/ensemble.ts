@@ -45,6 +45,8 @@ export interface EnsembleOptions {
   observers?: number;
   tickTimeMs?: number;
   cfg?: Record<string, string>;
+  /** ZooKeeper only: extra -D system properties. */
+  javaProps?: Record<string, string>;
   startTimeoutMs?: number;
 }
 
@@ -161,6 +163,7 @@ async function makeMember(
             ZK_CLASSPATH,
             '-Dzookeeper.admin.enableServer=false',
             '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
+            ...Object.entries(opts.javaProps ?? {}).map(([k, v]) => `-D${k}=${v}`),
             'org.apache.zookeeper.server.quorum.QuorumPeerMain',
             cfgFile,
           ],
