@@ -138,7 +138,8 @@ export class EnsembleNode {
       onMessage: (from, msg) => {
         if (msg.type === 'DIFF' || msg.type === 'TRUNC' || msg.type === 'SNAP') this.logSync(from, msg);
         this.peer.onMessage(from, msg);
-        this.schedulePump();
+        // At once, not next turn: each hop of a proposal's round trip would wait otherwise.
+        void this.pump();
       },
       onLinkDown: (peer, link) => {
         this.peer.onLinkDown(peer, link);
@@ -320,7 +321,7 @@ export class EnsembleNode {
         const batch = this.appendQueue.splice(0, APPEND_BATCH_MAX);
         await this.storage.log.append(batch);
         this.peer.onPersisted(batch[batch.length - 1]!.zxid);
-        this.schedulePump();
+        void this.pump();
       }
     })()
       .catch((err) => this.onFatal(err))
