@@ -1,7 +1,10 @@
 // Real zab processes on loopback, with clients writing throughout each scenario and a check
 // at the end that every acknowledged write is on every server and the trees are identical.
 import { readFile } from 'node:fs/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+
+// Every wait below has its own deadline and reports the members' logs; this bound is a backstop.
+vi.setConfig({ testTimeout: 180_000 });
 import { fourLetter } from '../support/launch.js';
 import { startEnsemble, type Ensemble, type Member } from '../support/ensemble.js';
 import { RawClient } from '../support/raw-client.js';

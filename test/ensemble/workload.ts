@@ -62,11 +62,16 @@ export class Workload {
   }
 
   /** Waits until `more` further writes were acknowledged. */
-  async progress(more = 50, deadlineMs = 60_000): Promise<void> {
+  async progress(more = 50, deadlineMs = 30_000): Promise<void> {
     const target = this.acked.size + more;
     const until = Date.now() + deadlineMs;
     while (this.acked.size < target) {
-      if (Date.now() > until) throw new Error(`writes did not resume: ${this.acked.size} acknowledged, waiting for ${target}`);
+      if (Date.now() > until) {
+        const state = await Promise.all(
+          this.ens.members.map(async (m) => `--- member ${m.id} (${m.running ? await m.mode() : 'stopped'}) ---\n${await m.logTail(20)}`),
+        );
+        throw new Error(`writes did not resume: ${this.acked.size} acknowledged, waiting for ${target}\n${state.join('\n')}`);
+      }
       await new Promise((r) => setTimeout(r, 20)); // poll interval
     }
   }

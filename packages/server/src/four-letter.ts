@@ -47,6 +47,7 @@ function ensembleRows(server: ZkServer): [string, string | number][] {
   const f = server.ensembleFigures?.();
   if (!f || f.state !== 'LEADING') return [];
   return [
+    ['zk_followers', f.followers],
     ['zk_learners', f.followers + f.observers],
     ['zk_synced_followers', f.syncedFollowers],
     ['zk_synced_non_voting_followers', 0],

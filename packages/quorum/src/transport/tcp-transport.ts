@@ -163,10 +163,14 @@ export class TcpTransport<P> {
       }
       if (hello.hello === 'election') {
         if (hello.sid < this.myId) {
-          // The higher id's connection is the one that survives: connect back.
+          // The higher id's connection is the one that survives: connect back, unless
+          // one is already open (then the lower id uses that one).
           sock.destroy();
-          this.connecting.delete(hello.sid);
-          this.connectElection(hello.sid);
+          const live = this.election.get(hello.sid);
+          if (!live || live.destroyed) {
+            this.connecting.delete(hello.sid);
+            this.connectElection(hello.sid);
+          }
           return;
         }
         this.adoptElection(hello.sid, sock, reader);

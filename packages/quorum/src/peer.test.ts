@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { quorumConfig } from './config.js';
+import type { Effect } from './effects.js';
+import { supersedes } from './election.js';
+import { History } from './history.js';
+import type { Entry, Message } from './messages.js';
+import { QuorumPeer, type PeerInit } from './peer.js';
+
+type P = string;
+const timings = { initLimitTicks: 40, syncLimitTicks: 10, pingIntervalTicks: 2, finalizeWaitTicks: 1 };
+
+/** Peers wired together with instant, in-order delivery and durable writes the moment they are asked for. */
+class Cluster {
+  readonly peers = new Map<number, QuorumPeer<P>>();
+  readonly applied = new Map<number, Entry<P>[]>();
+
+  constructor(voters: number[], inits: Record<number, Partial<PeerInit<P>>> = {}) {
+    for (const id of voters) {
+      const init: PeerInit<P> = { acceptedEpoch: 0n, currentEpoch: 0n, tail: [], base: 0n, appliedZxid: 0n, snapshotZxid: 0n, linkSeed: id * 1000, ...inits[id] };
+      this.peers.set(id, new QuorumPeer<P>(quorumConfig(id, voters, [], timings), init));
+      this.applied.set(id, [...init.tail]);
+    }
+  }
+
+  /** Delivers every effect until nothing moves; ticks once per round. */
+  settle(rounds = 200): void {
+    for (let i = 0; i < rounds; i++) {
+      let moved = false;
+      for (const [id, p] of this.peers) {
+        for (const e of p.takeEffects()) {
+          moved = true;
+          this.carryOut(id, e);
+        }
+      }
+      if (!moved) for (const p of this.peers.values()) p.onTick();
+    }
+  }
+
+  private carryOut(id: number, e: Effect<P>): void {
+    const p = this.peers.get(id)!;
+    if (e.kind === 'send') {
+      const msg = e.msg.type === 'SNAP' ? ({ ...e.msg, snapshot: this.applied.get(id)!.slice() } as Message<P>) : e.msg;
+      this.peers.get(e.to)?.onMessage(id, msg);
+    } else if (e.kind === 'append') {
+      p.onPersisted(e.entries[e.entries.length - 1]!.zxid);
+    } else if (e.kind === 'commit') {
+      this.applied.get(id)!.push(...e.entries);
+    } else if (e.kind === 'installSnapshot') {
+      this.applied.set(id, (e.snapshot as Entry<P>[]).slice());
+    }
+  }
+
+  leader(): QuorumPeer<P> | undefined {
+    return [...this.peers.values()].find((p) => p.establishedEpoch !== null);
+  }
+}
+
+describe('vote order', () => {
+  it('orders by peerEpoch, then zxid, then server id', () => {
+    const v = (leader: number, zxid: bigint, peerEpoch: bigint) => ({ leader, zxid, peerEpoch, electionEpoch: 1n });
+    expect(supersedes(v(1, 0n, 2n), v(3, 100n, 1n))).toBe(true);
+    expect(supersedes(v(1, 101n, 1n), v(3, 100n, 1n))).toBe(true);
+    expect(supersedes(v(3, 100n, 1n), v(2, 100n, 1n))).toBe(true);
+    expect(supersedes(v(2, 100n, 1n), v(3, 100n, 1n))).toBe(false);
+  });
+});
+
+describe('QuorumPeer', () => {
+  it('three fresh peers elect the highest id, establish epoch 1 and commit a proposal everywhere', () => {
+    const c = new Cluster([1, 2, 3]);
+    c.settle();
+    const leader = c.leader()!;
+    expect(leader.config.myId).toBe(3);
+    expect(leader.establishedEpoch).toBe(1n);
+    expect([...c.peers.values()].map((p) => p.state).sort()).toEqual(['FOLLOWING', 'FOLLOWING', 'LEADING']);
+    const zxid = leader.nextZxid()!;
+    expect(zxid).toBe((1n << 32n) | 1n);
+    leader.propose(zxid, 'a');
+    c.settle(20);
+    for (const id of [1, 2, 3]) expect(c.applied.get(id)!.map((e) => e.payload)).toEqual(['a']);
+  });
+
+  it('the peer with the longest log of the newest epoch wins, and the others catch up by DIFF', () => {
+    const tail = (n: number) => Array.from({ length: n }, (_, i) => ({ zxid: (1n << 32n) | BigInt(i + 1), payload: `t${i + 1}` }));
+    const c = new Cluster([1, 2, 3], {
+      1: { acceptedEpoch: 1n, currentEpoch: 1n, tail: tail(5), appliedZxid: (1n << 32n) | 5n },
+      2: { acceptedEpoch: 1n, currentEpoch: 1n, tail: tail(3), appliedZxid: (1n << 32n) | 3n },
+      3: { acceptedEpoch: 1n, currentEpoch: 1n, tail: tail(4), appliedZxid: (1n << 32n) | 4n },
+    });
+    c.settle();
+    expect(c.leader()!.config.myId).toBe(1);
+    expect(c.leader()!.establishedEpoch).toBe(2n);
+    for (const id of [2, 3]) expect(c.applied.get(id)!.map((e) => e.payload)).toEqual(['t1', 't2', 't3', 't4', 't5']);
+  });
+
+  it('a follower that loses its leader goes LOOKING and a new leader is elected without it', () => {
+    const c = new Cluster([1, 2, 3]);
+    c.settle();
+    const old = c.leader()!;
+    c.peers.delete(old.config.myId); // the leader vanishes: nothing more from it
+    for (const p of c.peers.values()) for (let i = 0; i < timings.syncLimitTicks + 2; i++) p.onTick();
+    c.settle();
+    const next = c.leader()!;
+    expect(next.config.myId).toBe(2);
+    expect(next.establishedEpoch).toBe(2n);
+  });
+});
+
+describe('History', () => {
+  it('keeps a window of committed txns and finds DIFF points in it', () => {
+    const h = new History<P>([], 0n, 0n, 2);
+    h.append([1n, 2n, 3n, 4n].map((zxid) => ({ zxid, payload: String(zxid) })));
+    h.appliedZxid = 4n;
+    h.trim();
+    expect(h.base).toBe(2n);
+    expect(h.has(2n)).toBe(true);
+    expect(h.has(1n)).toBe(false);
+    expect(h.after(2n).map((e) => e.zxid)).toEqual([3n, 4n]);
+    expect(h.floor(1n)).toBeNull();
+    h.truncate(3n);
+    expect(h.lastZxid).toBe(3n);
+    expect(h.appliedZxid).toBe(3n);
+  });
+});
