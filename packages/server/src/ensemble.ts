@@ -317,6 +317,8 @@ export class EnsembleNode {
   private kickAppender(): void {
     if (this.appending) return;
     this.appending = (async () => {
+      // Encoding a batch takes a moment: let the sends queued behind it (PROPOSALs) go first.
+      await Promise.resolve();
       while (this.appendQueue.length) {
         const batch = this.appendQueue.splice(0, APPEND_BATCH_MAX);
         await this.storage.log.append(batch);
