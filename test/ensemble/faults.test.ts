@@ -14,9 +14,12 @@ import { Workload, expectConsistent } from './workload.js';
 const current: { ens: Ensemble | null; work: Workload | null } = { ens: null, work: null };
 
 afterEach(async () => {
-  await current.work?.stop();
-  await current.ens?.stop();
-  current.work = current.ens = null;
+  try {
+    await current.work?.stop();
+  } finally {
+    await current.ens?.stop();
+    current.work = current.ens = null;
+  }
 });
 
 async function begin(opts: Parameters<typeof startEnsemble>[1] = {}): Promise<{ ens: Ensemble; work: Workload; leader: Member }> {

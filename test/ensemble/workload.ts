@@ -76,9 +76,10 @@ export class Workload {
     }
   }
 
+  /** Stops the writers; a writer that found no member to write to is done, not an error here. */
   async stop(): Promise<void> {
     this.stopped = true;
-    await Promise.all(this.loops);
+    await Promise.allSettled(this.loops);
   }
 }
 

@@ -9,6 +9,12 @@ import path from 'node:path';
 import { RawClient } from './raw-client.js';
 import { SUPER_PASSWORD, ZAB_BIN, ZK_CLASSPATH, digestId, fourLetter, freePort, type ServerKind } from './launch.js';
 
+/** Every member process started here, killed if the test process exits without stopping them. */
+const started = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+});
+
 export interface Member {
   readonly id: number;
   readonly role: 'participant' | 'observer';
@@ -176,7 +182,13 @@ async function makeMember(
       proc.stdout!.pipe(out);
       proc.stderr!.pipe(out);
       const p = proc;
-      exited = new Promise<void>((resolve) => p.once('exit', () => resolve()));
+      started.add(p);
+      exited = new Promise<void>((resolve) =>
+        p.once('exit', () => {
+          started.delete(p);
+          resolve();
+        }),
+      );
     },
     async kill(signal: NodeJS.Signals = 'SIGKILL') {
       if (!proc || !member.running) return;
