@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import { ConnectionLossError, NoNodeError, NodeExistsError } from '@zab/jute';
+import type { ZooKeeperClient } from '../client.js';
+
+/**
+ * The queue of contenders under one znode that mutexes, semaphores and elections share:
+ * each contender is an ephemeral sequential child named `<guid>-<prefix>-<seq>`. The guid lets
+ * a contender find its own node again when a create's reply was lost with the connection
+ * (the create may have happened), so no orphan holds a place in the queue.
+ */
+export class ContenderQueue {
+  readonly guid = randomUUID();
+
+  constructor(readonly zk: ZooKeeperClient, readonly dir: string, readonly prefix: string) {}
+
+  /** Creates this contender's node (and the parent chain); returns its name. */
+  async enter(data: Buffer | string | null = null): Promise<string> {
+    await ensurePath(this.zk, this.dir);
+    for (;;) {
+      try {
+        const path = await this.zk.create(`${this.dir}/${this.guid}-${this.prefix}-`, data, { mode: 'ephemeral-sequential' });
+        return path.slice(this.dir.length + 1);
+      } catch (e) {
+        if (e instanceof NoNodeError) {
+          await ensurePath(this.zk, this.dir);
+          continue;
+        }
+        if (!(e instanceof ConnectionLossError)) throw e;
+        const mine = await this.findMine();
+        if (mine) return mine;
+      }
+    }
+  }
+
+  /** This contender's node, if it exists. */
+  async findMine(): Promise<string | null> {
+    const { children } = await this.zk.getChildren(this.dir);
+    return children.find((c) => c.startsWith(`${this.guid}-`)) ?? null;
+  }
+
+  /** Contenders in queue order (by sequence number). */
+  async contenders(): Promise<string[]> {
+    const { children } = await this.zk.getChildren(this.dir);
+    return children.filter((c) => c.includes(`-${this.prefix}-`)).sort((a, b) => seq(a) - seq(b));
+  }
+
+  async leave(name: string): Promise<void> {
+    await this.zk.delete(`${this.dir}/${name}`).catch((e) => {
+      if (!(e instanceof NoNodeError)) throw e;
+    });
+  }
+
+  /** Resolves when `name` is deleted (immediately if it is already gone), or rejects on timeout. */
+  waitGone(name: string, deadline: number): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      const left = deadline - Date.now();
+      if (left <= 0) return resolve(false);
+      // setTimeout takes at most 2^31-1 ms (longer fires at once): a longer wait has no timer.
+      const timer = left < 0x7fffffff ? setTimeout(() => resolve(false), left) : undefined;
+      this.zk
+        .exists(`${this.dir}/${name}`, { watch: () => (clearTimeout(timer), resolve(true)) })
+        .then((stat) => {
+          if (stat === null) {
+            clearTimeout(timer);
+            resolve(true);
+          }
+        })
+        .catch((e) => (clearTimeout(timer), reject(e)));
+    });
+  }
+}
+
+function seq(name: string): number {
+  return Number(name.slice(name.lastIndexOf('-') + 1));
+}
+
+/** Creates `path` and its missing parents (persistent, empty). */
+export async function ensurePath(zk: ZooKeeperClient, path: string): Promise<void> {
+  let at = '';
+  for (const part of path.split('/').filter(Boolean)) {
+    at += `/${part}`;
+    try {
+      await zk.create(at);
+    } catch (e) {
+      if (!(e instanceof NodeExistsError)) throw e;
+    }
+  }
+}

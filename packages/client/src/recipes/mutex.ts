@@ -1,0 +1,59 @@
+import type { ZooKeeperClient } from '../client.js';
+import { ContenderQueue } from './lock-queue.js';
+
+export class LockTimeoutError extends Error {
+  override readonly name = 'LockTimeoutError';
+}
+
+/**
+ * A distributed mutex (as Curator's InterProcessMutex): contenders queue as ephemeral
+ * sequential nodes and each watches only its predecessor, so a release wakes one waiter.
+ * Reentrant within one Mutex object: acquire counts, release uncounts. If the session
+ * expires the lock is lost (its node is gone): the holder must treat `lost` as the end of
+ * its exclusive access.
+ */
+export class Mutex {
+  private readonly queue: ContenderQueue;
+  private node: string | null = null;
+  private holds = 0;
+
+  constructor(zk: ZooKeeperClient, readonly path: string) {
+    this.queue = new ContenderQueue(zk, path, 'lock');
+  }
+
+  get isHeld(): boolean {
+    return this.holds > 0;
+  }
+
+  /** Acquires the lock, waiting at most `timeoutMs` (default forever); throws LockTimeoutError. */
+  async acquire(timeoutMs = Infinity): Promise<void> {
+    if (this.holds > 0) {
+      this.holds++;
+      return;
+    }
+    const deadline = timeoutMs === Infinity ? Number.MAX_SAFE_INTEGER : Date.now() + timeoutMs;
+    const mine = await this.queue.enter();
+    try {
+      for (;;) {
+        const all = await this.queue.contenders();
+        const i = all.indexOf(mine);
+        if (i < 0) throw new Error(`lock ${this.path}: our node ${mine} is gone (session expired?)`);
+        if (i === 0) break;
+        if (!(await this.queue.waitGone(all[i - 1]!, deadline))) throw new LockTimeoutError(`lock ${this.path} not acquired within ${timeoutMs} ms`);
+      }
+    } catch (e) {
+      await this.queue.leave(mine).catch(() => undefined);
+      throw e;
+    }
+    this.node = mine;
+    this.holds = 1;
+  }
+
+  async release(): Promise<void> {
+    if (this.holds === 0) throw new Error(`lock ${this.path} is not held`);
+    if (--this.holds > 0) return;
+    const node = this.node!;
+    this.node = null;
+    await this.queue.leave(node);
+  }
+}
