@@ -5,7 +5,22 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient, LeaderElection, LockTimeoutError, Mutex, type ZooKeeperClient } from '@zab/client';
+import {
+  Barrier,
+  DistributedQueue,
+  DoubleBarrier,
+  LeaderElection,
+  LockTimeoutError,
+  Mutex,
+  NodeCache,
+  ReadWriteLock,
+  Semaphore,
+  ServiceDiscovery,
+  SharedCounter,
+  TreeCache,
+  createClient,
+  type ZooKeeperClient,
+} from '@zab/client';
 import { startServer, type RunningServer } from '../support/launch.js';
 
 let server: RunningServer;
@@ -83,5 +98,123 @@ describe('recipes', () => {
     await until('a new leader', () => rest.filter((c) => c.e.isLeader).length === 1);
     const second = rest.find((c) => c.e.isLeader)!;
     expect(await second.e.leaderId()).toBe(second.e.id);
+  });
+
+  it('read-write lock: readers together, writers alone, nobody starved', async () => {
+    const holders = { readers: 0, writers: 0, maxReaders: 0 };
+    const violations: string[] = [];
+    const work = async (kind: 'read' | 'write', rounds: number) => {
+      const lock = new ReadWriteLock(await open(), '/recipes/rw');
+      const side = kind === 'read' ? lock.read : lock.write;
+      for (let i = 0; i < rounds; i++) {
+        await side.acquire(30_000);
+        if (kind === 'read') holders.readers++;
+        else holders.writers++;
+        if (holders.writers > 1 || (holders.writers === 1 && holders.readers > 0)) violations.push(`${holders.writers} writers with ${holders.readers} readers`);
+        holders.maxReaders = Math.max(holders.maxReaders, holders.readers);
+        for (let k = 0; k < 3; k++) await (await open()).exists('/');
+        if (kind === 'read') holders.readers--;
+        else holders.writers--;
+        await side.release();
+      }
+    };
+    await Promise.all([work('read', 4), work('read', 4), work('read', 4), work('write', 3), work('write', 3)]);
+    expect(violations).toEqual([]);
+    expect(holders.maxReaders).toBeGreaterThan(1); // readers did share it
+  }, 120_000);
+
+  it('semaphore: at most `permits` holders', async () => {
+    let inside = 0;
+    let most = 0;
+    await Promise.all(
+      [1, 2, 3, 4, 5].map(async () => {
+        const sem = new Semaphore(await open(), '/recipes/sem', 2);
+        for (let i = 0; i < 3; i++) {
+          const release = await sem.acquire(30_000);
+          most = Math.max(most, ++inside);
+          await (await open()).exists('/');
+          inside--;
+          await release();
+        }
+      }),
+    );
+    expect(most).toBe(2);
+  }, 120_000);
+
+  it('queue: each item exactly once, in order, across consumers; priorities first', async () => {
+    const producer = new DistributedQueue(await open(), '/recipes/q');
+    for (let i = 0; i < 60; i++) await producer.put(String(i));
+    const taken: number[][] = [];
+    await Promise.all(
+      [0, 1, 2, 3].map(async (k) => {
+        const q = new DistributedQueue(await open(), '/recipes/q');
+        const mine: number[] = [];
+        taken[k] = mine;
+        for (let item = await q.poll(); item; item = await q.poll()) mine.push(Number(item.toString()));
+      }),
+    );
+    const all = taken.flat().sort((a, b) => a - b);
+    expect(all).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    for (const mine of taken) expect(mine).toEqual([...mine].sort((a, b) => a - b));
+    const pq = new DistributedQueue(await open(), '/recipes/pq', true);
+    await pq.put('low', 5);
+    await pq.put('high', 1);
+    await pq.put('low2', 5);
+    const waiting = new DistributedQueue(await open(), '/recipes/pq-empty').take(30_000);
+    await new DistributedQueue(await open(), '/recipes/pq-empty').put('late');
+    expect((await waiting).toString()).toBe('late');
+    expect([(await pq.poll())!.toString(), (await pq.poll())!.toString(), (await pq.poll())!.toString()]).toEqual(['high', 'low', 'low2']);
+  });
+
+  it('shared counter: concurrent adds are never lost', async () => {
+    await Promise.all(
+      [1, 2, 3, 4].map(async () => {
+        const c = new SharedCounter(await open(), '/recipes/counter');
+        for (let i = 0; i < 10; i++) await c.add(1);
+      }),
+    );
+    expect(await new SharedCounter(await open(), '/recipes/counter').get()).toBe(40);
+  });
+
+  it('barrier and double barrier', async () => {
+    const b = new Barrier(await open(), '/recipes/barrier');
+    await b.set();
+    let passed = false;
+    const waiting = new Barrier(await open(), '/recipes/barrier').waitOnBarrier().then(() => (passed = true));
+    await (await open()).exists('/'); // a round trip: the waiter is still blocked
+    expect(passed).toBe(false);
+    await b.remove();
+    await waiting;
+    const members = await Promise.all([1, 2, 3].map(async (i) => new DoubleBarrier(await open(), '/recipes/dbl', 3, `m${i}`)));
+    const entered: string[] = [];
+    await Promise.all(members.map((m) => m.enter().then(() => entered.push(m.memberId))));
+    expect(entered.sort()).toEqual(['m1', 'm2', 'm3']);
+    await Promise.all(members.map((m) => m.leave()));
+  });
+
+  it('node cache, tree cache and service discovery follow changes', async () => {
+    const writer = await open();
+    await writer.create('/recipes/config', 'v1');
+    const cache = new NodeCache(await open(), '/recipes/config');
+    await cache.start();
+    expect(cache.data?.toString()).toBe('v1');
+    await writer.setData('/recipes/config', 'v2');
+    await until('the node cache to see v2', () => cache.data?.toString() === 'v2');
+    const tree = new TreeCache(await open(), '/recipes/config');
+    await tree.start();
+    await writer.create('/recipes/config/a', 'x');
+    await until('the tree cache to see /a', () => tree.nodes.get('/recipes/config/a')?.toString() === 'x');
+    await writer.delete('/recipes/config/a');
+    await until('the tree cache to drop /a', () => !tree.nodes.has('/recipes/config/a'));
+
+    const provider = await open();
+    const sd = new ServiceDiscovery(provider);
+    await sd.register('api', { id: 'i1', address: '10.0.0.1', port: 80 });
+    const seen = new ServiceDiscovery(await open());
+    expect((await seen.watch('api')).map((i) => i.id)).toEqual(['i1']);
+    await new ServiceDiscovery(await open()).register('api', { id: 'i2', address: '10.0.0.2', port: 80 });
+    await until('both instances', () => seen.instances.length === 2);
+    await provider.close(); // its ephemeral registration goes with the session
+    await until('i1 to go', () => seen.instances.map((i) => i.id).join() === 'i2');
   });
 });

@@ -2,6 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { ConnectionLossError, NoNodeError, NodeExistsError } from '@zab/jute';
 import type { ZooKeeperClient } from '../client.js';
 
+export class LockTimeoutError extends Error {
+  override readonly name = 'LockTimeoutError';
+}
+
 /**
  * The queue of contenders under one znode that mutexes, semaphores and elections share:
  * each contender is an ephemeral sequential child named `<guid>-<prefix>-<seq>`. The guid lets
@@ -38,10 +42,38 @@ export class ContenderQueue {
     return children.find((c) => c.startsWith(`${this.guid}-`)) ?? null;
   }
 
-  /** Contenders in queue order (by sequence number). */
-  async contenders(): Promise<string[]> {
+  /** Contenders in queue order (by sequence number); `prefixes` widens it to other kinds sharing the node. */
+  async contenders(prefixes: readonly string[] = [this.prefix]): Promise<string[]> {
     const { children } = await this.zk.getChildren(this.dir);
-    return children.filter((c) => c.includes(`-${this.prefix}-`)).sort((a, b) => seq(a) - seq(b));
+    return children.filter((c) => prefixes.some((p) => c.includes(`-${p}-`))).sort((a, b) => seqOf(a) - seqOf(b));
+  }
+
+  /**
+   * Joins the queue and waits until `blocker` names nobody ahead of this contender, watching
+   * whoever it names; gives up (leaving the queue) with LockTimeoutError at `timeoutMs`.
+   * Resolves with this contender's node name.
+   */
+  async joinAndWait(
+    timeoutMs: number,
+    blocker: (ahead: string[]) => string | undefined,
+    what: string,
+    prefixes?: readonly string[],
+  ): Promise<string> {
+    const deadline = timeoutMs === Infinity ? Number.MAX_SAFE_INTEGER : Date.now() + timeoutMs;
+    const mine = await this.enter();
+    try {
+      for (;;) {
+        const all = await this.contenders(prefixes);
+        const i = all.indexOf(mine);
+        if (i < 0) throw new Error(`${what}: our node ${mine} is gone (session expired?)`);
+        const b = blocker(all.slice(0, i));
+        if (b === undefined) return mine;
+        if (!(await this.waitGone(b, deadline))) throw new LockTimeoutError(`${what} not acquired within ${timeoutMs} ms`);
+      }
+    } catch (e) {
+      await this.leave(mine).catch(() => undefined);
+      throw e;
+    }
   }
 
   async leave(name: string): Promise<void> {
@@ -70,7 +102,7 @@ export class ContenderQueue {
   }
 }
 
-function seq(name: string): number {
+export function seqOf(name: string): number {
   return Number(name.slice(name.lastIndexOf('-') + 1));
 }
 

@@ -1,9 +1,7 @@
 import type { ZooKeeperClient } from '../client.js';
 import { ContenderQueue } from './lock-queue.js';
 
-export class LockTimeoutError extends Error {
-  override readonly name = 'LockTimeoutError';
-}
+export { LockTimeoutError } from './lock-queue.js';
 
 /**
  * A distributed mutex (as Curator's InterProcessMutex): contenders queue as ephemeral
@@ -31,20 +29,8 @@ export class Mutex {
       this.holds++;
       return;
     }
-    const deadline = timeoutMs === Infinity ? Number.MAX_SAFE_INTEGER : Date.now() + timeoutMs;
-    const mine = await this.queue.enter();
-    try {
-      for (;;) {
-        const all = await this.queue.contenders();
-        const i = all.indexOf(mine);
-        if (i < 0) throw new Error(`lock ${this.path}: our node ${mine} is gone (session expired?)`);
-        if (i === 0) break;
-        if (!(await this.queue.waitGone(all[i - 1]!, deadline))) throw new LockTimeoutError(`lock ${this.path} not acquired within ${timeoutMs} ms`);
-      }
-    } catch (e) {
-      await this.queue.leave(mine).catch(() => undefined);
-      throw e;
-    }
+    // Only the predecessor can be in the way.
+    const mine = await this.queue.joinAndWait(timeoutMs, (ahead) => ahead.at(-1), `lock ${this.path}`);
     this.node = mine;
     this.holds = 1;
   }

@@ -1,0 +1,63 @@
+import { NoNodeError } from '@zab/jute';
+import type { ZooKeeperClient } from '../client.js';
+import { ensurePath, seqOf } from './lock-queue.js';
+
+/**
+ * A distributed FIFO queue (and its priority variant): items are persistent sequential
+ * children; a consumer takes the lowest by deleting it, so each item is taken exactly once
+ * even with many consumers (a consumer that loses the race to delete tries the next one).
+ * With priorities, the item name starts with a zero-padded priority: lower comes first,
+ * FIFO within a priority.
+ */
+export class DistributedQueue {
+  constructor(private readonly zk: ZooKeeperClient, readonly path: string, private readonly withPriority = false) {}
+
+  async put(data: Buffer | string, priority = 0): Promise<string> {
+    await ensurePath(this.zk, this.path);
+    const name = this.withPriority ? `p${String(Math.max(0, Math.min(priority, 9999))).padStart(4, '0')}-item-` : 'item-';
+    return this.zk.create(`${this.path}/${name}`, data, { mode: 'persistent-sequential' });
+  }
+
+  private order(children: string[]): string[] {
+    const key = (c: string) => (this.withPriority ? Number(c.slice(1, 5)) * 1e10 : 0) + seqOf(c);
+    return children.filter((c) => c.includes('item-')).sort((a, b) => key(a) - key(b));
+  }
+
+  /** Takes the head item, or returns null when the queue is empty. */
+  async poll(): Promise<Buffer | null> {
+    await ensurePath(this.zk, this.path);
+    for (;;) {
+      const { children } = await this.zk.getChildren(this.path);
+      const ordered = this.order(children);
+      if (!ordered.length) return null;
+      for (const name of ordered) {
+        try {
+          const { data } = await this.zk.getData(`${this.path}/${name}`);
+          await this.zk.delete(`${this.path}/${name}`);
+          return data ?? Buffer.alloc(0);
+        } catch (e) {
+          if (!(e instanceof NoNodeError)) throw e; // another consumer took it
+        }
+      }
+    }
+  }
+
+  /** Takes the head item, waiting for one (watching the queue's children) up to timeoutMs. */
+  async take(timeoutMs = Infinity): Promise<Buffer> {
+    const deadline = timeoutMs === Infinity ? Infinity : Date.now() + timeoutMs;
+    for (;;) {
+      const item = await this.poll();
+      if (item) return item;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`queue ${this.path}: nothing within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = left < 0x7fffffff ? setTimeout(resolve, left) : undefined;
+        void this.zk
+          .getChildren(this.path, { watch: () => (clearTimeout(timer), resolve()) })
+          .then(({ children }) => {
+            if (this.order(children).length) clearTimeout(timer), resolve();
+          });
+      });
+    }
+  }
+}
