@@ -1,9 +1,9 @@
 // The TypeScript client against real servers: zab and Apache ZooKeeper 3.8 standalone, and a
 // 3-node zab ensemble for moving between servers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AddWatchMode, EventType, NoNodeError, NodeExistsError, BadVersionError, SessionExpiredError, type WatcherEvent } from '@zab/jute';
+import { AddWatchMode, EventType, NoNodeError, NodeExistsError, BadVersionError, NotReadOnlyError, SessionExpiredError, type WatcherEvent } from '@zab/jute';
 import { createClient, type ZooKeeperClient } from '@zab/client';
-import { startServer, type RunningServer, type ServerKind } from '../support/launch.js';
+import { fourLetter, startServer, type RunningServer, type ServerKind } from '../support/launch.js';
 import { startEnsemble, type Ensemble } from '../support/ensemble.js';
 import { CuttableProxy } from './proxy.js';
 
@@ -168,4 +168,31 @@ describe('client against a 3-node zab ensemble', () => {
     await c.close();
     await member.start();
   });
+});
+
+describe('client against a ZooKeeper 3.8 member in read-only mode', () => {
+  let ens: Ensemble;
+  beforeAll(async () => {
+    // Read-only sessions are local sessions in ZooKeeper 3.8: without them it refuses every session.
+    ens = await startEnsemble('zookeeper', { voters: 3, cfg: { localSessionsEnabled: 'true' }, javaProps: { 'readonlymode.enabled': 'true' } });
+  }, 120_000);
+  afterAll(async () => {
+    await ens?.stop();
+  });
+
+  it('reports readOnly, reads, and refuses writes with NotReadOnlyError', async () => {
+    const setup = createClient(ens.connectString);
+    await setup.connected();
+    await setup.create('/ro-data', 'kept');
+    await setup.close();
+    const [survivor, ...others] = ens.members;
+    for (const m of others) await m.kill('SIGKILL');
+    await until('the survivor to serve read-only', async () => (await fourLetter(survivor!.clientPort, 'isro').catch(() => '')) === 'ro', 60_000);
+    const c = createClient(`127.0.0.1:${survivor!.clientPort}`, { canBeReadOnly: true, sessionTimeoutMs: 10_000 });
+    await c.connected();
+    expect(c.state).toBe('readOnly');
+    expect((await c.getData('/ro-data')).data?.toString()).toBe('kept');
+    await expect(c.create('/ro-write')).rejects.toBeInstanceOf(NotReadOnlyError);
+    await c.close();
+  }, 120_000);
 });

@@ -53,7 +53,7 @@ import { WatchRegistry, type Watcher } from './watches.js';
 
 export const OPEN_ACL_UNSAFE: ACL[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
 
-export type ClientState = 'connecting' | 'connected' | 'disconnected' | 'expired' | 'authFailed' | 'closed';
+export type ClientState = 'connecting' | 'connected' | 'readOnly' | 'disconnected' | 'expired' | 'authFailed' | 'closed';
 
 export interface ClientOptions {
   /** Requested session timeout (the server clamps it); default 30 s. */
@@ -66,6 +66,11 @@ export interface ClientOptions {
   reconnectBaseMs?: number;
   /** Shuffle the host list (default true). */
   shuffleHosts?: boolean;
+  /**
+   * Accept a server in read-only mode (one cut off from its quorum) when no other answers:
+   * the state is then 'readOnly', reads work and writes fail with NotReadOnlyError (default false).
+   */
+  canBeReadOnly?: boolean;
 }
 
 export type CreateModeName = 'persistent' | 'ephemeral' | 'persistent-sequential' | 'ephemeral-sequential' | 'container' | 'persistent-ttl' | 'persistent-sequential-ttl';
@@ -144,17 +149,18 @@ export class ZooKeeperClient extends EventEmitter {
       maxQueuedRequests: options.maxQueuedRequests ?? 10_000,
       reconnectBaseMs: options.reconnectBaseMs ?? 50,
       shuffleHosts: options.shuffleHosts ?? true,
+      canBeReadOnly: options.canBeReadOnly ?? false,
     };
     this.hosts = this.opts.shuffleHosts ? shuffled(cs.hosts) : cs.hosts;
     this.connect();
   }
 
-  /** Resolves once connected; rejects if the session ends first. */
+  /** Resolves once connected (read-only counts, if allowed); rejects if the session ends first. */
   connected(): Promise<void> {
-    if (this.state === 'connected') return Promise.resolve();
+    if (this.state === 'connected' || this.state === 'readOnly') return Promise.resolve();
     return new Promise((resolve, reject) => {
       const onState = (s: ClientState) => {
-        if (s === 'connected') done(), resolve();
+        if (s === 'connected' || s === 'readOnly') done(), resolve();
         else if (s === 'expired' || s === 'closed' || s === 'authFailed') done(), reject(new Error(`session ${s}`));
       };
       const done = () => this.off('state', onState);
@@ -190,7 +196,7 @@ export class ZooKeeperClient extends EventEmitter {
         sessionId: this.sessionId,
         passwd: this.sessionPassword,
       });
-      w.bool(false); // readOnly: this client does not accept read-only servers
+      w.bool(this.opts.canBeReadOnly);
       sock.write(w.finishFrame().toBuffer());
     });
     sock.on('data', (chunk: Buffer) => {
@@ -202,13 +208,19 @@ export class ZooKeeperClient extends EventEmitter {
         return;
       }
       this.lastHeardMs = Date.now();
-      for (const f of frames) {
-        if (!handshaken) {
-          handshaken = true;
-          clearTimeout(connectTimer);
-          if (!this.onConnectResponse(f)) return;
-        } else this.onFrame(f);
-        if (this.socket !== sock) return;
+      try {
+        for (const f of frames) {
+          if (!handshaken) {
+            handshaken = true;
+            clearTimeout(connectTimer);
+            if (!this.onConnectResponse(f)) return;
+          } else this.onFrame(f);
+          if (this.socket !== sock) return;
+        }
+      } catch (e) {
+        // A frame that does not decode: this connection cannot be trusted; try the next server.
+        this.emit('protocolError', e);
+        sock.destroy();
       }
     });
     sock.on('error', () => undefined);
@@ -219,7 +231,7 @@ export class ZooKeeperClient extends EventEmitter {
       this.stopPings();
       this.failInFlight();
       if (this.state === 'closed' || this.state === 'expired' || this.state === 'authFailed') return;
-      if (this.state === 'connected') this.setState('disconnected');
+      if (this.state === 'connected' || this.state === 'readOnly') this.setState('disconnected');
       this.scheduleReconnect(handshaken);
     });
   }
@@ -238,6 +250,7 @@ export class ZooKeeperClient extends EventEmitter {
   private onConnectResponse(frame: Buffer): boolean {
     const r = new JuteReader(frame);
     const resp = ConnectResponse.read(r);
+    const readOnly = r.remaining > 0 ? r.bool() : false;
     if (resp.timeOut <= 0) {
       // The server says the session is gone: it expired, or the password was wrong.
       this.socket?.destroy();
@@ -265,7 +278,7 @@ export class ZooKeeperClient extends EventEmitter {
       );
     }
     this.startPings();
-    this.setState('connected');
+    this.setState(readOnly ? 'readOnly' : 'connected');
     const waiting = this.queued;
     this.queued = [];
     for (const p of waiting) this.transmit(p);
@@ -380,7 +393,7 @@ export class ZooKeeperClient extends EventEmitter {
         p.resolve = () => undefined;
         reject(KeeperError.fromCode(ErrorCode.OPERATIONTIMEOUT, path));
       }, this.opts.requestTimeoutMs);
-      if (this.state === 'connected' && this.socket) this.transmit(p);
+      if ((this.state === 'connected' || this.state === 'readOnly') && this.socket) this.transmit(p);
       else if (this.queued.length >= this.opts.maxQueuedRequests) {
         clearTimeout(p.timer);
         reject(new ConnectionLossError(path));
@@ -621,7 +634,7 @@ export class ZooKeeperClient extends EventEmitter {
   async addAuth(scheme: string, auth: Buffer | string): Promise<void> {
     const a = { scheme, auth: toBuffer(auth) ?? Buffer.alloc(0) };
     this.auths.push(a);
-    if (this.state === 'connected') this.sendRaw(Xid.auth, OpCode.auth, (w) => AuthPacket.write(w, { type: 0, ...a }));
+    if (this.state === 'connected' || this.state === 'readOnly') this.sendRaw(Xid.auth, OpCode.auth, (w) => AuthPacket.write(w, { type: 0, ...a }));
     // The server answers auth out of band; a round trip after it shows whether it held.
     await this.exists('/');
     if (this.state === 'authFailed') throw KeeperError.fromCode(ErrorCode.AUTHFAILED);
@@ -632,7 +645,7 @@ export class ZooKeeperClient extends EventEmitter {
     if (this.closing) return this.closing;
     this.closing = (async () => {
       if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-      if (this.state === 'connected') {
+      if (this.state === 'connected' || this.state === 'readOnly') {
         const p = new Promise<void>((resolve) => {
           const pend: Pending = { xid: 0, type: OpCode.closeSession, read: () => undefined, resolve: () => resolve(), reject: () => resolve(), timer: null };
           pend.timer = setTimeout(() => resolve(), Math.min(this.opts.requestTimeoutMs, 5_000));

@@ -1,4 +1,5 @@
-import { NoNodeError } from '@zab/jute';
+import { randomUUID } from 'node:crypto';
+import { ConnectionLossError, NoNodeError } from '@zab/jute';
 import type { ZooKeeperClient } from '../client.js';
 import { ensurePath, seqOf } from './lock-queue.js';
 
@@ -12,10 +13,24 @@ import { ensurePath, seqOf } from './lock-queue.js';
 export class DistributedQueue {
   constructor(private readonly zk: ZooKeeperClient, readonly path: string, private readonly withPriority = false) {}
 
+  /**
+   * Adds an item. Its name carries a fresh GUID, so when the reply is lost with the connection
+   * the item is looked for rather than put twice.
+   */
   async put(data: Buffer | string, priority = 0): Promise<string> {
     await ensurePath(this.zk, this.path);
-    const name = this.withPriority ? `p${String(Math.max(0, Math.min(priority, 9999))).padStart(4, '0')}-item-` : 'item-';
-    return this.zk.create(`${this.path}/${name}`, data, { mode: 'persistent-sequential' });
+    const guid = randomUUID();
+    const name = this.withPriority ? `p${String(Math.max(0, Math.min(priority, 9999))).padStart(4, '0')}-${guid}-item-` : `${guid}-item-`;
+    for (;;) {
+      try {
+        return await this.zk.create(`${this.path}/${name}`, data, { mode: 'persistent-sequential' });
+      } catch (e) {
+        if (!(e instanceof ConnectionLossError)) throw e;
+        const { children } = await this.zk.getChildren(this.path);
+        const mine = children.find((c) => c.includes(guid));
+        if (mine) return `${this.path}/${mine}`;
+      }
+    }
   }
 
   private order(children: string[]): string[] {
