@@ -22,6 +22,7 @@ import {
   type ZooKeeperClient,
 } from '@zab/client';
 import { startServer, type RunningServer } from '../support/launch.js';
+import { CuttableProxy } from './proxy.js';
 
 let server: RunningServer;
 const clients: ZooKeeperClient[] = [];
@@ -217,4 +218,34 @@ describe('recipes', () => {
     await provider.close(); // its ephemeral registration goes with the session
     await until('i1 to go', () => seen.instances.map((i) => i.id).join() === 'i2');
   });
+
+  it('mutex: a waiter rides out a lost connection; a holder whose session expires hears it lost', async () => {
+    const holder = new Mutex(await open(), '/recipes/m3');
+    await holder.acquire();
+    const proxy = new CuttableProxy(server.port);
+    const port = await proxy.open();
+    const waiterClient = createClient(`127.0.0.1:${port}`, { sessionTimeoutMs: 4_000 });
+    clients.push(waiterClient);
+    await waiterClient.connected();
+    const waiter = new Mutex(waiterClient, '/recipes/m3');
+    const acquired = waiter.acquire(30_000);
+    await until('the waiter to queue', async () => (await (await open()).getChildren('/recipes/m3')).children.length === 2);
+    await proxy.cut(); // connection lost, session kept
+    await until('the waiter to notice', () => waiterClient.state === 'disconnected');
+    await proxy.open(port);
+    await holder.release();
+    await acquired;
+    expect(waiter.isHeld).toBe(true);
+    // Now it holds the lock and its session expires: it must hear that the lock is lost.
+    let lost = false;
+    waiter.on('lost', () => (lost = true));
+    await proxy.cut();
+    const other = new Mutex(await open(), '/recipes/m3');
+    await other.acquire(30_000); // possible only once the expired session's node is gone
+    await proxy.open(port);
+    await until('the old holder to hear it lost the lock', () => lost);
+    expect(waiter.isHeld).toBe(false);
+    await other.release();
+    await proxy.cut();
+  }, 60_000);
 });

@@ -63,17 +63,29 @@ export class ContenderQueue {
     const mine = await this.enter();
     try {
       for (;;) {
-        const all = await this.contenders(prefixes);
-        const i = all.indexOf(mine);
-        if (i < 0) throw new Error(`${what}: our node ${mine} is gone (session expired?)`);
-        const b = blocker(all.slice(0, i));
-        if (b === undefined) return mine;
-        if (!(await this.waitGone(b, deadline))) throw new LockTimeoutError(`${what} not acquired within ${timeoutMs} ms`);
+        try {
+          const all = await this.contenders(prefixes);
+          const i = all.indexOf(mine);
+          if (i < 0) throw new Error(`${what}: our node ${mine} is gone (session expired?)`);
+          const b = blocker(all.slice(0, i));
+          if (b === undefined) return mine;
+          if (!(await this.waitGone(b, deadline))) throw new LockTimeoutError(`${what} not acquired within ${timeoutMs} ms`);
+        } catch (e) {
+          // A lost connection is not a lost session: our node is still queued. Look again
+          // once reconnected (a session that expired instead ends the wait with its error).
+          if (!(e instanceof ConnectionLossError)) throw e;
+          await this.zk.connected();
+        }
       }
     } catch (e) {
       await this.leave(mine).catch(() => undefined);
       throw e;
     }
+  }
+
+  /** Calls `onLost` when the session expires: every node of this queue's contender is gone then. */
+  onSessionLost(onLost: () => void): void {
+    this.zk.on('expired', onLost);
   }
 
   async leave(name: string): Promise<void> {

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { ZooKeeperClient } from '../client.js';
 import { ContenderQueue } from './lock-queue.js';
 
@@ -10,13 +11,21 @@ export { LockTimeoutError } from './lock-queue.js';
  * expires the lock is lost (its node is gone): the holder must treat `lost` as the end of
  * its exclusive access.
  */
-export class Mutex {
+export class Mutex extends EventEmitter {
   private readonly queue: ContenderQueue;
   private node: string | null = null;
   private holds = 0;
 
+  /** Emits 'lost' if the session expires while the lock is held: exclusive access ended. */
   constructor(zk: ZooKeeperClient, readonly path: string) {
+    super();
     this.queue = new ContenderQueue(zk, path, 'lock');
+    this.queue.onSessionLost(() => {
+      if (this.holds === 0) return;
+      this.holds = 0;
+      this.node = null;
+      this.emit('lost');
+    });
   }
 
   get isHeld(): boolean {

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import type { ZooKeeperClient } from '../client.js';
 import { ContenderQueue } from './lock-queue.js';
 
@@ -17,10 +18,18 @@ export class ReadWriteLock {
   }
 }
 
-export class LockSide {
+/** One side of a ReadWriteLock; emits 'lost' if the session expires while it is held. */
+export class LockSide extends EventEmitter {
   private node: string | null = null;
 
-  constructor(private readonly queue: ContenderQueue, private readonly kind: 'read' | 'write') {}
+  constructor(private readonly queue: ContenderQueue, private readonly kind: 'read' | 'write') {
+    super();
+    queue.onSessionLost(() => {
+      if (!this.node) return;
+      this.node = null;
+      this.emit('lost');
+    });
+  }
 
   get isHeld(): boolean {
     return this.node !== null;
