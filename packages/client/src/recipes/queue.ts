@@ -38,23 +38,43 @@ export class DistributedQueue {
     return children.filter((c) => c.includes('item-')).sort((a, b) => key(a) - key(b));
   }
 
-  /** Takes the head item, or returns null when the queue is empty. */
+  /**
+   * Takes the head item, or returns null when the queue is empty. The delete goes in one
+   * transaction with a claim node named by a fresh GUID, so when its reply is lost with the
+   * connection the claim tells whether this consumer took the item: never lost, never twice.
+   */
   async poll(): Promise<Buffer | null> {
     await ensurePath(this.zk, this.path);
+    await ensurePath(this.zk, this.claims);
     for (;;) {
       const { children } = await this.zk.getChildren(this.path);
       const ordered = this.order(children);
       if (!ordered.length) return null;
       for (const name of ordered) {
+        let data: Buffer | null;
         try {
-          const { data } = await this.zk.getData(`${this.path}/${name}`);
-          await this.zk.delete(`${this.path}/${name}`);
-          return data ?? Buffer.alloc(0);
+          data = (await this.zk.getData(`${this.path}/${name}`)).data;
         } catch (e) {
-          if (!(e instanceof NoNodeError)) throw e; // another consumer took it
+          if (e instanceof NoNodeError) continue; // another consumer took it
+          throw e;
         }
+        const claim = `${this.claims}/${randomUUID()}`;
+        try {
+          await this.zk.transaction().delete(`${this.path}/${name}`).create(claim).commit();
+        } catch (e) {
+          if (e instanceof NoNodeError) continue;
+          if (!(e instanceof ConnectionLossError)) throw e;
+          await this.zk.connected();
+          if ((await this.zk.exists(claim)) === null) continue; // the transaction did not happen
+        }
+        await this.zk.delete(claim).catch(() => undefined);
+        return data ?? Buffer.alloc(0);
       }
     }
+  }
+
+  private get claims(): string {
+    return `${this.path}-claims`;
   }
 
   /** Takes the head item, waiting for one (watching the queue's children) up to timeoutMs. */
