@@ -78,7 +78,9 @@ for (const m of members) {
   const cfg = writeConfig(m);
   const logFile = join(root, 'logs', argv.standalone ? 'standalone.log' : `node-${m.id}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, [bin, '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Each member's admin server gets its own port (8080, 8081, ...): they share one host.
+  const adminPort = String(8080 + offset + m.id - 1);
+  const child = spawn(process.execPath, [bin, '--config', cfg, '--admin.serverPort', adminPort], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   // Start-up errors go to the terminal too, so a bad config is not silent.
@@ -89,7 +91,7 @@ for (const m of members) {
     stopAll(code || 1);
   });
   children.push(child);
-  console.error(`zab: member ${m.id}${m.observer ? ' (observer)' : ''} on 127.0.0.1:${m.client}, config ${cfg}, log ${logFile}`);
+  console.error(`zab: member ${m.id}${m.observer ? ' (observer)' : ''} on 127.0.0.1:${m.client} (admin http://127.0.0.1:${adminPort}/commands), config ${cfg}, log ${logFile}`);
 }
 const connect = members.map((m) => `127.0.0.1:${m.client}`).join(',');
 console.error(`zab: connect with "${connect}" (Ctrl-C stops ${argv.standalone ? 'it' : 'the ensemble'})`);

@@ -24,7 +24,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function startZab(port: number): Promise<ChildProcess> {
   const cfg = join(dir, 'zoo.cfg');
-  writeFileSync(cfg, `tickTime=250\ndataDir=${dir}/data\nclientPort=${port}\nclientPortAddress=127.0.0.1\n4lw.commands.whitelist=*\nsnapCount=200\n`);
+  writeFileSync(cfg, `tickTime=250\ndataDir=${dir}/data\nclientPort=${port}\nclientPortAddress=127.0.0.1\n4lw.commands.whitelist=*\nsnapCount=200\nadmin.enableServer=false\n`);
   const proc = spawn(process.execPath, [ZAB_BIN, '--config', cfg], { stdio: ['ignore', 'ignore', 'inherit'] });
   const deadline = Date.now() + 30_000;
   for (;;) {

@@ -17,7 +17,7 @@ async function setup(): Promise<{ dir: string; cfg: string; port: number }> {
   dirs.push(dir);
   const port = await freePort();
   const cfg = join(dir, 'zoo.cfg');
-  writeFileSync(cfg, `tickTime=2000\ndataDir=${dir}/data\nclientPort=${port}\nclientPortAddress=127.0.0.1\n4lw.commands.whitelist=*\n`);
+  writeFileSync(cfg, `tickTime=2000\ndataDir=${dir}/data\nclientPort=${port}\nclientPortAddress=127.0.0.1\n4lw.commands.whitelist=*\nadmin.enableServer=false\n`);
   return { dir, cfg, port };
 }
 

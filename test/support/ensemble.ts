@@ -53,6 +53,8 @@ export interface EnsembleOptions {
   cfg?: Record<string, string>;
   /** ZooKeeper only: extra -D system properties. */
   javaProps?: Record<string, string>;
+  /** Extra zoo.cfg lines for one member (e.g. its own admin port). */
+  memberCfg?: (id: number) => Record<string, string>;
   startTimeoutMs?: number;
 }
 
@@ -142,6 +144,7 @@ async function makeMember(
     ...(s.role === 'observer' ? { peerType: 'observer' } : {}),
     ...serverLines,
     ...opts.cfg,
+    ...opts.memberCfg?.(s.id),
   };
   await writeFile(cfgFile, Object.entries(lines).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
   let proc: ChildProcess | null = null;

@@ -86,9 +86,9 @@ describe('parseZooCfg', () => {
   });
 
   it('warns about settings it accepts but does not use, and unknown ones', () => {
-    const { warnings } = parseZooCfg(base + 'admin.enableServer=false\nmetricsProvider.httpPort=7000\npreAllocSize=64\nbogus=1\n');
+    const { warnings } = parseZooCfg(base + 'admin.enableServer=false\nmetricsProvider.exportJvmInfo=true\npreAllocSize=64\nbogus=1\n');
     expect([...warnings].sort()).toEqual([
-      'zoo.cfg:4: metricsProvider.httpPort is accepted but not used by zab',
+      'zoo.cfg:4: metricsProvider.exportJvmInfo is accepted but not used by zab',
       'zoo.cfg:5: preAllocSize is accepted but not used by zab',
       'zoo.cfg:6: unknown setting bogus; ignored',
     ]);

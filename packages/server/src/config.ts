@@ -49,6 +49,10 @@ export interface ServerConfig {
   readonly containerCheckIntervalMs: number;
   readonly adminServerPort: number;
   readonly adminEnableServer: boolean;
+  readonly adminServerAddress: string;
+  /** Prometheus /metrics port when metricsProvider.className names the Prometheus provider, else null. */
+  readonly metricsHttpPort: number | null;
+  readonly metricsHttpHost: string;
   readonly peerType: 'participant' | 'observer';
   /** Bind the quorum and election ports on every address, not just this server's host. */
   readonly quorumListenOnAllIPs: boolean;
@@ -163,8 +167,6 @@ const ACCEPTED_UNUSED = new Set([
   'maxResponseCacheSize',
   'maxGetChildrenResponseCacheSize',
   'emulate353TTLNodes',
-  'metricsProvider.className',
-  'admin.serverAddress',
   'admin.idleTimeout',
   'admin.commandURL',
   'serverCnxnFactory',
@@ -308,6 +310,11 @@ export function buildConfig(entries: Entry[]): { config: ServerConfig; warnings:
     containerCheckIntervalMs: get('znode.container.checkIntervalMs') ? int(get('znode.container.checkIntervalMs')!, 1) : 60_000,
     adminServerPort: get('admin.serverPort') ? port(get('admin.serverPort')!) : 8080,
     adminEnableServer: get('admin.enableServer') ? bool(get('admin.enableServer')!) : true,
+    adminServerAddress: get('admin.serverAddress')?.value.trim() || '0.0.0.0',
+    metricsHttpPort: /Prometheus/i.test(get('metricsProvider.className')?.value ?? '')
+      ? get('metricsProvider.httpPort') ? port(get('metricsProvider.httpPort')!) : 7000
+      : null,
+    metricsHttpHost: get('metricsProvider.httpHost')?.value.trim() || '0.0.0.0',
     peerType,
     servers: Object.freeze(servers),
   };
@@ -317,7 +324,8 @@ export function buildConfig(entries: Entry[]): { config: ServerConfig; warnings:
     'minSessionTimeout', 'maxSessionTimeout', 'jute.maxbuffer', 'zookeeper.jute.maxbuffer', 'globalOutstandingLimit', 'snapCount',
     'autopurge.snapRetainCount', 'autopurge.purgeInterval', '4lw.commands.whitelist', 'DigestAuthenticationProvider.superDigest',
     'extendedTypesEnabled', 'skipACL', 'forceSync', 'reconfigEnabled', 'standaloneEnabled', 'znode.container.checkIntervalMs',
-    'admin.serverPort', 'admin.enableServer', 'peerType', 'quorumListenOnAllIPs',
+    'admin.serverPort', 'admin.enableServer', 'peerType', 'quorumListenOnAllIPs', 'admin.serverAddress',
+    'metricsProvider.className', 'metricsProvider.httpPort', 'metricsProvider.httpHost',
   ]);
   for (const e of byKey.values()) {
     if (USED.has(e.key) || /^server\.\d+$/.test(e.key)) continue;

@@ -55,7 +55,8 @@ export interface ConnectionHost {
   /** Runs a read at the head of the queue; returns its reply. */
   executeRead(req: PendingRequest): Reply;
   /** Called after each reply, with its latency, for server-wide figures. */
-  onReplySent(latencyMs: number): void;
+  /** A reply went out `latencyMs` after its request arrived; `type` is the request's opcode. */
+  onReplySent(latencyMs: number, type: number): void;
   onClose(conn: Connection): void;
 }
 
@@ -241,7 +242,7 @@ export class Connection implements Watcher {
     this.lastResponseMs = now;
     this.lastLatencyMs = latency;
     this.stats.recordReply(latency);
-    this.host.onReplySent(latency);
+    this.host.onReplySent(latency, req.type);
   }
 
   /** Sends a reply immediately, out of queue order (auth replies). */

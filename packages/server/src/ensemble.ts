@@ -51,6 +51,7 @@ export interface EnsembleStatus {
   syncedFollowers: number;
   observers: number;
   voters: number;
+  quorumSize: number;
 }
 
 /**
@@ -147,7 +148,7 @@ export class EnsembleNode {
       },
       onWarn: (msg, fields) => log.warn(fields, msg),
     }, settings.bindHost);
-    this.status = { state: 'LOOKING', serving: false, leaderId: -1, epoch: init.currentEpoch, followers: 0, syncedFollowers: 0, observers: 0, voters: voters.length };
+    this.status = { state: 'LOOKING', serving: false, leaderId: -1, epoch: init.currentEpoch, followers: 0, syncedFollowers: 0, observers: 0, voters: voters.length, quorumSize: config.quorumSize };
   }
 
   /** Opens storage, recovers, binds the quorum and election ports and starts looking for a leader. */

@@ -99,7 +99,8 @@ function listing(map: Map<string, Set<string>>): string {
   return `${s}\n`;
 }
 
-function mntr(server: ZkServer, config: ServerConfig): string {
+/** mntr's rows, also the admin server's `monitor` command and the Prometheus gauges. */
+export function mntrRows(server: ZkServer, config: ServerConfig): [string, string | number][] {
   const l = latency(server);
   let watchCount = 0;
   for (const t of [server.watches.data, server.watches.child]) watchCount += t.size;
@@ -125,10 +126,21 @@ function mntr(server: ZkServer, config: ServerConfig): string {
     ['zk_snap_count', config.snapCount],
     ...ensembleRows(server),
   ];
-  return rows.map(([k, v]) => `${k}\t${v}\n`).join('');
+  return rows;
+}
+
+function mntr(server: ZkServer, config: ServerConfig): string {
+  return mntrRows(server, config)
+    .map(([k, v]) => `${k}\t${v}\n`)
+    .join('');
 }
 
 function conf(config: ServerConfig): string {
+  return confLines(config).join('\n');
+}
+
+/** conf's `key=value` lines (the admin server's `configuration` command reads them too). */
+export function confLines(config: ServerConfig): string[] {
   return [
     `clientPort=${config.clientPort}`,
     `secureClientPort=-1`,
@@ -143,13 +155,17 @@ function conf(config: ServerConfig): string {
     `clientPortListenBacklog=-1`,
     `serverId=0`,
     '',
-  ].join('\n');
+  ];
 }
 
 function envi(): string {
+  return ['Environment:', ...enviLines()].join('\n') + '\n';
+}
+
+/** envi's `key=value` lines. */
+export function enviLines(): string[] {
   const mem = process.memoryUsage();
-  const lines = [
-    'Environment:',
+  return [
     `zookeeper.version=${ZAB_VERSION}`,
     `host.name=${hostname()}`,
     `node.version=${process.version}`,
@@ -164,7 +180,6 @@ function envi(): string {
     `os.memory.total=${Math.round(mem.heapTotal / 1048576)}MB`,
     `os.memory.rss=${Math.round(mem.rss / 1048576)}MB`,
   ];
-  return lines.join('\n') + '\n';
 }
 
 function safe(f: () => string): string {

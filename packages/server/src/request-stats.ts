@@ -31,3 +31,19 @@ export class RequestStats {
     this.latencyCount = 0;
   }
 }
+
+/** Upper bounds (ms) of the latency histogram buckets; the last bucket is +Inf. */
+export const LATENCY_BUCKETS_MS = [0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 5000];
+
+/** Cumulative-bucket latency histograms keyed by opcode (Prometheus' shape). */
+export class LatencyHistograms {
+  readonly byOp = new Map<number, { buckets: number[]; count: number; sumMs: number }>();
+
+  observe(op: number, latencyMs: number): void {
+    let h = this.byOp.get(op);
+    if (!h) this.byOp.set(op, (h = { buckets: new Array(LATENCY_BUCKETS_MS.length).fill(0), count: 0, sumMs: 0 }));
+    for (let i = 0; i < LATENCY_BUCKETS_MS.length; i++) if (latencyMs <= LATENCY_BUCKETS_MS[i]!) h.buckets[i]!++;
+    h.count++;
+    h.sumMs += latencyMs;
+  }
+}

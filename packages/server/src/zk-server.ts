@@ -17,7 +17,7 @@ import { DataTree, ephemeralKind, ttlOf } from './data-tree.js';
 import { Prep, isWriteType } from './prep.js';
 import { OK, executeRead, reply, writeReply, type Reply } from './read-ops.js';
 import { decodeRequest, isKnownRequestType } from './request-codecs.js';
-import { RequestStats } from './request-stats.js';
+import { LatencyHistograms, RequestStats } from './request-stats.js';
 import { SessionTracker, sessionPassword } from './session-tracker.js';
 import type { Txn, TxnHeader } from './txn.js';
 import { WatchManager, type Watcher } from './watch-manager.js';
@@ -68,6 +68,9 @@ export interface Replication {
 export interface EnsembleFigures {
   state: 'LOOKING' | 'LEADING' | 'FOLLOWING' | 'OBSERVING';
   serving: boolean;
+  leaderId: number;
+  epoch: bigint;
+  quorumSize: number;
   followers: number;
   syncedFollowers: number;
   observers: number;
@@ -76,6 +79,8 @@ export interface EnsembleFigures {
 /** Server-wide request figures for srvr/stat/mntr. */
 export class ServerStats extends RequestStats {
   readonly startedAtMs = Date.now();
+  /** Reply latencies by request opcode, for the Prometheus histogram. */
+  readonly latencyByOp = new LatencyHistograms();
 }
 
 /**
@@ -285,9 +290,10 @@ export class ZkServer implements ConnectionHost {
     return this.settings.fourLetterWord ? this.settings.fourLetterWord(this, conn, word) : null;
   }
 
-  onReplySent(latencyMs: number): void {
+  onReplySent(latencyMs: number, type: number): void {
     this.stats.packetsSent++;
     this.stats.recordReply(latencyMs);
+    this.stats.latencyByOp.observe(type, latencyMs);
   }
 
   onClose(conn: Connection): void {

@@ -7,6 +7,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ConfigError, loadConfig, readMyId, type ServerConfig } from '../config.js';
 import { startEnsembleMember } from '../ensemble.js';
+import { startOpsEndpoints } from '../admin/admin-server.js';
 import { answerFourLetterWord } from '../four-letter.js';
 import { startStandalone } from '../standalone.js';
 import type { ServerSettings } from '../zk-server.js';
@@ -120,12 +121,24 @@ const handle = await (ensemble
   process.exit(1);
 });
 
+// admin.serverPort (8080 unless admin.enableServer=false) and, with the Prometheus metrics
+// provider configured, metricsProvider.httpPort (7000).
+const ops = await startOpsEndpoints(handle.server, config, log).catch(async (e: Error) => {
+  log.fatal({ err: e.message }, 'cannot start');
+  console.error(`zkserver: ${e.message} (set admin.serverPort, or admin.enableServer=false)`);
+  await handle.stop();
+  process.exit(1);
+});
+
 let stopping = false;
 for (const sig of ['SIGTERM', 'SIGINT'] as const) {
   process.on(sig, () => {
     if (stopping) return;
     stopping = true;
     log.info({ signal: sig }, 'shutting down');
-    void handle.stop().then(() => process.exit(0));
+    void ops
+      .close()
+      .then(() => handle.stop())
+      .then(() => process.exit(0));
   });
 }

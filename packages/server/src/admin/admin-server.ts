@@ -1,0 +1,78 @@
+// The admin HTTP server (admin.serverPort, /commands/<name>) and the Prometheus endpoint
+// (metricsProvider.httpPort, /metrics). Both read the server core; neither changes it.
+import http from 'node:http';
+import type { Logger } from 'pino';
+import type { ServerConfig } from '../config.js';
+import type { ZkServer } from '../zk-server.js';
+import { ADMIN_COMMANDS, adminCommand } from './commands.js';
+import { renderMetrics } from './metrics.js';
+
+export interface OpsEndpoints {
+  close(): Promise<void>;
+  /** Bound ports (0 when that endpoint is off). */
+  adminPort: number;
+  metricsPort: number;
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as { port: number }).port);
+    });
+  });
+}
+
+/** Starts what the config turns on; a busy port stops start-up with an error naming it. */
+export async function startOpsEndpoints(server: ZkServer, config: ServerConfig, log: Logger): Promise<OpsEndpoints> {
+  const servers: http.Server[] = [];
+  let adminPort = 0;
+  let metricsPort = 0;
+  const voters = config.servers.map((s) => ({ id: s.id, host: `${s.host}:${s.quorumPort}:${s.electionPort}`, role: s.role }));
+  try {
+    if (config.adminEnableServer) {
+      const admin = http.createServer((req, res) => {
+        const url = new URL(req.url ?? '/', 'http://admin');
+        const m = /^\/commands(?:\/([\w]+))?\/?$/.exec(url.pathname);
+        let status = 200;
+        let body: unknown;
+        if (!m) [status, body] = [404, { error: `no such path ${url.pathname}` }];
+        else if (!m[1]) body = { commands: ADMIN_COMMANDS, error: null };
+        else {
+          const answer = adminCommand(m[1], server, config, voters);
+          if (answer) body = answer;
+          else [status, body] = [404, { command: m[1], error: `Unknown command: ${m[1]}` }];
+        }
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2));
+      });
+      servers.push(admin);
+      adminPort = await listen(admin, config.adminServerPort, config.adminServerAddress);
+      log.info({ port: adminPort }, 'admin server listening (/commands)');
+    }
+    if (config.metricsHttpPort !== null) {
+      const metrics = http.createServer((req, res) => {
+        if ((req.url ?? '/').split('?')[0] !== '/metrics') {
+          res.writeHead(404).end();
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+        res.end(renderMetrics(server, config));
+      });
+      servers.push(metrics);
+      metricsPort = await listen(metrics, config.metricsHttpPort, config.metricsHttpHost);
+      log.info({ port: metricsPort }, 'Prometheus metrics listening (/metrics)');
+    }
+  } catch (e) {
+    for (const s of servers) s.close();
+    throw new Error(`cannot open the admin or metrics port: ${(e as Error).message}`);
+  }
+  return {
+    adminPort,
+    metricsPort,
+    async close() {
+      await Promise.all(servers.map((s) => new Promise<void>((r) => (s.closeAllConnections(), s.close(() => r())))));
+    },
+  };
+}
