@@ -1,0 +1,113 @@
+#!/usr/bin/env node
+// Container entrypoint: writes /conf/zoo.cfg and <dataDir>/myid from the environment, in the
+// style of the official ZooKeeper image (ZOO_MY_ID, ZOO_SERVERS, ZOO_TICK_TIME, ...), unless a
+// zoo.cfg is mounted; derives myid and the server list from a StatefulSet's pod name and
+// service when asked (ZAB_K8S_SERVICE); then runs zkserver in the foreground (SIGTERM stops
+// it cleanly). The pure functions are exported for tests.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { hostname } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** ZOO_* variables and the zoo.cfg keys they set. */
+const ENV_KEYS = {
+  ZOO_TICK_TIME: 'tickTime',
+  ZOO_INIT_LIMIT: 'initLimit',
+  ZOO_SYNC_LIMIT: 'syncLimit',
+  ZOO_MAX_CLIENT_CNXNS: 'maxClientCnxns',
+  ZOO_STANDALONE_ENABLED: 'standaloneEnabled',
+  ZOO_ADMINSERVER_ENABLED: 'admin.enableServer',
+  ZOO_AUTOPURGE_PURGEINTERVAL: 'autopurge.purgeInterval',
+  ZOO_AUTOPURGE_SNAPRETAINCOUNT: 'autopurge.snapRetainCount',
+  ZOO_4LW_COMMANDS_WHITELIST: '4lw.commands.whitelist',
+};
+
+const DEFAULTS = {
+  tickTime: '2000',
+  initLimit: '5',
+  syncLimit: '2',
+  maxClientCnxns: '60',
+  standaloneEnabled: 'true',
+  'admin.enableServer': 'true',
+  'autopurge.purgeInterval': '0',
+  'autopurge.snapRetainCount': '3',
+  '4lw.commands.whitelist': 'srvr,ruok,mntr,conf,isro',
+};
+
+/** The zoo.cfg text the environment describes. */
+export function zooCfgFromEnv(env) {
+  const cfg = {
+    dataDir: env.ZOO_DATA_DIR ?? '/data',
+    dataLogDir: env.ZOO_DATA_LOG_DIR ?? '/datalog',
+    clientPort: env.ZOO_PORT ?? '2181',
+    ...DEFAULTS,
+  };
+  for (const [v, key] of Object.entries(ENV_KEYS)) if (env[v] !== undefined && env[v] !== '') cfg[key] = env[v];
+  if (env.ZOO_METRICS_PROVIDER_HTTP_PORT) {
+    cfg['metricsProvider.className'] = 'org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider';
+    cfg['metricsProvider.httpPort'] = env.ZOO_METRICS_PROVIDER_HTTP_PORT;
+  }
+  const lines = Object.entries(cfg).map(([k, v]) => `${k}=${v}`);
+  // ZOO_SERVERS: "server.1=h1:2888:3888;2181 server.2=..." (whitespace separated), as the official image takes them.
+  for (const s of (env.ZOO_SERVERS ?? '').split(/\s+/).filter(Boolean)) {
+    if (!/^server\.\d+=/.test(s)) throw new Error(`ZOO_SERVERS: "${s}" is not server.N=host:quorumPort:electionPort[;clientPort]`);
+    lines.push(s);
+  }
+  for (const extra of (env.ZOO_CFG_EXTRA ?? '').split(/\s+/).filter(Boolean)) lines.push(extra);
+  return lines.join('\n') + '\n';
+}
+
+/** myid of a StatefulSet pod: its ordinal plus one (`zab-2` -> 3). */
+export function myIdFromHostname(name) {
+  const m = /-(\d+)$/.exec(name);
+  if (!m) throw new Error(`hostname "${name}" does not end in a StatefulSet ordinal (-N)`);
+  return Number(m[1]) + 1;
+}
+
+/** ZOO_SERVERS for `replicas` pods of StatefulSet `set` behind headless service `service`. */
+export function statefulSetServers({ replicas, set, service, namespace, clientPort = 2181 }) {
+  const out = [];
+  for (let i = 0; i < replicas; i++) {
+    const host = `${set}-${i}.${service}${namespace ? `.${namespace}.svc.cluster.local` : ''}`;
+    out.push(`server.${i + 1}=${host}:2888:3888;${clientPort}`);
+  }
+  return out.join(' ');
+}
+
+function main() {
+  const env = { ...process.env };
+  if (env.ZAB_K8S_SERVICE) {
+    const host = env.HOSTNAME ?? hostname();
+    env.ZOO_MY_ID = String(myIdFromHostname(host));
+    env.ZOO_SERVERS = statefulSetServers({
+      replicas: Number(env.ZAB_K8S_REPLICAS ?? '3'),
+      set: host.replace(/-\d+$/, ''),
+      service: env.ZAB_K8S_SERVICE,
+      namespace: env.POD_NAMESPACE,
+    });
+    env.ZOO_CFG_EXTRA = `${env.ZOO_CFG_EXTRA ?? ''} quorumListenOnAllIPs=true`;
+  }
+  const confDir = env.ZOO_CONF_DIR ?? '/conf';
+  const cfgFile = join(confDir, 'zoo.cfg');
+  if (!existsSync(cfgFile)) {
+    mkdirSync(confDir, { recursive: true });
+    writeFileSync(cfgFile, zooCfgFromEnv(env));
+  }
+  const dataDir = env.ZOO_DATA_DIR ?? '/data';
+  mkdirSync(dataDir, { recursive: true });
+  if (env.ZOO_MY_ID && !existsSync(join(dataDir, 'myid'))) writeFileSync(join(dataDir, 'myid'), `${env.ZOO_MY_ID}\n`);
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+  const child = spawn(process.execPath, [join(root, 'packages/server/dist/bin/zkserver.js'), '--config', cfgFile], { stdio: 'inherit' });
+  for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => child.kill(sig));
+  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  try {
+    main();
+  } catch (e) {
+    console.error(`zab entrypoint: ${e.message}`);
+    process.exit(2);
+  }
+}
