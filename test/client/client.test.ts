@@ -1,8 +1,20 @@
 // The TypeScript client against real servers: zab and Apache ZooKeeper 3.8 standalone, and a
 // 3-node zab ensemble for moving between servers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AddWatchMode, EventType, NoNodeError, NodeExistsError, BadVersionError, NotReadOnlyError, SessionExpiredError, type WatcherEvent } from '@zab/jute';
-import { createClient, type ZooKeeperClient } from '@zab/client';
+import {
+  AddWatchMode,
+  BadVersionError,
+  ConnectRequest,
+  EventType,
+  JuteReader,
+  NoNodeError,
+  NodeExistsError,
+  NoWatcherError,
+  NotReadOnlyError,
+  SessionExpiredError,
+  type WatcherEvent,
+} from '@zab/jute';
+import { WatchKind, createClient, type ZooKeeperClient } from '@zab/client';
 import { fourLetter, startServer, type RunningServer, type ServerKind } from '../support/launch.js';
 import { startEnsemble, type Ensemble } from '../support/ensemble.js';
 import { CuttableProxy } from './proxy.js';
@@ -56,13 +68,86 @@ describe.each(['zab', 'zookeeper'] as ServerKind[])('client against %s', (kind) 
     await expect(c.getData('/t1')).rejects.toBeInstanceOf(NoNodeError);
   });
 
-  it('answers pipelined requests in the order they were sent', async () => {
-    const c = await open();
-    await c.create('/pipe');
+  it.each([1_000, 4])('answers pipelined requests in the order they were sent (at most %i in flight)', async (maxInFlightRequests) => {
+    const c = await open('', { maxInFlightRequests });
+    const path = `/pipe-${maxInFlightRequests}`;
+    await c.create(path);
     const order: number[] = [];
-    await Promise.all(Array.from({ length: 200 }, (_, i) => c.setData('/pipe', String(i)).then(() => order.push(i))));
+    await Promise.all(Array.from({ length: 200 }, (_, i) => c.setData(path, String(i)).then(() => order.push(i))));
     expect(order).toEqual(Array.from({ length: 200 }, (_, i) => i));
-    expect((await c.getData('/pipe')).data?.toString()).toBe('199');
+    expect((await c.getData(path)).data?.toString()).toBe('199');
+  });
+
+  it('keeps one-time watches beside a persistent one on one session, and removes only what is asked', async () => {
+    const c = await open();
+    const writer = await open();
+    await writer.create('/shared', 'v0');
+    const notified: WatcherEvent[] = [];
+    c.on('notification', (e: WatcherEvent) => notified.push(e));
+    const events = c.watch('/shared')[Symbol.asyncIterator]();
+    const first = events.next();
+    const once = nextEvent();
+    await c.getData('/shared', { watch: once.watcher }); // must not turn the persistent watch into a one-time one
+    const child = nextEvent();
+    await c.getChildren('/shared', { watch: child.watcher });
+    await writer.setData('/shared', 'v1');
+    expect(await once.event).toMatchObject({ type: EventType.NodeDataChanged, path: '/shared' });
+    expect((await first).value).toMatchObject({ type: EventType.NodeDataChanged });
+    await writer.create('/shared/c');
+    expect(await child.event).toMatchObject({ type: EventType.NodeChildrenChanged, path: '/shared' });
+    await writer.setData('/shared', 'v2'); // the persistent watch is still there
+    expect((await events.next()).value).toMatchObject({ type: EventType.NodeChildrenChanged });
+    expect((await events.next()).value).toMatchObject({ type: EventType.NodeDataChanged });
+    await c.checkWatches('/shared', WatchKind.Persistent);
+    await events.return!(); // the last watcher on the path: the server drops its watch too
+    await expect(c.checkWatches('/shared')).rejects.toBeInstanceOf(NoWatcherError);
+    const before = notified.length;
+    await writer.setData('/shared', 'v3');
+    await c.sync('/shared');
+    await c.exists('/shared'); // a notification sent for v3 would have arrived before this reply
+    expect(notified.length).toBe(before);
+  });
+
+  it('serves a child watch under a recursive watch on the same path from its events', async () => {
+    const c = await open();
+    const writer = await open();
+    await writer.create('/rec');
+    const seen: WatcherEvent[] = [];
+    await c.addWatch('/rec', AddWatchMode.PERSISTENT_RECURSIVE, (e) => seen.push(e));
+    const child = nextEvent();
+    await c.getChildren('/rec', { watch: child.watcher });
+    await writer.create('/rec/a');
+    expect(await child.event).toMatchObject({ type: EventType.NodeChildrenChanged, path: '/rec' });
+    await writer.create('/rec/a/b');
+    await until('the recursive watch to keep going', () => seen.length === 2);
+    expect(seen.map((e) => e.path)).toEqual(['/rec/a', '/rec/a/b']);
+    await c.removeWatches('/rec', WatchKind.PersistentRecursive);
+    await expect(c.removeWatches('/rec', WatchKind.PersistentRecursive)).rejects.toBeInstanceOf(NoWatcherError);
+  });
+
+  it('carries the newest zxid it has seen in every ConnectRequest', async () => {
+    const proxy = new CuttableProxy(server.port);
+    const port = await proxy.open();
+    const c = await open('', { sessionTimeoutMs: 10_000 });
+    const moved = createClient(`127.0.0.1:${port}`, { sessionTimeoutMs: 10_000 });
+    clients.push(moved);
+    await moved.connected();
+    await moved.create('/zxid-seen');
+    await c.setData('/zxid-seen', 'by another session');
+    await moved.getData('/zxid-seen'); // its reply header carries the server's newest zxid
+    const seen = moved.lastZxid;
+    expect(seen).toBeGreaterThan(0n);
+    await proxy.cut();
+    await until('the client to notice', () => moved.state === 'disconnected');
+    await proxy.open(port);
+    await until('the client to reconnect', () => moved.state === 'connected');
+    expect(proxy.firstFrames).toHaveLength(2);
+    expect(ConnectRequest.read(new JuteReader(proxy.firstFrames[0]!)).lastZxidSeen).toBe(0n);
+    const again = ConnectRequest.read(new JuteReader(proxy.firstFrames[1]!));
+    expect(again.lastZxidSeen).toBe(seen);
+    expect(again.sessionId).toBe(moved.sessionId);
+    await moved.close();
+    await proxy.cut();
   });
 
   it('delivers one-time, persistent and iterated watches', async () => {
@@ -156,6 +241,8 @@ describe('client against a 3-node zab ensemble', () => {
     await c.create('/moving', null, { mode: 'ephemeral' });
     const watched = nextEvent();
     await c.getData('/moving', { watch: watched.watcher });
+    const recursive: WatcherEvent[] = [];
+    await c.addWatch('/', AddWatchMode.PERSISTENT_RECURSIVE, (e) => recursive.push(e));
     const id = c.sessionId;
     const port = Number((c as unknown as { socket: { remotePort: number } }).socket.remotePort);
     const member = ens.members.find((m) => m.clientPort === port)!;
@@ -165,6 +252,9 @@ describe('client against a 3-node zab ensemble', () => {
     expect(await c.exists('/moving')).not.toBeNull();
     await c.setData('/moving', 'changed');
     expect((await watched.event).type).toBe(EventType.NodeDataChanged);
+    await c.create('/moving-sibling');
+    await until('the persistent recursive watch to fire on the new server', () => recursive.some((e) => e.path === '/moving-sibling'));
+    expect(recursive.filter((e) => e.path === '/moving').map((e) => e.type)).toEqual([EventType.NodeDataChanged]);
     await c.close();
     await member.start();
   });

@@ -6,6 +6,8 @@ export class CuttableProxy {
   private server: net.Server | null = null;
   private readonly sockets = new Set<net.Socket>();
   port = 0;
+  /** The first frame (a ConnectRequest, length prefix removed) each connection sent, in order. */
+  readonly firstFrames: Buffer[] = [];
 
   constructor(private readonly targetPort: number) {}
 
@@ -21,6 +23,14 @@ export class CuttableProxy {
           upstream.destroy();
         });
       }
+      let head = Buffer.alloc(0);
+      const recordFirst = (chunk: Buffer) => {
+        head = Buffer.concat([head, chunk]);
+        if (head.length < 4 || head.length < 4 + head.readInt32BE(0)) return;
+        this.firstFrames.push(head.subarray(4, 4 + head.readInt32BE(0)));
+        client.off('data', recordFirst);
+      };
+      client.on('data', recordFirst);
       client.pipe(upstream);
       upstream.pipe(client);
     });

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import {
   ACLList,
+  AddWatchMode,
   AddWatchRequest,
   AuthPacket,
   ConnectRequest,
@@ -37,6 +38,7 @@ import {
   SetDataResponse,
   SetWatches2,
   WatcherEvent,
+  WatcherType,
   WatchesRequest,
   WhoAmIResponse,
   Xid,
@@ -49,7 +51,10 @@ import {
   type Stat,
 } from '@zab/jute';
 import { parseConnectString, shuffled, toClientPath, toServerPath, type HostPort } from './connect-string.js';
-import { WatchRegistry, type Watcher } from './watches.js';
+import { WatchKind, WatchRegistry, type Watcher } from './watches.js';
+
+/** ZooKeeper's client splits setWatches so that no frame carries more path characters than this. */
+const SET_WATCHES_MAX_PATH_CHARS = 128 * 1024;
 
 export const OPEN_ACL_UNSAFE: ACL[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
 
@@ -64,6 +69,13 @@ export interface ClientOptions {
   maxQueuedRequests?: number;
   /** First reconnect delay, doubled per failed round up to 2 s, with jitter (default 50 ms). */
   reconnectBaseMs?: number;
+  /**
+   * Requests on the wire at once; later ones wait in the queue until replies come back
+   * (default 1,000). The socket's own backpressure (write() returning false) also holds them.
+   */
+  maxInFlightRequests?: number;
+  /** Events an async-iterated watch() holds for a slow reader before it fails (default 10,000). */
+  maxBufferedEvents?: number;
   /** Shuffle the host list (default true). */
   shuffleHosts?: boolean;
   /**
@@ -111,8 +123,9 @@ interface Pending {
  * order; while disconnected they wait (bounded) for the next connection. The client moves
  * through the host ring with backoff, re-establishes its session with id and password,
  * re-registers its watches with setWatches2 and never asks a server that is behind what it
- * has seen (lastZxidSeen). Events: 'state' (ClientState), and 'connected', 'disconnected',
- * 'expired', 'authFailed', 'closed'.
+ * has seen (lastZxidSeen). Events: 'state' (ClientState), and 'connected', 'readOnly',
+ * 'disconnected', 'expired', 'authFailed', 'closed'; 'notification' with every watch event
+ * the server sends, before it is dispatched to watchers.
  */
 export class ZooKeeperClient extends EventEmitter {
   readonly hosts: HostPort[];
@@ -147,6 +160,8 @@ export class ZooKeeperClient extends EventEmitter {
       sessionTimeoutMs: options.sessionTimeoutMs ?? 30_000,
       requestTimeoutMs: options.requestTimeoutMs ?? options.sessionTimeoutMs ?? 30_000,
       maxQueuedRequests: options.maxQueuedRequests ?? 10_000,
+      maxInFlightRequests: options.maxInFlightRequests ?? 1_000,
+      maxBufferedEvents: options.maxBufferedEvents ?? 10_000,
       reconnectBaseMs: options.reconnectBaseMs ?? 50,
       shuffleHosts: options.shuffleHosts ?? true,
       canBeReadOnly: options.canBeReadOnly ?? false,
@@ -158,10 +173,15 @@ export class ZooKeeperClient extends EventEmitter {
   /** Resolves once connected (read-only counts, if allowed); rejects if the session ends first. */
   connected(): Promise<void> {
     if (this.state === 'connected' || this.state === 'readOnly') return Promise.resolve();
+    if (this.state === 'expired') return Promise.reject(new SessionExpiredError());
+    if (this.state === 'authFailed') return Promise.reject(KeeperError.fromCode(ErrorCode.AUTHFAILED));
+    if (this.state === 'closed' || this.closing) return Promise.reject(new ConnectionLossError());
     return new Promise((resolve, reject) => {
       const onState = (s: ClientState) => {
         if (s === 'connected' || s === 'readOnly') done(), resolve();
-        else if (s === 'expired' || s === 'closed' || s === 'authFailed') done(), reject(new Error(`session ${s}`));
+        else if (s === 'expired') done(), reject(new SessionExpiredError());
+        else if (s === 'authFailed') done(), reject(KeeperError.fromCode(ErrorCode.AUTHFAILED));
+        else if (s === 'closed') done(), reject(new ConnectionLossError());
       };
       const done = () => this.off('state', onState);
       this.on('state', onState);
@@ -223,6 +243,7 @@ export class ZooKeeperClient extends EventEmitter {
         sock.destroy();
       }
     });
+    sock.on('drain', () => this.socket === sock && this.drainQueue());
     sock.on('error', () => undefined);
     sock.on('close', () => {
       clearTimeout(connectTimer);
@@ -263,26 +284,48 @@ export class ZooKeeperClient extends EventEmitter {
     this.negotiatedTimeoutMs = resp.timeOut;
     this.failedRounds = 0;
     for (const a of this.auths) this.sendRaw(Xid.auth, OpCode.auth, (w) => AuthPacket.write(w, { type: 0, scheme: a.scheme, auth: a.auth }));
-    if (!this.watches.isEmpty) {
-      const p = this.watches.paths();
-      const s = (xs: string[]) => xs.map((x) => toServerPath(this.chroot, x));
+    if (!this.watches.isEmpty) this.sendSetWatches();
+    this.startPings();
+    this.setState(readOnly ? 'readOnly' : 'connected');
+    this.drainQueue();
+    return true;
+  }
+
+  /**
+   * Re-registers every watch (setWatches2), split as ZooKeeper's client splits it so that no
+   * frame carries more than SET_WATCHES_MAX_PATH_CHARS of paths. The server fires at once the
+   * one-time watches whose node changed after lastZxid.
+   */
+  private sendSetWatches(): void {
+    const p = this.watches.paths();
+    const lists = [p.data, p.exist, p.child, p.persistent, p.recursive].map((xs) => xs.map((x) => toServerPath(this.chroot, x)));
+    const kinds = ['dataWatches', 'existWatches', 'childWatches', 'persistentWatches', 'persistentRecursiveWatches'] as const;
+    let batch = kinds.map(() => [] as string[]);
+    let chars = 0;
+    const flush = () => {
+      if (chars === 0) return;
+      const b = batch;
       this.sendRaw(Xid.setWatches, OpCode.setWatches2, (w) =>
         SetWatches2.write(w, {
           relativeZxid: this.lastZxid,
-          dataWatches: s(p.data),
-          existWatches: s(p.exist),
-          childWatches: s(p.child),
-          persistentWatches: s(p.persistent),
-          persistentRecursiveWatches: s(p.recursive),
+          dataWatches: b[0]!,
+          existWatches: b[1]!,
+          childWatches: b[2]!,
+          persistentWatches: b[3]!,
+          persistentRecursiveWatches: b[4]!,
         }),
       );
-    }
-    this.startPings();
-    this.setState(readOnly ? 'readOnly' : 'connected');
-    const waiting = this.queued;
-    this.queued = [];
-    for (const p of waiting) this.transmit(p);
-    return true;
+      batch = kinds.map(() => []);
+      chars = 0;
+    };
+    lists.forEach((paths, k) => {
+      for (const path of paths) {
+        if (chars + path.length > SET_WATCHES_MAX_PATH_CHARS) flush();
+        batch[k]!.push(path);
+        chars += path.length;
+      }
+    });
+    flush();
   }
 
   private onFrame(frame: Buffer): void {
@@ -292,7 +335,13 @@ export class ZooKeeperClient extends EventEmitter {
     if (hdr.xid === Xid.notification) {
       const ev = WatcherEvent.read(r);
       const event = { ...ev, path: toClientPath(this.chroot, ev.path) };
+      this.emit('notification', event);
+      const children = this.watches.takeChildWatchersUnderRecursive(event);
       for (const w of this.watches.take(event)) safeCall(w, event);
+      if (children) {
+        const changed = { type: EventType.NodeChildrenChanged, state: event.state, path: children.parent };
+        for (const w of children.watchers) safeCall(w, changed);
+      }
       return;
     }
     if (hdr.xid === Xid.ping || hdr.xid === Xid.setWatches) return;
@@ -317,6 +366,15 @@ export class ZooKeeperClient extends EventEmitter {
       p.resolve(v);
     } catch (e) {
       p.reject(e as Error);
+    }
+    this.drainQueue();
+  }
+
+  /** Sends waiting requests while the connection takes them: in-flight bound and socket backpressure. */
+  private drainQueue(): void {
+    if (this.state !== 'connected' && this.state !== 'readOnly') return;
+    while (this.queued.length > 0 && this.inFlight.length < this.opts.maxInFlightRequests && this.socket && !this.socket.writableNeedDrain) {
+      this.transmit(this.queued.shift()!);
     }
   }
 
@@ -393,11 +451,12 @@ export class ZooKeeperClient extends EventEmitter {
         p.resolve = () => undefined;
         reject(KeeperError.fromCode(ErrorCode.OPERATIONTIMEOUT, path));
       }, this.opts.requestTimeoutMs);
-      if ((this.state === 'connected' || this.state === 'readOnly') && this.socket) this.transmit(p);
-      else if (this.queued.length >= this.opts.maxQueuedRequests) {
+      if (this.queued.length >= this.opts.maxQueuedRequests) {
         clearTimeout(p.timer);
-        reject(new ConnectionLossError(path));
-      } else this.queued.push(p);
+        return reject(new ConnectionLossError(path));
+      }
+      this.queued.push(p);
+      this.drainQueue();
     });
   }
 
@@ -448,7 +507,7 @@ export class ZooKeeperClient extends EventEmitter {
   exists(path: string, options: { watch?: Watcher } = {}): Promise<Stat | null> {
     return this.request(
       OpCode.exists,
-      (w) => PathWatchRequest.write(w, { path: this.sp(path), watch: !!options.watch }),
+      (w) => PathWatchRequest.write(w, { path: this.sp(path), watch: this.sendsWatch(path, options.watch) }),
       (r, err) => {
         if (err === ErrorCode.NONODE) {
           if (options.watch) this.watches.add(this.watches.exist, path, options.watch);
@@ -465,7 +524,7 @@ export class ZooKeeperClient extends EventEmitter {
   getData(path: string, options: { watch?: Watcher } = {}): Promise<{ data: Buffer | null; stat: Stat }> {
     return this.request(
       OpCode.getData,
-      (w) => PathWatchRequest.write(w, { path: this.sp(path), watch: !!options.watch }),
+      (w) => PathWatchRequest.write(w, { path: this.sp(path), watch: this.sendsWatch(path, options.watch) }),
       (r, err) => {
         check(err, path);
         if (options.watch) this.watches.add(this.watches.data, path, options.watch);
@@ -487,7 +546,7 @@ export class ZooKeeperClient extends EventEmitter {
   getChildren(path: string, options: { watch?: Watcher } = {}): Promise<{ children: string[]; stat: Stat }> {
     return this.request(
       OpCode.getChildren2,
-      (w) => PathWatchRequest.write(w, { path: this.sp(path), watch: !!options.watch }),
+      (w) => PathWatchRequest.write(w, { path: this.sp(path), watch: this.sendsWatch(path, options.watch) }),
       (r, err) => {
         check(err, path);
         if (options.watch) this.watches.add(this.watches.child, path, options.watch);
@@ -545,59 +604,126 @@ export class ZooKeeperClient extends EventEmitter {
     return this.request(OpCode.multiRead, (w) => writeMultiRequest(w, serverOps), (r, err) => (check(err), readMultiResponse(r)));
   }
 
-  /** A persistent (or persistent recursive) watch: `watcher` sees every event until removed. */
+  /**
+   * Whether a read's watch goes to the server: not when a persistent watch on the path already
+   * delivers its events (sending it would turn the server's persistent watch into a one-time one).
+   */
+  private sendsWatch(path: string, watcher: Watcher | undefined): boolean {
+    return watcher !== undefined && !this.watches.servedLocally(path);
+  }
+
+  /**
+   * A persistent (or persistent recursive, AddWatchMode) watch: `watcher` sees every event until
+   * removed. It counts as registered from when the request is sent, so one-time watches asked
+   * for after it are served from its events.
+   */
   addWatch(path: string, mode: number, watcher: Watcher): Promise<void> {
+    const recursive = mode === AddWatchMode.PERSISTENT_RECURSIVE;
     return this.request(
       OpCode.addWatch,
-      (w) => AddWatchRequest.write(w, { path: this.sp(path), mode }),
-      (_r, err) => {
-        check(err, path);
-        this.watches.addPersistent(path, mode, watcher);
+      (w) => {
+        AddWatchRequest.write(w, { path: this.sp(path), mode });
+        this.watches.addPersistent(path, recursive, watcher);
       },
+      (_r, err) => check(err, path),
       path,
-    );
+    ).catch((e: unknown) => {
+      this.watches.remove(path, recursive ? WatchKind.PersistentRecursive : WatchKind.Persistent, watcher);
+      throw e;
+    });
   }
 
-  /** Removes this client's watches of `type` (WatcherType) on path, here and on the server. */
-  removeWatches(path: string, type: number): Promise<void> {
-    return this.request(
-      OpCode.removeWatches,
-      (w) => WatchesRequest.write(w, { path: this.sp(path), type }),
-      (_r, err) => {
-        check(err, path);
-        this.watches.remove(path, type);
-      },
-      path,
-    );
+  /**
+   * Removes this client's watches of `kind` (WatchKind: Children, Data, Any, Persistent,
+   * PersistentRecursive) on path, or only `watcher`'s. They stop at once; the server is asked
+   * to drop its registration once no watcher of this client needs it. NoWatcherError when none
+   * matched.
+   */
+  async removeWatches(path: string, kind: number = WatchKind.Any, watcher?: Watcher): Promise<void> {
+    this.sp(path);
+    const r = this.watches.remove(path, kind, watcher);
+    if (!r.removed) throw KeeperError.fromCode(ErrorCode.NOWATCHER, path);
+    if (r.persistentLeft) return;
+    // What is left on the path is one-time watches (or nothing): drop the server's other kind.
+    const serverType = r.pathIsFree
+      ? WatcherType.Any
+      : !this.watches.has(path, WatchKind.Children)
+        ? WatcherType.Children
+        : !this.watches.has(path, WatchKind.Data)
+          ? WatcherType.Data
+          : null;
+    if (serverType === null) return;
+    await this.watchesRequest(OpCode.removeWatches, path, serverType).catch((e: unknown) => {
+      // The server may have fired (or never held) a watch this client served from another.
+      if (!(e instanceof KeeperError && e.code === ErrorCode.NOWATCHER)) throw e;
+    });
   }
 
-  /** The events of a persistent watch as an async iterator; breaking out of the loop removes it. */
-  watch(path: string, options: { recursive?: boolean } = {}): AsyncIterable<WatcherEvent> {
+  /**
+   * Checks that a watch of `kind` (WatchKind) is registered on path, here (by `watcher`, if
+   * given) and on the server; NoWatcherError when not.
+   */
+  async checkWatches(path: string, kind: number = WatchKind.Any, watcher?: Watcher): Promise<void> {
+    this.sp(path);
+    if (!this.watches.has(path, kind, watcher)) throw KeeperError.fromCode(ErrorCode.NOWATCHER, path);
+    // A one-time watch served from a persistent one is, on the server, that persistent watch.
+    const oneTime = (kind === WatchKind.Children || kind === WatchKind.Data) && !this.watches.servedLocally(path);
+    await this.watchesRequest(OpCode.checkWatches, path, oneTime ? kind : WatcherType.Any);
+  }
+
+  private watchesRequest(type: number, path: string, watcherType: number): Promise<void> {
+    return this.request(type, (w) => WatchesRequest.write(w, { path: this.sp(path), type: watcherType }), (_r, err) => check(err, path), path);
+  }
+
+  /**
+   * The events of a persistent watch (`mode`: AddWatchMode, default PERSISTENT; `recursive:
+   * true` is PERSISTENT_RECURSIVE) as an async iterator. Breaking out of the loop removes it;
+   * it ends when the session expires or the client closes, and throws if the reader falls
+   * more than maxBufferedEvents behind.
+   */
+  watch(path: string, options: { mode?: number; recursive?: boolean } = {}): AsyncIterable<WatcherEvent> {
     const client = this;
-    const mode = options.recursive ? 1 : 0;
+    const mode = options.mode ?? (options.recursive ? AddWatchMode.PERSISTENT_RECURSIVE : AddWatchMode.PERSISTENT);
+    const kind = mode === AddWatchMode.PERSISTENT_RECURSIVE ? WatchKind.PersistentRecursive : WatchKind.Persistent;
     return {
       [Symbol.asyncIterator]() {
         const buffered: WatcherEvent[] = [];
         let wake: (() => void) | null = null;
         let done = false;
+        let failure: Error | null = null;
+        const finish = () => {
+          done = true;
+          client.off('closed', finish);
+          wake?.();
+        };
         const watcher: Watcher = (e) => {
-          if (e.type === EventType.None && e.state === KeeperState.Expired) done = true;
+          if (done) return;
+          if (e.type === EventType.None && e.state === KeeperState.Expired) return finish();
+          if (buffered.length >= client.opts.maxBufferedEvents) {
+            failure = new Error(`watch ${path}: the reader fell ${buffered.length} events behind`);
+            void client.removeWatches(path, kind, watcher).catch(() => undefined);
+            return finish();
+          }
           buffered.push(e);
           wake?.();
         };
+        client.on('closed', finish);
         const added = client.addWatch(path, mode, watcher);
+        added.catch(() => undefined);
         return {
           async next(): Promise<IteratorResult<WatcherEvent>> {
             await added;
             while (!buffered.length && !done) await new Promise<void>((r) => (wake = r));
             wake = null;
             const e = buffered.shift();
-            return e ? { value: e, done: false } : { value: undefined, done: true };
+            if (e) return { value: e, done: false };
+            if (failure) throw failure;
+            return { value: undefined, done: true };
           },
           async return(): Promise<IteratorResult<WatcherEvent>> {
-            done = true;
+            finish();
             await added.catch(() => undefined);
-            if (client.state === 'connected') await client.removeWatches(path, 4).catch(() => undefined);
+            await client.removeWatches(path, kind, watcher).catch(() => undefined);
             return { value: undefined, done: true };
           },
         };

@@ -26,5 +26,6 @@ describe('connect strings', () => {
     expect(toClientPath('/app', '/app')).toBe('/');
     expect(toClientPath('/app', '/app/x')).toBe('/x');
     expect(toServerPath('', '/x')).toBe('/x');
+    expect(toClientPath('/app', '/apple')).toBe('/apple'); // a sibling, not inside the chroot
   });
 });

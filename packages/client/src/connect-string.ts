@@ -42,9 +42,10 @@ export function toServerPath(chroot: string, path: string): string {
 
 /** The client-side path of a server path (as in created paths and watch events). */
 export function toClientPath(chroot: string, path: string): string {
-  if (!chroot || !path.startsWith(chroot)) return path;
-  const rest = path.slice(chroot.length);
-  return rest === '' ? '/' : rest;
+  if (!chroot) return path;
+  if (path === chroot) return '/';
+  // '/apple' is not inside the chroot '/app'.
+  return path.startsWith(`${chroot}/`) ? path.slice(chroot.length) : path;
 }
 
 /** Fisher-Yates: servers are tried in a random order, so clients spread over an ensemble. */

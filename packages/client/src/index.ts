@@ -1,6 +1,6 @@
 export * from './client.js';
 export * from './connect-string.js';
-export { WatchRegistry, type Watcher } from './watches.js';
+export { WatchKind, WatchRegistry, type Removal, type Watcher } from './watches.js';
 export * from '@zab/jute';
 export { Mutex, LockTimeoutError } from './recipes/mutex.js';
 export { LeaderElection } from './recipes/leader-election.js';
