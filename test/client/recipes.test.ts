@@ -19,6 +19,7 @@ import {
   SharedCounter,
   TreeCache,
   createClient,
+  ensurePath,
   type ZooKeeperClient,
 } from '@zab/client';
 import { startServer, type RunningServer } from '../support/launch.js';
@@ -31,6 +32,16 @@ async function open(): Promise<ZooKeeperClient> {
   clients.push(c);
   await c.connected();
   return c;
+}
+
+/** A client whose connection runs through a proxy the test can cut (and reopen on `port`). */
+async function openBehindProxy(sessionTimeoutMs: number): Promise<{ proxy: CuttableProxy; port: number; zk: ZooKeeperClient }> {
+  const proxy = new CuttableProxy(server.port);
+  const port = await proxy.open();
+  const zk = createClient(`127.0.0.1:${port}`, { sessionTimeoutMs });
+  clients.push(zk);
+  await zk.connected();
+  return { proxy, port, zk };
 }
 
 async function until(what: string, cond: () => boolean | Promise<boolean>, deadlineMs = 20_000): Promise<void> {
@@ -100,6 +111,42 @@ describe('recipes', () => {
     const second = rest.find((c) => c.e.isLeader)!;
     expect(await second.e.leaderId()).toBe(second.e.id);
   });
+
+  it("leader election across processes: one leader, and one again each time the leader's process is killed", async () => {
+    const worker = fileURLToPath(new URL('./election-worker.mjs', import.meta.url));
+    const candidates = ['p1', 'p2', 'p3'].map((id) => {
+      const proc = spawn(process.execPath, [worker, `127.0.0.1:${server.port}`, id], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const c = { id, proc, leading: false, started: false, alive: true };
+      proc.stdout.setEncoding('utf8');
+      let buf = '';
+      proc.stdout.on('data', (chunk: string) => {
+        buf += chunk;
+        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          if (line === 'started') c.started = true;
+          else c.leading = line === 'leader';
+        }
+      });
+      proc.on('exit', () => (c.alive = false));
+      return c;
+    });
+    const observer = new LeaderElection(await open(), '/recipes/election-procs'); // only reads
+    try {
+      await until('every candidate to start', () => candidates.every((c) => c.started));
+      for (let round = 0; round < 2; round++) {
+        const alive = candidates.filter((c) => c.alive);
+        await until(`one leader among ${alive.length}`, async () => alive.filter((c) => c.leading).length === 1 && (await observer.leaderId()) === alive.find((c) => c.leading)!.id);
+        const leader = alive.find((c) => c.leading)!;
+        leader.proc.kill('SIGKILL'); // no close: the server must expire its session
+        await until('the leader to die', () => !leader.alive);
+        const rest = alive.filter((c) => c !== leader);
+        await until('a new leader', async () => rest.filter((c) => c.leading).length === 1 && (await observer.leaderId()) === rest.find((c) => c.leading)!.id);
+      }
+    } finally {
+      for (const c of candidates) c.proc.kill('SIGKILL');
+    }
+  }, 60_000);
 
   it('read-write lock: readers together, writers alone, nobody starved', async () => {
     const holders = { readers: 0, writers: 0, maxReaders: 0 };
@@ -219,14 +266,33 @@ describe('recipes', () => {
     await until('i1 to go', () => seen.instances.map((i) => i.id).join() === 'i2');
   });
 
+  it('tree cache and service discovery catch up on what changed while the connection was down', async () => {
+    const writer = await open();
+    await ensurePath(writer, '/recipes');
+    await writer.create('/recipes/away', 'v1');
+    await writer.create('/recipes/away/gone', 'x');
+    const { proxy, port, zk: away } = await openBehindProxy(10_000);
+    const tree = new TreeCache(away, '/recipes/away');
+    await tree.start();
+    const sd = new ServiceDiscovery(away);
+    expect(await sd.watch('away-api')).toEqual([]);
+    await proxy.cut();
+    await until('the client to notice', () => away.state === 'disconnected');
+    await writer.setData('/recipes/away', 'v2');
+    await writer.delete('/recipes/away/gone');
+    await writer.create('/recipes/away/new', 'y');
+    await new ServiceDiscovery(writer).register('away-api', { id: 'i9', address: '10.0.0.9', port: 80 });
+    await proxy.open(port);
+    await until('the tree cache to catch up', () => tree.nodes.get('/recipes/away')?.toString() === 'v2' && !tree.nodes.has('/recipes/away/gone') && tree.nodes.get('/recipes/away/new')?.toString() === 'y');
+    await until('discovery to see the instance registered meanwhile', () => sd.instances.map((i) => i.id).join() === 'i9');
+    await away.close();
+    await proxy.cut();
+  });
+
   it('mutex: a waiter rides out a lost connection; a holder whose session expires hears it lost', async () => {
     const holder = new Mutex(await open(), '/recipes/m3');
     await holder.acquire();
-    const proxy = new CuttableProxy(server.port);
-    const port = await proxy.open();
-    const waiterClient = createClient(`127.0.0.1:${port}`, { sessionTimeoutMs: 4_000 });
-    clients.push(waiterClient);
-    await waiterClient.connected();
+    const { proxy, port, zk: waiterClient } = await openBehindProxy(4_000);
     const waiter = new Mutex(waiterClient, '/recipes/m3');
     const acquired = waiter.acquire(30_000);
     await until('the waiter to queue', async () => (await (await open()).getChildren('/recipes/m3')).children.length === 2);

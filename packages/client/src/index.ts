@@ -12,3 +12,4 @@ export { SharedCounter } from './recipes/counter.js';
 export { Barrier, DoubleBarrier } from './recipes/barrier.js';
 export { NodeCache, TreeCache } from './recipes/caches.js';
 export { ServiceDiscovery, type ServiceInstance } from './recipes/service-discovery.js';
+export { retryOnConnectionLoss } from './recipes/retry.js';

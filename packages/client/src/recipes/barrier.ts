@@ -1,13 +1,18 @@
 import { NoNodeError, NodeExistsError } from '@zab/jute';
 import type { ZooKeeperClient } from '../client.js';
 import { ensurePath } from './lock-queue.js';
+import { retryOnConnectionLoss } from './retry.js';
 
-/** Waits until `cond` holds, re-checking whenever the watch `arm` sets fires. */
-async function waitUntil(arm: (wake: () => void) => Promise<boolean>): Promise<void> {
+/**
+ * Waits until `arm` reports its condition holds, re-checking whenever the watch it sets fires.
+ * A lost connection only means checking again once reconnected (the watch, if it was set, is
+ * re-registered anyway); an expired session ends the wait with SessionExpiredError.
+ */
+async function waitUntil(zk: ZooKeeperClient, arm: (wake: () => void) => Promise<boolean>): Promise<void> {
   for (;;) {
     let wake!: () => void;
     const fired = new Promise<void>((r) => (wake = r));
-    if (await arm(wake)) return;
+    if (await retryOnConnectionLoss(zk, () => arm(wake))) return;
     await fired;
   }
 }
@@ -32,7 +37,7 @@ export class Barrier {
 
   /** Resolves once the barrier is not set. */
   waitOnBarrier(): Promise<void> {
-    return waitUntil(async (wake) => (await this.zk.exists(this.path, { watch: wake })) === null);
+    return waitUntil(this.zk, async (wake) => (await this.zk.exists(this.path, { watch: wake })) === null);
   }
 }
 
@@ -57,13 +62,13 @@ export class DoubleBarrier {
         if (!(e instanceof NodeExistsError)) throw e;
       });
     }
-    await waitUntil(async (wake) => (await this.zk.exists(ready, { watch: wake })) !== null);
+    await waitUntil(this.zk, async (wake) => (await this.zk.exists(ready, { watch: wake })) !== null);
   }
 
   async leave(): Promise<void> {
     if (this.node) await this.zk.delete(this.node).catch(() => undefined);
     this.node = null;
-    await waitUntil(async (wake) => (await this.zk.getChildren(this.path, { watch: wake })).children.length === 0);
+    await waitUntil(this.zk, async (wake) => (await this.zk.getChildren(this.path, { watch: wake })).children.length === 0);
     await this.zk.delete(`${this.path}-ready`).catch(() => undefined);
   }
 }

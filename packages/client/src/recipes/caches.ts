@@ -37,7 +37,8 @@ export class NodeCache extends EventEmitter {
 
 /**
  * A local copy of a whole subtree (path -> data), kept current with one persistent recursive
- * watch. Emits 'change' with the path after each update.
+ * watch. Emits 'change' with the path after each update. Events missed while disconnected are
+ * made up for by reloading the subtree on reconnect.
  */
 export class TreeCache extends EventEmitter {
   readonly nodes = new Map<string, Buffer | null>();
@@ -48,15 +49,27 @@ export class TreeCache extends EventEmitter {
 
   async start(): Promise<void> {
     await this.zk.addWatch(this.root, AddWatchMode.PERSISTENT_RECURSIVE, (e) => void this.onEvent(e));
-    await this.load(this.root);
+    this.zk.on('connected', () => void this.resync().catch(() => undefined));
+    await this.resync();
   }
 
-  private async load(path: string): Promise<void> {
+  /** Loads the subtree afresh, then reports every path that appeared, changed or went. */
+  private async resync(): Promise<void> {
+    const fresh = new Map<string, Buffer | null>();
+    await this.load(this.root, fresh);
+    const changed = [...this.nodes.keys()].filter((p) => !fresh.has(p));
+    for (const [p, data] of fresh) if (!this.nodes.has(p) || !sameData(this.nodes.get(p)!, data)) changed.push(p);
+    this.nodes.clear();
+    for (const [p, data] of fresh) this.nodes.set(p, data);
+    for (const p of changed) this.emit('change', p);
+  }
+
+  private async load(path: string, into: Map<string, Buffer | null>): Promise<void> {
     try {
       const { data } = await this.zk.getData(path);
-      this.nodes.set(path, data);
+      into.set(path, data);
       const { children } = await this.zk.getChildren(path);
-      for (const c of children) await this.load(path === '/' ? `/${c}` : `${path}/${c}`);
+      for (const c of children) await this.load(path === '/' ? `/${c}` : `${path}/${c}`, into);
     } catch (e) {
       if (!(e instanceof NoNodeError)) throw e;
     }
@@ -75,4 +88,8 @@ export class TreeCache extends EventEmitter {
     } else return;
     this.emit('change', e.path);
   }
+}
+
+function sameData(a: Buffer | null, b: Buffer | null): boolean {
+  return a === null || b === null ? a === b : a.equals(b);
 }

@@ -1,4 +1,4 @@
-import { BadVersionError, NodeExistsError } from '@zab/jute';
+import { BadVersionError, NoNodeError, NodeExistsError } from '@zab/jute';
 import type { ZooKeeperClient } from '../client.js';
 import { ensurePath } from './lock-queue.js';
 
@@ -10,7 +10,8 @@ export class SharedCounter {
     try {
       const { data, stat } = await this.zk.getData(this.path);
       return { value: Number(data?.toString() ?? '0'), version: stat.version };
-    } catch {
+    } catch (e) {
+      if (!(e instanceof NoNodeError)) throw e;
       const parent = this.path.slice(0, this.path.lastIndexOf('/'));
       if (parent) await ensurePath(this.zk, parent);
       await this.zk.create(this.path, '0').catch((e) => {

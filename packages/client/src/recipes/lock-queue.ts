@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConnectionLossError, NoNodeError, NodeExistsError } from '@zab/jute';
 import type { ZooKeeperClient } from '../client.js';
+import { retryOnConnectionLoss } from './retry.js';
 
 export class LockTimeoutError extends Error {
   override readonly name = 'LockTimeoutError';
@@ -38,7 +39,7 @@ export class ContenderQueue {
 
   /** This contender's node, if it exists. */
   async findMine(): Promise<string | null> {
-    const { children } = await this.zk.getChildren(this.dir);
+    const { children } = await retryOnConnectionLoss(this.zk, () => this.zk.getChildren(this.dir));
     return children.find((c) => c.startsWith(`${this.guid}-`)) ?? null;
   }
 
@@ -88,10 +89,16 @@ export class ContenderQueue {
     this.zk.on('expired', onLost);
   }
 
+  /**
+   * Deletes this contender's node, retrying through lost connections: a node left behind
+   * would block everyone queued after it for as long as the session lives.
+   */
   async leave(name: string): Promise<void> {
-    await this.zk.delete(`${this.dir}/${name}`).catch((e) => {
-      if (!(e instanceof NoNodeError)) throw e;
-    });
+    await retryOnConnectionLoss(this.zk, () =>
+      this.zk.delete(`${this.dir}/${name}`).catch((e) => {
+        if (!(e instanceof NoNodeError)) throw e;
+      }),
+    );
   }
 
   /** Resolves when `name` is deleted (immediately if it is already gone), or rejects on timeout. */

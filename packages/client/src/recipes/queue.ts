@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ConnectionLossError, NoNodeError } from '@zab/jute';
 import type { ZooKeeperClient } from '../client.js';
 import { ensurePath, seqOf } from './lock-queue.js';
+import { retryOnConnectionLoss } from './retry.js';
 
 /**
  * A distributed FIFO queue (and its priority variant): items are persistent sequential
@@ -26,7 +27,7 @@ export class DistributedQueue {
         return await this.zk.create(`${this.path}/${name}`, data, { mode: 'persistent-sequential' });
       } catch (e) {
         if (!(e instanceof ConnectionLossError)) throw e;
-        const { children } = await this.zk.getChildren(this.path);
+        const { children } = await retryOnConnectionLoss(this.zk, () => this.zk.getChildren(this.path));
         const mine = children.find((c) => c.includes(guid));
         if (mine) return `${this.path}/${mine}`;
       }
@@ -85,13 +86,12 @@ export class DistributedQueue {
       if (item) return item;
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`queue ${this.path}: nothing within ${timeoutMs} ms`);
-      await new Promise<void>((resolve) => {
+      await new Promise<void>((resolve, reject) => {
         const timer = left < 0x7fffffff ? setTimeout(resolve, left) : undefined;
-        void this.zk
-          .getChildren(this.path, { watch: () => (clearTimeout(timer), resolve()) })
-          .then(({ children }) => {
-            if (this.order(children).length) clearTimeout(timer), resolve();
-          });
+        const wake = () => (clearTimeout(timer), resolve());
+        retryOnConnectionLoss(this.zk, () => this.zk.getChildren(this.path, { watch: wake })).then(({ children }) => {
+          if (this.order(children).length) wake();
+        }, (e: unknown) => (clearTimeout(timer), reject(e)));
       });
     }
   }

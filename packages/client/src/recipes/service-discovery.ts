@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { NoNodeError } from '@zab/jute';
+import { NoNodeError, NodeExistsError } from '@zab/jute';
 import type { ZooKeeperClient } from '../client.js';
 import { ensurePath } from './lock-queue.js';
+import { retryOnConnectionLoss } from './retry.js';
 
 export interface ServiceInstance {
   id: string;
@@ -13,8 +14,8 @@ export interface ServiceInstance {
 /**
  * Service discovery: instances register as ephemeral children of `/services/<name>` (JSON),
  * so a crashed instance disappears with its session; a watcher keeps the current set and
- * emits 'change' with it. A registration is redone after a session expiry if the owner
- * calls register() again on the new client.
+ * emits 'change' with it, looking again after a reconnect. When the session expires its
+ * registrations are gone: 'expired' says so, and the owner registers again on a new client.
  */
 export class ServiceDiscovery extends EventEmitter {
   instances: ServiceInstance[] = [];
@@ -22,12 +23,20 @@ export class ServiceDiscovery extends EventEmitter {
 
   constructor(private readonly zk: ZooKeeperClient, readonly basePath = '/services') {
     super();
+    zk.on('expired', () => this.emit('expired'));
   }
 
+  /**
+   * Registers an instance. A create whose reply was lost is tried again; finding the node
+   * then owned by this session means the first one happened.
+   */
   async register(name: string, instance: ServiceInstance): Promise<void> {
     const dir = `${this.basePath}/${name}`;
     await ensurePath(this.zk, dir);
-    await this.zk.create(`${dir}/${instance.id}`, JSON.stringify(instance), { mode: 'ephemeral' });
+    const node = `${dir}/${instance.id}`;
+    await retryOnConnectionLoss(this.zk, () => this.zk.create(node, JSON.stringify(instance), { mode: 'ephemeral' })).catch(async (e) => {
+      if (!(e instanceof NodeExistsError) || (await this.zk.exists(node))?.ephemeralOwner !== this.zk.sessionId) throw e;
+    });
   }
 
   async unregister(name: string, id: string): Promise<void> {
@@ -40,9 +49,11 @@ export class ServiceDiscovery extends EventEmitter {
   async watch(name: string): Promise<ServiceInstance[]> {
     const dir = `${this.basePath}/${name}`;
     await ensurePath(this.zk, dir);
+    // A refresh cut off by a lost connection is done again once reconnected.
+    const retry = () => void retryOnConnectionLoss(this.zk, refresh).catch((e: unknown) => this.emit('error', e));
     const refresh = async (): Promise<void> => {
       if (this.stopped) return;
-      const { children } = await this.zk.getChildren(dir, { watch: () => void refresh().catch(() => undefined) });
+      const { children } = await this.zk.getChildren(dir, { watch: retry });
       const found: ServiceInstance[] = [];
       for (const c of children.sort()) {
         try {
@@ -54,7 +65,7 @@ export class ServiceDiscovery extends EventEmitter {
       this.instances = found;
       this.emit('change', found);
     };
-    await refresh();
+    await retryOnConnectionLoss(this.zk, refresh);
     return this.instances;
   }
 
