@@ -148,6 +148,28 @@ describe('recipes', () => {
     }
   }, 60_000);
 
+  it('leader election: a leader cut off stops leading, and leads again if it is back within its session', async () => {
+    const { proxy, port, zk } = await openBehindProxy(10_000);
+    const e = new LeaderElection(zk, '/recipes/election-cut', 'cut');
+    const changes: string[] = [];
+    e.on('leader', () => changes.push('leader'));
+    e.on('notLeader', () => changes.push('notLeader'));
+    await e.start();
+    const follower = new LeaderElection(await open(), '/recipes/election-cut', 'other');
+    await follower.start();
+    await until('it to lead', () => e.isLeader);
+    await proxy.cut();
+    await until('it to stop leading', () => !e.isLeader);
+    await proxy.open(port);
+    await until('it to lead again', () => e.isLeader);
+    expect(changes).toEqual(['leader', 'notLeader', 'leader']);
+    expect(follower.isLeader).toBe(false);
+    await e.close();
+    await until('the other candidate to lead', () => follower.isLeader);
+    await follower.close();
+    await proxy.cut();
+  });
+
   it('read-write lock: readers together, writers alone, nobody starved', async () => {
     const holders = { readers: 0, writers: 0, maxReaders: 0 };
     const violations: string[] = [];
