@@ -236,6 +236,28 @@ describe('recipes', () => {
     expect([(await pq.poll())!.toString(), (await pq.poll())!.toString(), (await pq.poll())!.toString()]).toEqual(['high', 'low', 'low2']);
   });
 
+  it('queue: consumer processes take each item exactly once, each in order', async () => {
+    const producer = new DistributedQueue(await open(), '/recipes/q-procs');
+    for (let i = 0; i < 80; i++) await producer.put(String(i).padStart(2, '0')); // one after another: queue order is value order
+    const worker = fileURLToPath(new URL('./queue-worker.mjs', import.meta.url));
+    const outputs = await Promise.all(
+      [1, 2, 3].map(
+        () =>
+          new Promise<string[]>((resolve, reject) => {
+            const proc = spawn(process.execPath, [worker, `127.0.0.1:${server.port}`, '/recipes/q-procs'], { stdio: ['ignore', 'pipe', 'inherit'] });
+            let out = '';
+            proc.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+            proc.on('exit', (code) => (code === 0 ? resolve(out.split('\n').filter(Boolean)) : reject(new Error(`consumer exited ${code}`))));
+          }),
+      ),
+    );
+    const { children } = await (await open()).getChildren('/recipes/q-procs');
+    expect(children).toEqual([]);
+    expect(outputs.flat().sort()).toEqual(Array.from({ length: 80 }, (_, i) => String(i).padStart(2, '0')));
+    expect(new Set(outputs.flat()).size).toBe(80);
+    for (const taken of outputs) expect(taken).toEqual([...taken].sort()); // each consumer took them head first
+  }, 60_000);
+
   it('shared counter: concurrent adds are never lost', async () => {
     await Promise.all(
       [1, 2, 3, 4].map(async () => {
