@@ -28,6 +28,10 @@ export function digestId(user: string, password: string): string {
 
 export type ServerKind = 'zookeeper' | 'zab';
 
+import { freePort } from './ports.js';
+
+export { freePort };
+
 export interface RunningServer {
   kind: ServerKind;
   port: number;
@@ -36,18 +40,6 @@ export interface RunningServer {
   /** Last lines of the server's output, for failure messages. */
   logTail(lines?: number): Promise<string>;
   stop(): Promise<void>;
-}
-
-/** A TCP port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(addr.port));
-    });
-  });
 }
 
 /** Sends a four-letter word on a fresh connection and returns everything the server wrote before closing. */

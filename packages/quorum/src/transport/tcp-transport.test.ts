@@ -3,15 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Message } from '../messages.js';
 import { TcpTransport, type PeerAddress } from './tcp-transport.js';
 import { encodeFrame } from './frames.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../../../../test/support/ports.js';
 
 async function until(cond: () => boolean, what: string): Promise<void> {
   const end = Date.now() + 10_000;
