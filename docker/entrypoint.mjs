@@ -35,27 +35,33 @@ const DEFAULTS = {
   '4lw.commands.whitelist': 'srvr,ruok,mntr,conf,isro',
 };
 
-/** The zoo.cfg text the environment describes. */
-export function zooCfgFromEnv(env) {
-  const cfg = {
-    dataDir: env.ZOO_DATA_DIR ?? '/data',
-    dataLogDir: env.ZOO_DATA_LOG_DIR ?? '/datalog',
-    clientPort: env.ZOO_PORT ?? '2181',
-    ...DEFAULTS,
-  };
-  for (const [v, key] of Object.entries(ENV_KEYS)) if (env[v] !== undefined && env[v] !== '') cfg[key] = env[v];
+/** The zoo.cfg lines the environment describes, each with the variable it came from. */
+export function zooCfgLinesFromEnv(env) {
+  const cfg = new Map([
+    ['dataDir', [env.ZOO_DATA_DIR ?? '/data', 'ZOO_DATA_DIR']],
+    ['dataLogDir', [env.ZOO_DATA_LOG_DIR ?? '/datalog', 'ZOO_DATA_LOG_DIR']],
+    ['clientPort', [env.ZOO_PORT ?? '2181', 'ZOO_PORT']],
+  ]);
+  const varOf = new Map(Object.entries(ENV_KEYS).map(([v, key]) => [key, v]));
+  for (const [key, value] of Object.entries(DEFAULTS)) cfg.set(key, [value, `${varOf.get(key)}, default`]);
+  for (const [v, key] of Object.entries(ENV_KEYS)) if (env[v] !== undefined && env[v] !== '') cfg.set(key, [env[v], v]);
   if (env.ZOO_METRICS_PROVIDER_HTTP_PORT) {
-    cfg['metricsProvider.className'] = 'org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider';
-    cfg['metricsProvider.httpPort'] = env.ZOO_METRICS_PROVIDER_HTTP_PORT;
+    cfg.set('metricsProvider.className', ['org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider', 'ZOO_METRICS_PROVIDER_HTTP_PORT']);
+    cfg.set('metricsProvider.httpPort', [env.ZOO_METRICS_PROVIDER_HTTP_PORT, 'ZOO_METRICS_PROVIDER_HTTP_PORT']);
   }
-  const lines = Object.entries(cfg).map(([k, v]) => `${k}=${v}`);
+  const lines = [...cfg].map(([k, [v, from]]) => ({ text: `${k}=${v}`, from }));
   // ZOO_SERVERS: "server.1=h1:2888:3888;2181 server.2=..." (whitespace separated), as the official image takes them.
   for (const s of (env.ZOO_SERVERS ?? '').split(/\s+/).filter(Boolean)) {
     if (!/^server\.\d+=/.test(s)) throw new Error(`ZOO_SERVERS: "${s}" is not server.N=host:quorumPort:electionPort[;clientPort]`);
-    lines.push(s);
+    lines.push({ text: s, from: 'ZOO_SERVERS' });
   }
-  for (const extra of (env.ZOO_CFG_EXTRA ?? '').split(/\s+/).filter(Boolean)) lines.push(extra);
-  return lines.join('\n') + '\n';
+  for (const extra of (env.ZOO_CFG_EXTRA ?? '').split(/\s+/).filter(Boolean)) lines.push({ text: extra, from: 'ZOO_CFG_EXTRA' });
+  return lines;
+}
+
+/** The zoo.cfg text the environment describes. */
+export function zooCfgFromEnv(env) {
+  return zooCfgLinesFromEnv(env).map((l) => l.text).join('\n') + '\n';
 }
 
 /** myid of a StatefulSet pod: its ordinal plus one (`zab-2` -> 3). */
@@ -90,9 +96,11 @@ function main() {
   }
   const confDir = env.ZOO_CONF_DIR ?? '/conf';
   const cfgFile = join(confDir, 'zoo.cfg');
+  let generated = null;
   if (!existsSync(cfgFile)) {
     mkdirSync(confDir, { recursive: true });
-    writeFileSync(cfgFile, zooCfgFromEnv(env));
+    generated = zooCfgLinesFromEnv(env);
+    writeFileSync(cfgFile, generated.map((l) => l.text).join('\n') + '\n');
   }
   const dataDir = env.ZOO_DATA_DIR ?? '/data';
   mkdirSync(dataDir, { recursive: true });
@@ -100,7 +108,14 @@ function main() {
   const root = join(dirname(fileURLToPath(import.meta.url)), '..');
   const child = spawn(process.execPath, [join(root, 'packages/server/dist/bin/zkserver.js'), '--config', cfgFile], { stdio: 'inherit' });
   for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => child.kill(sig));
-  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+  child.on('exit', (code, signal) => {
+    if (code === 2 && generated) {
+      // zkserver named a line of a file the user never wrote: say where each line came from.
+      const listing = generated.map((l, i) => `  ${String(i + 1).padStart(2)}  ${l.text}    (${l.from})`).join('\n');
+      console.error(`zab entrypoint: ${cfgFile} was written from the environment:\n${listing}`);
+    }
+    process.exit(code ?? (signal ? 1 : 0));
+  });
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
