@@ -1,8 +1,9 @@
 // The admin HTTP server and the Prometheus endpoint of a running ensemble: answers shaped
-// like ZooKeeper's, figures that move with the load.
+// like ZooKeeper's, figures that move with the load, valid exposition text on every member.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEnsemble, type Ensemble, type Member } from '../support/ensemble.js';
 import { freePort } from '../support/launch.js';
+import { parseExposition, type Exposition } from '../support/prometheus.js';
 import { RawClient } from '../support/raw-client.js';
 
 let ens: Ensemble;
@@ -35,6 +36,27 @@ afterAll(async () => {
 async function admin(id: number, command: string): Promise<any> {
   const res = await fetch(`http://127.0.0.1:${adminPort.get(id)}/commands/${command}`);
   return { status: res.status, body: await res.json() };
+}
+
+/** /metrics of member `id`, checked as a scraper would (parseExposition throws on bad text). */
+async function scrape(id: number): Promise<Exposition> {
+  return parseExposition(await (await fetch(`http://127.0.0.1:${metricsPort.get(id)}/metrics`)).text());
+}
+
+/** Polls `probe` until it returns a value, or fails after the deadline naming what it waited for. */
+async function until<T>(what: string, probe: () => Promise<T | undefined>, deadlineMs = 20_000): Promise<T> {
+  const end = Date.now() + deadlineMs;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 50)); // poll interval
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
 
 async function metric(id: number, name: string): Promise<number> {
@@ -72,5 +94,47 @@ describe('admin server and metrics', () => {
     expect(await metric(leader.id, 'zab_peer_state{state="leading"}')).toBe(1);
     const monitor = (await admin(leader.id, 'monitor')).body;
     expect(monitor.znode_count).toBe(before + 25);
+  });
+
+  it('counts proposals, commits, fsyncs and elections, and shows followers catching up', async () => {
+    const followers = ens.members.filter((m) => m.id !== leader.id);
+    const before = new Map<number, Exposition>();
+    for (const m of ens.members) before.set(m.id, await scrape(m.id));
+    const c = await RawClient.connect({ port: leader.clientPort });
+    for (let i = 0; i < 25; i++) expect((await c.create(`/replicated-${i}`, null)).err).toBe(0);
+    await c.close();
+
+    const lead = await scrape(leader.id);
+    const grew = (e: Exposition, name: string) => e.value(name) - before.get(leader.id)!.value(name);
+    expect(grew(lead, 'zab_proposals_total')).toBeGreaterThanOrEqual(25);
+    expect(grew(lead, 'zab_commits_total')).toBeGreaterThanOrEqual(25);
+    expect(grew(lead, 'zab_acks_received_total')).toBeGreaterThan(0);
+    expect(grew(lead, 'zab_fsync_time_ms_count')).toBeGreaterThan(0);
+    expect(lead.types.get('zab_fsync_time_ms')).toBe('histogram');
+    // A follower applies the commits a moment after the leader answered the client.
+    for (const f of followers) {
+      const was = before.get(f.id)!.value('zab_commits_total');
+      await until(`member ${f.id} to apply the 25 creates`, async () => ((await scrape(f.id)).value('zab_commits_total') - was >= 25 ? true : undefined));
+      const proposed = (await scrape(f.id)).value('zab_proposals_total') - before.get(f.id)!.value('zab_proposals_total');
+      expect(proposed, `member ${f.id} proposed`).toBe(0); // a follower forwards writes, never proposes them
+    }
+
+    for (const m of ens.members) {
+      const e = await scrape(m.id);
+      expect(e.value('zab_elections_total'), `member ${m.id}`).toBeGreaterThanOrEqual(1);
+      expect(e.value('zab_last_election_time_ms'), `member ${m.id}`).toBeGreaterThan(0);
+      if (m.id !== leader.id) expect(e.series('zab_learner_lag_txns'), `member ${m.id} is no leader`).toEqual([]);
+    }
+
+    const sids = (e: Exposition, name: string) => e.series(name).map((x) => Number(x.labels['sid'])).sort();
+    expect(sids(lead, 'zab_learner_lag_txns')).toEqual(followers.map((f) => f.id).sort());
+    expect(sids(lead, 'zab_learner_lag_ms')).toEqual(followers.map((f) => f.id).sort());
+    // Once every follower acked the last proposal, the leader sees no lag, in txns or in time.
+    const settled = await until('every follower to ack the last proposal', async () => {
+      const e = await scrape(leader.id);
+      const lag = e.series('zab_learner_lag_txns');
+      return lag.length === followers.length && lag.every((x) => x.value === 0) ? e : undefined;
+    });
+    for (const f of followers) expect(settled.value('zab_learner_lag_ms', { sid: String(f.id) })).toBe(0);
   });
 });

@@ -35,6 +35,7 @@ describe('parseZooCfg', () => {
     expect(config.maxClientCnxns).toBe(60);
     expect(config.juteMaxBuffer).toBe(0xfffff);
     expect(config.snapCount).toBe(100000);
+    expect(config.fsyncWarningThresholdMs).toBe(1000);
     expect(config.autopurgeSnapRetainCount).toBe(3);
     expect(config.fourLetterWordWhitelist).toEqual(new Set(['srvr']));
     expect(config.dataLogDir).toBe('/tmp/zab');
@@ -49,7 +50,7 @@ describe('parseZooCfg', () => {
         'tickTime=1000\nminSessionTimeout=1500\nmaxSessionTimeout=9000\nmaxClientCnxns=0\njute.maxbuffer=4096\n' +
         '4lw.commands.whitelist=ruok, srvr,mntr\nDigestAuthenticationProvider.superDigest=super:abc=\nextendedTypesEnabled=true\n' +
         'skipACL=yes\nsnapCount=10\nautopurge.snapRetainCount=5\nautopurge.purgeInterval=2\ndataLogDir=/tmp/log\nclientPortAddress=127.0.0.1\n' +
-        'znode.container.checkIntervalMs=100\nglobalOutstandingLimit=50\n',
+        'znode.container.checkIntervalMs=100\nglobalOutstandingLimit=50\nfsync.warningthresholdms=250\n',
     );
     expect(config).toMatchObject({
       tickTimeMs: 1000,
@@ -67,6 +68,7 @@ describe('parseZooCfg', () => {
       clientPortAddress: '127.0.0.1',
       containerCheckIntervalMs: 100,
       globalOutstandingLimit: 50,
+      fsyncWarningThresholdMs: 250,
     });
     expect(config.fourLetterWordWhitelist).toEqual(new Set(['ruok', 'srvr', 'mntr']));
     expect(parseZooCfg(base + '4lw.commands.whitelist=*\n').config.fourLetterWordWhitelist).toBe('*');

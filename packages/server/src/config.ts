@@ -44,6 +44,8 @@ export interface ServerConfig {
   readonly extendedTypesEnabled: boolean;
   readonly skipACL: boolean;
   readonly forceSync: boolean;
+  /** A txn log fsync slower than this is logged and counted (fsync.warningthresholdms). */
+  readonly fsyncWarningThresholdMs: number;
   readonly reconfigEnabled: boolean;
   readonly standaloneEnabled: boolean;
   readonly containerCheckIntervalMs: number;
@@ -176,7 +178,6 @@ const ACCEPTED_UNUSED = new Set([
   'oraclePath',
   'digest.enabled',
   'audit.enable',
-  'fsync.warningthresholdms',
   'txnLogSizeLimitInKb',
   'snapSizeLimitInKb',
   'commitLogCount',
@@ -282,6 +283,7 @@ export function buildConfig(entries: Entry[]): { config: ServerConfig; warnings:
   const retain = get('autopurge.snapRetainCount') ? int(get('autopurge.snapRetainCount')!, 0) : 3;
   if (retain < 3) warnings.push(`${get('autopurge.snapRetainCount')!.where}: autopurge.snapRetainCount ${retain} is below 3; using 3, as ZooKeeper does`);
   const juteEntry = get('jute.maxbuffer') ?? get('zookeeper.jute.maxbuffer');
+  const fsyncEntry = get('fsync.warningthresholdms') ?? get('zookeeper.fsync.warningthresholdms');
 
   const config: ServerConfig = {
     tickTimeMs,
@@ -305,6 +307,7 @@ export function buildConfig(entries: Entry[]): { config: ServerConfig; warnings:
     extendedTypesEnabled: get('extendedTypesEnabled') ? bool(get('extendedTypesEnabled')!) : false,
     skipACL: get('skipACL') ? bool(get('skipACL')!) : false,
     forceSync: get('forceSync') ? bool(get('forceSync')!) : true,
+    fsyncWarningThresholdMs: fsyncEntry ? int(fsyncEntry, 0) : 1000,
     reconfigEnabled: get('reconfigEnabled') ? bool(get('reconfigEnabled')!) : false,
     standaloneEnabled: get('standaloneEnabled') ? bool(get('standaloneEnabled')!) : true,
     containerCheckIntervalMs: get('znode.container.checkIntervalMs') ? int(get('znode.container.checkIntervalMs')!, 1) : 60_000,
@@ -323,7 +326,7 @@ export function buildConfig(entries: Entry[]): { config: ServerConfig; warnings:
     'tickTime', 'initLimit', 'syncLimit', 'dataDir', 'dataLogDir', 'clientPort', 'clientPortAddress', 'maxClientCnxns',
     'minSessionTimeout', 'maxSessionTimeout', 'jute.maxbuffer', 'zookeeper.jute.maxbuffer', 'globalOutstandingLimit', 'snapCount',
     'autopurge.snapRetainCount', 'autopurge.purgeInterval', '4lw.commands.whitelist', 'DigestAuthenticationProvider.superDigest',
-    'extendedTypesEnabled', 'skipACL', 'forceSync', 'reconfigEnabled', 'standaloneEnabled', 'znode.container.checkIntervalMs',
+    'extendedTypesEnabled', 'skipACL', 'forceSync', 'fsync.warningthresholdms', 'zookeeper.fsync.warningthresholdms', 'reconfigEnabled', 'standaloneEnabled', 'znode.container.checkIntervalMs',
     'admin.serverPort', 'admin.enableServer', 'peerType', 'quorumListenOnAllIPs', 'admin.serverAddress',
     'metricsProvider.className', 'metricsProvider.httpPort', 'metricsProvider.httpHost',
   ]);

@@ -1,16 +1,18 @@
 import { randomInt } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { QuorumPeer, TcpTransport, quorumConfig, type Effect, type Entry, type Message, type PeerAddress } from '@zab/quorum';
 import { openStorage, type Storage } from '@zab/storage';
 import type { Logger } from 'pino';
 import { ClientPort } from './client-port.js';
 import type { ServerSpec } from './config.js';
 import { DataTree, type SnapshotNode } from './data-tree.js';
+import { ProposalTimes, lagTxns } from './learner-lag.js';
 import type { StoredTxn } from './log-committer.js';
 import { Purger, Snapshotter, recover } from './persistence.js';
 import { QuorumCommitter } from './quorum-committer.js';
 import type { PersistenceSettings } from './standalone.js';
 import type { Txn, TxnHeader } from './txn.js';
-import { ZkServer, hex, type ForwardedRequest, type ServerSettings } from './zk-server.js';
+import { ZkServer, hex, type EnsembleFigures, type ForwardedRequest, type ServerSettings } from './zk-server.js';
 
 /** What the quorum replicates: a prepared txn. */
 export interface TxnPayload {
@@ -83,6 +85,13 @@ export class EnsembleNode {
   private snapshotter: Snapshotter;
   private stopped = false;
   status: EnsembleStatus;
+  /** Counted here, where the core's effects are carried out, so the core stays free of figures. */
+  private readonly counts = { proposals: 0, commits: 0, acksReceived: 0, elections: 0 };
+  /** When (monotonic ms) this member last entered LOOKING; null while it serves. */
+  private lookingSinceMs: number | null = null;
+  private lastElectionMs = 0;
+  /** Leader: when its proposals were made, for the followers' lag in time. */
+  private readonly proposalTimes = new ProposalTimes();
 
   private constructor(
     readonly settings: EnsembleSettings,
@@ -138,6 +147,7 @@ export class EnsembleNode {
     this.transport = new TcpTransport<TxnPayload>(settings.myId, peers, {
       onMessage: (from, msg) => {
         if (msg.type === 'DIFF' || msg.type === 'TRUNC' || msg.type === 'SNAP') this.logSync(from, msg);
+        else if (msg.type === 'ACK' && this.peer.state === 'LEADING') this.counts.acksReceived++;
         this.peer.onMessage(from, msg);
         // At once, not next turn: each hop of a proposal's round trip would wait otherwise.
         void this.pump();
@@ -203,6 +213,8 @@ export class EnsembleNode {
 
   propose(hdr: TxnHeader, txn: Txn): void {
     this.peer.propose(hdr.zxid, { hdr, txn });
+    this.counts.proposals++;
+    this.proposalTimes.proposed(hdr.zxid, performance.now());
     this.schedulePump();
   }
 
@@ -276,6 +288,7 @@ export class EnsembleNode {
         for (const x of e.entries) {
           if (x.zxid <= this.server.tree.lastProcessedZxid) continue; // already in the state (recovery replayed it)
           this.committer.commit(x.payload.hdr, x.payload.txn);
+          this.counts.commits++;
         }
         this.releaseAppliedWaiters();
         return;
@@ -322,7 +335,9 @@ export class EnsembleNode {
       await Promise.resolve();
       while (this.appendQueue.length) {
         const batch = this.appendQueue.splice(0, APPEND_BATCH_MAX);
+        const startMs = performance.now();
         await this.storage.log.append(batch);
+        this.server.recordLogSync(performance.now() - startMs, batch.length);
         this.peer.onPersisted(batch[batch.length - 1]!.zxid);
         void this.pump();
       }
@@ -366,6 +381,8 @@ export class EnsembleNode {
   private onRole(state: EnsembleStatus['state'], leader: number, epoch: bigint): void {
     this.status = { ...this.status, state, leaderId: leader, epoch };
     if (state === 'LOOKING') {
+      // A settled election that never reached serving is the same election going on.
+      this.lookingSinceMs ??= performance.now();
       this.log.info({ reason: this.peer.lastLookReason }, 'LOOKING for a leader');
     } else {
       this.log.info({ state, leader, epoch: String(epoch) }, `election settled: ${state}`);
@@ -375,6 +392,12 @@ export class EnsembleNode {
   private onServing(serving: boolean): void {
     this.status = { ...this.status, serving };
     if (serving) {
+      if (this.lookingSinceMs !== null) {
+        this.lastElectionMs = performance.now() - this.lookingSinceMs;
+        this.lookingSinceMs = null;
+        this.counts.elections++;
+      }
+      this.proposalTimes.reset();
       if (this.peer.state === 'LEADING') this.server.startLeading(this.peer.currentEpoch);
       this.log.info({ state: this.peer.state, leader: this.peer.leaderId, epoch: String(this.peer.currentEpoch), zxid: hex(this.server.tree.lastProcessedZxid) }, 'serving clients');
     } else {
@@ -434,8 +457,8 @@ export class EnsembleNode {
     while (this.appliedWaiters.length && this.appliedWaiters[0]!.zxid <= applied) this.appliedWaiters.shift()!.done();
   }
 
-  /** Figures for the four-letter words. */
-  figures(): EnsembleStatus {
+  /** Figures for the four-letter words, the admin server and /metrics. */
+  figures(): EnsembleFigures {
     const learners = this.peer.syncedLearners;
     return {
       ...this.status,
@@ -446,7 +469,30 @@ export class EnsembleNode {
       followers: learners.filter((l) => !l.observer).length,
       syncedFollowers: learners.filter((l) => !l.observer).length,
       observers: learners.filter((l) => l.observer).length,
+      ...this.counts,
+      lastElectionMs: this.lastElectionMs,
+      learnerLag: this.learnerLag(learners),
     };
+  }
+
+  /**
+   * Leader: how far each synced follower is behind the last proposal, by its acks.
+   * Observers ack nothing, so they have no lag to report.
+   */
+  private learnerLag(learners: { sid: number; observer: boolean; ackedZxid: bigint }[]): EnsembleFigures['learnerLag'] {
+    const next = this.peer.nextZxid(); // non-null only for an established leader
+    if (next === null) return [];
+    const lastProposed = next - 1n;
+    const followers = learners.filter((l) => !l.observer).sort((a, b) => a.sid - b.sid);
+    if (!followers.length) return [];
+    const nowMs = performance.now();
+    const lag = followers.map((l) => ({
+      sid: l.sid,
+      txns: lagTxns(lastProposed, l.ackedZxid),
+      ms: this.proposalTimes.ageMs(l.ackedZxid, lastProposed, nowMs),
+    }));
+    this.proposalTimes.trim(followers.reduce((min, l) => (l.ackedZxid < min ? l.ackedZxid : min), lastProposed));
+    return lag;
   }
 
   async stop(): Promise<void> {

@@ -123,6 +123,7 @@ export function mntrRows(server: ZkServer, config: ServerConfig): [string, strin
     ['zk_uptime', Date.now() - server.stats.startedAtMs],
     ['zk_max_file_descriptor_count', 0],
     ['zk_open_file_descriptor_count', 0],
+    ['zk_fsync_threshold_exceed_count', server.fsync.thresholdExceedCount],
     ['zk_snap_count', config.snapCount],
     ...ensembleRows(server),
   ];

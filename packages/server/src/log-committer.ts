@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { LoggedTxn, TxnLog } from '@zab/storage';
 import type { CommitHandler, TxnCommitter } from './committer.js';
 import type { Txn, TxnHeader } from './txn.js';
@@ -22,14 +23,17 @@ export class LogCommitter implements TxnCommitter {
   private writing: Promise<void> | null = null;
   /** Bytes-free bound on one append, so one huge burst does not become one huge write. */
   private readonly maxBatch: number;
+  private readonly onSynced: ((ms: number, txns: number) => void) | undefined;
 
+  /** `onSynced` hears how long each durable append took (ms, monotonic clock) and how many txns it held. */
   constructor(
     private readonly log: TxnLog,
     private readonly onCommit: CommitHandler,
     private readonly onFatal: (err: unknown) => void,
-    opts: { maxBatch?: number } = {},
+    opts: { maxBatch?: number; onSynced?: (ms: number, txns: number) => void } = {},
   ) {
     this.maxBatch = opts.maxBatch ?? 1000;
+    this.onSynced = opts.onSynced;
   }
 
   propose(hdr: TxnHeader, txn: Txn, ctx: unknown): void {
@@ -78,7 +82,9 @@ export class LogCommitter implements TxnCommitter {
   private appendBatch(batch: Entry[]): Promise<void> {
     const txns: StoredTxn[] = [];
     for (const e of batch) if (!('barrier' in e)) txns.push({ zxid: e.hdr.zxid, hdr: e.hdr, txn: e.txn });
-    return txns.length ? this.log.append(txns) : Promise.resolve();
+    if (!txns.length) return Promise.resolve();
+    const startMs = performance.now();
+    return this.log.append(txns).then(() => this.onSynced?.(performance.now() - startMs, txns.length));
   }
 
   private commitBatch(batch: Entry[]): void {

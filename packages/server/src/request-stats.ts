@@ -35,15 +35,33 @@ export class RequestStats {
 /** Upper bounds (ms) of the latency histogram buckets; the last bucket is +Inf. */
 export const LATENCY_BUCKETS_MS = [0.5, 1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 5000];
 
-/** Cumulative-bucket latency histograms keyed by opcode (Prometheus' shape). */
+/**
+ * One cumulative-bucket histogram (Prometheus' shape): `buckets[i]` counts observations
+ * <= `bounds[i]`; `count` is the +Inf bucket. Never reset, as Prometheus counters are not.
+ */
+export class Histogram {
+  readonly buckets: number[];
+  count = 0;
+  sum = 0;
+
+  constructor(readonly bounds: readonly number[]) {
+    this.buckets = new Array<number>(bounds.length).fill(0);
+  }
+
+  observe(value: number): void {
+    for (let i = 0; i < this.bounds.length; i++) if (value <= this.bounds[i]!) this.buckets[i]!++;
+    this.count++;
+    this.sum += value;
+  }
+}
+
+/** Latency histograms keyed by opcode, in ms. */
 export class LatencyHistograms {
-  readonly byOp = new Map<number, { buckets: number[]; count: number; sumMs: number }>();
+  readonly byOp = new Map<number, Histogram>();
 
   observe(op: number, latencyMs: number): void {
     let h = this.byOp.get(op);
-    if (!h) this.byOp.set(op, (h = { buckets: new Array(LATENCY_BUCKETS_MS.length).fill(0), count: 0, sumMs: 0 }));
-    for (let i = 0; i < LATENCY_BUCKETS_MS.length; i++) if (latencyMs <= LATENCY_BUCKETS_MS[i]!) h.buckets[i]!++;
-    h.count++;
-    h.sumMs += latencyMs;
+    if (!h) this.byOp.set(op, (h = new Histogram(LATENCY_BUCKETS_MS)));
+    h.observe(latencyMs);
   }
 }

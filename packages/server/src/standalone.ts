@@ -50,7 +50,8 @@ export async function startStandalone(
       const snaps = snapshotter;
       server = new ZkServer(settings, log, {
         recovered,
-        committer: (onCommit) => new LogCommitter(store.log, onCommit, onFatal),
+        // `server` is assigned by the time the first append completes.
+        committer: (onCommit) => new LogCommitter(store.log, onCommit, onFatal, { onSynced: (ms, txns) => server.recordLogSync(ms, txns) }),
         onApplied: () => snaps.txnApplied(),
       });
       purger = new Purger(store, persistence.autopurgeSnapRetainCount, log);

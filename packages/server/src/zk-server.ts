@@ -14,6 +14,7 @@ import { authenticate } from './acl.js';
 import { ImmediateCommitter, type TxnCommitter } from './committer.js';
 import { Connection, type ConnectionHost, type PendingRequest } from './connection.js';
 import { DataTree, ephemeralKind, ttlOf } from './data-tree.js';
+import { FsyncStats } from './fsync-stats.js';
 import { Prep, isWriteType } from './prep.js';
 import { OK, executeRead, reply, writeReply, type Reply } from './read-ops.js';
 import { decodeRequest, isKnownRequestType } from './request-codecs.js';
@@ -39,6 +40,8 @@ export interface ServerSettings {
   readonly containerCheckIntervalMs: number;
   /** Requests one connection may have outstanding before the server stops reading from it. */
   readonly maxOutstandingPerConnection: number;
+  /** A txn log append slower than this is logged and counted (fsync.warningthresholdms; default 1000). */
+  readonly fsyncWarningThresholdMs?: number;
   /** Answers a four-letter word, or returns null when `word` is not one. */
   readonly fourLetterWord?: (server: ZkServer, conn: Connection, word: string) => string | null;
 }
@@ -74,6 +77,18 @@ export interface EnsembleFigures {
   followers: number;
   syncedFollowers: number;
   observers: number;
+  /** Txns this member proposed as leader, since the process started. */
+  proposals: number;
+  /** Txns this member applied from the quorum's commits, since the process started. */
+  commits: number;
+  /** ACKs from followers received while leading, since the process started. */
+  acksReceived: number;
+  /** Elections that ended with this member serving (LOOKING -> serving), since the process started. */
+  elections: number;
+  /** Wall-clock ms from entering LOOKING to serving again, for the last such election (0 before the first). */
+  lastElectionMs: number;
+  /** Leader: each synced follower's distance behind the last proposal (empty otherwise). */
+  learnerLag: { sid: number; txns: number; ms: number }[];
 }
 
 /** Server-wide request figures for srvr/stat/mntr. */
@@ -106,6 +121,8 @@ export class ZkServer implements ConnectionHost {
   private nextToken = 1;
   readonly connections = new Set<Connection>();
   readonly stats = new ServerStats();
+  /** Durable txn log appends (fed by the committer that owns the log; empty in memory). */
+  readonly fsync: FsyncStats;
   private readonly bySession = new Map<bigint, Connection>();
   private expiryTimer: NodeJS.Timeout | undefined;
   private containerTimer: NodeJS.Timeout | undefined;
@@ -128,6 +145,7 @@ export class ZkServer implements ConnectionHost {
     this.tree = options.recovered?.tree ?? new DataTree(settings.extendedTypesEnabled);
     this.sessions = new SessionTracker(settings.serverId, settings.tickTimeMs, nowMs());
     this.onApplied = options.onApplied;
+    this.fsync = new FsyncStats(settings.fsyncWarningThresholdMs);
     // Recovered sessions get a full timeout from now to come back, as in ZooKeeper.
     for (const [id, timeoutMs] of options.recovered?.sessions ?? []) {
       this.sessionTimeouts.set(id, timeoutMs);
@@ -294,6 +312,15 @@ export class ZkServer implements ConnectionHost {
     this.stats.packetsSent++;
     this.stats.recordReply(latencyMs);
     this.stats.latencyByOp.observe(type, latencyMs);
+  }
+
+  /** The txn log made `txns` txns durable in `ms`: counted, and logged when over the threshold. */
+  recordLogSync(ms: number, txns: number): void {
+    if (!this.fsync.observe(ms)) return;
+    this.log.warn(
+      { fsyncMs: Math.round(ms), txns, thresholdMs: this.fsync.warningThresholdMs },
+      'fsync-ing the txn log took longer than fsync.warningthresholdms, which adds to every write\'s latency: look at the disk',
+    );
   }
 
   onClose(conn: Connection): void {

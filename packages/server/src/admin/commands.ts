@@ -51,6 +51,7 @@ function serverStats(server: ZkServer): Json {
     server_stats: {
       packets_sent: s.packetsSent,
       packets_received: s.packetsReceived,
+      fsync_threshold_exceed_count: server.fsync.thresholdExceedCount,
       max_latency: s.maxLatencyMs,
       min_latency: s.minLatencyMs,
       avg_latency: s.avgLatencyMs,

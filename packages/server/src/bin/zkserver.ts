@@ -75,6 +75,7 @@ const settings: ServerSettings = {
   reconfigEnabled: config.reconfigEnabled,
   containerCheckIntervalMs: config.containerCheckIntervalMs,
   maxOutstandingPerConnection: config.globalOutstandingLimit,
+  fsyncWarningThresholdMs: config.fsyncWarningThresholdMs,
   fourLetterWord: (server, conn, word) => answerFourLetterWord(server, config, conn, word),
 };
 const persistence = {
