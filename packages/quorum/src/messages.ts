@@ -48,7 +48,7 @@ export type LinkMessage<P> = OnLink &
     | { type: 'ACKEPOCH'; currentEpoch: bigint; lastZxid: bigint; appliedZxid: bigint; snapshotZxid: bigint }
     /** The learner drops every txn above zxid from its log and rebuilds its state. */
     | { type: 'TRUNC'; zxid: bigint }
-    /** The leader's state at zxid; `snapshot` is filled in by the leader's host as it sends. */
+    /** The leader's state at zxid; `snapshot` is filled in by the leader's host as it sends (the TCP transport streams it in parts). */
     | { type: 'SNAP'; zxid: bigint; snapshot?: unknown }
     /** Txns the learner lacks, after its last (possibly truncated) zxid. */
     | { type: 'DIFF'; entries: Entry<P>[] }

@@ -314,7 +314,10 @@ export class EnsembleNode {
 
   private send(to: number, msg: Message<TxnPayload>): void {
     if (msg.type === 'SNAP' && msg.snapshot === undefined) {
-      msg = { ...msg, snapshot: this.wireSnapshot(msg.zxid) };
+      // The tree is captured now, at the SNAP's zxid; the transport streams it in parts.
+      const { nodes, ...head } = this.wireSnapshot(msg.zxid);
+      this.transport.sendSnapshot(to, msg, { head, nodes });
+      return;
     } else if (msg.type === 'PING' && this.peer.state !== 'LEADING' && this.touched.size) {
       msg = { ...msg, payload: { kind: 'touch', sessions: [...this.touched] } satisfies AppMessage };
       this.touched.clear();

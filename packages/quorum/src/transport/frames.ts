@@ -8,7 +8,7 @@ const packr = new Packr({ useRecords: false, int64AsType: 'bigint', moreTypes: t
 
 /** Server-to-server protocol version, checked in every handshake. */
 export const PROTOCOL_VERSION = 1;
-/** A snapshot of a large tree travels in one frame: allow it, but not without bound. */
+/** A DIFF of many large txns can be big (a SNAP is streamed in parts): allow it, but not without bound. */
 export const MAX_FRAME_BYTES = 1024 * 1024 * 1024;
 
 export function encodeFrame(value: unknown): Buffer {

@@ -74,6 +74,51 @@ describe('TcpTransport', () => {
     await until(() => down.includes('1:2:7'), 'the learner sees its link go down');
   });
 
+  it('streams a large SNAP in parts without holding up the sender, and keeps later messages behind it', async () => {
+    const { got, ts } = await mesh(2);
+    const learner = ts.get(1)!;
+    const leader = ts.get(2)!;
+    learner.send(2, { type: 'FOLLOWERINFO', link: 3, acceptedEpoch: 0n, lastZxid: 0n });
+    await until(() => got.get(2)!.length === 1, 'the leader hears the learner');
+    const nodes = Array.from({ length: 60_000 }, (_, i) => [`/n${i}`, Buffer.alloc(100, i & 0xff), 5n + BigInt(i)]);
+    let turnsWhileStreaming = 0;
+    const sender = leader as any;
+    const tick = () => {
+      if (sender.streaming.size === 0) return;
+      turnsWhileStreaming++;
+      setImmediate(tick);
+    };
+    leader.send(1, { type: 'LEADERINFO', link: 3, epoch: 1n });
+    leader.sendSnapshot(1, { type: 'SNAP', link: 3, zxid: 9n }, { head: { zxid: 9n, sessions: [[1n, 3000]] }, nodes });
+    setImmediate(tick);
+    // Sent while the SNAP is still streaming: it must arrive after it.
+    leader.send(1, { type: 'NEWLEADER', link: 3, zxid: 9n });
+    await until(() => got.get(1)!.length === 3, 'the learner gets LEADERINFO, SNAP and NEWLEADER');
+    const [info, snap, newLeader] = got.get(1)!.map((x) => x.msg as any);
+    expect(info.type).toBe('LEADERINFO');
+    expect(snap.type).toBe('SNAP');
+    expect(snap.snapshot.zxid).toBe(9n);
+    expect(snap.snapshot.sessions).toEqual([[1n, 3000]]);
+    expect(snap.snapshot.streamed).toBeUndefined();
+    expect(snap.snapshot.nodes).toHaveLength(nodes.length);
+    expect(snap.snapshot.nodes[0]).toEqual(nodes[0]);
+    expect(snap.snapshot.nodes[59_999]).toEqual(nodes[59_999]);
+    expect(newLeader.type).toBe('NEWLEADER');
+    // The sender's event loop ran other work while the parts went out.
+    expect(turnsWhileStreaming).toBeGreaterThan(1);
+  });
+
+  it('closes a link whose SNAP parts come without their head', async () => {
+    const { got, warnings, ts } = await mesh(2);
+    const learner = ts.get(1)!;
+    const leader = ts.get(2)!;
+    learner.send(2, { type: 'FOLLOWERINFO', link: 4, acceptedEpoch: 0n, lastZxid: 0n });
+    await until(() => got.get(2)!.length === 1, 'the leader hears the learner');
+    const sock = (leader as any).links.get('1:4');
+    sock.write(encodeFrame({ snapPart: [['/x']] }));
+    await until(() => warnings.some((w) => w.includes('bad frame')), 'the learner refuses the stray part');
+  });
+
   it('closes a connection that says nothing a peer would', async () => {
     const { peers, warnings } = await mesh(2);
     const s = net.connect({ host: '127.0.0.1', port: peers.get(1)!.quorumPort });

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { Message } from '../messages.js';
 import { isLinkMessage } from '../messages.js';
 import { FrameError, FrameReader, PROTOCOL_VERSION, encodeFrame } from './frames.js';
@@ -26,6 +27,28 @@ interface Hello {
 
 const ELECTION_QUEUE_MAX = 64;
 const RECONNECT_MS = 250;
+/** Snapshot nodes per frame of a streamed SNAP. */
+const SNAP_PART_NODES = 2_000;
+/** How long one turn of the event loop may spend encoding a streamed SNAP before yielding. */
+const SNAP_TURN_MS = 10;
+
+/**
+ * A SNAP's state as its host hands it over: `head` (everything but the nodes) and the nodes,
+ * captured at the snapshot's zxid. The receiving transport delivers the SNAP with
+ * `snapshot = { ...head, nodes }`.
+ */
+export interface SnapshotStream {
+  head: Record<string, unknown>;
+  nodes: unknown[];
+}
+
+/** Frames of a streamed SNAP after its head: parts of the node list, then the end. */
+interface SnapPart {
+  snapPart: unknown[];
+}
+interface SnapEnd {
+  snapEnd: true;
+}
 
 /**
  * The TCP shell of the quorum core. Election: one connection per pair of servers survives,
@@ -40,6 +63,8 @@ export class TcpTransport<P> {
   private readonly connecting = new Map<number, number>();
   /** Quorum links by `${peer}:${link}`. */
   private readonly links = new Map<string, net.Socket>();
+  /** Links with a SNAP being streamed: frames sent meanwhile wait here, in order. */
+  private readonly streaming = new Map<net.Socket, Buffer[]>();
   private electionServer: net.Server | null = null;
   private quorumServer: net.Server | null = null;
   private closed = false;
@@ -80,7 +105,51 @@ export class TcpTransport<P> {
       if (msg.type !== 'FOLLOWERINFO' && msg.type !== 'OBSERVERINFO') return;
       sock = this.openLink(to, link);
     }
-    if (!sock.destroyed) sock.write(encodeFrame(msg));
+    if (sock.destroyed) return;
+    const held = this.streaming.get(sock);
+    if (held) held.push(encodeFrame(msg));
+    else sock.write(encodeFrame(msg));
+  }
+
+  /**
+   * Sends a SNAP whose state may be large: the head first, then the nodes in parts of
+   * SNAP_PART_NODES, encoded a few milliseconds at a time and only while the socket drains,
+   * so a leader keeps serving its clients and pinging its other learners while a learner
+   * takes a large tree. What is sent on the link meanwhile follows the SNAP's end.
+   */
+  sendSnapshot(to: number, msg: Message<P> & { type: 'SNAP'; link: number }, stream: SnapshotStream): void {
+    const key = `${to}:${msg.link}`;
+    const sock = this.links.get(key);
+    if (this.closed || !sock || sock.destroyed) return;
+    if (this.streaming.has(sock)) throw new Error(`a SNAP is already streaming on link ${key}`);
+    const held: Buffer[] = [];
+    this.streaming.set(sock, held);
+    sock.write(encodeFrame({ ...msg, snapshot: { ...stream.head, streamed: true } }));
+    const { nodes } = stream;
+    let next = 0;
+    const abandon = () => {
+      this.streaming.delete(sock);
+    };
+    sock.once('close', abandon);
+    const step = () => {
+      if (sock.destroyed || this.links.get(key) !== sock) return abandon();
+      const until = performance.now() + SNAP_TURN_MS;
+      while (next < nodes.length && performance.now() < until && !sock.writableNeedDrain) {
+        const end = Math.min(nodes.length, next + SNAP_PART_NODES);
+        sock.write(encodeFrame({ snapPart: nodes.slice(next, end) } satisfies SnapPart));
+        next = end;
+      }
+      if (next < nodes.length) {
+        if (sock.writableNeedDrain) sock.once('drain', step);
+        else setImmediate(step);
+        return;
+      }
+      sock.write(encodeFrame({ snapEnd: true } satisfies SnapEnd));
+      sock.off('close', abandon);
+      this.streaming.delete(sock);
+      for (const f of held) sock.write(f);
+    };
+    step();
   }
 
   private openLink(to: number, link: number): net.Socket {
@@ -198,16 +267,43 @@ export class TcpTransport<P> {
 
   private readFrames(sock: net.Socket, from: number, deliver: (m: unknown) => void, reader = new FrameReader()): void {
     sock.on('error', () => undefined);
+    // A streamed SNAP being put back together: its head, and the nodes so far.
+    let snap: { msg: { snapshot: Record<string, unknown> }; nodes: unknown[] } | null = null;
+    const fail = (err: string) => {
+      this.events.onWarn('bad frame from a peer; closing its connection', { peer: from, err });
+      sock.destroy();
+    };
     sock.on('data', (chunk: Buffer) => {
       let frames: unknown[];
       try {
         frames = reader.push(chunk);
       } catch (e) {
-        if (e instanceof FrameError) this.events.onWarn('bad frame from a peer; closing its connection', { peer: from, err: e.message });
-        sock.destroy();
+        if (e instanceof FrameError) fail(e.message);
+        else sock.destroy();
         return;
       }
-      for (const f of frames) deliver(f);
+      for (const f of frames as Record<string, any>[]) {
+        if (sock.destroyed) return;
+        if (snap) {
+          if (Array.isArray(f?.snapPart)) {
+            for (const n of f.snapPart) snap.nodes.push(n);
+          } else if (f?.snapEnd === true) {
+            const { streamed: _, ...head } = snap.msg.snapshot;
+            snap.msg.snapshot = { ...head, nodes: snap.nodes };
+            const done = snap.msg;
+            snap = null;
+            deliver(done);
+          } else {
+            fail('a streamed SNAP was interrupted by another frame');
+          }
+        } else if (f?.type === 'SNAP' && f.snapshot?.streamed === true) {
+          snap = { msg: f as { snapshot: Record<string, unknown> }, nodes: [] };
+        } else if (f && ('snapPart' in f || 'snapEnd' in f)) {
+          fail('a SNAP part without its head');
+        } else {
+          deliver(f);
+        }
+      }
     });
   }
 
@@ -215,6 +311,7 @@ export class TcpTransport<P> {
     this.closed = true;
     for (const s of this.election.values()) s.destroy();
     for (const s of this.links.values()) s.destroy();
+    this.streaming.clear();
     this.election.clear();
     this.links.clear();
     await Promise.all([closeServer(this.electionServer), closeServer(this.quorumServer)]);
