@@ -140,6 +140,7 @@ export class DataTree {
   readonly containers = new Set<string>();
   readonly ttls = new Set<string>();
   private readonly aclIntern = new Map<string, ACL[]>();
+  private lastInterned: ACL[] | null = null;
   /** zxid of the last txn applied. */
   lastProcessedZxid = 0n;
   private dataBytes = 0;
@@ -165,6 +166,10 @@ export class DataTree {
 
   /** Shares one ACL array among the nodes that carry the same list. */
   private intern(acl: ACL[]): ACL[] {
+    // Most nodes carry the ACL of the node before them (a snapshot restore, a burst of
+    // creates): compare with that one before building a key.
+    const last = this.lastInterned;
+    if (last && sameAcl(last, acl)) return last;
     let key = '';
     for (const a of acl) key += `${a.perms}\u0000${a.id.scheme}\u0000${a.id.id}\u0001`;
     let shared = this.aclIntern.get(key);
@@ -172,6 +177,7 @@ export class DataTree {
       shared = acl.map((a) => ({ perms: a.perms, id: { scheme: a.id.scheme, id: a.id.id } }));
       this.aclIntern.set(key, shared);
     }
+    this.lastInterned = shared;
     return shared;
   }
 
@@ -259,11 +265,9 @@ export class DataTree {
       Object.assign(existing, { data, acl: this.intern(acl), czxid, mzxid, pzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner: owner });
       return;
     }
-    const node = new DataNode(data, this.intern(acl), czxid, mzxid, pzxid, ctime, mtime, owner, version, cversion, aversion);
-    if (path === '/') throw new Error('snapshot restores the root over an existing root');
     const parent = this.nodes.get(parentOf(path));
     if (!parent) throw new Error(`snapshot entry ${path} comes before its parent`);
-    this.addNode(path, node, parent);
+    this.addNode(path, new DataNode(data, this.intern(acl), czxid, mzxid, pzxid, ctime, mtime, owner, version, cversion, aversion), parent);
   }
 
   /** Links a new node into the tree and the owner indexes (ephemerals, containers, TTLs). */
@@ -468,4 +472,14 @@ export class DataTree {
     for (const p of [...this.ephemeralsOf(sessionId)]) this.deleteNode(p, zxid, triggers);
     this.ephemerals.delete(sessionId);
   }
+}
+
+function sameAcl(a: ACL[], b: ACL[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.perms !== y.perms || x.id.scheme !== y.id.scheme || x.id.id !== y.id.id) return false;
+  }
+  return true;
 }

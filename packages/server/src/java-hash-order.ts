@@ -6,12 +6,16 @@
  * without reordering), so the order is (bucket index, insertion sequence). The table
  * never shrinks, so the capacity depends on the largest size the set ever had.
  * (Java treeifies buckets of 8+ entries in tables of 64+; that rare case is not modelled.)
+ *
+ * A JS Set already iterates in insertion order, a name deleted and added again going last,
+ * just as a fresh insertion sequence number would: so only the names are kept, and the
+ * hashes are computed when the order is asked for. Restoring a large tree adds millions
+ * of names and orders few of them.
  */
 export class JavaHashOrderSet {
-  private readonly entries = new Map<string, { hash: number; seq: number }>();
+  private readonly names = new Set<string>();
   private capacity: number;
   private threshold: number;
-  private nextSeq = 0;
   private sorted: string[] | null = null;
 
   /** initialCapacity as passed to `new HashSet<>(n)` (Java's default is 16). */
@@ -23,17 +27,18 @@ export class JavaHashOrderSet {
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.names.size;
   }
 
   has(name: string): boolean {
-    return this.entries.has(name);
+    return this.names.has(name);
   }
 
   add(name: string): boolean {
-    if (this.entries.has(name)) return false;
-    this.entries.set(name, { hash: spread(javaStringHash(name)), seq: this.nextSeq++ });
-    if (this.entries.size > this.threshold) {
+    const before = this.names.size;
+    this.names.add(name);
+    if (this.names.size === before) return false;
+    if (this.names.size > this.threshold) {
       this.capacity *= 2;
       this.threshold = this.capacity * 0.75;
     }
@@ -42,7 +47,7 @@ export class JavaHashOrderSet {
   }
 
   delete(name: string): boolean {
-    if (!this.entries.delete(name)) return false;
+    if (!this.names.delete(name)) return false;
     this.sorted = null;
     return true;
   }
@@ -62,14 +67,21 @@ export class JavaHashOrderSet {
   ordered(): readonly string[] {
     if (this.sorted) return this.sorted;
     const mask = this.capacity - 1;
-    const list = [...this.entries];
-    list.sort((a, b) => (a[1].hash & mask) - (b[1].hash & mask) || a[1].seq - b[1].seq);
-    this.sorted = list.map((e) => e[0]);
+    const list = [...this.names];
+    const bucket = new Int32Array(list.length);
+    const order = new Array<number>(list.length);
+    for (let i = 0; i < list.length; i++) {
+      bucket[i] = spread(javaStringHash(list[i]!)) & mask;
+      order[i] = i;
+    }
+    // By bucket, then insertion order (the index into the Set's own order).
+    order.sort((a, b) => bucket[a]! - bucket[b]! || a - b);
+    this.sorted = order.map((i) => list[i]!);
     return this.sorted;
   }
 
   [Symbol.iterator](): Iterator<string> {
-    return this.entries.keys();
+    return this.names.values();
   }
 }
 
