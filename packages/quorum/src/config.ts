@@ -23,6 +23,9 @@ export interface QuorumConfig {
   readonly learnerRetryTicks: number;
   /** Committed txns kept in memory for DIFF; a learner further behind gets SNAP. */
   readonly committedLogMax: number;
+  /** ...and no more than this many bytes of them, as `entryBytes` sizes a payload. */
+  readonly committedLogMaxBytes: number;
+  readonly entryBytes: (payload: unknown) => number;
 }
 
 export interface QuorumTimings {
@@ -34,6 +37,8 @@ export interface QuorumTimings {
   maxNotificationTimeoutTicks?: number;
   learnerRetryTicks?: number;
   committedLogMax?: number;
+  committedLogMaxBytes?: number;
+  entryBytes?: (payload: unknown) => number;
 }
 
 export function quorumConfig(myId: number, voters: number[], observers: number[], t: QuorumTimings): QuorumConfig {
@@ -54,5 +59,7 @@ export function quorumConfig(myId: number, voters: number[], observers: number[]
     maxNotificationTimeoutTicks: t.maxNotificationTimeoutTicks ?? 40,
     learnerRetryTicks: t.learnerRetryTicks ?? 2,
     committedLogMax: t.committedLogMax ?? 500,
+    committedLogMaxBytes: t.committedLogMaxBytes ?? Infinity,
+    entryBytes: t.entryBytes ?? (() => 0),
   });
 }

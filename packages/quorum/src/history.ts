@@ -2,7 +2,9 @@ import type { Entry } from './messages.js';
 
 /**
  * The tail of this peer's txn log held in memory: every txn not yet committed, plus up to
- * `keepCommitted` committed ones so a leader can DIFF a learner a little behind. `base` is
+ * `keepCommitted` committed ones (and no more than `maxBytes` of them, by `sizeOf`) so a
+ * leader can DIFF a learner a little behind. Lookups are binary searches: the window can
+ * hold tens of thousands of txns and is consulted on every commit. `base` is
  * the zxid just before the first entry held (0n for an empty log), so a learner whose last
  * zxid is `base` is also within reach of a DIFF.
  */
@@ -17,9 +19,19 @@ export class History<P> {
   appliedZxid: bigint;
   /** The last zxid known durable in the log. */
   persistedZxid: bigint;
+  /** sizeOf summed over the live entries. */
+  private bytes = 0;
 
-  constructor(tail: Entry<P>[], base: bigint, appliedZxid: bigint, private readonly keepCommitted: number) {
+  constructor(
+    tail: Entry<P>[],
+    base: bigint,
+    appliedZxid: bigint,
+    private readonly keepCommitted: number,
+    private readonly maxBytes = Infinity,
+    private readonly sizeOf: (payload: P) => number = () => 0,
+  ) {
     this.entries = tail.slice();
+    for (const e of tail) this.bytes += sizeOf(e.payload);
     this.base = base;
     this.lastZxid = tail.length ? tail[tail.length - 1]!.zxid : base;
     this.persistedZxid = this.lastZxid;
@@ -34,6 +46,7 @@ export class History<P> {
     for (const e of batch) {
       if (e.zxid <= this.lastZxid) throw new Error(`history: zxid 0x${e.zxid.toString(16)} does not follow 0x${this.lastZxid.toString(16)}`);
       this.entries.push(e);
+      this.bytes += this.sizeOf(e.payload);
       this.lastZxid = e.zxid;
     }
   }
@@ -53,10 +66,10 @@ export class History<P> {
   /** Entries in (from, to]. */
   range(from: bigint, to: bigint): Entry<P>[] {
     const out: Entry<P>[] = [];
-    for (let i = this.start; i < this.entries.length; i++) {
+    for (let i = this.firstAbove(from); i < this.entries.length; i++) {
       const e = this.entries[i]!;
       if (e.zxid > to) break;
-      if (e.zxid > from) out.push(e);
+      out.push(e);
     }
     return out;
   }
@@ -64,18 +77,15 @@ export class History<P> {
   /** The highest point of the window at or below `zxid` (an entry or the base), or null if below the window. */
   floor(zxid: bigint): bigint | null {
     if (zxid < this.base) return null;
-    let best = this.base;
-    for (let i = this.start; i < this.entries.length; i++) {
-      const z = this.entries[i]!.zxid;
-      if (z > zxid) break;
-      best = z;
-    }
-    return best;
+    const i = this.firstAbove(zxid) - 1;
+    return i >= this.start ? this.entries[i]!.zxid : this.base;
   }
 
   /** Forgets everything above `zxid` (TRUNC). */
   truncate(zxid: bigint): void {
-    while (this.entries.length > this.start && this.entries[this.entries.length - 1]!.zxid > zxid) this.entries.pop();
+    while (this.entries.length > this.start && this.entries[this.entries.length - 1]!.zxid > zxid) {
+      this.bytes -= this.sizeOf(this.entries.pop()!.payload);
+    }
     if (this.size === 0 && this.base > zxid) this.base = zxid;
     this.lastZxid = this.size ? this.entries[this.entries.length - 1]!.zxid : this.base;
     if (this.persistedZxid > this.lastZxid) this.persistedZxid = this.lastZxid;
@@ -86,21 +96,36 @@ export class History<P> {
   reset(zxid: bigint): void {
     this.entries = [];
     this.start = 0;
+    this.bytes = 0;
     this.base = this.lastZxid = this.persistedZxid = this.appliedZxid = zxid;
   }
 
-  /** Drops committed entries beyond the ones kept for DIFF. */
+  /** Drops the oldest committed entries beyond the count and the bytes kept for DIFF. */
   trim(): void {
-    let committed = 0;
-    for (let i = this.start; i < this.entries.length && this.entries[i]!.zxid <= this.appliedZxid; i++) committed++;
-    const drop = committed - this.keepCommitted;
-    if (drop <= 0) return;
-    this.start += drop;
+    const committedEnd = this.firstAbove(this.appliedZxid);
+    let i = this.start;
+    const overCount = Math.max(0, committedEnd - this.start - this.keepCommitted);
+    for (const end = this.start + overCount; i < end; i++) this.bytes -= this.sizeOf(this.entries[i]!.payload);
+    while (i < committedEnd && this.bytes > this.maxBytes) this.bytes -= this.sizeOf(this.entries[i++]!.payload);
+    if (i === this.start) return;
+    this.start = i;
     this.base = this.entries[this.start - 1]!.zxid;
     if (this.start > 1024 && this.start * 2 > this.entries.length) {
       this.entries = this.entries.slice(this.start);
       this.start = 0;
     }
+  }
+
+  /** Index of the first live entry above `zxid` (entries.length when there is none). */
+  private firstAbove(zxid: bigint): number {
+    let lo = this.start;
+    let hi = this.entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.entries[mid]!.zxid <= zxid) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   private indexOf(zxid: bigint): number {

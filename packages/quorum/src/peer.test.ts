@@ -121,4 +121,43 @@ describe('History', () => {
     expect(h.lastZxid).toBe(3n);
     expect(h.appliedZxid).toBe(3n);
   });
+
+  it('also keeps no more committed bytes than its budget, and never drops an uncommitted txn', () => {
+    // Payloads are sized by their length: "aaaa" is 4 bytes.
+    const h = new History<P>([], 0n, 0n, 100, 10, (p) => p.length);
+    h.append([1n, 2n, 3n, 4n, 5n].map((zxid) => ({ zxid, payload: 'a'.repeat(4) })));
+    h.appliedZxid = 3n;
+    h.trim();
+    // 20 bytes held; committed 1..3 may go, oldest first, until 10 or fewer remain: 1, 2 and 3.
+    expect(h.base).toBe(3n);
+    expect(h.range(0n, 5n).map((e) => e.zxid)).toEqual([4n, 5n]);
+    expect(h.floor(3n)).toBe(3n);
+    expect(h.floor(4n)).toBe(4n);
+    h.appliedZxid = 5n;
+    h.trim();
+    expect(h.base).toBe(3n); // 8 bytes: within the budget
+    h.append([{ zxid: 6n, payload: 'bbbbbb' }]);
+    h.appliedZxid = 6n;
+    h.trim();
+    expect(h.base).toBe(4n); // 14 bytes: 4 goes
+    expect(h.after(4n).map((e) => e.zxid)).toEqual([5n, 6n]);
+    h.truncate(5n);
+    h.append([{ zxid: 6n, payload: 'cc' }]);
+    h.appliedZxid = 6n;
+    h.trim();
+    expect(h.base).toBe(4n); // the truncated txn's bytes are gone: 6 bytes
+  });
+
+  it('finds ranges and floors by binary search across a large window', () => {
+    const h = new History<P>([], 0n, 0n, 50_000);
+    const zxids = Array.from({ length: 40_000 }, (_, i) => BigInt(2 * i + 2)); // even zxids 2..80000
+    h.append(zxids.map((zxid) => ({ zxid, payload: '' })));
+    h.appliedZxid = 80_000n;
+    h.trim();
+    expect(h.range(99n, 105n).map((e) => e.zxid)).toEqual([100n, 102n, 104n]);
+    expect(h.floor(101n)).toBe(100n);
+    expect(h.floor(1n)).toBe(0n);
+    expect(h.floor(90_000n)).toBe(80_000n);
+    expect(h.range(80_000n, 90_000n)).toEqual([]);
+  });
 });

@@ -47,7 +47,7 @@ export class QuorumPeer<P> {
   lastLookReason = 'start';
 
   constructor(readonly config: QuorumConfig, init: PeerInit<P>) {
-    const history = new History<P>(init.tail, init.base, init.appliedZxid, config.committedLogMax);
+    const history = new History<P>(init.tail, init.base, init.appliedZxid, config.committedLogMax, config.committedLogMaxBytes, config.entryBytes);
     this.currentVote = { leader: -1, zxid: 0n, electionEpoch: 0n, peerEpoch: 0n };
     const peer = this;
     this.ctx = {

@@ -32,9 +32,16 @@ export interface EnsembleSettings {
 
 /** How long one tick of the quorum core is: fine enough for fast elections. */
 const CORE_TICK_MS = 50;
-/** Committed txns kept in memory so a learner a little behind gets a DIFF. */
-const COMMITTED_LOG_MAX = 2000;
+/**
+ * Committed txns kept in memory so a learner behind gets a DIFF rather than a SNAP of the
+ * whole tree: enough for a member restarted under load (a few seconds of writes), bounded
+ * by bytes too.
+ */
+const COMMITTED_LOG_MAX = 50_000;
+const COMMITTED_LOG_MAX_BYTES = 64 * 1024 * 1024;
 const APPEND_BATCH_MAX = 2000;
+/** A longer DIFF goes out in parts, so the leader does not stop to encode it. */
+const DIFF_IN_ONE_FRAME_MAX = 1000;
 
 type AppMessage =
   | ForwardedRequest
@@ -115,6 +122,8 @@ export class EnsembleNode {
       maxNotificationTimeoutTicks: 40,
       learnerRetryTicks: 4,
       committedLogMax: COMMITTED_LOG_MAX,
+      committedLogMaxBytes: COMMITTED_LOG_MAX_BYTES,
+      entryBytes: (p) => txnBytes((p as TxnPayload).txn),
     });
     let committer!: QuorumCommitter;
     this.server = new ZkServer(serverSettings, log, {
@@ -173,14 +182,25 @@ export class EnsembleNode {
     try {
       const recovered = await recover(storage, serverSettings.extendedTypesEnabled, log);
       const epochs = await storage.epochs.readEpochs();
-      const tail: Entry<TxnPayload>[] = [];
+      // The last txns of the log, within the window a leader keeps for DIFF.
+      let kept: Entry<TxnPayload>[] = [];
+      let keptBytes = 0;
+      let base = recovered.snapshotZxid;
+      const fit = (count: number, bytes: number) => {
+        let drop = 0;
+        while (kept.length - drop > count || keptBytes > bytes) keptBytes -= txnBytes(kept[drop++]!.payload.txn);
+        if (drop) {
+          base = kept[drop - 1]!.zxid;
+          kept = kept.slice(drop);
+        }
+      };
       for await (const t of storage.log.read(recovered.snapshotZxid)) {
         const s = t as StoredTxn;
-        tail.push({ zxid: s.zxid, payload: { hdr: s.hdr, txn: s.txn } });
-        if (tail.length > COMMITTED_LOG_MAX * 2) tail.splice(0, COMMITTED_LOG_MAX);
+        kept.push({ zxid: s.zxid, payload: { hdr: s.hdr, txn: s.txn } });
+        keptBytes += txnBytes(s.txn);
+        if (kept.length > 2 * COMMITTED_LOG_MAX || keptBytes > 2 * COMMITTED_LOG_MAX_BYTES) fit(COMMITTED_LOG_MAX, COMMITTED_LOG_MAX_BYTES);
       }
-      const kept = tail.slice(-COMMITTED_LOG_MAX);
-      const base = kept.length === tail.length ? recovered.snapshotZxid : tail[tail.length - kept.length - 1]!.zxid;
+      fit(COMMITTED_LOG_MAX, COMMITTED_LOG_MAX_BYTES);
       const node = new EnsembleNode(settings, serverSettings, storage, recovered, { ...epochs, tail: kept, base }, persistence.snapCount, log, onFatal);
       await node.transport.listen();
       node.purger = new Purger(storage, persistence.autopurgeSnapRetainCount, log);
@@ -314,9 +334,12 @@ export class EnsembleNode {
 
   private send(to: number, msg: Message<TxnPayload>): void {
     if (msg.type === 'SNAP' && msg.snapshot === undefined) {
-      // The tree is captured now, at the SNAP's zxid; the transport streams it in parts.
+      // The tree is captured now, at the SNAP's zxid; the transport sends it in parts.
       const { nodes, ...head } = this.wireSnapshot(msg.zxid);
-      this.transport.sendSnapshot(to, msg, { head, nodes });
+      this.transport.sendInParts(to, { ...msg, snapshot: head }, ['snapshot', 'nodes'], nodes);
+      return;
+    } else if (msg.type === 'DIFF' && msg.entries.length > DIFF_IN_ONE_FRAME_MAX) {
+      this.transport.sendInParts(to, { ...msg, entries: [] }, ['entries'], msg.entries);
       return;
     } else if (msg.type === 'PING' && this.peer.state !== 'LEADING' && this.touched.size) {
       msg = { ...msg, payload: { kind: 'touch', sessions: [...this.touched] } satisfies AppMessage };
@@ -551,4 +574,22 @@ export async function startEnsembleMember(
       await node.stop();
     },
   };
+}
+
+/** Roughly what a txn holds in memory: a fixed share for its objects, plus its data and paths. */
+function txnBytes(txn: Txn): number {
+  switch (txn.kind) {
+    case 'create':
+    case 'setData':
+      return 200 + txn.path.length + (txn.data ? txn.data.length : 0);
+    case 'multi': {
+      let n = 100;
+      for (const op of txn.ops) n += txnBytes(op.txn);
+      return n;
+    }
+    case 'closeSession':
+      return 200 + txn.ephemerals.reduce((n, p) => n + p.length, 0);
+    default:
+      return 200;
+  }
 }

@@ -74,7 +74,7 @@ describe('TcpTransport', () => {
     await until(() => down.includes('1:2:7'), 'the learner sees its link go down');
   });
 
-  it('streams a large SNAP in parts without holding up the sender, and keeps later messages behind it', async () => {
+  it('sends a large SNAP in parts without holding up the sender, and keeps later messages behind it', async () => {
     const { got, ts } = await mesh(2);
     const learner = ts.get(1)!;
     const leader = ts.get(2)!;
@@ -89,7 +89,7 @@ describe('TcpTransport', () => {
       setImmediate(tick);
     };
     leader.send(1, { type: 'LEADERINFO', link: 3, epoch: 1n });
-    leader.sendSnapshot(1, { type: 'SNAP', link: 3, zxid: 9n }, { head: { zxid: 9n, sessions: [[1n, 3000]] }, nodes });
+    leader.sendInParts(1, { type: 'SNAP', link: 3, zxid: 9n, snapshot: { zxid: 9n, sessions: [[1n, 3000]] } }, ['snapshot', 'nodes'], nodes);
     setImmediate(tick);
     // Sent while the SNAP is still streaming: it must arrive after it.
     leader.send(1, { type: 'NEWLEADER', link: 3, zxid: 9n });
@@ -99,7 +99,7 @@ describe('TcpTransport', () => {
     expect(snap.type).toBe('SNAP');
     expect(snap.snapshot.zxid).toBe(9n);
     expect(snap.snapshot.sessions).toEqual([[1n, 3000]]);
-    expect(snap.snapshot.streamed).toBeUndefined();
+    expect(snap.partsAt).toBeUndefined();
     expect(snap.snapshot.nodes).toHaveLength(nodes.length);
     expect(snap.snapshot.nodes[0]).toEqual(nodes[0]);
     expect(snap.snapshot.nodes[59_999]).toEqual(nodes[59_999]);
@@ -108,14 +108,27 @@ describe('TcpTransport', () => {
     expect(turnsWhileStreaming).toBeGreaterThan(1);
   });
 
-  it('closes a link whose SNAP parts come without their head', async () => {
+  it('puts a long DIFF back together from its parts', async () => {
+    const { got, ts } = await mesh(2);
+    ts.get(1)!.send(2, { type: 'FOLLOWERINFO', link: 5, acceptedEpoch: 0n, lastZxid: 0n });
+    await until(() => got.get(2)!.length === 1, 'the leader hears the learner');
+    const entries = Array.from({ length: 5_001 }, (_, i) => ({ zxid: BigInt(i + 1), payload: `txn ${i + 1}` }));
+    ts.get(2)!.sendInParts(1, { type: 'DIFF', link: 5, entries: [] }, ['entries'], entries);
+    await until(() => got.get(1)!.length === 1, 'the learner gets the DIFF');
+    const diff = got.get(1)![0]!.msg as any;
+    expect(diff.type).toBe('DIFF');
+    expect(diff.link).toBe(5);
+    expect(diff.entries).toEqual(entries);
+  });
+
+  it('closes a link whose parts come without their head', async () => {
     const { got, warnings, ts } = await mesh(2);
     const learner = ts.get(1)!;
     const leader = ts.get(2)!;
     learner.send(2, { type: 'FOLLOWERINFO', link: 4, acceptedEpoch: 0n, lastZxid: 0n });
     await until(() => got.get(2)!.length === 1, 'the leader hears the learner');
     const sock = (leader as any).links.get('1:4');
-    sock.write(encodeFrame({ snapPart: [['/x']] }));
+    sock.write(encodeFrame({ part: [['/x']] }));
     await until(() => warnings.some((w) => w.includes('bad frame')), 'the learner refuses the stray part');
   });
 

@@ -27,27 +27,17 @@ interface Hello {
 
 const ELECTION_QUEUE_MAX = 64;
 const RECONNECT_MS = 250;
-/** Snapshot nodes per frame of a streamed SNAP. */
-const SNAP_PART_NODES = 2_000;
-/** How long one turn of the event loop may spend encoding a streamed SNAP before yielding. */
-const SNAP_TURN_MS = 10;
+/** Items per frame of a message sent in parts. */
+const PART_ITEMS = 2_000;
+/** How long one turn of the event loop may spend encoding parts before yielding. */
+const PARTS_TURN_MS = 10;
 
-/**
- * A SNAP's state as its host hands it over: `head` (everything but the nodes) and the nodes,
- * captured at the snapshot's zxid. The receiving transport delivers the SNAP with
- * `snapshot = { ...head, nodes }`.
- */
-export interface SnapshotStream {
-  head: Record<string, unknown>;
-  nodes: unknown[];
+/** Frames of a message sent in parts, after its head: parts of the list, then the end. */
+interface Part {
+  part: unknown[];
 }
-
-/** Frames of a streamed SNAP after its head: parts of the node list, then the end. */
-interface SnapPart {
-  snapPart: unknown[];
-}
-interface SnapEnd {
-  snapEnd: true;
+interface PartsEnd {
+  partsEnd: true;
 }
 
 /**
@@ -63,7 +53,7 @@ export class TcpTransport<P> {
   private readonly connecting = new Map<number, number>();
   /** Quorum links by `${peer}:${link}`. */
   private readonly links = new Map<string, net.Socket>();
-  /** Links with a SNAP being streamed: frames sent meanwhile wait here, in order. */
+  /** Links with a message going out in parts: frames sent meanwhile wait here, in order. */
   private readonly streaming = new Map<net.Socket, Buffer[]>();
   private electionServer: net.Server | null = null;
   private quorumServer: net.Server | null = null;
@@ -112,20 +102,21 @@ export class TcpTransport<P> {
   }
 
   /**
-   * Sends a SNAP whose state may be large: the head first, then the nodes in parts of
-   * SNAP_PART_NODES, encoded a few milliseconds at a time and only while the socket drains,
-   * so a leader keeps serving its clients and pinging its other learners while a learner
-   * takes a large tree. What is sent on the link meanwhile follows the SNAP's end.
+   * Sends a link message carrying a long list (a SNAP's nodes, a DIFF's txns) in parts: the
+   * message without the list first, then the list in parts of PART_ITEMS, encoded a few
+   * milliseconds at a time and only while the socket drains, so a leader keeps serving its
+   * clients and pinging its other learners while a learner takes a large tree or a long
+   * DIFF. The receiving transport puts `items` back at `at` (a property path in the
+   * message) before delivering it. What is sent on the link meanwhile follows the end.
    */
-  sendSnapshot(to: number, msg: Message<P> & { type: 'SNAP'; link: number }, stream: SnapshotStream): void {
+  sendInParts(to: number, msg: Message<P> & { link: number }, at: string[], items: unknown[]): void {
     const key = `${to}:${msg.link}`;
     const sock = this.links.get(key);
     if (this.closed || !sock || sock.destroyed) return;
-    if (this.streaming.has(sock)) throw new Error(`a SNAP is already streaming on link ${key}`);
+    if (this.streaming.has(sock)) throw new Error(`a message is already going out in parts on link ${key}`);
     const held: Buffer[] = [];
     this.streaming.set(sock, held);
-    sock.write(encodeFrame({ ...msg, snapshot: { ...stream.head, streamed: true } }));
-    const { nodes } = stream;
+    sock.write(encodeFrame({ ...msg, partsAt: at }));
     let next = 0;
     const abandon = () => {
       this.streaming.delete(sock);
@@ -133,18 +124,18 @@ export class TcpTransport<P> {
     sock.once('close', abandon);
     const step = () => {
       if (sock.destroyed || this.links.get(key) !== sock) return abandon();
-      const until = performance.now() + SNAP_TURN_MS;
-      while (next < nodes.length && performance.now() < until && !sock.writableNeedDrain) {
-        const end = Math.min(nodes.length, next + SNAP_PART_NODES);
-        sock.write(encodeFrame({ snapPart: nodes.slice(next, end) } satisfies SnapPart));
+      const until = performance.now() + PARTS_TURN_MS;
+      while (next < items.length && performance.now() < until && !sock.writableNeedDrain) {
+        const end = Math.min(items.length, next + PART_ITEMS);
+        sock.write(encodeFrame({ part: items.slice(next, end) } satisfies Part));
         next = end;
       }
-      if (next < nodes.length) {
+      if (next < items.length) {
         if (sock.writableNeedDrain) sock.once('drain', step);
         else setImmediate(step);
         return;
       }
-      sock.write(encodeFrame({ snapEnd: true } satisfies SnapEnd));
+      sock.write(encodeFrame({ partsEnd: true } satisfies PartsEnd));
       sock.off('close', abandon);
       this.streaming.delete(sock);
       for (const f of held) sock.write(f);
@@ -267,8 +258,8 @@ export class TcpTransport<P> {
 
   private readFrames(sock: net.Socket, from: number, deliver: (m: unknown) => void, reader = new FrameReader()): void {
     sock.on('error', () => undefined);
-    // A streamed SNAP being put back together: its head, and the nodes so far.
-    let snap: { msg: { snapshot: Record<string, unknown> }; nodes: unknown[] } | null = null;
+    // A message arriving in parts being put back together: its head, and the items so far.
+    let parts: { msg: Record<string, any>; at: string[]; items: unknown[] } | null = null;
     const fail = (err: string) => {
       this.events.onWarn('bad frame from a peer; closing its connection', { peer: from, err });
       sock.destroy();
@@ -284,22 +275,25 @@ export class TcpTransport<P> {
       }
       for (const f of frames as Record<string, any>[]) {
         if (sock.destroyed) return;
-        if (snap) {
-          if (Array.isArray(f?.snapPart)) {
-            for (const n of f.snapPart) snap.nodes.push(n);
-          } else if (f?.snapEnd === true) {
-            const { streamed: _, ...head } = snap.msg.snapshot;
-            snap.msg.snapshot = { ...head, nodes: snap.nodes };
-            const done = snap.msg;
-            snap = null;
-            deliver(done);
+        if (parts) {
+          if (Array.isArray(f?.part)) {
+            for (const item of f.part) parts.items.push(item);
+          } else if (f?.partsEnd === true) {
+            const { msg, at, items } = parts;
+            parts = null;
+            let holder: Record<string, any> = msg;
+            for (const k of at.slice(0, -1)) holder = holder[k] ??= {};
+            holder[at[at.length - 1]!] = items;
+            deliver(msg);
           } else {
-            fail('a streamed SNAP was interrupted by another frame');
+            fail('a message in parts was interrupted by another frame');
           }
-        } else if (f?.type === 'SNAP' && f.snapshot?.streamed === true) {
-          snap = { msg: f as { snapshot: Record<string, unknown> }, nodes: [] };
-        } else if (f && ('snapPart' in f || 'snapEnd' in f)) {
-          fail('a SNAP part without its head');
+        } else if (f && Array.isArray(f.partsAt)) {
+          const { partsAt, ...msg } = f;
+          if (!partsAt.length || !partsAt.every((k: unknown) => typeof k === 'string' && k !== '__proto__')) return fail('a message in parts with a bad path');
+          parts = { msg, at: partsAt, items: [] };
+        } else if (f && ('part' in f || 'partsEnd' in f)) {
+          fail('a part without its head');
         } else {
           deliver(f);
         }
