@@ -180,27 +180,12 @@ export class EnsembleNode {
   ): Promise<EnsembleNode> {
     const storage = await openStorage({ dataDir: persistence.dataDir, dataLogDir: persistence.dataLogDir, warn: (msg, fields) => log.warn(fields ?? {}, msg) });
     try {
-      const recovered = await recover(storage, serverSettings.extendedTypesEnabled, log);
+      // The last txns of the log, within the window a leader keeps for DIFF, collected as
+      // recovery replays them.
+      const window = new TailWindow(COMMITTED_LOG_MAX, COMMITTED_LOG_MAX_BYTES);
+      const recovered = await recover(storage, serverSettings.extendedTypesEnabled, log, (t) => window.push(t));
       const epochs = await storage.epochs.readEpochs();
-      // The last txns of the log, within the window a leader keeps for DIFF.
-      let kept: Entry<TxnPayload>[] = [];
-      let keptBytes = 0;
-      let base = recovered.snapshotZxid;
-      const fit = (count: number, bytes: number) => {
-        let drop = 0;
-        while (kept.length - drop > count || keptBytes > bytes) keptBytes -= txnBytes(kept[drop++]!.payload.txn);
-        if (drop) {
-          base = kept[drop - 1]!.zxid;
-          kept = kept.slice(drop);
-        }
-      };
-      for await (const t of storage.log.read(recovered.snapshotZxid)) {
-        const s = t as StoredTxn;
-        kept.push({ zxid: s.zxid, payload: { hdr: s.hdr, txn: s.txn } });
-        keptBytes += txnBytes(s.txn);
-        if (kept.length > 2 * COMMITTED_LOG_MAX || keptBytes > 2 * COMMITTED_LOG_MAX_BYTES) fit(COMMITTED_LOG_MAX, COMMITTED_LOG_MAX_BYTES);
-      }
-      fit(COMMITTED_LOG_MAX, COMMITTED_LOG_MAX_BYTES);
+      const { tail: kept, base } = window.finish(recovered.snapshotZxid);
       const node = new EnsembleNode(settings, serverSettings, storage, recovered, { ...epochs, tail: kept, base }, persistence.snapCount, log, onFatal);
       await node.transport.listen();
       node.purger = new Purger(storage, persistence.autopurgeSnapRetainCount, log);
@@ -591,5 +576,39 @@ function txnBytes(txn: Txn): number {
       return 200 + txn.ephemerals.reduce((n, p) => n + p.length, 0);
     default:
       return 200;
+  }
+}
+
+/** The last txns of a log read in order, at most `count` of them and `bytes` by txnBytes. */
+class TailWindow {
+  private kept: Entry<TxnPayload>[] = [];
+  private bytes = 0;
+  /** The zxid just below the first kept txn, once any was dropped. */
+  private droppedUpTo: bigint | null = null;
+
+  constructor(
+    private readonly count: number,
+    private readonly maxBytes: number,
+  ) {}
+
+  push(t: StoredTxn): void {
+    this.kept.push({ zxid: t.zxid, payload: { hdr: t.hdr, txn: t.txn } });
+    this.bytes += txnBytes(t.txn);
+    // Trimmed in bulk, at twice the bounds, not on every txn.
+    if (this.kept.length > 2 * this.count || this.bytes > 2 * this.maxBytes) this.fit();
+  }
+
+  /** The window and its base (the zxid before its first txn; `start` when nothing was dropped). */
+  finish(start: bigint): { tail: Entry<TxnPayload>[]; base: bigint } {
+    this.fit();
+    return { tail: this.kept, base: this.droppedUpTo ?? start };
+  }
+
+  private fit(): void {
+    let drop = 0;
+    while (this.kept.length - drop > this.count || this.bytes > this.maxBytes) this.bytes -= txnBytes(this.kept[drop++]!.payload.txn);
+    if (!drop) return;
+    this.droppedUpTo = this.kept[drop - 1]!.zxid;
+    this.kept = this.kept.slice(drop);
   }
 }

@@ -44,7 +44,13 @@ const RESTORE_ADVICE =
  * after it. A damaged snapshot is skipped (with a warning) only when the log still
  * reaches back to an older one; a hole anywhere, or a damaged log record, stops start-up.
  */
-export async function recover(storage: Storage, extendedTypesEnabled: boolean, logger: Logger): Promise<RecoveredState> {
+export async function recover(
+  storage: Storage,
+  extendedTypesEnabled: boolean,
+  logger: Logger,
+  /** Sees every txn replayed, in order (an ensemble member keeps the last ones for DIFF). */
+  onReplayed: (txn: StoredTxn) => void = () => undefined,
+): Promise<RecoveredState> {
   const { log, snapshots } = storage;
   const first = await log.firstZxid();
   const last = await log.lastZxid();
@@ -56,12 +62,12 @@ export async function recover(storage: Storage, extendedTypesEnabled: boolean, l
         `the txn log starts at ${hex(first)} but the snapshot ends at ${hex(info.zxid)}: the txns between are missing. ${RESTORE_ADVICE}`,
       );
     }
-    return replay(log, base.tree, base.sessions, info.zxid, last, logger);
+    return replay(log, base.tree, base.sessions, info.zxid, last, logger, onReplayed);
   }
   if (first > 1n && !follows(0n, first)) {
     throw new RecoveryError(`no usable snapshot, and the txn log starts at ${hex(first)} instead of the beginning. ${RESTORE_ADVICE}`);
   }
-  return replay(log, new DataTree(extendedTypesEnabled), new Map(), 0n, last, logger);
+  return replay(log, new DataTree(extendedTypesEnabled), new Map(), 0n, last, logger, onReplayed);
 }
 
 async function loadSnapshot(
@@ -93,6 +99,7 @@ async function replay(
   snapshotZxid: bigint,
   last: bigint,
   logger: Logger,
+  onReplayed: (txn: StoredTxn) => void,
 ): Promise<RecoveredState> {
   let prev = snapshotZxid;
   let replayed = 0;
@@ -105,6 +112,7 @@ async function replay(
       tree.apply(t.hdr, t.txn);
       if (t.txn.kind === 'createSession') sessions.set(t.hdr.sessionId, t.txn.timeoutMs);
       if (t.txn.kind === 'closeSession') sessions.delete(t.hdr.sessionId);
+      onReplayed(t);
       prev = t.zxid;
       replayed++;
     }
