@@ -18,7 +18,8 @@ export type Effect<P> =
   | { kind: 'commit'; entries: Entry<P>[] }
   | { kind: 'role'; state: PeerState; leader: number; epoch: bigint }
   /** Clients may be served (true) or must be turned away (false). */
-  | { kind: 'serving'; serving: boolean }
+  /** Serving clients starts or stops; `epoch` is the current epoch then (a new leader's own). */
+  | { kind: 'serving'; serving: boolean; epoch: bigint }
   /** Leader: a learner's REQUEST payload. */
   | { kind: 'request'; from: number; payload: unknown }
   /** Learner: the leader's APP payload, after every commit that preceded it. */

@@ -195,7 +195,7 @@ export class Leader<P> {
     ctx.commitUpTo(hist.lastZxid);
     this.lastProposedZxid = makeZxid(this.newEpoch, 0n);
     for (const h of this.handlers.values()) if (h.ackedNewLeader) this.sendUpToDate(h);
-    ctx.emit({ kind: 'serving', serving: true });
+    ctx.emit({ kind: 'serving', serving: true, epoch: ctx.currentEpoch });
   }
 
   /** The zxid the next proposal must carry. */

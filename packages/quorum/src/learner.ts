@@ -179,7 +179,7 @@ export class Learner<P> {
     if (zxid > this.maxCommitSeen) this.maxCommitSeen = zxid;
     this.phase = 'uptodate';
     this.ctx.commitUpTo(this.maxCommitSeen);
-    this.ctx.emit({ kind: 'serving', serving: true });
+    this.ctx.emit({ kind: 'serving', serving: true, epoch: this.ctx.currentEpoch });
   }
 
   /** A request for the leader's host; false when there is no synced leader to take it. */

@@ -237,7 +237,7 @@ export class QuorumPeer<P> {
     this.learner?.close();
     this.leader = null;
     this.learner = null;
-    if (wasServing) this.emit({ kind: 'serving', serving: false });
+    if (wasServing) this.emit({ kind: 'serving', serving: false, epoch: this.ctx.currentEpoch });
     this.lastLookReason = why;
     this.state = 'LOOKING';
     this.leaderId = -1;

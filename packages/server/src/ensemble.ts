@@ -135,9 +135,13 @@ export class EnsembleNode {
     });
     this.committer = committer;
     this.snapshotter = new Snapshotter(storage.snapshots, () => this.server.tree, () => this.server.sessionTimeouts, snapCount, log);
+    // The server's view of the role is the one the effects have carried out so far, not the
+    // core's latest: between the core's change and its 'role'/'serving' effects (which may
+    // wait behind a durable write) a client must not be served under the new role, e.g. a
+    // new leader preparing a txn before startLeading moved its zxids to the new epoch.
     this.server.replication = {
-      serving: () => this.peer.isServing,
-      leading: () => this.peer.state === 'LEADING',
+      serving: () => this.status.serving,
+      leading: () => this.status.state === 'LEADING',
       forward: (req) => this.toLeader(req),
       touched: (id, timeoutMs) => this.touched.set(id, timeoutMs),
     };
@@ -225,7 +229,7 @@ export class EnsembleNode {
 
   barrier(done: () => void): void {
     const token = this.nextToken++;
-    if (this.peer.state === 'LEADING') {
+    if (this.status.state === 'LEADING') {
       this.confirmWaiters.set(token, { zxid: this.server.prep.lastZxid, done });
       if (!this.peer.confirmLeadership(token)) this.confirmWaiters.delete(token);
     } else {
@@ -300,7 +304,7 @@ export class EnsembleNode {
       case 'role':
         return this.onRole(e.state, e.leader, e.epoch);
       case 'serving':
-        return this.onServing(e.serving);
+        return this.onServing(e.serving, e.epoch);
       case 'request':
         return this.onLearnerMessage(e.from, e.payload as AppMessage);
       case 'app':
@@ -400,8 +404,8 @@ export class EnsembleNode {
     }
   }
 
-  private onServing(serving: boolean): void {
-    this.status = { ...this.status, serving };
+  private onServing(serving: boolean, epoch: bigint): void {
+    this.status = { ...this.status, serving, epoch };
     if (serving) {
       if (this.lookingSinceMs !== null) {
         this.lastElectionMs = performance.now() - this.lookingSinceMs;
@@ -409,8 +413,8 @@ export class EnsembleNode {
         this.counts.elections++;
       }
       this.proposalTimes.reset();
-      if (this.peer.state === 'LEADING') this.server.startLeading(this.peer.currentEpoch);
-      this.log.info({ state: this.peer.state, leader: this.peer.leaderId, epoch: String(this.peer.currentEpoch), zxid: hex(this.server.tree.lastProcessedZxid) }, 'serving clients');
+      if (this.status.state === 'LEADING') this.server.startLeading(this.status.epoch);
+      this.log.info({ state: this.status.state, leader: this.status.leaderId, epoch: String(this.status.epoch), zxid: hex(this.server.tree.lastProcessedZxid) }, 'serving clients');
     } else {
       this.log.info('no longer serving: closing client connections');
       this.server.stopServing();
