@@ -106,6 +106,22 @@ describe('QuorumPeer', () => {
   });
 });
 
+describe('a learner that picked a server which ends up following', () => {
+  it('is told NOTLEADER by that server, and does not wait out initLimit', () => {
+    const c = new Cluster([1, 2, 3]);
+    c.settle();
+    const leader = c.leader()!;
+    const follower = [...c.peers.values()].find((p) => p !== leader)!;
+    expect(follower.state).toBe('FOLLOWING');
+    const other = [1, 2, 3].find((id) => id !== leader.config.myId && id !== follower.config.myId)!;
+    // The other server's FOLLOWERINFO reaching the follower (it took the follower for its leader).
+    follower.onMessage(other, { type: 'FOLLOWERINFO', link: 99, acceptedEpoch: 0n, lastZxid: 0n });
+    const replies = follower.takeEffects().filter((e) => e.kind === 'send' && e.msg.type === 'NOTLEADER');
+    expect(replies).toHaveLength(1);
+    expect(replies[0]).toMatchObject({ to: other, msg: { type: 'NOTLEADER', link: 99 } });
+  });
+});
+
 describe('History', () => {
   it('keeps a window of committed txns and finds DIFF points in it', () => {
     const h = new History<P>([], 0n, 0n, 2);

@@ -139,10 +139,9 @@ export class QuorumPeer<P> {
   onMessage(from: number, msg: Message<P>): void {
     if (!isLinkMessage(msg)) return this.onNotification(from, msg);
     if (this.leader) return this.leader.onMessage(from, msg);
-    if (this.learner) {
-      if (from === this.learner.leaderId && msg.link === this.learner.link) this.learner.onMessage(msg);
-      return;
-    }
+    if (this.learner && from === this.learner.leaderId && msg.link === this.learner.link) return this.learner.onMessage(msg);
+    // A learner that took this server for its leader: once this server has settled (as a
+    // learner itself), say so, or that learner waits out initLimit before looking again.
     if ((msg.type === 'FOLLOWERINFO' || msg.type === 'OBSERVERINFO') && this.state !== 'LOOKING') {
       this.emit({ kind: 'send', to: from, msg: { type: 'NOTLEADER', link: msg.link } });
     }
