@@ -221,6 +221,13 @@ export class EnsembleNode {
   // ---- QuorumCommitSink ----
 
   propose(hdr: TxnHeader, txn: Txn): void {
+    // The server prepared this under the leadership the driver has carried out. If the core
+    // has moved on since (stepped down, or leads a later epoch), its 'serving' effects are
+    // on their way and will close the connection that asked: drop the txn.
+    if (this.peer.establishedEpoch !== this.status.epoch || !this.status.serving) {
+      this.log.debug({ zxid: hex(hdr.zxid) }, 'dropping a txn prepared under a leadership that has ended');
+      return;
+    }
     this.peer.propose(hdr.zxid, { hdr, txn });
     this.counts.proposals++;
     this.proposalTimes.proposed(hdr.zxid, performance.now());
