@@ -1,15 +1,10 @@
 /**
- * The fixed facts a peer runs by. Durations are in core ticks (the driver decides how long
- * a tick is); sizes are counts.
+ * The fixed facts a peer runs by: its id and its timings. Durations are in core ticks (the
+ * driver decides how long a tick is); sizes are counts. Membership is not among them: it is
+ * data that changes by reconfiguration (see Configuration and PeerInit.config).
  */
 export interface QuorumConfig {
   readonly myId: number;
-  /** Voting members (participants), including this peer if it is one. */
-  readonly voters: readonly number[];
-  readonly observers: readonly number[];
-  /** Voters needed for a decision: a majority. */
-  readonly quorumSize: number;
-  isVoter(sid: number): boolean;
   /** A leader must be established, and a learner synced, within this many ticks. */
   readonly initLimitTicks: number;
   /** A leader not hearing from a quorum, or a learner from its leader, for this long gives up. */
@@ -41,16 +36,10 @@ export interface QuorumTimings {
   entryBytes?: (payload: unknown) => number;
 }
 
-export function quorumConfig(myId: number, voters: number[], observers: number[], t: QuorumTimings): QuorumConfig {
-  const voterSet = new Set(voters);
-  if (!voterSet.has(myId) && !observers.includes(myId)) throw new Error(`server ${myId} is neither a voter nor an observer`);
-  if (voters.length === 0) throw new Error('an ensemble needs at least one voting member');
+export function quorumConfig(myId: number, t: QuorumTimings): QuorumConfig {
+  if (!Number.isInteger(myId) || myId <= 0) throw new Error(`server id ${myId} is not a positive integer`);
   return Object.freeze({
     myId,
-    voters: [...voters].sort((a, b) => a - b),
-    observers: [...observers].sort((a, b) => a - b),
-    quorumSize: Math.floor(voters.length / 2) + 1,
-    isVoter: (sid: number) => voterSet.has(sid),
     initLimitTicks: t.initLimitTicks,
     syncLimitTicks: t.syncLimitTicks,
     pingIntervalTicks: t.pingIntervalTicks ?? Math.max(1, Math.floor(t.syncLimitTicks / 4)),

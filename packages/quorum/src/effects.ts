@@ -1,14 +1,25 @@
+import type { Configuration } from './configuration.js';
 import type { Entry, Message, PeerState } from './messages.js';
 
 /**
  * What the core asks its host to do, in order. The host carries them out in the order given;
- * `saveEpochs`, `truncate` and `installSnapshot` are durable before anything after them
- * happens (in particular before a later send), while `append` only starts a write: the host
- * reports it durable through `persisted(zxid)`, and the core sends no ACK before that.
+ * `saveEpochs`, `saveConfig`, `truncate` and `installSnapshot` are durable before anything
+ * after them happens (in particular before a later send), while `append` only starts a
+ * write: the host reports it durable through `persisted(zxid)`, and the core sends no ACK
+ * before that.
  */
 export type Effect<P> =
   | { kind: 'send'; to: number; msg: Message<P> }
   | { kind: 'saveEpochs'; acceptedEpoch: bigint; currentEpoch: bigint }
+  /**
+   * This peer's membership changed: `active` is in force, `proposed` are configurations
+   * whose reconfiguration txns are logged (or named by a leader) but not known committed.
+   * Durable before anything after it (a restarted peer passes both back in PeerInit); then
+   * the host serves clients and reaches peers by `active`, and keeps the members of both
+   * reachable (the transport's peers). A proposed configuration is saved before the append
+   * of its txn, an active one before any message that follows its commit.
+   */
+  | { kind: 'saveConfig'; active: Configuration; proposed: Configuration[] }
   | { kind: 'append'; entries: Entry<P>[] }
   /** Drop logged txns above zxid (and snapshots above it), then rebuild state from disk: state = log up to zxid. */
   | { kind: 'truncate'; zxid: bigint }

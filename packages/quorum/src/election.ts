@@ -1,5 +1,6 @@
-import type { Notification, PeerState, Vote } from './messages.js';
 import type { QuorumConfig } from './config.js';
+import type { Membership } from './membership.js';
+import type { Notification, PeerState, Vote } from './messages.js';
 
 /** A LOOKING peer's view of an election round it has settled. */
 export interface Decision {
@@ -11,8 +12,9 @@ export interface Decision {
  * FastLeaderElection for one LOOKING period. Votes are ordered by peerEpoch, then zxid, then
  * server id; a vote wins once a quorum of voting members hold it (then the peer waits
  * `finalizeWaitTicks` for a better one), or once a quorum of peers already out of the
- * election report following a leader that itself reports LEADING. Observers never vote:
- * their notifications are answered, never counted.
+ * election report following a leader that itself reports LEADING. Quorums are those of the
+ * peer's membership (its active configuration and any proposed one, each). Observers and
+ * servers outside it never vote: their notifications are answered, never counted.
  */
 export class Election {
   /** This peer's round (ZooKeeper's logicalclock). */
@@ -26,6 +28,7 @@ export class Election {
 
   constructor(
     private readonly config: QuorumConfig,
+    private readonly membership: Membership,
     previousClock: bigint,
     private readonly lastZxid: bigint,
     private readonly currentEpoch: bigint,
@@ -38,31 +41,33 @@ export class Election {
     this.nextNotifyTick = nowTick + this.notifyTimeoutTicks;
     this.recordOwnVote();
     this.sendNotifications();
+    // A lone voter is its own quorum: no notification will come to settle it.
+    if (this.hasQuorumFor(this.proposal)) this.finalizeAtTick = nowTick + config.finalizeWaitTicks;
   }
 
   private initialVote(): Vote {
-    const leader = this.config.isVoter(this.config.myId) ? this.config.myId : -1;
+    const leader = this.membership.isVoter(this.config.myId) ? this.config.myId : -1;
     return { leader, zxid: this.lastZxid, electionEpoch: this.logicalclock, peerEpoch: this.currentEpoch };
   }
 
   private recordOwnVote(): void {
-    if (this.config.isVoter(this.config.myId)) this.recvset.set(this.config.myId, { ...this.proposal, electionEpoch: this.logicalclock });
+    if (this.membership.isVoter(this.config.myId)) this.recvset.set(this.config.myId, { ...this.proposal, electionEpoch: this.logicalclock });
   }
 
   private sendNotifications(): void {
-    for (const sid of this.config.voters) {
+    for (const sid of this.membership.voters()) {
       if (sid !== this.config.myId) this.send(sid, this.notification());
     }
   }
 
   notification(): Notification {
-    return { type: 'NOTIFICATION', ...this.proposal, electionEpoch: this.logicalclock, state: 'LOOKING' };
+    return { type: 'NOTIFICATION', ...this.proposal, electionEpoch: this.logicalclock, state: 'LOOKING', config: this.membership.active };
   }
 
   /** Handles a notification; returns the decision once the round is settled. */
   onNotification(from: number, n: Notification, tick: number): Decision | null {
-    if (!this.config.isVoter(from)) {
-      // An observer looking for the leader: tell it where this peer stands (never answer an
+    if (!this.membership.isVoter(from)) {
+      // An observer (or a server joining or leaving) looking for the leader: tell it where this peer stands (never answer an
       // answer, or two peers would keep each other busy).
       if (n.state === 'LOOKING') this.send(from, this.notification());
       return null;
@@ -110,12 +115,10 @@ export class Election {
     this.outofelection.set(from, { vote: voteOf(n), state: n.state });
     // Peers that joined the leader in different rounds report different rounds and
     // peerEpochs: agreeing on the leader, which itself says LEADING, is what counts.
-    let agreeing = 0;
-    for (const [sid, v] of this.outofelection) {
-      if (this.config.isVoter(sid) && v.vote.leader === n.leader) agreeing++;
-    }
+    const agreeing: number[] = [];
+    for (const [sid, v] of this.outofelection) if (v.vote.leader === n.leader) agreeing.push(sid);
     const leaderSays = this.outofelection.get(n.leader);
-    if (agreeing >= this.config.quorumSize && leaderSays?.state === 'LEADING' && n.leader !== this.config.myId) {
+    if (this.membership.containsAnyQuorum(agreeing) && leaderSays?.state === 'LEADING' && n.leader !== this.config.myId) {
       this.logicalclock = leaderSays.vote.electionEpoch > this.logicalclock ? leaderSays.vote.electionEpoch : this.logicalclock;
       return this.decide(leaderSays.vote);
     }
@@ -143,23 +146,27 @@ export class Election {
   }
 
   private isValidLeader(sid: number): boolean {
-    return this.config.isVoter(sid);
+    return this.membership.isVoter(sid);
   }
 
   private hasQuorumFor(v: Vote): boolean {
     if (v.leader < 0) return false;
-    let n = 0;
-    for (const [sid, vote] of this.recvset) {
-      if (this.config.isVoter(sid) && sameVote(vote, v, this.logicalclock)) n++;
-    }
-    return n >= this.config.quorumSize;
+    const holding: number[] = [];
+    for (const [sid, vote] of this.recvset) if (sameVote(vote, v, this.logicalclock)) holding.push(sid);
+    // Leading needs a quorum of every configuration in play; following, of one (see Membership).
+    return v.leader === this.config.myId ? this.membership.containsQuorum(holding) : this.membership.containsAnyQuorum(holding);
   }
 
   private decide(v: Vote): Decision {
     const vote = { ...v, electionEpoch: this.logicalclock };
-    const state = vote.leader === this.config.myId ? 'LEADING' : this.config.isVoter(this.config.myId) ? 'FOLLOWING' : 'OBSERVING';
-    return { vote, state };
+    return { vote, state: learningState(vote.leader, this.config.myId, this.membership) };
   }
+}
+
+/** The role a peer takes under `leader`: ZooKeeper's learningState, by the peer's learner type. */
+export function learningState(leader: number, myId: number, membership: Membership): Exclude<PeerState, 'LOOKING'> {
+  if (leader === myId) return 'LEADING';
+  return membership.learnerType === 'observer' ? 'OBSERVING' : 'FOLLOWING';
 }
 
 function voteOf(n: Vote): Vote {

@@ -129,16 +129,19 @@ export class History<P> {
   }
 
   private indexOf(zxid: bigint): number {
-    // Entries are ascending: binary search.
-    let lo = this.start;
-    let hi = this.entries.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const z = this.entries[mid]!.zxid;
-      if (z === zxid) return mid;
-      if (z < zxid) lo = mid + 1;
-      else hi = mid - 1;
-    }
-    return -1;
+    return indexOfZxid(this.entries, zxid, this.start);
   }
+}
+
+/** The index of `zxid` in entries ascending by zxid (searching from `lo`), or -1: a binary search. */
+export function indexOfZxid(entries: readonly { zxid: bigint }[], zxid: bigint, lo = 0): number {
+  let hi = entries.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const z = entries[mid]!.zxid;
+    if (z === zxid) return mid;
+    if (z < zxid) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
 }

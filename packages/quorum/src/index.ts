@@ -1,4 +1,5 @@
 export * from './config.js';
+export * from './configuration.js';
 export * from './effects.js';
 export * from './messages.js';
 export * from './peer.js';

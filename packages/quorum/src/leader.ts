@@ -1,14 +1,25 @@
+import { QuorumVerifier, type Configuration } from './configuration.js';
 import type { LinkMessageOf, PeerContext } from './context.js';
 import type { Entry, LinkMessage } from './messages.js';
-import { epochOf, makeZxid } from './zxid.js';
+import { epochOf, hexZxid, makeZxid } from './zxid.js';
 
 type HandlerPhase = 'info' | 'epoch' | 'synced' | 'uptodate';
 
-/** The leader's view of one connected learner (ZooKeeper's LearnerHandler). */
+/**
+ * The leader's view of one connected learner (ZooKeeper's LearnerHandler). Any server may
+ * connect, in or out of the configuration: a follower's acks count wherever it is a voter
+ * of the configuration being counted; an observer never acks.
+ */
 interface LearnerHandler {
   readonly sid: number;
   readonly link: number;
+  /**
+   * Fed INFORMs of committed txns, acks nothing. A server that connects as an observer but
+   * is a voter of a configuration in play here is fed as a follower: its acks may be needed.
+   */
   readonly observer: boolean;
+  /** At ACKEPOCH its history was ahead of this leader's; it is not a voter, so it gets SNAP. */
+  ahead: boolean;
   phase: HandlerPhase;
   acceptedEpoch: bigint;
   ackEpoch: LinkMessageOf<unknown, 'ACKEPOCH'> | null;
@@ -21,11 +32,26 @@ interface LearnerHandler {
 }
 
 /**
- * A leader from the moment it won an election: discovery (a quorum's FOLLOWERINFO fixes the
- * new epoch above every accepted one; a quorum's ACKEPOCH confirms nobody is ahead), sync of
- * each learner (DIFF, TRUNC+DIFF or SNAP, then NEWLEADER), establishment once a quorum
- * (itself included, its history durable) acked NEWLEADER, then broadcast. It gives up if not
- * established within initLimit ticks, or when no quorum was heard from for syncLimit ticks.
+ * The reconfiguration this leader has in flight, from its proposal to its commit: until
+ * then a commit at or above `from` (its zxid) needs a quorum of the old voters AND of the
+ * new ones. Commits are in order, so that covers every txn proposed after it; once it is
+ * committed the new configuration is the one in force, and its quorum alone counts.
+ */
+interface Joint {
+  readonly from: bigint;
+  readonly old: QuorumVerifier;
+  readonly next: QuorumVerifier;
+}
+
+/**
+ * A leader from the moment it won an election (or was designated by its predecessor):
+ * discovery (a quorum's FOLLOWERINFO fixes the new epoch above every accepted one; a quorum's
+ * ACKEPOCH confirms no voter is ahead), sync of each learner (DIFF, TRUNC+DIFF or SNAP, then
+ * NEWLEADER), establishment once a quorum (itself included, its history durable) acked
+ * NEWLEADER, then broadcast. Every quorum is one of each configuration in play (see
+ * Membership). It gives up if not established within initLimit ticks, or when no quorum was
+ * heard from for syncLimit ticks; it hands over when a configuration it is not a voter of
+ * activates.
  */
 export class Leader<P> {
   private readonly handlers = new Map<number, LearnerHandler>();
@@ -33,19 +59,26 @@ export class Leader<P> {
   newEpoch: bigint | null = null;
   private epochConfirmed = false;
   established = false;
+  /** Serving announced (established, and not handing over at once). */
+  private announced = false;
   private lastProposedZxid = 0n;
   private round = 0;
   private nextPingTick: number;
   private confirmWaiters: { round: number; token: number }[] = [];
+  private joint: Joint | null = null;
 
   constructor(private readonly ctx: PeerContext<P>) {
     this.startTick = ctx.tick;
     this.nextPingTick = ctx.tick + ctx.config.pingIntervalTicks;
+  }
+
+  /** Begins discovery; called once the peer holds this role (a lone voter may settle, or give up, at once). */
+  start(): void {
     this.maybeDecideEpoch();
   }
 
   get isServing(): boolean {
-    return this.established;
+    return this.announced;
   }
 
   /** Learners synced with this leader, for figures (followers, observers). */
@@ -57,6 +90,13 @@ export class Leader<P> {
 
   private sendTo(h: LearnerHandler, msg: LinkMessage<P>): void {
     this.ctx.send(h.sid, msg);
+  }
+
+  /** Whether this leader and the followers (never observers) that pass `pred` hold a quorum of every configuration in play. */
+  private hasQuorum(pred: (h: LearnerHandler) => boolean): boolean {
+    const sids = [this.ctx.config.myId];
+    for (const h of this.handlers.values()) if (!h.observer && pred(h)) sids.push(h.sid);
+    return this.ctx.membership.containsQuorum(sids);
   }
 
   onMessage(from: number, m: LinkMessage<P>): void {
@@ -83,13 +123,14 @@ export class Leader<P> {
 
   private onInfo(from: number, m: LinkMessageOf<P, 'FOLLOWERINFO' | 'OBSERVERINFO'>): void {
     const { ctx } = this;
-    const observer = m.type === 'OBSERVERINFO';
-    if (observer === ctx.config.isVoter(from)) return; // a learner of the wrong kind: ignore it
+    const observer = m.type === 'OBSERVERINFO' && !ctx.membership.isVoter(from);
     const old = this.handlers.get(from);
     if (old && old.link === m.link) return; // a retry of a FOLLOWERINFO already handled
     if (this.newEpoch !== null && m.acceptedEpoch > this.newEpoch) {
-      // It promised a later (failed) leader not to follow this epoch, so it never could:
-      // elect again, above its epoch, rather than leave it out for good.
+      // It promised a later (failed) leader not to follow this epoch, so it never could: a
+      // voter elects again, above its epoch, rather than be left out for good; a server
+      // outside the configuration waits for the next epoch.
+      if (!ctx.membership.isVoter(from)) return;
       return ctx.lookAgain(`server ${from} accepted epoch ${m.acceptedEpoch}, above this leader's ${this.newEpoch}`);
     }
     if (old) this.drop(old);
@@ -97,6 +138,7 @@ export class Leader<P> {
       sid: from,
       link: m.link,
       observer,
+      ahead: false,
       phase: 'info',
       acceptedEpoch: m.acceptedEpoch,
       ackEpoch: null,
@@ -113,30 +155,39 @@ export class Leader<P> {
   /** The new epoch: above every acceptedEpoch of a quorum (this leader included). */
   private maybeDecideEpoch(): void {
     const { ctx } = this;
-    const voters = [...this.handlers.values()].filter((h) => !h.observer);
-    if (voters.length + 1 < ctx.config.quorumSize) return;
+    if (!this.hasQuorum(() => true)) return;
     let max = ctx.acceptedEpoch;
-    for (const h of voters) if (h.acceptedEpoch > max) max = h.acceptedEpoch;
+    for (const h of this.handlers.values()) if (h.acceptedEpoch > max) max = h.acceptedEpoch;
     this.newEpoch = max + 1n;
     ctx.acceptedEpoch = this.newEpoch;
     ctx.saveEpochs();
     for (const h of this.handlers.values()) this.sendTo(h, { type: 'LEADERINFO', link: h.link, epoch: this.newEpoch });
+    this.maybeConfirmEpoch(); // a lone voter confirms its own epoch
   }
 
   private onAckEpoch(h: LearnerHandler, m: LinkMessageOf<P, 'ACKEPOCH'>): void {
     const { ctx } = this;
     if (h.phase !== 'info') return;
     const hist = ctx.history;
-    if (m.currentEpoch > ctx.currentEpoch || (m.currentEpoch === ctx.currentEpoch && m.lastZxid > hist.lastZxid)) {
-      return ctx.lookAgain(`learner ${h.sid} is ahead of this leader (epoch ${m.currentEpoch}, zxid 0x${m.lastZxid.toString(16)})`);
+    const ahead = m.currentEpoch > ctx.currentEpoch || (m.currentEpoch === ctx.currentEpoch && m.lastZxid > hist.lastZxid);
+    // A voter ahead may hold committed txns this leader lacks: elect again. A server outside
+    // the configuration holds nothing that needed it: it starts over from a snapshot.
+    if (ahead && ctx.membership.isVoter(h.sid)) {
+      return ctx.lookAgain(`learner ${h.sid} is ahead of this leader (epoch ${m.currentEpoch}, zxid ${hexZxid(m.lastZxid)})`);
     }
     h.ackEpoch = m;
+    h.ahead = ahead;
     h.phase = 'epoch';
     if (this.epochConfirmed) return this.syncLearner(h);
-    const acked = [...this.handlers.values()].filter((x) => !x.observer && x.ackEpoch).length;
-    if (acked + 1 < ctx.config.quorumSize) return;
+    this.maybeConfirmEpoch();
+  }
+
+  /** Once a quorum acked the new epoch (nobody voting is ahead), syncs the learners that did. */
+  private maybeConfirmEpoch(): void {
+    if (this.epochConfirmed || !this.hasQuorum((x) => x.ackEpoch !== null)) return;
     this.epochConfirmed = true;
     for (const x of this.handlers.values()) if (x.phase === 'epoch') this.syncLearner(x);
+    this.maybeEstablish();
   }
 
   /**
@@ -154,16 +205,16 @@ export class Leader<P> {
     if (target !== null && a.appliedZxid > commitPoint && target > commitPoint) target = commitPoint;
     // An empty learner takes a snapshot rather than the whole history replayed.
     const empty = a.lastZxid === 0n && hist.appliedZxid > 0n;
-    if (empty || target === null || target < a.snapshotZxid || !hist.has(target)) {
-      this.sendTo(h, { type: 'SNAP', link: h.link, zxid: hist.appliedZxid });
+    if (h.ahead || empty || target === null || target < a.snapshotZxid || !hist.has(target)) {
+      this.sendTo(h, { type: 'SNAP', link: h.link, zxid: hist.appliedZxid, config: ctx.membership.active });
       target = hist.appliedZxid;
     } else if (target < a.lastZxid) {
       this.sendTo(h, { type: 'TRUNC', link: h.link, zxid: target });
     }
     // Observers take only what will be committed; later txns reach them as INFORMs.
-    const entries = h.observer ? hist.range(target, commitPoint) : hist.after(target);
-    this.sendTo(h, { type: 'DIFF', link: h.link, entries });
-    this.sendTo(h, { type: 'NEWLEADER', link: h.link, zxid: makeZxid(this.newEpoch!, 0n) });
+    const upTo = h.observer ? commitPoint : hist.lastZxid;
+    this.sendTo(h, { type: 'DIFF', link: h.link, entries: hist.range(target, upTo) });
+    this.sendTo(h, { type: 'NEWLEADER', link: h.link, zxid: makeZxid(this.newEpoch!, 0n), configs: ctx.membership.newLeaderConfigs(upTo) });
     h.phase = 'synced';
   }
 
@@ -177,30 +228,67 @@ export class Leader<P> {
     if (this.established) this.maybeCommit();
   }
 
-  private sendUpToDate(h: LearnerHandler): void {
-    this.sendTo(h, { type: 'UPTODATE', link: h.link, zxid: this.ctx.history.appliedZxid });
+  private sendUpToDate(h: LearnerHandler, designatedLeader?: number): void {
+    const { ctx } = this;
+    this.sendTo(h, { type: 'UPTODATE', link: h.link, zxid: ctx.history.appliedZxid, config: ctx.membership.active, designatedLeader });
     h.phase = 'uptodate';
   }
 
   private maybeEstablish(): void {
     const { ctx } = this;
-    if (this.established || this.newEpoch === null) return;
+    if (this.established || !this.epochConfirmed) return;
     const hist = ctx.history;
     if (hist.persistedZxid < hist.lastZxid) return; // the leader's own ack waits for its log
-    const acked = [...this.handlers.values()].filter((h) => !h.observer && h.ackedNewLeader).length;
-    if (acked + 1 < ctx.config.quorumSize) return;
+    if (!this.hasQuorum((h) => h.ackedNewLeader)) return;
     this.established = true;
-    ctx.currentEpoch = this.newEpoch;
+    const epoch = this.newEpoch!;
+    ctx.currentEpoch = epoch;
     ctx.saveEpochs();
-    ctx.commitUpTo(hist.lastZxid);
-    this.lastProposedZxid = makeZxid(this.newEpoch, 0n);
-    for (const h of this.handlers.values()) if (h.ackedNewLeader) this.sendUpToDate(h);
+    // Its whole history commits, and with it any configuration the history proposed (as
+    // ZooKeeper completes a reconfiguration it finds pending when it takes over).
+    const activated = ctx.commitUpTo(hist.lastZxid);
+    const changed = ctx.membership.onEstablished(epoch) || activated;
+    this.lastProposedZxid = makeZxid(epoch, 0n);
+    const successor = changed ? this.successor() : null;
+    for (const h of this.handlers.values()) if (h.ackedNewLeader) this.sendUpToDate(h, successor ?? undefined);
+    if (successor !== null) return this.handOver(successor);
+    this.announced = true;
     ctx.emit({ kind: 'serving', serving: true, epoch: ctx.currentEpoch });
   }
 
   /** The zxid the next proposal must carry. */
   nextZxid(): bigint {
     return this.lastProposedZxid + 1n;
+  }
+
+  /** Whether a reconfiguration is in flight (proposed, not committed): another waits until it is not. */
+  get reconfigInFlight(): boolean {
+    return this.joint !== null;
+  }
+
+  /** Checks and takes a reconfiguration's zxid: until it commits, commits need a quorum of the old voters and of the new ones. */
+  acceptReconfig(zxid: bigint, payload: P, config: Configuration): Entry<P> {
+    if (this.reconfigInFlight) throw new Error('propose: a reconfiguration is already in flight');
+    if (config.version !== zxid) throw new Error(`propose: configuration version ${hexZxid(config.version)} is not its txn's zxid ${hexZxid(zxid)}`);
+    const entry = { ...this.accept(zxid, payload), config };
+    this.joint = { from: zxid, old: this.ctx.membership.activeVerifier, next: new QuorumVerifier(config) };
+    return entry;
+  }
+
+  /**
+   * After proposing a reconfiguration: an observer it makes a voter is synced again, as a
+   * follower, so its acks count toward the new quorum (ZooKeeper leaves it out until the
+   * commit, and so cannot promote an observer the rest do not outvote).
+   */
+  resyncPromoted(): void {
+    for (const h of [...this.handlers.values()]) if (h.observer && this.ctx.membership.isVoter(h.sid)) this.drop(h);
+  }
+
+  /** Whether this leader and its up-to-date followers hold a quorum of `config` (ZooKeeper's check before a reconfiguration). */
+  isQuorumSynced(config: Configuration): boolean {
+    const sids = [this.ctx.config.myId];
+    for (const h of this.handlers.values()) if (!h.observer && h.phase === 'uptodate') sids.push(h.sid);
+    return new QuorumVerifier(config).containsQuorum(sids);
   }
 
   /** Checks and takes the next proposal's zxid; the peer logs the entry and calls sendProposal. */
@@ -224,25 +312,74 @@ export class Leader<P> {
     else this.maybeCommit();
   }
 
-  /** Commits up to the highest zxid a quorum of voters (this leader included) has durable. */
+  /**
+   * Commits, in order, up to the highest zxid durable on the quorums it needs (this leader
+   * included). Committing a reconfiguration activates it; the COMMIT and INFORM that carry
+   * it name who leads the new configuration: this leader if it is a voter there, else the
+   * new voter that has acked most (ZooKeeper's designated leader), which takes over at once.
+   */
   private maybeCommit(): void {
     const { ctx } = this;
     const hist = ctx.history;
-    const acked: bigint[] = [hist.persistedZxid];
-    for (const h of this.handlers.values()) if (!h.observer && h.ackedNewLeader) acked.push(h.ackedZxid);
-    if (acked.length < ctx.config.quorumSize) return;
-    acked.sort((a, b) => (a > b ? -1 : a < b ? 1 : 0));
-    let point = acked[ctx.config.quorumSize - 1]!;
-    if (point > hist.lastZxid) point = hist.lastZxid;
-    const from = hist.appliedZxid;
-    if (point <= from) return;
-    const entries = hist.range(from, point);
-    ctx.commitUpTo(point);
-    for (const h of this.handlers.values()) {
-      if (h.phase !== 'synced' && h.phase !== 'uptodate') continue;
-      if (h.observer) this.sendTo(h, { type: 'INFORM', link: h.link, entries });
-      else this.sendTo(h, { type: 'COMMIT', link: h.link, zxid: point });
+    const me = ctx.config.myId;
+    const ackOf = (sid: number): bigint | null => {
+      if (sid === me) return hist.persistedZxid;
+      const h = this.handlers.get(sid);
+      return h && !h.observer && h.ackedNewLeader ? h.ackedZxid : null;
+    };
+    // Twice at most: once a reconfiguration commits, what follows it needs only the new quorum.
+    for (let round = 0; round < 2; round++) {
+      let point = this.commitPoint(ackOf);
+      if (point === null) return;
+      if (point > hist.lastZxid) point = hist.lastZxid;
+      point = hist.floor(point) ?? hist.appliedZxid; // a zxid of the history, not a point between two
+      const from = hist.appliedZxid;
+      if (point <= from) return;
+      const entries = hist.range(from, point);
+      const activated = ctx.commitUpTo(point);
+      if (activated) this.joint = null;
+      const successor = activated ? this.successor() : null;
+      const designatedLeader = activated ? (successor ?? me) : undefined;
+      for (const h of this.handlers.values()) {
+        if (h.phase !== 'synced' && h.phase !== 'uptodate') continue;
+        if (h.observer) this.sendTo(h, { type: 'INFORM', link: h.link, entries, designatedLeader });
+        else this.sendTo(h, { type: 'COMMIT', link: h.link, zxid: point, designatedLeader });
+      }
+      if (successor !== null) return this.handOver(successor);
+      if (!activated) return;
     }
+  }
+
+  /** The highest zxid whose commit the acks allow, by the quorums each txn needs (see Joint). */
+  private commitPoint(ackOf: (sid: number) => bigint | null): bigint | null {
+    const j = this.joint;
+    if (!j) return this.ctx.membership.activeVerifier.quorumZxid(ackOf);
+    const old = j.old.quorumZxid(ackOf);
+    if (old === null || old < j.from) return old;
+    return max(j.from - 1n, min(old, j.next.quorumZxid(ackOf) ?? -1n));
+  }
+
+  /**
+   * After a configuration activated: null while this leader is a voter of it; else the voter
+   * to lead it, the one whose acks reach furthest (it holds the most of what is in flight,
+   * and the reconfiguration itself); -1 if no synced voter can.
+   */
+  private successor(): number | null {
+    const v = this.ctx.membership.activeVerifier;
+    if (v.isVoter(this.ctx.config.myId)) return null;
+    let best: LearnerHandler | null = null;
+    for (const h of this.handlers.values()) {
+      if (h.observer || !h.ackedNewLeader || !v.isVoter(h.sid)) continue;
+      if (!best || h.ackedZxid > best.ackedZxid || (h.ackedZxid === best.ackedZxid && h.sid > best.sid)) best = h;
+    }
+    return best ? best.sid : -1;
+  }
+
+  private handOver(successor: number): void {
+    if (successor < 0) return this.ctx.lookAgain('no voter of the new configuration is synced to take over');
+    const links = [...this.handlers.values()].map((h) => ({ peer: h.sid, link: h.link }));
+    this.handlers.clear();
+    this.ctx.handOver(successor, links);
   }
 
   onTick(): void {
@@ -254,10 +391,7 @@ export class Leader<P> {
       const limit = h.phase === 'uptodate' ? ctx.config.syncLimitTicks : ctx.config.initLimitTicks;
       if (ctx.tick - h.lastHeardTick > limit) this.drop(h);
     }
-    if (this.established) {
-      const alive = [...this.handlers.values()].filter((h) => !h.observer && h.phase === 'uptodate').length + 1;
-      if (alive < ctx.config.quorumSize) return ctx.lookAgain('lost the quorum of synced followers');
-    }
+    if (this.established && !this.hasQuorum((h) => h.phase === 'uptodate')) return ctx.lookAgain('lost the quorum of synced followers');
     if (ctx.tick >= this.nextPingTick) this.ping();
   }
 
@@ -278,9 +412,7 @@ export class Leader<P> {
     const { ctx } = this;
     while (this.confirmWaiters.length) {
       const w = this.confirmWaiters[0]!;
-      let n = 1;
-      for (const h of this.handlers.values()) if (!h.observer && h.phase === 'uptodate' && h.pingRound >= w.round) n++;
-      if (n < ctx.config.quorumSize) return;
+      if (!this.hasQuorum((h) => h.phase === 'uptodate' && h.pingRound >= w.round)) return;
       this.confirmWaiters.shift();
       ctx.emit({ kind: 'confirmed', token: w.token });
     }
@@ -309,3 +441,6 @@ export class Leader<P> {
     this.handlers.clear();
   }
 }
+
+const max = (a: bigint, b: bigint): bigint => (a > b ? a : b);
+const min = (a: bigint, b: bigint): bigint => (a < b ? a : b);

@@ -1,3 +1,4 @@
+import type { Configuration } from './configuration.js';
 import type { PeerContext } from './context.js';
 import type { Entry, LinkMessage } from './messages.js';
 import { epochOf } from './zxid.js';
@@ -8,8 +9,11 @@ type Phase = 'connecting' | 'epoch' | 'sync' | 'acking' | 'acked' | 'uptodate';
  * A follower or observer from the moment it picked its leader: discovery (FOLLOWERINFO ->
  * LEADERINFO -> ACKEPOCH), synchronisation (TRUNC/SNAP/DIFF, NEWLEADER -> ACK, UPTODATE),
  * then broadcast (log PROPOSALs and ACK them once durable, apply on COMMIT; observers apply
- * INFORMs). Sync must finish within initLimit ticks; afterwards silence from the leader for
- * syncLimit ticks ends the role.
+ * INFORMs). A server outside the leader's configuration follows the same steps (a joining
+ * server syncs before it is added; a removed one keeps up); its acks count once it is a
+ * voter. A commit that activates a configuration may move it to another role or leader.
+ * Sync must finish within initLimit ticks; afterwards silence from the leader for syncLimit
+ * ticks ends the role.
  */
 export class Learner<P> {
   phase: Phase = 'connecting';
@@ -20,6 +24,10 @@ export class Learner<P> {
   private newLeaderZxid = 0n;
   private maxCommitSeen = 0n;
   private lastAckedZxid = 0n;
+  /** Whether it acks what it logs: a follower does; so does an observer its leader feeds proposals (a voter-to-be). */
+  private acking: boolean;
+  /** The leader a commit named for the configuration it activated (applied at UPTODATE if it came before). */
+  private designatedLeader: number | undefined;
 
   constructor(
     private readonly ctx: PeerContext<P>,
@@ -27,6 +35,7 @@ export class Learner<P> {
     readonly link: number,
     readonly observer: boolean,
   ) {
+    this.acking = !observer;
     this.startTick = this.lastHeardTick = ctx.tick;
     this.nextRetryTick = ctx.tick;
     this.sendInfo();
@@ -71,12 +80,14 @@ export class Learner<P> {
       case 'TRUNC':
         ctx.emit({ kind: 'truncate', zxid: m.zxid });
         ctx.history.truncate(m.zxid);
+        ctx.membership.onTruncated(m.zxid);
         this.phase = 'sync';
         return;
       case 'SNAP':
         ctx.emit({ kind: 'installSnapshot', zxid: m.zxid, snapshot: m.snapshot });
         ctx.history.reset(m.zxid);
         ctx.snapshotZxid = m.zxid;
+        ctx.membership.onSnapshot(m.config);
         this.phase = 'sync';
         return;
       case 'DIFF':
@@ -84,21 +95,22 @@ export class Learner<P> {
         this.phase = 'sync';
         return;
       case 'NEWLEADER':
-        return this.onNewLeader(m.zxid);
+        return this.onNewLeader(m.zxid, m.configs);
       case 'PROPOSAL':
+        this.acking = true;
         if (this.phase === 'acking' || this.phase === 'acked' || this.phase === 'uptodate') ctx.log(m.entries);
         return;
       case 'INFORM': {
         const fresh = m.entries.filter((e) => e.zxid > ctx.history.lastZxid);
         if (fresh.length) ctx.log(fresh);
         const last = m.entries[m.entries.length - 1];
-        if (last) this.onCommit(last.zxid);
+        if (last) this.onCommit(last.zxid, m.designatedLeader);
         return;
       }
       case 'COMMIT':
-        return this.onCommit(m.zxid);
+        return this.onCommit(m.zxid, m.designatedLeader);
       case 'UPTODATE':
-        return this.onUpToDate(m.zxid);
+        return this.onUpToDate(m.zxid, m.config, m.designatedLeader);
       case 'PING':
         this.toLeader({ type: 'PING', link: this.link, round: m.round });
         return;
@@ -133,12 +145,15 @@ export class Learner<P> {
     });
   }
 
-  private onNewLeader(zxid: bigint): void {
+  private onNewLeader(zxid: bigint, configs: Configuration[]): void {
     const { ctx } = this;
     if (this.phase !== 'sync' && this.phase !== 'epoch') return;
     const fresh = this.syncEntries.filter((e) => e.zxid > ctx.history.lastZxid);
     this.syncEntries = [];
     if (fresh.length) ctx.log(fresh);
+    // Before the ACK: what this peer acks brings these configurations, so its quorums
+    // (should it lead next) must count them until it learns they are committed.
+    ctx.membership.onNewLeader(configs);
     this.newLeaderZxid = zxid;
     this.phase = 'acking';
     this.maybeAckNewLeader();
@@ -162,24 +177,36 @@ export class Learner<P> {
   onPersisted(): void {
     const { ctx } = this;
     if (this.phase === 'acking') return this.maybeAckNewLeader();
-    if (this.observer || (this.phase !== 'acked' && this.phase !== 'uptodate')) return;
+    if (!this.acking || (this.phase !== 'acked' && this.phase !== 'uptodate')) return;
     if (ctx.history.persistedZxid > this.lastAckedZxid) {
       this.lastAckedZxid = ctx.history.persistedZxid;
       this.toLeader({ type: 'ACK', link: this.link, zxid: this.lastAckedZxid, newLeader: false });
     }
   }
 
-  private onCommit(zxid: bigint): void {
+  private onCommit(zxid: bigint, designatedLeader: number | undefined): void {
     if (zxid > this.maxCommitSeen) this.maxCommitSeen = zxid;
-    if (this.phase === 'uptodate') this.ctx.commitUpTo(zxid);
+    if (designatedLeader !== undefined) this.designatedLeader = designatedLeader;
+    if (this.phase === 'uptodate' && this.ctx.commitUpTo(zxid)) this.followConfiguration();
   }
 
-  private onUpToDate(zxid: bigint): void {
+  /** Commits what the leader has, adopts its configuration, and serves, unless that configuration moves this peer. */
+  private onUpToDate(zxid: bigint, config: Configuration, designatedLeader: number | undefined): void {
+    const { ctx } = this;
     if (this.phase !== 'acked') return;
     if (zxid > this.maxCommitSeen) this.maxCommitSeen = zxid;
+    if (designatedLeader !== undefined) this.designatedLeader = designatedLeader;
+    const activated = ctx.commitUpTo(this.maxCommitSeen);
+    if ((ctx.membership.adopt(config) || activated) && this.followConfiguration()) return;
     this.phase = 'uptodate';
-    this.ctx.commitUpTo(this.maxCommitSeen);
-    this.ctx.emit({ kind: 'serving', serving: true, epoch: this.ctx.currentEpoch });
+    ctx.emit({ kind: 'serving', serving: true, epoch: ctx.currentEpoch });
+  }
+
+  /** After an activation: true if this peer left this role for the one the configuration gives it. */
+  private followConfiguration(): boolean {
+    const leader = this.designatedLeader ?? this.leaderId;
+    this.designatedLeader = undefined;
+    return this.ctx.followConfiguration(leader);
   }
 
   /** A request for the leader's host; false when there is no synced leader to take it. */

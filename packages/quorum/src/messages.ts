@@ -1,3 +1,5 @@
+import type { Configuration } from './configuration.js';
+
 /**
  * What peers say to each other. Election notifications travel on the election port, one
  * connection per pair of servers, and may be lost, repeated or reordered across reconnects:
@@ -25,12 +27,19 @@ export interface Notification extends Vote {
   type: 'NOTIFICATION';
   /** The sender's state: LOOKING peers are voting, others tell the vote they settled on. */
   state: PeerState;
+  /** The sender's active configuration: a LOOKING peer adopts a newer one (it is committed). */
+  config: Configuration;
 }
 
 /** One txn of the replicated history; the payload is opaque to the quorum. */
 export interface Entry<P> {
   zxid: bigint;
   payload: P;
+  /**
+   * Set on a reconfiguration txn: the configuration it proposes, with version = zxid. The
+   * host stores it with the txn and gives it back with the entry (PeerInit.tail).
+   */
+  config?: Configuration;
 }
 
 interface OnLink {
@@ -49,18 +58,23 @@ export type LinkMessage<P> = OnLink &
     /** The learner drops every txn above zxid from its log and rebuilds its state. */
     | { type: 'TRUNC'; zxid: bigint }
     /** The leader's state at zxid; `snapshot` is filled in by the leader's host as it sends (the TCP transport streams it in parts). */
-    | { type: 'SNAP'; zxid: bigint; snapshot?: unknown }
+    | { type: 'SNAP'; zxid: bigint; snapshot?: unknown; config: Configuration }
     /** Txns the learner lacks, after its last (possibly truncated) zxid. */
     | { type: 'DIFF'; entries: Entry<P>[] }
-    | { type: 'NEWLEADER'; zxid: bigint }
+    /** configs: the leader's active configuration (once established) and those its history proposes. */
+    | { type: 'NEWLEADER'; zxid: bigint; configs: Configuration[] }
     /** The learner has logged every txn up to zxid; newLeader marks the ack of NEWLEADER. */
     | { type: 'ACK'; zxid: bigint; newLeader: boolean }
-    /** Sync is over: commit up to zxid and start serving. */
-    | { type: 'UPTODATE'; zxid: bigint }
+    /**
+     * Sync is over: commit up to zxid, adopt the leader's active configuration and start serving.
+     * designatedLeader (here and on COMMIT and INFORM): the commit activated a configuration;
+     * this server leads it from now on (ZooKeeper's COMMITANDACTIVATE / INFORMANDACTIVATE).
+     */
+    | { type: 'UPTODATE'; zxid: bigint; config: Configuration; designatedLeader?: number }
     | { type: 'PROPOSAL'; entries: Entry<P>[] }
-    | { type: 'COMMIT'; zxid: bigint }
+    | { type: 'COMMIT'; zxid: bigint; designatedLeader?: number }
     /** Committed txns for an observer, which sees no proposals. */
-    | { type: 'INFORM'; entries: Entry<P>[] }
+    | { type: 'INFORM'; entries: Entry<P>[]; designatedLeader?: number }
     /** Leader -> learner and back; a learner's reply carries its host's payload (session touches). */
     | { type: 'PING'; round: number; payload?: unknown }
     /** Learner -> leader: something for the leader's host (a forwarded request). */

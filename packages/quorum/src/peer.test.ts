@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { quorumConfig } from './config.js';
+import { configuration, type Member } from './configuration.js';
 import type { Effect } from './effects.js';
 import { supersedes } from './election.js';
 import { History } from './history.js';
@@ -15,9 +16,11 @@ class Cluster {
   readonly applied = new Map<number, Entry<P>[]>();
 
   constructor(voters: number[], inits: Record<number, Partial<PeerInit<P>>> = {}) {
+    const members: Member[] = voters.map((sid) => ({ sid, role: 'participant', host: '127.0.0.1', quorumPort: 2888, electionPort: 3888 }));
+    const config = configuration(0n, members);
     for (const id of voters) {
-      const init: PeerInit<P> = { acceptedEpoch: 0n, currentEpoch: 0n, tail: [], base: 0n, appliedZxid: 0n, snapshotZxid: 0n, linkSeed: id * 1000, ...inits[id] };
-      this.peers.set(id, new QuorumPeer<P>(quorumConfig(id, voters, [], timings), init));
+      const init: PeerInit<P> = { acceptedEpoch: 0n, currentEpoch: 0n, tail: [], base: 0n, appliedZxid: 0n, snapshotZxid: 0n, linkSeed: id * 1000, config, ...inits[id] };
+      this.peers.set(id, new QuorumPeer<P>(quorumConfig(id, timings), init));
       this.applied.set(id, [...init.tail]);
     }
   }

@@ -1,10 +1,12 @@
 import type { QuorumConfig } from './config.js';
+import { describeConfiguration, type Configuration } from './configuration.js';
 import type { PeerContext } from './context.js';
 import type { Effect } from './effects.js';
-import { Election } from './election.js';
+import { Election, learningState } from './election.js';
 import { History } from './history.js';
 import { Leader } from './leader.js';
 import { Learner } from './learner.js';
+import { Membership } from './membership.js';
 import type { Entry, Message, Notification, PeerState, Vote } from './messages.js';
 import { isLinkMessage } from './messages.js';
 
@@ -22,6 +24,13 @@ export interface PeerInit<P> {
   snapshotZxid: bigint;
   /** A random number from the host, so this incarnation's link ids differ from the last one's. */
   linkSeed: number;
+  /**
+   * The active configuration: the last `saveConfig`'s, or at first start the static one
+   * (version 0; a joining server's may list only the servers it knows and itself).
+   */
+  config: Configuration;
+  /** The last `saveConfig`'s proposed configurations (none at first start). */
+  proposedConfigs?: Configuration[];
 }
 
 /**
@@ -43,16 +52,26 @@ export class QuorumPeer<P> {
   private learner: Learner<P> | null = null;
   private linkSeq = 0;
   private readonly ctx: PeerContext<P>;
-  /** Why this peer last went LOOKING (for logs). */
+  private readonly membership: Membership;
+  /**
+   * Links of a leader that handed over, left open until their learners (moving to the new
+   * leader on the commit they carried) close them, or until syncLimit.
+   */
+  private lingering: { peer: number; link: number; untilTick: number }[] = [];
+  /** Why this peer last went LOOKING or changed role (for logs). */
   lastLookReason = 'start';
 
   constructor(readonly config: QuorumConfig, init: PeerInit<P>) {
     const history = new History<P>(init.tail, init.base, init.appliedZxid, config.committedLogMax, config.committedLogMaxBytes, config.entryBytes);
     this.currentVote = { leader: -1, zxid: 0n, electionEpoch: 0n, peerEpoch: 0n };
+    this.membership = new Membership(config.myId, init.config, init.proposedConfigs ?? [], history.lastZxid, (active, proposed) =>
+      this.emit({ kind: 'saveConfig', active, proposed }),
+    );
     const peer = this;
     this.ctx = {
       config,
       history,
+      membership: this.membership,
       acceptedEpoch: init.acceptedEpoch,
       currentEpoch: init.currentEpoch,
       snapshotZxid: init.snapshotZxid,
@@ -65,6 +84,8 @@ export class QuorumPeer<P> {
       commitUpTo: (zxid) => this.commitUpTo(zxid),
       saveEpochs: () => this.emit({ kind: 'saveEpochs', acceptedEpoch: this.ctx.acceptedEpoch, currentEpoch: this.ctx.currentEpoch }),
       lookAgain: (why) => this.becomeLooking(why),
+      followConfiguration: (leader) => this.followConfiguration(leader),
+      handOver: (successor, links) => this.handOver(successor, links),
     };
     this.linkSeq = init.linkSeed & 0x3fffffff;
     this.becomeLooking('start');
@@ -96,6 +117,18 @@ export class QuorumPeer<P> {
   get syncedLearners(): { sid: number; observer: boolean; ackedZxid: bigint }[] {
     return this.leader?.syncedLearners() ?? [];
   }
+  /** The configuration in force here. */
+  get activeConfig(): Configuration {
+    return this.membership.active;
+  }
+  /** Configurations whose reconfiguration this peer has logged but not seen committed. */
+  get proposedConfigs(): readonly Configuration[] {
+    return this.membership.proposed;
+  }
+  /** Leader: a reconfiguration is in flight (at most one is). */
+  get reconfigInFlight(): boolean {
+    return this.leader?.reconfigInFlight ?? false;
+  }
 
   /** Everything asked of the host since the last call, in order. */
   takeEffects(): Effect<P>[] {
@@ -111,17 +144,19 @@ export class QuorumPeer<P> {
 
   private log(entries: Entry<P>[]): void {
     this.ctx.history.append(entries);
+    this.membership.onLogged(entries); // a proposed configuration is saved before its txn
     this.effects.push({ kind: 'append', entries: entries.slice() });
   }
 
-  private commitUpTo(zxid: bigint): void {
+  private commitUpTo(zxid: bigint): boolean {
     const h = this.ctx.history;
     if (zxid > h.lastZxid) zxid = h.lastZxid;
-    if (zxid <= h.appliedZxid) return;
+    if (zxid <= h.appliedZxid) return false;
     const entries = h.range(h.appliedZxid, zxid);
     h.appliedZxid = zxid;
     this.emit({ kind: 'commit', entries });
     h.trim();
+    return this.membership.onCommitted(zxid);
   }
 
   // ---- inputs ----
@@ -134,6 +169,7 @@ export class QuorumPeer<P> {
     }
     this.leader?.onTick();
     this.learner?.onTick();
+    this.closeLingering((l) => l.untilTick <= this.tickCount);
   }
 
   onMessage(from: number, msg: Message<P>): void {
@@ -149,13 +185,19 @@ export class QuorumPeer<P> {
 
   private onNotification(from: number, n: Notification): void {
     if (this.election) {
+      // A newer configuration is committed: look again under it (as ZooKeeper restarts its
+      // election when a notification brings one).
+      if (n.config && this.membership.adopt(n.config)) {
+        this.lastLookReason = `adopted configuration ${describeConfiguration(n.config)} from server ${from}`;
+        this.election = this.newElection(this.election.logicalclock - 1n);
+      }
       const d = this.election.onNotification(from, n, this.tickCount);
       if (d) this.settle(d.vote, d.state);
       return;
     }
     // Out of the election: tell a looking peer what was settled.
     if (n.state === 'LOOKING') {
-      this.emit({ kind: 'send', to: from, msg: { type: 'NOTIFICATION', ...this.currentVote, state: this.state } });
+      this.emit({ kind: 'send', to: from, msg: { type: 'NOTIFICATION', ...this.currentVote, state: this.state, config: this.membership.active } });
     }
   }
 
@@ -171,6 +213,7 @@ export class QuorumPeer<P> {
 
   /** A learner link's connection broke. */
   onLinkDown(peer: number, link: number): void {
+    this.lingering = this.lingering.filter((l) => l.peer !== peer || l.link !== link);
     if (this.leader) return this.leader.onLinkDown(peer, link);
     if (this.learner && this.learner.leaderId === peer && this.learner.link === link) {
       this.becomeLooking(`connection to leader ${peer} lost`);
@@ -213,6 +256,27 @@ export class QuorumPeer<P> {
   private groupStart: number | null = null;
   private groupEnd = 0;
 
+  /**
+   * Leader only: proposes a reconfiguration, a txn carrying `config` (version = zxid, the
+   * zxid nextZxid() gave) beside the host's payload. Throws while another is in flight.
+   * Until it commits, it and every txn proposed after it need a quorum of the old voters
+   * and of the new ones; it activates on commit. The host checks first that a quorum of
+   * the new configuration is synced (isQuorumSynced), as ZooKeeper does.
+   */
+  proposeReconfig(zxid: bigint, payload: P, config: Configuration): void {
+    if (!this.leader) throw new Error('propose: not leading');
+    const entry = this.leader.acceptReconfig(zxid, payload, config);
+    this.log([entry]);
+    this.leader.sendProposal(entry);
+    this.leader.resyncPromoted();
+    this.groupStart = null; // a later proposal starts its own append
+  }
+
+  /** Leader only: whether this leader and its synced followers hold a quorum of `config`. */
+  isQuorumSynced(config: Configuration): boolean {
+    return this.leader?.isQuorumSynced(config) ?? false;
+  }
+
   /** Leader only: asks a quorum to confirm this leadership; `confirmed(token)` follows. */
   confirmLeadership(token: number): boolean {
     if (!this.leader?.established) return false;
@@ -230,7 +294,7 @@ export class QuorumPeer<P> {
 
   // ---- roles ----
 
-  private becomeLooking(why: string): void {
+  private leaveRole(why: string): void {
     const wasServing = this.isServing;
     this.leader?.close();
     this.learner?.close();
@@ -238,14 +302,52 @@ export class QuorumPeer<P> {
     this.learner = null;
     if (wasServing) this.emit({ kind: 'serving', serving: false, epoch: this.ctx.currentEpoch });
     this.lastLookReason = why;
+  }
+
+  private becomeLooking(why: string): void {
+    this.leaveRole(why);
     this.state = 'LOOKING';
     this.leaderId = -1;
     this.emit({ kind: 'role', state: 'LOOKING', leader: -1, epoch: this.ctx.currentEpoch });
-    const clock = this.election?.logicalclock ?? this.currentVote.electionEpoch;
+    this.election = this.newElection(this.election?.logicalclock ?? this.currentVote.electionEpoch);
+  }
+
+  private newElection(previousClock: bigint): Election {
     this.election = null;
-    this.election = new Election(this.config, clock, this.ctx.history.lastZxid, this.ctx.currentEpoch, this.tickCount, (to, n) =>
+    return new Election(this.config, this.membership, previousClock, this.ctx.history.lastZxid, this.ctx.currentEpoch, this.tickCount, (to, n) =>
       this.emit({ kind: 'send', to, msg: n }),
     );
+  }
+
+  /**
+   * After a configuration activated under `leader`: moves to the role it gives this peer,
+   * straight to that leader (no election, as ZooKeeper's reconfigFlag), if that differs.
+   */
+  private followConfiguration(leader: number): boolean {
+    const me = this.config.myId;
+    const state = learningState(leader, me, this.membership);
+    if (leader === this.leaderId && state === this.state) return false;
+    const why = `configuration ${describeConfiguration(this.membership.active)}: ${state} ${leader}`;
+    if (leader === me && !this.membership.isVoter(me)) {
+      this.becomeLooking(`${why}, but this server is not a voter of it`);
+      return true;
+    }
+    this.leaveRole(why);
+    this.settle({ leader, zxid: this.ctx.history.lastZxid, electionEpoch: this.currentVote.electionEpoch, peerEpoch: this.ctx.currentEpoch }, state);
+    return true;
+  }
+
+  private handOver(successor: number, links: { peer: number; link: number }[]): void {
+    const untilTick = this.tickCount + this.config.syncLimitTicks;
+    for (const l of links) this.lingering.push({ ...l, untilTick });
+    this.followConfiguration(successor);
+  }
+
+  private closeLingering(pred: (l: { peer: number; link: number; untilTick: number }) => boolean): void {
+    if (!this.lingering.length) return;
+    const [close, keep] = [this.lingering.filter(pred), this.lingering.filter((l) => !pred(l))];
+    this.lingering = keep;
+    for (const l of close) this.emit({ kind: 'closeLink', peer: l.peer, link: l.link });
   }
 
   private settle(vote: Vote, state: Exclude<PeerState, 'LOOKING'>): void {
@@ -256,6 +358,7 @@ export class QuorumPeer<P> {
     this.emit({ kind: 'role', state, leader: vote.leader, epoch: this.ctx.currentEpoch });
     if (state === 'LEADING') {
       this.leader = new Leader(this.ctx);
+      this.leader.start();
     } else {
       this.linkSeq = (this.linkSeq + 1) & 0x3fffffff;
       this.learner = new Learner(this.ctx, vote.leader, this.linkSeq, state === 'OBSERVING');

@@ -1,6 +1,17 @@
 import { randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { QuorumPeer, TcpTransport, quorumConfig, type Effect, type Entry, type Message, type PeerAddress } from '@zab/quorum';
+import {
+  QuorumPeer,
+  QuorumVerifier,
+  TcpTransport,
+  configuration,
+  quorumConfig,
+  type Configuration,
+  type Effect,
+  type Entry,
+  type Message,
+  type PeerAddress,
+} from '@zab/quorum';
 import { openStorage, type Storage } from '@zab/storage';
 import type { Logger } from 'pino';
 import { ClientPort } from './client-port.js';
@@ -110,10 +121,15 @@ export class EnsembleNode {
     private readonly log: Logger,
     private readonly onFatal: (err: unknown) => void,
   ) {
-    const voters = settings.servers.filter((s) => s.role === 'participant').map((s) => s.id);
-    const observers = settings.servers.filter((s) => s.role === 'observer').map((s) => s.id);
+    // zoo.cfg's servers, as a static configuration (version 0). Reconfiguration (and with it
+    // keeping the configuration in a dynamic file across restarts) is not served yet.
+    const members = configuration(
+      0n,
+      settings.servers.map((s) => ({ sid: s.id, role: s.role, host: s.host, quorumPort: s.quorumPort, electionPort: s.electionPort, clientHost: s.clientHost, clientPort: s.clientPort })),
+    );
+    const verifier = new QuorumVerifier(members);
     const ticks = (ms: number) => Math.max(1, Math.round(ms / CORE_TICK_MS));
-    const config = quorumConfig(settings.myId, voters, observers, {
+    const config = quorumConfig(settings.myId, {
       initLimitTicks: ticks(settings.initLimitTicks * settings.tickTimeMs),
       syncLimitTicks: ticks(settings.syncLimitTicks * settings.tickTimeMs),
       pingIntervalTicks: ticks(settings.tickTimeMs / 2),
@@ -153,6 +169,7 @@ export class EnsembleNode {
       appliedZxid: recovered.tree.lastProcessedZxid,
       snapshotZxid: recovered.snapshotZxid,
       linkSeed: randomInt(0x3fffffff),
+      config: members,
     });
     const peers = new Map<number, PeerAddress>(
       settings.servers.map((s) => [s.id, { sid: s.id, host: s.host, quorumPort: s.quorumPort, electionPort: s.electionPort }]),
@@ -171,7 +188,7 @@ export class EnsembleNode {
       },
       onWarn: (msg, fields) => log.warn(fields, msg),
     }, settings.bindHost);
-    this.status = { state: 'LOOKING', serving: false, leaderId: -1, epoch: init.currentEpoch, followers: 0, syncedFollowers: 0, observers: 0, voters: voters.length, quorumSize: config.quorumSize };
+    this.status = { state: 'LOOKING', serving: false, leaderId: -1, epoch: init.currentEpoch, followers: 0, syncedFollowers: 0, observers: 0, voters: verifier.voters.size, quorumSize: verifier.quorumSize };
   }
 
   /** Opens storage, recovers, binds the quorum and election ports and starts looking for a leader. */
@@ -292,6 +309,8 @@ export class EnsembleNode {
         return this.send(e.to, e.msg);
       case 'saveEpochs':
         return this.saveEpochs(e.acceptedEpoch, e.currentEpoch);
+      case 'saveConfig':
+        return this.onConfig(e.active, e.proposed);
       case 'append':
         for (const x of e.entries) this.appendQueue.push({ zxid: x.zxid, hdr: x.payload.hdr, txn: x.payload.txn });
         this.kickAppender();
@@ -348,6 +367,13 @@ export class EnsembleNode {
     const now = await this.storage.epochs.readEpochs();
     if (now.acceptedEpoch !== accepted) await this.storage.epochs.writeAcceptedEpoch(accepted);
     if (now.currentEpoch !== current) await this.storage.epochs.writeCurrentEpoch(current);
+  }
+
+  /** The core's membership changed (with a static configuration: only its first version). */
+  private onConfig(active: Configuration, proposed: Configuration[]): void {
+    const v = new QuorumVerifier(active);
+    this.status = { ...this.status, voters: v.voters.size, quorumSize: v.quorumSize };
+    this.log.info({ version: hex(active.version), proposed: proposed.map((c) => hex(c.version)) }, 'configuration');
   }
 
   private kickAppender(): void {

@@ -1,17 +1,22 @@
 import { quorumConfig, type QuorumConfig } from '../config.js';
+import { configuration, describeConfiguration, sameMembers, type Configuration } from '../configuration.js';
 import type { Effect } from '../effects.js';
-import type { Entry, Message } from '../messages.js';
-import { isLinkMessage } from '../messages.js';
+import type { Entry } from '../messages.js';
 import { QuorumPeer } from '../peer.js';
 import { hexZxid } from '../zxid.js';
+import { Checker, describeDivergence } from './checker.js';
+import { Network } from './network.js';
+import type { P, SimNode } from './node.js';
+import { Operator, simMember } from './operator.js';
 import { Rng } from './rng.js';
 
 /**
  * A seeded, deterministic world for the real quorum core: a virtual clock, a network that
  * drops, delays, duplicates and reorders election messages, delivers each learner link in
- * order until it breaks (as TCP does), partitions, and servers that crash (keeping only what
- * was made durable) and restart. After every event it checks ZAB's invariants and throws
- * InvariantError naming the seed and the time. The same seed always replays the same run.
+ * order until it breaks (as TCP does), partitions, servers that crash (keeping only what was
+ * made durable) and restart, and an operator that reconfigures the ensemble. After every
+ * event it checks the invariants (see Checker) and throws InvariantError naming the seed and
+ * the time. The same seed always replays the same run.
  */
 
 export class InvariantError extends Error {
@@ -36,6 +41,10 @@ export interface SimOptions {
   partitionRate: number;
   linkBreakRate: number;
   proposeRate: number;
+  /** Per-unit chance that the operator acts (boots, adds, removes, changes a role, decommissions). */
+  reconfigRate: number;
+  /** Servers the operator may have booted in all. */
+  maxServers: number;
 }
 
 export const DEFAULT_SIM: Omit<SimOptions, 'seed'> = {
@@ -49,92 +58,58 @@ export const DEFAULT_SIM: Omit<SimOptions, 'seed'> = {
   partitionRate: 0.003,
   linkBreakRate: 0.002,
   proposeRate: 0.1,
+  reconfigRate: 0,
+  maxServers: 7,
 };
 
-type P = string;
 const TICK_UNITS = 5;
-
-interface Disk {
-  acceptedEpoch: bigint;
-  currentEpoch: bigint;
-  log: Entry<P>[];
-  snapshot: { zxid: bigint; state: Entry<P>[] } | null;
-}
-
-interface Node {
-  id: number;
-  up: boolean;
-  peer: QuorumPeer<P> | null;
-  disk: Disk;
-  /** Appends in flight: durable at `at` (in order) unless the node crashes first. */
-  writes: { at: number; entries: Entry<P>[] }[];
-  /** The node's replicated state: the txns it applied, in order. */
-  state: Entry<P>[];
-  incarnation: number;
-  /** state[0, verified) is known to equal committed[0, verified). */
-  verified: number;
-}
-
-interface InFlight {
-  at: number;
-  seq: number;
-  from: number;
-  to: number;
-  /** A message, or (null) word that the link `downLink` broke. */
-  msg: Message<P> | null;
-  downLink?: number;
-  incarnation: number;
-}
-
-interface Link {
-  broken: boolean;
-  lastAt: number;
-}
+const TIMINGS = { initLimitTicks: 40, syncLimitTicks: 10, pingIntervalTicks: 2, committedLogMax: 20 };
 
 export interface SimResult {
   seed: number;
   committed: number;
   elections: number;
   crashes: number;
+  /** Reconfigurations committed. */
+  reconfigs: number;
   time: number;
 }
 
 export class Simulation {
   private readonly rng: Rng;
-  private readonly nodes = new Map<number, Node>();
-  private readonly configs = new Map<number, QuorumConfig>();
-  private readonly queue: InFlight[] = [];
-  private readonly links = new Map<string, Link>();
-  private seq = 0;
+  private readonly nodes = new Map<number, SimNode>();
+  private readonly settings = new Map<number, QuorumConfig>();
+  private readonly net: Network;
+  private readonly checker: Checker;
+  private readonly operator: Operator;
   time = 0;
-  /** The committed sequence, as established leaders have applied it. */
-  private committed: Entry<P>[] = [];
-  private readonly leaderOfEpoch = new Map<bigint, number>();
-  private partition: Map<number, number> | null = null;
   private proposals = 0;
   private crashes = 0;
   private elections = 0;
-  private faulty = true;
 
-  constructor(readonly opts: SimOptions) {
+  /** `trace`, if given, hears each role change, configuration change and reconfiguration (for replaying a seed). */
+  constructor(
+    readonly opts: SimOptions,
+    private readonly trace?: (line: string) => void,
+  ) {
     this.rng = new Rng(opts.seed);
-    const voters = range(1, opts.voters);
-    const observers = range(opts.voters + 1, opts.voters + opts.observers);
-    for (const id of [...voters, ...observers]) {
-      this.configs.set(id, quorumConfig(id, voters, observers, { initLimitTicks: 40, syncLimitTicks: 10, pingIntervalTicks: 2, committedLogMax: 20 }));
-      const node: Node = {
-        id,
-        up: false,
-        peer: null,
-        disk: { acceptedEpoch: 0n, currentEpoch: 0n, log: [], snapshot: null },
-        writes: [],
-        state: [],
-        incarnation: 0,
-        verified: 0,
-      };
-      this.nodes.set(id, node);
-      this.start(node);
-    }
+    this.net = new Network(this.rng, this.nodes, () => this.time, opts);
+    const members = [];
+    for (let id = 1; id <= opts.voters + opts.observers; id++) members.push(simMember(id, id <= opts.voters ? 'participant' : 'observer'));
+    const initial = configuration(0n, members);
+    this.checker = new Checker(initial, (m) => this.fail(m));
+    this.operator = new Operator(this.rng, this.nodes, {
+      leader: () => this.proposer(),
+      boot: (id, config) => this.boot(id, config),
+      decommission: (n) => {
+        this.trace?.(`t=${this.time} decommission ${n.id}`);
+        if (n.up) this.crash(n);
+        n.decommissioned = true;
+      },
+      reconfigure: (leader, config) => this.reconfigure(leader, config),
+      committed: () => this.checker.current,
+    }, opts.maxServers);
+    for (const m of members) this.boot(m.sid, initial);
   }
 
   private fail(message: string): never {
@@ -143,7 +118,27 @@ export class Simulation {
 
   // ---- node lifecycle ----
 
-  private start(node: Node): void {
+  private boot(id: number, config: Configuration): void {
+    this.trace?.(`t=${this.time} boot ${id} with ${describeConfiguration(config)}`);
+    this.settings.set(id, quorumConfig(id, TIMINGS));
+    const node: SimNode = {
+      id,
+      up: false,
+      decommissioned: false,
+      peer: null,
+      disk: { acceptedEpoch: 0n, currentEpoch: 0n, log: [], snapshot: null, config: { active: config, proposed: [] } },
+      writes: [],
+      state: [],
+      incarnation: 0,
+      verified: 0,
+      leadership: null,
+    };
+    this.nodes.set(id, node);
+    this.start(node);
+  }
+
+  private start(node: SimNode): void {
+    this.trace?.(`t=${this.time} start ${node.id}`);
     const d = node.disk;
     const snapZxid = d.snapshot?.zxid ?? 0n;
     node.state = [...(d.snapshot?.state ?? []), ...d.log.filter((e) => e.zxid > snapZxid)];
@@ -155,7 +150,8 @@ export class Simulation {
     node.up = true;
     node.incarnation++;
     node.writes = [];
-    node.peer = new QuorumPeer<P>(this.configs.get(node.id)!, {
+    node.leadership = null;
+    node.peer = new QuorumPeer<P>(this.settings.get(node.id)!, {
       acceptedEpoch: d.acceptedEpoch,
       currentEpoch: d.currentEpoch,
       tail,
@@ -163,33 +159,34 @@ export class Simulation {
       appliedZxid: applied,
       snapshotZxid: snapZxid,
       linkSeed: this.rng.int(0, 0x3fffffff),
+      config: d.config.active,
+      proposedConfigs: d.config.proposed,
     });
     this.drain(node);
   }
 
-  private crash(node: Node): void {
+  private crash(node: SimNode): void {
+    this.trace?.(`t=${this.time} crash ${node.id}`);
     node.up = false;
     node.peer = null;
     node.writes = []; // not yet durable: lost
+    node.leadership = null;
     this.crashes++;
-    for (const [key, link] of this.links) {
-      const [a, b, l] = key.split(':').map(Number) as [number, number, number];
-      if (!link.broken && (a === node.id || b === node.id)) this.breakLink(a, b, l);
-    }
+    this.net.breakLinksOf(node.id);
   }
 
   // ---- effects ----
 
-  private drain(node: Node): void {
+  private drain(node: SimNode): void {
     while (node.up && node.peer) {
       const effects = node.peer.takeEffects();
       if (!effects.length) break;
       for (const e of effects) this.apply(node, e);
     }
-    this.check();
+    this.checker.check(node);
   }
 
-  private apply(node: Node, e: Effect<P>): void {
+  private apply(node: SimNode, e: Effect<P>): void {
     const d = node.disk;
     switch (e.kind) {
       case 'send': {
@@ -197,17 +194,25 @@ export class Simulation {
         if (msg.type === 'SNAP' && msg.snapshot === undefined) {
           const last = node.state[node.state.length - 1]?.zxid ?? 0n;
           if (last !== msg.zxid) this.fail(`node ${node.id} sends SNAP at ${hexZxid(msg.zxid)} but its state is at ${hexZxid(last)}`);
-          this.send(node, e.to, { ...msg, snapshot: node.state.slice() });
+          this.net.send(node, e.to, { ...msg, snapshot: node.state.slice() });
         } else {
-          this.send(node, e.to, msg);
+          this.net.send(node, e.to, msg);
         }
         return;
       }
       case 'saveEpochs':
         if (e.acceptedEpoch < d.acceptedEpoch) this.fail(`node ${node.id} lowers acceptedEpoch ${d.acceptedEpoch} -> ${e.acceptedEpoch}`);
         if (e.currentEpoch < d.currentEpoch) this.fail(`node ${node.id} lowers currentEpoch ${d.currentEpoch} -> ${e.currentEpoch}`);
+        // A leader saving its new epoch as current is established: what its state holds (a
+        // restarted one's replayed log too) is committed now.
+        if (node.leadership && e.currentEpoch > d.currentEpoch) this.leaderApplied(node, node.state.length);
         d.acceptedEpoch = e.acceptedEpoch;
         d.currentEpoch = e.currentEpoch;
+        return;
+      case 'saveConfig':
+        this.trace?.(`t=${this.time} ${node.id} saveConfig active=${describeConfiguration(e.active)} proposed=[${e.proposed.map(describeConfiguration).join(', ')}]`);
+        this.checker.activated(node, d.config.active, e.active);
+        d.config = { active: e.active, proposed: e.proposed.slice() };
         return;
       case 'append': {
         const lastAt = node.writes.length ? node.writes[node.writes.length - 1]!.at : this.time;
@@ -234,21 +239,32 @@ export class Simulation {
         node.verified = 0;
         return;
       }
-      case 'commit':
+      case 'commit': {
+        const first = node.state.length;
         for (const x of e.entries) this.applyEntry(node, x);
+        if (node.leadership) this.leaderApplied(node, first);
         return;
+      }
       case 'role':
+        this.trace?.(`t=${this.time} ${node.id} ${e.state} ${e.leader} epoch ${e.epoch} (${node.peer?.lastLookReason})`);
         if (e.state === 'LOOKING') this.elections++;
+        node.leadership = e.state === 'LEADING' ? { acks: new Map() } : null;
         return;
       case 'closeLink':
-        this.breakLink(node.id, e.peer, e.link, node.id);
+        this.net.breakLink(node.id, e.peer, e.link, node.id);
         return;
       default:
         return;
     }
   }
 
-  private applyEntry(node: Node, x: Entry<P>): void {
+  /** A leader committed what its state holds from `first` on (and anything before it not yet known committed). */
+  private leaderApplied(node: SimNode, first: number): void {
+    const from = Math.min(first, this.checker.committed.length);
+    this.checker.leaderCommitted(node, node.state.slice(from), from);
+  }
+
+  private applyEntry(node: SimNode, x: Entry<P>): void {
     const last = node.state[node.state.length - 1];
     if (last && x.zxid <= last.zxid) {
       const same = node.state.find((s) => s.zxid === x.zxid);
@@ -259,7 +275,7 @@ export class Simulation {
   }
 
   /** Makes in-flight appends durable in order; `notify` tells the core. */
-  private flushWrites(node: Node, notify: boolean, upTo = Infinity): void {
+  private flushWrites(node: SimNode, notify: boolean, upTo = Infinity): void {
     while (node.writes.length && node.writes[0]!.at <= upTo) {
       const w = node.writes.shift()!;
       const log = node.disk.log;
@@ -269,66 +285,6 @@ export class Simulation {
         log.push(x);
       }
       if (notify && w.entries.length) node.peer!.onPersisted(w.entries[w.entries.length - 1]!.zxid);
-    }
-  }
-
-  // ---- network ----
-
-  private linkKey(a: number, b: number, link: number): string {
-    return `${Math.min(a, b)}:${Math.max(a, b)}:${link}`;
-  }
-
-  private reachable(a: number, b: number): boolean {
-    return !this.partition || this.partition.get(a) === this.partition.get(b);
-  }
-
-  private send(from: Node, to: number, msg: Message<P>): void {
-    const target = this.nodes.get(to);
-    if (!target) return;
-    if (isLinkMessage(msg)) {
-      const key = this.linkKey(from.id, to, msg.link);
-      let link = this.links.get(key);
-      if (!link) {
-        link = { broken: false, lastAt: this.time };
-        this.links.set(key, link);
-        if (!target.up) this.breakLink(from.id, to, msg.link);
-      }
-      if (link.broken) return;
-      if (!this.reachable(from.id, to) || !target.up) return this.breakLink(from.id, to, msg.link);
-      link.lastAt = Math.max(link.lastAt, this.time + this.rng.int(1, 4));
-      this.enqueue(link.lastAt, from.id, to, msg, target.incarnation);
-      return;
-    }
-    if (!this.reachable(from.id, to) || !target.up) return;
-    if (this.faulty && this.rng.chance(this.opts.dropRate)) return;
-    this.enqueue(this.time + this.rng.int(1, 8), from.id, to, msg, target.incarnation);
-    if (this.faulty && this.rng.chance(this.opts.duplicateRate)) this.enqueue(this.time + this.rng.int(1, 12), from.id, to, msg, target.incarnation);
-  }
-
-  private enqueue(at: number, from: number, to: number, msg: Message<P>, incarnation: number): void {
-    this.queue.push({ at, seq: this.seq++, from, to, msg, incarnation });
-  }
-
-  /** Breaks a link: what is in flight is lost, and each live end but `closer` hears of it. */
-  private breakLink(a: number, b: number, link: number, closer?: number): void {
-    const key = this.linkKey(a, b, link);
-    const l = this.links.get(key) ?? { broken: false, lastAt: 0 };
-    if (l.broken) return;
-    l.broken = true;
-    this.links.set(key, l);
-    for (let i = this.queue.length - 1; i >= 0; i--) {
-      const m = this.queue[i]!;
-      if (m.msg && isLinkMessage(m.msg) && m.msg.link === link && ((m.from === a && m.to === b) || (m.from === b && m.to === a))) this.queue.splice(i, 1);
-    }
-    for (const [end, other] of [
-      [a, b],
-      [b, a],
-    ] as const) {
-      const n = this.nodes.get(end)!;
-      if (end === closer || !n.up) continue;
-      const inc = n.incarnation;
-      // Queued so it is ordered after what the end already received.
-      this.queue.push({ at: this.time + 1, seq: this.seq++, from: other, to: end, msg: null, downLink: link, incarnation: inc });
     }
   }
 
@@ -354,61 +310,43 @@ export class Simulation {
           this.drain(n);
         }
       }
-      if (this.faulty) this.injectFaults();
+      if (this.net.faulty) this.injectFaults();
       this.maybePropose();
       if (healedAt >= 0 && recoveredAt < 0) {
         // After healing: one leader must be established and commit a fresh txn.
-        const leader = [...this.nodes.values()].find((n) => n.up && n.peer?.establishedEpoch !== null && n.peer?.establishedEpoch !== undefined);
-        if (leader && probe === null && leader.peer!.nextZxid() !== null) {
+        const leader = this.proposer();
+        if (leader && probe === null) {
           probe = `probe-${this.opts.seed}`;
           this.proposeOn(leader, probe);
         }
-        if (probe !== null && this.countHolding(probe) >= this.configs.get(1)!.quorumSize) recoveredAt = this.time;
+        if (probe !== null && this.countHolding(probe) >= quorumOf(this.checker.current)) recoveredAt = this.time;
         if (this.time > healedAt + this.opts.recoveryBound) {
           this.fail(`no leader established and committing within ${this.opts.recoveryBound} units of healing (${this.describe()})`);
         }
       }
     }
     this.checkConverged();
-    return { seed: this.opts.seed, committed: this.committed.length, elections: this.elections, crashes: this.crashes, time: this.time };
+    const reconfigs = this.checker.configs.length - 1;
+    return { seed: this.opts.seed, committed: this.checker.committed.length, elections: this.elections, crashes: this.crashes, reconfigs, time: this.time };
   }
 
   private deliverDue(): void {
-    const due = this.queue.filter((m) => m.at <= this.time);
-    if (!due.length) return;
-    for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i]!.at <= this.time) this.queue.splice(i, 1);
-    // Same-time messages are delivered in an order the seed picks; each link keeps its order.
-    due.sort((a, b) => a.at - b.at || a.seq - b.seq);
-    const shuffled = this.interleave(due);
-    for (const m of shuffled) {
+    for (const m of this.net.takeDue()) {
       const node = this.nodes.get(m.to)!;
       if (!node.up || node.incarnation !== m.incarnation || !node.peer) continue;
       if (m.msg === null) node.peer.onLinkDown(m.from, m.downLink!);
-      else node.peer.onMessage(m.from, m.msg);
+      else {
+        if (m.msg.type === 'ACK' && node.leadership) {
+          const acks = node.leadership.acks;
+          if ((acks.get(m.from) ?? -1n) < m.msg.zxid) acks.set(m.from, m.msg.zxid);
+        }
+        node.peer.onMessage(m.from, m.msg);
+      }
       this.drain(node);
     }
   }
 
-  /** A random interleaving of messages that keeps the order within each (from, to) pair. */
-  private interleave(ms: InFlight[]): InFlight[] {
-    const lanes = new Map<string, InFlight[]>();
-    for (const m of ms) {
-      const k = `${m.from}>${m.to}`;
-      let lane = lanes.get(k);
-      if (!lane) lanes.set(k, (lane = []));
-      lane.push(m);
-    }
-    const out: InFlight[] = [];
-    const open = [...lanes.values()];
-    while (open.length) {
-      const i = this.rng.int(0, open.length - 1);
-      out.push(open[i]!.shift()!);
-      if (!open[i]!.length) open.splice(i, 1);
-    }
-    return out;
-  }
-
-  private flushAndNotify(n: Node): void {
+  private flushAndNotify(n: SimNode): void {
     if (!n.writes.length || n.writes[0]!.at > this.time) return;
     this.flushWrites(n, true, this.time);
     this.drain(n);
@@ -422,32 +360,22 @@ export class Simulation {
       if (n.up) this.crash(n);
     }
     for (const n of nodes) {
-      if (!n.up && this.rng.chance(0.02)) this.start(n);
+      if (!n.up && !n.decommissioned && this.rng.chance(0.02)) this.start(n);
     }
-    if (this.rng.chance(o.partitionRate)) {
-      if (this.partition) this.partition = null;
-      else {
-        this.partition = new Map(nodes.map((n) => [n.id, this.rng.int(0, 1)]));
-        for (const [key, link] of this.links) {
-          const [a, b, l] = key.split(':').map(Number) as [number, number, number];
-          if (!link.broken && !this.reachable(a, b)) this.breakLink(a, b, l);
-        }
-      }
-    }
-    if (this.rng.chance(o.linkBreakRate)) {
-      const live = [...this.links.entries()].filter(([, l]) => !l.broken);
-      if (live.length) {
-        const [key] = this.rng.pick(live);
-        const [a, b, l] = key.split(':').map(Number) as [number, number, number];
-        this.breakLink(a, b, l);
-      }
-    }
+    if (this.rng.chance(o.partitionRate)) this.net.togglePartition();
+    if (this.rng.chance(o.linkBreakRate)) this.net.breakRandomLink();
+    if (this.rng.chance(o.reconfigRate)) this.operator.act();
   }
 
   private heal(): void {
-    this.faulty = false;
-    this.partition = null;
-    for (const n of this.nodes.values()) if (!n.up) this.start(n);
+    this.net.heal();
+    for (const n of this.nodes.values()) if (!n.up && !n.decommissioned) this.start(n);
+  }
+
+  /** The established leader that can take a proposal now, if any. */
+  private proposer(): SimNode | null {
+    for (const n of this.nodes.values()) if (n.up && n.peer && n.peer.nextZxid() !== null) return n;
+    return null;
   }
 
   private maybePropose(): void {
@@ -461,86 +389,56 @@ export class Simulation {
     }
   }
 
-  private proposeOn(n: Node, payload: string): void {
+  private proposeOn(n: SimNode, payload: string): void {
     n.peer!.propose(n.peer!.nextZxid()!, payload);
     this.drain(n);
   }
 
+  private reconfigure(leader: SimNode, config: Configuration): void {
+    this.trace?.(`t=${this.time} ${leader.id} proposes ${describeConfiguration(config)}`);
+    leader.peer!.proposeReconfig(config.version, `reconfig-${hexZxid(config.version)}`, config);
+    this.drain(leader);
+  }
+
   private countHolding(payload: string): number {
+    const voters = new Set(this.checker.current.members.filter((m) => m.role === 'participant').map((m) => m.sid));
     let c = 0;
-    for (const n of this.nodes.values()) if (this.configs.get(n.id)!.isVoter(n.id) && n.state.some((e) => e.payload === payload)) c++;
+    for (const n of this.nodes.values()) if (voters.has(n.id) && n.state.some((e) => e.payload === payload)) c++;
     return c;
   }
 
-  // ---- invariants ----
-
-  private check(): void {
-    for (const n of this.nodes.values()) {
-      if (!n.up || !n.peer) continue;
-      const epoch = n.peer.establishedEpoch;
-      if (epoch === null) continue;
-      const other = this.leaderOfEpoch.get(epoch);
-      if (other !== undefined && other !== n.id) this.fail(`two leaders established in epoch ${epoch}: ${other} and ${n.id}`);
-      this.leaderOfEpoch.set(epoch, n.id);
-      // An established leader holds every committed txn in order; what it applied is committed.
-      if (this.verify(n) < this.committed.length && n.verified < n.state.length) {
-        this.fail(`leader ${n.id} (epoch ${epoch}) disagrees with the committed txns: ${describeDivergence(n.state, this.committed)}`);
-      }
-      for (let i = this.committed.length; i < n.state.length; i++) this.committed.push(n.state[i]!);
-      n.verified = n.state.length;
-    }
-    for (const n of this.nodes.values()) {
-      if (!n.up || !n.peer || !n.peer.isServing || n.peer.establishedEpoch !== null) continue;
-      if (this.verify(n) < n.state.length) {
-        this.fail(`serving learner ${n.id} holds txns that were not committed: ${describeDivergence(n.state, this.committed)}`);
-      }
-    }
-  }
-
-  /** Extends n.verified as far as n.state agrees with the committed txns; returns it. */
-  private verify(n: Node): number {
-    const limit = Math.min(n.state.length, this.committed.length);
-    let i = n.verified;
-    while (i < limit && n.state[i]!.zxid === this.committed[i]!.zxid && n.state[i]!.payload === this.committed[i]!.payload) {
-      if (i > 0 && n.state[i]!.zxid <= n.state[i - 1]!.zxid) this.fail(`node ${n.id} state zxids do not grow at #${i}`);
-      i++;
-    }
-    n.verified = i;
-    return i;
-  }
-
+  /** After healing: every member of the final configuration is up, holds every committed txn and runs that configuration; a quorum serves. */
   private checkConverged(): void {
-    const voters = [...this.nodes.values()];
-    for (const n of voters) {
-      if (!n.up) this.fail(`node ${n.id} is down after healing`);
-      if (this.verify(n) < this.committed.length) {
-        this.fail(`node ${n.id} lost committed txns after healing: ${describeDivergence(n.state, this.committed)} (${this.describe()})`);
+    const final = this.checker.current;
+    let serving = 0;
+    for (const m of final.members) {
+      const n = this.nodes.get(m.sid)!;
+      if (!n.up) this.fail(`member ${n.id} is down after healing`);
+      if (this.checker.verify(n) < this.checker.committed.length) {
+        this.fail(`member ${n.id} lost committed txns after healing: ${describeDivergence(n.state, this.checker.committed)} (${this.describe()})`);
       }
+      const active = n.peer!.activeConfig;
+      if (!sameMembers(active, final)) this.fail(`member ${n.id} runs configuration ${describeConfiguration(active)}, not the committed ${describeConfiguration(final)}`);
+      if (m.role === 'participant' && n.peer!.isServing) serving++;
     }
-    const serving = voters.filter((n) => n.peer!.isServing);
-    if (serving.length < this.configs.get(1)!.quorumSize) this.fail(`only ${serving.length} servers serving after healing (${this.describe()})`);
+    if (serving < quorumOf(final)) this.fail(`only ${serving} voters serving after healing (${this.describe()})`);
   }
 
   describe(): string {
     return [...this.nodes.values()]
-      .map((n) => `${n.id}:${n.up ? n.peer!.state : 'DOWN'}${n.peer?.isServing ? '*' : ''} e${n.peer?.currentEpoch ?? '-'} last=${hexZxid(n.peer?.history.lastZxid ?? 0n)} applied=${n.state.length}`)
+      .map((n) => {
+        if (n.decommissioned) return `${n.id}:OFF`;
+        const p = n.peer;
+        return `${n.id}:${n.up ? p!.state : 'DOWN'}${p?.isServing ? '*' : ''} e${p?.currentEpoch ?? '-'} last=${hexZxid(p?.history.lastZxid ?? 0n)} applied=${n.state.length} cfg=${hexZxid((p?.activeConfig ?? n.disk.config.active).version)}`;
+      })
       .join(', ');
   }
 }
 
-function range(lo: number, hi: number): number[] {
-  const out: number[] = [];
-  for (let i = lo; i <= hi; i++) out.push(i);
-  return out;
+function quorumOf(c: Configuration): number {
+  return Math.floor(c.members.filter((m) => m.role === 'participant').length / 2) + 1;
 }
 
-function describeDivergence(a: Entry<P>[], b: Entry<P>[]): string {
-  let i = 0;
-  while (i < a.length && i < b.length && a[i]!.zxid === b[i]!.zxid && a[i]!.payload === b[i]!.payload) i++;
-  const show = (e: Entry<P> | undefined) => (e ? `${hexZxid(e.zxid)}=${e.payload}` : 'end');
-  return `first difference at #${i}: ${show(a[i])} vs committed ${show(b[i])} (lengths ${a.length} / ${b.length})`;
-}
-
-export function simulate(seed: number, overrides: Partial<Omit<SimOptions, 'seed'>> = {}): SimResult {
-  return new Simulation({ ...DEFAULT_SIM, ...overrides, seed }).run();
+export function simulate(seed: number, overrides: Partial<Omit<SimOptions, 'seed'>> = {}, trace?: (line: string) => void): SimResult {
+  return new Simulation({ ...DEFAULT_SIM, ...overrides, seed }, trace).run();
 }

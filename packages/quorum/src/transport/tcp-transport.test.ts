@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { configuration } from '../configuration.js';
 import type { Message } from '../messages.js';
 import { TcpTransport, type PeerAddress } from './tcp-transport.js';
 import { encodeFrame } from './frames.js';
@@ -13,7 +14,8 @@ async function until(cond: () => boolean, what: string): Promise<void> {
   }
 }
 
-const vote = (leader: number): Message<string> => ({ type: 'NOTIFICATION', leader, zxid: 0n, electionEpoch: 1n, peerEpoch: 0n, state: 'LOOKING' });
+const config = configuration(0n, [{ sid: 1, role: 'participant', host: '127.0.0.1', quorumPort: 1, electionPort: 2 }]);
+const vote = (leader: number): Message<string> => ({ type: 'NOTIFICATION', leader, zxid: 0n, electionEpoch: 1n, peerEpoch: 0n, state: 'LOOKING', config });
 
 const open: TcpTransport<string>[] = [];
 afterEach(async () => {
