@@ -5,12 +5,12 @@ import {
   QuorumVerifier,
   TcpTransport,
   configuration,
+  peersOf,
   quorumConfig,
   type Configuration,
   type Effect,
   type Entry,
   type Message,
-  type PeerAddress,
 } from '@zab/quorum';
 import { openStorage, type Storage } from '@zab/storage';
 import type { Logger } from 'pino';
@@ -171,10 +171,7 @@ export class EnsembleNode {
       linkSeed: randomInt(0x3fffffff),
       config: members,
     });
-    const peers = new Map<number, PeerAddress>(
-      settings.servers.map((s) => [s.id, { sid: s.id, host: s.host, quorumPort: s.quorumPort, electionPort: s.electionPort }]),
-    );
-    this.transport = new TcpTransport<TxnPayload>(settings.myId, peers, {
+    this.transport = new TcpTransport<TxnPayload>(settings.myId, peersOf([members]), {
       onMessage: (from, msg) => {
         if (msg.type === 'DIFF' || msg.type === 'TRUNC' || msg.type === 'SNAP') this.logSync(from, msg);
         else if (msg.type === 'ACK' && this.peer.state === 'LEADING') this.counts.acksReceived++;
@@ -370,10 +367,11 @@ export class EnsembleNode {
   }
 
   /** The core's membership changed (with a static configuration: only its first version). */
-  private onConfig(active: Configuration, proposed: Configuration[]): void {
+  private async onConfig(active: Configuration, proposed: Configuration[]): Promise<void> {
     const v = new QuorumVerifier(active);
     this.status = { ...this.status, voters: v.voters.size, quorumSize: v.quorumSize };
     this.log.info({ version: hex(active.version), proposed: proposed.map((c) => hex(c.version)) }, 'configuration');
+    await this.transport.updatePeers(peersOf([active, ...proposed]));
   }
 
   private kickAppender(): void {

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { configuration } from '../configuration.js';
 import type { Message } from '../messages.js';
 import { TcpTransport, type PeerAddress } from './tcp-transport.js';
-import { encodeFrame } from './frames.js';
+import { encodeFrame, PROTOCOL_VERSION } from './frames.js';
 import { freePort } from '../../../../test/support/ports.js';
 
 async function until(cond: () => boolean, what: string): Promise<void> {
@@ -22,16 +22,19 @@ afterEach(async () => {
   for (const t of open.splice(0)) await t.close();
 });
 
+const address = async (sid: number): Promise<PeerAddress> => ({ sid, host: '127.0.0.1', quorumPort: await freePort(), electionPort: await freePort() });
+
 async function mesh(n: number) {
   const peers = new Map<number, PeerAddress>();
-  for (let sid = 1; sid <= n; sid++) peers.set(sid, { sid, host: '127.0.0.1', quorumPort: await freePort(), electionPort: await freePort() });
+  for (let sid = 1; sid <= n; sid++) peers.set(sid, await address(sid));
   const got = new Map<number, { from: number; msg: Message<string> }[]>();
   const down: string[] = [];
   const warnings: string[] = [];
   const ts = new Map<number, TcpTransport<string>>();
-  for (const sid of peers.keys()) {
+  /** Starts server `sid` knowing `known` (by default every server of the mesh). */
+  const start = async (sid: number, known: Map<number, PeerAddress> = peers) => {
     got.set(sid, []);
-    const t = new TcpTransport<string>(sid, peers, {
+    const t = new TcpTransport<string>(sid, known, {
       onMessage: (from, msg) => got.get(sid)!.push({ from, msg }),
       onLinkDown: (peer, link) => down.push(`${sid}:${peer}:${link}`),
       onWarn: (msg) => warnings.push(msg),
@@ -39,9 +42,13 @@ async function mesh(n: number) {
     await t.listen();
     ts.set(sid, t);
     open.push(t);
-  }
-  return { peers, got, down, warnings, ts };
+    return t;
+  };
+  for (const sid of peers.keys()) await start(sid);
+  return { peers, got, down, warnings, ts, start };
 }
+
+const heard = (got: Map<number, { from: number; msg: Message<string> }[]>, at: number, from: number) => got.get(at)!.some((x) => x.from === from);
 
 describe('TcpTransport', () => {
   it('keeps one election connection per pair, whichever side sends first', async () => {
@@ -141,5 +148,75 @@ describe('TcpTransport', () => {
     s.write(encodeFrame({ hello: 'quorum', version: 99, sid: 2, link: 1 }));
     await new Promise((r) => s.once('close', r));
     expect(warnings.some((w) => w.includes('unknown peer or protocol'))).toBe(true);
+  });
+
+  it('answers a joining server it does not know, at the address its hello gives, whichever id is higher', async () => {
+    const { peers, got, ts, start } = await mesh(2);
+    // Server 3 joins knowing 1, 2 and itself; 1 and 2 know only each other. 3 > 1 keeps
+    // its own connection. Then a joiner with a lower id than the server it calls: server 5
+    // must close 4's connection and call back where 4's hello says it listens.
+    const p3 = await address(3);
+    const j3 = await start(3, new Map([...peers, [3, p3]]));
+    j3.send(1, vote(3));
+    await until(() => heard(got, 1, 3), 'server 1 hears the joiner');
+    ts.get(1)!.send(3, vote(1));
+    await until(() => heard(got, 3, 1), 'the joiner hears server 1 on its own connection');
+    const p5 = await address(5);
+    const s5 = await start(5, new Map([...peers, [5, p5]]));
+    const p4 = await address(4);
+    const j4 = await start(4, new Map([[4, p4], [5, p5]]));
+    j4.send(5, vote(4));
+    await until(() => heard(got, 5, 4), 'server 5 hears the lower-id joiner (after connecting back)');
+    s5.send(4, vote(5));
+    await until(() => heard(got, 4, 5), 'the lower-id joiner hears server 5');
+  });
+
+  it('takes a learner link from a server outside its peers (a joiner syncing with the leader)', async () => {
+    const { peers, got, start, ts } = await mesh(1);
+    const p2 = await address(2);
+    const joiner = await start(2, new Map([...peers, [2, p2]]));
+    joiner.send(1, { type: 'FOLLOWERINFO', link: 9, acceptedEpoch: 0n, lastZxid: 0n });
+    await until(() => heard(got, 1, 2), 'the leader reads the joiner\'s FOLLOWERINFO');
+    ts.get(1)!.send(2, { type: 'LEADERINFO', link: 9, epoch: 1n });
+    await until(() => heard(got, 2, 1), 'the joiner hears its leader on the link');
+  });
+
+  it('reaches a peer added at run time, forgets one removed, and follows one that moved', async () => {
+    const { peers, got, ts, start } = await mesh(2);
+    const t1 = ts.get(1)!;
+    // Added: server 3 starts; 1 learns of it through updatePeers and reaches it.
+    const p3 = await address(3);
+    const all = new Map([...peers, [3, p3]]);
+    await start(3, all);
+    await t1.updatePeers(all);
+    t1.send(3, vote(1));
+    await until(() => heard(got, 3, 1), 'server 3 hears server 1');
+    // Moved: server 3 listens on new ports; 1 is told and reconnects there.
+    const moved = { ...p3, electionPort: await freePort(), quorumPort: await freePort() };
+    const after = new Map([...peers, [3, moved]]);
+    await ts.get(3)!.updatePeers(after);
+    await t1.updatePeers(after);
+    got.get(3)!.length = 0;
+    t1.send(3, vote(1));
+    // (Its old election port is closed: only a connection to the new one reaches it.)
+    await until(() => heard(got, 3, 1), 'server 3 hears server 1 at its new election port');
+    const election = (t: TcpTransport<string>) => (t as any).election as Map<number, net.Socket>;
+    // Removed: 1 drops server 3's connection and sends it nothing more.
+    await t1.updatePeers(peers);
+    expect(election(t1).has(3)).toBe(false);
+    got.get(3)!.length = 0;
+    t1.send(3, vote(1));
+    t1.send(2, vote(1));
+    await until(() => heard(got, 2, 1), 'server 2 still hears server 1');
+    expect(heard(got, 3, 1)).toBe(false);
+  });
+
+  it('closes an election connection from a server it does not know that hides its address', async () => {
+    const { peers, warnings } = await mesh(1);
+    const s = net.connect({ host: '127.0.0.1', port: peers.get(1)!.electionPort });
+    s.on('error', () => undefined);
+    s.write(encodeFrame({ hello: 'election', version: PROTOCOL_VERSION, sid: 7 }));
+    await new Promise((r) => s.once('close', r));
+    expect(warnings.some((w) => w.includes('without its address'))).toBe(true);
   });
 });

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
+import type { Configuration } from '../configuration.js';
 import type { Message } from '../messages.js';
 import { isLinkMessage } from '../messages.js';
 import { FrameError, FrameReader, PROTOCOL_VERSION, encodeFrame } from './frames.js';
@@ -10,6 +11,16 @@ export interface PeerAddress {
   host: string;
   quorumPort: number;
   electionPort: number;
+}
+
+/** The peers a host gives its transport: every member of these configurations, by its newest address. */
+export function peersOf(configs: readonly Configuration[]): Map<number, PeerAddress> {
+  const peers = new Map<number, PeerAddress>();
+  const newestFirst = [...configs].sort((a, b) => (a.version > b.version ? -1 : a.version < b.version ? 1 : 0));
+  for (const c of newestFirst) {
+    for (const m of c.members) if (!peers.has(m.sid)) peers.set(m.sid, { sid: m.sid, host: m.host, quorumPort: m.quorumPort, electionPort: m.electionPort });
+  }
+  return peers;
 }
 
 export interface TransportEvents<P> {
@@ -23,9 +34,14 @@ interface Hello {
   version: number;
   sid: number;
   link?: number;
+  /** Election hello: where the sender listens, so a server that does not know it (it is joining) can answer it. */
+  host?: string;
+  electionPort?: number;
 }
 
 const ELECTION_QUEUE_MAX = 64;
+/** Addresses kept of servers outside the configuration that said where they listen. */
+const LEARNED_MAX = 256;
 const RECONNECT_MS = 250;
 /** Items per frame of a message sent in parts. */
 const PART_ITEMS = 2_000;
@@ -46,8 +62,16 @@ interface PartsEnd {
  * the other direction, as ZooKeeper does); notifications queue (bounded, oldest dropped)
  * while there is none. Quorum: a learner opens one connection per link to its leader's
  * quorum port; a broken connection is reported to the core as that link going down.
+ *
+ * The peers are the members of the configurations in play (the host passes them again with
+ * updatePeers when a saveConfig changes them). A server outside them may still connect: a
+ * joining or a removed one. Its learner links are accepted, and its election hello says
+ * where it listens, so it can be answered.
  */
 export class TcpTransport<P> {
+  private readonly peers: Map<number, PeerAddress>;
+  /** Where servers outside `peers` said they listen for elections. */
+  private readonly learned = new Map<number, { host: string; electionPort: number }>();
   private readonly election = new Map<number, net.Socket>();
   private readonly electionQueue = new Map<number, Message<P>[]>();
   private readonly connecting = new Map<number, number>();
@@ -61,15 +85,50 @@ export class TcpTransport<P> {
 
   constructor(
     private readonly myId: number,
-    private readonly peers: Map<number, PeerAddress>,
+    peers: Map<number, PeerAddress>,
     private readonly events: TransportEvents<P>,
     private readonly bindHost: string,
-  ) {}
+  ) {
+    if (!peers.has(myId)) throw new Error(`server ${myId} is not among its own peers`);
+    this.peers = new Map(peers);
+  }
 
   async listen(): Promise<void> {
     const me = this.peers.get(this.myId)!;
     this.electionServer = await listenOn(this.bindHost, me.electionPort, (s) => this.accept(s));
     this.quorumServer = await listenOn(this.bindHost, me.quorumPort, (s) => this.accept(s));
+  }
+
+  /**
+   * The peers from now on (this server among them). A peer gone or moved loses its election
+   * connection (the next message reconnects to where it is now); learner links stay until
+   * the core closes them. If this server's own ports moved, it listens on the new ones
+   * (connections already made stay); the promise rejects if it cannot.
+   */
+  async updatePeers(peers: Map<number, PeerAddress>): Promise<void> {
+    const me = peers.get(this.myId);
+    if (!me) throw new Error(`server ${this.myId} is not among its own peers`);
+    const was = this.peers.get(this.myId)!;
+    for (const [sid, old] of this.peers) {
+      const now = peers.get(sid);
+      if (sid === this.myId || (now && sameAddress(old, now))) continue;
+      this.election.get(sid)?.destroy();
+      this.election.delete(sid);
+      this.connecting.delete(sid);
+      if (!now) this.electionQueue.delete(sid);
+    }
+    this.peers.clear();
+    for (const [sid, a] of peers) this.peers.set(sid, { ...a });
+    if (this.closed || (!this.electionServer && !this.quorumServer)) return;
+    // The old listener stops taking connections; those it took live on (closing it does not end them).
+    if (me.electionPort !== was.electionPort) {
+      this.electionServer?.close();
+      this.electionServer = await listenOn(this.bindHost, me.electionPort, (s) => this.accept(s));
+    }
+    if (me.quorumPort !== was.quorumPort) {
+      this.quorumServer?.close();
+      this.quorumServer = await listenOn(this.bindHost, me.quorumPort, (s) => this.accept(s));
+    }
   }
 
   send(to: number, msg: Message<P>): void {
@@ -93,7 +152,14 @@ export class TcpTransport<P> {
     if (!sock) {
       // Only a learner opens links; a leader's message for a link it no longer has is dropped.
       if (msg.type !== 'FOLLOWERINFO' && msg.type !== 'OBSERVERINFO') return;
-      sock = this.openLink(to, link);
+      const addr = this.peers.get(to);
+      if (!addr) {
+        // A leader this server has no address for: the link fails, and the core looks again.
+        this.events.onWarn('no quorum address for the leader; cannot connect', { leader: to });
+        setImmediate(() => this.closed || this.events.onLinkDown(to, link));
+        return;
+      }
+      sock = this.openLink(to, link, addr);
     }
     if (sock.destroyed) return;
     const held = this.streaming.get(sock);
@@ -143,8 +209,7 @@ export class TcpTransport<P> {
     step();
   }
 
-  private openLink(to: number, link: number): net.Socket {
-    const addr = this.peers.get(to)!;
+  private openLink(to: number, link: number, addr: PeerAddress): net.Socket {
     const key = `${to}:${link}`;
     const sock = net.connect({ host: addr.host, port: addr.quorumPort });
     sock.setNoDelay(true);
@@ -172,12 +237,13 @@ export class TcpTransport<P> {
     const now = Date.now();
     if ((this.connecting.get(to) ?? 0) > now) return;
     this.connecting.set(to, now + RECONNECT_MS);
-    const addr = this.peers.get(to);
+    const addr = this.peers.get(to) ?? this.learned.get(to);
     if (!addr) return;
+    const me = this.peers.get(this.myId)!;
     const sock = net.connect({ host: addr.host, port: addr.electionPort });
     sock.setNoDelay(true);
     sock.on('error', () => undefined);
-    sock.write(encodeFrame({ hello: 'election', version: PROTOCOL_VERSION, sid: this.myId } satisfies Hello));
+    sock.write(encodeFrame({ hello: 'election', version: PROTOCOL_VERSION, sid: this.myId, host: me.host, electionPort: me.electionPort } satisfies Hello));
     // A connection to a higher id only asks it to connect back; it will close this one.
     if (to > this.myId) {
       sock.on('data', () => undefined);
@@ -216,12 +282,23 @@ export class TcpTransport<P> {
       if (!frames.length) return;
       sock.off('data', onData);
       const hello = frames.shift() as Partial<Hello>;
-      if (!isHello(hello) || !this.peers.has(hello.sid) || hello.sid === this.myId) {
+      if (!isHello(hello) || hello.sid === this.myId) {
         this.events.onWarn('connection from an unknown peer or protocol; closing it', { hello: safeJson(hello) });
         sock.destroy();
         return;
       }
       if (hello.hello === 'election') {
+        // A server outside the configurations here (joining, or removed) can be answered
+        // only where it says it listens.
+        if (!this.peers.has(hello.sid)) {
+          if (typeof hello.host !== 'string' || !isPort(hello.electionPort)) {
+            this.events.onWarn('election connection from a server not in the configuration, without its address; closing it', { hello: safeJson(hello) });
+            sock.destroy();
+            return;
+          }
+          this.learned.set(hello.sid, { host: hello.host, electionPort: hello.electionPort });
+          if (this.learned.size > LEARNED_MAX) this.learned.delete(this.learned.keys().next().value!);
+        }
         if (hello.sid < this.myId) {
           // The higher id's connection is the one that survives: connect back, unless
           // one is already open (then the lower id uses that one).
@@ -317,8 +394,17 @@ function isHello(h: Partial<Hello> | undefined): h is Hello {
     !!h &&
     (h.hello === 'election' || (h.hello === 'quorum' && typeof h.link === 'number')) &&
     h.version === PROTOCOL_VERSION &&
-    typeof h.sid === 'number'
+    Number.isInteger(h.sid) &&
+    h.sid! > 0
   );
+}
+
+function isPort(p: unknown): p is number {
+  return Number.isInteger(p) && (p as number) > 0 && (p as number) < 65536;
+}
+
+function sameAddress(a: PeerAddress, b: PeerAddress): boolean {
+  return a.host === b.host && a.quorumPort === b.quorumPort && a.electionPort === b.electionPort;
 }
 
 function safeJson(v: unknown): string {
