@@ -17,7 +17,7 @@ interface LearnerHandler {
    * Fed INFORMs of committed txns, acks nothing. A server that connects as an observer but
    * is a voter of a configuration in play here is fed as a follower: its acks may be needed.
    */
-  readonly observer: boolean;
+  observer: boolean;
   /** At ACKEPOCH its history was ahead of this leader's; it is not a voter, so it gets SNAP. */
   ahead: boolean;
   phase: HandlerPhase;
@@ -276,12 +276,18 @@ export class Leader<P> {
   }
 
   /**
-   * After proposing a reconfiguration: an observer it makes a voter is synced again, as a
-   * follower, so its acks count toward the new quorum (ZooKeeper leaves it out until the
-   * commit, and so cannot promote an observer the rest do not outvote).
+   * After proposing a reconfiguration: an observer it makes a voter is fed as a follower
+   * from now on, so its acks count toward the new quorum (ZooKeeper leaves it out until the
+   * commit, and so cannot promote an observer the others do not outvote). It has had every
+   * committed txn (INFORMs, in order on its link): it gets the uncommitted ones as proposals.
    */
-  resyncPromoted(): void {
-    for (const h of [...this.handlers.values()]) if (h.observer && this.ctx.membership.isVoter(h.sid)) this.drop(h);
+  promoteObservers(): void {
+    const hist = this.ctx.history;
+    for (const h of this.handlers.values()) {
+      if (!h.observer || !this.ctx.membership.isVoter(h.sid)) continue;
+      h.observer = false;
+      if (h.phase === 'synced' || h.phase === 'uptodate') this.sendTo(h, { type: 'PROPOSAL', link: h.link, entries: hist.range(hist.appliedZxid, hist.lastZxid) });
+    }
   }
 
   /** Whether this leader and its up-to-date followers hold a quorum of `config` (ZooKeeper's check before a reconfiguration). */

@@ -268,7 +268,7 @@ export class QuorumPeer<P> {
     const entry = this.leader.acceptReconfig(zxid, payload, config);
     this.log([entry]);
     this.leader.sendProposal(entry);
-    this.leader.resyncPromoted();
+    this.leader.promoteObservers();
     this.groupStart = null; // a later proposal starts its own append
   }
 
