@@ -59,18 +59,14 @@ export class Checker {
   private checkQuorums(node: SimNode, e: Entry<P>): void {
     const lead = node.leadership;
     if (!lead) this.fail(`node ${node.id} commits ${hexZxid(e.zxid)} while not leading`);
-    const holders = new Set<number>();
-    if (isDurable(node.disk, e.zxid)) holders.add(node.id);
-    for (const [sid, zxid] of lead.acks) if (zxid >= e.zxid) holders.add(sid);
-    const needs = [this.current];
-    if (e.config) needs.push(e.config);
-    for (const c of needs) {
-      const voters = c.members.filter((m) => m.role === 'participant').map((m) => m.sid);
-      const have = voters.filter((sid) => holders.has(sid));
-      if (have.length < Math.floor(voters.length / 2) + 1) {
-        this.fail(
-          `leader ${node.id} commits ${hexZxid(e.zxid)}=${e.payload} durable on [${[...holders].sort()}] only: not a quorum of voters [${voters}] (configuration ${hexZxid(c.version)})`,
-        );
+    const holds = (sid: number) => (sid === node.id ? isDurable(node.disk, e.zxid) : (lead.acks.get(sid) ?? -1n) >= e.zxid);
+    for (const c of e.config ? [this.current, e.config] : [this.current]) {
+      const voters = votersOf(c);
+      let have = 0;
+      for (const sid of voters) if (holds(sid)) have++;
+      if (have < Math.floor(voters.length / 2) + 1) {
+        const holders = [...new Set([node.id, ...lead.acks.keys()])].filter(holds).sort();
+        this.fail(`leader ${node.id} commits ${hexZxid(e.zxid)}=${e.payload} durable on [${holders}] only: not a quorum of voters [${voters}] (configuration ${hexZxid(c.version)})`);
       }
     }
   }
@@ -136,6 +132,13 @@ export class Checker {
     n.verified = i;
     return i;
   }
+}
+
+const voterLists = new WeakMap<Configuration, number[]>();
+function votersOf(c: Configuration): number[] {
+  let v = voterLists.get(c);
+  if (!v) voterLists.set(c, (v = c.members.filter((m) => m.role === 'participant').map((m) => m.sid)));
+  return v;
 }
 
 export function describeDivergence(a: Entry<P>[], b: Entry<P>[]): string {

@@ -27,7 +27,8 @@ interface Link {
 export class Network {
   /** Messages in flight by the time they arrive (later than now), each list in send order. */
   private readonly queue = new Map<number, InFlight[]>();
-  private readonly links = new Map<string, Link>();
+  /** Learner links by linkKey; a link id is unique to its learner's incarnation. */
+  private readonly links = new Map<number, Link & { a: number; b: number; link: number }>();
   private seq = 0;
   private partition: Map<number, number> | null = null;
   /** While false, election messages are neither dropped nor duplicated. */
@@ -40,8 +41,9 @@ export class Network {
     private readonly rates: { dropRate: number; duplicateRate: number },
   ) {}
 
-  private linkKey(a: number, b: number, link: number): string {
-    return `${Math.min(a, b)}:${Math.max(a, b)}:${link}`;
+  /** A number naming the link (server ids below 4096, link ids below 2^30: exact in a double). */
+  private linkKey(a: number, b: number, link: number): number {
+    return (Math.min(a, b) * 4096 + Math.max(a, b)) * 0x40000000 + link;
   }
 
   private reachable(a: number, b: number): boolean {
@@ -56,7 +58,7 @@ export class Network {
       const key = this.linkKey(from.id, to, msg.link);
       let link = this.links.get(key);
       if (!link) {
-        link = { broken: false, lastAt: now };
+        link = { broken: false, lastAt: now, a: from.id, b: to, link: msg.link };
         this.links.set(key, link);
         if (!target.up) this.breakLink(from.id, to, msg.link);
       }
@@ -81,7 +83,7 @@ export class Network {
   /** Breaks a link: what is in flight is lost, and each live end but `closer` hears of it. */
   breakLink(a: number, b: number, link: number, closer?: number): void {
     const key = this.linkKey(a, b, link);
-    const l = this.links.get(key) ?? { broken: false, lastAt: 0 };
+    const l = this.links.get(key) ?? { broken: false, lastAt: 0, a, b, link };
     if (l.broken) return;
     l.broken = true;
     this.links.set(key, l);
@@ -100,10 +102,7 @@ export class Network {
 
   /** Breaks every live link of a server (it crashed). */
   breakLinksOf(id: number): void {
-    for (const [key, link] of this.links) {
-      const [a, b, l] = key.split(':').map(Number) as [number, number, number];
-      if (!link.broken && (a === id || b === id)) this.breakLink(a, b, l);
-    }
+    for (const l of this.links.values()) if (!l.broken && (l.a === id || l.b === id)) this.breakLink(l.a, l.b, l.link);
   }
 
   /** Splits the servers in two groups at random, or heals a split; links across a split break. */
@@ -113,10 +112,7 @@ export class Network {
       return;
     }
     this.partition = new Map([...this.nodes.keys()].map((id) => [id, this.rng.int(0, 1)]));
-    for (const [key, link] of this.links) {
-      const [a, b, l] = key.split(':').map(Number) as [number, number, number];
-      if (!link.broken && !this.reachable(a, b)) this.breakLink(a, b, l);
-    }
+    for (const l of this.links.values()) if (!l.broken && !this.reachable(l.a, l.b)) this.breakLink(l.a, l.b, l.link);
   }
 
   heal(): void {
@@ -125,11 +121,10 @@ export class Network {
   }
 
   breakRandomLink(): void {
-    const live = [...this.links.entries()].filter(([, l]) => !l.broken);
+    const live = [...this.links.values()].filter((l) => !l.broken);
     if (!live.length) return;
-    const [key] = this.rng.pick(live);
-    const [a, b, l] = key.split(':').map(Number) as [number, number, number];
-    this.breakLink(a, b, l);
+    const l = this.rng.pick(live);
+    this.breakLink(l.a, l.b, l.link);
   }
 
   /** Takes the messages due now, in an order the seed picks that keeps each (from, to) pair's order. */

@@ -2,6 +2,7 @@
 // Runs the quorum simulation over many seeds, or replays one:
 //   npm run sim -w @zab/quorum -- --seeds 100000 [--from 1]   every seed from --from on
 //   npm run sim -w @zab/quorum -- --seed 1234                  one seed, exactly as it ran before
+//   npm run sim -w @zab/quorum -- --seed 1234 --trace          ... printing role and configuration changes
 import { InvariantError } from './simulator.js';
 import { runSeed, scenarioOf } from './seeds.js';
 
@@ -14,11 +15,15 @@ const one = arg('seed');
 const count = one !== undefined ? 1 : Number(arg('seeds') ?? 2000);
 const first = one !== undefined ? Number(one) : Number(arg('from') ?? 1);
 const started = Date.now();
+const trace = process.argv.includes('--trace') ? (line: string) => console.log(line) : undefined;
 let failures = 0;
 let committed = 0;
+let reconfigs = 0;
 for (let seed = first; seed < first + count; seed++) {
   try {
-    committed += runSeed(seed).committed;
+    const r = runSeed(seed, trace);
+    committed += r.committed;
+    reconfigs += r.reconfigs;
   } catch (e) {
     failures++;
     if (!(e instanceof InvariantError)) console.error(`seed ${seed} (${scenarioOf(seed).name}): unexpected error`);
@@ -27,5 +32,5 @@ for (let seed = first; seed < first + count; seed++) {
   }
   if ((seed - first + 1) % 10000 === 0) console.log(`${seed - first + 1} seeds, ${failures} failed, ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
-console.log(`${count} seeds from ${first}: ${failures} failed; ${committed} txns committed; ${((Date.now() - started) / 1000).toFixed(1)} s`);
+console.log(`${count} seeds from ${first}: ${failures} failed; ${committed} txns and ${reconfigs} reconfigurations committed; ${((Date.now() - started) / 1000).toFixed(1)} s`);
 process.exit(failures ? 1 : 0);

@@ -9,17 +9,22 @@ describe('quorum simulation', () => {
   it(`keeps ZAB's invariants and recovers after faults, ${SEEDS} seeds`, () => {
     const failed: string[] = [];
     let committed = 0;
+    let reconfigs = 0;
     for (let seed = 1; seed <= SEEDS; seed++) {
       try {
-        committed += runSeed(seed).committed;
+        const r = runSeed(seed);
+        committed += r.committed;
+        reconfigs += r.reconfigs;
       } catch (e) {
         failed.push((e as Error).message);
         if (failed.length >= 5) break;
       }
     }
     expect(failed).toEqual([]);
-    // The runs did real work: txns were committed under faults.
+    // The runs did real work: txns were committed under faults, and half the seeds
+    // reconfigured the ensemble several times each.
     expect(committed).toBeGreaterThan(SEEDS * 50);
+    expect(reconfigs).toBeGreaterThan(SEEDS);
   }, 600_000);
 
   it('replays a seed exactly', () => {
