@@ -72,6 +72,12 @@ export interface SimResult {
   crashes: number;
   /** Reconfigurations committed. */
   reconfigs: number;
+  /**
+   * Write gaps, in time units: from a serving leader handing over to the one a committed
+   * configuration designated, or crashing, to the next leader serving.
+   */
+  handoverGaps: number[];
+  crashGaps: number[];
   time: number;
 }
 
@@ -86,6 +92,9 @@ export class Simulation {
   private proposals = 0;
   private crashes = 0;
   private elections = 0;
+  /** A serving leader stopped (why, when); the next leader to serve closes the gap. */
+  private leaderGone: { why: 'handover' | 'crash'; at: number } | null = null;
+  private readonly gaps = { handover: [] as number[], crash: [] as number[] };
 
   /** `trace`, if given, hears each role change, configuration change and reconfiguration (for replaying a seed). */
   constructor(
@@ -167,6 +176,7 @@ export class Simulation {
 
   private crash(node: SimNode): void {
     this.trace?.(`t=${this.time} crash ${node.id}`);
+    if (node.leadership && node.peer?.isServing) this.leaderGone = { why: 'crash', at: this.time };
     node.up = false;
     node.peer = null;
     node.writes = []; // not yet durable: lost
@@ -248,7 +258,15 @@ export class Simulation {
       case 'role':
         this.trace?.(`t=${this.time} ${node.id} ${e.state} ${e.leader} epoch ${e.epoch} (${node.peer?.lastLookReason})`);
         if (e.state === 'LOOKING') this.elections++;
+        // Straight from leading to following: a hand-over to a designated leader.
+        else if (node.leadership && e.state !== 'LEADING') this.leaderGone = { why: 'handover', at: this.time };
         node.leadership = e.state === 'LEADING' ? { acks: new Map() } : null;
+        return;
+      case 'serving':
+        if (e.serving && node.leadership && this.leaderGone) {
+          this.gaps[this.leaderGone.why].push(this.time - this.leaderGone.at);
+          this.leaderGone = null;
+        }
         return;
       case 'closeLink':
         this.net.breakLink(node.id, e.peer, e.link, node.id);
@@ -327,7 +345,16 @@ export class Simulation {
     }
     this.checkConverged();
     const reconfigs = this.checker.configs.length - 1;
-    return { seed: this.opts.seed, committed: this.checker.committed.length, elections: this.elections, crashes: this.crashes, reconfigs, time: this.time };
+    return {
+      seed: this.opts.seed,
+      committed: this.checker.committed.length,
+      elections: this.elections,
+      crashes: this.crashes,
+      reconfigs,
+      handoverGaps: this.gaps.handover,
+      crashGaps: this.gaps.crash,
+      time: this.time,
+    };
   }
 
   private deliverDue(): void {
