@@ -100,15 +100,16 @@ export class TcpTransport<P> {
   }
 
   /**
-   * The peers from now on (this server among them). A peer gone or moved loses its election
-   * connection (the next message reconnects to where it is now); learner links stay until
-   * the core closes them. If this server's own ports moved, it listens on the new ones
-   * (connections already made stay); the promise rejects if it cannot.
+   * The peers from now on. A peer gone or moved loses its election connection (the next
+   * message reconnects to where it is now); learner links stay until the core closes them.
+   * A server the configurations no longer list (removed, or joining) keeps its own address.
+   * If this server's own ports moved, it listens on the new ones (connections already made
+   * stay); the promise rejects if it cannot.
    */
   async updatePeers(peers: Map<number, PeerAddress>): Promise<void> {
-    const me = peers.get(this.myId);
-    if (!me) throw new Error(`server ${this.myId} is not among its own peers`);
     const was = this.peers.get(this.myId)!;
+    const me = peers.get(this.myId) ?? was;
+    peers = new Map(peers).set(this.myId, me);
     for (const [sid, old] of this.peers) {
       const now = peers.get(sid);
       if (sid === this.myId || (now && sameAddress(old, now))) continue;
