@@ -96,10 +96,15 @@ export class Learner<P> {
         return;
       case 'NEWLEADER':
         return this.onNewLeader(m.zxid, m.configs);
-      case 'PROPOSAL':
+      case 'PROPOSAL': {
         this.acking = true;
-        if (this.phase === 'acking' || this.phase === 'acked' || this.phase === 'uptodate') ctx.log(m.entries);
+        if (this.phase !== 'acking' && this.phase !== 'acked' && this.phase !== 'uptodate') return;
+        // An observer being promoted may hold some already: it synced as an observer from the
+        // log it kept as a follower, and the leader sends it everything not yet committed.
+        const fresh = m.entries.filter((e) => e.zxid > ctx.history.lastZxid);
+        if (fresh.length) ctx.log(fresh);
         return;
+      }
       case 'INFORM': {
         const fresh = m.entries.filter((e) => e.zxid > ctx.history.lastZxid);
         if (fresh.length) ctx.log(fresh);
