@@ -1,5 +1,6 @@
 import { QuorumVerifier, type Configuration } from './configuration.js';
 import type { LinkMessageOf, PeerContext } from './context.js';
+import { commitPoint, designate, type Joint } from './joint.js';
 import type { Entry, LinkMessage } from './messages.js';
 import { epochOf, hexZxid, makeZxid } from './zxid.js';
 
@@ -29,18 +30,6 @@ interface LearnerHandler {
   lastHeardTick: number;
   /** The newest ping round it answered. */
   pingRound: number;
-}
-
-/**
- * The reconfiguration this leader has in flight, from its proposal to its commit: until
- * then a commit at or above `from` (its zxid) needs a quorum of the old voters AND of the
- * new ones. Commits are in order, so that covers every txn proposed after it; once it is
- * committed the new configuration is the one in force, and its quorum alone counts.
- */
-interface Joint {
-  readonly from: bigint;
-  readonly old: QuorumVerifier;
-  readonly next: QuorumVerifier;
 }
 
 /**
@@ -335,7 +324,7 @@ export class Leader<P> {
     };
     // Twice at most: once a reconfiguration commits, what follows it needs only the new quorum.
     for (let round = 0; round < 2; round++) {
-      let point = this.commitPoint(ackOf);
+      let point = commitPoint(this.joint, ctx.membership.activeVerifier, ackOf);
       if (point === null) return;
       if (point > hist.lastZxid) point = hist.lastZxid;
       point = hist.floor(point) ?? hist.appliedZxid; // a zxid of the history, not a point between two
@@ -356,29 +345,14 @@ export class Leader<P> {
     }
   }
 
-  /** The highest zxid whose commit the acks allow, by the quorums each txn needs (see Joint). */
-  private commitPoint(ackOf: (sid: number) => bigint | null): bigint | null {
-    const j = this.joint;
-    if (!j) return this.ctx.membership.activeVerifier.quorumZxid(ackOf);
-    const old = j.old.quorumZxid(ackOf);
-    if (old === null || old < j.from) return old;
-    return max(j.from - 1n, min(old, j.next.quorumZxid(ackOf) ?? -1n));
-  }
-
   /**
-   * After a configuration activated: null while this leader is a voter of it; else the voter
-   * to lead it, the one whose acks reach furthest (it holds the most of what is in flight,
-   * and the reconfiguration itself); -1 if no synced voter can.
+   * After a configuration activated: null while this leader is a voter of it; else the
+   * synced follower designated to lead it, or -1 if none can.
    */
   private successor(): number | null {
     const v = this.ctx.membership.activeVerifier;
     if (v.isVoter(this.ctx.config.myId)) return null;
-    let best: LearnerHandler | null = null;
-    for (const h of this.handlers.values()) {
-      if (h.observer || !h.ackedNewLeader || !v.isVoter(h.sid)) continue;
-      if (!best || h.ackedZxid > best.ackedZxid || (h.ackedZxid === best.ackedZxid && h.sid > best.sid)) best = h;
-    }
-    return best ? best.sid : -1;
+    return designate(v, [...this.handlers.values()].filter((h) => !h.observer && h.ackedNewLeader));
   }
 
   private handOver(successor: number): void {
@@ -447,6 +421,3 @@ export class Leader<P> {
     this.handlers.clear();
   }
 }
-
-const max = (a: bigint, b: bigint): bigint => (a > b ? a : b);
-const min = (a: bigint, b: bigint): bigint => (a < b ? a : b);

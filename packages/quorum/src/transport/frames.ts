@@ -6,8 +6,12 @@ import { Packr } from 'msgpackr';
  */
 const packr = new Packr({ useRecords: false, int64AsType: 'bigint', moreTypes: true });
 
-/** Server-to-server protocol version, checked in every handshake. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Server-to-server protocol version, checked in every handshake. 2: configurations travel in
+ * notifications, SNAP, NEWLEADER and UPTODATE, and commits may name a designated leader; a
+ * server of version 1 is refused at the hello rather than misread.
+ */
+export const PROTOCOL_VERSION = 2;
 /** A DIFF of many large txns can be big (a SNAP is streamed in parts): allow it, but not without bound. */
 export const MAX_FRAME_BYTES = 1024 * 1024 * 1024;
 
