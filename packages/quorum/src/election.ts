@@ -83,14 +83,14 @@ export class Election {
       this.logicalclock = n.electionEpoch;
       this.recvset.clear();
       const mine = this.initialVote();
-      this.proposal = this.isValidLeader(n.leader) && supersedes(n, mine) ? voteOf(n) : mine;
+      this.proposal = this.isValidLeader(n.leader) && this.supersedes(n, mine) ? voteOf(n) : mine;
       this.recordOwnVote();
       this.sendNotifications();
     } else if (n.electionEpoch < this.logicalclock) {
       // A peer in an older round: bring it up to this one.
       this.send(from, this.notification());
       return null;
-    } else if (this.isValidLeader(n.leader) && supersedes(n, this.proposal)) {
+    } else if (this.isValidLeader(n.leader) && this.supersedes(n, this.proposal)) {
       this.proposal = voteOf(n);
       this.recordOwnVote();
       this.sendNotifications();
@@ -147,6 +147,18 @@ export class Election {
 
   private isValidLeader(sid: number): boolean {
     return this.membership.isVoter(sid);
+  }
+
+  /**
+   * Vote order, with equal credentials going to a voter of the active configuration before
+   * one only a proposed configuration makes a voter: a server that has not logged that
+   * proposal does not count such a candidate at all, and would split the vote.
+   */
+  private supersedes(a: Vote, b: Vote): boolean {
+    if (a.peerEpoch !== b.peerEpoch || a.zxid !== b.zxid) return supersedes(a, b);
+    const activeA = this.membership.activeVerifier.isVoter(a.leader);
+    if (activeA !== this.membership.activeVerifier.isVoter(b.leader)) return activeA;
+    return supersedes(a, b);
   }
 
   private hasQuorumFor(v: Vote): boolean {
