@@ -80,6 +80,9 @@ export class Learner<P> {
       case 'TRUNC':
         ctx.emit({ kind: 'truncate', zxid: m.zxid });
         ctx.history.truncate(m.zxid);
+        // The host rebuilds its state from the log up to zxid: what it holds is applied now,
+        // as after a restart (a SNAP this peer sends as a leader is taken at appliedZxid).
+        ctx.history.appliedZxid = ctx.history.lastZxid;
         ctx.membership.onTruncated(m.zxid);
         this.phase = 'sync';
         return;
