@@ -115,6 +115,8 @@ export class Election {
     this.outofelection.set(from, { vote: voteOf(n), state: n.state });
     // Peers that joined the leader in different rounds report different rounds and
     // peerEpochs: agreeing on the leader, which itself says LEADING, is what counts.
+    // A leader already settled on, and saying so: a quorum of one configuration in play is
+    // enough to join it (a server whose proposal was never committed could otherwise not).
     const agreeing: number[] = [];
     for (const [sid, v] of this.outofelection) if (v.vote.leader === n.leader) agreeing.push(sid);
     const leaderSays = this.outofelection.get(n.leader);
@@ -165,8 +167,9 @@ export class Election {
     if (v.leader < 0) return false;
     const holding: number[] = [];
     for (const [sid, vote] of this.recvset) if (sameVote(vote, v, this.logicalclock)) holding.push(sid);
-    // Leading needs a quorum of every configuration in play; following, of one (see Membership).
-    return v.leader === this.config.myId ? this.membership.containsQuorum(holding) : this.membership.containsAnyQuorum(holding);
+    // Within a round, following as leading: the candidate itself needs every quorum, and a
+    // server settling on less would split the round.
+    return this.membership.containsQuorum(holding);
   }
 
   private decide(v: Vote): Decision {

@@ -74,15 +74,15 @@ export class Membership {
     return [...all].sort((a, b) => a - b);
   }
 
-  /** Whether `sids` (distinct) hold a quorum of every configuration in play: what leading needs. */
+  /** Whether `sids` (distinct) hold a quorum of every configuration in play: what leading (and settling an election) needs. */
   containsQuorum(sids: readonly number[]): boolean {
     return this.verifiers.every((v) => v.containsQuorum(sids));
   }
 
   /**
-   * Whether `sids` hold a quorum of some configuration in play: enough to follow a leader
-   * (which itself needs every quorum to be established). A server whose proposed
-   * configuration was never committed could otherwise not rejoin the ensemble that dropped it.
+   * Whether `sids` hold a quorum of some configuration in play: enough to join a leader the
+   * others have settled on (which itself needed every quorum of its own). A server whose
+   * proposed configuration was never committed could otherwise not rejoin the ensemble.
    */
   containsAnyQuorum(sids: readonly number[]): boolean {
     return this.verifiers.some((v) => v.containsQuorum(sids));
