@@ -110,13 +110,14 @@ export class Election {
     if (n.electionEpoch === this.logicalclock) {
       this.recvset.set(from, voteOf(n));
       this.outofelection.set(from, { vote: voteOf(n), state: n.state });
-      if (this.hasQuorumFor(voteOf(n)) && this.leaderConfirms(n.leader, n.electionEpoch)) return this.decide(voteOf(n));
+      // Another server that says it leads: a quorum of one configuration in play is enough
+      // to join it (a server whose proposal was never committed could otherwise not), as below.
+      const joining = n.leader !== this.config.myId;
+      if (this.hasQuorumFor(voteOf(n), joining) && this.leaderConfirms(n.leader, n.electionEpoch)) return this.decide(voteOf(n));
     }
     this.outofelection.set(from, { vote: voteOf(n), state: n.state });
     // Peers that joined the leader in different rounds report different rounds and
     // peerEpochs: agreeing on the leader, which itself says LEADING, is what counts.
-    // A leader already settled on, and saying so: a quorum of one configuration in play is
-    // enough to join it (a server whose proposal was never committed could otherwise not).
     const agreeing: number[] = [];
     for (const [sid, v] of this.outofelection) if (v.vote.leader === n.leader) agreeing.push(sid);
     const leaderSays = this.outofelection.get(n.leader);
@@ -163,13 +164,16 @@ export class Election {
     return supersedes(a, b);
   }
 
-  private hasQuorumFor(v: Vote): boolean {
+  /**
+   * Whether this round's votes for `v` hold a quorum of every configuration in play (or,
+   * with `ofOne`, of one): a round settles on a candidate, to follow as to lead, only with
+   * every quorum, since the candidate needs them all and settling on less splits the round.
+   */
+  private hasQuorumFor(v: Vote, ofOne = false): boolean {
     if (v.leader < 0) return false;
     const holding: number[] = [];
     for (const [sid, vote] of this.recvset) if (sameVote(vote, v, this.logicalclock)) holding.push(sid);
-    // Within a round, following as leading: the candidate itself needs every quorum, and a
-    // server settling on less would split the round.
-    return this.membership.containsQuorum(holding);
+    return ofOne ? this.membership.containsAnyQuorum(holding) : this.membership.containsQuorum(holding);
   }
 
   private decide(v: Vote): Decision {

@@ -33,6 +33,7 @@ describe('quorum simulation', () => {
     [29573, 'servers with a proposal that promotes an observer broke a zxid tie toward it; the others, not counting it, split the vote'],
     [71426, 'a learner TRUNCated above what it had applied, then led before UPTODATE: it sent SNAP at a zxid its state was past'],
     [57045, 'servers settled on candidates backed by a quorum of one configuration only, while each candidate needed both: the round split'],
+    [45383, 'the one server that logged a proposal could not join a leader that said it led with the active quorum behind it'],
   ];
   for (const [seed, what] of REGRESSIONS) {
     it(`seed ${seed}: ${what}`, () => {
