@@ -255,7 +255,9 @@ export class Simulation {
     const end = this.opts.faultTime + this.opts.recoveryBound;
     let healedAt = -1;
     let recoveredAt = -1;
-    let probe: string | null = null;
+    /** The txn proposed to check recovery, and the leadership it was proposed under. */
+    let probe = null as { payload: string; leadership: object } | null;
+    let probes = 0;
     while (this.time < end + 400) {
       this.time++;
       if (this.time === this.opts.faultTime) {
@@ -274,13 +276,15 @@ export class Simulation {
       if (this.net.faulty) this.injectFaults();
       this.maybePropose();
       if (healedAt >= 0 && recoveredAt < 0) {
-        // After healing: one leader must be established and commit a fresh txn.
+        // After healing: one leader must be established and commit a fresh txn. A probe the
+        // leader that took it did not commit (it handed over, say) may be lost: the next
+        // leader gets another.
         const leader = this.proposer();
-        if (leader && probe === null) {
-          probe = `probe-${this.opts.seed}`;
-          this.proposeOn(leader, probe);
+        if (leader && leader.leadership && probe?.leadership !== leader.leadership) {
+          probe = { payload: `probe-${this.opts.seed}-${probes++}`, leadership: leader.leadership };
+          this.proposeOn(leader, probe.payload);
         }
-        if (probe !== null && this.countHolding(probe) >= quorumOf(this.checker.current)) recoveredAt = this.time;
+        if (probe !== null && this.countHolding(probe.payload) >= quorumOf(this.checker.current)) recoveredAt = this.time;
         if (this.time > healedAt + this.opts.recoveryBound) {
           this.fail(`no leader established and committing within ${this.opts.recoveryBound} units of healing (${this.describe()})`);
         }
