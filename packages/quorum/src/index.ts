@@ -2,7 +2,6 @@ export * from './config.js';
 export * from './effects.js';
 export * from './messages.js';
 export * from './peer.js';
-export * from './zxid.js';
 export { supersedes } from './election.js';
 export { TcpTransport, type PeerAddress, type TransportEvents } from './transport/tcp-transport.js';
 export { encodeFrame, FrameReader, FrameError, PROTOCOL_VERSION } from './transport/frames.js';

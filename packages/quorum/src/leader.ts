@@ -1,6 +1,6 @@
+import { epochOf, makeZxid } from '@zab/jute';
 import type { LinkMessageOf, PeerContext } from './context.js';
 import type { Entry, LinkMessage } from './messages.js';
-import { epochOf, makeZxid } from './zxid.js';
 
 type HandlerPhase = 'info' | 'epoch' | 'synced' | 'uptodate';
 

@@ -1,6 +1,6 @@
+import { epochOf } from '@zab/jute';
 import type { PeerContext } from './context.js';
 import type { Entry, LinkMessage } from './messages.js';
-import { epochOf } from './zxid.js';
 
 type Phase = 'connecting' | 'epoch' | 'sync' | 'acking' | 'acked' | 'uptodate';
 

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { QuorumPeer, TcpTransport, quorumConfig, type Effect, type Entry, type Message, type PeerAddress } from '@zab/quorum';
 import { openStorage, type Storage } from '@zab/storage';
 import type { Logger } from 'pino';
+import { hex64 } from '@zab/jute';
 import { ClientPort } from './client-port.js';
 import type { ServerSpec } from './config.js';
 import { DataTree, type SnapshotNode } from './data-tree.js';
@@ -12,7 +13,7 @@ import { Purger, Snapshotter, recover } from './persistence.js';
 import { QuorumCommitter } from './quorum-committer.js';
 import type { PersistenceSettings } from './standalone.js';
 import type { Txn, TxnHeader } from './txn.js';
-import { ZkServer, hex, type EnsembleFigures, type ForwardedRequest, type ServerSettings } from './zk-server.js';
+import { ZkServer, type EnsembleFigures, type ForwardedRequest, type ServerSettings } from './zk-server.js';
 
 /** What the quorum replicates: a prepared txn. */
 export interface TxnPayload {
@@ -200,7 +201,7 @@ export class EnsembleNode {
       }, CORE_TICK_MS);
       node.server.start();
       log.info(
-        { myId: settings.myId, zxid: hex(recovered.tree.lastProcessedZxid), acceptedEpoch: String(epochs.acceptedEpoch), currentEpoch: String(epochs.currentEpoch) },
+        { myId: settings.myId, zxid: hex64(recovered.tree.lastProcessedZxid), acceptedEpoch: String(epochs.acceptedEpoch), currentEpoch: String(epochs.currentEpoch) },
         'ensemble member started; looking for a leader',
       );
       node.schedulePump();
@@ -214,8 +215,8 @@ export class EnsembleNode {
 
   private logSync(from: number, msg: Message<TxnPayload>): void {
     if (msg.type === 'DIFF') this.log.info({ leader: from, txns: msg.entries.length }, 'sync with leader: DIFF');
-    else if (msg.type === 'TRUNC') this.log.info({ leader: from, zxid: hex(msg.zxid) }, 'sync with leader: TRUNC');
-    else if (msg.type === 'SNAP') this.log.info({ leader: from, zxid: hex(msg.zxid) }, 'sync with leader: SNAP');
+    else if (msg.type === 'TRUNC') this.log.info({ leader: from, zxid: hex64(msg.zxid) }, 'sync with leader: TRUNC');
+    else if (msg.type === 'SNAP') this.log.info({ leader: from, zxid: hex64(msg.zxid) }, 'sync with leader: SNAP');
   }
 
   // ---- QuorumCommitSink ----
@@ -225,7 +226,7 @@ export class EnsembleNode {
     // has moved on since (stepped down, or leads a later epoch), its 'serving' effects are
     // on their way and will close the connection that asked: drop the txn.
     if (this.peer.establishedEpoch !== this.status.epoch || !this.status.serving) {
-      this.log.debug({ zxid: hex(hdr.zxid) }, 'dropping a txn prepared under a leadership that has ended');
+      this.log.debug({ zxid: hex64(hdr.zxid) }, 'dropping a txn prepared under a leadership that has ended');
       return;
     }
     this.peer.propose(hdr.zxid, { hdr, txn });
@@ -370,12 +371,12 @@ export class EnsembleNode {
 
   private async truncate(zxid: bigint): Promise<void> {
     await this.idle();
-    this.log.info({ zxid: hex(zxid) }, 'TRUNC: dropping logged txns the leader does not have, then reloading');
+    this.log.info({ zxid: hex64(zxid) }, 'TRUNC: dropping logged txns the leader does not have, then reloading');
     await this.storage.log.truncateAfter(zxid);
     await this.storage.snapshots.dropAfter(zxid);
     const recovered = await recover(this.storage, this.server.settings.extendedTypesEnabled, this.log);
     if (recovered.tree.lastProcessedZxid !== zxid) {
-      throw new Error(`after TRUNC to ${hex(zxid)} the state on disk ends at ${hex(recovered.tree.lastProcessedZxid)}`);
+      throw new Error(`after TRUNC to ${hex64(zxid)} the state on disk ends at ${hex64(recovered.tree.lastProcessedZxid)}`);
     }
     this.committer.forget();
     this.server.replaceState(recovered.tree, recovered.sessions);
@@ -383,7 +384,7 @@ export class EnsembleNode {
 
   private wireSnapshot(zxid: bigint): WireSnapshot {
     const tree = this.server.tree;
-    if (tree.lastProcessedZxid !== zxid) throw new Error(`SNAP at ${hex(zxid)} asked of a state at ${hex(tree.lastProcessedZxid)}`);
+    if (tree.lastProcessedZxid !== zxid) throw new Error(`SNAP at ${hex64(zxid)} asked of a state at ${hex64(tree.lastProcessedZxid)}`);
     return { zxid, nodes: [...tree.snapshotEntries()], sessions: [...this.server.sessionTimeouts] };
   }
 
@@ -395,7 +396,7 @@ export class EnsembleNode {
     await this.storage.log.truncateAfter(zxid);
     await this.storage.snapshots.dropAfter(zxid);
     await this.storage.snapshots.save(zxid, snap.nodes, { sessions: snap.sessions });
-    this.log.info({ zxid: hex(zxid), nodes: tree.nodeCount }, 'SNAP: installed the leader\'s snapshot');
+    this.log.info({ zxid: hex64(zxid), nodes: tree.nodeCount }, 'SNAP: installed the leader\'s snapshot');
     this.committer.forget();
     this.server.replaceState(tree, new Map(snap.sessions));
   }
@@ -421,7 +422,7 @@ export class EnsembleNode {
       }
       this.proposalTimes.reset();
       if (this.status.state === 'LEADING') this.server.startLeading(this.status.epoch);
-      this.log.info({ state: this.status.state, leader: this.status.leaderId, epoch: String(this.status.epoch), zxid: hex(this.server.tree.lastProcessedZxid) }, 'serving clients');
+      this.log.info({ state: this.status.state, leader: this.status.leaderId, epoch: String(this.status.epoch), zxid: hex64(this.server.tree.lastProcessedZxid) }, 'serving clients');
     } else {
       this.log.info('no longer serving: closing client connections');
       this.server.stopServing();

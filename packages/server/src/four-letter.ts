@@ -1,7 +1,8 @@
 import { hostname, platform, arch, release, userInfo, homedir, tmpdir } from 'node:os';
+import { hex64 } from '@zab/jute';
 import type { ServerConfig } from './config.js';
 import type { Connection } from './connection.js';
-import { hex, type ZkServer } from './zk-server.js';
+import type { ZkServer } from './zk-server.js';
 
 /** The version string four-letter words and mntr report. */
 export const ZAB_VERSION = '3.8.0-zab-0.1.0, built on 2026-11-22 00:00 UTC';
@@ -28,7 +29,7 @@ function summary(server: ZkServer): string {
     `Sent: ${server.stats.packetsSent}`,
     `Connections: ${server.connections.size}`,
     `Outstanding: ${outstanding(server)}`,
-    `Zxid: ${hex(server.tree.lastProcessedZxid)}`,
+    `Zxid: ${hex64(server.tree.lastProcessedZxid)}`,
     `Mode: ${mode(server)}`,
     `Node count: ${server.tree.nodeCount + 1}`, // ZooKeeper keys its root twice ("" and "/") and counts both
     '',
@@ -70,8 +71,8 @@ function consLine(c: Connection): string {
   if (c.sessionId === 0n) return `${brief(c)})`;
   const avg = Math.floor(c.stats.avgLatencyMs);
   return (
-    `${brief(c)},sid=${hex(c.sessionId)},lop=${c.lastOp},est=${c.establishedAtMs},to=${c.sessionTimeoutMs}` +
-    `,lcxid=${hex(BigInt(c.lastCxid))},lzxid=${hex(c.lastZxid)},lresp=${c.lastResponseMs},llat=${c.lastLatencyMs}` +
+    `${brief(c)},sid=${hex64(c.sessionId)},lop=${c.lastOp},est=${c.establishedAtMs},to=${c.sessionTimeoutMs}` +
+    `,lcxid=${hex64(BigInt(c.lastCxid))},lzxid=${hex64(c.lastZxid)},lresp=${c.lastResponseMs},llat=${c.lastLatencyMs}` +
     `,minlat=${c.stats.minLatencyMs},avglat=${avg},maxlat=${c.stats.maxLatencyMs})`
   );
 }
@@ -82,7 +83,7 @@ function watchesBy(server: ZkServer, bySession: boolean): Map<string, Set<string
   for (const table of [server.watches.data]) {
     for (const [path, watchers] of table.entries()) {
       for (const w of watchers.keys()) {
-        const sid = hex((w as Connection).sessionId);
+        const sid = hex64((w as Connection).sessionId);
         const [k, v] = bySession ? [sid, path] : [path, sid];
         let set = out.get(k);
         if (!set) out.set(k, (set = new Set()));
@@ -195,14 +196,14 @@ function dump(server: ZkServer): string {
   let s = 'SessionTracker dump:\n';
   const sessions = [...server.sessions.values()];
   s += `Session Sets (${sessions.length})/(${sessions.length}):\n`;
-  for (const x of sessions) s += `\t${hex(x.id)} (timeout ${x.timeoutMs} ms)\n`;
+  for (const x of sessions) s += `\t${hex64(x.id)} (timeout ${x.timeoutMs} ms)\n`;
   s += 'ephemeral nodes dump:\n';
   const eph = [...server.tree.ephemeralSessions()].filter(([, set]) => set.size > 0);
   s += `Sessions with Ephemerals (${eph.length}):\n`;
-  for (const [sid, set] of eph) s += `${hex(sid)}:\n${set.ordered().map((p) => `\t${p}\n`).join('')}`;
+  for (const [sid, set] of eph) s += `${hex64(sid)}:\n${set.ordered().map((p) => `\t${p}\n`).join('')}`;
   s += 'Connections dump:\n';
   s += `Connections Sets (${server.connections.size})/(${server.connections.size}):\n`;
-  for (const c of server.connections) s += `\tip: /${c.remoteAddress}:${c.remotePort} sessionId: ${hex(c.sessionId)}\n`;
+  for (const c of server.connections) s += `\tip: /${c.remoteAddress}:${c.remotePort} sessionId: ${hex64(c.sessionId)}\n`;
   return s;
 }
 

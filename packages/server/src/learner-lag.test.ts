@@ -1,4 +1,4 @@
-import { makeZxid } from '@zab/quorum';
+import { makeZxid } from '@zab/jute';
 import { describe, expect, it } from 'vitest';
 import { ProposalTimes, lagTxns } from './learner-lag.js';
 

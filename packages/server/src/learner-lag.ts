@@ -1,6 +1,6 @@
 // How far a follower is behind its leader, in txns and in time, for the leader's metrics.
 // Pure: times come from the caller (a monotonic clock in the ensemble driver).
-import { counterOf, epochOf } from '@zab/quorum';
+import { counterOf, epochOf } from '@zab/jute';
 
 /**
  * Txns a follower has yet to ack: the leader's last proposed counter minus the follower's

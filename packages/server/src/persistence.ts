@@ -1,8 +1,8 @@
 import { CorruptDataError, type SnapshotStore, type Storage, type TxnLog } from '@zab/storage';
 import type { Logger } from 'pino';
+import { hex64, zxidFollows } from '@zab/jute';
 import { DataTree, type SnapshotNode } from './data-tree.js';
 import type { StoredTxn } from './log-committer.js';
-import { hex } from './zk-server.js';
 
 /** What is on disk cannot be turned back into the state that was acknowledged. */
 export class RecoveryError extends Error {
@@ -24,15 +24,6 @@ export interface RecoveredState {
 /** What a snapshot's meta carries besides the tree. */
 interface SnapshotMeta {
   sessions: [bigint, number][];
-}
-
-const epochOf = (z: bigint) => z >> 32n;
-const counterOf = (z: bigint) => z & 0xffffffffn;
-
-/** Whether `next` may follow `prev` in the log: the next counter, or the start of a later epoch. */
-export function follows(prev: bigint, next: bigint): boolean {
-  if (next === prev + 1n) return true;
-  return epochOf(next) > epochOf(prev) && counterOf(next) <= 1n;
 }
 
 const RESTORE_ADVICE =
@@ -57,15 +48,15 @@ export async function recover(
   for (const info of await snapshots.list()) {
     const base = await loadSnapshot(snapshots, info.zxid, extendedTypesEnabled, logger);
     if (!base) continue;
-    if (first !== 0n && first > info.zxid + 1n && !follows(info.zxid, first)) {
+    if (first !== 0n && first > info.zxid + 1n && !zxidFollows(info.zxid, first)) {
       throw new RecoveryError(
-        `the txn log starts at ${hex(first)} but the snapshot ends at ${hex(info.zxid)}: the txns between are missing. ${RESTORE_ADVICE}`,
+        `the txn log starts at ${hex64(first)} but the snapshot ends at ${hex64(info.zxid)}: the txns between are missing. ${RESTORE_ADVICE}`,
       );
     }
     return replay(log, base.tree, base.sessions, info.zxid, last, logger, onReplayed);
   }
-  if (first > 1n && !follows(0n, first)) {
-    throw new RecoveryError(`no usable snapshot, and the txn log starts at ${hex(first)} instead of the beginning. ${RESTORE_ADVICE}`);
+  if (first > 1n && !zxidFollows(0n, first)) {
+    throw new RecoveryError(`no usable snapshot, and the txn log starts at ${hex64(first)} instead of the beginning. ${RESTORE_ADVICE}`);
   }
   return replay(log, new DataTree(extendedTypesEnabled), new Map(), 0n, last, logger, onReplayed);
 }
@@ -83,12 +74,12 @@ async function loadSnapshot(
     for await (const e of snap.entries) tree.restoreNode(e as SnapshotNode);
   } catch (e) {
     if (!(e instanceof CorruptDataError)) throw e;
-    logger.warn({ snapshot: hex(zxid), err: e.message }, 'snapshot is damaged; trying an older one');
+    logger.warn({ snapshot: hex64(zxid), err: e.message }, 'snapshot is damaged; trying an older one');
     return null;
   }
   const sessions = new Map<bigint, number>((snap.meta as unknown as SnapshotMeta).sessions ?? []);
   tree.lastProcessedZxid = zxid;
-  logger.info({ zxid: hex(zxid), nodes: tree.nodeCount, sessions: sessions.size }, 'loaded snapshot');
+  logger.info({ zxid: hex64(zxid), nodes: tree.nodeCount, sessions: sessions.size }, 'loaded snapshot');
   return { tree, sessions };
 }
 
@@ -106,8 +97,8 @@ async function replay(
   try {
     for await (const rec of log.read(snapshotZxid)) {
       const t = rec as StoredTxn;
-      if (!follows(prev, t.zxid)) {
-        throw new RecoveryError(`gap in the txn log: ${hex(t.zxid)} follows ${hex(prev)}. ${RESTORE_ADVICE}`);
+      if (!zxidFollows(prev, t.zxid)) {
+        throw new RecoveryError(`gap in the txn log: ${hex64(t.zxid)} follows ${hex64(prev)}. ${RESTORE_ADVICE}`);
       }
       tree.apply(t.hdr, t.txn);
       if (t.txn.kind === 'createSession') sessions.set(t.hdr.sessionId, t.txn.timeoutMs);
@@ -120,8 +111,8 @@ async function replay(
     if (e instanceof CorruptDataError) throw new RecoveryError(`${e.message}. ${RESTORE_ADVICE}`);
     throw e;
   }
-  if (prev < last) throw new RecoveryError(`the txn log ends at ${hex(last)} but replay stopped at ${hex(prev)}. ${RESTORE_ADVICE}`);
-  logger.info({ zxid: hex(tree.lastProcessedZxid), replayed, nodes: tree.nodeCount, sessions: sessions.size }, 'recovered');
+  if (prev < last) throw new RecoveryError(`the txn log ends at ${hex64(last)} but replay stopped at ${hex64(prev)}. ${RESTORE_ADVICE}`);
+  logger.info({ zxid: hex64(tree.lastProcessedZxid), replayed, nodes: tree.nodeCount, sessions: sessions.size }, 'recovered');
   return { tree, sessions, snapshotZxid, replayedTxns: replayed };
 }
 
@@ -167,10 +158,10 @@ export class Snapshotter {
     const started = Date.now();
     try {
       const info = await this.snapshots.save(zxid, tree.snapshotEntries(), meta as unknown as Record<string, unknown>);
-      this.logger.info({ zxid: hex(zxid), entries: info.entries, bytes: info.bytes, ms: Date.now() - started }, 'snapshot saved');
+      this.logger.info({ zxid: hex64(zxid), entries: info.entries, bytes: info.bytes, ms: Date.now() - started }, 'snapshot saved');
     } catch (err) {
       // A failed snapshot loses nothing: the log still holds every txn. The next one retries.
-      this.logger.error({ zxid: hex(zxid), err: (err as Error).message }, 'snapshot failed');
+      this.logger.error({ zxid: hex64(zxid), err: (err as Error).message }, 'snapshot failed');
     }
   }
 

@@ -1,5 +1,6 @@
 import { openStorage, type Storage } from '@zab/storage';
 import type { Logger } from 'pino';
+import { hex64 } from '@zab/jute';
 import { ClientPort } from './client-port.js';
 import { LogCommitter } from './log-committer.js';
 import { Purger, Snapshotter, recover } from './persistence.js';
@@ -72,7 +73,7 @@ export async function startStandalone(
     throw e;
   }
   server.start();
-  log.info({ clientPort: address.port, host: address.host, zxid: `0x${server.lastZxid().toString(16)}` }, 'zab standalone server serving');
+  log.info({ clientPort: address.port, host: address.host, zxid: hex64(server.lastZxid()) }, 'zab standalone server serving');
   return {
     server,
     address,

@@ -5,6 +5,8 @@ import {
   SyncResponse,
   Xid,
   buffer,
+  hex64,
+  makeZxid,
   record,
   type ConnectRequest,
   type JuteReader,
@@ -177,7 +179,7 @@ export class ZkServer implements ConnectionHost {
   /** Leader, on establishing `epoch`: zxids start over in it; every session gets a full timeout from now. */
   startLeading(epoch: bigint): void {
     this.prep = this.newPrep();
-    this.prep.lastZxid = epoch << 32n;
+    this.prep.lastZxid = makeZxid(epoch, 0n);
     const now = nowMs();
     for (const [id, timeoutMs] of this.sessionTimeouts) {
       const s = this.sessions.add(id, timeoutMs, now);
@@ -340,7 +342,7 @@ export class ZkServer implements ConnectionHost {
     }
     if (req.lastZxidSeen > this.tree.lastProcessedZxid) {
       this.log.info(
-        { remote: conn.remoteAddress, clientZxid: hex(req.lastZxidSeen), ourZxid: hex(this.tree.lastProcessedZxid) },
+        { remote: conn.remoteAddress, clientZxid: hex64(req.lastZxidSeen), ourZxid: hex64(this.tree.lastProcessedZxid) },
         'refusing session request: client has seen a later zxid than ours; it must try another server',
       );
       conn.close();
@@ -387,7 +389,7 @@ export class ZkServer implements ConnectionHost {
       this.sessions.touch(req.sessionId, now);
       pending.connect = { timeoutMs, sessionId: req.sessionId, passwd: sessionPassword(req.sessionId), readOnly };
     } else {
-      this.log.info({ remote: conn.remoteAddress, session: hex(req.sessionId) }, 'session expired or password wrong');
+      this.log.info({ remote: conn.remoteAddress, session: hex64(req.sessionId) }, 'session expired or password wrong');
       pending.connect = { timeoutMs: 0, sessionId: 0n, passwd: Buffer.alloc(16), readOnly };
     }
     conn.enqueue(pending);
@@ -532,7 +534,7 @@ export class ZkServer implements ConnectionHost {
     this.expiryTimer = setTimeout(() => {
       if (this.replication && !this.replication.leading()) return this.scheduleExpiryLater();
       for (const s of this.sessions.pollExpired(nowMs())) {
-        this.log.info({ session: hex(s.id), timeoutMs: s.timeoutMs }, 'session expired');
+        this.log.info({ session: hex64(s.id), timeoutMs: s.timeoutMs }, 'session expired');
         this.submitInternal(OpCode.closeSession, s.id, {});
       }
       this.scheduleExpiry();
@@ -574,8 +576,4 @@ export class ZkServer implements ConnectionHost {
 
 function nowMs(): number {
   return Math.floor(performance.timeOrigin + performance.now());
-}
-
-export function hex(v: bigint): string {
-  return '0x' + BigInt.asUintN(64, v).toString(16);
 }

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
+import { hex64 } from '@zab/jute';
 import { decodeTxn, encodeBatch } from './txn-records.js';
 import { Serial } from './serial.js';
 import type { LoggedTxn, TxnLog } from './types.js';
-import { assertZxid, hex } from './zxid.js';
+import { assertZxid } from './zxid.js';
 
 /** Index of the first zxid in `sorted` above `zxid`. */
 function upperBound(sorted: bigint[], zxid: bigint): number {
@@ -38,7 +39,7 @@ export class MemoryTxnLog implements TxnLog {
     const { zxids, values } = encodeBatch(txns);
     return this.writes.run(async () => {
       const last = this.zxids.at(-1) ?? 0n;
-      assert(zxids[0]! > last, `txn log append out of order: ${hex(zxids[0]!)} after ${hex(last)}`);
+      assert(zxids[0]! > last, `txn log append out of order: ${hex64(zxids[0]!)} after ${hex64(last)}`);
       zxids.forEach((z, i) => this.records.set(z, values[i]!));
       this.zxids.push(...zxids);
     });

@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { hex64 } from '@zab/jute';
 import { checksum, decodeChecked, pack, unpackAll } from './codec.js';
 import { CorruptDataError } from './errors.js';
 import type { SnapshotInfo } from './types.js';
-import { hex } from './zxid.js';
 
 /**
  * The stored form of a snapshot, shared by both implementations. Entries are cut into
@@ -128,7 +128,7 @@ export function infoOf(m: Manifest): SnapshotInfo {
 
 /** Decodes a manifest record; CorruptDataError naming the snapshot when it is damaged or of an unknown format. */
 export function decodeManifest(value: Buffer, zxid: bigint): Manifest {
-  const where = `snapshot ${hex(zxid)} manifest`;
+  const where = `snapshot ${hex64(zxid)} manifest`;
   const m = decodeChecked(value, where, zxid);
   if (!isManifest(m) || m.zxid !== zxid) throw new CorruptDataError(where, `not a version ${MANIFEST_VERSION} manifest for this zxid`, { zxid });
   return m;

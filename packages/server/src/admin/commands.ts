@@ -1,9 +1,10 @@
 // The admin server's commands, answered as JSON shaped like ZooKeeper 3.8's AdminServer
 // (every answer names its command and carries "error": null). The figures are the ones the
 // four-letter words print, read from the same functions.
+import { hex64 } from '@zab/jute';
 import type { ServerConfig } from '../config.js';
 import { ZAB_VERSION, confLines, enviLines, mntrRows, mode } from '../four-letter.js';
-import { hex, type ZkServer } from '../zk-server.js';
+import type { ZkServer } from '../zk-server.js';
 
 type Json = Record<string, unknown>;
 
@@ -119,11 +120,11 @@ export function adminCommand(name: string, server: ZkServer, config: ServerConfi
 function connections(server: ZkServer): Json[] {
   return [...server.connections].map((c) => ({
     remote_socket_address: `${c.remoteAddress}:${c.remotePort}`,
-    session_id: hex(c.sessionId),
+    session_id: hex64(c.sessionId),
     outstanding_requests: c.outstanding,
     packets_received: c.stats.packetsReceived,
     packets_sent: c.stats.packetsSent,
     session_timeout: c.sessionTimeoutMs,
-    last_zxid: hex(c.lastZxid),
+    last_zxid: hex64(c.lastZxid),
   }));
 }
