@@ -3,5 +3,6 @@ export * from './effects.js';
 export * from './messages.js';
 export * from './peer.js';
 export { supersedes } from './election.js';
-export { TcpTransport, type PeerAddress, type TransportEvents } from './transport/tcp-transport.js';
+export { TcpTransport, type PeerAddress } from './transport/tcp-transport.js';
+export type { Transport, TransportEvents } from './transport/transport.js';
 export { encodeFrame, FrameReader, FrameError, PROTOCOL_VERSION } from './transport/frames.js';
