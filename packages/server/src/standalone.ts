@@ -1,9 +1,9 @@
 import { openStorage, type Storage } from '@zab/storage';
 import type { Logger } from 'pino';
 import { hex64 } from '@zab/jute';
-import { ClientPort } from './client-port.js';
-import { LogCommitter } from './log-committer.js';
-import { Purger, Snapshotter, recover } from './persistence.js';
+import { ClientPort } from './net/client-port.js';
+import { LogCommitter } from './persistence/log-committer.js';
+import { Purger, Snapshotter, recover } from './persistence/persistence.js';
 import { ZkServer, type ServerSettings } from './zk-server.js';
 
 /** A running standalone server: the core, its client port and its storage. */

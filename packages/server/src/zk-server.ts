@@ -12,18 +12,18 @@ import {
   type JuteReader,
 } from '@zab/jute';
 import type { Logger } from 'pino';
-import { authenticate } from './acl.js';
-import { ImmediateCommitter, type TxnCommitter } from './committer.js';
-import { Connection, type ConnectionHost, type PendingRequest } from './connection.js';
-import { DataTree, ephemeralKind, ttlOf } from './data-tree.js';
-import { FsyncStats } from './fsync-stats.js';
-import { Prep, isWriteType } from './prep.js';
-import { OK, executeRead, reply, writeReply, type Reply } from './read-ops.js';
-import { decodeRequest, isKnownRequestType } from './request-codecs.js';
-import { LatencyHistograms, RequestStats } from './request-stats.js';
-import { SessionTracker, sessionPassword } from './session-tracker.js';
-import type { Txn, TxnHeader } from './txn.js';
-import { WatchManager, type Watcher } from './watch-manager.js';
+import { authenticate } from './tree/acl.js';
+import { ImmediateCommitter, type TxnCommitter } from './pipeline/committer.js';
+import { Connection, type ConnectionHost, type PendingRequest } from './net/connection.js';
+import { DataTree, ephemeralKind, ttlOf } from './tree/data-tree.js';
+import { FsyncStats } from './admin/fsync-stats.js';
+import { Prep, isWriteType } from './pipeline/prep.js';
+import { OK, executeRead, reply, writeReply, type Reply } from './ops/read-ops.js';
+import { decodeRequest, isKnownRequestType } from './pipeline/decode.js';
+import { LatencyHistograms, RequestStats } from './admin/request-stats.js';
+import { SessionTracker, sessionPassword } from './session/session-tracker.js';
+import type { Txn, TxnHeader } from './tree/txn.js';
+import { WatchManager, type Watcher } from './tree/watch-manager.js';
 
 const SetSASLResponse = record({ token: buffer });
 

@@ -3,7 +3,7 @@
 // four-letter words print, read from the same functions.
 import { hex64 } from '@zab/jute';
 import type { ServerConfig } from '../config.js';
-import { ZAB_VERSION, confLines, enviLines, mntrRows, mode } from '../four-letter.js';
+import { ZAB_VERSION, confLines, enviLines, mntrRows, mode } from './four-letter.js';
 import type { ZkServer } from '../zk-server.js';
 
 type Json = Record<string, unknown>;

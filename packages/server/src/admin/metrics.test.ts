@@ -2,7 +2,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { parseExposition } from '../../../../test/support/prometheus.js';
 import { parseZooCfg } from '../config.js';
-import { mntrRows } from '../four-letter.js';
+import { mntrRows } from './four-letter.js';
 import { ZkServer, type EnsembleFigures } from '../zk-server.js';
 import { renderMetrics } from './metrics.js';
 

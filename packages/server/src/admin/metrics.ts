@@ -22,8 +22,8 @@
 // Counters count from process start, across roles.
 import { OpCode, counterOf } from '@zab/jute';
 import type { ServerConfig } from '../config.js';
-import { mntrRows } from '../four-letter.js';
-import type { Histogram } from '../request-stats.js';
+import { mntrRows } from './four-letter.js';
+import type { Histogram } from './request-stats.js';
 import type { ZkServer } from '../zk-server.js';
 
 const OP_NAMES = new Map<number, string>(Object.entries(OpCode).map(([name, code]) => [code as number, name]));

@@ -6,9 +6,9 @@ import pino from 'pino';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ConfigError, loadConfig, readMyId, type ServerConfig } from '../config.js';
-import { startEnsembleMember } from '../ensemble.js';
+import { startEnsembleMember } from '../ensemble/ensemble.js';
 import { startOpsEndpoints } from '../admin/admin-server.js';
-import { answerFourLetterWord } from '../four-letter.js';
+import { answerFourLetterWord } from '../admin/four-letter.js';
 import { startStandalone } from '../standalone.js';
 import type { ServerSettings } from '../zk-server.js';
 

@@ -1,7 +1,7 @@
 import { memoryStorage } from '@zab/storage';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { DataTree } from './data-tree.js';
+import { DataTree } from '../tree/data-tree.js';
 import { Purger, Snapshotter } from './persistence.js';
 
 const log = pino({ level: 'silent' });

@@ -8,10 +8,10 @@ import { CreateMode, OpCode, Perms } from '@zab/jute';
 import { openStorage } from '@zab/storage';
 import pino from 'pino';
 import { afterAll, expect, it } from 'vitest';
-import { DataTree } from './data-tree.js';
+import { DataTree } from '../tree/data-tree.js';
 import type { StoredTxn } from './log-committer.js';
 import { Snapshotter, recover } from './persistence.js';
-import { Prep } from './prep.js';
+import { Prep } from '../pipeline/prep.js';
 
 const NODES = Number(process.env['ZAB_RESTART_NODES'] ?? 1_000_000);
 const OPEN = [{ perms: Perms.ALL, id: { scheme: 'world', id: 'anyone' } }];

@@ -1,5 +1,5 @@
 import type { CommitHandler, TxnCommitter } from './committer.js';
-import type { Txn, TxnHeader } from './txn.js';
+import type { Txn, TxnHeader } from '../tree/txn.js';
 
 /** What the QuorumCommitter needs of the ensemble node that owns it. */
 export interface QuorumCommitSink {

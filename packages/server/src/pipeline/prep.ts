@@ -1,9 +1,9 @@
 import { CreateMode, ErrorCode, OpCode, Perms, type ACL, type Id, type MultiOp } from '@zab/jute';
-import { AclError, checkAcl, fixupAcl } from './acl.js';
-import { CONTAINER_OWNER, MAX_TTL_MS, ephemeralKind, ttlOwner, type DataTree } from './data-tree.js';
-import { JavaHashOrderSet } from './java-hash-order.js';
-import { parentOf, pathProblem } from './path.js';
-import type { MultiTxnOp, Txn, TxnHeader } from './txn.js';
+import { AclError, checkAcl, fixupAcl } from '../tree/acl.js';
+import { CONTAINER_OWNER, MAX_TTL_MS, ephemeralKind, ttlOwner, type DataTree } from '../tree/data-tree.js';
+import { JavaHashOrderSet } from '../tree/java-hash-order.js';
+import { parentOf, pathProblem } from '../tree/path.js';
+import type { MultiTxnOp, Txn, TxnHeader } from '../tree/txn.js';
 
 /** A write request as prep sees it: decoded record (undefined when it did not decode). */
 export interface WriteRequest {

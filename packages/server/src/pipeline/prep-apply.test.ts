@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CreateMode, ErrorCode, EventType, OpCode, Perms } from '@zab/jute';
-import { digestOf } from './acl.js';
-import { CONTAINER_OWNER, DataTree } from './data-tree.js';
+import { digestOf } from '../tree/acl.js';
+import { CONTAINER_OWNER, DataTree } from '../tree/data-tree.js';
 import { Prep, type WriteRequest } from './prep.js';
-import { WatchManager, type Watcher } from './watch-manager.js';
+import { WatchManager, type Watcher } from '../tree/watch-manager.js';
 
 const OPEN = [{ perms: Perms.ALL, id: { scheme: 'world', id: 'anyone' } }];
 const S1 = 0x100n;

@@ -1,7 +1,7 @@
 import { CorruptDataError, type SnapshotStore, type Storage, type TxnLog } from '@zab/storage';
 import type { Logger } from 'pino';
 import { hex64, zxidFollows } from '@zab/jute';
-import { DataTree, type SnapshotNode } from './data-tree.js';
+import { DataTree, type SnapshotNode } from '../tree/data-tree.js';
 import type { StoredTxn } from './log-committer.js';
 
 /** What is on disk cannot be turned back into the state that was acknowledged. */

@@ -24,10 +24,10 @@ import {
   type MultiResult,
   type JuteWriter,
 } from '@zab/jute';
-import { checkAcl, clientInfo, idsInServerOrder, maskDigests } from './acl.js';
-import type { DataTree } from './data-tree.js';
-import type { TxnResult } from './txn.js';
-import { RelativePathError, type WatchManager, type Watcher } from './watch-manager.js';
+import { checkAcl, clientInfo, idsInServerOrder, maskDigests } from '../tree/acl.js';
+import type { DataTree } from '../tree/data-tree.js';
+import type { TxnResult } from '../tree/txn.js';
+import { RelativePathError, type WatchManager, type Watcher } from '../tree/watch-manager.js';
 
 /** A reply body: the error code for ReplyHeader.err and, when OK, how to write the body. */
 export interface Reply {

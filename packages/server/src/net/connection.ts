@@ -18,11 +18,11 @@ import {
   type ACL,
   type Id,
 } from '@zab/jute';
-import { checkAcl } from './acl.js';
+import { checkAcl } from '../tree/acl.js';
 import type { Logger } from 'pino';
-import type { Reply } from './read-ops.js';
-import { RequestStats } from './request-stats.js';
-import type { Watcher } from './watch-manager.js';
+import type { Reply } from '../ops/read-ops.js';
+import { RequestStats } from '../admin/request-stats.js';
+import type { Watcher } from '../tree/watch-manager.js';
 
 /** A request of this connection, queued until its reply may be sent (replies go out in order). */
 export interface PendingRequest {

@@ -1,4 +1,4 @@
-import type { Txn, TxnHeader } from './txn.js';
+import type { Txn, TxnHeader } from '../tree/txn.js';
 
 /** Called for each committed txn, in zxid order. `ctx` is what was passed to propose. */
 export type CommitHandler = (hdr: TxnHeader, txn: Txn, ctx: unknown) => void;

@@ -1,7 +1,7 @@
 import { memoryStorage } from '@zab/storage';
 import { describe, expect, it } from 'vitest';
 import { LogCommitter } from './log-committer.js';
-import type { TxnHeader } from './txn.js';
+import type { TxnHeader } from '../tree/txn.js';
 
 const hdr = (zxid: number): TxnHeader => ({ sessionId: 1n, cxid: zxid, zxid: BigInt(zxid), timeMs: 0, type: 2 });
 

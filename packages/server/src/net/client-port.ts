@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
 import { Connection } from './connection.js';
-import type { ZkServer } from './zk-server.js';
+import type { ZkServer } from '../zk-server.js';
 
 /**
  * The client port listener: accepts TCP connections, enforces maxClientCnxns per client

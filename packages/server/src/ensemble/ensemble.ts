@@ -4,16 +4,16 @@ import { QuorumPeer, TcpTransport, quorumConfig, type Effect, type Entry, type M
 import { openStorage, type Storage } from '@zab/storage';
 import type { Logger } from 'pino';
 import { hex64 } from '@zab/jute';
-import { ClientPort } from './client-port.js';
-import type { ServerSpec } from './config.js';
-import { DataTree, type SnapshotNode } from './data-tree.js';
+import { ClientPort } from '../net/client-port.js';
+import type { ServerSpec } from '../config.js';
+import { DataTree, type SnapshotNode } from '../tree/data-tree.js';
 import { ProposalTimes, lagTxns } from './learner-lag.js';
-import type { StoredTxn } from './log-committer.js';
-import { Purger, Snapshotter, recover } from './persistence.js';
-import { QuorumCommitter } from './quorum-committer.js';
-import type { PersistenceSettings } from './standalone.js';
-import type { Txn, TxnHeader } from './txn.js';
-import { ZkServer, type EnsembleFigures, type ForwardedRequest, type ServerSettings } from './zk-server.js';
+import type { StoredTxn } from '../persistence/log-committer.js';
+import { Purger, Snapshotter, recover } from '../persistence/persistence.js';
+import { QuorumCommitter } from '../pipeline/quorum-committer.js';
+import type { PersistenceSettings } from '../standalone.js';
+import type { Txn, TxnHeader } from '../tree/txn.js';
+import { ZkServer, type EnsembleFigures, type ForwardedRequest, type ServerSettings } from '../zk-server.js';
 
 /** What the quorum replicates: a prepared txn. */
 export interface TxnPayload {

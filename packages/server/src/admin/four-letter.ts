@@ -1,8 +1,8 @@
 import { hostname, platform, arch, release, userInfo, homedir, tmpdir } from 'node:os';
 import { hex64 } from '@zab/jute';
-import type { ServerConfig } from './config.js';
-import type { Connection } from './connection.js';
-import type { ZkServer } from './zk-server.js';
+import type { ServerConfig } from '../config.js';
+import type { Connection } from '../net/connection.js';
+import type { ZkServer } from '../zk-server.js';
 
 /** The version string four-letter words and mntr report. */
 export const ZAB_VERSION = '3.8.0-zab-0.1.0, built on 2026-11-22 00:00 UTC';

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { LoggedTxn, TxnLog } from '@zab/storage';
-import type { CommitHandler, TxnCommitter } from './committer.js';
-import type { Txn, TxnHeader } from './txn.js';
+import type { CommitHandler, TxnCommitter } from '../pipeline/committer.js';
+import type { Txn, TxnHeader } from '../tree/txn.js';
 
 type Entry = { hdr: TxnHeader; txn: Txn; ctx: unknown } | { barrier: () => void };
 
