@@ -3,7 +3,9 @@ import type { Logger } from 'pino';
 import { hex64 } from '@zab/jute';
 import { ClientPort } from './net/client-port.js';
 import { LogCommitter } from './persistence/log-committer.js';
-import { Purger, Snapshotter, recover } from './persistence/persistence.js';
+import { Purger } from './persistence/purger.js';
+import { recover } from './persistence/recovery.js';
+import { Snapshotter } from './persistence/snapshotter.js';
 import { ZkServer, type ServerSettings } from './zk-server.js';
 
 /** A running standalone server: the core, its client port and its storage. */

@@ -1,15 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import type { LoggedTxn, TxnLog } from '@zab/storage';
+import type { TxnLog } from '@zab/storage';
+import type { StoredTxn } from './stored-state.js';
 import type { CommitHandler, TxnCommitter } from '../pipeline/committer.js';
 import type { Txn, TxnHeader } from '../tree/txn.js';
 
 type Entry = { hdr: TxnHeader; txn: Txn; ctx: unknown } | { barrier: () => void };
-
-/** A txn as the log stores it. */
-export interface StoredTxn extends LoggedTxn {
-  hdr: TxnHeader;
-  txn: Txn;
-}
 
 /**
  * Standalone commit through the txn log with group commit: while one synced append is in

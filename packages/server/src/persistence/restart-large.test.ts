@@ -9,8 +9,9 @@ import { openStorage } from '@zab/storage';
 import pino from 'pino';
 import { afterAll, expect, it } from 'vitest';
 import { DataTree } from '../tree/data-tree.js';
-import type { StoredTxn } from './log-committer.js';
-import { Snapshotter, recover } from './persistence.js';
+import { recover } from './recovery.js';
+import { Snapshotter } from './snapshotter.js';
+import type { StoredTxn } from './stored-state.js';
 import { Prep } from '../pipeline/prep.js';
 
 const NODES = Number(process.env['ZAB_RESTART_NODES'] ?? 1_000_000);

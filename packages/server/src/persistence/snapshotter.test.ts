@@ -2,7 +2,7 @@ import { memoryStorage } from '@zab/storage';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { DataTree } from '../tree/data-tree.js';
-import { Purger, Snapshotter } from './persistence.js';
+import { Snapshotter } from './snapshotter.js';
 
 const log = pino({ level: 'silent' });
 
@@ -18,17 +18,5 @@ describe('Snapshotter', () => {
     snap.txnApplied();
     await snap.close();
     expect(await storage.snapshots.list()).toHaveLength(1);
-  });
-});
-
-describe('Purger', () => {
-  it('keeps the newest snapshots and the log they need', async () => {
-    const storage = memoryStorage();
-    for (const z of [10n, 20n, 30n, 40n]) await storage.snapshots.save(z, [['/']]);
-    await storage.log.append(Array.from({ length: 45 }, (_, i) => ({ zxid: BigInt(i + 1) })));
-    await new Purger(storage, 3, log).purge();
-    expect((await storage.snapshots.list()).map((s) => s.zxid)).toEqual([40n, 30n, 20n]);
-    expect(await storage.log.firstZxid()).toBe(21n);
-    expect(await storage.log.lastZxid()).toBe(45n);
   });
 });
