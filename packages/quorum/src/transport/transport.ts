@@ -13,6 +13,8 @@ import type { Message } from '../messages.js';
  * Sends never block: a transport queues (bounded) or drops.
  */
 export interface Transport<P> {
+  /** Starts taking peers' connections (TCP: binds the election and quorum ports); nothing arrives before. */
+  listen(): Promise<void>;
   send(to: number, msg: Message<P>): void;
   /**
    * Sends a link message carrying a long list (a SNAP's nodes, a DIFF's txns) without holding
