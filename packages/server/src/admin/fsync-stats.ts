@@ -13,8 +13,8 @@ export const FSYNC_WARNING_THRESHOLD_MS_DEFAULT = 1000;
  * How long the txn log's group-commit appends take to become durable (the synced LevelDB
  * write of one batch, encoding included, as the event loop sees it complete), and how many
  * took longer than fsync.warningthresholdms (mntr's zk_fsync_threshold_exceed_count).
- * Fed by whichever committer owns the log: the standalone LogCommitter or the ensemble's
- * appender. Never reset (srst leaves it alone, as it is exported as Prometheus counters).
+ * Fed by the server's GroupCommitLog, standalone or in an ensemble. Never reset (srst
+ * leaves it alone, as it is exported as Prometheus counters).
  */
 export class FsyncStats {
   readonly timeMs = new Histogram(FSYNC_BUCKETS_MS);

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { parseExposition } from '../../../../test/support/prometheus.js';
 import { parseZooCfg } from '../config.js';
 import { mntrRows } from './four-letter.js';
-import { ZkServer, type EnsembleFigures } from '../zk-server.js';
+import { ZkServer } from '../zk-server.js';
+import type { EnsembleFigures } from './ensemble-figures.js';
 import { renderMetrics } from './metrics.js';
 
 const config = parseZooCfg('dataDir=/tmp/zab-metrics\nclientPort=2181\n').config;

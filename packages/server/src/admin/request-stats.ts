@@ -65,3 +65,10 @@ export class LatencyHistograms {
     h.observe(latencyMs);
   }
 }
+
+/** Server-wide request figures for srvr/stat/mntr and /metrics. */
+export class ServerStats extends RequestStats {
+  readonly startedAtMs = Date.now();
+  /** Reply latencies by request opcode, for the Prometheus histogram. */
+  readonly latencyByOp = new LatencyHistograms();
+}

@@ -6,7 +6,7 @@ import pino from 'pino';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ConfigError, loadConfig, readMyId, type ServerConfig } from '../config.js';
-import { startEnsembleMember } from '../ensemble/ensemble.js';
+import { startEnsembleMember } from '../ensemble/ensemble-member.js';
 import { startOpsEndpoints } from '../admin/admin-server.js';
 import { answerFourLetterWord } from '../admin/four-letter.js';
 import { startStandalone } from '../standalone.js';
@@ -110,10 +110,7 @@ const handle = await (ensemble
       persistence,
       log,
       onFatal,
-    ).then((h) => {
-      h.server.ensembleFigures = () => h.node.figures();
-      return h;
-    })
+    )
   : startStandalone(settings, listen, persistence, log)
 ).catch((e: Error) => {
   // Corrupt data, a locked data directory, a busy port: say what and stop.

@@ -10,6 +10,7 @@ import type { ZkServer } from '../zk-server.js';
 export class ClientPort {
   private readonly listener: Server;
   private readonly perAddress = new Map<string, number>();
+  private nextConnectionId = 1;
 
   constructor(private readonly server: ZkServer, private readonly maxClientCnxns: number) {
     this.listener = createServer((socket) => this.accept(socket));
@@ -37,7 +38,7 @@ export class ClientPort {
       if (n <= 0) this.perAddress.delete(addr);
       else this.perAddress.set(addr, n);
     });
-    this.server.addConnection(new Connection(socket, this.server));
+    this.server.addConnection(new Connection(socket, this.server, this.nextConnectionId++));
   }
 
   /** Stops accepting, and closes the open connections (the listener's close waits for them). */

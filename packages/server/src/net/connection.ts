@@ -20,7 +20,7 @@ import {
 } from '@zab/jute';
 import { checkAcl } from '../tree/acl.js';
 import type { Logger } from 'pino';
-import type { Reply } from '../ops/read-ops.js';
+import type { Reply } from '../ops/reply.js';
 import { RequestStats } from '../admin/request-stats.js';
 import type { Watcher } from '../tree/watch-manager.js';
 
@@ -68,8 +68,6 @@ const enum Phase {
   Closed,
 }
 
-let nextConnectionId = 1;
-
 /**
  * One client TCP connection: framing, the handshake, per-session reply ordering, watch
  * notifications and backpressure. Replies leave in request order (a request's reply waits
@@ -77,7 +75,6 @@ let nextConnectionId = 1;
  * too many requests are outstanding or the socket's write buffer is full.
  */
 export class Connection implements Watcher {
-  readonly id = nextConnectionId++;
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly establishedAtMs = Date.now();
@@ -102,7 +99,12 @@ export class Connection implements Watcher {
   private pausedForQueue = false;
   private pausedForDrain = false;
 
-  constructor(private readonly socket: Socket, private readonly host: ConnectionHost) {
+  constructor(
+    private readonly socket: Socket,
+    private readonly host: ConnectionHost,
+    /** For logs: unique among this server's connections (the client port numbers them). */
+    readonly id: number,
+  ) {
     this.remoteAddress = normaliseAddress(socket.remoteAddress ?? '');
     this.remotePort = socket.remotePort ?? 0;
     this.decoder = new FrameDecoder(host.maxBufferBytes);

@@ -4,8 +4,6 @@ import {
   OpCode,
   Perms,
   WatcherType,
-  Create2Response,
-  CreateResponse,
   ErrorResponse,
   ExistsResponse,
   GetACLResponse,
@@ -14,34 +12,16 @@ import {
   GetChildrenResponse,
   GetDataResponse,
   GetEphemeralsResponse,
-  SetACLResponse,
-  SetDataResponse,
   WhoAmIResponse,
   writeMultiResponse,
-  type Codec,
   type Id,
   type MultiOp,
   type MultiResult,
-  type JuteWriter,
 } from '@zab/jute';
 import { checkAcl, clientInfo, idsInServerOrder, maskDigests } from '../tree/acl.js';
 import type { DataTree } from '../tree/data-tree.js';
-import type { TxnResult } from '../tree/txn.js';
 import { RelativePathError, type WatchManager, type Watcher } from '../tree/watch-manager.js';
-
-/** A reply body: the error code for ReplyHeader.err and, when OK, how to write the body. */
-export interface Reply {
-  err: number;
-  body?: (w: JuteWriter) => void;
-}
-
-export function reply<T>(codec: Codec<T>, value: T): Reply {
-  return { err: ErrorCode.OK, body: (w) => codec.write(w, value) };
-}
-
-export const OK: Reply = { err: ErrorCode.OK };
-const fail = (err: number): Reply => ({ err });
-
+import { OK, fail, reply, type Reply } from './reply.js';
 /** What a read needs to know about the caller. */
 export interface ReadContext {
   tree: DataTree;
@@ -207,45 +187,3 @@ function setWatches(ctx: ReadContext, r: any): void {
   for (const path of (r.persistentRecursiveWatches ?? []) as string[]) watches.addPersistent(path, watcher, true);
 }
 
-/** The reply to a write, from the result of applying its txn. */
-export function writeReply(type: number, res: TxnResult): Reply {
-  if (type === OpCode.multi && res.multi) {
-    const results: MultiResult[] = res.multi.map((sub) => multiResult(sub));
-    return { err: ErrorCode.OK, body: (w) => writeMultiResponse(w, results) };
-  }
-  if (res.err !== ErrorCode.OK) return fail(res.err);
-  switch (type) {
-    case OpCode.create:
-      return reply(CreateResponse, { path: res.path! });
-    case OpCode.create2:
-    case OpCode.createContainer:
-    case OpCode.createTTL:
-      return reply(Create2Response, { path: res.path!, stat: res.stat! });
-    case OpCode.setData:
-      return reply(SetDataResponse, { stat: res.stat! });
-    case OpCode.setACL:
-      return reply(SetACLResponse, { stat: res.stat! });
-    default:
-      return OK;
-  }
-}
-
-function multiResult(sub: TxnResult): MultiResult {
-  switch (sub.type) {
-    case OpCode.create:
-      return { type: OpCode.create, err: 0, body: { path: sub.path } };
-    case OpCode.create2:
-    case OpCode.createContainer:
-    case OpCode.createTTL:
-      return { type: OpCode.create2, err: 0, body: { path: sub.path, stat: sub.stat } };
-    case OpCode.delete:
-    case OpCode.deleteContainer:
-      return { type: OpCode.delete, err: 0 };
-    case OpCode.setData:
-      return { type: OpCode.setData, err: 0, body: { stat: sub.stat } };
-    case OpCode.check:
-      return { type: OpCode.check, err: 0 };
-    default:
-      return { type: OpCode.error, err: sub.err };
-  }
-}
