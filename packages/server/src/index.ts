@@ -7,5 +7,6 @@ export { startEnsembleMember, type EnsembleHandle } from './ensemble/ensemble-me
 export { EnsembleNode, type EnsembleSettings } from './ensemble/ensemble-node.js';
 export type { EnsembleFigures } from './admin/ensemble-figures.js';
 export type { WritePath } from './pipeline/write-path.js';
+export * from './tree/data-node.js';
 export * from './tree/data-tree.js';
 export * from './tree/txn.js';

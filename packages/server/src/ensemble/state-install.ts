@@ -3,7 +3,8 @@ import type { Storage } from '@zab/storage';
 import type { Logger } from 'pino';
 import { recover } from '../persistence/recovery.js';
 import { snapshotMeta } from '../persistence/stored-state.js';
-import { DataTree, type SnapshotNode } from '../tree/data-tree.js';
+import type { SnapshotNode } from '../tree/data-node.js';
+import { DataTree } from '../tree/data-tree.js';
 
 /** A leader's state as SNAP carries it. */
 export interface WireSnapshot {

@@ -1,7 +1,8 @@
 import { hex64 } from '@zab/jute';
 import { CorruptDataError, loadForRecovery, type Storage } from '@zab/storage';
 import type { Logger } from 'pino';
-import { DataTree, type SnapshotNode } from '../tree/data-tree.js';
+import type { SnapshotNode } from '../tree/data-node.js';
+import { DataTree } from '../tree/data-tree.js';
 import { sessionsOf, type StoredTxn } from './stored-state.js';
 
 /** What is on disk cannot be turned back into the state that was acknowledged. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CreateMode, ErrorCode, EventType, OpCode, Perms } from '@zab/jute';
 import { digestOf } from '../tree/acl.js';
-import { CONTAINER_OWNER, DataTree } from '../tree/data-tree.js';
+import { CONTAINER_OWNER } from '../tree/data-node.js';
+import { DataTree } from '../tree/data-tree.js';
 import { Prep, type WriteRequest } from './prep.js';
 import { WatchManager, type Watcher } from '../tree/watch-manager.js';
 

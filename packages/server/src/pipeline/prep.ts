@@ -1,6 +1,7 @@
 import { CreateMode, ErrorCode, OpCode, Perms, type ACL, type Id, type MultiOp } from '@zab/jute';
 import { AclError, checkAcl, fixupAcl } from '../tree/acl.js';
-import { CONTAINER_OWNER, MAX_TTL_MS, ephemeralKind, ttlOwner, type DataTree } from '../tree/data-tree.js';
+import { CONTAINER_OWNER, MAX_TTL_MS, ephemeralKind, ttlOwner } from '../tree/data-node.js';
+import type { DataTree } from '../tree/data-tree.js';
 import { JavaHashOrderSet } from '../tree/java-hash-order.js';
 import { parentOf, pathProblem } from '../tree/path.js';
 import type { MultiTxnOp, Txn, TxnHeader } from '../tree/txn.js';

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { ExpiryQueue } from './expiry-queue.js';
-import { CONTAINER_OWNER } from '../tree/data-tree.js';
+import { CONTAINER_OWNER } from '../tree/data-node.js';
 
 /** A live session as the tracker sees it. */
 export interface Session {

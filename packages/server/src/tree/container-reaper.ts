@@ -1,7 +1,8 @@
 import { OpCode } from '@zab/jute';
 import type { Cancel } from '../clock.js';
 import type { ZkServer } from '../zk-server.js';
-import { ephemeralKind, ttlOf, type DataTree } from './data-tree.js';
+import { ephemeralKind, ttlOf } from './data-node.js';
+import type { DataTree } from './data-tree.js';
 
 /** Containers that once had children and have none now, and TTL nodes past their time, as ZooKeeper's ContainerManager picks them. */
 export function reapable(tree: DataTree, nowMs: number): string[] {

@@ -1,104 +1,14 @@
 import { createHash } from 'node:crypto';
 import { EventType, ErrorCode, OpCode, Perms, type ACL, type Stat } from '@zab/jute';
+import { AclInterner } from './acl-intern.js';
+import { DataNode, ephemeralKind, type SnapshotNode } from './data-node.js';
 import { JavaHashOrderSet } from './java-hash-order.js';
 import { baseName, childPath, parentOf } from './path.js';
 import type { Txn, TxnHeader, TxnResult } from './txn.js';
 
-/** ephemeralOwner of a container node (EphemeralType.CONTAINER). */
-export const CONTAINER_OWNER = -0x8000000000000000n;
-/** High byte that marks a TTL node's ephemeralOwner; the TTL (ms) is in the low bits. */
-const EXTENDED_MASK = -0x100000000000000n; // 0xff00000000000000 as a signed long
-export const MAX_TTL_MS = 0xffffffffffn;
-
-export function ttlOwner(ttlMs: bigint): bigint {
-  return EXTENDED_MASK | ttlMs;
-}
-
-export type EphemeralKind = 'none' | 'session' | 'container' | 'ttl';
-
-export function ephemeralKind(owner: bigint, extendedTypesEnabled: boolean): EphemeralKind {
-  if (owner === 0n) return 'none';
-  if (owner === CONTAINER_OWNER) return 'container';
-  if (extendedTypesEnabled && (owner & EXTENDED_MASK) === EXTENDED_MASK) return 'ttl';
-  return 'session';
-}
-
-export function ttlOf(owner: bigint): bigint {
-  return owner & ~EXTENDED_MASK;
-}
 
 const WORLD_ALL: ACL[] = [{ perms: Perms.ALL, id: { scheme: 'world', id: 'anyone' } }];
 const WORLD_READ: ACL[] = [{ perms: Perms.READ, id: { scheme: 'world', id: 'anyone' } }];
-
-/** One znode. Owned by the DataTree; readers must not modify it. */
-export class DataNode {
-  children: JavaHashOrderSet | null = null;
-  constructor(
-    public data: Buffer | null,
-    public acl: ACL[],
-    public czxid: bigint,
-    public mzxid: bigint,
-    public pzxid: bigint,
-    public ctime: number,
-    public mtime: number,
-    public ephemeralOwner: bigint,
-    public version = 0,
-    public cversion = 0,
-    public aversion = 0,
-  ) {}
-
-  get numChildren(): number {
-    return this.children ? this.children.size : 0;
-  }
-
-  /**
-   * The Stat clients see. Two translations, as ZooKeeper makes them: `cversion` is stored
-   * as the number of child creations and shown as the number of child changes (creations
-   * plus deletions: 2 * creations - children still present); containers and TTL nodes
-   * show ephemeralOwner 0.
-   */
-  stat(): Stat {
-    const numChildren = this.numChildren;
-    const owner = this.ephemeralOwner;
-    const hidden = owner === CONTAINER_OWNER || (owner & EXTENDED_MASK) === EXTENDED_MASK;
-    return {
-      czxid: this.czxid,
-      mzxid: this.mzxid,
-      ctime: BigInt(this.ctime),
-      mtime: BigInt(this.mtime),
-      version: this.version,
-      cversion: (this.cversion * 2 - numChildren) | 0,
-      aversion: this.aversion,
-      ephemeralOwner: hidden ? 0n : owner,
-      dataLength: this.data ? this.data.length : 0,
-      numChildren,
-      pzxid: this.pzxid,
-    };
-  }
-
-  childNames(): readonly string[] {
-    return this.children ? this.children.ordered() : [];
-  }
-}
-
-/**
- * One node in a snapshot, as a compact tuple: path, data, acl, czxid, mzxid, pzxid, ctime,
- * mtime, version, cversion, aversion, ephemeralOwner.
- */
-export type SnapshotNode = [
-  string,
-  Buffer | null,
-  ACL[],
-  bigint,
-  bigint,
-  bigint,
-  number,
-  number,
-  number,
-  number,
-  number,
-  bigint,
-];
 
 /** A watch to fire: which watch table (data or child), the event and its path. */
 export interface WatchTrigger {
@@ -139,14 +49,13 @@ export class DataTree {
   private readonly ephemerals = new Map<bigint, JavaHashOrderSet>();
   readonly containers = new Set<string>();
   readonly ttls = new Set<string>();
-  private readonly aclIntern = new Map<string, ACL[]>();
-  private lastInterned: ACL[] | null = null;
+  private readonly acls = new AclInterner();
   /** zxid of the last txn applied. */
   lastProcessedZxid = 0n;
   private dataBytes = 0;
 
   constructor(readonly extendedTypesEnabled = false) {
-    const root = new DataNode(Buffer.alloc(0), this.intern(WORLD_ALL), 0n, 0n, 0n, 0, 0, 0n);
+    const root = new DataNode(Buffer.alloc(0), this.acls.intern(WORLD_ALL), 0n, 0n, 0n, 0, 0, 0n);
     this.nodes.set('/', root);
     // The system nodes are added without a txn and without touching cversion, as ZooKeeper does.
     this.addSystemNode('/zookeeper', WORLD_ALL);
@@ -155,30 +64,13 @@ export class DataTree {
   }
 
   private addSystemNode(path: string, acl: ACL[]): void {
-    const node = new DataNode(Buffer.alloc(0), this.intern(acl), 0n, 0n, 0n, 0, 0, 0n);
+    const node = new DataNode(Buffer.alloc(0), this.acls.intern(acl), 0n, 0n, 0n, 0, 0, 0n);
     this.nodes.set(path, node);
     this.addChildName(this.nodes.get(parentOf(path))!, baseName(path));
   }
 
   private addChildName(parent: DataNode, name: string): void {
     (parent.children ??= new JavaHashOrderSet(8)).add(name);
-  }
-
-  /** Shares one ACL array among the nodes that carry the same list. */
-  private intern(acl: ACL[]): ACL[] {
-    // Most nodes carry the ACL of the node before them (a snapshot restore, a burst of
-    // creates): compare with that one before building a key.
-    const last = this.lastInterned;
-    if (last && sameAcl(last, acl)) return last;
-    let key = '';
-    for (const a of acl) key += `${a.perms}\u0000${a.id.scheme}\u0000${a.id.id}\u0001`;
-    let shared = this.aclIntern.get(key);
-    if (!shared) {
-      shared = acl.map((a) => ({ perms: a.perms, id: { scheme: a.id.scheme, id: a.id.id } }));
-      this.aclIntern.set(key, shared);
-    }
-    this.lastInterned = shared;
-    return shared;
   }
 
   /** The node at `path`. '' names the root too: ZooKeeper keys its root under both. */
@@ -262,12 +154,12 @@ export class DataTree {
     const existing = this.nodes.get(path);
     if (existing) {
       // A fuzzy snapshot can hold a path twice (deleted and re-created during the walk): the later wins.
-      Object.assign(existing, { data, acl: this.intern(acl), czxid, mzxid, pzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner: owner });
+      Object.assign(existing, { data, acl: this.acls.intern(acl), czxid, mzxid, pzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner: owner });
       return;
     }
     const parent = this.nodes.get(parentOf(path));
     if (!parent) throw new Error(`snapshot entry ${path} comes before its parent`);
-    this.addNode(path, new DataNode(data, this.intern(acl), czxid, mzxid, pzxid, ctime, mtime, owner, version, cversion, aversion), parent);
+    this.addNode(path, new DataNode(data, this.acls.intern(acl), czxid, mzxid, pzxid, ctime, mtime, owner, version, cversion, aversion), parent);
   }
 
   /** Links a new node into the tree and the owner indexes (ephemerals, containers, TTLs). */
@@ -275,22 +167,23 @@ export class DataTree {
     this.addChildName(parent, baseName(path));
     this.nodes.set(path, node);
     this.dataBytes += path.length + (node.data ? node.data.length : 0);
-    const owner = node.ephemeralOwner;
+    this.ownerIndex(node.ephemeralOwner, true)?.add(path);
+  }
+
+  /** The index a node with this owner belongs to: containers, TTL nodes, or its session's ephemerals (none for a plain node). */
+  private ownerIndex(owner: bigint, create: boolean): { add(path: string): unknown; delete(path: string): unknown } | undefined {
     switch (ephemeralKind(owner, this.extendedTypesEnabled)) {
       case 'container':
-        this.containers.add(path);
-        break;
+        return this.containers;
       case 'ttl':
-        this.ttls.add(path);
-        break;
+        return this.ttls;
       case 'session': {
         let set = this.ephemerals.get(owner);
-        if (!set) this.ephemerals.set(owner, (set = new JavaHashOrderSet()));
-        set.add(path);
-        break;
+        if (!set && create) this.ephemerals.set(owner, (set = new JavaHashOrderSet()));
+        return set;
       }
       case 'none':
-        break;
+        return undefined;
     }
   }
 
@@ -399,7 +292,7 @@ export class DataTree {
       parent.cversion = parentCVersion;
       parent.pzxid = hdr.zxid;
     }
-    const node = new DataNode(data, this.intern(acl), hdr.zxid, hdr.zxid, hdr.zxid, hdr.timeMs, hdr.timeMs, ephemeralOwner);
+    const node = new DataNode(data, this.acls.intern(acl), hdr.zxid, hdr.zxid, hdr.zxid, hdr.timeMs, hdr.timeMs, ephemeralOwner);
     this.addNode(path, node, parent);
     triggers.push({ table: 'data', path, type: EventType.NodeCreated, acl: node.acl });
     triggers.push({ table: 'child', path: parentPath, type: EventType.NodeChildrenChanged, acl: parent.acl });
@@ -417,24 +310,9 @@ export class DataTree {
     if (!node) throw new ApplyError(ErrorCode.NONODE);
     this.nodes.delete(path);
     this.dataBytes -= path.length + (node.data ? node.data.length : 0);
-    const owner = node.ephemeralOwner;
-    switch (ephemeralKind(owner, this.extendedTypesEnabled)) {
-      case 'container':
-        this.containers.delete(path);
-        break;
-      case 'ttl':
-        this.ttls.delete(path);
-        break;
-      case 'session': {
-        const set = this.ephemerals.get(owner);
-        // An emptied set stays until its session closes, as in ZooKeeper: its grown
-        // capacity decides the order of later ephemeral lists.
-        set?.delete(path);
-        break;
-      }
-      case 'none':
-        break;
-    }
+    // A session's emptied set stays until the session closes, as in ZooKeeper: its grown
+    // capacity decides the order of later ephemeral lists.
+    this.ownerIndex(node.ephemeralOwner, false)?.delete(path);
     triggers.push({ table: 'data', path, type: EventType.NodeDeleted, acl: node.acl });
     triggers.push({ table: 'child', path, type: EventType.NodeDeleted, suppressPrevious: true, acl: node.acl });
     triggers.push({ table: 'child', path: parentPath, type: EventType.NodeChildrenChanged, acl: parent.acl });
@@ -455,7 +333,7 @@ export class DataTree {
   private setAcl(path: string, acl: ACL[], version: number): Stat {
     const node = this.nodes.get(path);
     if (!node) throw new ApplyError(ErrorCode.NONODE);
-    node.acl = this.intern(acl);
+    node.acl = this.acls.intern(acl);
     node.aversion = version;
     return node.stat();
   }
@@ -472,14 +350,4 @@ export class DataTree {
     for (const p of [...this.ephemeralsOf(sessionId)]) this.deleteNode(p, zxid, triggers);
     this.ephemerals.delete(sessionId);
   }
-}
-
-function sameAcl(a: ACL[], b: ACL[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (x.perms !== y.perms || x.id.scheme !== y.id.scheme || x.id.id !== y.id.id) return false;
-  }
-  return true;
 }
