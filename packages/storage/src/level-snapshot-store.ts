@@ -7,7 +7,7 @@ import { CHUNK, MANIFEST, chunkKey, chunkRange, chunkZxidEnd, chunkZxidStart, ke
 import type { DB, SharedDb } from './level-db.js';
 import { chunkedIterable } from './chunked-iterable.js';
 import { Serial } from './serial.js';
-import { MANIFEST_VERSION, chunkEntries, chunkWhere, decodeChunk, decodeManifest, decodeOrError, infoOf, verifyChunk, type Manifest, type ManifestOrError } from './snapshot-format.js';
+import { MANIFEST_VERSION, chunkEntries, chunkWhere, decodeChunk, decodeManifest, decodeOrError, infoOf, listInfos, skipSnapshot, verifyChunk, type Manifest, type ManifestOrError } from './snapshot-format.js';
 import type { LoadedSnapshot, NewestSnapshot, SkippedSnapshot, SnapshotInfo, SnapshotStore, StorageWarn } from './types.js';
 import { assertZxid } from './zxid.js';
 
@@ -123,19 +123,9 @@ export class LevelSnapshotStore implements SnapshotStore {
     return out;
   }
 
-  private skip(skipped: SkippedSnapshot[], zxid: bigint, e: CorruptDataError): void {
-    this.warn(`skipping snapshot ${hex64(zxid)}: ${e.message}`, { zxid: hex64(zxid) });
-    skipped.push({ zxid, reason: e.message });
-  }
-
   async list(): Promise<SnapshotInfo[]> {
     this.assertOpen();
-    const out: SnapshotInfo[] = [];
-    for (const x of await this.manifests()) {
-      if ('m' in x) out.push(infoOf(x.m));
-      else this.skip([], x.zxid, x.error);
-    }
-    return out;
+    return listInfos(await this.manifests(), this.warn);
   }
 
   async loadNewest(skipped: SkippedSnapshot[] = []): Promise<NewestSnapshot | null> {
@@ -150,7 +140,7 @@ export class LevelSnapshotStore implements SnapshotStore {
           await this.verifyChunks(x.m, snapshot);
         } catch (e) {
           if (!(e instanceof CorruptDataError)) throw e;
-          this.skip(skipped, x.zxid, e);
+          skipSnapshot(this.warn, skipped, x.zxid, e);
           continue;
         }
         return { info: infoOf(x.m), meta: x.m.meta, entries: this.stream(x.m, snapshot), skipped: skipped.slice(from) };

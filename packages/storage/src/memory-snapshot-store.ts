@@ -5,7 +5,7 @@ import { encodeChecked } from './codec.js';
 import { CorruptDataError } from './errors.js';
 import { chunkedIterable } from './chunked-iterable.js';
 import { Serial } from './serial.js';
-import { MANIFEST_VERSION, chunkEntries, chunkWhere, decodeChunk, decodeManifest, decodeOrError, infoOf, verifyChunk, type Manifest } from './snapshot-format.js';
+import { MANIFEST_VERSION, chunkEntries, chunkWhere, decodeChunk, decodeManifest, decodeOrError, infoOf, listInfos, skipSnapshot, verifyChunk, type Manifest } from './snapshot-format.js';
 import type { LoadedSnapshot, NewestSnapshot, SkippedSnapshot, SnapshotInfo, SnapshotStore, StorageWarn } from './types.js';
 import { assertZxid } from './zxid.js';
 
@@ -90,19 +90,9 @@ export class MemorySnapshotStore implements SnapshotStore {
     });
   }
 
-  private skip(skipped: SkippedSnapshot[], zxid: bigint, e: CorruptDataError): void {
-    this.warn(`skipping snapshot ${hex64(zxid)}: ${e.message}`, { zxid: hex64(zxid) });
-    skipped.push({ zxid, reason: e.message });
-  }
-
   async list(): Promise<SnapshotInfo[]> {
     this.assertOpen();
-    const out: SnapshotInfo[] = [];
-    for (const x of this.views()) {
-      if ('m' in x) out.push(infoOf(x.m));
-      else this.skip([], x.zxid, x.error);
-    }
-    return out;
+    return listInfos(this.views(), this.warn);
   }
 
   async loadNewest(skipped: SkippedSnapshot[] = []): Promise<NewestSnapshot | null> {
@@ -114,7 +104,7 @@ export class MemorySnapshotStore implements SnapshotStore {
         x.m.chunks.forEach((line, i) => verifyChunk(x.chunks[i], line, chunkWhere(hex64(x.zxid), i), x.zxid));
       } catch (e) {
         if (!(e instanceof CorruptDataError)) throw e;
-        this.skip(skipped, x.zxid, e);
+        skipSnapshot(this.warn, skipped, x.zxid, e);
         continue;
       }
       return { info: infoOf(x.m), meta: x.m.meta, entries: stream(x), skipped: skipped.slice(from) };

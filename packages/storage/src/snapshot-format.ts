@@ -3,7 +3,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { hex64 } from '@zab/jute';
 import { checksum, decodeChecked, pack, unpackAll } from './codec.js';
 import { CorruptDataError } from './errors.js';
-import type { SnapshotInfo } from './types.js';
+import type { SkippedSnapshot, SnapshotInfo, StorageWarn } from './types.js';
 
 /**
  * The stored form of a snapshot, shared by both implementations. Entries are cut into
@@ -144,4 +144,20 @@ export function decodeOrError(value: Buffer, zxid: bigint): ManifestOrError {
     if (!(e instanceof CorruptDataError)) throw e;
     return { zxid, error: e };
   }
+}
+
+/** Passes over a damaged snapshot: says so through `warn` and records it in `skipped`. */
+export function skipSnapshot(warn: StorageWarn, skipped: SkippedSnapshot[], zxid: bigint, e: CorruptDataError): void {
+  warn(`skipping snapshot ${hex64(zxid)}: ${e.message}`, { zxid: hex64(zxid) });
+  skipped.push({ zxid, reason: e.message });
+}
+
+/** The infos of the manifests that decode, newest first as given; the others are skipped with a warning. */
+export function listInfos(manifests: Iterable<{ zxid: bigint; m: Manifest } | { zxid: bigint; error: CorruptDataError }>, warn: StorageWarn): SnapshotInfo[] {
+  const out: SnapshotInfo[] = [];
+  for (const x of manifests) {
+    if ('m' in x) out.push(infoOf(x.m));
+    else skipSnapshot(warn, [], x.zxid, x.error);
+  }
+  return out;
 }

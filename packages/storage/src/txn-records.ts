@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { hex64 } from '@zab/jute';
 import { decodeChecked, encodeChecked } from './codec.js';
 import { CorruptDataError } from './errors.js';
+import type { Serial } from './serial.js';
 import type { LoggedTxn } from './types.js';
 import { assertZxid } from './zxid.js';
 
@@ -17,6 +18,27 @@ export function encodeBatch(txns: LoggedTxn[]): { zxids: bigint[]; values: Buffe
     values.push(encodeChecked(t));
   }
   return { zxids, values };
+}
+
+/**
+ * What every TxnLog.append does before writing: checks and encodes the batch (nothing at all
+ * for an empty one), then, in the log's turn of `writes`, checks that it continues the log
+ * (`lastZxid()` then) and hands it to `write`. AssertionError, with nothing written, when it
+ * does not.
+ */
+export function appendInTurn(
+  writes: Serial,
+  txns: LoggedTxn[],
+  lastZxid: () => bigint,
+  write: (zxids: bigint[], values: Buffer[]) => Promise<void> | void,
+): Promise<void> {
+  if (txns.length === 0) return Promise.resolve();
+  const { zxids, values } = encodeBatch(txns);
+  return writes.run(async () => {
+    const last = lastZxid();
+    if (zxids[0]! <= last) assert.fail(`txn log append out of order: ${hex64(zxids[0]!)} after ${hex64(last)}`);
+    await write(zxids, values);
+  });
 }
 
 /** Decodes one stored record and checks it is the txn its key says. */
