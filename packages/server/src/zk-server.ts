@@ -76,6 +76,9 @@ export class ZkServer implements ConnectionHost {
   readonly onApplied: (() => void) | undefined;
   /** Set for an ensemble member: its role and figures, for the four-letter words. */
   ensembleFigures: (() => EnsembleFigures) | undefined;
+  readonly maxBufferBytes: number;
+  readonly skipAcl: boolean;
+  readonly maxOutstandingPerConnection: number;
   private path: WritePath = new ClosedWritePath();
   private readonly expirer: SessionExpirer;
   private readonly containers: ContainerReaper;
@@ -86,6 +89,9 @@ export class ZkServer implements ConnectionHost {
     options: ServerOptions = {},
   ) {
     this.clock = options.clock ?? systemClock;
+    this.maxBufferBytes = settings.juteMaxBuffer;
+    this.skipAcl = settings.skipACL;
+    this.maxOutstandingPerConnection = settings.maxOutstandingPerConnection;
     this.tree = options.recovered?.tree ?? new DataTree(settings.extendedTypesEnabled);
     this.sessions = new SessionTracker(settings.serverId, settings.tickTimeMs, this.nowMs(), this.clock.wallMs());
     this.onApplied = options.onApplied;
@@ -197,18 +203,6 @@ export class ZkServer implements ConnectionHost {
   }
 
   // ---- ConnectionHost ----
-
-  get maxBufferBytes(): number {
-    return this.settings.juteMaxBuffer;
-  }
-
-  get skipAcl(): boolean {
-    return this.settings.skipACL;
-  }
-
-  get maxOutstandingPerConnection(): number {
-    return this.settings.maxOutstandingPerConnection;
-  }
 
   lastZxid(): bigint {
     return this.tree.lastProcessedZxid;

@@ -203,6 +203,15 @@ export class Prep {
     if (!checkAcl(acl, perm, ids, this.opts.skipAcl)) throw new PrepError(ErrorCode.NOAUTH);
   }
 
+  /** The node a write to the existing `path` changes, once the session, the path and `perm` on the node check out. */
+  private target(req: WriteRequest, path: string, perm: number): NonNullable<ChangeRecord['node']> {
+    this.checkSession(req.sessionId);
+    validate(path);
+    const node = this.record(path).node!;
+    this.requireAcl(node.acl, perm, req.authIds);
+    return node;
+  }
+
   private prepareOp(type: number, r: any, req: WriteRequest, zxid: bigint): Txn {
     switch (type) {
       case OpCode.create:
@@ -237,16 +246,14 @@ export class Prep {
         return { kind: 'delete', path };
       }
       case OpCode.setData: {
-        this.checkSession(req.sessionId);
         const path: string = r.path;
-        validate(path);
-        const node = this.record(path);
-        this.requireAcl(node.node!.acl, Perms.WRITE, req.authIds);
-        const version = checkVersion(node.node!.version, r.version);
-        this.addChange({ zxid, path, node: { ...node.node!, version } });
+        const node = this.target(req, path, Perms.WRITE);
+        const version = checkVersion(node.version, r.version);
+        this.addChange({ zxid, path, node: { ...node, version } });
         return { kind: 'setData', path, data: r.data, version };
       }
       case OpCode.setACL: {
+        // The ACL is checked before the node is looked up, as ZooKeeper's prep does.
         this.checkSession(req.sessionId);
         const path: string = r.path;
         validate(path);
@@ -258,12 +265,8 @@ export class Prep {
         return { kind: 'setACL', path, acl, version };
       }
       case OpCode.check: {
-        this.checkSession(req.sessionId);
         const path: string = r.path;
-        validate(path);
-        const node = this.record(path);
-        this.requireAcl(node.node!.acl, Perms.READ, req.authIds);
-        return { kind: 'check', path, version: checkVersion(node.node!.version, r.version) };
+        return { kind: 'check', path, version: checkVersion(this.target(req, path, Perms.READ).version, r.version) };
       }
       case OpCode.createSession:
         return { kind: 'createSession', timeoutMs: r.timeoutMs };
