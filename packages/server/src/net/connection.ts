@@ -18,10 +18,11 @@ import {
   type ACL,
   type Id,
 } from '@zab/jute';
-import { checkAcl } from '../tree/acl.js';
 import type { Logger } from 'pino';
-import type { Reply } from '../ops/reply.js';
 import { RequestStats } from '../admin/request-stats.js';
+import type { Clock } from '../clock.js';
+import type { Reply } from '../ops/reply.js';
+import { checkAcl } from '../tree/acl.js';
 import type { Watcher } from '../tree/watch-manager.js';
 
 /** A request of this connection, queued until its reply may be sent (replies go out in order). */
@@ -40,9 +41,11 @@ export interface PendingRequest {
   receivedAtMs: number;
 }
 
-/** What a connection needs from the server that owns it. */
+/** What a connection needs from the server that owns it (ZkServer): the pipeline's entry points and its limits. */
 export interface ConnectionHost {
   readonly log: Logger;
+  /** The server's clock: request arrival and reply times are on it. */
+  readonly clock: Clock;
   readonly maxBufferBytes: number;
   readonly maxOutstandingPerConnection: number;
   readonly skipAcl: boolean;
@@ -54,7 +57,6 @@ export interface ConnectionHost {
   onRequest(conn: Connection, xid: number, type: number, body: JuteReader): void;
   /** Runs a read at the head of the queue; returns its reply. */
   executeRead(req: PendingRequest): Reply;
-  /** Called after each reply, with its latency, for server-wide figures. */
   /** A reply went out `latencyMs` after its request arrived; `type` is the request's opcode. */
   onReplySent(latencyMs: number, type: number): void;
   onClose(conn: Connection): void;
@@ -77,7 +79,7 @@ const enum Phase {
 export class Connection implements Watcher {
   readonly remoteAddress: string;
   readonly remotePort: number;
-  readonly establishedAtMs = Date.now();
+  readonly establishedAtMs: number;
   sessionId = 0n;
   sessionTimeoutMs = 0;
   authIds: Id[] = [];
@@ -107,6 +109,7 @@ export class Connection implements Watcher {
   ) {
     this.remoteAddress = normaliseAddress(socket.remoteAddress ?? '');
     this.remotePort = socket.remotePort ?? 0;
+    this.establishedAtMs = host.clock.wallMs();
     this.decoder = new FrameDecoder(host.maxBufferBytes);
     socket.setNoDelay(true);
     socket.on('data', (chunk) => this.onData(chunk));
@@ -236,7 +239,7 @@ export class Connection implements Watcher {
   }
 
   private noteReply(req: PendingRequest, zxid: bigint): void {
-    const now = Date.now();
+    const now = this.host.clock.wallMs();
     const latency = now - req.receivedAtMs;
     this.lastCxid = req.xid;
     this.lastOp = LAST_OP[req.type] ?? 'NA';
