@@ -16,3 +16,7 @@ export {
   type TrustMaterial,
   trustMaterialOf,
 } from './stores.js';
+export { knownJavaCipherSuites, openSslCiphers, ZOOKEEPER_DEFAULT_CIPHERSUITES } from './ciphers.js';
+export { type ClientAuth, readTlsSettings, TLS_SETTING_NAMES, type TlsSettings } from './tls-settings.js';
+export { createTlsContext, type TlsContext, type TlsRole } from './tls-context.js';
+export { ReloadingTlsContext, type TlsReloadEvents } from './tls-reload.js';
