@@ -2,7 +2,8 @@
 // ZooKeeper's jars on the class path, so tests can compare with what Java and ZooKeeper do.
 
 import { execFile } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,13 +15,22 @@ export const ZOOKEEPER_CLASSPATH = ['/usr/share/java/zookeeper.jar', '/usr/share
 
 const compiled = new Map<string, Promise<string>>();
 
-/** Compiles `className`.java from ./java into a fresh directory; returns the directory. */
+/** Compiles `className`.java from ./java; returns the directory holding its classes. The
+ *  directory is named by the source's hash, so runs share it and nothing piles up. */
 export function compileJava(className: string): Promise<string> {
   let dir = compiled.get(className);
   if (!dir) {
     dir = (async () => {
-      const out = await mkdtemp(path.join(os.tmpdir(), 'zab-java-'));
-      await run('javac', ['-d', out, '-cp', ZOOKEEPER_CLASSPATH.join(':'), path.join(SOURCES, `${className}.java`)]);
+      const source = path.join(SOURCES, `${className}.java`);
+      const hash = createHash('sha256').update(await readFile(source)).digest('hex').slice(0, 16);
+      const out = path.join(os.tmpdir(), `zab-java-${className}-${hash}`);
+      const classFile = path.join(out, `${className}.class`);
+      if (await readFile(classFile).then(() => true, () => false)) return out;
+      // Compile beside, then rename: a concurrent run never sees half a directory.
+      const staging = `${out}.${process.pid}`;
+      await mkdir(staging, { recursive: true });
+      await run('javac', ['-d', staging, '-cp', ZOOKEEPER_CLASSPATH.join(':'), source]);
+      await rename(staging, out).catch(() => undefined);
       return out;
     })();
     compiled.set(className, dir);
