@@ -21,3 +21,13 @@ export { type ClientAuth, readTlsSettings, TLS_SETTING_NAMES, type TlsSettings }
 export { createTlsContext, type TlsContext, type TlsRole } from './tls-context.js';
 export { ReloadingTlsContext, type TlsReloadEvents } from './tls-reload.js';
 export { rfc2253NameOf, x509AuthIds, x509ClientId } from './x509-identity.js';
+export { type ControlFlag, type JaasConfig, JAAS_SECTIONS, loadJaas, type LoginModuleEntry, parseJaas } from './jaas.js';
+export {
+  DIGEST_LOGIN_MODULE,
+  digestCredentials,
+  digestUsers,
+  KRB5_LOGIN_MODULE,
+  type Krb5Options,
+  krb5Options,
+  sectionOf,
+} from './jaas-zookeeper.js';
