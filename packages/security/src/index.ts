@@ -31,3 +31,5 @@ export {
   krb5Options,
   sectionOf,
 } from './jaas-zookeeper.js';
+export { jvmFlagsFromEnv, type JvmFlags, jvmPropertiesToSettings, parseJvmFlags, shellWords, zooCfgKeyOf } from './jvm-flags.js';
+export { JVM_PROPERTY_KEYS, type JvmPropertyKey } from './jvm-properties.js';
