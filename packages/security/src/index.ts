@@ -33,3 +33,6 @@ export {
 } from './jaas-zookeeper.js';
 export { jvmFlagsFromEnv, type JvmFlags, jvmPropertiesToSettings, parseJvmFlags, shellWords, zooCfgKeyOf } from './jvm-flags.js';
 export { JVM_PROPERTY_KEYS, type JvmPropertyKey } from './jvm-properties.js';
+export { DigestMd5Server, type DigestMd5ServerOptions, ZOOKEEPER_SASL_PROTOCOL, ZOOKEEPER_SASL_SERVER_NAME } from './digest-md5-server.js';
+export { DigestMd5Client, type DigestMd5ClientOptions } from './digest-md5-client.js';
+export { parseKerberosName, type SaslIdOptions, zookeeperSaslId } from './sasl-id.js';

@@ -1,7 +1,7 @@
 // Test support: compiles the Java sources in ./java once per test process and runs them with
 // ZooKeeper's jars on the class path, so tests can compare with what Java and ZooKeeper do.
 
-import { execFile } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename } from 'node:fs/promises';
 import os from 'node:os';
@@ -70,4 +70,59 @@ export function lines(stdout: string): Record<string, string> {
     if (i > 0) out[line.slice(0, i)] = line.slice(i + 2);
   }
   return out;
+}
+
+/** A child process that speaks the "C <base64>" / "S <base64>" line protocol of the SASL
+ *  probes. `next()` resolves with its next output line (or "EXIT <code>" once it is gone). */
+export class LinePeer {
+  private readonly lines: string[] = [];
+  private readonly waiters: ((line: string) => void)[] = [];
+  private buffer = '';
+  readonly stderr: string[] = [];
+
+  constructor(private readonly child: ChildProcess) {
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (chunk: string) => {
+      this.buffer += chunk;
+      for (let i = this.buffer.indexOf('\n'); i >= 0; i = this.buffer.indexOf('\n')) {
+        this.push(this.buffer.slice(0, i));
+        this.buffer = this.buffer.slice(i + 1);
+      }
+    });
+    child.stderr!.on('data', (chunk: Buffer) => this.stderr.push(chunk.toString()));
+    child.once('close', (code) => this.push(`EXIT ${code}`));
+  }
+
+  private push(line: string): void {
+    const waiter = this.waiters.shift();
+    if (waiter) waiter(line);
+    else this.lines.push(line);
+  }
+
+  next(): Promise<string> {
+    const line = this.lines.shift();
+    if (line !== undefined) return Promise.resolve(line);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  send(line: string): void {
+    this.child.stdin!.write(`${line}\n`);
+  }
+
+  kill(): void {
+    if (this.child.exitCode === null) this.child.kill('SIGKILL');
+  }
+}
+
+/** Starts a compiled Java class as a LinePeer. */
+export async function spawnJava(className: string, args: readonly string[], props: Readonly<Record<string, string>> = {}): Promise<LinePeer> {
+  const dir = await compileJava(className);
+  const argv = ['-cp', [dir, ...ZOOKEEPER_CLASSPATH].join(':'), ...Object.entries(props).map(([k, v]) => `-D${k}=${v}`), className, ...args];
+  return new LinePeer(spawn('java', argv, { stdio: ['pipe', 'pipe', 'pipe'] }));
+}
+
+/** Starts kazoo's SASL client (pure-sasl, Debian's python3-pure-sasl) as a LinePeer. */
+export function spawnPureSasl(username: string, password: string): LinePeer {
+  const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'puresasl_client.py');
+  return new LinePeer(spawn('/usr/bin/python3', [script, username, password], { stdio: ['pipe', 'pipe', 'pipe'] }));
 }
