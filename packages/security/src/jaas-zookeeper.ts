@@ -20,14 +20,17 @@ export function sectionOf(config: JaasConfig, section: string): readonly LoginMo
   return modules;
 }
 
-/** DIGEST-MD5 users of a server section: user name -> password. Later options win. */
-export function digestUsers(config: JaasConfig, section = 'Server'): ReadonlyMap<string, string> {
+/** DIGEST-MD5 users of a server section: user name -> password. Later options win.
+ *  `superPassword` (zookeeper.SASLAuthenticationProvider.superPassword), when set, is the
+ *  password of user "super", over any user_super option, as in ZooKeeper. */
+export function digestUsers(config: JaasConfig, section = 'Server', superPassword?: string): ReadonlyMap<string, string> {
   const users = new Map<string, string>();
   for (const module of sectionOf(config, section)) {
     for (const [name, value] of module.options) {
       if (name.startsWith('user_')) users.set(name.slice('user_'.length), value);
     }
   }
+  if (superPassword !== undefined) users.set('super', superPassword);
   return users;
 }
 

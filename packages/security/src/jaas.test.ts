@@ -84,6 +84,7 @@ describe('JAAS files', () => {
     const zk = parseJaas(ZOOKEEPER_STYLE);
     expect([...digestUsers(zk)]).toEqual([['super', 'adminsecret'], ['bob', 'bobsecret']]);
     expect([...digestUsers(zk, 'QuorumServer')]).toEqual([['test', 'test']]);
+    expect(digestUsers(zk, 'Server', 'override').get('super')).toBe('override');
     expect(digestCredentials(zk)).toEqual({ username: 'bob', password: 'bobsecret' });
     expect(digestCredentials(zk, 'QuorumLearner')).toEqual({ username: 'test', password: 'test' });
     expect(() => digestUsers(zk, 'Missing')).toThrow(/no section "Missing" \(sections: Server, Client, QuorumServer, QuorumLearner\)/);

@@ -56,6 +56,15 @@ describe('PEM stores', () => {
     await expect(loadKeyStore({ location: file })).rejects.toThrow(/encrypted and no password is set/);
   });
 
+  it('takes a traditional PKCS#1 RSA key too', async () => {
+    const rsaKey = path.join(pki.dir, 'rsa-traditional.key');
+    await openssl(['pkey', '-in', rsaLeaf.key, '-traditional', '-out', rsaKey], pki.dir);
+    expect(await readFile(rsaKey, 'utf8')).toMatch(/BEGIN RSA PRIVATE KEY/);
+    const file = path.join(pki.dir, 'ks-pkcs1.pem');
+    await writeFile(file, (await readFile(rsaKey, 'utf8')) + (await readFile(rsaLeaf.cert, 'utf8')) + (await readFile(pki.caCert, 'utf8')));
+    await expectLeafMaterial(await loadKeyStore({ location: file }), rsaLeaf);
+  });
+
   it('refuses a key store whose certificate does not match its key', async () => {
     const file = path.join(pki.dir, 'ks-mismatch.pem');
     await writeFile(file, (await readFile(rsaLeaf.key, 'utf8')) + (await readFile(ecLeaf.cert, 'utf8')));
