@@ -17,7 +17,7 @@ export {
   trustMaterialOf,
 } from './stores.js';
 export { knownJavaCipherSuites, openSslCiphers, ZOOKEEPER_DEFAULT_CIPHERSUITES } from './ciphers.js';
-export { type ClientAuth, readTlsSettings, TLS_SETTING_NAMES, type TlsSettings } from './tls-settings.js';
+export { certReloadSetting, type ClientAuth, readTlsSettings, TLS_SETTING_NAMES, type TlsSettings } from './tls-settings.js';
 export { createTlsContext, type TlsContext, type TlsRole } from './tls-context.js';
 export { ReloadingTlsContext, type TlsReloadEvents } from './tls-reload.js';
 export { rfc2253NameOf, x509AuthIds, x509ClientId } from './x509-identity.js';

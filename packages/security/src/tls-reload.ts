@@ -1,5 +1,7 @@
-// Certificate reloading as ZooKeeper 3.8 does it (X509Util.enableCertFileReloading): the
-// directories holding the key store and the trust store are watched; when the store file is
+// Certificate reloading as ZooKeeper 3.8 does it (X509Util.enableCertFileReloading, turned on
+// by client.certReload for the client port and sslQuorumReloadCertFiles between members;
+// TlsSettings.reloadCertFiles says which): the directories holding the key store and the
+// trust store are watched; when the store file is
 // created or modified there (or events may have been lost), the TLS context is built again
 // and used for every handshake from then on. Connections already open keep theirs. Deleting
 // the file changes nothing. A store that cannot be read at that moment (a copy half written)

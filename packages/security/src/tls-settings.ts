@@ -29,10 +29,19 @@ export interface TlsSettings {
   /** `<prefix>handshakeDetectionTimeoutMillis` (port unification), default 5000; values
    *  below 1 fall back to the default, as in ZooKeeper. */
   readonly handshakeDetectionTimeoutMs: number;
+  /** Whether to reload the stores when their files change (use ReloadingTlsContext then):
+   *  `client.certReload` for the client port (ZooKeeper 3.8.1 and later), and
+   *  `sslQuorumReloadCertFiles` between members; both default to false, as in ZooKeeper. */
+  readonly reloadCertFiles: boolean;
 }
 
-/** The settings this module reads, relative to the prefix; a config layer can use it to tell
- *  honoured keys from unknown ones. */
+/** The setting that turns reloading on for each prefix. */
+export function certReloadSetting(prefix: string): string {
+  return prefix === 'ssl.quorum.' ? 'sslQuorumReloadCertFiles' : 'client.certReload';
+}
+
+/** The settings this module reads, relative to the prefix (plus certReloadSetting(prefix));
+ *  a config layer can use it to tell honoured keys from unknown ones. */
 export const TLS_SETTING_NAMES: readonly string[] = [
   'keyStore.location', 'keyStore.password', 'keyStore.passwordPath', 'keyStore.type',
   'trustStore.location', 'trustStore.password', 'trustStore.passwordPath', 'trustStore.type',
@@ -99,5 +108,6 @@ export function readTlsSettings(config: Config, prefix = 'ssl.'): TlsSettings {
     clientAuth,
     hostnameVerification: zkBoolean(get(`${prefix}hostnameVerification`), true),
     handshakeDetectionTimeoutMs,
+    reloadCertFiles: zkBoolean(get(certReloadSetting(prefix)), false),
   };
 }

@@ -111,6 +111,10 @@ describe('TLS settings', () => {
     expect(s.clientAuth).toBe('need');
     expect(s.hostnameVerification).toBe(true);
     expect(s.keyStore).toBeUndefined();
+    expect(s.reloadCertFiles).toBe(false);
+    expect(readTlsSettings({ 'client.certReload': 'true' }).reloadCertFiles).toBe(true);
+    expect(readTlsSettings({ 'client.certReload': 'true' }, 'ssl.quorum.').reloadCertFiles).toBe(false);
+    expect(readTlsSettings({ sslQuorumReloadCertFiles: 'true' }, 'ssl.quorum.').reloadCertFiles).toBe(true);
   });
 
   it('reads a prefix, parses booleans as ZKConfig does and refuses a bad clientAuth', () => {
@@ -224,7 +228,7 @@ describe('certificate reload', () => {
     const waiters: (() => void)[] = [];
     const settle = () => waiters.splice(0).forEach((w) => w());
     const reloading = await ReloadingTlsContext.start(
-      readTlsSettings(serverConfig({ 'ssl.keyStore.location': keyStore, 'ssl.keyStore.type': 'PKCS12' })),
+      readTlsSettings(serverConfig({ 'ssl.keyStore.location': keyStore, 'ssl.keyStore.type': 'PKCS12', 'client.certReload': 'true' })),
       'server',
       {
         onReload: (ctx) => {
