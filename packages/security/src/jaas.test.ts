@@ -1,11 +1,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { JVM_TEST_TIMEOUT_MS, runJava } from './testing/java.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JaasSyntaxError } from './errors.js';
 import { type JaasConfig, loadJaas, parseJaas } from './jaas.js';
 import { digestCredentials, digestUsers, krb5Options } from './jaas-zookeeper.js';
-import { runJava } from './testing/java.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -68,7 +68,7 @@ async function javaView(text: string, sections: string[]): Promise<{ code: numbe
   return { code: r.code, lines: r.stdout.split('\n').filter(Boolean) };
 }
 
-describe('JAAS files', () => {
+describe('JAAS files', { timeout: JVM_TEST_TIMEOUT_MS }, () => {
   it('read as the JDK reads them', async () => {
     for (const [text, sections] of [
       [ZOOKEEPER_STYLE, ['Server', 'Client', 'QuorumServer', 'QuorumLearner', 'Absent']],

@@ -1,13 +1,13 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { JVM_TEST_TIMEOUT_MS, type LinePeer, spawnJava, spawnPureSasl } from './testing/java.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DigestMd5Client } from './digest-md5-client.js';
 import { DigestMd5Server } from './digest-md5-server.js';
 import { SaslError } from './errors.js';
 import { parseDirectives } from './sasl-directives.js';
 import { zookeeperSaslId } from './sasl-id.js';
-import { type LinePeer, spawnJava, spawnPureSasl } from './testing/java.js';
 
 const USERS = new Map([
   ['bob', 'bobsecret'],
@@ -116,7 +116,7 @@ describe('DIGEST-MD5 between our server and our client', () => {
   });
 });
 
-describe("DIGEST-MD5 against Java's and kazoo's implementations", () => {
+describe("DIGEST-MD5 against Java's and kazoo's implementations", { timeout: JVM_TEST_TIMEOUT_MS }, () => {
   it("our server accepts ZooKeeper's Java client, and refuses it with a wrong password", async () => {
     for (const [user, password] of USERS) {
       const { server, error, peerSaid } = await serveClient(await spawnJava('SaslPipe', ['client', user, password]), ourServer());
@@ -150,7 +150,7 @@ describe("DIGEST-MD5 against Java's and kazoo's implementations", () => {
   });
 });
 
-describe('sasl ACL ids', () => {
+describe('sasl ACL ids', { timeout: JVM_TEST_TIMEOUT_MS }, () => {
   const NAMES: [string, string][] = [
     ['bob', 'bob'],
     ['bob', 'other'],

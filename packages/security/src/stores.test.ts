@@ -2,6 +2,7 @@ import crypto, { X509Certificate } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import tls from 'node:tls';
+import { JVM_TEST_TIMEOUT_MS } from './testing/java.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SettingError, StoreError } from './errors.js';
 import { keyEntryPem, type KeyMaterial, loadKeyStore, loadTrustStore, storeTypeOf } from './stores.js';
@@ -79,7 +80,7 @@ describe('PEM stores', () => {
   });
 });
 
-describe('PKCS12 stores', () => {
+describe('PKCS12 stores', { timeout: JVM_TEST_TIMEOUT_MS }, () => {
   it('reads what JDK 17 keytool writes by default (PBES2/AES-256, HMAC-SHA256)', async () => {
     const src = await opensslPkcs12(pki, rsaLeaf, 'src-rsa.p12', 'src-pass');
     const file = await keytoolImport(pki, src, 'src-pass', 'keytool.p12', 'PKCS12', PASS);
@@ -135,7 +136,7 @@ describe('PKCS12 stores', () => {
   });
 });
 
-describe('JKS stores', () => {
+describe('JKS stores', { timeout: JVM_TEST_TIMEOUT_MS }, () => {
   it('reads a key entry and its chain as keytool -storetype JKS writes it', async () => {
     const src = await opensslPkcs12(pki, rsaLeaf, 'src-jks.p12', 'src-pass');
     const file = await keytoolImport(pki, src, 'src-pass', 'keystore.jks', 'JKS', PASS);

@@ -5,12 +5,12 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import tls from 'node:tls';
+import { JVM_TEST_TIMEOUT_MS, lines, runJava } from './testing/java.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { knownJavaCipherSuites, openSslCiphers, ZOOKEEPER_DEFAULT_CIPHERSUITES } from './ciphers.js';
 import { createTlsContext, type TlsContext } from './tls-context.js';
 import { ReloadingTlsContext } from './tls-reload.js';
 import { readTlsSettings } from './tls-settings.js';
-import { lines, runJava } from './testing/java.js';
 import { keytoolImport, keytoolTrustStore, type Leaf, makeLeaf, makePki, opensslPkcs12, type Pki } from './testing/pki.js';
 
 const PASS = 'tls-secret';
@@ -146,7 +146,7 @@ describe('TLS settings', () => {
   });
 });
 
-describe('TLS between real sockets', () => {
+describe('TLS between real sockets', { timeout: JVM_TEST_TIMEOUT_MS }, () => {
   it("serves ZooKeeper's Java client with JKS and PKCS12 stores, and refuses untrusted or missing client certificates", async () => {
     const ctx = await createTlsContext(readTlsSettings(serverConfig()), 'server');
     const server = await serve(() => ctx);
@@ -213,7 +213,7 @@ describe('TLS between real sockets', () => {
   });
 });
 
-describe('certificate reload', () => {
+describe('certificate reload', { timeout: JVM_TEST_TIMEOUT_MS }, () => {
   it('serves a rotated certificate once the key store file changes, without a restart', async () => {
     const keyStore = path.join(pki.dir, 'rotating.p12');
     const leafA = await makeLeaf(pki, 'rot-a', { subject: '/CN=rotation A', san: 'IP:127.0.0.1' });

@@ -13,6 +13,10 @@ const run = promisify(execFile);
 const SOURCES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'java');
 export const ZOOKEEPER_CLASSPATH = ['/usr/share/java/zookeeper.jar', '/usr/share/java/slf4j-api.jar', '/usr/share/java/slf4j-nop.jar'];
 
+/** A bound for tests that start JVMs (keytool, javac, probes): each takes seconds, and many
+ *  more on a loaded machine. A bound on a hang, not a claim about speed. */
+export const JVM_TEST_TIMEOUT_MS = 240_000;
+
 const compiled = new Map<string, Promise<string>>();
 
 /** Compiles `className`.java from ./java; returns the directory holding its classes. The
