@@ -179,7 +179,9 @@ describe('store settings', () => {
     expect(storeTypeOf('pkcs12', '/a/b.pem', 'ssl.keyStore.type')).toBe('PKCS12');
     expect(() => storeTypeOf(undefined, '/a/b.pfx', 'ssl.trustStore.type')).toThrow(SettingError);
     expect(() => storeTypeOf(undefined, '/a/b.pfx', 'ssl.trustStore.type')).toThrow(/ssl.trustStore.type: not set/);
-    expect(() => storeTypeOf('BCFKS', '/a/b.jks', 'ssl.keyStore.type')).toThrow(/unknown store type "BCFKS"/);
+    expect(() => storeTypeOf('bogus', '/a/b.jks', 'ssl.keyStore.type')).toThrow(/unknown store type "bogus"/);
+    expect(() => storeTypeOf('BCFKS', '/a/b.jks', 'ssl.keyStore.type')).toThrow(/BCFKS \(Bouncy Castle FIPS\) stores are not supported/);
+    expect(() => storeTypeOf(undefined, '/a/b.bcfks', 'ssl.keyStore.type')).toThrow(/BCFKS/);
   });
 
   it('reads the password from passwordPath, which wins over password', async () => {

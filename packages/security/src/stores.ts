@@ -4,7 +4,8 @@
 //
 // What each store yields follows the JDK, since that is what ZooKeeper's trust managers see:
 // - the type comes from the `type` setting (PEM, PKCS12 or JKS, any case) or else from the
-//   file's extension: .pem, .p12, .jks, exactly as ZooKeeper's KeyStoreFileType;
+//   file's extension: .pem, .p12, .jks, as ZooKeeper's KeyStoreFileType (whose fourth type,
+//   BCFKS, is refused by name);
 // - the store password also unlocks the keys (ZooKeeper passes the one password to both);
 // - a trust store trusts its trusted-certificate entries only: in JKS the tag-2 entries, in
 //   PKCS#12 the certificates carrying Java's trusted-key-usage attribute (keytool's
@@ -59,7 +60,11 @@ export function storeTypeOf(type: string | undefined, location: string, setting:
   if (type !== undefined && type.length > 0) {
     const upper = type.toUpperCase();
     if (upper === 'PEM' || upper === 'PKCS12' || upper === 'JKS') return upper;
+    if (upper === 'BCFKS') throw new SettingError(setting, 'BCFKS (Bouncy Castle FIPS) stores are not supported; use PKCS12, JKS or PEM');
     throw new SettingError(setting, `unknown store type "${type}" (expected PEM, PKCS12 or JKS)`);
+  }
+  if (path.extname(location) === '.bcfks') {
+    throw new SettingError(setting, `${location}: BCFKS (Bouncy Castle FIPS) stores are not supported; use PKCS12, JKS or PEM`);
   }
   const byExtension = EXTENSIONS[path.extname(location)];
   if (!byExtension) {
