@@ -171,7 +171,7 @@ describe('JKS stores', { timeout: JVM_TEST_TIMEOUT_MS }, () => {
   });
 });
 
-describe('store settings', () => {
+describe('store settings', { timeout: JVM_TEST_TIMEOUT_MS }, () => {
   it('takes the type from the setting (any case) or else the extension, as ZooKeeper does', () => {
     expect(storeTypeOf(undefined, '/a/b.jks', 'ssl.keyStore.type')).toBe('JKS');
     expect(storeTypeOf('', '/a/b.p12', 'ssl.keyStore.type')).toBe('PKCS12');
@@ -187,7 +187,9 @@ describe('store settings', () => {
   it('reads the password from passwordPath, which wins over password', async () => {
     const pw = path.join(pki.dir, 'password.txt');
     await writeFile(pw, `${PASS}\n`);
-    const material = await loadKeyStore({ location: path.join(pki.dir, 'keystore.jks'), password: 'ignored', passwordPath: pw });
+    const src = await opensslPkcs12(pki, rsaLeaf, 'src-pwpath.p12', 'src-pass');
+    const jks = await keytoolImport(pki, src, 'src-pass', 'pwpath.jks', 'JKS', PASS);
+    const material = await loadKeyStore({ location: jks, password: 'ignored', passwordPath: pw });
     expect(material.entries[0]!.alias).toBe('zab');
   });
 
@@ -202,7 +204,7 @@ describe('store settings', () => {
       }
     }
     // Every prefix of a valid store is refused with a StoreError too.
-    const good = await readFile(path.join(pki.dir, 'keytool.p12'));
+    const good = await readFile(await opensslPkcs12(pki, rsaLeaf, 'prefixes.p12', PASS));
     for (let n = 0; n < good.length; n += 97) {
       await writeFile(junk, good.subarray(0, n));
       await expect(loadKeyStore({ location: junk, password: PASS, type: 'PKCS12' })).rejects.toThrow(StoreError);

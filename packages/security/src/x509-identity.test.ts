@@ -47,7 +47,10 @@ describe('x509 client ids', () => {
   });
 
   it("add super when the subject is the configured super user, as ZooKeeper's provider does", async () => {
-    const der = pemToDer(await readFile(path.join(pki.dir, 'subject-0.pem'), 'utf8'));
+    const file = path.join(pki.dir, 'super.pem');
+    await openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', path.join(pki.dir, 'super.key'),
+      '-out', file, '-days', '1', '-subj', '/CN=alice/O=zab'], pki.dir);
+    const der = pemToDer(await readFile(file, 'utf8'));
     expect(x509AuthIds(der)).toEqual([{ scheme: 'x509', id: 'O=zab,CN=alice' }]);
     expect(x509AuthIds(der, 'O=zab,CN=alice')).toEqual([{ scheme: 'x509', id: 'O=zab,CN=alice' }, { scheme: 'super', id: 'O=zab,CN=alice' }]);
     expect(x509AuthIds(der, 'CN=alice,O=zab')).toHaveLength(1);
