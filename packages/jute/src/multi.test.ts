@@ -3,7 +3,7 @@
 // MultiHeader{type: -1, done: true, err: -1} in both directions.
 import { describe, expect, it } from 'vitest';
 import { OpCode } from './constants.js';
-import { readMultiRequest, readMultiResponse, writeMultiRequest, writeMultiResponse, type MultiOp, type MultiResult } from './multi.js';
+import { readMultiRequest, readMultiResponse, writeMultiRequest, writeMultiResponse, type MultiOp, type MultiResult } from './op-records.js';
 import { JuteDecodeError, JuteReader } from './reader.js';
 import { JuteWriter } from './writer.js';
 
