@@ -17,6 +17,7 @@ import {
   Perms,
   type ACL,
   type Id,
+  type OpCodeName,
 } from '@zab/jute';
 import type { Logger } from 'pino';
 import { RequestStats } from '../admin/request-stats.js';
@@ -242,7 +243,7 @@ export class Connection implements Watcher {
     const now = this.host.clock.wallMs();
     const latency = now - req.receivedAtMs;
     this.lastCxid = req.xid;
-    this.lastOp = LAST_OP[req.type] ?? 'NA';
+    this.lastOp = LAST_OP.get(req.type) ?? 'NA';
     this.lastZxid = zxid;
     this.lastResponseMs = now;
     this.lastLatencyMs = latency;
@@ -336,36 +337,16 @@ export class Connection implements Watcher {
   }
 }
 
-/** The short op names ZooKeeper shows in `cons` (lop=). */
-const LAST_OP: Record<number, string> = {
-  [OpCode.create]: 'CREA',
-  [OpCode.create2]: 'CREA',
-  [OpCode.createContainer]: 'CREA',
-  [OpCode.createTTL]: 'CREA',
-  [OpCode.delete]: 'DELE',
-  [OpCode.exists]: 'EXIS',
-  [OpCode.getData]: 'GETD',
-  [OpCode.setData]: 'SETD',
-  [OpCode.getACL]: 'GETA',
-  [OpCode.setACL]: 'SETA',
-  [OpCode.getChildren]: 'GETC',
-  [OpCode.getChildren2]: 'GETC',
-  [OpCode.sync]: 'SYNC',
-  [OpCode.ping]: 'PING',
-  [OpCode.multi]: 'MULT',
-  [OpCode.multiRead]: 'MLTR',
-  [OpCode.check]: 'CHEC',
-  [OpCode.setWatches]: 'SETW',
-  [OpCode.setWatches2]: 'STW2',
-  [OpCode.addWatch]: 'ADDW',
-  [OpCode.checkWatches]: 'CHKW',
-  [OpCode.removeWatches]: 'REMW',
-  [OpCode.whoAmI]: 'HOMI',
-  [OpCode.getEphemerals]: 'GETE',
-  [OpCode.getAllChildrenNumber]: 'GETACN',
-  [OpCode.closeSession]: 'CLOS',
-  [OpCode.createSession]: 'SESS',
-};
+/** The short op names ZooKeeper shows in `cons` (lop=), by opcode. */
+const LAST_OP = new Map<number, string>(
+  Object.entries({
+    create: 'CREA', create2: 'CREA', createContainer: 'CREA', createTTL: 'CREA', delete: 'DELE', exists: 'EXIS',
+    getData: 'GETD', setData: 'SETD', getACL: 'GETA', setACL: 'SETA', getChildren: 'GETC', getChildren2: 'GETC',
+    sync: 'SYNC', ping: 'PING', multi: 'MULT', multiRead: 'MLTR', check: 'CHEC', setWatches: 'SETW', setWatches2: 'STW2',
+    addWatch: 'ADDW', checkWatches: 'CHKW', removeWatches: 'REMW', whoAmI: 'HOMI', getEphemerals: 'GETE',
+    getAllChildrenNumber: 'GETACN', closeSession: 'CLOS', createSession: 'SESS',
+  } satisfies Partial<Record<OpCodeName, string>>).map(([name, short]) => [OpCode[name as OpCodeName], short]),
+);
 
 /** Node reports IPv4 clients of a dual-stack listener as ::ffff:a.b.c.d. */
 function normaliseAddress(addr: string): string {

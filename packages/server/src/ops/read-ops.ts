@@ -4,16 +4,6 @@ import {
   OpCode,
   Perms,
   WatcherType,
-  ErrorResponse,
-  ExistsResponse,
-  GetACLResponse,
-  GetAllChildrenNumberResponse,
-  GetChildren2Response,
-  GetChildrenResponse,
-  GetDataResponse,
-  GetEphemeralsResponse,
-  WhoAmIResponse,
-  writeMultiResponse,
   type Id,
   type MultiOp,
   type MultiResult,
@@ -21,7 +11,8 @@ import {
 import { checkAcl, clientInfo, idsInServerOrder, maskDigests } from '../tree/acl.js';
 import type { DataTree } from '../tree/data-tree.js';
 import { RelativePathError, type WatchManager, type Watcher } from '../tree/watch-manager.js';
-import { OK, fail, reply, type Reply } from './reply.js';
+import { OK, fail, replyTo, type Reply } from './reply.js';
+
 /** What a read needs to know about the caller. */
 export interface ReadContext {
   tree: DataTree;
@@ -44,7 +35,7 @@ function getData(ctx: ReadContext, path: string, watch: boolean): Reply {
   if (err) return fail(err);
   const node = ctx.tree.getNode(path)!;
   if (watch) ctx.watches.data.add(path, ctx.watcher, 'standard');
-  return reply(GetDataResponse, { data: node.data, stat: node.stat() });
+  return replyTo('getData', { data: node.data, stat: node.stat() });
 }
 
 function getChildren(ctx: ReadContext, path: string, watch: boolean): { err: number; children?: string[] } {
@@ -67,31 +58,31 @@ export function executeRead(ctx: ReadContext, type: number, r: any): Reply {
       // An exists watch is set whether or not the node exists.
       if (r.watch) ctx.watches.data.add(path, ctx.watcher, 'standard');
       const node = ctx.tree.getNode(path);
-      return node ? reply(ExistsResponse, { stat: node.stat() }) : fail(ErrorCode.NONODE);
+      return node ? replyTo('exists', { stat: node.stat() }) : fail(ErrorCode.NONODE);
     }
     case OpCode.getData:
       return getData(ctx, r.path, r.watch);
     case OpCode.getChildren: {
       const res = getChildren(ctx, r.path, r.watch);
-      return res.children ? reply(GetChildrenResponse, { children: res.children }) : fail(res.err);
+      return res.children ? replyTo('getChildren', { children: res.children }) : fail(res.err);
     }
     case OpCode.getChildren2: {
       const res = getChildren(ctx, r.path, r.watch);
       if (!res.children) return fail(res.err);
-      return reply(GetChildren2Response, { children: res.children, stat: ctx.tree.getNode(r.path)!.stat() });
+      return replyTo('getChildren2', { children: res.children, stat: ctx.tree.getNode(r.path)!.stat() });
     }
     case OpCode.getACL: {
       const err = readable(ctx, r.path, Perms.READ | Perms.ADMIN);
       if (err) return fail(err);
       const node = ctx.tree.getNode(r.path)!;
       const admin = checkAcl(node.acl, Perms.ADMIN, ctx.authIds, ctx.skipAcl);
-      return reply(GetACLResponse, { acl: admin ? node.acl : maskDigests(node.acl), stat: node.stat() });
+      return replyTo('getACL', { acl: admin ? node.acl : maskDigests(node.acl), stat: node.stat() });
     }
     case OpCode.getAllChildrenNumber: {
       const err = readable(ctx, r.path);
       if (err) return fail(err);
       const path: string = r.path;
-      return reply(GetAllChildrenNumberResponse, { totalNumber: ctx.tree.descendantCount(path) });
+      return replyTo('getAllChildrenNumber', { totalNumber: ctx.tree.descendantCount(path) });
     }
     case OpCode.getEphemerals: {
       const prefix: string = r.path;
@@ -99,13 +90,13 @@ export function executeRead(ctx: ReadContext, type: number, r: any): Reply {
       const all = ctx.tree.ephemeralSetOf(ctx.sessionId).ordered();
       const trimmed = prefix.trim();
       const ephemerals = trimmed === '' || trimmed === '/' ? [...all] : all.filter((p) => p.startsWith(prefix));
-      return reply(GetEphemeralsResponse, { ephemerals });
+      return replyTo('getEphemerals', { ephemerals });
     }
     case OpCode.whoAmI:
-      return reply(WhoAmIResponse, { clientInfo: idsInServerOrder(ctx.authIds).map(clientInfo) });
+      return replyTo('whoAmI', { clientInfo: idsInServerOrder(ctx.authIds).map(clientInfo) });
     case OpCode.addWatch:
       ctx.watches.addPersistent(r.path, ctx.watcher, r.mode === 1);
-      return reply(ErrorResponse, { err: 0 });
+      return replyTo('addWatch', { err: 0 });
     case OpCode.checkWatches:
     case OpCode.removeWatches: {
       const remove = type === OpCode.removeWatches;
@@ -140,7 +131,7 @@ export function executeRead(ctx: ReadContext, type: number, r: any): Reply {
         }
         return { type: OpCode.error, err: ErrorCode.BADARGUMENTS };
       });
-      return { err: ErrorCode.OK, body: (w) => writeMultiResponse(w, results) };
+      return replyTo('multiRead', results);
     }
     default:
       return fail(ErrorCode.UNIMPLEMENTED);

@@ -1,34 +1,25 @@
-import {
-  ErrorCode,
-  OpCode,
-  Create2Response,
-  CreateResponse,
-  SetACLResponse,
-  SetDataResponse,
-  writeMultiResponse,
-  type MultiResult,
-} from '@zab/jute';
+import { ErrorCode, OpCode, type MultiResult } from '@zab/jute';
 import type { TxnResult } from '../tree/txn.js';
-import { OK, fail, reply, type Reply } from './reply.js';
+import { OK, fail, replyTo, type Reply } from './reply.js';
 
 /** The reply to a write, from the result of applying its txn. */
 export function writeReply(type: number, res: TxnResult): Reply {
   if (type === OpCode.multi && res.multi) {
     const results: MultiResult[] = res.multi.map((sub) => multiResult(sub));
-    return { err: ErrorCode.OK, body: (w) => writeMultiResponse(w, results) };
+    return replyTo('multi', results);
   }
   if (res.err !== ErrorCode.OK) return fail(res.err);
   switch (type) {
     case OpCode.create:
-      return reply(CreateResponse, { path: res.path! });
+      return replyTo('create', { path: res.path! });
     case OpCode.create2:
     case OpCode.createContainer:
     case OpCode.createTTL:
-      return reply(Create2Response, { path: res.path!, stat: res.stat! });
+      return replyTo('create2', { path: res.path!, stat: res.stat! }); // the same record for all three
     case OpCode.setData:
-      return reply(SetDataResponse, { stat: res.stat! });
+      return replyTo('setData', { stat: res.stat! });
     case OpCode.setACL:
-      return reply(SetACLResponse, { stat: res.stat! });
+      return replyTo('setACL', { stat: res.stat! });
     default:
       return OK;
   }

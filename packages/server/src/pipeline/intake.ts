@@ -1,12 +1,10 @@
-import { ErrorCode, OpCode, SyncResponse, Xid, buffer, record, type JuteReader } from '@zab/jute';
+import { ErrorCode, OpCode, SetSASLResponse, Xid, type JuteReader } from '@zab/jute';
 import type { Connection } from '../net/connection.js';
-import { reply } from '../ops/reply.js';
+import { replyTo } from '../ops/reply.js';
 import { authenticate } from '../tree/acl.js';
 import type { ZkServer } from '../zk-server.js';
 import { decodeRequest, isKnownRequestType } from './decode.js';
 import { isWriteType } from './prep.js';
-
-const SetSASLResponse = record({ token: buffer });
 
 /**
  * The first stage after a request is decoded: every request touches its session; auth and
@@ -45,7 +43,7 @@ export function onRequest(server: ZkServer, conn: Connection, xid: number, type:
     const p = server.pending(conn, xid, type, rec, 'waiting');
     conn.enqueue(p);
     path.sync(() => {
-      p.reply = rec ? reply(SyncResponse, { path: rec.path }) : { err: ErrorCode.MARSHALLINGERROR };
+      p.reply = rec ? replyTo('sync', { path: rec.path }) : { err: ErrorCode.MARSHALLINGERROR };
       p.state = 'ready';
       p.conn.flush();
     });
