@@ -221,7 +221,9 @@ export class EnsembleNode implements ReplicatedState, RoleEffects {
   }
 
   request(from: number, payload: unknown): void {
+    // The core emits requests only while it leads, after its LEADING role effect: the path in force is a leader's.
     if (this.leader) this.leader.onLearnerRequest(from, payload as AppMessage);
+    else this.log.debug({ learner: from }, 'dropping a learner\'s request: this member is not leading');
   }
 
   app(payload: unknown): void {
