@@ -244,10 +244,10 @@ describe('client against a 3-node zab ensemble', () => {
     const recursive: WatcherEvent[] = [];
     await c.addWatch('/', AddWatchMode.PERSISTENT_RECURSIVE, (e) => recursive.push(e));
     const id = c.sessionId;
-    const port = Number((c as unknown as { socket: { remotePort: number } }).socket.remotePort);
+    const port = c.connectedServer!.port;
     const member = ens.members.find((m) => m.clientPort === port)!;
     await member.kill('SIGKILL');
-    await until('the client to reconnect elsewhere', () => c.state === 'connected' && (c as any).socket?.remotePort !== port, 30_000);
+    await until('the client to reconnect elsewhere', () => c.state === 'connected' && c.connectedServer?.port !== port, 30_000);
     expect(c.sessionId).toBe(id);
     expect(await c.exists('/moving')).not.toBeNull();
     await c.setData('/moving', 'changed');
