@@ -8,7 +8,11 @@ vi.setConfig({ testTimeout: 180_000 });
 import { fourLetter } from '../support/launch.js';
 import { startEnsemble, type Ensemble, type Member } from '../support/ensemble.js';
 import { RawClient } from '../support/raw-client.js';
+import { waitFor } from '../support/wait.js';
 import { Workload, expectConsistent } from './workload.js';
+
+/** Elections and step-downs take a few syncLimit rounds on a busy machine. */
+const ROLE_CHANGE = { deadlineMs: 60_000 };
 
 /** What the running test started, for afterEach to stop. */
 const current: { ens: Ensemble | null; work: Workload | null } = { ens: null, work: null };
@@ -33,14 +37,6 @@ async function begin(opts: Parameters<typeof startEnsemble>[1] = {}): Promise<{ 
 
 async function logHas(m: Member, text: string): Promise<boolean> {
   return (await readFile(m.logFile, 'utf8')).includes(text);
-}
-
-async function waitFor(what: string, cond: () => Promise<boolean> | boolean, deadlineMs = 60_000): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  while (!(await cond())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50)); // poll interval
-  }
 }
 
 describe('zab ensemble under faults (3 nodes unless said)', () => {
@@ -96,7 +92,7 @@ describe('zab ensemble under faults (3 nodes unless said)', () => {
     for (const f of followers) f.pause();
     const orphans = [0, 1, 2].map((i) => before.create(`/w/orphan-${i}`, null));
     // It steps down once it hears from no quorum for syncLimit: by then its appends are long durable.
-    await waitFor('the leader to step down', async () => (await leader.mode()) !== 'leader');
+    await waitFor('the leader to step down', async () => (await leader.mode()) !== 'leader', ROLE_CHANGE);
     await leader.kill('SIGKILL');
     before.destroy();
     for (const r of await Promise.all(orphans)) expect(r.err === 0 && !r.lost).toBe(false);
@@ -124,7 +120,7 @@ describe('zab ensemble under faults (3 nodes unless said)', () => {
     const { ens, work, leader } = await begin();
     leader.pause();
     const others = ens.members.filter((m) => m !== leader);
-    await waitFor('a new leader among the others', async () => (await Promise.all(others.map((m) => m.mode()))).includes('leader'));
+    await waitFor('a new leader among the others', async () => (await Promise.all(others.map((m) => m.mode()))).includes('leader'), ROLE_CHANGE);
     await work.progress(50);
     leader.resume();
     await ens.waitServing(3);
@@ -159,7 +155,7 @@ describe('zab ensemble under faults (3 nodes unless said)', () => {
     await followers[2]!.kill('SIGKILL');
     // Two of five: no quorum. The survivors stop serving; a session cannot even be opened.
     const survivors = ens.members.filter((m) => m.running);
-    await waitFor('the survivors to stop serving', async () => (await Promise.all(survivors.map((m) => m.mode()))).every((x) => x !== 'leader' && x !== 'follower'));
+    await waitFor('the survivors to stop serving', async () => (await Promise.all(survivors.map((m) => m.mode()))).every((x) => x !== 'leader' && x !== 'follower'), ROLE_CHANGE);
     await expect(RawClient.connect({ port: survivors[0]!.clientPort, connectTimeoutMs: 1_000 })).rejects.toThrow();
     await followers[2]!.start();
     await ens.leader();
@@ -185,7 +181,7 @@ describe('zab ensemble under faults (3 nodes unless said)', () => {
     // With two voters down, the observer does not make a quorum: nobody serves.
     const voters = ens.members.filter((m) => m.role === 'participant' && m !== leader);
     for (const v of voters) await v.kill('SIGKILL');
-    await waitFor('the observer to stop serving', async () => (await observer.mode()) !== 'observer');
-    await waitFor('the leader to step down', async () => (await leader.mode()) !== 'leader');
+    await waitFor('the observer to stop serving', async () => (await observer.mode()) !== 'observer', ROLE_CHANGE);
+    await waitFor('the leader to step down', async () => (await leader.mode()) !== 'leader', ROLE_CHANGE);
   });
 });
