@@ -203,7 +203,7 @@ export async function startServer(kind: ServerKind, opts: StartOptions = {}): Pr
   } catch (e) {
     const tail = await server.logTail();
     await server.stop();
-    throw new Error(`${(e as Error).message}\n--- ${kind} log ---\n${tail}`);
+    throw new Error(`${(e as Error).message}\n--- ${kind} log ---\n${tail}`, { cause: e });
   }
   return server;
 }

@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CorruptDataError } from './errors.js';
 import { loadForRecovery, readContiguous } from './recovery.js';
-import { cleanUpHarnesses, collect, flipByte, implementations, range, txn, zxids } from './test-support/harness.js';
+import { collect, flipByte, implementations, range, txn, zxids } from './test-support/harness.js';
 import { zxidFollows } from './zxid.js';
-
-cleanUpHarnesses();
 
 const e = (epoch: bigint, counter: bigint) => (epoch << 32n) | counter;
 

@@ -41,6 +41,7 @@ export function checkPath(path: string, sequential = false): string {
     if (segment === '') fail('empty node name');
     if (segment === '.' || segment === '..') fail('relative paths not allowed');
   }
+  // eslint-disable-next-line no-control-regex -- NUL is one of the characters ZooKeeper refuses in a path
   if (/[\u0000\ud800-\uf8ff\ufff0-\uffff]/u.test(body)) fail('invalid character');
   return path;
 }
