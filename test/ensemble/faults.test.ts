@@ -35,6 +35,20 @@ async function begin(opts: Parameters<typeof startEnsemble>[1] = {}): Promise<{ 
   return { ens, work, leader };
 }
 
+/** Writes go on a little longer, then stop: every acknowledged write must be on every member. */
+async function endConsistent(ens: Ensemble, work: Workload, more = 20): Promise<void> {
+  await work.progress(more);
+  await work.stop();
+  await expectConsistent(ens, work.acked);
+}
+
+/** `m` comes back: every member serves again, then endConsistent. */
+async function rejoin(ens: Ensemble, work: Workload, m: Member): Promise<void> {
+  await m.start();
+  await ens.waitServing(ens.members.length);
+  await endConsistent(ens, work);
+}
+
 async function logHas(m: Member, text: string): Promise<boolean> {
   return (await readFile(m.logFile, 'utf8')).includes(text);
 }
@@ -46,11 +60,7 @@ describe('zab ensemble under faults (3 nodes unless said)', () => {
     const next = await ens.leader();
     expect(next.id).not.toBe(leader.id);
     await work.progress(50);
-    await leader.start();
-    await ens.waitServing(3);
-    await work.progress(20);
-    await work.stop();
-    await expectConsistent(ens, work.acked);
+    await rejoin(ens, work, leader);
   });
 
   it('a follower killed and restarted catches up by DIFF', async () => {
@@ -58,11 +68,7 @@ describe('zab ensemble under faults (3 nodes unless said)', () => {
     const follower = ens.members.find((m) => m !== leader)!;
     await follower.kill('SIGKILL');
     await work.progress(50);
-    await follower.start();
-    await ens.waitServing(3);
-    await work.progress(20);
-    await work.stop();
-    await expectConsistent(ens, work.acked);
+    await rejoin(ens, work, follower);
     const log = await readFile(follower.logFile, 'utf8');
     const lastSync = log.split('\n').filter((l) => l.includes('sync with leader')).at(-1) ?? '';
     expect(lastSync).toContain('DIFF');
@@ -74,11 +80,7 @@ describe('zab ensemble under faults (3 nodes unless said)', () => {
     await follower.kill('SIGKILL');
     await follower.wipe();
     await work.progress(30);
-    await follower.start();
-    await ens.waitServing(3);
-    await work.progress(20);
-    await work.stop();
-    await expectConsistent(ens, work.acked);
+    await rejoin(ens, work, follower);
     expect(await logHas(follower, 'sync with leader: SNAP')).toBe(true);
   });
 
@@ -127,9 +129,7 @@ describe('zab ensemble under faults (3 nodes unless said)', () => {
     const modes = await Promise.all(ens.members.map((m) => m.mode()));
     expect(modes.filter((m) => m === 'leader')).toHaveLength(1);
     expect(await leader.mode()).toBe('follower');
-    await work.progress(20);
-    await work.stop();
-    await expectConsistent(ens, work.acked);
+    await endConsistent(ens, work);
   });
 
   it('a rolling restart of all three keeps serving', async () => {
@@ -140,9 +140,7 @@ describe('zab ensemble under faults (3 nodes unless said)', () => {
       await m.start();
       await ens.waitServing(3);
     }
-    await work.progress(20);
-    await work.stop();
-    await expectConsistent(ens, work.acked);
+    await endConsistent(ens, work);
   });
 
   it('5 nodes serve with 2 down, refuse writes with 3 down, and recover when one returns', async () => {
@@ -171,9 +169,7 @@ describe('zab ensemble under faults (3 nodes unless said)', () => {
     const { ens, work } = await begin({ voters: 3, observers: 1 });
     const observer = ens.members.find((m) => m.role === 'observer')!;
     expect(await observer.mode()).toBe('observer');
-    await work.progress(30);
-    await work.stop();
-    await expectConsistent(ens, work.acked);
+    await endConsistent(ens, work, 30);
     const leader = await ens.leader();
     const mntr = await fourLetter(leader.clientPort, 'mntr');
     expect(mntr).toMatch(/zk_synced_observers\t1/);

@@ -221,13 +221,8 @@ export class ZooKeeperClient extends EventEmitter {
   }
 
   /** Runs multi ops; rejects with the first failing op's error (its `results` attached). */
-  multi(ops: MultiOp[]): Promise<MultiResult[]> {
-    let serverOps: MultiOp[];
-    try {
-      serverOps = this.serverOps(ops);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+  async multi(ops: MultiOp[]): Promise<MultiResult[]> {
+    const serverOps = this.serverOps(ops);
     const { request, response } = OP_RECORDS.multi;
     return this.request(
       OpCode.multi,
@@ -247,13 +242,8 @@ export class ZooKeeperClient extends EventEmitter {
   }
 
   /** Reads (getData / getChildren ops) in one request; each result carries its own err. */
-  multiRead(ops: MultiOp[]): Promise<MultiResult[]> {
-    let serverOps: MultiOp[];
-    try {
-      serverOps = this.serverOps(ops);
-    } catch (e) {
-      return Promise.reject(e);
-    }
+  async multiRead(ops: MultiOp[]): Promise<MultiResult[]> {
+    const serverOps = this.serverOps(ops);
     return this.send('multiRead', undefined, () => serverOps, (results) => results);
   }
 
