@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { JuteDecodeError, JuteReader } from './reader.js';
 import { JuteWriter } from './writer.js';
+import { hex } from '../../../test/support/bytes.js';
 
-const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const written = (f: (w: JuteWriter) => void): string => {
   const w = new JuteWriter(1); // tiny initial buffer: every vector also exercises growth
   f(w);
