@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checksum, encodeChecked } from './codec.js';
 import { CorruptDataError } from './errors.js';
-import { cleanUpHarnesses, collect, flipByte, implementations, range, txn, zxids } from './test-support/harness.js';
-
-cleanUpHarnesses();
+import { collect, flipByte, implementations, range, txn, zxids } from './test-support/harness.js';
 
 const epoch = (e: bigint, counter: bigint) => (e << 32n) | counter;
 
