@@ -6,6 +6,7 @@ import { CreateMode, ErrorCode, errorName } from '@zab/jute';
 import { nowMs, sleepMs } from './clock.js';
 import type { ProgressCounters } from './closed-loop.js';
 import { Histogram } from './histogram.js';
+import { valueOf } from './op-sources.js';
 import * as req from './requests.js';
 import type { ErrorCounts, RunArg, RunResult } from './rpc.js';
 import { BenchSession } from './session.js';
@@ -23,7 +24,7 @@ export async function runChurn(spec: WorkloadSpec, first: number, count: number,
   const total = new Histogram();
   const phases = { connect: new Histogram(), create: new Histogram(), close: new Histogram() };
   const errors: ErrorCounts = {};
-  const value = Buffer.alloc(spec.valueBytes, 'zab-bench ');
+  const value = valueOf(spec.valueBytes);
   let ops = 0;
 
   const slot = async (local: number) => {

@@ -65,9 +65,16 @@ export class CreateSource implements OpSource {
     return true;
   }
 
-  /** Every path created so far, per session. */
-  createdPaths(): string[][] {
-    return this.created.map((seqs, local) => seqs.map((seq) => this.pathOf(local, seq)));
+  /** Every path created so far, the sessions' in turn (so that deletes spread over them). */
+  createdPaths(): string[] {
+    const out: string[] = [];
+    const longest = Math.max(0, ...this.created.map((seqs) => seqs.length));
+    for (let i = 0; i < longest; i++) {
+      this.created.forEach((seqs, local) => {
+        if (i < seqs.length) out.push(this.pathOf(local, seqs[i]!));
+      });
+    }
+    return out;
   }
 }
 
@@ -115,25 +122,25 @@ export class MixedSource implements OpSource {
   }
 }
 
-/** Deletes, per session, the given paths in order; then that session has no work left. */
+/**
+ * Deletes the given paths in order, whichever session asks next: the worker's sessions share
+ * one pool, so none runs dry while another still has work.
+ */
 export class DeleteSource implements OpSource {
-  private readonly next: number[];
+  private next = 0;
 
-  constructor(private readonly paths: readonly string[][]) {
-    this.next = paths.map(() => 0);
-  }
+  constructor(private readonly paths: readonly string[]) {}
 
-  issue(s: BenchSession, local: number, done: OpDone): boolean {
-    const i = this.next[local]!;
-    const path = this.paths[local]![i];
+  issue(s: BenchSession, _local: number, done: OpDone): boolean {
+    const path = this.paths[this.next];
     if (path === undefined) return false;
-    this.next[local] = i + 1;
+    this.next++;
     req.remove(s, path, onReply(done));
     return true;
   }
 
-  /** Paths not deleted yet, per session (for the clean-up after the run). */
-  leftovers(local: number): string[] {
-    return this.paths[local]!.slice(this.next[local]);
+  /** Paths not deleted yet (for the clean-up after the run). */
+  leftovers(): string[] {
+    return this.paths.slice(this.next);
   }
 }

@@ -37,7 +37,7 @@ export interface WorkloadResult {
 }
 
 export function labelOf(spec: WorkloadSpec): string {
-  const size = spec.valueBytes >= 1000 ? `${spec.valueBytes / 1000} KB` : `${spec.valueBytes} B`;
+  const size = spec.valueBytes >= 1_000_000 ? `${spec.valueBytes / 1_000_000} MB` : spec.valueBytes >= 1000 ? `${spec.valueBytes / 1000} KB` : `${spec.valueBytes} B`;
   switch (spec.workload) {
     case 'churn':
       return `churn ${spec.sessions} concurrent`;

@@ -67,7 +67,7 @@ export interface RunResult {
   errors: ErrorCounts;
   /** Successes inside the window per TIMELINE_STEP_MS from its start. */
   timeline: number[];
-  /** When the first session ran out of work (delete), or null. */
+  /** When the worker first had no work left for a session (delete), or null. */
   exhaustedAtMs: number | null;
   /** failover: completion time of every successful write inside the window, ascending. */
   successAtMs: number[];

@@ -62,11 +62,11 @@ export async function runLoad(ctx: RunContext): Promise<Measured> {
   const exhausted = parts.map((p) => p.exhaustedAtMs).filter((x): x is number => x !== null);
   let countedOps = ops;
   if (exhausted.length > 0 && spec.workload === 'delete') {
-    // Count only up to the first session running dry: after it, fewer sessions carry the load.
+    // Count only up to the first worker running dry: after it, fewer sessions carry the load.
     const steps = Math.max(0, Math.floor((Math.min(...exhausted) - window.warmupEndMs) / TIMELINE_STEP_MS));
     countedOps = parts.reduce((a, p) => a + p.timeline.slice(0, steps).reduce((x, y) => x + y, 0), 0);
     windowS = (steps * TIMELINE_STEP_MS) / 1000;
-    notes.push(`a session ran out of znodes to delete ${windowS.toFixed(1)} s into the window: ops/s over that time`);
+    notes.push(`the znodes to delete ran out ${windowS.toFixed(1)} s into the window: ops/s over that time`);
     metrics['exhausted'] = 1;
   }
   const phases: Record<string, Histogram> = {};

@@ -52,6 +52,7 @@ export async function runWatches(ctx: RunContext): Promise<Measured> {
     const delta = rssAfter.map((r, i) => r - rssBefore[i]!);
     metrics['rssBeforeBytes'] = rssBefore[0]!;
     metrics['rssAfterBytes'] = rssAfter[0]!;
+    metrics['rssPerWatchBytes'] = delta[0]! / Math.max(1, set);
     metrics['rssPerWatchBytesAllMembers'] = delta.reduce((a, b) => a + b, 0) / Math.max(1, set);
     metrics['rssDeltaBytesAllMembers'] = delta.reduce((a, b) => a + b, 0);
   } else {

@@ -20,6 +20,8 @@ import { keyPath, validateSpec, type WorkloadSpec } from './spec.js';
 export interface RunOptions {
   /** Draw the progress line on stderr (default true). */
   progress?: boolean;
+  /** The progress line's label (default: the workload's label). */
+  label?: string;
   onWindow?: (window: RunWindow) => void;
 }
 
@@ -49,7 +51,7 @@ function script(ctx: RunContext): Promise<Measured> {
 export async function runWorkload(spec: WorkloadSpec, opts: RunOptions = {}): Promise<WorkloadResult> {
   validateSpec(spec);
   const startedAt = new Date();
-  const progress = new ProgressLine(labelOf(spec), process.stderr, opts.progress ?? true);
+  const progress = new ProgressLine(opts.label ?? labelOf(spec), process.stderr, opts.progress ?? true);
   const first = spec.hosts[0]!;
   const control = await BenchSession.open({ host: first.host, port: first.port, sessionTimeoutMs: spec.sessionTimeoutMs, connectTimeoutMs: Math.max(5_000, spec.sessionTimeoutMs) });
   const pool = WorkerPool.start(spec);

@@ -114,13 +114,18 @@ export class WorkerSessions {
     return attempt;
   }
 
+  /** Ends every session (closeSession), at most connectConcurrency at once. */
   async closeAll(): Promise<void> {
-    await Promise.all(
-      this.sessions.map(async (s, i) => {
-        this.sessions[i] = null;
+    let next = 0;
+    const lane = async () => {
+      while (next < this.count) {
+        const local = next++;
+        const s = this.sessions[local];
+        this.sessions[local] = null;
         if (s) await s.close();
-      }),
-    );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.connectConcurrency, this.count) }, lane));
   }
 
   destroyAll(): void {

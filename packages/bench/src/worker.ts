@@ -52,13 +52,13 @@ function sourceOf(): OpSource {
   }
 }
 
-/** Paths this worker made and has not deleted, per session. */
-function leftovers(): string[][] {
-  return deletes ? creates.created.map((_, local) => deletes!.leftovers(local)) : creates.createdPaths();
+/** Paths this worker made and has not deleted. */
+function leftovers(): string[] {
+  return deletes ? deletes.leftovers() : creates.createdPaths();
 }
 
-/** Deletes the given paths, per session, pipelined. */
-async function deleteAll(paths: string[][]): Promise<CleanupResult> {
+/** Deletes the given paths over all the worker's sessions, pipelined. */
+async function deleteAll(paths: string[]): Promise<CleanupResult> {
   const r = await runClosedLoop(ws, new DeleteSource(paths), {
     warmupEndMs: 0,
     endMs: Number.POSITIVE_INFINITY,
