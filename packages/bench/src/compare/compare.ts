@@ -1,4 +1,109 @@
-export const COMPARE_USAGE = 'zab-bench compare: (not yet)';
-export async function runCompare(_argv: string[]): Promise<void> {
-  throw new Error('compare: not yet');
+// `zab-bench compare` (npm run bench): every chosen row, on a fresh zab ensemble and a fresh
+// ZooKeeper ensemble in turn (which goes first alternates), for N rounds; then medians, ratios,
+// and the results files. A row that fails on one server is reported as failed and the
+// comparison goes on.
+import { mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Cluster, type Member, type ServerKind } from './cluster.js';
+import { compileLoadGen } from './java-driver.js';
+import { machineInfo } from './machine.js';
+import { PortPicker } from './ports.js';
+import { markdown, metricLines, writeResults, type RowRun } from './results.js';
+import { javaRows, loadRows, type Row } from './rows.js';
+import { stateRows } from './rows-state.js';
+import { COMPARE_USAGE, parseCompare, REPO_ROOT, type CompareSettings } from './settings.js';
+
+export { COMPARE_USAGE };
+
+/** The rows the settings ask for, in ROW_IDS order, each with its Java twin where asked. */
+export function chosenRows(s: CompareSettings): Row[] {
+  const jute = [...loadRows(s), ...stateRows(s)];
+  const java = s.driver === 'jute' ? [] : javaRows(s);
+  return s.rows.flatMap((id) => {
+    const own = jute.filter((r) => r.base === id);
+    const twin = java.filter((r) => r.base === id);
+    if (s.driver === 'java' && twin.length > 0) return twin;
+    return [...own, ...twin];
+  });
+}
+
+/** Keeps the leader's and one follower's CPU profiles of a row, named by round, row and role. */
+function keepProfiles(s: CompareSettings, members: Member[], roles: (string | null)[], round: number, row: string): void {
+  const follower = members.find((_, i) => roles[i] === 'follower');
+  members.forEach((m, i) => {
+    const role = roles[i];
+    const keep = role === 'leader' || role === 'standalone' || m === follower;
+    m.profiles.forEach((file, start) => {
+      const to = path.join(s.cpuProfDir!, `r${round + 1}-${row}-${role ?? 'down'}-node${m.id}-start${start + 1}.cpuprofile`);
+      try {
+        if (keep) renameSync(file, to);
+      } catch {
+        // no profile: the process was SIGKILLed (failover's leader, a restart's first run)
+      }
+    });
+  });
+}
+
+async function runRow(s: CompareSettings, row: Row, kind: ServerKind, round: number, ports: PortPicker, javaClasses: string | undefined): Promise<RowRun> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `zab-bench-${kind}-${row.id}-`));
+  const profiling = kind === 'zab' && s.cpuProfDir !== undefined;
+  const label = `[${round + 1}/${s.rounds}] ${kind}`;
+  const cluster = await Cluster.create({
+    kind,
+    members: s.members,
+    dir,
+    ports,
+    zabBin: s.zabBin,
+    zkHeap: s.zkHeap,
+    ...(profiling ? { cpuProfDir: path.join(dir, 'profiles') } : {}),
+  });
+  process.stderr.write(`${label} ${row.id}: starting ${s.members} member(s)\n`);
+  try {
+    cluster.startAll();
+    const leader = await cluster.waitServing();
+    const outcome = await row.run({ settings: s, kind, cluster, leader, label, javaClasses });
+    return { row: row.id, kind, round, outcome };
+  } catch (e) {
+    const error = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`${label} ${row.id}: FAILED: ${error}\n`);
+    return { row: row.id, kind, round, error };
+  } finally {
+    if (profiling) {
+      const roles = await Promise.all(cluster.members.map((m) => (m.running ? m.mode() : null)));
+      await cluster.stop('SIGTERM'); // a clean exit writes the profile
+      keepProfiles(s, cluster.members, roles, round, row.id);
+    } else {
+      await cluster.stop('SIGKILL');
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function runCompare(argv: string[]): Promise<void> {
+  const s = parseCompare(argv);
+  const startedAt = new Date();
+  const command = `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`;
+  const machine = machineInfo(REPO_ROOT);
+  const rows = chosenRows(s);
+  const javaClasses = rows.some((r) => r.id.startsWith('java-')) ? compileLoadGen() : undefined;
+  if (s.cpuProfDir) mkdirSync(s.cpuProfDir, { recursive: true });
+  const ports = new PortPicker(s.ports);
+  process.stderr.write(`zab-bench compare: ${rows.length} rows x ${s.rounds} rounds, ${s.members} member(s), ZooKeeper -Xmx${s.zkHeap}\n`);
+
+  const runs: RowRun[] = [];
+  for (let round = 0; round < s.rounds; round++) {
+    for (const [i, row] of rows.entries()) {
+      const order: ServerKind[] = (round + i) % 2 === 0 ? ['zab', 'zookeeper'] : ['zookeeper', 'zab'];
+      for (const kind of order) runs.push(await runRow(s, row, kind, round, ports, javaClasses));
+    }
+  }
+
+  const lines = metricLines(rows, runs, s.rounds);
+  const md = markdown(s, machine, command, startedAt, lines, runs);
+  const stamp = startedAt.toISOString().replace(/[:.]/g, '-').slice(0, 19);
+  const files = writeResults(s.outDir, stamp, s.members, { tool: 'zab-bench compare', command, startedAt: startedAt.toISOString(), machine, settings: s, lines, runs }, md);
+  const shown = (f: string) => (path.relative(process.cwd(), f).startsWith('..') ? f : path.relative(process.cwd(), f));
+  process.stdout.write(`${md}\nResults: ${shown(files.md)}, ${shown(files.json)}\n`);
+  if (s.cpuProfDir) process.stdout.write(`CPU profiles: ${s.cpuProfDir}\n`);
 }
