@@ -10,21 +10,47 @@ import { compileLoadGen } from './java-driver.js';
 import { machineInfo } from './machine.js';
 import { PortPicker } from './ports.js';
 import { markdown, metricLines, writeResults, type RowRun } from './results.js';
-import { javaRows, loadRows, type Row } from './rows.js';
+import { javaRows, loadRows, type Row, type RowOutcome } from './rows.js';
 import { stateRows } from './rows-state.js';
 import { COMPARE_USAGE, parseCompare, REPO_ROOT, type CompareSettings } from './settings.js';
 
 export { COMPARE_USAGE };
 
-/** The rows the settings ask for, in ROW_IDS order, each with its Java twin where asked. */
+/**
+ * A zab-bench row and its Java twin on one ensemble, one after the other (which goes first
+ * alternates with the rounds): the two generators' figures side by side, from the same servers.
+ */
+function paired(own: Row, twin: Row): Row {
+  return {
+    id: own.id,
+    base: own.base,
+    title: own.title,
+    async run(ctx) {
+      // One generator failing must not lose the other's figures.
+      const attempt = (r: Row) => r.run(ctx).catch((e: unknown): RowOutcome => ({ metrics: [], notes: [`failed: ${e instanceof Error ? e.message : String(e)}`], detail: null }));
+      const [first, second] = ctx.round % 2 === 0 ? [own, twin] : [twin, own];
+      const a = await attempt(first);
+      const b = await attempt(second);
+      const [mine, java] = first === own ? [a, b] : [b, a];
+      if (mine.metrics.length === 0 && java.metrics.length === 0) throw new Error([...mine.notes, ...java.notes].join('; '));
+      return {
+        metrics: [...mine.metrics, ...java.metrics.map((m) => ({ ...m, name: `${m.name} · Java client` }))],
+        notes: [...mine.notes, ...java.notes.map((n) => `Java client: ${n}`)],
+        detail: { zabBench: mine.detail, javaClient: java.detail },
+      };
+    },
+  };
+}
+
+/** The rows the settings ask for, in ROW_IDS order: zab-bench's, the Java LoadGen's, or both paired. */
 export function chosenRows(s: CompareSettings): Row[] {
   const jute = [...loadRows(s), ...stateRows(s)];
   const java = s.driver === 'jute' ? [] : javaRows(s);
   return s.rows.flatMap((id) => {
     const own = jute.filter((r) => r.base === id);
-    const twin = java.filter((r) => r.base === id);
-    if (s.driver === 'java' && twin.length > 0) return twin;
-    return [...own, ...twin];
+    const twin = java.find((r) => r.base === id);
+    if (twin === undefined) return own;
+    return s.driver === 'java' ? [twin] : own.map((r) => paired(r, twin));
   });
 }
 
@@ -62,7 +88,7 @@ async function runRow(s: CompareSettings, row: Row, kind: ServerKind, round: num
   try {
     cluster.startAll();
     const leader = await cluster.waitServing();
-    const outcome = await row.run({ settings: s, kind, cluster, leader, label, javaClasses });
+    const outcome = await row.run({ settings: s, kind, cluster, leader, label, round, javaClasses });
     return { row: row.id, kind, round, outcome };
   } catch (e) {
     const error = e instanceof Error ? e.message : String(e);
@@ -86,7 +112,7 @@ export async function runCompare(argv: string[]): Promise<void> {
   const command = `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`;
   const machine = machineInfo(REPO_ROOT);
   const rows = chosenRows(s);
-  const javaClasses = rows.some((r) => r.id.startsWith('java-')) ? compileLoadGen() : undefined;
+  const javaClasses = s.driver === 'jute' ? undefined : compileLoadGen();
   if (s.cpuProfDir) mkdirSync(s.cpuProfDir, { recursive: true });
   const ports = new PortPicker(s.ports);
   process.stderr.write(`zab-bench compare: ${rows.length} rows x ${s.rounds} rounds, ${s.members} member(s), ZooKeeper -Xmx${s.zkHeap}\n`);

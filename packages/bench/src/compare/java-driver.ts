@@ -50,13 +50,15 @@ export function compileLoadGen(): string {
   const out = path.join(os.tmpdir(), `zab-bench-java-${createHash('sha256').update(source).digest('hex').slice(0, 16)}`);
   if (existsSync(path.join(out, 'LoadGen.class'))) return out;
   mkdirSync(out, { recursive: true });
-  const r = spawnSync('javac', ['-d', out, '-cp', ZK_JAR, SOURCE], { encoding: 'utf8' });
+  // -implicit:none: the jars on zookeeper.jar's Class-Path carry sources javac would compile too.
+  const r = spawnSync('javac', ['-implicit:none', '-d', out, '-cp', ZK_JAR, SOURCE], { encoding: 'utf8' });
   if (r.error) throw new Error(`javac: ${r.error.message} (--driver java needs a JDK; Debian: openjdk-17-jdk-headless)`);
   if (r.status !== 0) throw new Error(`javac failed:\n${r.stderr}`);
   return out;
 }
 
-export function runLoadGen(classes: string, load: JavaLoad): Promise<JavaResult> {
+export function runLoadGen(classes: string | undefined, load: JavaLoad): Promise<JavaResult> {
+  if (classes === undefined) throw new Error('runLoadGen before compileLoadGen');
   const args = [
     '-cp',
     `${classes}:${ZK_JAR}:${SLF4J_NOP}`,

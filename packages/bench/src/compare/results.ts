@@ -79,7 +79,7 @@ export function markdown(settings: CompareSettings, machine: MachineInfo, comman
     `- Machine: ${machine.cores} cores, ${machine.cpuModel}, ${(machine.memoryBytes / 2 ** 30).toFixed(1)} GiB; ${machine.os}; Node ${machine.node}; ${machine.java}`,
     `- zab: ${machine.zabCommit}; ZooKeeper 3.8 (Debian's package) with -Xmx${settings.zkHeap}`,
     `- ${settings.members === 1 ? 'Standalone servers' : `${settings.members} members per ensemble`}, the same zoo.cfg for both, fsync on (zab syncs every write; ZooKeeper forceSync=yes), a fresh ensemble for every row; zab and ZooKeeper alternate`,
-    `- ${settings.rounds} round(s); medians; load rows: ${settings.warmupS} s warm-up then ${settings.durationS} s measured; generator: ${settings.driver === 'jute' ? "zab-bench's own" : settings.driver === 'java' ? 'LoadGen on the official Java client (other rows: zab-bench)' : 'both (rows marked "Java client" are LoadGen)'}`,
+    `- ${settings.rounds} round(s); medians; load rows: ${settings.warmupS} s warm-up then ${settings.durationS} s measured; generator: ${settings.driver === 'jute' ? "zab-bench's own" : settings.driver === 'java' ? 'LoadGen on the official Java client where it has the row, zab-bench elsewhere' : 'both, on the same ensemble one after the other (measures marked "Java client" are LoadGen\'s)'}`,
     '',
     '| workload | measure | zab | ZooKeeper 3.8 | zab / ZooKeeper | better |',
     '|---|---|---|---|---|---|',

@@ -31,6 +31,8 @@ export interface RowContext {
   leader: Member;
   /** Progress label: server kind and round. */
   label: string;
+  /** 0-based. */
+  round: number;
   /** LoadGen's classes directory, when the Java driver is in use. */
   javaClasses: string | undefined;
 }
@@ -110,12 +112,12 @@ function javaRow(base: RowId, title: string, load: (s: CompareSettings) => Omit<
   return {
     id: `java-${base}`,
     base,
-    title: `${title} · Java client`,
+    title: `${title}, Java client`,
     async run(ctx) {
       const s = ctx.settings;
       const l = load(s);
       process.stderr.write(`${ctx.label} java-${base}: LoadGen ${l.op} ${l.sessions}x${l.inFlight}, ${s.warmupS + s.durationS} s\n`);
-      const r: JavaResult = await runLoadGen(ctx.javaClasses!, { ...l, hosts: ctx.cluster.hosts, durationS: s.durationS, warmupS: s.warmupS, rootPath: `/zab-bench/java-${base}` });
+      const r: JavaResult = await runLoadGen(ctx.javaClasses, { ...l, hosts: ctx.cluster.hosts, durationS: s.durationS, warmupS: s.warmupS, rootPath: `/zab-bench/java-${base}` });
       const metrics: Metric[] = oneSession
         ? [
             { name: 'p50', unit: 'ms', better: 'lower', value: r.p50_ms },

@@ -75,7 +75,7 @@ zab/ZooKeeper ratios, written to bench/results/ as JSON and Markdown.
   --zk-heap SIZE          ZooKeeper's -Xmx (default 1g)
   --driver jute|java|both the load generator: zab-bench's own (jute), the Java LoadGen on the
                           official client (java; create, setData, getData, mixed and the 1x1
-                          rows), or both, one after the other, on fresh ensembles (default jute)
+                          rows), or both, one after the other on the same ensemble (default jute)
   --cpu-prof DIR          run zab members with --cpu-prof; keep the leader's and a follower's
                           profile of every row in DIR
   --out DIR               where results go (default bench/results)
