@@ -25,8 +25,9 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  if (first === 'run') return run(rest);
-  if (first === 'compare') return runCompare(rest);
+  const help = rest.includes('--help') || rest.includes('-h');
+  if (first === 'run') return help ? void process.stdout.write(`${RUN_USAGE}\n`) : run(rest);
+  if (first === 'compare') return help ? void process.stdout.write(`${COMPARE_USAGE}\n`) : runCompare(rest);
   if (first.startsWith('--')) return run(argv);
   throw new Error(`unknown command ${first} (run or compare)`);
 }

@@ -1,7 +1,7 @@
 // A local ensemble of zab or Apache ZooKeeper 3.8 processes, started from the same zoo.cfg files
 // (one member: standalone). Members can be SIGKILLed and started again on their data; the
 // ensemble is serving when every member says leader or follower (or standalone) in srvr.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { nowMs, sleepMs } from '../clock.js';
@@ -101,6 +101,8 @@ export class Member {
     }
     this.proc.stdout!.pipe(log);
     this.proc.stderr!.pipe(log);
+    // A process that cannot start (no java on PATH) shows up as an exit in waitServing.
+    this.proc.on('error', (e) => log.write(`cannot start: ${e.message}\n`));
   }
 
   /** Sends `signal` and waits for the process to exit (SIGKILL after 20 s if it has not). */
@@ -141,17 +143,36 @@ export class Member {
   }
 }
 
-/** Owns its member processes: stop() must be called whatever happens. */
+/** Checks that the servers of `kind` can be started here; throws a message saying what is missing. */
+export function checkInstalled(kind: ServerKind, zabBin: string): void {
+  if (kind === 'zab' && !existsSync(zabBin)) throw new Error(`${zabBin} does not exist: build zab first (npm run build)`);
+  if (kind === 'zookeeper') {
+    for (const jar of ZK_CLASSPATH.split(':')) if (!existsSync(jar)) throw new Error(`${jar} is missing: install Debian's zookeeper package`);
+    const java = spawnSync('java', ['-version'], { encoding: 'utf8' });
+    if (java.error || java.status !== 0) throw new Error(`java does not run (${java.error?.message ?? java.stderr}): install a JDK (openjdk-17-jre-headless)`);
+  }
+}
+
+/**
+ * Owns its member processes: stop() must be called whatever happens. Should this process exit
+ * first (an uncaught error, a signal), the members are SIGKILLed on the way out.
+ */
 export class Cluster {
+  private readonly killOnExit = () => {
+    for (const m of this.members) if (m.running) m.proc!.kill('SIGKILL');
+  };
+
   private constructor(
     readonly kind: ServerKind,
     readonly members: Member[],
     private readonly ports: number[],
     private readonly picker: PortPicker,
-  ) {}
+  ) {
+    process.on('exit', this.killOnExit);
+  }
 
   static async create(opts: ClusterOptions): Promise<Cluster> {
-    if (opts.kind === 'zab' && !existsSync(opts.zabBin)) throw new Error(`${opts.zabBin} does not exist: build zab first (npm run build)`);
+    checkInstalled(opts.kind, opts.zabBin);
     const specs: { id: number; client: number; quorum: number; election: number }[] = [];
     for (let id = 1; id <= opts.members; id++) {
       specs.push({ id, client: await opts.ports.take(), quorum: await opts.ports.take(), election: await opts.ports.take() });
@@ -220,6 +241,7 @@ export class Cluster {
 
   async stop(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     await Promise.all(this.members.map((m) => m.stop(signal)));
+    process.off('exit', this.killOnExit);
     this.picker.release(this.ports);
   }
 }

@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Cluster, type Member, type ServerKind } from './cluster.js';
+import { checkInstalled, Cluster, type Member, type ServerKind } from './cluster.js';
 import { compileLoadGen } from './java-driver.js';
 import { machineInfo } from './machine.js';
 import { PortPicker } from './ports.js';
@@ -108,6 +108,10 @@ async function runRow(s: CompareSettings, row: Row, kind: ServerKind, round: num
 
 export async function runCompare(argv: string[]): Promise<void> {
   const s = parseCompare(argv);
+  checkInstalled('zab', s.zabBin);
+  checkInstalled('zookeeper', s.zabBin);
+  // Ctrl-C or a kill: exit through process.exit, so every cluster's exit hook stops its members.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
   const startedAt = new Date();
   const command = `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`;
   const machine = machineInfo(REPO_ROOT);
