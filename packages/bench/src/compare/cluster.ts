@@ -2,7 +2,7 @@
 // (one member: standalone). Members can be SIGKILLed and started again on their data; the
 // ensemble is serving when every member says leader or follower (or standalone) in srvr.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { nowMs, sleepMs } from '../clock.js';
 import { fourLetter, fourLetterNumber } from '../four-letter.js';
@@ -154,12 +154,14 @@ export function checkInstalled(kind: ServerKind, zabBin: string): void {
 }
 
 /**
- * Owns its member processes: stop() must be called whatever happens. Should this process exit
- * first (an uncaught error, a signal), the members are SIGKILLed on the way out.
+ * Owns its member processes and its directory: stop() must be called whatever happens. Should
+ * this process exit first (an uncaught error, a signal), the members are SIGKILLed and the
+ * directory removed on the way out.
  */
 export class Cluster {
   private readonly killOnExit = () => {
     for (const m of this.members) if (m.running) m.proc!.kill('SIGKILL');
+    rmSync(this.dir, { recursive: true, force: true });
   };
 
   private constructor(
@@ -167,6 +169,7 @@ export class Cluster {
     readonly members: Member[],
     private readonly ports: number[],
     private readonly picker: PortPicker,
+    private readonly dir: string,
   ) {
     process.on('exit', this.killOnExit);
   }
@@ -199,7 +202,7 @@ export class Cluster {
       writeFileSync(path.join(home, 'zoo.cfg'), `${lines.join('\n')}\n`);
       return new Member(s.id, s.client, home, opts);
     });
-    return new Cluster(opts.kind, members, specs.flatMap((s) => [s.client, s.quorum, s.election]), opts.ports);
+    return new Cluster(opts.kind, members, specs.flatMap((s) => [s.client, s.quorum, s.election]), opts.ports, opts.dir);
   }
 
   get hosts(): Endpoint[] {
