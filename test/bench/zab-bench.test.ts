@@ -4,7 +4,7 @@
 // LoadGen, the independent check, compiles and loads both servers. No figure is judged: speed
 // is the benchmark's business, not the tests'.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -18,12 +18,21 @@ const BIN = path.join(REPO_ROOT, 'packages/bench/bin/zab-bench.js');
 
 let server: RunningServer | undefined;
 let ensemble: Ensemble | undefined;
+const tempDirs: string[] = [];
 afterEach(async () => {
   await server?.stop();
   await ensemble?.stop();
   server = undefined;
   ensemble = undefined;
+  for (const d of tempDirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
+
+/** Where a run writes its JSON; removed after the test. */
+function jsonFile(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'zab-bench-test-'));
+  tempDirs.push(dir);
+  return path.join(dir, 'out.json');
+}
 
 /** The pid of the process whose command line names this zoo.cfg. */
 function pidOf(cfgFile: string): number {
@@ -69,7 +78,7 @@ async function children(port: number, p: string): Promise<string[]> {
 describe.each<ServerKind>(['zab', 'zookeeper'])('zab-bench run against %s', (kind) => {
   it('runs every workload without errors, counts what it did, and leaves nothing behind', { timeout: 240_000 }, async () => {
     server = await startServer(kind);
-    const json = path.join(mkdtempSync(path.join(os.tmpdir(), 'zab-bench-test-')), 'out.json');
+    const json = jsonFile();
     const workloads = ['create', 'setData', 'getData', 'mixed', 'delete', 'churn', 'fanout', 'idle', 'watches'];
     const pid = pidOf(path.join(server.dataDir, 'zoo.cfg'));
     const args = ['run', '--hosts', `127.0.0.1:${server.port}`, '--workload', workloads.join(','), '--sessions', '4', '--inflight', '4'];
@@ -118,7 +127,7 @@ describe('zab-bench run, failover', () => {
     ensemble = await startEnsemble('zab', { voters: 3 });
     const leader = await ensemble.waitServing();
     const survivor = ensemble.members.find((m) => m !== leader)!;
-    const json = path.join(mkdtempSync(path.join(os.tmpdir(), 'zab-bench-test-')), 'out.json');
+    const json = jsonFile();
     const args = ['run', '--hosts', ensemble.connectString, '--workload', 'failover', '--sessions', '6', '--inflight', '1'];
     args.push('--duration', '8', '--warmup', '1', '--keep', '--json', json, '--quiet');
     const running = zabBench(args);
