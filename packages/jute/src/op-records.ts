@@ -8,42 +8,7 @@
 import type { Codec } from './codec.js';
 import { OpCode, type OpCodeName } from './constants.js';
 import { JuteDecodeError, type JuteReader } from './reader.js';
-import {
-  AddWatchRequest,
-  AuthPacket,
-  CheckVersionRequest,
-  ConnectRequest,
-  ConnectResponse,
-  Create2Response,
-  CreateRequest,
-  CreateResponse,
-  CreateTTLRequest,
-  DeleteRequest,
-  ErrorResponse,
-  ExistsResponse,
-  GetACLResponse,
-  GetAllChildrenNumberResponse,
-  GetChildren2Response,
-  GetChildrenResponse,
-  GetDataResponse,
-  GetEphemeralsResponse,
-  GetSASLRequest,
-  MultiHeader,
-  PathRequest,
-  PathWatchRequest,
-  ReconfigRequest,
-  SetACLRequest,
-  SetACLResponse,
-  SetDataRequest,
-  SetDataResponse,
-  SetSASLResponse,
-  SetWatches,
-  SetWatches2,
-  SyncResponse,
-  WatcherEvent,
-  WatchesRequest,
-  WhoAmIResponse,
-} from './records.js';
+import * as R from './records.js';
 import type { JuteWriter } from './writer.js';
 
 /**
@@ -108,40 +73,40 @@ function req<Q extends Codec<any> | null, S extends Codec<any> | null, M extends
 
 /** Every ZooDefs.OpCode by name. */
 export const OP_RECORDS = {
-  notification: { use: 'notification', request: null, response: WatcherEvent },
-  create: req(CreateRequest, CreateResponse, { inMulti: 'write', multiResult: CreateResponse }),
-  delete: req(DeleteRequest, null, { inMulti: 'write', multiResult: null }),
-  exists: req(PathWatchRequest, ExistsResponse),
-  getData: req(PathWatchRequest, GetDataResponse, { inMulti: 'read', multiResult: GetDataResponse }),
-  setData: req(SetDataRequest, SetDataResponse, { inMulti: 'write', multiResult: SetDataResponse }),
-  getACL: req(PathRequest, GetACLResponse),
-  setACL: req(SetACLRequest, SetACLResponse),
-  getChildren: req(PathWatchRequest, GetChildrenResponse, { inMulti: 'read', multiResult: GetChildrenResponse }),
-  sync: req(PathRequest, SyncResponse),
+  notification: { use: 'notification', request: null, response: R.WatcherEvent },
+  create: req(R.CreateRequest, R.CreateResponse, { inMulti: 'write', multiResult: R.CreateResponse }),
+  delete: req(R.DeleteRequest, null, { inMulti: 'write', multiResult: null }),
+  exists: req(R.PathWatchRequest, R.ExistsResponse),
+  getData: req(R.PathWatchRequest, R.GetDataResponse, { inMulti: 'read', multiResult: R.GetDataResponse }),
+  setData: req(R.SetDataRequest, R.SetDataResponse, { inMulti: 'write', multiResult: R.SetDataResponse }),
+  getACL: req(R.PathRequest, R.GetACLResponse),
+  setACL: req(R.SetACLRequest, R.SetACLResponse),
+  getChildren: req(R.PathWatchRequest, R.GetChildrenResponse, { inMulti: 'read', multiResult: R.GetChildrenResponse }),
+  sync: req(R.PathRequest, R.SyncResponse),
   ping: req(null, null),
-  getChildren2: req(PathWatchRequest, GetChildren2Response),
+  getChildren2: req(R.PathWatchRequest, R.GetChildren2Response),
   // Standalone, ZooKeeper answers check with the node's Stat; inside a multi, with no body.
-  check: req(CheckVersionRequest, SetDataResponse, { inMulti: 'write', multiResult: null }),
+  check: req(R.CheckVersionRequest, R.SetDataResponse, { inMulti: 'write', multiResult: null }),
   multi: req(MultiRequest, MultiResponse),
-  create2: req(CreateRequest, Create2Response, { inMulti: 'write', multiResult: Create2Response }),
-  reconfig: req(ReconfigRequest, GetDataResponse),
-  checkWatches: req(WatchesRequest, null),
-  removeWatches: req(WatchesRequest, null),
-  createContainer: req(CreateRequest, Create2Response, { inMulti: 'write' }),
+  create2: req(R.CreateRequest, R.Create2Response, { inMulti: 'write', multiResult: R.Create2Response }),
+  reconfig: req(R.ReconfigRequest, R.GetDataResponse),
+  checkWatches: req(R.WatchesRequest, null),
+  removeWatches: req(R.WatchesRequest, null),
+  createContainer: req(R.CreateRequest, R.Create2Response, { inMulti: 'write' }),
   deleteContainer: { use: 'internal', request: null, response: null },
-  createTTL: req(CreateTTLRequest, Create2Response, { inMulti: 'write' }),
+  createTTL: req(R.CreateTTLRequest, R.Create2Response, { inMulti: 'write' }),
   multiRead: req(MultiRequest, MultiResponse),
-  auth: req(AuthPacket, null),
-  setWatches: req(SetWatches, null),
-  sasl: req(GetSASLRequest, SetSASLResponse),
-  getEphemerals: req(PathRequest, GetEphemeralsResponse),
-  getAllChildrenNumber: req(PathRequest, GetAllChildrenNumberResponse),
-  setWatches2: req(SetWatches2, null),
-  addWatch: req(AddWatchRequest, ErrorResponse),
-  whoAmI: req(null, WhoAmIResponse),
-  createSession: { use: 'handshake', request: ConnectRequest, response: ConnectResponse },
+  auth: req(R.AuthPacket, null),
+  setWatches: req(R.SetWatches, null),
+  sasl: req(R.GetSASLRequest, R.SetSASLResponse),
+  getEphemerals: req(R.PathRequest, R.GetEphemeralsResponse),
+  getAllChildrenNumber: req(R.PathRequest, R.GetAllChildrenNumberResponse),
+  setWatches2: req(R.SetWatches2, null),
+  addWatch: req(R.AddWatchRequest, R.ErrorResponse),
+  whoAmI: req(null, R.WhoAmIResponse),
+  createSession: { use: 'handshake', request: R.ConnectRequest, response: R.ConnectResponse },
   closeSession: req(null, null),
-  error: { use: 'multiResult', request: null, response: null, multiResult: ErrorResponse },
+  error: { use: 'multiResult', request: null, response: null, multiResult: R.ErrorResponse },
 } as const satisfies { readonly [N in OpCodeName]: OpRecords };
 
 /** The opcodes a client sends as RequestHeader.type. */
@@ -169,7 +134,7 @@ const MAX_MULTI_OPS = 100_000;
 export function readMultiRequest(r: JuteReader): MultiOp[] {
   const ops: MultiOp[] = [];
   for (;;) {
-    const h = MultiHeader.read(r);
+    const h = R.MultiHeader.read(r);
     if (h.done) return ops;
     const rec = byCode.get(h.type);
     if (!rec?.inMulti || !rec.request) throw new JuteDecodeError(`op type ${h.type} is not allowed in multi`);
@@ -182,26 +147,26 @@ export function writeMultiRequest(w: JuteWriter, ops: MultiOp[]): void {
   for (const op of ops) {
     const rec = byCode.get(op.type);
     if (!rec?.inMulti || !rec.request) throw new Error(`op type ${op.type} is not allowed in multi`);
-    MultiHeader.write(w, { type: op.type, done: false, err: -1 });
+    R.MultiHeader.write(w, { type: op.type, done: false, err: -1 });
     rec.request.write(w, op.request);
   }
-  MultiHeader.write(w, { type: -1, done: true, err: -1 });
+  R.MultiHeader.write(w, { type: -1, done: true, err: -1 });
 }
 
 export function writeMultiResponse(w: JuteWriter, results: MultiResult[]): void {
   for (const res of results) {
     const codec = byCode.get(res.type)?.multiResult;
     if (codec === undefined) throw new Error(`no multi result codec for type ${res.type}`);
-    MultiHeader.write(w, { type: res.type, done: false, err: res.err });
+    R.MultiHeader.write(w, { type: res.type, done: false, err: res.err });
     if (codec) codec.write(w, res.type === OpCode.error ? { err: res.err } : res.body);
   }
-  MultiHeader.write(w, { type: -1, done: true, err: -1 });
+  R.MultiHeader.write(w, { type: -1, done: true, err: -1 });
 }
 
 export function readMultiResponse(r: JuteReader): MultiResult[] {
   const results: MultiResult[] = [];
   for (;;) {
-    const h = MultiHeader.read(r);
+    const h = R.MultiHeader.read(r);
     if (h.done) return results;
     const codec = byCode.get(h.type)?.multiResult;
     if (codec === undefined) throw new JuteDecodeError(`unknown multi result type ${h.type}`);

@@ -51,6 +51,7 @@ export class QuorumPeer<P> {
   constructor(readonly config: QuorumConfig, init: PeerInit<P>) {
     const history = new History<P>(init.tail, init.base, init.appliedZxid, config.committedLogMax, config.committedLogMaxBytes, config.entryBytes);
     this.currentVote = { leader: -1, zxid: 0n, electionEpoch: 0n, peerEpoch: 0n };
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the context's getters read the peer's fields at each call
     const peer = this;
     this.ctx = {
       config,

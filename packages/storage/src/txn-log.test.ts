@@ -2,9 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { makeZxid } from '@zab/jute';
 import { checksum, encodeChecked } from './codec.js';
 import { CorruptDataError } from './errors.js';
-import { cleanUpHarnesses, collect, flipByte, implementations, range, txn, zxids } from './test-support/harness.js';
-
-cleanUpHarnesses();
+import { collect, flipByte, implementations, range, txn, zxids } from './test-support/harness.js';
 
 const epoch = makeZxid;
 

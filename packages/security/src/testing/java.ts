@@ -2,8 +2,8 @@
 // ZooKeeper's jars on the class path, so tests can compare with what Java and ZooKeeper do.
 
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,29 +17,21 @@ export const ZOOKEEPER_CLASSPATH = ['/usr/share/java/zookeeper.jar', '/usr/share
  *  more on a loaded machine. A bound on a hang, not a claim about speed. */
 export const JVM_TEST_TIMEOUT_MS = 240_000;
 
-const compiled = new Map<string, Promise<string>>();
-
 /** Compiles `className`.java from ./java; returns the directory holding its classes. The
- *  directory is named by the source's hash, so runs share it and nothing piles up. */
-export function compileJava(className: string): Promise<string> {
-  let dir = compiled.get(className);
-  if (!dir) {
-    dir = (async () => {
-      const source = path.join(SOURCES, `${className}.java`);
-      const hash = createHash('sha256').update(await readFile(source)).digest('hex').slice(0, 16);
-      const out = path.join(os.tmpdir(), `zab-java-${className}-${hash}`);
-      const classFile = path.join(out, `${className}.class`);
-      if (await readFile(classFile).then(() => true, () => false)) return out;
-      // Compile beside, then rename: a concurrent run never sees half a directory.
-      const staging = `${out}.${process.pid}`;
-      await mkdir(staging, { recursive: true });
-      await run('javac', ['-d', staging, '-cp', ZOOKEEPER_CLASSPATH.join(':'), source]);
-      await rename(staging, out).catch(() => undefined);
-      return out;
-    })();
-    compiled.set(className, dir);
-  }
-  return dir;
+ *  directory is named by the source's hash, so runs share it and nothing piles up; a class
+ *  already compiled there is not compiled again. */
+export async function compileJava(className: string): Promise<string> {
+  const source = path.join(SOURCES, `${className}.java`);
+  const hash = createHash('sha256').update(await readFile(source)).digest('hex').slice(0, 16);
+  const out = path.join(os.tmpdir(), `zab-java-${className}-${hash}`);
+  const classFile = path.join(out, `${className}.class`);
+  if (await readFile(classFile).then(() => true, () => false)) return out;
+  // Compile beside, then rename: a concurrent compile never sees half a directory.
+  const staging = `${out}.${process.pid}.${randomUUID()}`;
+  await mkdir(staging, { recursive: true });
+  await run('javac', ['-d', staging, '-cp', ZOOKEEPER_CLASSPATH.join(':'), source]);
+  await rename(staging, out).catch(() => rm(staging, { recursive: true, force: true }));
+  return out;
 }
 
 export interface JavaResult {

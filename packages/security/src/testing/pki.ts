@@ -3,6 +3,7 @@
 // the package's build.
 
 import { execFile } from 'node:child_process';
+import { randomInt } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -69,8 +70,6 @@ export async function makePki(caSubject = '/CN=zab test CA/O=zab'): Promise<Pki>
   };
 }
 
-let serial = 0;
-
 /** Makes a key and a certificate signed by the PKI's CA, named `name`.key / `name`.pem. */
 export async function makeLeaf(pki: Pki, name: string, opts: LeafOptions): Promise<Leaf> {
   const key = path.join(pki.dir, `${name}.key`);
@@ -82,10 +81,9 @@ export async function makeLeaf(pki: Pki, name: string, opts: LeafOptions): Promi
   const lines = ['basicConstraints=CA:FALSE', 'keyUsage=digitalSignature,keyEncipherment', 'extendedKeyUsage=serverAuth,clientAuth'];
   if (opts.san) lines.push(`subjectAltName=${opts.san}`);
   await writeFile(ext, lines.join('\n') + '\n');
-  serial += 1;
   await openssl(
     ['x509', '-req', '-in', csr, '-CA', opts.ca?.cert ?? pki.caCert, '-CAkey', opts.ca?.key ?? pki.caKey,
-      '-set_serial', String(Date.now() * 100 + serial), '-days', String(opts.days ?? 30), '-extfile', ext, '-out', cert],
+      '-set_serial', `${Date.now()}${String(randomInt(1_000_000)).padStart(6, '0')}`, '-days', String(opts.days ?? 30), '-extfile', ext, '-out', cert],
     pki.dir,
   );
   return { key, cert };
