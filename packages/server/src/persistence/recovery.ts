@@ -1,5 +1,5 @@
 import { hex64 } from '@zab/jute';
-import { CorruptDataError, loadForRecovery, type Storage } from '@zab/storage';
+import { CorruptDataError, loadForRecovery, type RecoveryStart, type Storage } from '@zab/storage';
 import type { Logger } from 'pino';
 import type { SnapshotNode } from '../tree/data-node.js';
 import { DataTree } from '../tree/data-tree.js';
@@ -41,36 +41,36 @@ export async function recover(
   /** Sees every txn replayed, in order (an ensemble member keeps the last ones for DIFF). */
   onReplayed: (txn: StoredTxn) => void = () => undefined,
 ): Promise<RecoveredState> {
-  const tree = new DataTree(extendedTypesEnabled);
-  let sessions = new Map<bigint, number>();
-  let last = 0n;
-  let replayed = 0;
-  let prev = 0n;
-  let snapshotZxid = 0n;
   try {
-    const start = await loadForRecovery(storage);
-    last = start.lastZxid;
-    snapshotZxid = prev = start.snapshotZxid;
-    if (start.snapshot) {
-      for await (const e of start.snapshot.entries) tree.restoreNode(e as SnapshotNode);
-      sessions = sessionsOf(start.snapshot.meta);
-      tree.lastProcessedZxid = snapshotZxid;
-      logger.info({ zxid: hex64(snapshotZxid), nodes: tree.nodeCount, sessions: sessions.size }, 'loaded snapshot');
-    }
-    for await (const rec of start.txns) {
-      const t = rec as StoredTxn;
-      tree.apply(t.hdr, t.txn);
-      if (t.txn.kind === 'createSession') sessions.set(t.hdr.sessionId, t.txn.timeoutMs);
-      if (t.txn.kind === 'closeSession') sessions.delete(t.hdr.sessionId);
-      onReplayed(t);
-      prev = t.zxid;
-      replayed++;
-    }
+    return await replay(await loadForRecovery(storage), extendedTypesEnabled, logger, onReplayed);
   } catch (e) {
     if (e instanceof CorruptDataError) throw new RecoveryError(`${e.message}. ${RESTORE_ADVICE}`);
     throw e;
   }
-  if (prev < last) throw new RecoveryError(`the txn log ends at ${hex64(last)} but replay stopped at ${hex64(prev)}. ${RESTORE_ADVICE}`);
+}
+
+/** The snapshot storage chose, then every txn after it, applied to a fresh tree. */
+async function replay(start: RecoveryStart, extendedTypesEnabled: boolean, logger: Logger, onReplayed: (txn: StoredTxn) => void): Promise<RecoveredState> {
+  const tree = new DataTree(extendedTypesEnabled);
+  let sessions = new Map<bigint, number>();
+  if (start.snapshot) {
+    for await (const e of start.snapshot.entries) tree.restoreNode(e as SnapshotNode);
+    sessions = sessionsOf(start.snapshot.meta);
+    tree.lastProcessedZxid = start.snapshotZxid;
+    logger.info({ zxid: hex64(start.snapshotZxid), nodes: tree.nodeCount, sessions: sessions.size }, 'loaded snapshot');
+  }
+  let prev = start.snapshotZxid;
+  let replayed = 0;
+  for await (const rec of start.txns) {
+    const t = rec as StoredTxn;
+    tree.apply(t.hdr, t.txn);
+    if (t.txn.kind === 'createSession') sessions.set(t.hdr.sessionId, t.txn.timeoutMs);
+    if (t.txn.kind === 'closeSession') sessions.delete(t.hdr.sessionId);
+    onReplayed(t);
+    prev = t.zxid;
+    replayed++;
+  }
+  if (prev < start.lastZxid) throw new RecoveryError(`the txn log ends at ${hex64(start.lastZxid)} but replay stopped at ${hex64(prev)}. ${RESTORE_ADVICE}`);
   logger.info({ zxid: hex64(tree.lastProcessedZxid), replayed, nodes: tree.nodeCount, sessions: sessions.size }, 'recovered');
-  return { tree, sessions, snapshotZxid, replayedTxns: replayed };
+  return { tree, sessions, snapshotZxid: start.snapshotZxid, replayedTxns: replayed };
 }
