@@ -66,7 +66,7 @@ export async function startOpsEndpoints(server: ZkServer, config: ServerConfig, 
     }
   } catch (e) {
     for (const s of servers) s.close();
-    throw new Error(`cannot open the admin or metrics port: ${(e as Error).message}`);
+    throw new Error(`cannot open the admin or metrics port: ${(e as Error).message}`, { cause: e });
   }
   return {
     adminPort,
