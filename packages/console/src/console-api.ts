@@ -46,12 +46,31 @@ function writer(ctx: ApiContext, req: http.IncomingMessage): ConsoleSession {
   return s;
 }
 
-function whoami(s: ConsoleSession) {
+/** Who a console login is, and what it may do. */
+export interface LoginAnswer {
+  /** The digest user; null for an anonymous login. */
+  user: string | null;
+  canWrite: boolean;
+  readOnlyReason: string | null;
+  /** Its ZooKeeper session, 0x hex. */
+  sessionId: string;
+  /** @zab/client's state of that session. */
+  state: string;
+}
+
+/** The `info` answer, which needs no login. */
+export interface InfoAnswer {
+  memberId: number;
+  members: number[];
+  adminAuthConfigured: boolean;
+}
+
+function whoami(s: ConsoleSession): LoginAnswer {
   return { user: s.user, canWrite: s.grant.canWrite, readOnlyReason: s.grant.readOnlyReason, sessionId: `0x${BigInt.asUintN(64, s.client.sessionId).toString(16)}`, state: s.client.state };
 }
 
 const ROUTES: Record<string, Handler> = {
-  'GET info': async (ctx) => ({ memberId: ctx.myId, members: ctx.members.map((m) => m.id), adminAuthConfigured: ctx.auth.configured }),
+  'GET info': async (ctx): Promise<InfoAnswer> => ({ memberId: ctx.myId, members: ctx.members.map((m) => m.id), adminAuthConfigured: ctx.auth.configured }),
 
   'POST login': async (ctx, req) => {
     const body = await readJsonBody(req);

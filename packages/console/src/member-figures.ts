@@ -14,6 +14,33 @@ export interface MemberAddress {
 
 type Json = Record<string, any>;
 
+/** The admin server's `ensemble` answer (zab's own command). */
+export interface EnsembleAnswer {
+  server_id: number;
+  /** LOOKING, LEADING, FOLLOWING, OBSERVING or STANDALONE. */
+  state: string;
+  serving: boolean;
+  leader_id: number;
+  epoch: number;
+  last_zxid: string;
+  /** Leader only: each synced follower's distance behind the last proposal. */
+  learner_lag?: { sid: number; txns: number; ms: number }[];
+}
+
+/** One cumulative histogram of the `histograms` answer: buckets[i] counts observations <= bounds[i]. */
+export interface HistogramAnswer {
+  bounds: number[];
+  buckets: number[];
+  count: number;
+  sum: number;
+}
+
+export interface HistogramsAnswer {
+  read_latency_ms: HistogramAnswer;
+  update_latency_ms: HistogramAnswer;
+  fsync_time_ms: HistogramAnswer;
+}
+
 /** One member's health as the page charts it; figures are null when it did not answer. */
 export interface MemberFigures {
   id: number;
@@ -23,9 +50,10 @@ export interface MemberFigures {
   error: string | null;
   /** Wall-clock time the answers came back, for rates between two polls. */
   fetchedAtMs: number;
-  monitor: Json | null;
-  ensemble: Json | null;
-  histograms: Json | null;
+  /** The `monitor` answer (mntr's rows without zk_). */
+  monitor: Record<string, number | string> | null;
+  ensemble: EnsembleAnswer | null;
+  histograms: HistogramsAnswer | null;
 }
 
 /** Reads admin command answers over HTTP, each bounded by a timeout. */
@@ -55,7 +83,15 @@ export async function fetchEnsemble(members: readonly MemberAddress[], fetcher: 
       const base = { id: m.id, adminUrl: m.adminUrl, clientAddress: m.clientAddress };
       try {
         const [monitor, ensemble, histograms] = await Promise.all(['monitor', 'ensemble', 'histograms'].map((c) => fetcher(m.adminUrl, c)));
-        return { ...base, reachable: true, error: null, fetchedAtMs: now(), monitor: monitor!, ensemble: ensemble!, histograms: histograms! };
+        return {
+          ...base,
+          reachable: true,
+          error: null,
+          fetchedAtMs: now(),
+          monitor: monitor as MemberFigures['monitor'],
+          ensemble: ensemble as EnsembleAnswer,
+          histograms: histograms as HistogramsAnswer,
+        };
       } catch (e) {
         return { ...base, reachable: false, error: reason(e), fetchedAtMs: now(), monitor: null, ensemble: null, histograms: null };
       }

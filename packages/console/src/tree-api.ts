@@ -14,7 +14,7 @@ export interface NodeAnswer {
   /** base64, or null when the node has no data or it may not be read (dataError says which). */
   data: string | null;
   dataError: string | null;
-  stat: StatJson | null;
+  stat: StatJson;
   acl: AclJson[] | null;
   aclError: string | null;
 }
@@ -61,8 +61,18 @@ export async function readNode(zk: ZooKeeperClient, path: string): Promise<NodeA
   };
 }
 
+export interface ChildrenAnswer {
+  path: string;
+  /** Sorted; at most the limit asked for, those containing the filter. */
+  children: string[];
+  /** Children containing the filter. */
+  matching: number;
+  total: number;
+  stat: StatJson;
+}
+
 /** A node's children (sorted, at most `limit`, containing `filter` if given) and their total. */
-export async function listChildren(zk: ZooKeeperClient, path: string, filter: string, limit: number) {
+export async function listChildren(zk: ZooKeeperClient, path: string, filter: string, limit: number): Promise<ChildrenAnswer> {
   const { children, stat } = await zk.getChildren(path);
   const matching = children.filter((c) => c.includes(filter)).sort();
   return { path, children: matching.slice(0, limit), matching: matching.length, total: children.length, stat: statJson(stat) };
