@@ -57,6 +57,21 @@ async function logout(): Promise<void> {
   await page.waitFor('the login form', `!document.getElementById('login-form').hidden`);
 }
 
+/** Loads the console unless it is loaded already, so that each test also runs alone (-t). */
+async function open(): Promise<void> {
+  if ((await page.eval<string>('location.href')) !== `${origin}/console/`) await page.goto(`${origin}/console/`);
+  await page.waitFor('the page up', `!document.getElementById('login-form').hidden || !document.getElementById('browser').hidden`);
+}
+
+/** Logs in as `who` (null: anonymous) unless that login is the current one. */
+async function loginAs(who: { user: string } | null): Promise<void> {
+  await open();
+  const current = await page.eval<string | null>(`document.getElementById('browser').hidden ? null : document.getElementById('who').textContent`);
+  if (current?.startsWith(`${who?.user ?? 'anonymous'} ·`)) return;
+  if (current !== null) await logout();
+  await login(who === null ? null : who.user === ALICE.user ? ALICE : BOB);
+}
+
 beforeAll(async () => {
   await mkdir(SHOTS, { recursive: true });
   adminPorts = [await freePort(), await freePort(), await freePort()];
@@ -107,7 +122,7 @@ describe('web console in Chromium against a 3-member ensemble', () => {
   });
 
   it('browses anonymously, read-only, and shows data as text, JSON and hex with Stat and ACL', async () => {
-    await login(null);
+    await loginAs(null);
     expect(await text('#who')).toContain('anonymous');
     expect(await text('#who-mode')).toBe('read-only');
     await page.click('li[data-path="/app"] > .row');
@@ -131,6 +146,7 @@ describe('web console in Chromium against a 3-member ensemble', () => {
   });
 
   it('works from the keyboard: tree, search, tabs and help', async () => {
+    await loginAs(null);
     await page.press('t');
     let f = await page.focused();
     expect(f.role).toBe('treeitem');
@@ -188,7 +204,8 @@ describe('web console in Chromium against a 3-member ensemble', () => {
   });
 
   it('refuses a wrong password for an admin user', async () => {
-    await logout();
+    await open();
+    if (await page.eval(`document.getElementById('login-form').hidden`)) await logout();
     await page.eval(`document.getElementById('login-user').value = ''`);
     await page.click('#login-user');
     await page.type('alice');
@@ -200,7 +217,7 @@ describe('web console in Chromium against a 3-member ensemble', () => {
   });
 
   it('creates, edits and deletes as an admin user, from the keyboard, with a confirmation for the delete', async () => {
-    await login(ALICE);
+    await loginAs(ALICE);
     expect(await text('#who-mode')).toBe('read-write');
     await page.press('t');
     await page.press('Home');
@@ -261,13 +278,13 @@ describe('web console in Chromium against a 3-member ensemble', () => {
   });
 
   it('keeps ACLs: an admin user cannot read or change what the ACL keeps from them; a non-admin reads with their own digest', async () => {
+    await loginAs(ALICE);
     await page.click('li[data-path="/secret"] > .row');
     await selected('/secret');
     await page.waitFor('NoAuth on the data', `document.querySelector('.data .error')?.textContent.includes('NoAuth')`);
     const refused = await page.eval<{ status: number; error: string }>(`fetch('api/set', { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer ' + sessionStorage.getItem('zab-console-token') }, body: JSON.stringify({ path: '/secret', data: btoa('mine') }) }).then(async (r) => ({ status: r.status, error: (await r.json()).error }))`);
     expect(refused).toEqual({ status: 403, error: 'NoAuth' });
-    await logout();
-    await login(BOB);
+    await loginAs(BOB);
     expect(await text('#who-mode')).toBe('read-only');
     await page.click('li[data-path="/secret"] > .row');
     await selected('/secret');
@@ -279,7 +296,8 @@ describe('web console in Chromium against a 3-member ensemble', () => {
   it('lists sessions with their ephemeral nodes and the paths they watch', async () => {
     // The child watch set at the start fired when a child was created; set it again.
     await watcher.getChildren('/app', { watch: () => undefined });
-    await page.press('3');
+    await open();
+    await page.click('#tab-sessions');
     const sid = hex(watcher.sessionId);
     await page.waitFor('the watcher session with its child watch', `[...document.querySelectorAll('#sessions-host tr')].some((tr) => tr.textContent.includes(${JSON.stringify(sid)}) && tr.textContent.includes('/app/lock-1') && tr.textContent.includes('/app (child)'))`);
     const row = await page.eval<string>(`[...document.querySelectorAll('#sessions-host tr')].find((tr) => tr.textContent.includes(${JSON.stringify(sid)}) && tr.textContent.includes('/app/lock-1')).textContent`);
@@ -292,7 +310,8 @@ describe('web console in Chromium against a 3-member ensemble', () => {
   });
 
   it('shows every member and live charts, and sees a new leader after the leader is SIGKILLed', async () => {
-    await page.press('2');
+    await open();
+    await page.click('#tab-ensemble');
     const leader = await ens.leader();
     await page.waitFor('three members, one leading', `document.querySelectorAll('#ensemble-host tr[data-role=leading]').length === 1 && document.querySelectorAll('#ensemble-host tr[data-role=following]').length === 2`);
     expect(await page.eval(`document.querySelector('#ensemble-host tr[data-role=leading]').dataset.member`)).toBe(String(leader.id));
