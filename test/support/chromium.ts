@@ -73,6 +73,10 @@ class Connection {
     if (!set) this.listeners.set(event, (set = new Set()));
     set.add(l);
   }
+
+  off(event: string, l: Listener): void {
+    this.listeners.get(event)?.delete(l);
+  }
 }
 
 /** Keys by their DOM `key` name: code, Windows virtual key code, and the text a press types. */
@@ -120,7 +124,11 @@ export class Page {
   /** Loads `url` and waits for its load event. */
   async goto(url: string): Promise<void> {
     const loaded = new Promise<void>((resolve) => {
-      const l: Listener = (_p, s) => s === this.sessionId && resolve();
+      const l: Listener = (_p, s) => {
+        if (s !== this.sessionId) return;
+        this.conn.off('Page.loadEventFired', l);
+        resolve();
+      };
       this.conn.on('Page.loadEventFired', l);
     });
     const r = await this.send('Page.navigate', { url });
