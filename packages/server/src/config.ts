@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ACCEPTED_UNUSED, ACCEPTED_UNUSED_PREFIXES } from './config/known-keys.js';
 import { ConfigError, parseProperties, type Entry } from './config/properties.js';
 import { parseServerSpec, type ServerSpec } from './config/server-spec.js';
-import { bad, bool, int, port } from './config/values.js';
+import { bad, bool, httpUrl, int, port } from './config/values.js';
 
 export { ConfigError, parseProperties } from './config/properties.js';
 export { parseServerSpec, type ServerSpec } from './config/server-spec.js';
@@ -48,6 +48,13 @@ export interface ServerConfig {
   readonly adminServerPort: number;
   readonly adminEnableServer: boolean;
   readonly adminServerAddress: string;
+  /**
+   * admin.authDigests: the console users allowed to change data, as digest ids
+   * (user:base64(sha1(user:password))); empty leaves the console read-only.
+   */
+  readonly adminAuthDigests: readonly string[];
+  /** admin.url.N: where member N's admin server answers, for the console (default: its server.N host, this member's admin port). */
+  readonly adminUrls: ReadonlyMap<number, string>;
   /** Prometheus /metrics port when metricsProvider.className names the Prometheus provider, else null. */
   readonly metricsHttpPort: number | null;
   readonly metricsHttpHost: string;
@@ -112,6 +119,14 @@ export function buildConfig(entries: Entry[]): { config: ServerConfig; warnings:
   if (superDigest !== undefined && !/^[^:]+:.+$/.test(superDigest)) bad(get('DigestAuthenticationProvider.superDigest')!, 'must be user:base64digest');
   const retain = get('autopurge.snapRetainCount') ? int(get('autopurge.snapRetainCount')!, 0) : 3;
   if (retain < 3) warnings.push(`${get('autopurge.snapRetainCount')!.where}: autopurge.snapRetainCount ${retain} is below 3; using 3, as ZooKeeper does`);
+  const authEntry = get('admin.authDigests');
+  const adminAuthDigests = (authEntry?.value ?? '').split(',').map((d) => d.trim()).filter(Boolean);
+  for (const d of adminAuthDigests) if (!/^[^:\s]+:[A-Za-z0-9+/]{27}=$/.test(d)) bad(authEntry!, 'must be user:base64(sha1(user:password)) ids, separated by commas');
+  const adminUrls = new Map<number, string>();
+  for (const e of byKey.values()) {
+    const m = /^admin\.url\.(\d+)$/.exec(e.key);
+    if (m) adminUrls.set(Number(m[1]), httpUrl(e));
+  }
   const juteEntry = get('jute.maxbuffer') ?? get('zookeeper.jute.maxbuffer');
   const fsyncEntry = get('fsync.warningthresholdms') ?? get('zookeeper.fsync.warningthresholdms');
 
@@ -144,6 +159,8 @@ export function buildConfig(entries: Entry[]): { config: ServerConfig; warnings:
     adminServerPort: get('admin.serverPort') ? port(get('admin.serverPort')!) : 8080,
     adminEnableServer: get('admin.enableServer') ? bool(get('admin.enableServer')!) : true,
     adminServerAddress: get('admin.serverAddress')?.value.trim() || '0.0.0.0',
+    adminAuthDigests: Object.freeze(adminAuthDigests),
+    adminUrls,
     metricsHttpPort: /Prometheus/i.test(get('metricsProvider.className')?.value ?? '')
       ? get('metricsProvider.httpPort') ? port(get('metricsProvider.httpPort')!) : 7000
       : null,
@@ -157,11 +174,11 @@ export function buildConfig(entries: Entry[]): { config: ServerConfig; warnings:
     'minSessionTimeout', 'maxSessionTimeout', 'jute.maxbuffer', 'zookeeper.jute.maxbuffer', 'globalOutstandingLimit', 'snapCount',
     'autopurge.snapRetainCount', 'autopurge.purgeInterval', '4lw.commands.whitelist', 'DigestAuthenticationProvider.superDigest',
     'extendedTypesEnabled', 'skipACL', 'forceSync', 'fsync.warningthresholdms', 'zookeeper.fsync.warningthresholdms', 'reconfigEnabled', 'standaloneEnabled', 'znode.container.checkIntervalMs',
-    'admin.serverPort', 'admin.enableServer', 'peerType', 'quorumListenOnAllIPs', 'admin.serverAddress',
+    'admin.serverPort', 'admin.enableServer', 'peerType', 'quorumListenOnAllIPs', 'admin.serverAddress', 'admin.authDigests',
     'metricsProvider.className', 'metricsProvider.httpPort', 'metricsProvider.httpHost',
   ]);
   for (const e of byKey.values()) {
-    if (USED.has(e.key) || /^server\.\d+$/.test(e.key)) continue;
+    if (USED.has(e.key) || /^server\.\d+$/.test(e.key) || /^admin\.url\.\d+$/.test(e.key)) continue;
     if (ACCEPTED_UNUSED.has(e.key) || ACCEPTED_UNUSED_PREFIXES.some((p) => e.key.startsWith(p))) {
       warnings.push(`${e.where}: ${e.key} is accepted but not used by zab`);
     } else {

@@ -5,6 +5,7 @@ import { hex64 } from '@zab/jute';
 import type { ServerConfig } from '../config.js';
 import { ZAB_VERSION, confLines, enviLines, mntrRows, mode } from './four-letter.js';
 import type { ZkServer } from '../zk-server.js';
+import { CONSOLE_COMMAND_ALIASES, consoleCommand } from './console-commands.js';
 
 type Json = Record<string, unknown>;
 
@@ -33,7 +34,7 @@ const ALIASES: Record<string, string> = {
   voting_view: 'voting_view',
 };
 
-export const ADMIN_COMMANDS = [...new Set(Object.values(ALIASES))].sort();
+export const ADMIN_COMMANDS = [...new Set([...Object.values(ALIASES), ...Object.values(CONSOLE_COMMAND_ALIASES)])].sort();
 
 function keyValues(lines: string[]): Json {
   const out: Json = {};
@@ -68,6 +69,8 @@ function serverStats(server: ZkServer): Json {
 
 /** The JSON answer to `name`, or null when there is no such command. */
 export function adminCommand(name: string, server: ZkServer, config: ServerConfig, voters: { id: number; host: string; role: string }[]): Json | null {
+  const extra = CONSOLE_COMMAND_ALIASES[name];
+  if (extra) return { ...consoleCommand(extra, server), command: extra, error: null };
   const command = ALIASES[name];
   if (!command) return null;
   const body = ((): Json => {

@@ -20,6 +20,18 @@ export function port(e: Entry): number {
   return int(e, 0, 65535);
 }
 
+/** An http(s) URL with a host, without a trailing slash. */
+export function httpUrl(e: Entry): string {
+  let u: URL;
+  try {
+    u = new URL(e.value.trim());
+  } catch {
+    bad(e, 'must be a URL such as http://zk1:8080');
+  }
+  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || !u.host) bad(e, 'must be an http:// or https:// URL such as http://zk1:8080');
+  return u.href.replace(/\/+$/, '');
+}
+
 /** true/yes or false/no, as Java's properties are read by ZooKeeper. */
 export function bool(e: Entry): boolean {
   const v = e.value.trim().toLowerCase();
