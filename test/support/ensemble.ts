@@ -58,6 +58,21 @@ export interface EnsembleOptions {
   startTimeoutMs?: number;
 }
 
+/** The java command line of a ZooKeeper 3.8 server on `cfgFile` (admin server off, warnings only). */
+export function zookeeperMemberArgs(cfgFile: string, javaProps: Record<string, string> = {}): string[] {
+  return [
+    '-Xmx512m',
+    '-XX:+UseSerialGC',
+    '-cp',
+    ZK_CLASSPATH,
+    '-Dzookeeper.admin.enableServer=false',
+    '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
+    ...Object.entries(javaProps).map(([k, v]) => `-D${k}=${v}`),
+    'org.apache.zookeeper.server.quorum.QuorumPeerMain',
+    cfgFile,
+  ];
+}
+
 /** Sends srvr and returns its Mode, or null. */
 export async function modeOf(port: number): Promise<string | null> {
   try {
@@ -163,21 +178,7 @@ async function makeMember(
       if (member.running) return;
       out = createWriteStream(logFile, { flags: 'a' });
       if (kind === 'zookeeper') {
-        proc = spawn(
-          'java',
-          [
-            '-Xmx512m',
-            '-XX:+UseSerialGC',
-            '-cp',
-            ZK_CLASSPATH,
-            '-Dzookeeper.admin.enableServer=false',
-            '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
-            ...Object.entries(opts.javaProps ?? {}).map(([k, v]) => `-D${k}=${v}`),
-            'org.apache.zookeeper.server.quorum.QuorumPeerMain',
-            cfgFile,
-          ],
-          { stdio: ['ignore', 'pipe', 'pipe'] },
-        );
+        proc = spawn('java', zookeeperMemberArgs(cfgFile, opts.javaProps), { stdio: ['ignore', 'pipe', 'pipe'] });
       } else {
         if (!existsSync(ZAB_BIN)) throw new Error(`${ZAB_BIN} not built (run npx tsc -b)`);
         proc = spawn(process.execPath, [ZAB_BIN, '--config', cfgFile], { stdio: ['ignore', 'pipe', 'pipe'], cwd: home });
