@@ -45,23 +45,27 @@ export async function readTree(port: number): Promise<Map<string, NodeView>> {
   }
 }
 
-/** Every difference between two reads, as readable lines (paths in `skip` are left out). */
-export function diffTrees(expected: Map<string, NodeView>, actual: Map<string, NodeView>, skip: (path: string) => boolean = () => false): string[] {
+/**
+ * Every difference between two reads, as readable lines. `ignore(path, field)` leaves a field
+ * out ('data', 'acl', 'children', 'stat.<name>'); `ignore(path, '*')` the whole node.
+ */
+export function diffTrees(expected: Map<string, NodeView>, actual: Map<string, NodeView>, ignore: (path: string, field: string) => boolean = () => false): string[] {
   const out: string[] = [];
+  const differ = (path: string, field: string, e: unknown, a: unknown) => {
+    if (!ignore(path, field)) out.push(`${path}: ${field} ${String(e)} != ${String(a)}`);
+  };
   for (const [path, e] of expected) {
-    if (skip(path)) continue;
+    if (ignore(path, '*')) continue;
     const a = actual.get(path);
     if (!a) {
       out.push(`${path}: missing`);
       continue;
     }
-    if (e.data !== a.data) out.push(`${path}: data ${e.data} != ${a.data}`);
-    if (JSON.stringify(e.acl) !== JSON.stringify(a.acl)) out.push(`${path}: acl ${JSON.stringify(e.acl)} != ${JSON.stringify(a.acl)}`);
-    for (const k of Object.keys(e.stat) as (keyof Stat)[]) {
-      if (e.stat[k] !== a.stat[k]) out.push(`${path}: stat.${k} ${e.stat[k]} != ${a.stat[k]}`);
-    }
-    if (e.children.join('/') !== a.children.join('/')) out.push(`${path}: children [${e.children.join(',')}] != [${a.children.join(',')}]`);
+    if (e.data !== a.data) differ(path, 'data', e.data, a.data);
+    if (JSON.stringify(e.acl) !== JSON.stringify(a.acl)) differ(path, 'acl', JSON.stringify(e.acl), JSON.stringify(a.acl));
+    for (const k of Object.keys(e.stat) as (keyof Stat)[]) if (e.stat[k] !== a.stat[k]) differ(path, `stat.${k}`, e.stat[k], a.stat[k]);
+    if (e.children.join('/') !== a.children.join('/')) differ(path, 'children', `[${e.children.join(',')}]`, `[${a.children.join(',')}]`);
   }
-  for (const path of actual.keys()) if (!skip(path) && !expected.has(path)) out.push(`${path}: unexpected`);
+  for (const path of actual.keys()) if (!ignore(path, '*') && !expected.has(path)) out.push(`${path}: unexpected`);
   return out;
 }

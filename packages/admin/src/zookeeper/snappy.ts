@@ -87,17 +87,16 @@ export async function* snappyStream(input: AsyncIterable<Buffer>): AsyncGenerato
   for await (const chunk of input) {
     pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
     for (;;) {
-      if (pending.length >= SNAPPY_STREAM_MAGIC.length && pending.subarray(0, SNAPPY_STREAM_MAGIC.length).equals(SNAPPY_STREAM_MAGIC)) {
+      // A header (possibly another stream's, back to back) starts with 0x82, which no block length does.
+      if (pending.length && pending[0] === SNAPPY_STREAM_MAGIC[0]) {
         if (pending.length < HEADER_BYTES) break;
+        if (!pending.subarray(0, SNAPPY_STREAM_MAGIC.length).equals(SNAPPY_STREAM_MAGIC)) throw new SnappyFormatError(consumed, 'bad snappy-java stream header');
         sawHeader = true;
         pending = pending.subarray(HEADER_BYTES);
         consumed += HEADER_BYTES;
         continue;
       }
-      if (!sawHeader) {
-        if (pending.length < SNAPPY_STREAM_MAGIC.length) break;
-        throw new SnappyFormatError(consumed, 'no snappy-java stream header');
-      }
+      if (!sawHeader) throw new SnappyFormatError(consumed, 'no snappy-java stream header');
       if (pending.length < 4) break;
       const size = pending.readInt32BE(0);
       if (size < 0 || size > MAX_BLOCK_BYTES) throw new SnappyFormatError(consumed, `block length ${size}`);
