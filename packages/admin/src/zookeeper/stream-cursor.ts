@@ -5,6 +5,9 @@ import { ZkDataError } from './errors.js';
 /** The largest single record the cursor will gather before calling the input damaged. */
 const MAX_RECORD_BYTES = 512 * 1024 * 1024;
 
+/** What a pre-allocated tail is compared with. Never written to. */
+const ZEROS = Buffer.alloc(64 * 1024);
+
 /**
  * Reads jute records from a byte stream of any size (a snapshot may be gigabytes) with a
  * window of about one input chunk. Each record is decoded by a synchronous JuteReader over
@@ -81,15 +84,27 @@ export class StreamCursor {
   }
 
   /**
-   * Checks that everything after the cursor is zero bytes (a txn log's pre-allocated
-   * tail) and returns the offset of the first byte that is not, or -1.
+   * Checks that the next `maxBytes` bytes (or all up to the end) are zeros, as in a txn log's
+   * pre-allocated tail, and returns the offset of the first byte that is not, or -1.
    */
-  async firstNonZero(): Promise<number> {
-    for (;;) {
-      for (let i = this.pos; i < this.buf.length; i++) if (this.buf[i] !== 0) return this.base + i;
+  async firstNonZero(maxBytes: number): Promise<number> {
+    const stop = this.offset + maxBytes;
+    while (this.offset < stop) {
+      // A log is mostly its 64 MiB of padding: compare in native blocks, look closer only on a difference.
+      for (let i = this.pos; i < this.buf.length; i += ZEROS.length) {
+        const block = this.buf.subarray(i, i + ZEROS.length);
+        if (block.equals(ZEROS.subarray(0, block.length))) continue;
+        for (let j = 0; j < block.length; j++) if (block[j] !== 0) return this.base + i + j;
+      }
       this.pos = this.buf.length;
       if (!(await this.pull())) return -1;
     }
+    return -1;
+  }
+
+  /** Stops reading the input (a reader that is done before the end of the file). */
+  async close(): Promise<void> {
+    await this.source.return?.();
   }
 
   /** A ZkDataError at the cursor. */
