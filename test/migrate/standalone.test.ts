@@ -16,6 +16,8 @@ import { diffTrees, readTree, type NodeView } from './tree-reader.js';
 interface Source {
   home: string;
   dataDir: string;
+  /** Set when the logs are in a dataLogDir of their own. */
+  dataLogDir?: string;
   reference: Map<string, NodeView>;
 }
 
@@ -40,11 +42,12 @@ async function standaloneCfg(home: string, port: number): Promise<string> {
   return file;
 }
 
-/** A standalone ZooKeeper filled and stopped; `javaProps` e.g. pick its snapshot compression. */
-async function zookeeperData(name: string, javaProps: Record<string, string>): Promise<Source> {
+/** A standalone ZooKeeper filled and stopped; `javaProps` e.g. pick its snapshot compression, `logDir` puts its logs apart. */
+async function zookeeperData(name: string, javaProps: Record<string, string>, logDir = false): Promise<Source> {
   const home = path.join(root, name);
   const port = await freePort();
   const cfg = await standaloneCfg(home, port);
+  if (logDir) await writeCfg(cfg, (await readCfg(cfg)).set('dataLogDir', path.join(home, 'log')));
   const zk = startServerProcess('zookeeper', cfg, path.join(home, 'server.log'), { 'zookeeper.snapCount': '700', 'znode.container.checkIntervalMs': '3600000', ...javaProps });
   processes.push(zk);
   await waitServing([port]);
@@ -52,7 +55,7 @@ async function zookeeperData(name: string, javaProps: Record<string, string>): P
   const reference = await readTree(port);
   await zk.stop('SIGTERM');
   for (const s of filled.sessions) s.destroy();
-  return { home, dataDir: path.join(home, 'data'), reference };
+  return { home, dataDir: path.join(home, 'data'), ...(logDir ? { dataLogDir: path.join(home, 'log') } : {}), reference };
 }
 
 /** A zab standalone config in `home` (not started). */
@@ -80,12 +83,14 @@ afterAll(async () => {
 
 describe('zab import from standalone ZooKeeper 3.8', () => {
   for (const compression of ['gz', 'snappy'] as const) {
-    it(`reads ${compression}-compressed snapshots and serves the same tree`, async () => {
-      const src = await zookeeperData(`zk-${compression}`, { 'zookeeper.snapshot.compression.method': compression });
+    // The gz server keeps its logs in a dataLogDir of their own.
+    it(`reads ${compression}-compressed snapshots${compression === 'gz' ? ' and logs from a dataLogDir' : ''} and serves the same tree`, async () => {
+      const src = await zookeeperData(`zk-${compression}`, { 'zookeeper.snapshot.compression.method': compression }, compression === 'gz');
       const names = await readdir(path.join(src.dataDir, 'version-2'));
       expect(names.filter((n) => n.endsWith(`.${compression}`)).length).toBeGreaterThan(1);
+      if (src.dataLogDir) expect(names.filter((n) => n.startsWith('log.'))).toEqual([]);
       const zab = await zabCfg(`zab-${compression}`);
-      const r = await runZab(['import', '--from-zookeeper', src.dataDir, '--config', zab.cfg]);
+      const r = await runZab(['import', '--from-zookeeper', src.dataDir, ...(src.dataLogDir ? [src.dataLogDir] : []), '--config', zab.cfg]);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`snapshot \\S+\\.${compression} \\+ [1-9]\\d* txns`));
       expect(r.stdout).toMatch(/digests checked: snapshot/);

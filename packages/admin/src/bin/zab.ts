@@ -42,7 +42,7 @@ await yargs(hideBin(process.argv))
   .scriptName('zab')
   .usage('$0 <command> ...\n\nAdmin tasks on a stopped server\'s data.')
   .command(
-    'import',
+    'import [dataLogDir]',
     'import Apache ZooKeeper 3.4-3.9 data (snapshot.* and log.* files) into the zab server a zoo.cfg describes',
     (y) =>
       y
@@ -52,7 +52,7 @@ await yargs(hideBin(process.argv))
         .positional('dataLogDir', { type: 'string', describe: "ZooKeeper's dataLogDir, when its logs are not in dataDir" }),
     (argv) =>
       run(async () => {
-        const r = await importFromZooKeeper({ zkDataDir: argv['from-zookeeper'], zkDataLogDir: argv._[1] === undefined ? undefined : String(argv._[1]), config: config(argv.config), say });
+        const r = await importFromZooKeeper({ zkDataDir: argv['from-zookeeper'], zkDataLogDir: argv.dataLogDir, config: config(argv.config), say });
         say(`imported ${r.nodes} znodes and ${r.sessions} sessions at zxid ${hex(r.lastZxid)} (snapshot ${r.snapshot ?? 'none'} + ${r.txnsReplayed} txns from ${r.logs.length} logs)`);
         say(`digests checked: ${r.digestsChecked.length ? r.digestsChecked.join('; ') : 'none recorded (ZooKeeper before 3.6, or digests off)'}`);
         say(`epochs: acceptedEpoch ${r.acceptedEpoch}, currentEpoch ${r.currentEpoch}; myid ${r.myid === 'copied' ? 'copied' : r.myid === 'kept' ? 'already present' : 'not found in the ZooKeeper dataDir'}`);
@@ -75,5 +75,10 @@ await yargs(hideBin(process.argv))
   )
   .demandCommand(1)
   .strict()
+  .fail((msg, err, y) => {
+    if (err) throw err;
+    console.error(`${y.help()}\n\nzab: ${msg}`);
+    process.exit(EXIT_USAGE);
+  })
   .help()
   .parseAsync();
