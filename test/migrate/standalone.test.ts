@@ -12,6 +12,7 @@ import { digestId, SUPER_PASSWORD } from '../support/launch.js';
 import { fillZooKeeper } from './fill.js';
 import { readCfg, runZab, startServerProcess, waitServing, writeCfg, type ServerProcess } from './processes.js';
 import { diffTrees, readTree, type NodeView } from './tree-reader.js';
+import { OPEN_ACL, RawClient } from '../support/raw-client.js';
 
 interface Source {
   home: string;
@@ -163,6 +164,14 @@ describe('damaged or conflicting input', () => {
     const zab = await zabCfg('zab-export');
     expect((await runZab(['import', '--from-zookeeper', src.dataDir, '--config', zab.cfg])).code).toBe(0);
     const target = path.join(root, 'zk-back', 'data');
+    // Not while the server runs: its LevelDB lock says so.
+    const running = startServerProcess('zab', zab.cfg, path.join(path.dirname(zab.cfg), 'server.log'));
+    processes.push(running);
+    await waitServing([zab.port]);
+    const refused = await runZab(['export', '--to-zookeeper', target, '--config', zab.cfg]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/in use by another process/);
+    await running.stop('SIGTERM');
     const r = await runZab(['export', '--to-zookeeper', target, '--config', zab.cfg]);
     expect(r.code, r.stderr).toBe(0);
     const port = await freePort();
@@ -175,4 +184,40 @@ describe('damaged or conflicting input', () => {
     expect(diffTrees(src.reference, await readTree(port))).toEqual([]);
     await zk.stop('SIGTERM');
   });
+});
+
+describe('sessions', () => {
+  it('move with the data: their ephemerals stay until zab expires them; the ZooKeeper password is not accepted', async () => {
+    const home = path.join(root, 'zk-sessions');
+    const port = await freePort();
+    const cfg = await standaloneCfg(home, port);
+    const zk = startServerProcess('zookeeper', cfg, path.join(home, 'server.log'));
+    processes.push(zk);
+    await waitServing([port]);
+    const c = await RawClient.connect({ port, sessionTimeoutMs: 10_000 });
+    expect((await c.create('/s', null)).err).toBe(0);
+    for (const e of ['e1', 'e2']) expect((await c.create(`/s/${e}`, Buffer.from(e), OPEN_ACL, 1)).err).toBe(0);
+    await zk.stop('SIGTERM');
+    c.destroy();
+
+    const zab = await zabCfg('zab-sessions');
+    const r = await runZab(['import', '--from-zookeeper', path.join(home, 'data'), '--config', zab.cfg]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/and 1 sessions/);
+    const server = startServerProcess('zab', zab.cfg, path.join(path.dirname(zab.cfg), 'server.log'));
+    processes.push(server);
+    await waitServing([zab.port]);
+    const tree = await readTree(zab.port);
+    expect(tree.get('/s')!.children).toEqual(['e1', 'e2']);
+    expect(tree.get('/s/e1')!.stat.ephemeralOwner).toBe(c.sessionId);
+    const again = await RawClient.connect({ port: zab.port, sessionId: c.sessionId, passwd: c.passwd, sessionTimeoutMs: 10_000 });
+    expect(again.sessionId).toBe(0n); // "session expired": zab derives its passwords differently
+    again.destroy();
+    const until = Date.now() + 60_000;
+    while ((await readTree(zab.port)).get('/s')!.children.length > 0) {
+      if (Date.now() > until) throw new Error('the imported session did not expire on zab within 60 s');
+      await new Promise((res) => setTimeout(res, 200)); // poll interval
+    }
+    await server.stop('SIGTERM');
+  }, 180_000);
 });

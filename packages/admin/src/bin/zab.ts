@@ -29,7 +29,9 @@ async function run(task: () => Promise<void>): Promise<void> {
       console.error(`zab: ${e.message}`);
       process.exit(EXIT_USAGE);
     }
-    if (e instanceof ZkDataError || e instanceof MigrationRefusedError || e instanceof CorruptDataError || e instanceof DataDirLockedError) {
+    // RecoveryError (export over zab data that does not recover) is @zab/server's, known by name.
+    const refused = e instanceof ZkDataError || e instanceof MigrationRefusedError || e instanceof CorruptDataError || e instanceof DataDirLockedError;
+    if (refused || (e instanceof Error && e.name === 'RecoveryError')) {
       console.error(`zab: ${e.message}`);
       console.error('zab: nothing was written');
       process.exit(EXIT_REFUSED);

@@ -87,6 +87,19 @@ describe('ZooKeeper snapshot files', () => {
     expect(r.summary.digest?.zxid).toBe(8n);
   });
 
+  it('reads the same from any chunking of the stream, one byte at a time included', async () => {
+    const whole = await read(snap);
+    for (const size of [1, 7, 4096]) {
+      const chunks = async function* () {
+        for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+      };
+      const nodes: ZkSnapshotNode[] = [];
+      const summary = await readZkSnapshot(file(snap), (n) => nodes.push(n), chunks());
+      expect(summary).toEqual(whole.summary);
+      expect(nodes).toEqual(whole.nodes);
+    }
+  });
+
   it('reads a gzip-compressed snapshot by its name', async () => {
     const gz = path.join(dir, 'snapshot.8.gz');
     await writeFile(gz, gzipSync(bytes));

@@ -40,8 +40,13 @@ const LAST_ZXID_BYTES = 8;
  * ACL reference, and each Adler-32 seal; throws ZkDataError naming the file and offset on the
  * first problem, including an error thrown by `onNode` (a node whose parent is missing).
  */
-export async function readZkSnapshot(file: ZkFile, onNode: (node: ZkSnapshotNode) => void): Promise<ZkSnapshotSummary> {
-  const c = new StreamCursor(openStream(file), file.path);
+export async function readZkSnapshot(
+  file: ZkFile,
+  onNode: (node: ZkSnapshotNode) => void,
+  /** The file's uncompressed bytes, when not read from disk (tests feed odd chunk sizes). */
+  input: AsyncIterable<Buffer> = openStream(file),
+): Promise<ZkSnapshotSummary> {
+  const c = new StreamCursor(input, file.path);
   const header = await c.read('the file header', (r) => FileHeader.read(r));
   if (header.magic !== SNAP_MAGIC) throw new ZkDataError(file.path, 0, `not a ZooKeeper snapshot (magic 0x${(header.magic >>> 0).toString(16)})`);
   if (header.version !== FILE_VERSION) throw c.error(`snapshot format version ${header.version} (ZooKeeper 3.x writes ${FILE_VERSION})`);
