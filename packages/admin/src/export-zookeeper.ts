@@ -8,6 +8,7 @@ import { parseZkFileName, VERSION_DIR } from './zookeeper/data-dir.js';
 import { MigrationRefusedError } from './zookeeper/errors.js';
 import { writeZkSnapshot } from './zookeeper/snapshot-writer.js';
 
+/** What to export where; the zab server the config describes must be stopped. */
 export interface ExportOptions {
   /** ZooKeeper's dataDir to write into (its version-2 subdirectory must hold no snapshot or log). */
   targetDir: string;
@@ -16,6 +17,7 @@ export interface ExportOptions {
   say?: (line: string) => void;
 }
 
+/** What an export wrote: the snapshot file, its zxid and size, the epochs and what became of myid. */
 export interface ExportReport {
   snapshot: string;
   zxid: bigint;

@@ -9,6 +9,7 @@ import { MigrationRefusedError, ZkDataError } from './zookeeper/errors.js';
 import { readZkSnapshot, type ZkSnapshotNode } from './zookeeper/snapshot-reader.js';
 import { readZkTxnLog } from './zookeeper/txn-log-reader.js';
 
+/** Where to import from and into; both servers must be stopped. */
 export interface ImportOptions {
   /** ZooKeeper's dataDir (snapshots, and the logs unless zkDataLogDir says otherwise). */
   zkDataDir: string;
