@@ -13,7 +13,8 @@ import { fillZooKeeper } from './fill.js';
 import { mntr, readCfg, runZab, startServerProcess, waitServing, writeCfg, type ServerProcess } from './processes.js';
 import { diffTrees, readTree, type NodeView } from './tree-reader.js';
 
-const SESSION_TIMEOUT_MS = 40_000;
+/** Long enough that no session moved with the data expires while the trees are read. */
+const SESSION_TIMEOUT_MS = 120_000;
 
 describe('ZooKeeper 3.8 ensemble -> zab -> ZooKeeper 3.8', () => {
   let zk: Ensemble | undefined;
@@ -29,9 +30,10 @@ describe('ZooKeeper 3.8 ensemble -> zab -> ZooKeeper 3.8', () => {
   it('serves the identical tree after import, and again on ZooKeeper after export', async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'zab-migrate-'));
     zk = await startEnsemble('zookeeper', {
-      tickTimeMs: 2000, // session timeouts up to 40 s: the ephemerals must outlive the move
+      tickTimeMs: 2000,
       javaProps: { 'zookeeper.snapCount': '500', 'znode.container.checkIntervalMs': '3600000' },
-      cfg: { 'znode.container.checkIntervalMs': '3600000' },
+      // The ephemerals must outlive the move (zab reads the same lines from the zoo.cfg it inherits).
+      cfg: { 'znode.container.checkIntervalMs': '3600000', maxSessionTimeout: String(SESSION_TIMEOUT_MS) },
     });
     const filled = await fillZooKeeper(
       zk.members.map((m) => m.clientPort),
