@@ -1,13 +1,11 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { DataTree, type ServerConfig, type SnapshotNode } from '@zab/server';
-import { openStorage, zxidFollows, zxidHex as hex } from '@zab/storage';
+import type { ServerConfig } from '@zab/server';
+import { openStorage, zxidHex as hex } from '@zab/storage';
+import { rebuildFromZooKeeper } from './rebuild.js';
 import { carryMyId, existingZabData, removeDirs, zabDataDirs } from './zab-data.js';
-import { listSnapshots, listTxnLogs, logsAfter, readEpochFile, VERSION_DIR } from './zookeeper/data-dir.js';
-import { DIGEST_VERSION, treeDigest } from './zookeeper/digest.js';
-import { MigrationRefusedError, ZkDataError } from './zookeeper/errors.js';
-import { readZkSnapshot, type ZkSnapshotNode } from './zookeeper/snapshot-reader.js';
-import { readZkTxnLog } from './zookeeper/txn-log-reader.js';
+import { readEpochFile } from './zookeeper/data-dir.js';
+import { MigrationRefusedError } from './zookeeper/errors.js';
 
 /** Where to import from and into; both servers must be stopped. */
 export interface ImportOptions {
@@ -36,9 +34,6 @@ export interface ImportReport {
   myid: 'copied' | 'kept' | 'none';
 }
 
-/** High byte of a TTL node's ephemeralOwner (EphemeralType's extended types). */
-const EXTENDED_OWNER = -0x100000000000000n;
-
 /**
  * Imports Apache ZooKeeper's data (3.4 to 3.9): the newest snapshot, then every logged txn
  * after it, into the tree, sessions and last zxid of a zab server, written as one zab
@@ -57,70 +52,7 @@ export async function importFromZooKeeper(opts: ImportOptions): Promise<ImportRe
   if (existing.length) {
     throw new MigrationRefusedError(`zab data already exists in ${existing.join(' and ')}; import writes only into an empty data directory (move it aside first)`);
   }
-  const snapshots = await listSnapshots(zkDataDir);
-  const logs = await listTxnLogs(zkDataLogDir);
-  if (!snapshots.length && !logs.length) {
-    throw new MigrationRefusedError(`no ZooKeeper snapshot.* or log.* files in ${resolve(zkDataDir, VERSION_DIR)}${zkDataLogDir !== zkDataDir ? ` or ${resolve(zkDataLogDir, VERSION_DIR)}` : ''}`);
-  }
-
-  const tree = new DataTree(config.extendedTypesEnabled);
-  let sessions = new Map<bigint, number>();
-  const digestsChecked: string[] = [];
-  let snapshotZxid = 0n;
-  // The digest to check once replay reaches its zxid (a fuzzy snapshot's is ahead of its name).
-  let pendingDigest: { zxid: bigint; digest: bigint; what: string } | null = null;
-  const snapshot = snapshots[0] ?? null;
-  if (snapshot) {
-    say(`reading ${snapshot.path}`);
-    const summary = await readZkSnapshot(snapshot, (n) => tree.restoreNode(toZabNode(n, config.extendedTypesEnabled)));
-    snapshotZxid = summary.zxid;
-    sessions = summary.sessions;
-    tree.lastProcessedZxid = snapshotZxid;
-    say(`  ${summary.nodes} znodes, ${sessions.size} sessions, zxid ${hex(snapshotZxid)}`);
-    if (summary.digest && summary.digest.digestVersion === DIGEST_VERSION) {
-      pendingDigest = { zxid: summary.digest.zxid, digest: summary.digest.digest, what: `snapshot ${snapshot.name}` };
-    }
-  }
-
-  const checkDigest = (expected: { zxid: bigint; digest: bigint; what: string }, file: string, offset: number) => {
-    const actual = treeDigest(tree);
-    if (actual !== expected.digest) {
-      throw new ZkDataError(file, offset, `the tree after ${hex(expected.zxid)} does not match the digest ZooKeeper recorded in ${expected.what} (${expected.digest}, computed ${actual})`);
-    }
-    digestsChecked.push(`${expected.what} at ${hex(expected.zxid)}`);
-  };
-  if (pendingDigest && pendingDigest.zxid <= snapshotZxid) {
-    checkDigest(pendingDigest, snapshot!.path, -1);
-    pendingDigest = null;
-  }
-
-  let prev = snapshotZxid;
-  let replayed = 0;
-  const used: string[] = [];
-  let lastTxnDigest: { zxid: bigint; digest: bigint; what: string; file: string; offset: number } | null = null;
-  for (const log of logsAfter(logs, snapshotZxid)) {
-    say(`reading ${log.path}`);
-    used.push(log.path);
-    for await (const t of readZkTxnLog(log)) {
-      const zxid = t.hdr.zxid;
-      if (zxid <= snapshotZxid) continue; // in the snapshot already (still checksummed above)
-      if (!zxidFollows(prev, zxid)) {
-        throw new ZkDataError(t.file, t.offset, `txn ${hex(zxid)} follows ${hex(prev)}: the txns between are missing${replayed === 0 ? ` (no log reaches back to snapshot ${hex(snapshotZxid)})` : ''}`);
-      }
-      tree.apply(t.hdr, t.txn);
-      if (t.txn.kind === 'createSession') sessions.set(t.hdr.sessionId, t.txn.timeoutMs);
-      if (t.txn.kind === 'closeSession') sessions.delete(t.hdr.sessionId);
-      if (pendingDigest && zxid === pendingDigest.zxid) {
-        checkDigest(pendingDigest, t.file, t.offset);
-        pendingDigest = null;
-      }
-      lastTxnDigest = t.digest?.version === DIGEST_VERSION ? { zxid, digest: t.digest.treeDigest, what: `the log record of txn ${hex(zxid)}`, file: t.file, offset: t.offset } : null;
-      prev = zxid;
-      replayed++;
-    }
-  }
-  if (replayed === 0 && logs.length && !snapshot) throw new MigrationRefusedError(`the txn logs in ${resolve(zkDataLogDir, VERSION_DIR)} hold no txns, and there is no snapshot`);
-  if (lastTxnDigest) checkDigest(lastTxnDigest, lastTxnDigest.file, lastTxnDigest.offset);
+  const { tree, sessions, snapshot, snapshotZxid, logs: used, replayed, digestsChecked } = await rebuildFromZooKeeper(zkDataDir, zkDataLogDir, config.extendedTypesEnabled, say);
   const lastZxid = tree.lastProcessedZxid;
   say(`replayed ${replayed} txns up to ${hex(lastZxid)}; ${tree.nodeCount} znodes, ${sessions.size} sessions`);
 
@@ -164,12 +96,3 @@ export async function importFromZooKeeper(opts: ImportOptions): Promise<ImportRe
 
 const max = (a: bigint | null, b: bigint): bigint => (a !== null && a > b ? a : b);
 
-/** A ZooKeeper snapshot node as zab's tree restores it; refuses TTL nodes zab would take for ephemerals. */
-function toZabNode(n: ZkSnapshotNode, extendedTypesEnabled: boolean): SnapshotNode {
-  const s = n.stat;
-  const path = n.path === '' ? '/' : n.path;
-  if (!extendedTypesEnabled && (s.ephemeralOwner & EXTENDED_OWNER) === EXTENDED_OWNER) {
-    throw new MigrationRefusedError(`${path} is a TTL node, but the zab zoo.cfg does not set extendedTypesEnabled=true (zab, like ZooKeeper, would take it for an ephemeral node)`);
-  }
-  return [path, n.data, n.acl, s.czxid, s.mzxid, s.pzxid, Number(s.ctime), Number(s.mtime), s.version, s.cversion, s.aversion, s.ephemeralOwner];
-}
