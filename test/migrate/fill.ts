@@ -13,7 +13,7 @@ const PERSISTENT_WITH_TTL = 5;
 const PERSISTENT_SEQUENTIAL_WITH_TTL = 6;
 
 const TTL_MS = 3_600_000n;
-const digestAcl = (user: string, perms = Perms.ALL): ACL => ({ perms, id: { scheme: 'digest', id: digestId(user, 'secret') } });
+const digestAcl = (user: string, perms: number = Perms.ALL): ACL => ({ perms, id: { scheme: 'digest', id: digestId(user, 'secret') } });
 const ACLS: ACL[][] = [
   OPEN_ACL,
   [{ perms: Perms.READ, id: { scheme: 'world', id: 'anyone' } }],
