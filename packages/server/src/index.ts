@@ -10,3 +10,5 @@ export type { WritePath } from './pipeline/write-path.js';
 export * from './tree/data-node.js';
 export * from './tree/data-tree.js';
 export * from './tree/txn.js';
+export { loadConfig, ConfigError, readMyId, type ServerConfig, type ServerSpec } from './config.js';
+export { recover, type RecoveredState } from './persistence/recovery.js';
