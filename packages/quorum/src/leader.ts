@@ -1,8 +1,9 @@
+import { epochOf, hex64, makeZxid } from '@zab/jute';
 import { QuorumVerifier, type Configuration } from './configuration.js';
 import type { LinkMessageOf, PeerContext } from './context.js';
 import { commitPoint, designate, type Joint } from './joint.js';
 import type { Entry, LinkMessage } from './messages.js';
-import { epochOf, hexZxid, makeZxid } from './zxid.js';
+import { assert } from './assert.js';
 
 type HandlerPhase = 'info' | 'epoch' | 'synced' | 'uptodate';
 
@@ -162,7 +163,7 @@ export class Leader<P> {
     // A voter ahead may hold committed txns this leader lacks: elect again. A server outside
     // the configuration holds nothing that needed it: it starts over from a snapshot.
     if (ahead && ctx.membership.isVoter(h.sid)) {
-      return ctx.lookAgain(`learner ${h.sid} is ahead of this leader (epoch ${m.currentEpoch}, zxid ${hexZxid(m.lastZxid)})`);
+      return ctx.lookAgain(`learner ${h.sid} is ahead of this leader (epoch ${m.currentEpoch}, zxid ${hex64(m.lastZxid)})`);
     }
     h.ackEpoch = m;
     h.ahead = ahead;
@@ -231,6 +232,7 @@ export class Leader<P> {
     if (!this.hasQuorum((h) => h.ackedNewLeader)) return;
     this.established = true;
     const epoch = this.newEpoch!;
+    assert(epoch > ctx.currentEpoch, () => `leader: new epoch ${epoch} is not above the current ${ctx.currentEpoch}`);
     ctx.currentEpoch = epoch;
     ctx.saveEpochs();
     // Its whole history commits, and with it any configuration the history proposed (as
@@ -258,7 +260,7 @@ export class Leader<P> {
   /** Checks and takes a reconfiguration's zxid: until it commits, commits need a quorum of the old voters and of the new ones. */
   acceptReconfig(zxid: bigint, payload: P, config: Configuration): Entry<P> {
     if (this.reconfigInFlight) throw new Error('propose: a reconfiguration is already in flight');
-    if (config.version !== zxid) throw new Error(`propose: configuration version ${hexZxid(config.version)} is not its txn's zxid ${hexZxid(zxid)}`);
+    if (config.version !== zxid) throw new Error(`propose: configuration version ${hex64(config.version)} is not its txn's zxid ${hex64(zxid)}`);
     const entry = { ...this.accept(zxid, payload), config };
     this.joint = { from: zxid, old: this.ctx.membership.activeVerifier, next: new QuorumVerifier(config) };
     return entry;
@@ -288,10 +290,9 @@ export class Leader<P> {
 
   /** Checks and takes the next proposal's zxid; the peer logs the entry and calls sendProposal. */
   accept(zxid: bigint, payload: P): Entry<P> {
-    if (!this.established) throw new Error('propose: this leader is not established');
-    if (zxid !== this.lastProposedZxid + 1n || epochOf(zxid) !== this.newEpoch) {
-      throw new Error(`propose: zxid 0x${zxid.toString(16)} does not follow 0x${this.lastProposedZxid.toString(16)}`);
-    }
+    assert(this.established, 'propose: this leader is not established');
+    // A leader never proposes at or below its last zxid, nor outside its own epoch.
+    assert(zxid === this.lastProposedZxid + 1n && epochOf(zxid) === this.newEpoch, () => `propose: zxid ${hex64(zxid)} does not follow ${hex64(this.lastProposedZxid)}`);
     this.lastProposedZxid = zxid;
     return { zxid, payload };
   }

@@ -1,6 +1,6 @@
 import { QuorumVerifier, withVersion, type Configuration, type MemberRole } from './configuration.js';
 import type { Entry } from './messages.js';
-import { makeZxid } from './zxid.js';
+import { makeZxid } from '@zab/jute';
 
 /**
  * One peer's view of its membership: the active configuration (committed, in force) and the

@@ -1,6 +1,6 @@
 import { sameMembers, type Configuration } from '../configuration.js';
 import type { Entry } from '../messages.js';
-import { counterOf, hexZxid } from '../zxid.js';
+import { counterOf, hex64 } from '@zab/jute';
 import { isDurable, type P, type SimNode } from './node.js';
 
 /**
@@ -46,7 +46,7 @@ export class Checker {
       const at = firstIndex + i;
       if (at < this.committed.length) {
         const c = this.committed[at]!;
-        if (c.zxid !== e.zxid || c.payload !== e.payload) this.fail(`leader ${node.id} commits ${hexZxid(e.zxid)}=${e.payload} where ${hexZxid(c.zxid)}=${c.payload} was committed`);
+        if (c.zxid !== e.zxid || c.payload !== e.payload) this.fail(`leader ${node.id} commits ${hex64(e.zxid)}=${e.payload} where ${hex64(c.zxid)}=${c.payload} was committed`);
         continue;
       }
       if (at > this.committed.length) this.fail(`leader ${node.id} commits #${at} past the committed end #${this.committed.length}`);
@@ -58,7 +58,7 @@ export class Checker {
 
   private checkQuorums(node: SimNode, e: Entry<P>): void {
     const lead = node.leadership;
-    if (!lead) this.fail(`node ${node.id} commits ${hexZxid(e.zxid)} while not leading`);
+    if (!lead) this.fail(`node ${node.id} commits ${hex64(e.zxid)} while not leading`);
     const holds = (sid: number) => (sid === node.id ? isDurable(node.disk, e.zxid) : (lead.acks.get(sid) ?? -1n) >= e.zxid);
     for (const c of e.config ? [this.current, e.config] : [this.current]) {
       const voters = votersOf(c);
@@ -66,21 +66,21 @@ export class Checker {
       for (const sid of voters) if (holds(sid)) have++;
       if (have < Math.floor(voters.length / 2) + 1) {
         const holders = [...new Set([node.id, ...lead.acks.keys()])].filter(holds).sort();
-        this.fail(`leader ${node.id} commits ${hexZxid(e.zxid)}=${e.payload} durable on [${holders}] only: not a quorum of voters [${voters}] (configuration ${hexZxid(c.version)})`);
+        this.fail(`leader ${node.id} commits ${hex64(e.zxid)}=${e.payload} durable on [${holders}] only: not a quorum of voters [${voters}] (configuration ${hex64(c.version)})`);
       }
     }
   }
 
   /** `node` made `config` its active configuration (a saveConfig the host carried out). */
   activated(node: SimNode, before: Configuration, config: Configuration): void {
-    if (config.version < before.version) this.fail(`node ${node.id} goes back from configuration ${hexZxid(before.version)} to ${hexZxid(config.version)}`);
+    if (config.version < before.version) this.fail(`node ${node.id} goes back from configuration ${hex64(before.version)} to ${hex64(config.version)}`);
     if (config.version === before.version) return;
     const seen = this.activatedVersions.get(config.version);
-    if (seen && !sameMembers(seen, config)) this.fail(`two configurations with version ${hexZxid(config.version)}`);
+    if (seen && !sameMembers(seen, config)) this.fail(`two configurations with version ${hex64(config.version)}`);
     this.activatedVersions.set(config.version, config);
     if (counterOf(config.version) === 0n) {
       // A leader's stamp on the static configuration: nothing else gets a version that ends in 0.
-      if (!sameMembers(config, this.initial)) this.fail(`node ${node.id} activates ${hexZxid(config.version)}, a stamp on a configuration that is not the static one`);
+      if (!sameMembers(config, this.initial)) this.fail(`node ${node.id} activates ${hex64(config.version)}, a stamp on a configuration that is not the static one`);
       return;
     }
     this.unconfirmed.push({ node: node.id, config });
@@ -90,8 +90,8 @@ export class Checker {
   confirmActivations(): void {
     for (const { node, config } of this.unconfirmed) {
       const c = this.configs.find((x) => x.zxid === config.version);
-      if (!c) this.fail(`node ${node} activated configuration ${hexZxid(config.version)} before it was committed`);
-      if (!sameMembers(c.config, config)) this.fail(`node ${node} activated a configuration ${hexZxid(config.version)} other than the committed one`);
+      if (!c) this.fail(`node ${node} activated configuration ${hex64(config.version)} before it was committed`);
+      if (!sameMembers(c.config, config)) this.fail(`node ${node} activated a configuration ${hex64(config.version)} other than the committed one`);
     }
     this.unconfirmed = [];
   }
@@ -134,16 +134,13 @@ export class Checker {
   }
 }
 
-const voterLists = new WeakMap<Configuration, number[]>();
 function votersOf(c: Configuration): number[] {
-  let v = voterLists.get(c);
-  if (!v) voterLists.set(c, (v = c.members.filter((m) => m.role === 'participant').map((m) => m.sid)));
-  return v;
+  return c.members.filter((m) => m.role === 'participant').map((m) => m.sid);
 }
 
 export function describeDivergence(a: Entry<P>[], b: Entry<P>[]): string {
   let i = 0;
   while (i < a.length && i < b.length && a[i]!.zxid === b[i]!.zxid && a[i]!.payload === b[i]!.payload) i++;
-  const show = (e: Entry<P> | undefined) => (e ? `${hexZxid(e.zxid)}=${e.payload}` : 'end');
+  const show = (e: Entry<P> | undefined) => (e ? `${hex64(e.zxid)}=${e.payload}` : 'end');
   return `first difference at #${i}: ${show(a[i])} vs committed ${show(b[i])} (lengths ${a.length} / ${b.length})`;
 }

@@ -1,9 +1,9 @@
+import { hex64 } from '@zab/jute';
 import { quorumConfig, type QuorumConfig } from '../config.js';
 import { configuration, describeConfiguration, sameMembers, type Configuration } from '../configuration.js';
 import type { Effect } from '../effects.js';
 import type { Entry } from '../messages.js';
 import { QuorumPeer } from '../peer.js';
-import { hexZxid } from '../zxid.js';
 import { Checker, describeDivergence } from './checker.js';
 import { Network } from './network.js';
 import type { P, SimNode } from './node.js';
@@ -146,7 +146,7 @@ export class Simulation {
         const msg = e.msg;
         if (msg.type === 'SNAP' && msg.snapshot === undefined) {
           const last = node.state[node.state.length - 1]?.zxid ?? 0n;
-          if (last !== msg.zxid) this.fail(`node ${node.id} sends SNAP at ${hexZxid(msg.zxid)} but its state is at ${hexZxid(last)}`);
+          if (last !== msg.zxid) this.fail(`node ${node.id} sends SNAP at ${hex64(msg.zxid)} but its state is at ${hex64(last)}`);
           this.net.send(node, e.to, { ...msg, snapshot: node.state.slice() });
         } else {
           this.net.send(node, e.to, msg);
@@ -174,13 +174,13 @@ export class Simulation {
       }
       case 'truncate': {
         this.flushWrites(node, false);
-        if (d.snapshot && d.snapshot.zxid > e.zxid) this.fail(`node ${node.id} asked to truncate to ${hexZxid(e.zxid)}, below its snapshot ${hexZxid(d.snapshot.zxid)}`);
+        if (d.snapshot && d.snapshot.zxid > e.zxid) this.fail(`node ${node.id} asked to truncate to ${hex64(e.zxid)}, below its snapshot ${hex64(d.snapshot.zxid)}`);
         d.log = d.log.filter((x) => x.zxid <= e.zxid);
         const snapZxid = d.snapshot?.zxid ?? 0n;
         node.state = [...(d.snapshot?.state ?? []), ...d.log.filter((x) => x.zxid > snapZxid)];
         node.verified = 0;
         const last = node.state[node.state.length - 1]?.zxid ?? 0n;
-        if (last !== e.zxid) this.fail(`node ${node.id} truncated to ${hexZxid(e.zxid)} but its durable state ends at ${hexZxid(last)}`);
+        if (last !== e.zxid) this.fail(`node ${node.id} truncated to ${hex64(e.zxid)} but its durable state ends at ${hex64(last)}`);
         return;
       }
       case 'installSnapshot': {
@@ -229,7 +229,7 @@ export class Simulation {
     const last = node.state[node.state.length - 1];
     if (last && x.zxid <= last.zxid) {
       const same = node.state.find((s) => s.zxid === x.zxid);
-      if (!same || same.payload !== x.payload) this.fail(`node ${node.id} commits ${hexZxid(x.zxid)}=${x.payload} out of order (state ends at ${hexZxid(last.zxid)})`);
+      if (!same || same.payload !== x.payload) this.fail(`node ${node.id} commits ${hex64(x.zxid)}=${x.payload} out of order (state ends at ${hex64(last.zxid)})`);
       return;
     }
     node.state.push(x);
@@ -242,7 +242,7 @@ export class Simulation {
       const log = node.disk.log;
       for (const x of w.entries) {
         const prev = log[log.length - 1];
-        if (prev && x.zxid <= prev.zxid) this.fail(`node ${node.id} logs ${hexZxid(x.zxid)} after ${hexZxid(prev.zxid)}`);
+        if (prev && x.zxid <= prev.zxid) this.fail(`node ${node.id} logs ${hex64(x.zxid)} after ${hex64(prev.zxid)}`);
         log.push(x);
       }
       if (notify && w.entries.length) node.peer!.onPersisted(w.entries[w.entries.length - 1]!.zxid);
@@ -370,7 +370,7 @@ export class Simulation {
 
   private reconfigure(leader: SimNode, config: Configuration): void {
     this.trace?.(`t=${this.time} ${leader.id} proposes ${describeConfiguration(config)}`);
-    leader.peer!.proposeReconfig(config.version, `reconfig-${hexZxid(config.version)}`, config);
+    leader.peer!.proposeReconfig(config.version, `reconfig-${hex64(config.version)}`, config);
     this.drain(leader);
   }
 
@@ -403,7 +403,7 @@ export class Simulation {
       .map((n) => {
         if (n.decommissioned) return `${n.id}:OFF`;
         const p = n.peer;
-        return `${n.id}:${n.up ? p!.state : 'DOWN'}${p?.isServing ? '*' : ''} e${p?.currentEpoch ?? '-'} last=${hexZxid(p?.history.lastZxid ?? 0n)} applied=${n.state.length} cfg=${hexZxid((p?.activeConfig ?? n.disk.config.active).version)}`;
+        return `${n.id}:${n.up ? p!.state : 'DOWN'}${p?.isServing ? '*' : ''} e${p?.currentEpoch ?? '-'} last=${hex64(p?.history.lastZxid ?? 0n)} applied=${n.state.length} cfg=${hex64((p?.activeConfig ?? n.disk.config.active).version)}`;
       })
       .join(', ');
   }

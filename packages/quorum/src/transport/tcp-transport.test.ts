@@ -5,14 +5,10 @@ import type { Message } from '../messages.js';
 import { TcpTransport, type PeerAddress } from './tcp-transport.js';
 import { encodeFrame, PROTOCOL_VERSION } from './frames.js';
 import { freePort } from '../../../../test/support/ports.js';
+import { waitFor } from '../../../../test/support/wait.js';
 
-async function until(cond: () => boolean, what: string): Promise<void> {
-  const end = Date.now() + 10_000;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 10)); // poll interval
-  }
-}
+/** Loopback links come up in milliseconds; poll them often. */
+const LINK_WAIT = { deadlineMs: 10_000, pollMs: 10 };
 
 const config = configuration(0n, [{ sid: 1, role: 'participant', host: '127.0.0.1', quorumPort: 1, electionPort: 2 }]);
 const vote = (leader: number): Message<string> => ({ type: 'NOTIFICATION', leader, zxid: 0n, electionEpoch: 1n, peerEpoch: 0n, state: 'LOOKING', config });
@@ -54,7 +50,7 @@ describe('TcpTransport', () => {
   it('keeps one election connection per pair, whichever side sends first', async () => {
     const { got, ts } = await mesh(3);
     for (const [sid, t] of ts) for (const to of ts.keys()) if (to !== sid) t.send(to, vote(sid));
-    await until(() => [...got.values()].every((l) => l.length >= 2), 'every peer hears both others');
+    await waitFor('every peer hears both others', () => [...got.values()].every((l) => l.length >= 2), LINK_WAIT);
     for (const [sid, l] of got) expect(new Set(l.map((x) => x.from))).toEqual(new Set([1, 2, 3].filter((x) => x !== sid)));
     // Each pair shares one socket: the two ends see the same pair of ports.
     const ends = (t: TcpTransport<string>) => (t as any).election as Map<number, net.Socket>;
@@ -75,12 +71,12 @@ describe('TcpTransport', () => {
     const leader = ts.get(2)!;
     learner.send(2, { type: 'FOLLOWERINFO', link: 7, acceptedEpoch: 0n, lastZxid: 0n });
     for (let i = 0; i < 100; i++) learner.send(2, { type: 'ACK', link: 7, zxid: BigInt(i), newLeader: false });
-    await until(() => got.get(2)!.length === 101, 'the leader reads the link');
+    await waitFor('the leader reads the link', () => got.get(2)!.length === 101, LINK_WAIT);
     expect(got.get(2)!.slice(1).map((x) => (x.msg as any).zxid)).toEqual(Array.from({ length: 100 }, (_, i) => BigInt(i)));
     leader.send(1, { type: 'PING', link: 7, round: 1 });
-    await until(() => got.get(1)!.length === 1, 'the learner hears the leader on the same link');
+    await waitFor('the learner hears the leader on the same link', () => got.get(1)!.length === 1, LINK_WAIT);
     leader.closeLink(1, 7);
-    await until(() => down.includes('1:2:7'), 'the learner sees its link go down');
+    await waitFor('the learner sees its link go down', () => down.includes('1:2:7'), LINK_WAIT);
   });
 
   it('sends a large SNAP in parts without holding up the sender, and keeps later messages behind it', async () => {
@@ -88,7 +84,7 @@ describe('TcpTransport', () => {
     const learner = ts.get(1)!;
     const leader = ts.get(2)!;
     learner.send(2, { type: 'FOLLOWERINFO', link: 3, acceptedEpoch: 0n, lastZxid: 0n });
-    await until(() => got.get(2)!.length === 1, 'the leader hears the learner');
+    await waitFor('the leader hears the learner', () => got.get(2)!.length === 1, LINK_WAIT);
     const nodes = Array.from({ length: 60_000 }, (_, i) => [`/n${i}`, Buffer.alloc(100, i & 0xff), 5n + BigInt(i)]);
     let turnsWhileStreaming = 0;
     const sender = leader as any;
@@ -98,11 +94,11 @@ describe('TcpTransport', () => {
       setImmediate(tick);
     };
     leader.send(1, { type: 'LEADERINFO', link: 3, epoch: 1n });
-    leader.sendInParts(1, { type: 'SNAP', link: 3, zxid: 9n, snapshot: { zxid: 9n, sessions: [[1n, 3000]] } }, ['snapshot', 'nodes'], nodes);
+    leader.sendInParts(1, { type: 'SNAP', link: 3, zxid: 9n, snapshot: { zxid: 9n, sessions: [[1n, 3000]] }, config }, ['snapshot', 'nodes'], nodes);
     setImmediate(tick);
     // Sent while the SNAP is still streaming: it must arrive after it.
-    leader.send(1, { type: 'NEWLEADER', link: 3, zxid: 9n });
-    await until(() => got.get(1)!.length === 3, 'the learner gets LEADERINFO, SNAP and NEWLEADER');
+    leader.send(1, { type: 'NEWLEADER', link: 3, zxid: 9n, configs: [config] });
+    await waitFor('the learner gets LEADERINFO, SNAP and NEWLEADER', () => got.get(1)!.length === 3, LINK_WAIT);
     const [info, snap, newLeader] = got.get(1)!.map((x) => x.msg as any);
     expect(info.type).toBe('LEADERINFO');
     expect(snap.type).toBe('SNAP');
@@ -120,10 +116,10 @@ describe('TcpTransport', () => {
   it('puts a long DIFF back together from its parts', async () => {
     const { got, ts } = await mesh(2);
     ts.get(1)!.send(2, { type: 'FOLLOWERINFO', link: 5, acceptedEpoch: 0n, lastZxid: 0n });
-    await until(() => got.get(2)!.length === 1, 'the leader hears the learner');
+    await waitFor('the leader hears the learner', () => got.get(2)!.length === 1, LINK_WAIT);
     const entries = Array.from({ length: 5_001 }, (_, i) => ({ zxid: BigInt(i + 1), payload: `txn ${i + 1}` }));
     ts.get(2)!.sendInParts(1, { type: 'DIFF', link: 5, entries: [] }, ['entries'], entries);
-    await until(() => got.get(1)!.length === 1, 'the learner gets the DIFF');
+    await waitFor('the learner gets the DIFF', () => got.get(1)!.length === 1, LINK_WAIT);
     const diff = got.get(1)![0]!.msg as any;
     expect(diff.type).toBe('DIFF');
     expect(diff.link).toBe(5);
@@ -135,10 +131,10 @@ describe('TcpTransport', () => {
     const learner = ts.get(1)!;
     const leader = ts.get(2)!;
     learner.send(2, { type: 'FOLLOWERINFO', link: 4, acceptedEpoch: 0n, lastZxid: 0n });
-    await until(() => got.get(2)!.length === 1, 'the leader hears the learner');
+    await waitFor('the leader hears the learner', () => got.get(2)!.length === 1, LINK_WAIT);
     const sock = (leader as any).links.get('1:4');
     sock.write(encodeFrame({ part: [['/x']] }));
-    await until(() => warnings.some((w) => w.includes('bad frame')), 'the learner refuses the stray part');
+    await waitFor('the learner refuses the stray part', () => warnings.some((w) => w.includes('bad frame')), LINK_WAIT);
   });
 
   it('closes a connection that says nothing a peer would', async () => {
@@ -158,17 +154,17 @@ describe('TcpTransport', () => {
     const p3 = await address(3);
     const j3 = await start(3, new Map([...peers, [3, p3]]));
     j3.send(1, vote(3));
-    await until(() => heard(got, 1, 3), 'server 1 hears the joiner');
+    await waitFor('server 1 hears the joiner', () => heard(got, 1, 3), LINK_WAIT);
     ts.get(1)!.send(3, vote(1));
-    await until(() => heard(got, 3, 1), 'the joiner hears server 1 on its own connection');
+    await waitFor('the joiner hears server 1 on its own connection', () => heard(got, 3, 1), LINK_WAIT);
     const p5 = await address(5);
     const s5 = await start(5, new Map([...peers, [5, p5]]));
     const p4 = await address(4);
     const j4 = await start(4, new Map([[4, p4], [5, p5]]));
     j4.send(5, vote(4));
-    await until(() => heard(got, 5, 4), 'server 5 hears the lower-id joiner (after connecting back)');
+    await waitFor('server 5 hears the lower-id joiner (after connecting back)', () => heard(got, 5, 4), LINK_WAIT);
     s5.send(4, vote(5));
-    await until(() => heard(got, 4, 5), 'the lower-id joiner hears server 5');
+    await waitFor('the lower-id joiner hears server 5', () => heard(got, 4, 5), LINK_WAIT);
   });
 
   it('takes a learner link from a server outside its peers (a joiner syncing with the leader)', async () => {
@@ -176,9 +172,9 @@ describe('TcpTransport', () => {
     const p2 = await address(2);
     const joiner = await start(2, new Map([...peers, [2, p2]]));
     joiner.send(1, { type: 'FOLLOWERINFO', link: 9, acceptedEpoch: 0n, lastZxid: 0n });
-    await until(() => heard(got, 1, 2), 'the leader reads the joiner\'s FOLLOWERINFO');
+    await waitFor('the leader reads the joiner FOLLOWERINFO', () => heard(got, 1, 2), LINK_WAIT);
     ts.get(1)!.send(2, { type: 'LEADERINFO', link: 9, epoch: 1n });
-    await until(() => heard(got, 2, 1), 'the joiner hears its leader on the link');
+    await waitFor('the joiner hears its leader on the link', () => heard(got, 2, 1), LINK_WAIT);
   });
 
   it('reaches a peer added at run time, forgets one removed, and follows one that moved', async () => {
@@ -190,7 +186,7 @@ describe('TcpTransport', () => {
     await start(3, all);
     await t1.updatePeers(all);
     t1.send(3, vote(1));
-    await until(() => heard(got, 3, 1), 'server 3 hears server 1');
+    await waitFor('server 3 hears server 1', () => heard(got, 3, 1), LINK_WAIT);
     // Moved: server 3 listens on new ports; 1 is told and reconnects there.
     const moved = { ...p3, electionPort: await freePort(), quorumPort: await freePort() };
     const after = new Map([...peers, [3, moved]]);
@@ -199,7 +195,7 @@ describe('TcpTransport', () => {
     got.get(3)!.length = 0;
     t1.send(3, vote(1));
     // (Its old election port is closed: only a connection to the new one reaches it.)
-    await until(() => heard(got, 3, 1), 'server 3 hears server 1 at its new election port');
+    await waitFor('server 3 hears server 1 at its new election port', () => heard(got, 3, 1), LINK_WAIT);
     const election = (t: TcpTransport<string>) => (t as any).election as Map<number, net.Socket>;
     // Removed: 1 drops server 3's connection and sends it nothing more.
     await t1.updatePeers(peers);
@@ -207,7 +203,7 @@ describe('TcpTransport', () => {
     got.get(3)!.length = 0;
     t1.send(3, vote(1));
     t1.send(2, vote(1));
-    await until(() => heard(got, 2, 1), 'server 2 still hears server 1');
+    await waitFor('server 2 still hears server 1', () => heard(got, 2, 1), LINK_WAIT);
     expect(heard(got, 3, 1)).toBe(false);
   });
 

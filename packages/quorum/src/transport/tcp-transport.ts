@@ -4,6 +4,7 @@ import type { Configuration } from '../configuration.js';
 import type { Message } from '../messages.js';
 import { isLinkMessage } from '../messages.js';
 import { FrameError, FrameReader, PROTOCOL_VERSION, encodeFrame } from './frames.js';
+import type { Transport, TransportEvents } from './transport.js';
 
 /** Where a peer listens. `host` is resolved again on every connection attempt. */
 export interface PeerAddress {
@@ -21,12 +22,6 @@ export function peersOf(configs: readonly Configuration[]): Map<number, PeerAddr
     for (const m of c.members) if (!peers.has(m.sid)) peers.set(m.sid, { sid: m.sid, host: m.host, quorumPort: m.quorumPort, electionPort: m.electionPort });
   }
   return peers;
-}
-
-export interface TransportEvents<P> {
-  onMessage(from: number, msg: Message<P>): void;
-  onLinkDown(peer: number, link: number): void;
-  onWarn(msg: string, fields: object): void;
 }
 
 interface Hello {
@@ -68,7 +63,7 @@ interface PartsEnd {
  * joining or a removed one. Its learner links are accepted, and its election hello says
  * where it listens, so it can be answered.
  */
-export class TcpTransport<P> {
+export class TcpTransport<P> implements Transport<P> {
   private readonly peers: Map<number, PeerAddress>;
   /** Where servers outside `peers` said they listen for elections. */
   private readonly learned = new Map<number, { host: string; electionPort: number }>();
