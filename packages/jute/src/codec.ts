@@ -12,6 +12,8 @@ export const long: Codec<bigint> = { write: (w, v) => void w.long(v), read: (r) 
 export const bool: Codec<boolean> = { write: (w, v) => void w.bool(v), read: (r) => r.bool() };
 export const buffer: Codec<Buffer | null> = { write: (w, v) => void w.buffer(v), read: (r) => r.buffer() };
 export const ustring: Codec<string> = { write: (w, v) => void w.ustring(v), read: (r) => r.ustring() };
+/** A ustring whose null (length -1) means something apart from '' (reconfig's unset member lists). */
+export const nullableUstring: Codec<string | null> = { write: (w, v) => void w.ustring(v), read: (r) => r.ustringOrNull() };
 
 /** A jute vector<T>; a null vector on the wire reads as []. */
 export function vector<T>(of: Codec<T>): Codec<T[]> {

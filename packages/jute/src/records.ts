@@ -1,6 +1,6 @@
 // The client-protocol records of zookeeper.jute (org.apache.zookeeper.proto and .data),
 // field for field in wire order.
-import { bool, buffer, int, long, record, ustring, vector, type Infer } from './codec.js';
+import { bool, buffer, int, long, nullableUstring, record, ustring, vector, type Infer } from './codec.js';
 
 export const Id = record({ scheme: ustring, id: ustring });
 export type Id = Infer<typeof Id>;
@@ -131,7 +131,7 @@ export const WhoAmIResponse = record({ clientInfo: vector(ClientInfo) });
 export type WhoAmIResponse = Infer<typeof WhoAmIResponse>;
 
 /** reconfig: incremental (joining/leaving) or whole (newMembers) membership; curConfigId -1 skips the version check. */
-export const ReconfigRequest = record({ joiningServers: ustring, leavingServers: ustring, newMembers: ustring, curConfigId: long });
+export const ReconfigRequest = record({ joiningServers: nullableUstring, leavingServers: nullableUstring, newMembers: nullableUstring, curConfigId: long });
 export type ReconfigRequest = Infer<typeof ReconfigRequest>;
 
 /** One SASL round trip: the client's token out (GetSASLRequest), the server's back (SetSASLResponse). */

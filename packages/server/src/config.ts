@@ -4,6 +4,7 @@ import { ACCEPTED_UNUSED, ACCEPTED_UNUSED_PREFIXES } from './config/known-keys.j
 import { ConfigError, parseProperties, type Entry } from './config/properties.js';
 import { parseServerSpec, type ServerSpec } from './config/server-spec.js';
 import { bad, bool, httpUrl, int, port } from './config/values.js';
+import { versionOfDynamicFile } from './config/dynamic-config.js';
 
 export { ConfigError, parseProperties } from './config/properties.js';
 export { parseServerSpec, type ServerSpec } from './config/server-spec.js';
@@ -62,6 +63,13 @@ export interface ServerConfig {
   /** Bind the quorum and election ports on every address, not just this server's host. */
   readonly quorumListenOnAllIPs: boolean;
   readonly servers: readonly ServerSpec[];
+  /**
+   * `dynamicConfigFile`: where the servers were read from (3.8's `zoo.cfg.dynamic.<version>`),
+   * and the configuration version its name carries; without one, the servers are zoo.cfg's
+   * static configuration, version 0.
+   */
+  readonly dynamicConfigFile?: string;
+  readonly configVersion: bigint;
 }
 
 /**
@@ -167,6 +175,8 @@ export function buildConfig(entries: Entry[]): { config: ServerConfig; warnings:
     metricsHttpHost: get('metricsProvider.httpHost')?.value.trim() || '0.0.0.0',
     peerType,
     servers: Object.freeze(servers),
+    dynamicConfigFile: get('dynamicConfigFile')?.value.trim(),
+    configVersion: dynamicVersion(get('dynamicConfigFile')),
   };
 
   const USED = new Set([
@@ -175,7 +185,7 @@ export function buildConfig(entries: Entry[]): { config: ServerConfig; warnings:
     'autopurge.snapRetainCount', 'autopurge.purgeInterval', '4lw.commands.whitelist', 'DigestAuthenticationProvider.superDigest',
     'extendedTypesEnabled', 'skipACL', 'forceSync', 'fsync.warningthresholdms', 'zookeeper.fsync.warningthresholdms', 'reconfigEnabled', 'standaloneEnabled', 'znode.container.checkIntervalMs',
     'admin.serverPort', 'admin.enableServer', 'peerType', 'quorumListenOnAllIPs', 'admin.serverAddress', 'admin.authDigests',
-    'metricsProvider.className', 'metricsProvider.httpPort', 'metricsProvider.httpHost',
+    'metricsProvider.className', 'metricsProvider.httpPort', 'metricsProvider.httpHost', 'dynamicConfigFile',
   ]);
   for (const e of byKey.values()) {
     if (USED.has(e.key) || /^server\.\d+$/.test(e.key) || /^admin\.url\.\d+$/.test(e.key)) continue;
@@ -209,7 +219,34 @@ export function loadConfig(opts: { configPath?: string; overrides?: Record<strin
     entries.push(...parseProperties(text, opts.configPath));
   }
   for (const [key, value] of Object.entries(opts.overrides ?? {})) entries.push({ key, value, where: `--${key}` });
-  return buildConfig(entries);
+  return buildConfig(withDynamicServers(entries));
+}
+
+/**
+ * With a `dynamicConfigFile` (3.8 writes one and points zoo.cfg at it once an ensemble has a
+ * leader), the servers are that file's, not any left in zoo.cfg.
+ */
+function withDynamicServers(entries: Entry[]): Entry[] {
+  const dynamic = entries.filter((e) => e.key === 'dynamicConfigFile').pop();
+  if (!dynamic) return entries;
+  const path = dynamic.value.trim();
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`${dynamic.where}: cannot read dynamicConfigFile ${path}: ${(e as Error).message}`);
+  }
+  const servers = parseProperties(text, path);
+  for (const e of servers) if (!/^server\.\d+$/.test(e.key)) throw new ConfigError(`${e.where}: ${e.key} does not belong in a dynamic configuration file (only server.N lines)`);
+  return [...entries.filter((e) => !/^server\.\d+$/.test(e.key)), ...servers];
+}
+
+/** The version in a dynamic file's name (`zoo.cfg.dynamic.100000000`); 0 without one. */
+function dynamicVersion(e: Entry | undefined): bigint {
+  if (!e) return 0n;
+  const v = versionOfDynamicFile(e.value.trim());
+  if (v === null) bad(e, 'must name a file ending in .dynamic.<hex version>, as ZooKeeper names it');
+  return v;
 }
 
 /** The server id from `<dataDir>/myid`, as ZooKeeper reads it in ensemble mode. */

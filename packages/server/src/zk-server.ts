@@ -20,6 +20,7 @@ import { ContainerReaper } from './tree/container-reaper.js';
 import { DataTree } from './tree/data-tree.js';
 import type { Txn, TxnHeader } from './tree/txn.js';
 import { WatchManager } from './tree/watch-manager.js';
+import type { ReconfigView } from './pipeline/prep-reconfig.js';
 
 /** The settings the server core uses (a subset of the parsed zoo.cfg). */
 export interface ServerSettings {
@@ -116,9 +117,10 @@ export class ZkServer implements ConnectionHost {
     this.path = path;
   }
 
-  /** A prep over the current tree, for a write path that prepares txns. */
-  newPrep(): Prep {
+  /** A prep over the current tree, for a write path that prepares txns; a leader's is given the quorum's side of reconfig. */
+  newPrep(reconfig?: ReconfigView): Prep {
     return new Prep(this.tree, {
+      reconfig,
       extendedTypesEnabled: this.settings.extendedTypesEnabled,
       skipAcl: this.settings.skipACL,
       reconfigEnabled: this.settings.reconfigEnabled,

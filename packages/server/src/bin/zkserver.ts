@@ -8,6 +8,7 @@ import { hideBin } from 'yargs/helpers';
 import { startOpsEndpoints } from '../admin/admin-server.js';
 import { answerFourLetterWord } from '../admin/four-letter.js';
 import { ConfigError, loadConfig, readMyId, type ServerConfig } from '../config.js';
+import { DynamicConfigFiles, readProposedConfig } from '../config/dynamic-files.js';
 import { startEnsembleMember } from '../ensemble/ensemble-member.js';
 import { startStandalone } from '../standalone.js';
 import type { ServerSettings } from '../zk-server.js';
@@ -111,12 +112,17 @@ async function main(logger: Logger): Promise<void> {
           initLimitTicks: config.initLimitTicks,
           syncLimitTicks: config.syncLimitTicks,
           bindHost: config.quorumListenOnAllIPs ? '0.0.0.0' : (me?.host ?? '0.0.0.0'),
+          configVersion: config.configVersion,
+          proposedConfig: argv.config ? readProposedConfig(argv.config) : null,
+          standaloneEnabled: config.standaloneEnabled,
         },
         settings,
         listen,
         persistence,
         logger,
         onFatal,
+        // As 3.8 does: the membership in zoo.cfg.dynamic.<version> beside zoo.cfg, which is rewritten to name it.
+        argv.config ? new DynamicConfigFiles(argv.config, myId, config.configVersion, logger) : undefined,
       )
     : startStandalone(settings, listen, persistence, logger)
   ).catch((e: Error) => {

@@ -9,7 +9,6 @@ export const ACCEPTED_UNUSED = new Set([
   'connectToLearnerMasterLimit',
   'electionAlg',
   'syncEnabled',
-  'dynamicConfigFile',
   'sslQuorum',
   'portUnification',
   'sslQuorumReloadCertFiles',

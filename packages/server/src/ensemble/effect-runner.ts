@@ -1,4 +1,4 @@
-import { peersOf, type Effect, type Entry, type Message, type PeerState, type QuorumPeer, type Transport, type TransportEvents } from '@zab/quorum';
+import { peersOf, type Configuration, type Effect, type Entry, type Message, type PeerState, type QuorumPeer, type Transport, type TransportEvents } from '@zab/quorum';
 import type { EpochStore, TxnLog } from '@zab/storage';
 import type { Cancel, Clock } from '../clock.js';
 import { GroupCommitLog, isMarker, type GroupCommitOptions } from '../persistence/group-commit-log.js';
@@ -36,6 +36,8 @@ export interface RoleEffects {
   confirmed(token: number): void;
   /** Learner: what rides on a PING reply (session touches), taken; undefined for nothing. */
   pingPayload(): unknown;
+  /** The membership changed: durable on resolve (see @zab/quorum's saveConfig); the runner then gives the transport its peers. */
+  configChanged(active: Configuration, proposed: readonly Configuration[]): Promise<void>;
 }
 
 /** What the runner is built over. Storage and network are interfaces: a simulator can hand in memory and a virtual network. */
@@ -184,7 +186,7 @@ export class EffectRunner {
       case 'confirmed':
         return roles.confirmed(e.token);
       case 'saveConfig':
-        return this.transport.updatePeers(peersOf([e.active, ...e.proposed]));
+        return roles.configChanged(e.active, e.proposed).then(() => this.transport.updatePeers(peersOf([e.active, ...e.proposed])));
       case 'closeLink':
         return this.transport.closeLink(e.peer, e.link);
     }

@@ -4,12 +4,13 @@ import { TcpTransport, peersOf } from '@zab/quorum';
 import { openStorage } from '@zab/storage';
 import type { Logger } from 'pino';
 import { systemClock } from '../clock.js';
+import type { DynamicConfigFiles } from '../config/dynamic-files.js';
 import { ClientPort } from '../net/client-port.js';
 import { Purger } from '../persistence/purger.js';
 import { recover } from '../persistence/recovery.js';
 import type { PersistenceSettings } from '../standalone.js';
 import type { ServerSettings, ZkServer } from '../zk-server.js';
-import { COMMITTED_LOG_MAX, COMMITTED_LOG_MAX_BYTES, EnsembleNode, staticConfiguration, type EnsembleSettings } from './ensemble-node.js';
+import { COMMITTED_LOG_MAX, COMMITTED_LOG_MAX_BYTES, EnsembleNode, startConfiguration, type EnsembleSettings } from './ensemble-node.js';
 import { TailWindow } from './tail-window.js';
 import type { TxnPayload } from './txn-payload.js';
 
@@ -33,6 +34,7 @@ export async function startEnsembleMember(
   persistence: PersistenceSettings,
   log: Logger,
   onFatal: (err: unknown) => void,
+  configFiles?: DynamicConfigFiles,
 ): Promise<EnsembleHandle> {
   const storage = await openStorage({ dataDir: persistence.dataDir, dataLogDir: persistence.dataLogDir, warn: (msg, fields) => log.warn(fields ?? {}, msg) });
   let node: EnsembleNode;
@@ -43,7 +45,8 @@ export async function startEnsembleMember(
     const window = new TailWindow(COMMITTED_LOG_MAX, COMMITTED_LOG_MAX_BYTES);
     const recovered = await recover(storage, serverSettings.extendedTypesEnabled, log, (t) => window.push(t));
     const epochs = await storage.epochs.readEpochs();
-    const peers = peersOf([staticConfiguration(settings.servers)]);
+    const start = startConfiguration(settings);
+    const peers = peersOf([start, ...(settings.proposedConfig ? [settings.proposedConfig] : [])]);
     node = new EnsembleNode({
       settings,
       serverSettings,
@@ -56,6 +59,7 @@ export async function startEnsembleMember(
       linkSeed: randomInt(0x3fffffff),
       log,
       onFatal,
+      saveConfig: configFiles ? (active, proposed) => configFiles.save(active, proposed) : undefined,
     });
     await node.listen();
     purger = new Purger(storage, persistence.autopurgeSnapRetainCount, log);

@@ -1,7 +1,7 @@
 import { hex64 } from '@zab/jute';
 import {
   QuorumPeer,
-  configuration,
+  describeConfiguration,
   quorumConfig,
   type Configuration,
   type Entry,
@@ -16,6 +16,8 @@ import type { Logger } from 'pino';
 import type { EnsembleFigures } from '../admin/ensemble-figures.js';
 import type { Clock } from '../clock.js';
 import type { ServerSpec } from '../config.js';
+import { configData, configurationOf } from '../config/dynamic-config.js';
+import { fireWatches } from '../pipeline/apply.js';
 import type { RecoveredState } from '../persistence/recovery.js';
 import { Snapshotter } from '../persistence/snapshotter.js';
 import { ClosedWritePath } from '../pipeline/closed-path.js';
@@ -39,6 +41,12 @@ export interface EnsembleSettings {
   syncLimitTicks: number;
   /** Address the quorum and election ports bind to (quorumListenOnAllIPs: 0.0.0.0). */
   bindHost: string;
+  /** The version of `servers` (from the dynamic file's name; 0 for zoo.cfg's static servers). */
+  configVersion?: bigint;
+  /** A configuration this member saved as proposed before it stopped (`zoo.cfg.dynamic.next`). */
+  proposedConfig?: Configuration | null;
+  /** zoo.cfg's standaloneEnabled: a reconfiguration must then leave at least 2 voters. */
+  standaloneEnabled?: boolean;
 }
 
 /**
@@ -66,12 +74,9 @@ export function coreConfig(settings: EnsembleSettings): QuorumConfig {
   });
 }
 
-/** zoo.cfg's `server.N` lines as the core's static configuration (version 0). */
-export function staticConfiguration(servers: readonly ServerSpec[]): Configuration {
-  return configuration(
-    0n,
-    servers.map((s) => ({ sid: s.id, role: s.role, host: s.host, quorumPort: s.quorumPort, electionPort: s.electionPort, clientHost: s.clientHost, clientPort: s.clientPort })),
-  );
+/** The configuration a member starts from: its servers (zoo.cfg's, or the dynamic file's) at their version. */
+export function startConfiguration(settings: EnsembleSettings): Configuration {
+  return configurationOf(settings.servers, settings.configVersion ?? 0n);
 }
 
 /** Everything a member is built from: its settings, its recovered state, and the interfaces it runs over. */
@@ -89,6 +94,8 @@ export interface EnsembleNodeParts {
   linkSeed: number;
   log: Logger;
   onFatal: (err: unknown) => void;
+  /** Makes a membership change durable (the dynamic config files); none keeps it in memory only. */
+  saveConfig?: (active: Configuration, proposed: readonly Configuration[]) => Promise<void>;
 }
 
 /**
@@ -137,8 +144,10 @@ export class EnsembleNode implements ReplicatedState, RoleEffects {
       appliedZxid: recovered.tree.lastProcessedZxid,
       snapshotZxid: recovered.snapshotZxid,
       linkSeed: parts.linkSeed,
-      config: staticConfiguration(parts.settings.servers),
+      config: startConfiguration(parts.settings),
+      proposedConfigs: parts.settings.proposedConfig ? [parts.settings.proposedConfig] : [],
     });
+    this.showConfig(this.peer.activeConfig);
     this.counts = new ReplicationFigures(clock);
     this.runner = new EffectRunner({
       peer: this.peer,
@@ -258,6 +267,17 @@ export class EnsembleNode implements ReplicatedState, RoleEffects {
     return this.touches.take();
   }
 
+  async configChanged(active: Configuration, proposed: readonly Configuration[]): Promise<void> {
+    await this.parts.saveConfig?.(active, proposed);
+    this.log.info({ version: hex64(active.version), members: describeConfiguration(active), proposed: proposed.map((c) => hex64(c.version)) }, 'configuration');
+    this.showConfig(active);
+  }
+
+  /** /zookeeper/config shows the configuration in force here (its watches fire when it changes). */
+  private showConfig(active: Configuration): void {
+    fireWatches(this.server, this.server.tree.setConfigNode(configData(active), active.version, this.server.clock.wallMs()));
+  }
+
   /**
    * A fresh write path for the role and serving state carried out so far: whatever waited in
    * the old one is dropped with it (serving stopped, or the state was replaced: its
@@ -271,6 +291,12 @@ export class EnsembleNode implements ReplicatedState, RoleEffects {
       this.leader = new LeaderWritePath(this.server, {
         quorum: this.peer,
         barriers: this.barriers,
+        reconfig: {
+          lastSeen: () => this.peer.proposedConfigs.at(-1) ?? this.peer.activeConfig,
+          inProgress: () => this.peer.reconfigInFlight,
+          isQuorumSynced: (c) => this.peer.isQuorumSynced(c),
+          standaloneEnabled: this.parts.settings.standaloneEnabled ?? true,
+        },
         proposed: (zxid) => this.counts.proposed(zxid),
         afterCoreCall: () => this.runner.schedulePump(),
       }, serving, epoch);

@@ -1,5 +1,8 @@
 import { OpCode, hex64, makeZxid, type ConnectRequest } from '@zab/jute';
+import type { Configuration } from '@zab/quorum';
+import { configFromData } from '../config/dynamic-config.js';
 import type { Connection, PendingRequest } from '../net/connection.js';
+import type { ReconfigView } from '../pipeline/prep-reconfig.js';
 import { PrepareAndPropose } from '../pipeline/prepare-and-propose.js';
 import type { Prep, WriteRequest } from '../pipeline/prep.js';
 import type { WritePath } from '../pipeline/write-path.js';
@@ -16,6 +19,8 @@ export interface LeaderQuorum {
   readonly establishedEpoch: bigint | null;
   /** Proposes a txn with the next zxid (the core asserts it is). */
   propose(zxid: bigint, payload: TxnPayload): void;
+  /** Proposes a reconfiguration txn: `config` (version `zxid`) activates when it commits. */
+  proposeReconfig(zxid: bigint, payload: TxnPayload, config: Configuration): void;
   /** An APP message for learner `sid`'s host; false when it is not synced here. */
   sendToLearner(sid: number, payload: unknown): boolean;
 }
@@ -24,6 +29,8 @@ export interface LeaderQuorum {
 export interface LeaderParts {
   quorum: LeaderQuorum;
   barriers: SyncBarriers;
+  /** What prep checks a reconfig request against. */
+  reconfig: ReconfigView;
   /** A txn was proposed (figures). */
   proposed(zxid: bigint): void;
   /** Something was handed to the core: carry out its effects soon. */
@@ -52,7 +59,7 @@ export class LeaderWritePath implements WritePath {
     readonly serving: boolean,
     private readonly epoch: bigint,
   ) {
-    const prep = server.newPrep();
+    const prep = server.newPrep(parts.reconfig);
     if (serving) prep.lastZxid = makeZxid(epoch, 0n);
     this.writes = new PrepareAndPropose(prep, server.clock, (hdr, txn) => this.propose(hdr, { hdr, txn }));
   }
@@ -116,7 +123,8 @@ export class LeaderWritePath implements WritePath {
       this.server.log.debug({ zxid: hex64(hdr.zxid) }, 'dropping a txn prepared under a leadership that has ended');
       return;
     }
-    quorum.propose(hdr.zxid, payload);
+    if (hdr.type === OpCode.reconfig && payload.txn.kind === 'setData') quorum.proposeReconfig(hdr.zxid, payload, configFromData(payload.txn.data, hdr.zxid));
+    else quorum.propose(hdr.zxid, payload);
     this.parts.proposed(hdr.zxid);
     this.parts.afterCoreCall();
   }

@@ -1,4 +1,6 @@
+import { OpCode } from '@zab/jute';
 import type { Entry } from '@zab/quorum';
+import { configFromData } from '../config/dynamic-config.js';
 import type { StoredTxn } from '../persistence/stored-state.js';
 import type { Txn, TxnHeader } from '../tree/txn.js';
 
@@ -11,8 +13,12 @@ export interface TxnPayload {
 /** A replicated entry as the txn log stores it. */
 export const storedTxn = (e: Entry<TxnPayload>): StoredTxn => ({ zxid: e.zxid, hdr: e.payload.hdr, txn: e.payload.txn });
 
-/** A logged txn as the core holds it. */
-export const entryOf = (t: StoredTxn): Entry<TxnPayload> => ({ zxid: t.zxid, payload: { hdr: t.hdr, txn: t.txn } });
+/** A logged txn as the core holds it; a reconfig's configuration is rebuilt from its data (the new /zookeeper/config). */
+export function entryOf(t: StoredTxn): Entry<TxnPayload> {
+  const entry = { zxid: t.zxid, payload: { hdr: t.hdr, txn: t.txn } };
+  if (t.hdr.type === OpCode.reconfig && t.txn.kind === 'setData') return { ...entry, config: configFromData(t.txn.data, t.zxid) };
+  return entry;
+}
 
 /** Roughly what a txn holds in memory: a fixed share for its objects, plus its data and paths. */
 export function txnBytes(txn: Txn): number {

@@ -20,6 +20,8 @@ export function writeReply(type: number, res: TxnResult): Reply {
       return replyTo('setData', { stat: res.stat! });
     case OpCode.setACL:
       return replyTo('setACL', { stat: res.stat! });
+    case OpCode.reconfig:
+      return replyTo('reconfig', { data: res.data ?? null, stat: res.stat! });
     default:
       return OK;
   }

@@ -1,5 +1,6 @@
 import type { PendingRequest } from '../net/connection.js';
 import { writeReply } from '../ops/write-reply.js';
+import type { WatchTrigger } from '../tree/data-tree.js';
 import type { Txn, TxnHeader } from '../tree/txn.js';
 import type { Watcher } from '../tree/watch-manager.js';
 import type { ZkServer } from '../zk-server.js';
@@ -20,15 +21,20 @@ export function applyCommitted(server: ZkServer, hdr: TxnHeader, txn: Txn, waite
     if (!server.sessions.get(hdr.sessionId)) server.sessions.add(hdr.sessionId, txn.timeoutMs, server.nowMs());
   }
   if (txn.kind === 'closeSession') sessionClosed(server, hdr.sessionId, waiter);
+  fireWatches(server, triggers);
+  if (!waiter) return;
+  if (!waiter.connect) waiter.reply = writeReply(waiter.type, result);
+  waiter.state = 'ready';
+  waiter.conn.flush();
+}
+
+/** Delivers the watch events a change of the tree fired. */
+export function fireWatches(server: ZkServer, triggers: readonly WatchTrigger[]): void {
   let previous: Set<Watcher> | undefined;
   for (const t of triggers) {
     const table = t.table === 'data' ? server.watches.data : server.watches.child;
     previous = table.trigger(t.path, t.type, t.suppressPrevious ? previous : undefined, t.acl);
   }
-  if (!waiter) return;
-  if (!waiter.connect) waiter.reply = writeReply(waiter.type, result);
-  waiter.state = 'ready';
-  waiter.conn.flush();
 }
 
 function sessionClosed(server: ZkServer, sessionId: bigint, waiter: PendingRequest | undefined): void {

@@ -5,6 +5,8 @@ import type { DataTree } from '../tree/data-tree.js';
 import { JavaHashOrderSet } from '../tree/java-hash-order.js';
 import { parentOf, pathProblem } from '../tree/path.js';
 import type { MultiTxnOp, Txn, TxnHeader } from '../tree/txn.js';
+import { ReconfigRefused, reconfigTarget, type ReconfigView } from './prep-reconfig.js';
+import { configData } from '../config/dynamic-config.js';
 
 /** A write request as prep sees it: decoded record (undefined when it did not decode). */
 export interface WriteRequest {
@@ -19,6 +21,8 @@ export interface PrepOptions {
   extendedTypesEnabled: boolean;
   skipAcl: boolean;
   reconfigEnabled: boolean;
+  /** The quorum's side of a reconfig: a leader's prep has it; elsewhere reconfig is Unimplemented. */
+  reconfig?: ReconfigView;
   /** False when the session is unknown or closing (requests then fail with SessionExpired). */
   isSessionActive(sessionId: bigint): boolean;
 }
@@ -273,12 +277,34 @@ export class Prep {
       case OpCode.closeSession:
         return { kind: 'closeSession', ephemerals: this.closingEphemerals(req.sessionId, zxid) };
       case OpCode.reconfig:
-        if (!this.opts.reconfigEnabled) throw new PrepError(ErrorCode.RECONFIGDISABLED);
-        this.checkSession(req.sessionId);
-        throw new PrepError(ErrorCode.UNIMPLEMENTED);
+        return this.prepareReconfig(r, req, zxid);
       default:
         throw new PrepError(ErrorCode.UNIMPLEMENTED);
     }
+  }
+
+  /**
+   * A reconfig becomes a setData of /zookeeper/config with the new configuration's text (its
+   * version this txn's zxid) and data version -1, as 3.8 logs it; the leader proposes it as a
+   * reconfiguration. The ACL check (WRITE on /zookeeper/config, which only the super user or
+   * skipACL passes) comes last, as in 3.8.
+   */
+  private prepareReconfig(r: any, req: WriteRequest, zxid: bigint): Txn {
+    if (!this.opts.reconfigEnabled) throw new PrepError(ErrorCode.RECONFIGDISABLED);
+    this.checkSession(req.sessionId);
+    const view = this.opts.reconfig;
+    if (!view) throw new PrepError(ErrorCode.UNIMPLEMENTED);
+    let next;
+    try {
+      next = reconfigTarget(r, view, zxid);
+    } catch (e) {
+      if (e instanceof ReconfigRefused) throw new PrepError(e.code);
+      throw e;
+    }
+    const node = this.record(CONFIG_NODE).node!;
+    this.requireAcl(node.acl, Perms.WRITE, req.authIds);
+    this.addChange({ zxid, path: CONFIG_NODE, node: { ...node, version: -1 } });
+    return { kind: 'setData', path: CONFIG_NODE, data: configData(next), version: -1 };
   }
 
   private prepareCreate(type: number, r: any, req: WriteRequest, zxid: bigint): Txn {
@@ -371,7 +397,8 @@ function validParentOf(path: string): string {
   return slash === 0 ? '/' : path.slice(0, slash);
 }
 
-const SPECIAL_PATHS = new Set(['/', '/zookeeper', '/zookeeper/quota', '/zookeeper/config']);
+const CONFIG_NODE = '/zookeeper/config';
+const SPECIAL_PATHS = new Set(['/', '/zookeeper', '/zookeeper/quota', CONFIG_NODE]);
 
 function checkVersion(current: number, expected: number): number {
   if (expected !== -1 && expected !== current) throw new PrepError(ErrorCode.BADVERSION);

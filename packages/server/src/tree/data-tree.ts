@@ -8,6 +8,7 @@ import type { Txn, TxnHeader, TxnResult } from './txn.js';
 
 
 const WORLD_ALL: ACL[] = [{ perms: Perms.ALL, id: { scheme: 'world', id: 'anyone' } }];
+const CONFIG_NODE = '/zookeeper/config';
 const WORLD_READ: ACL[] = [{ perms: Perms.READ, id: { scheme: 'world', id: 'anyone' } }];
 
 /** A watch to fire: which watch table (data or child), the event and its path. */
@@ -60,11 +61,12 @@ export class DataTree {
     // The system nodes are added without a txn and without touching cversion, as ZooKeeper does.
     this.addSystemNode('/zookeeper', WORLD_ALL);
     this.addSystemNode('/zookeeper/quota', WORLD_ALL);
-    this.addSystemNode('/zookeeper/config', WORLD_READ);
+    // 3.8 sets its ACL once more after creating it, with version -1: aclVersion shows -1.
+    this.addSystemNode('/zookeeper/config', WORLD_READ, -1);
   }
 
-  private addSystemNode(path: string, acl: ACL[]): void {
-    const node = new DataNode(Buffer.alloc(0), this.acls.intern(acl), 0n, 0n, 0n, 0, 0, 0n);
+  private addSystemNode(path: string, acl: ACL[], aversion = 0): void {
+    const node = new DataNode(Buffer.alloc(0), this.acls.intern(acl), 0n, 0n, 0n, 0, 0, 0n, 0, 0, aversion);
     this.nodes.set(path, node);
     this.addChildName(this.nodes.get(parentOf(path))!, baseName(path));
   }
@@ -225,6 +227,7 @@ export class DataTree {
         case 'setData':
           result.path = txn.path;
           result.stat = this.setData(txn.path, txn.data, txn.version, hdr, triggers);
+          if (type === OpCode.reconfig) result.data = txn.data; // its reply is the new configuration
           break;
         case 'setACL':
           result.path = txn.path;
@@ -328,6 +331,20 @@ export class DataTree {
     node.mzxid = hdr.zxid;
     triggers.push({ table: 'data', path, type: EventType.NodeDataChanged, acl: node.acl });
     return node.stat();
+  }
+
+  /**
+   * A member's own record of the configuration in force, outside any txn (as 3.8's
+   * initConfigInZKDatabase): at start and when a configuration activates without a txn here
+   * (the first leader's stamp on a static one, a learner's sync). Nothing changes, and no
+   * watch fires, when the node holds these bytes already (the reconfig txn wrote them).
+   */
+  setConfigNode(data: Buffer, zxid: bigint, timeMs: number): WatchTrigger[] {
+    const node = this.nodes.get(CONFIG_NODE)!;
+    if (node.data && node.data.equals(data)) return [];
+    const triggers: WatchTrigger[] = [];
+    this.setData(CONFIG_NODE, data, -1, { sessionId: 0n, cxid: 0, zxid, timeMs, type: OpCode.reconfig }, triggers);
+    return triggers;
   }
 
   private setAcl(path: string, acl: ACL[], version: number): Stat {

@@ -40,5 +40,7 @@ export interface TxnResult {
   err: number;
   path?: string;
   stat?: Stat;
+  /** reconfig: the new /zookeeper/config data, which its reply carries. */
+  data?: Buffer | null;
   multi?: TxnResult[];
 }
