@@ -20,6 +20,8 @@ export interface Member {
   readonly id: number;
   readonly role: 'participant' | 'observer';
   readonly clientPort: number;
+  readonly quorumPort: number;
+  readonly electionPort: number;
   readonly dataDir: string;
   readonly logFile: string;
   /** Whether the process is running (it may be paused). */
@@ -122,7 +124,7 @@ export async function startEnsemble(kind: ServerKind, opts: EnsembleOptions = {}
 async function makeMember(
   kind: ServerKind,
   dir: string,
-  s: { id: number; role: 'participant' | 'observer'; client: number },
+  s: { id: number; role: 'participant' | 'observer'; client: number; quorum: number; election: number },
   serverLines: Record<string, string>,
   opts: EnsembleOptions,
 ): Promise<Member> {
@@ -156,6 +158,8 @@ async function makeMember(
     id: s.id,
     role: s.role,
     clientPort: s.client,
+    quorumPort: s.quorum,
+    electionPort: s.election,
     dataDir,
     logFile,
     get running() {

@@ -134,7 +134,7 @@ export class EnsembleNode implements ReplicatedState, RoleEffects {
       onApplied: () => {
         if (this.peer.isServing) this.snapshotter.txnApplied();
       },
-      ensembleFigures: () => this.counts.figures(this.peer),
+      ensembleFigures: () => this.counts.figures(this.peer, this.status),
     });
     this.peer = new QuorumPeer<TxnPayload>(config, {
       acceptedEpoch: init.acceptedEpoch,
@@ -187,7 +187,7 @@ export class EnsembleNode implements ReplicatedState, RoleEffects {
 
   /** Figures for the four-letter words, the admin server and /metrics. */
   figures(): EnsembleFigures {
-    return this.counts.figures(this.peer);
+    return this.counts.figures(this.peer, this.status);
   }
 
   // ---- ReplicatedState ----

@@ -1,4 +1,4 @@
-import { QuorumVerifier, type QuorumPeer } from '@zab/quorum';
+import { QuorumVerifier, type PeerState, type QuorumPeer } from '@zab/quorum';
 import type { EnsembleFigures } from '../admin/ensemble-figures.js';
 import type { Clock } from '../clock.js';
 import { ProposalTimes, lagTxns } from './learner-lag.js';
@@ -46,13 +46,17 @@ export class ReplicationFigures {
     this.proposalTimes.proposed(zxid, this.clock.monotonicMs());
   }
 
-  /** The figures now, with the core's own view of its role. */
-  figures(peer: QuorumPeer<unknown>): EnsembleFigures {
+  /**
+   * The figures now: the role and serving state as the driver has carried them out (what
+   * clients meet: a member the core calls serving may still be writing what comes first),
+   * the rest from the core.
+   */
+  figures(peer: QuorumPeer<unknown>, carried: { state: PeerState; serving: boolean }): EnsembleFigures {
     const learners = peer.syncedLearners;
     const followers = learners.filter((l) => !l.observer).length;
     return {
-      state: peer.state,
-      serving: peer.isServing,
+      state: carried.state,
+      serving: carried.serving,
       leaderId: peer.leaderId,
       epoch: peer.currentEpoch,
       quorumSize: new QuorumVerifier(peer.activeConfig).quorumSize,
