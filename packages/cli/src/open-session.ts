@@ -38,6 +38,8 @@ function adapt(zk: ZooKeeperClient): CliSession {
     getEphemerals: (prefix) => zk.getEphemerals(prefix),
     getAllChildrenNumber: (path) => zk.getAllChildrenNumber(path),
     whoAmI: () => zk.whoAmI(),
+    getConfig: (watch) => zk.getConfig({ watch }),
+    reconfig: (change) => zk.reconfig(change),
     addAuth: (scheme, auth) => zk.addAuth(scheme, auth),
     async addPersistentWatch(path, recursive, handler) {
       await zk.addWatch(path, recursive ? AddWatchMode.PERSISTENT_RECURSIVE : AddWatchMode.PERSISTENT, handler);

@@ -12,10 +12,14 @@ import { UsageError } from './errors.js';
 // unmarked in what the handler receives, which makes `--` mean what it means to a shell user.
 const LITERAL = '\u0000';
 
+// zkCli's reconfig spells its long options with one dash (`-add`); yargs would read -a -d -d.
+const ONE_DASH_LONG = new Set(['-add', '-remove', '-members', '-file']);
+
 function markLiterals(words: readonly string[]): string[] {
   const end = words.indexOf('--');
-  if (end === -1) return [...words];
-  return [...words.slice(0, end), ...words.slice(end + 1).map((w) => (w.startsWith('-') ? LITERAL + w : w))];
+  const options = (ws: readonly string[]) => ws.map((w) => (ONE_DASH_LONG.has(w) ? `-${w}` : w));
+  if (end === -1) return options(words);
+  return [...options(words.slice(0, end)), ...words.slice(end + 1).map((w) => (w.startsWith('-') ? LITERAL + w : w))];
 }
 
 function unmarkLiterals(argv: Record<string, unknown>): Record<string, unknown> {

@@ -32,6 +32,10 @@ export interface CliSession {
   getEphemerals(prefix: string): Promise<string[]>;
   getAllChildrenNumber(path: string): Promise<number>;
   whoAmI(): Promise<ClientInfo[]>;
+  /** /zookeeper/config: the membership the connected member has. */
+  getConfig(watch?: WatchHandler): Promise<{ data: Buffer | null; stat: Stat }>;
+  /** A reconfiguration: joining specs and leaving ids (comma-separated), or a whole member list; resolves with the committed configuration. */
+  reconfig(change: { joining?: string; leaving?: string; members?: string; fromConfig?: bigint }): Promise<{ data: Buffer | null; stat: Stat }>;
   addAuth(scheme: string, auth: Buffer): Promise<void>;
   /**
    * Adds a persistent (or persistent recursive) watch and calls `handler` for each event until

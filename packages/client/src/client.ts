@@ -31,6 +31,9 @@ import { OPEN_ACL_UNSAFE, Transaction, createFlags, toBuffer, type CreateOptions
 import { watchEvents } from './watch-iterator.js';
 import { WatchKind, WatchRegistry, type Watcher } from './watches.js';
 
+/** Where a member shows the ensemble's membership; never under a chroot. */
+const CONFIG_NODE = '/zookeeper/config';
+
 export type { ClientOptions, ClientState } from './options.js';
 export type { ConnectionErrorEvent } from './event-delivery.js';
 export { OPEN_ACL_UNSAFE, Transaction, type CreateModeName, type CreateOptions } from './transaction.js';
@@ -332,6 +335,37 @@ export class ZooKeeperClient extends EventEmitter {
 
   getAllChildrenNumber(path: string): Promise<number> {
     return this.send('getAllChildrenNumber', path, (sp) => ({ path: sp }), (res) => res.totalNumber);
+  }
+
+  /**
+   * The ensemble's membership as the connected member has it (`/zookeeper/config`, read
+   * outside any chroot, as the Java client's getConfig reads it): `server.N=...` lines, then
+   * `version=<hex>`. A watch fires when a reconfiguration changes it (without a chroot).
+   */
+  getConfig(options: { watch?: Watcher } = {}): Promise<{ data: Buffer | null; stat: Stat }> {
+    const { watch } = options;
+    return this.send('getData', undefined, () => ({ path: CONFIG_NODE, watch: this.sendsWatch(CONFIG_NODE, watch) }), (res) => {
+      if (watch) this.watches.add(this.watches.data, CONFIG_NODE, watch);
+      return res;
+    });
+  }
+
+  /**
+   * Changes the ensemble's membership (ZooKeeperAdmin.reconfigure): incremental (`joining`
+   * `server.N=host:quorumPort:electionPort[:role];[clientHost:]clientPort` specs and `leaving`
+   * ids, each comma-separated) or a whole new `members` list. `fromConfig` (a version from
+   * getConfig) makes it fail with BadVersion if the configuration moved on. Resolves with the
+   * new configuration once it is committed. The server needs reconfigEnabled=true and the
+   * super user (or skipACL).
+   */
+  reconfig(change: { joining?: string[] | string; leaving?: (string | number)[] | string; members?: string[] | string; fromConfig?: bigint }): Promise<{ data: Buffer | null; stat: Stat }> {
+    const list = (v: readonly (string | number)[] | string | undefined) => (v === undefined ? null : typeof v === 'string' ? v : v.join(','));
+    return this.send(
+      'reconfig',
+      undefined,
+      () => ({ joiningServers: list(change.joining), leavingServers: list(change.leaving), newMembers: list(change.members), curConfigId: change.fromConfig ?? -1n }),
+      (res) => res,
+    );
   }
 
   whoAmI(): Promise<ClientInfo[]> {

@@ -7,6 +7,7 @@ import { fourLetterWord } from './four-letter-word.js';
 import { get, stat } from './get.js';
 import { getAllChildrenNumber, ls } from './ls.js';
 import { addauth, getEphemerals, sync, whoami } from './session-info.js';
+import { config, reconfig } from './reconfig.js';
 import { set } from './set.js';
 import { watch } from './watch.js';
 
@@ -26,5 +27,7 @@ export const COMMANDS: readonly CliCommand[] = [
   getEphemerals,
   getAllChildrenNumber,
   whoami,
+  config,
+  reconfig,
   fourLetterWord,
 ];

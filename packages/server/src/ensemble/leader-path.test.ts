@@ -1,4 +1,5 @@
 import { OpCode, makeZxid } from '@zab/jute';
+import { configuration } from '@zab/quorum';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { TEST_SETTINGS } from '../test-support/server-settings.js';
@@ -13,11 +14,13 @@ function leaderPath(serving: boolean, epoch: bigint, establishedEpoch: bigint | 
   const quorum: LeaderQuorum = {
     establishedEpoch,
     propose: (zxid: bigint, _p: TxnPayload) => void proposed.push(zxid),
+    proposeReconfig: (zxid: bigint) => void proposed.push(zxid),
     sendToLearner: () => true,
   };
+  const reconfig = { lastSeen: () => configuration(0n, [{ sid: 1, role: 'participant' as const, host: '127.0.0.1', quorumPort: 1, electionPort: 2 }]), inProgress: () => false, isQuorumSynced: () => true, standaloneEnabled: true };
   const barriers = new SyncBarriers({ confirmLeadership: () => false, sendToLeader: () => false }, () => 0n, () => undefined);
   const server = new ZkServer(TEST_SETTINGS, pino({ level: 'silent' }));
-  const path = new LeaderWritePath(server, { quorum, barriers, proposed: () => undefined, afterCoreCall: () => undefined }, serving, epoch);
+  const path = new LeaderWritePath(server, { quorum, barriers, reconfig, proposed: () => undefined, afterCoreCall: () => undefined }, serving, epoch);
   return { path, proposed };
 }
 
