@@ -41,6 +41,11 @@ export interface Member {
 export interface Ensemble {
   kind: ServerKind;
   members: Member[];
+  /**
+   * Servers made to join by reconfiguration (EnsembleOptions.joiners), not started: each one's
+   * zoo.cfg lists the members and itself, the members' do not list it. waitServing does not count them.
+   */
+  joiners: Member[];
   /** host:port of every member, for a client's connect string. */
   connectString: string;
   /** Waits until `count` members serve (Mode leader/follower/observer) and returns the leader. */
@@ -59,6 +64,8 @@ export interface EnsembleOptions {
   /** Extra zoo.cfg lines for one member (e.g. its own admin port). */
   memberCfg?: (id: number) => Record<string, string>;
   startTimeoutMs?: number;
+  /** Participants to add later by reconfiguration (see Ensemble.joiners). */
+  joiners?: number;
 }
 
 /** Sends srvr and returns its Mode, or null. */
@@ -84,9 +91,15 @@ export async function startEnsemble(kind: ServerKind, opts: EnsembleOptions = {}
   );
   const members: Member[] = [];
   for (const s of specs) members.push(await makeMember(kind, dir, s, serverLines, opts));
+  const joiners: Member[] = [];
+  for (let id = specs.length + 1; id <= specs.length + (opts.joiners ?? 0); id++) {
+    const j = { id, role: 'participant' as const, client: await freePort(), quorum: await freePort(), election: await freePort() };
+    joiners.push(await makeMember(kind, dir, j, { ...serverLines, [`server.${id}`]: `127.0.0.1:${j.quorum}:${j.election};127.0.0.1:${j.client}` }, opts));
+  }
   const ensemble: Ensemble = {
     kind,
     members,
+    joiners,
     connectString: specs.map((s) => `127.0.0.1:${s.client}`).join(','),
     async waitServing(count = members.length, deadlineMs = 60_000) {
       let modes: (string | null)[] = [];
@@ -107,7 +120,7 @@ export async function startEnsemble(kind: ServerKind, opts: EnsembleOptions = {}
       return ensemble.waitServing(Math.min(running, Math.floor(voters / 2) + 1), deadlineMs);
     },
     async stop() {
-      await Promise.all(members.map((m) => m.kill('SIGTERM')));
+      await Promise.all([...members, ...joiners].map((m) => m.kill('SIGTERM')));
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,133 @@
+// Growing, shrinking and handing over a live ensemble of real processes, with the same steps on
+// zab and on Apache ZooKeeper 3.8 (ZAB_RECONFIG_TARGET, see target.ts). A writer runs
+// throughout; at the end every write the server acknowledged must be there, and the longest
+// time between two acknowledged writes is printed (a figure to compare, not asserted).
+import { createClient, type ZooKeeperClient } from '@zab/client';
+import { ErrorCode } from '@zab/jute';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startEnsemble, type Ensemble, type Member } from '../support/ensemble.js';
+import { waitFor } from '../support/wait.js';
+import { reconfig, reconfigTargets, session } from './target.js';
+
+/** Creates /w/<name>-<n> one after another until stopped; keeps what was acknowledged, and when. */
+class Writer {
+  readonly acked: string[] = [];
+  private readonly ackTimesMs: number[] = [];
+  private stopped = false;
+  private readonly done: Promise<void>;
+
+  constructor(private readonly zk: ZooKeeperClient, name: string) {
+    this.done = (async () => {
+      await zk.create('/w').catch(() => undefined);
+      for (let n = 0; !this.stopped; n++) {
+        const path = `/w/${name}-${n}`;
+        try {
+          await zk.create(path, 'x');
+          this.acked.push(path);
+          this.ackTimesMs.push(performance.now());
+        } catch {
+          // Not acknowledged (connection lost, no quorum for a moment): it may or may not exist; go on.
+          await zk.connected().catch(() => undefined);
+        }
+      }
+    })();
+  }
+
+  async stop(): Promise<{ writes: number; longestGapMs: number }> {
+    this.stopped = true;
+    await this.done;
+    let gap = 0;
+    for (let i = 1; i < this.ackTimesMs.length; i++) gap = Math.max(gap, this.ackTimesMs[i]! - this.ackTimesMs[i - 1]!);
+    return { writes: this.acked.length, longestGapMs: Math.round(gap) };
+  }
+}
+
+const voterLines = (data: string) => data.split('\n').filter((l) => l.includes(':participant'));
+
+async function configOf(m: Member): Promise<string> {
+  const c = await session(m);
+  try {
+    return (await c.getData('/zookeeper/config')).body!.data!.toString('utf8');
+  } finally {
+    await c.close();
+  }
+}
+
+/** Waits until every member given shows the configuration `want` holds. */
+async function everyoneShows(members: Member[], want: (data: string) => boolean, what: string): Promise<void> {
+  for (const m of members) await waitFor(`member ${m.id} shows ${what}`, async () => want(await configOf(m).catch(() => '')), { deadlineMs: 60_000, pollMs: 200 });
+}
+
+/** A reconfig sent through `via` as the super user; ConnectionLoss when the server that took it stops serving is looked past (the caller checks the outcome). */
+async function reconfigAs(via: Member, ask: Parameters<typeof reconfig>[1]): Promise<number> {
+  const c = await session(via, true);
+  try {
+    const r = await reconfig(c, ask);
+    return r.lost ? ErrorCode.CONNECTIONLOSS : r.err;
+  } finally {
+    c.destroy();
+  }
+}
+
+async function checkAcked(ens: Ensemble, acked: string[]): Promise<void> {
+  const zk = createClient(ens.connectString, { sessionTimeoutMs: 10_000 });
+  try {
+    await zk.connected();
+    await zk.sync('/w');
+    const present = new Set((await zk.getChildren('/w')).children.map((c) => `/w/${c}`));
+    expect(acked.filter((p) => !present.has(p))).toEqual([]);
+  } finally {
+    await zk.close();
+  }
+}
+
+describe.each(reconfigTargets())('reconfiguring a live %s ensemble with a writer', (kind) => {
+  let ens: Ensemble;
+
+  beforeAll(async () => {
+    ens = await startEnsemble(kind, { cfg: { reconfigEnabled: 'true' }, joiners: 2 });
+  });
+  afterAll(async () => {
+    await ens?.stop();
+  });
+
+  it('3 -> 5 -> 3 members', async () => {
+    const zk = createClient(ens.connectString, { sessionTimeoutMs: 10_000 });
+    await zk.connected();
+    const writer = new Writer(zk, 'grow');
+    const [j4, j5] = ens.joiners as [Member, Member];
+    await Promise.all([j4.start(), j5.start()]);
+    // A joiner syncs with the leader as a learner before it is added.
+    for (const j of [j4, j5]) await waitFor(`joiner ${j.id} follows`, async () => (await j.mode()) === 'follower', { deadlineMs: 90_000, pollMs: 200 });
+    const joining = [j4, j5].map((j) => `server.${j.id}=127.0.0.1:${j.quorumPort}:${j.electionPort}:participant;127.0.0.1:${j.clientPort}`).join(',');
+    expect(await reconfigAs(ens.members[0]!, { joining })).toBe(ErrorCode.OK);
+    await everyoneShows([...ens.members, j4, j5], (d) => voterLines(d).length === 5, '5 voters');
+    expect(await reconfigAs(ens.members[1]!, { leaving: '4,5' })).toBe(ErrorCode.OK);
+    await everyoneShows(ens.members, (d) => voterLines(d).length === 3 && !d.includes('server.4='), '3 voters');
+    await Promise.all([j4.kill('SIGTERM'), j5.kill('SIGTERM')]);
+    const before = writer.acked.length;
+    await waitFor('writes go on with the three', () => writer.acked.length > before + 20, { deadlineMs: 30_000 });
+    const { writes, longestGapMs } = await writer.stop();
+    await zk.close();
+    console.log(`[${kind}] 3 -> 5 -> 3: ${writes} acknowledged writes, longest gap ${longestGapMs} ms`);
+    await checkAcked(ens, writer.acked);
+  });
+
+  it('removing the current leader hands over to another member', async () => {
+    const zk = createClient(ens.connectString, { sessionTimeoutMs: 10_000 });
+    await zk.connected();
+    const writer = new Writer(zk, 'handover');
+    const leader = await ens.leader();
+    const others = ens.members.filter((m) => m !== leader);
+    const result = await reconfigAs(others[0]!, { leaving: String(leader.id) });
+    expect([ErrorCode.OK, ErrorCode.CONNECTIONLOSS]).toContain(result);
+    await everyoneShows(others, (d) => voterLines(d).length === 2 && !d.includes(`server.${leader.id}=`), `the leader ${leader.id} removed`);
+    await waitFor('a remaining member leads', async () => (await Promise.all(others.map((m) => m.mode()))).includes('leader'), { deadlineMs: 60_000, pollMs: 200 });
+    const before = writer.acked.length;
+    await waitFor('writes go on under the new leader', () => writer.acked.length > before + 20, { deadlineMs: 60_000 });
+    const { writes, longestGapMs } = await writer.stop();
+    await zk.close();
+    console.log(`[${kind}] remove the leader: ${writes} acknowledged writes, longest gap ${longestGapMs} ms`);
+    await checkAcked(ens, writer.acked);
+  });
+});
