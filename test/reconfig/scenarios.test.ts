@@ -69,6 +69,15 @@ async function reconfigAs(via: Member, ask: Parameters<typeof reconfig>[1]): Pro
   }
 }
 
+/** The one member of `members` that says it leads. */
+async function leaderAmong(members: Member[]): Promise<Member> {
+  return waitFor('one leader', async () => {
+    const modes = await Promise.all(members.map((m) => (m.running ? m.mode() : Promise.resolve(null))));
+    const leaders = members.filter((_, i) => modes[i] === 'leader');
+    return leaders.length === 1 ? leaders[0] : undefined;
+  }, { deadlineMs: 60_000, pollMs: 200 });
+}
+
 async function checkAcked(ens: Ensemble, acked: string[]): Promise<void> {
   const zk = createClient(ens.connectString, { sessionTimeoutMs: 10_000 });
   try {
@@ -81,11 +90,17 @@ async function checkAcked(ens: Ensemble, acked: string[]): Promise<void> {
   }
 }
 
+/** A member's server spec in a reconfig request, in the role given. */
+const spec = (m: Member, role: 'participant' | 'observer') => `server.${m.id}=127.0.0.1:${m.quorumPort}:${m.electionPort}:${role};127.0.0.1:${m.clientPort}`;
+
 describe.each(reconfigTargets())('reconfiguring a live %s ensemble with a writer', (kind) => {
   let ens: Ensemble;
+  /** The members of the configuration in force, as the steps leave it. */
+  let current: Member[];
 
   beforeAll(async () => {
-    ens = await startEnsemble(kind, { cfg: { reconfigEnabled: 'true' }, joiners: 2 });
+    ens = await startEnsemble(kind, { cfg: { reconfigEnabled: 'true' }, joiners: 3 });
+    current = ens.members.slice();
   });
   afterAll(async () => {
     await ens?.stop();
@@ -95,11 +110,11 @@ describe.each(reconfigTargets())('reconfiguring a live %s ensemble with a writer
     const zk = createClient(ens.connectString, { sessionTimeoutMs: 10_000 });
     await zk.connected();
     const writer = new Writer(zk, 'grow');
-    const [j4, j5] = ens.joiners as [Member, Member];
+    const [j4, j5] = ens.joiners.slice(0, 2) as [Member, Member];
     await Promise.all([j4.start(), j5.start()]);
     // A joiner syncs with the leader as a learner before it is added.
     for (const j of [j4, j5]) await waitFor(`joiner ${j.id} follows`, async () => (await j.mode()) === 'follower', { deadlineMs: 90_000, pollMs: 200 });
-    const joining = [j4, j5].map((j) => `server.${j.id}=127.0.0.1:${j.quorumPort}:${j.electionPort}:participant;127.0.0.1:${j.clientPort}`).join(',');
+    const joining = [j4, j5].map((j) => spec(j, 'participant')).join(',');
     expect(await reconfigAs(ens.members[0]!, { joining })).toBe(ErrorCode.OK);
     await everyoneShows([...ens.members, j4, j5], (d) => voterLines(d).length === 5, '5 voters');
     expect(await reconfigAs(ens.members[1]!, { leaving: '4,5' })).toBe(ErrorCode.OK);
@@ -113,12 +128,53 @@ describe.each(reconfigTargets())('reconfiguring a live %s ensemble with a writer
     await checkAcked(ens, writer.acked);
   });
 
+  it('replacing a failed member', async () => {
+    const zk = createClient(ens.connectString, { sessionTimeoutMs: 10_000 });
+    await zk.connected();
+    const writer = new Writer(zk, 'replace');
+    const leader = await leaderAmong(current);
+    const failed = ens.members.find((m) => m !== leader)!;
+    await failed.kill('SIGKILL');
+    const j6 = ens.joiners[2]!;
+    await j6.start();
+    await waitFor('the replacement follows', async () => (await j6.mode()) === 'follower', { deadlineMs: 90_000, pollMs: 200 });
+    expect(await reconfigAs(leader, { joining: spec(j6, 'participant'), leaving: String(failed.id) })).toBe(ErrorCode.OK);
+    current = [...current.filter((m) => m !== failed), j6];
+    await everyoneShows(current, (d) => voterLines(d).length === 3 && d.includes(`server.${j6.id}=`) && !d.includes(`server.${failed.id}=`), `${failed.id} replaced by ${j6.id}`);
+    const before = writer.acked.length;
+    await waitFor('writes go on', () => writer.acked.length > before + 20, { deadlineMs: 30_000 });
+    const { writes, longestGapMs } = await writer.stop();
+    await zk.close();
+    console.log(`[${kind}] replace a failed member: ${writes} acknowledged writes, longest gap ${longestGapMs} ms`);
+    await checkAcked(ens, writer.acked);
+  });
+
+  it('a follower becomes an observer and a follower again', async () => {
+    const zk = createClient(ens.connectString, { sessionTimeoutMs: 10_000 });
+    await zk.connected();
+    const writer = new Writer(zk, 'roles');
+    const leader = await leaderAmong(current);
+    const f = current.find((m) => m !== leader)!;
+    expect(await reconfigAs(leader, { joining: spec(f, 'observer') })).toBe(ErrorCode.OK);
+    await everyoneShows(current, (d) => d.includes(spec(f, 'observer')), `${f.id} an observer`);
+    await waitFor(`${f.id} observes`, async () => (await f.mode()) === 'observer', { deadlineMs: 60_000, pollMs: 200 });
+    expect(await reconfigAs(leader, { joining: spec(f, 'participant') })).toBe(ErrorCode.OK);
+    await everyoneShows(current, (d) => d.includes(spec(f, 'participant')), `${f.id} a participant`);
+    await waitFor(`${f.id} follows`, async () => (await f.mode()) === 'follower', { deadlineMs: 60_000, pollMs: 200 });
+    const before = writer.acked.length;
+    await waitFor('writes go on', () => writer.acked.length > before + 20, { deadlineMs: 30_000 });
+    const { writes, longestGapMs } = await writer.stop();
+    await zk.close();
+    console.log(`[${kind}] follower -> observer -> follower: ${writes} acknowledged writes, longest gap ${longestGapMs} ms`);
+    await checkAcked(ens, writer.acked);
+  });
+
   it('removing the current leader hands over to another member', async () => {
     const zk = createClient(ens.connectString, { sessionTimeoutMs: 10_000 });
     await zk.connected();
     const writer = new Writer(zk, 'handover');
-    const leader = await ens.leader();
-    const others = ens.members.filter((m) => m !== leader);
+    const leader = await leaderAmong(current);
+    const others = current.filter((m) => m !== leader);
     const result = await reconfigAs(others[0]!, { leaving: String(leader.id) });
     expect([ErrorCode.OK, ErrorCode.CONNECTIONLOSS]).toContain(result);
     await everyoneShows(others, (d) => voterLines(d).length === 2 && !d.includes(`server.${leader.id}=`), `the leader ${leader.id} removed`);
