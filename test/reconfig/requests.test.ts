@@ -107,13 +107,31 @@ describe.each(reconfigTargets())('reconfig requests on %s 3.8-compatibly', (kind
   });
 });
 
-describe.each(reconfigTargets())('reconfig on %s without reconfigEnabled', (kind) => {
-  it('answers ReconfigDisabled', async () => {
-    const server = await startServer(kind);
+describe.each(reconfigTargets())('reconfig on %s without reconfigEnabled, or standalone', (kind) => {
+  it('an ensemble answers ReconfigDisabled, shows its servers at version 0 and leaves zoo.cfg alone', async () => {
+    const ens = await startEnsemble(kind);
     try {
-      const c = await session({ clientPort: server.port } as Member, false);
+      const lines = ens.members.map(line);
+      const c = await session(ens.members[0]!, true);
       expect((await reconfig(c, { leaving: '2' })).err).toBe(ErrorCode.RECONFIGDISABLED);
       await c.close();
+      for (const m of ens.members) {
+        expect(await configOn(m)).toEqual({ data: text(lines, 0n), mzxid: 0n, version: -1, aversion: -1 });
+        expect((await configFiles(m)).dynamicFile).toBeNull();
+      }
+    } finally {
+      await ens.stop();
+    }
+  });
+
+  it('a standalone server with reconfigEnabled answers Unimplemented and shows no configuration', async () => {
+    const server = await startServer(kind, { cfg: { reconfigEnabled: 'true' } });
+    try {
+      const standalone = { clientPort: server.port } as Member;
+      const c = await session(standalone);
+      expect((await reconfig(c, { leaving: '2' })).err).toBe(ErrorCode.UNIMPLEMENTED);
+      await c.close();
+      expect(await configOn(standalone)).toEqual({ data: '', mzxid: 0n, version: 0, aversion: -1 });
     } finally {
       await server.stop();
     }

@@ -121,8 +121,9 @@ async function main(logger: Logger): Promise<void> {
         persistence,
         logger,
         onFatal,
-        // As 3.8 does: the membership in zoo.cfg.dynamic.<version> beside zoo.cfg, which is rewritten to name it.
-        argv.config ? new DynamicConfigFiles(argv.config, myId, config.configVersion, logger) : undefined,
+        // As 3.8 does with reconfigEnabled: the membership in zoo.cfg.dynamic.<version> beside
+        // zoo.cfg, which is rewritten to name it (without it, 3.8 leaves zoo.cfg alone).
+        argv.config && config.reconfigEnabled ? new DynamicConfigFiles(argv.config, myId, config.configVersion, logger) : undefined,
       )
     : startStandalone(settings, listen, persistence, logger)
   ).catch((e: Error) => {

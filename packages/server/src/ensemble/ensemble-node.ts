@@ -3,6 +3,7 @@ import {
   QuorumPeer,
   describeConfiguration,
   quorumConfig,
+  withVersion,
   type Configuration,
   type Entry,
   type Message,
@@ -273,9 +274,14 @@ export class EnsembleNode implements ReplicatedState, RoleEffects {
     this.showConfig(active);
   }
 
-  /** /zookeeper/config shows the configuration in force here (its watches fire when it changes). */
+  /**
+   * /zookeeper/config shows the configuration in force here (its watches fire when it
+   * changes). Without reconfigEnabled, 3.8 shows zoo.cfg's servers at version 0 for good: the
+   * first leader's stamp is not shown, as nothing else can change.
+   */
   private showConfig(active: Configuration): void {
-    fireWatches(this.server, this.server.tree.setConfigNode(configData(active), active.version, this.server.clock.wallMs()));
+    const shown = this.parts.serverSettings.reconfigEnabled ? active : withVersion(active, 0n);
+    fireWatches(this.server, this.server.tree.setConfigNode(configData(shown), shown.version, this.server.clock.wallMs()));
   }
 
   /**
