@@ -116,15 +116,13 @@ export async function main(words: readonly string[], io: MainIo, openSession: Se
     };
     const json = Boolean(argv['json']);
     let state: SessionState = 'CONNECTING';
-    if (settings.canBeReadOnly) {
+    let wasReadOnly = false;
+    settings.onState = (s) => {
       // Read-only comes and goes while the session lives: say so, as zkCli's watcher prints it.
-      let wasReadOnly = false;
-      settings.onState = (s) => {
-        if (s === 'CONNECTEDREADONLY' || (s === 'CONNECTED' && wasReadOnly)) io.output.stderr(stateNotice(s, json));
-        if (s === 'CONNECTEDREADONLY' || s === 'CONNECTED') wasReadOnly = s === 'CONNECTEDREADONLY';
-        state = s;
-      };
-    }
+      if (s === 'CONNECTEDREADONLY' || (s === 'CONNECTED' && wasReadOnly)) io.output.stderr(stateNotice(s, json));
+      if (s === 'CONNECTEDREADONLY' || s === 'CONNECTED') wasReadOnly = s === 'CONNECTEDREADONLY';
+      state = s;
+    };
     slot = new SessionSlot(() => openSession(settings));
     base = { json, servers: parseServerList(server), timeoutMs: settings.connectTimeoutMs, output: io.output, sessionState: () => state };
     return base;
