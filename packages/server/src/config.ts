@@ -43,6 +43,8 @@ export interface ServerConfig {
   /** A txn log fsync slower than this is logged and counted (fsync.warningthresholdms). */
   readonly fsyncWarningThresholdMs: number;
   readonly reconfigEnabled: boolean;
+  /** enforceQuota (ZooKeeper's zookeeper.enforceQuota): reject writes past a hard quota limit. */
+  readonly enforceQuota: boolean;
   readonly standaloneEnabled: boolean;
   readonly containerCheckIntervalMs: number;
   readonly adminServerPort: number;
@@ -129,6 +131,7 @@ export function buildConfig(entries: Entry[]): { config: ServerConfig; warnings:
   }
   const juteEntry = get('jute.maxbuffer') ?? get('zookeeper.jute.maxbuffer');
   const fsyncEntry = get('fsync.warningthresholdms') ?? get('zookeeper.fsync.warningthresholdms');
+  const enforceQuotaEntry = get('enforceQuota') ?? get('zookeeper.enforceQuota');
 
   const config: ServerConfig = {
     tickTimeMs,
@@ -154,6 +157,7 @@ export function buildConfig(entries: Entry[]): { config: ServerConfig; warnings:
     forceSync: get('forceSync') ? bool(get('forceSync')!) : true,
     fsyncWarningThresholdMs: fsyncEntry ? int(fsyncEntry, 0) : 1000,
     reconfigEnabled: get('reconfigEnabled') ? bool(get('reconfigEnabled')!) : false,
+    enforceQuota: enforceQuotaEntry ? bool(enforceQuotaEntry) : false,
     standaloneEnabled: get('standaloneEnabled') ? bool(get('standaloneEnabled')!) : true,
     containerCheckIntervalMs: get('znode.container.checkIntervalMs') ? int(get('znode.container.checkIntervalMs')!, 1) : 60_000,
     adminServerPort: get('admin.serverPort') ? port(get('admin.serverPort')!) : 8080,
@@ -173,7 +177,7 @@ export function buildConfig(entries: Entry[]): { config: ServerConfig; warnings:
     'tickTime', 'initLimit', 'syncLimit', 'dataDir', 'dataLogDir', 'clientPort', 'clientPortAddress', 'maxClientCnxns',
     'minSessionTimeout', 'maxSessionTimeout', 'jute.maxbuffer', 'zookeeper.jute.maxbuffer', 'globalOutstandingLimit', 'snapCount',
     'autopurge.snapRetainCount', 'autopurge.purgeInterval', '4lw.commands.whitelist', 'DigestAuthenticationProvider.superDigest',
-    'extendedTypesEnabled', 'skipACL', 'forceSync', 'fsync.warningthresholdms', 'zookeeper.fsync.warningthresholdms', 'reconfigEnabled', 'standaloneEnabled', 'znode.container.checkIntervalMs',
+    'extendedTypesEnabled', 'skipACL', 'forceSync', 'fsync.warningthresholdms', 'zookeeper.fsync.warningthresholdms', 'reconfigEnabled', 'enforceQuota', 'zookeeper.enforceQuota', 'standaloneEnabled', 'znode.container.checkIntervalMs',
     'admin.serverPort', 'admin.enableServer', 'peerType', 'quorumListenOnAllIPs', 'admin.serverAddress', 'admin.authDigests',
     'metricsProvider.className', 'metricsProvider.httpPort', 'metricsProvider.httpHost',
   ]);

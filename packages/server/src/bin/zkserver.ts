@@ -80,6 +80,7 @@ async function main(logger: Logger): Promise<void> {
     extendedTypesEnabled: config.extendedTypesEnabled,
     skipACL: config.skipACL,
     reconfigEnabled: config.reconfigEnabled,
+    enforceQuota: config.enforceQuota,
     containerCheckIntervalMs: config.containerCheckIntervalMs,
     maxOutstandingPerConnection: config.globalOutstandingLimit,
     fsyncWarningThresholdMs: config.fsyncWarningThresholdMs,
