@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode, OpCode, Perms } from '@zab/jute';
 import { Prep } from '../pipeline/prep.js';
 import { DataTree } from './data-tree.js';
-import { StatsTrack, quotaRootOf } from './quota.js';
+import { StatsTrack } from '@zab/jute';
+import { quotaRootOf } from './quota.js';
 
 const OPEN = [{ perms: Perms.ALL, id: { scheme: 'world', id: 'anyone' } }];
 const S1 = 0x100n;

@@ -1,3 +1,4 @@
+import { StatsTrack } from '@zab/jute';
 import { childPath } from './path.js';
 import type { DataNode } from './data-node.js';
 
@@ -8,80 +9,8 @@ import type { DataNode } from './data-node.js';
 // node's data in place (its version and mzxid stay as created, as in ZooKeeper), and checks
 // the limits when a create or setData is prepared.
 
-export const QUOTA_ROOT = '/zookeeper/quota';
-export const LIMIT_NODE = 'zookeeper_limits';
-export const STAT_NODE = 'zookeeper_stats';
-
-/** The limits node of the quota on `root` (a path outside /zookeeper/quota). */
-export function limitPath(root: string): string {
-  return `${QUOTA_ROOT}${root}/${LIMIT_NODE}`;
-}
-
-/** The stats node of the quota on `root`. */
-export function statPath(root: string): string {
-  return `${QUOTA_ROOT}${root}/${STAT_NODE}`;
-}
-
-/**
- * The values of a limits or stats node: `key=value` pairs separated by `,` or `;`, keys
- * `count`, `bytes`, `countHardLimit`, `byteHardLimit`; a missing key reads as -1. It writes
- * them back byte for byte as ZooKeeper 3.8.0's StatsTrack does: `count=C,bytes=B`, then,
- * when there are other keys, `=` and `;key=value` for each in sorted order (the stray `=`
- * is 3.8.0's, and its parser skips it, as this one does).
- */
-export class StatsTrack {
-  private readonly values = new Map<string, bigint>();
-
-  constructor(data?: Buffer | string | null) {
-    const text = typeof data === 'string' ? data : data ? data.toString('utf8') : '';
-    for (const pair of text.split(/[,;]+/)) {
-      // Java's split("=") drops trailing empty parts, so "bytes=-1=" is bytes -1. A pair
-      // ZooKeeper could not parse (it would throw while applying) is skipped here instead:
-      // applying a txn must not fail on data a client wrote.
-      const parts = pair.split('=');
-      if (parts.length < 2 || parts[0] === '') continue;
-      const value = parts[1]!;
-      if (value === '') this.values.set(parts[0]!, -1n);
-      else if (/^[+-]?\d{1,19}$/.test(value)) this.values.set(parts[0]!, BigInt.asIntN(64, BigInt(value)));
-    }
-  }
-
-  get(key: string): bigint {
-    return this.values.get(key) ?? -1n;
-  }
-
-  set(key: string, value: bigint): this {
-    this.values.set(key, BigInt.asIntN(64, value));
-    return this;
-  }
-
-  get count(): bigint {
-    return this.get('count');
-  }
-
-  get bytes(): bigint {
-    return this.get('bytes');
-  }
-
-  get countHardLimit(): bigint {
-    return this.get('countHardLimit');
-  }
-
-  get byteHardLimit(): bigint {
-    return this.get('byteHardLimit');
-  }
-
-  toString(): string {
-    let s = `count=${this.count},bytes=${this.bytes}`;
-    const rest = [...this.values.keys()].filter((k) => k !== 'count' && k !== 'bytes').sort();
-    if (rest.length) s += '=' + rest.map((k) => `;${k}=${this.values.get(k)}`).join('');
-    return s;
-  }
-
-  toBuffer(): Buffer {
-    return Buffer.from(this.toString(), 'utf8');
-  }
-}
+const { QUOTA_ROOT, LIMIT_NODE, STAT_NODE, limitPath, statPath } = StatsTrack;
+export { QUOTA_ROOT, STAT_NODE };
 
 /** What quota bookkeeping needs of the tree: node lookup only. */
 export interface QuotaTreeView {
