@@ -35,6 +35,13 @@ export interface ServerSettings {
   readonly reconfigEnabled: boolean;
   /** enforceQuota: writes past a hard quota limit fail with QuotaExceeded (default false). */
   readonly enforceQuota?: boolean;
+  /**
+   * localSessionsEnabled: on an ensemble member, new sessions are local (no txn) until their
+   * first ephemeral; a standalone server ignores it, as ZooKeeper does.
+   */
+  readonly localSessionsEnabled?: boolean;
+  /** localSessionsUpgradingEnabled: a local session's first ephemeral upgrades it (else EphemeralOnLocalSession). */
+  readonly localSessionsUpgradingEnabled?: boolean;
   /** How often containers and expired TTL nodes are looked for (znode.container.checkIntervalMs). */
   readonly containerCheckIntervalMs: number;
   /** Requests one connection may have outstanding before the server stops reading from it. */
@@ -131,9 +138,24 @@ export class ZkServer implements ConnectionHost {
       onQuotaExceeded: (message) => this.quotaWarnings.warn(message),
       isSessionActive: (id) => {
         const s = this.sessions.get(id);
-        return s !== undefined && !s.closing;
+        if (s) return !s.closing;
+        // Another member's local session writes through its leader, which does not know it
+        // (ZooKeeper's LeaderSessionTracker lets such ids through the same way).
+        return this.localSessionsOn && BigInt.asUintN(64, id) >> 56n !== BigInt(this.settings.serverId);
       },
     });
+  }
+
+  /** Whether new sessions are local now: localSessionsEnabled, on an ensemble member. */
+  get localSessionsOn(): boolean {
+    return (this.settings.localSessionsEnabled ?? false) && (this.path.kind === 'leader' || this.path.kind === 'learner');
+  }
+
+  /** Ends a local session here (closed by its client, or expired): no txn; its connection goes. */
+  closeLocalSession(sessionId: bigint, except?: Connection): void {
+    this.sessions.remove(sessionId);
+    const conn = this.connections.ofSession(sessionId);
+    if (conn && conn !== except) conn.close();
   }
 
   /** Monotonic ms, whole: the time sessions expire by. */

@@ -81,6 +81,8 @@ async function main(logger: Logger): Promise<void> {
     skipACL: config.skipACL,
     reconfigEnabled: config.reconfigEnabled,
     enforceQuota: config.enforceQuota,
+    localSessionsEnabled: config.localSessionsEnabled,
+    localSessionsUpgradingEnabled: config.localSessionsUpgradingEnabled,
     containerCheckIntervalMs: config.containerCheckIntervalMs,
     maxOutstandingPerConnection: config.globalOutstandingLimit,
     fsyncWarningThresholdMs: config.fsyncWarningThresholdMs,
