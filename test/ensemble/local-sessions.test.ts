@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CreateMode, ErrorCode } from '@zab/jute';
 import { startEnsemble, type Ensemble, type Member } from '../support/ensemble.js';
 import { fourLetter, type ServerKind } from '../support/launch.js';
-import { OPEN_ACL, RawClient } from '../support/raw-client.js';
+import { OPEN_ACL, RawClient, op } from '../support/raw-client.js';
 import { waitFor } from '../support/wait.js';
 
 /** A member's last applied zxid, from srvr. */
@@ -108,6 +108,17 @@ function describeLocalSessions(kind: ServerKind): void {
         expect((await c.exists('/eph-upgraded')).err, `member ${m.id}`).toBe(ErrorCode.NONODE);
         await c.close();
       }
+    });
+
+    it('a multi holding an ephemeral create upgrades the session too', { timeout: 60_000 }, async () => {
+      const a = await RawClient.connect({ port: f2.clientPort, sessionTimeoutMs: 10_000 });
+      const before = await leaderZxid(ens);
+      const r = await a.multi([op.create('/multi-p', null, OPEN_ACL), op.create('/multi-p/e', null, OPEN_ACL, CreateMode.EPHEMERAL)]);
+      expect(r.err).toBe(0);
+      expect(await leaderZxid(ens)).toBe(before + 2n);
+      expect((await a.delete('/multi-p/e')).err).toBe(0);
+      expect((await a.delete('/multi-p')).err).toBe(0);
+      await a.close();
     });
 
     it('a local session whose client vanished expires on its member, without a txn', { timeout: 60_000 }, async () => {
