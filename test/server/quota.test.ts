@@ -1,5 +1,5 @@
 // Quotas against Apache ZooKeeper 3.8: zkCli.sh's setquota/listquota/delquota print the same on
-// both servers, and a seeded stream of creates, deletes, setData and multis under quota roots
+// both servers, kazoo reads the same usage, and a seeded stream of creates, deletes, setData and multis under quota roots
 // (nested ones too, made by writing the quota nodes directly) leaves the stats and limits
 // nodes byte for byte the same, with enforceQuota=true so that hard limits reject writes.
 //   ZAB_QUOTA_SEED=<n>   replay a seed (printed at the start)
@@ -44,6 +44,47 @@ function answers(out: string): string[] {
     .split('\n')
     .map((l) => l.trimEnd())
     .filter((l) => l && !/log4j|SLF4J|^Connecting|^Welcome|JLine|WATCHER|WatchedEvent|time = |^\[zk:|zookeeper\.|INFO|WARN/.test(l));
+}
+
+/**
+ * kazoo (Debian's python3-kazoo) puts a soft count limit of 2 on /kz, passes it, and prints the
+ * usage. (Not a hard limit: kazoo 2.9 does not know QuotaExceeded's code; its connection thread
+ * dies on it, against ZooKeeper too.)
+ */
+const KAZOO_SCRIPT = `
+import sys
+from kazoo.client import KazooClient
+zk = KazooClient(hosts=sys.argv[1], timeout=20)
+zk.start(timeout=20)
+zk.create('/kz', b'abc')
+zk.ensure_path('/zookeeper/quota/kz')
+zk.create('/zookeeper/quota/kz/zookeeper_limits', b'count=2,bytes=-1=;byteHardLimit=-1;countHardLimit=-1')
+zk.create('/zookeeper/quota/kz/zookeeper_stats', b'count=0,bytes=0')
+zk.create('/kz/one')
+zk.create('/kz/two', b'12')
+zk.set('/kz/one', b'1')
+print('stats', zk.get('/zookeeper/quota/kz/zookeeper_stats')[0].decode())
+zk.stop()
+`;
+
+function kazoo(port: number, deadlineMs = 60_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/usr/bin/python3', ['-c', KAZOO_SCRIPT, `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`kazoo did not finish within ${deadlineMs} ms:\n${out}\n${err}`));
+    }, deadlineMs);
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new Error(`kazoo exited with ${code}:\n${out}\n${err}`));
+    });
+  });
 }
 
 /** A reply body with ctime and mtime left out (the servers' clocks differ by a few ms). */
@@ -99,6 +140,12 @@ describe('quotas: zab vs Apache ZooKeeper 3.8', () => {
     expect(expected.err).toContain('Quota has exceeded : /a/e');
     expect({ out: answers(onZab.out), err: answers(onZab.err) }).toEqual(expected);
     expect(await zab!.logTail(200)).toContain('Quota exceeded: /a [current count=4, hardCountLimit=3]');
+  });
+
+  it('kazoo sees the same usage', { timeout: 120_000 }, async () => {
+    const [onRef, onZab] = await Promise.all([kazoo(ref!.port), kazoo(zab!.port)]);
+    expect(onRef).toBe('stats count=3,bytes=6\n');
+    expect(onZab).toEqual(onRef);
   });
 
   it(`a seeded workload under quota roots leaves the same stats and limits (seed ${seed})`, { timeout: 300_000 }, async () => {
