@@ -45,6 +45,12 @@ export interface ServerConfig {
   readonly reconfigEnabled: boolean;
   /** readonlymode.enabled (zoo.cfg, or -D in SERVER_JVMFLAGS/JVMFLAGS): a member without a quorum serves reads to read-only clients. */
   readonly readOnlyModeEnabled: boolean;
+  /** enforceQuota (ZooKeeper's zookeeper.enforceQuota): reject writes past a hard quota limit. */
+  readonly enforceQuota: boolean;
+  /** localSessionsEnabled: an ensemble member's new sessions are local until their first ephemeral. */
+  readonly localSessionsEnabled: boolean;
+  /** localSessionsUpgradingEnabled: that first ephemeral upgrades the session (else it fails). */
+  readonly localSessionsUpgradingEnabled: boolean;
   readonly standaloneEnabled: boolean;
   readonly containerCheckIntervalMs: number;
   readonly adminServerPort: number;
@@ -131,6 +137,7 @@ export function buildConfig(entries: Entry[]): { config: ServerConfig; warnings:
   }
   const juteEntry = get('jute.maxbuffer') ?? get('zookeeper.jute.maxbuffer');
   const fsyncEntry = get('fsync.warningthresholdms') ?? get('zookeeper.fsync.warningthresholdms');
+  const enforceQuotaEntry = get('enforceQuota') ?? get('zookeeper.enforceQuota');
 
   const config: ServerConfig = {
     tickTimeMs,
@@ -157,6 +164,9 @@ export function buildConfig(entries: Entry[]): { config: ServerConfig; warnings:
     fsyncWarningThresholdMs: fsyncEntry ? int(fsyncEntry, 0) : 1000,
     reconfigEnabled: get('reconfigEnabled') ? bool(get('reconfigEnabled')!) : false,
     readOnlyModeEnabled: get('readonlymode.enabled') ? bool(get('readonlymode.enabled')!) : false,
+    enforceQuota: enforceQuotaEntry ? bool(enforceQuotaEntry) : false,
+    localSessionsEnabled: get('localSessionsEnabled') ? bool(get('localSessionsEnabled')!) : false,
+    localSessionsUpgradingEnabled: get('localSessionsUpgradingEnabled') ? bool(get('localSessionsUpgradingEnabled')!) : false,
     standaloneEnabled: get('standaloneEnabled') ? bool(get('standaloneEnabled')!) : true,
     containerCheckIntervalMs: get('znode.container.checkIntervalMs') ? int(get('znode.container.checkIntervalMs')!, 1) : 60_000,
     adminServerPort: get('admin.serverPort') ? port(get('admin.serverPort')!) : 8080,
@@ -176,7 +186,7 @@ export function buildConfig(entries: Entry[]): { config: ServerConfig; warnings:
     'tickTime', 'initLimit', 'syncLimit', 'dataDir', 'dataLogDir', 'clientPort', 'clientPortAddress', 'maxClientCnxns',
     'minSessionTimeout', 'maxSessionTimeout', 'jute.maxbuffer', 'zookeeper.jute.maxbuffer', 'globalOutstandingLimit', 'snapCount',
     'autopurge.snapRetainCount', 'autopurge.purgeInterval', '4lw.commands.whitelist', 'DigestAuthenticationProvider.superDigest',
-    'extendedTypesEnabled', 'skipACL', 'forceSync', 'fsync.warningthresholdms', 'zookeeper.fsync.warningthresholdms', 'reconfigEnabled', 'readonlymode.enabled', 'standaloneEnabled', 'znode.container.checkIntervalMs',
+    'extendedTypesEnabled', 'skipACL', 'forceSync', 'fsync.warningthresholdms', 'zookeeper.fsync.warningthresholdms', 'reconfigEnabled', 'readonlymode.enabled', 'enforceQuota', 'zookeeper.enforceQuota', 'localSessionsEnabled', 'localSessionsUpgradingEnabled', 'standaloneEnabled', 'znode.container.checkIntervalMs',
     'admin.serverPort', 'admin.enableServer', 'peerType', 'quorumListenOnAllIPs', 'admin.serverAddress', 'admin.authDigests',
     'metricsProvider.className', 'metricsProvider.httpPort', 'metricsProvider.httpHost',
   ]);
