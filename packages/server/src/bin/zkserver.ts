@@ -9,6 +9,7 @@ import { startOpsEndpoints } from '../admin/admin-server.js';
 import { answerFourLetterWord } from '../admin/four-letter.js';
 import { ConfigError, loadConfig, readMyId, type ServerConfig } from '../config.js';
 import { DynamicConfigFiles, readProposedConfig } from '../config/dynamic-files.js';
+import { jvmFlagEntries } from '../config/jvm-flags.js';
 import { startEnsembleMember } from '../ensemble/ensemble-member.js';
 import { startStandalone } from '../standalone.js';
 import type { ServerSettings } from '../zk-server.js';
@@ -41,7 +42,7 @@ function readConfig(): ServerConfig {
       .map(([k, v]) => [k, String(v)]),
   );
   try {
-    const loaded = loadConfig({ configPath: argv.config, overrides });
+    const loaded = loadConfig({ configPath: argv.config, overrides, underFile: jvmFlagEntries() });
     for (const w of loaded.warnings) log.warn(w);
     return loaded.config;
   } catch (e) {
@@ -81,6 +82,9 @@ async function main(logger: Logger): Promise<void> {
     extendedTypesEnabled: config.extendedTypesEnabled,
     skipACL: config.skipACL,
     reconfigEnabled: config.reconfigEnabled,
+    enforceQuota: config.enforceQuota,
+    localSessionsEnabled: config.localSessionsEnabled,
+    localSessionsUpgradingEnabled: config.localSessionsUpgradingEnabled,
     containerCheckIntervalMs: config.containerCheckIntervalMs,
     maxOutstandingPerConnection: config.globalOutstandingLimit,
     fsyncWarningThresholdMs: config.fsyncWarningThresholdMs,
@@ -115,6 +119,7 @@ async function main(logger: Logger): Promise<void> {
           configVersion: config.configVersion,
           proposedConfig: argv.config ? readProposedConfig(argv.config) : null,
           standaloneEnabled: config.standaloneEnabled,
+          readOnlyModeEnabled: config.readOnlyModeEnabled,
         },
         settings,
         listen,
