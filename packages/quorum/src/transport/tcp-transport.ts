@@ -116,14 +116,22 @@ export class TcpTransport<P> implements Transport<P> {
     this.peers.clear();
     for (const [sid, a] of peers) this.peers.set(sid, { ...a });
     if (this.closed || (!this.electionServer && !this.quorumServer)) return;
-    // The old listener stops taking connections; those it took live on (closing it does not end them).
-    if (me.electionPort !== was.electionPort) {
-      this.electionServer?.close();
-      this.electionServer = await listenOn(this.bindHost, me.electionPort, (s) => this.accept(s));
-    }
-    if (me.quorumPort !== was.quorumPort) {
-      this.quorumServer?.close();
-      this.quorumServer = await listenOn(this.bindHost, me.quorumPort, (s) => this.accept(s));
+    // The new listener first; then the old one stops taking connections (those it took live
+    // on). A port this server cannot bind (another process has it: the configuration names
+    // an address this server is reached through, not one it listens on) leaves it listening
+    // where it was, with a warning: no reason to stop serving.
+    if (me.electionPort !== was.electionPort) this.electionServer = await this.moveListener(this.electionServer, me.electionPort, 'election');
+    if (me.quorumPort !== was.quorumPort) this.quorumServer = await this.moveListener(this.quorumServer, me.quorumPort, 'quorum');
+  }
+
+  private async moveListener(old: net.Server | null, port: number, kind: string): Promise<net.Server | null> {
+    try {
+      const moved = await listenOn(this.bindHost, port, (s) => this.accept(s));
+      old?.close();
+      return moved;
+    } catch (e) {
+      this.events.onWarn(`cannot listen on the ${kind} port the configuration gives this server; listening where it was`, { port, err: (e as Error).message });
+      return old;
     }
   }
 

@@ -55,6 +55,8 @@ export interface EffectRunnerParts {
   warn(msg: string, fields: object): void;
   /** A durable write failed: the member must stop rather than acknowledge what may not be on disk. */
   onFatal(err: unknown): void;
+  /** The membership can change (reconfigEnabled): the transport follows each new configuration's addresses. */
+  followsMembership: boolean;
   /** Each durable log append's time (ms) and txn count. */
   onSynced(ms: number, txns: number): void;
 }
@@ -186,7 +188,11 @@ export class EffectRunner {
       case 'confirmed':
         return roles.confirmed(e.token);
       case 'saveConfig':
-        return roles.configChanged(e.active, e.proposed).then(() => this.transport.updatePeers(peersOf([e.active, ...e.proposed])));
+        return roles.configChanged(e.active, e.proposed).then(() => {
+          // A static membership keeps the addresses in this member's zoo.cfg: the leader's
+          // stamp on it carries the leader's view, which may reach peers another way (a proxy).
+          if (this.parts.followsMembership) return this.transport.updatePeers(peersOf([e.active, ...e.proposed]));
+        });
       case 'closeLink':
         return this.transport.closeLink(e.peer, e.link);
     }
