@@ -2,7 +2,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Message } from '../messages.js';
 import { TcpTransport, type PeerAddress } from './tcp-transport.js';
-import { encodeFrame } from './frames.js';
+import { encodeFrame, PROTOCOL_VERSION } from './frames.js';
 import { freePort } from '../../../../test/support/ports.js';
 import { waitFor } from '../../../../test/support/wait.js';
 
@@ -136,4 +136,106 @@ describe('TcpTransport', () => {
     await new Promise((r) => s.once('close', r));
     expect(warnings.some((w) => w.includes('unknown peer or protocol'))).toBe(true);
   });
+
+  it('closes an inbound link at the first message with a field of the wrong type, and delivers nothing of it', async () => {
+    const { peers, got, warnings } = await mesh(2);
+    const s = await rawPeer(peers.get(1)!.quorumPort);
+    s.write(encodeFrame({ hello: 'quorum', version: PROTOCOL_VERSION, sid: 2, link: 9 }));
+    s.write(encodeFrame({ type: 'PING', link: 9, round: 1 }));
+    await waitFor('the well-formed ping arrives', () => got.get(1)!.length === 1, LINK_WAIT);
+    s.write(encodeFrame({ type: 'ACK', link: 9, zxid: 'x', newLeader: true }));
+    await closed(s);
+    expect(got.get(1)!.map((x) => x.msg.type)).toEqual(['PING']);
+    expect(warnings).toContain('bad frame from a peer; closing its connection');
+  });
+
+  it('refuses, on a link, a message naming another link or an election notification', async () => {
+    const { peers, got } = await mesh(2);
+    for (const bad of [{ type: 'PING', link: 10, round: 1 }, vote(2), { type: 'COMMIT', link: 9, zxid: -1n }, { type: 'NOSUCH', link: 9 }]) {
+      const s = await rawPeer(peers.get(1)!.quorumPort);
+      s.write(encodeFrame({ hello: 'quorum', version: PROTOCOL_VERSION, sid: 2, link: 9 }));
+      s.write(encodeFrame(bad));
+      await closed(s);
+    }
+    expect(got.get(1)!).toEqual([]);
+  });
+
+  it('checks the frames that came with the hello, and election connections carry notifications only', async () => {
+    const { peers, got } = await mesh(2);
+    const bad: unknown[] = [
+      { ...vote(2), zxid: 3 },
+      { ...vote(2), state: 'SLEEPING' },
+      { ...vote(2), leader: '2' },
+      { type: 'PING', link: 1, round: 1 },
+      [vote(2)],
+    ];
+    for (const m of bad) {
+      const s = await rawPeer(peers.get(1)!.electionPort);
+      s.write(Buffer.concat([encodeFrame({ hello: 'election', version: PROTOCOL_VERSION, sid: 2 }), encodeFrame(m)]));
+      await closed(s);
+    }
+    expect(got.get(1)!).toEqual([]);
+    const s = await rawPeer(peers.get(1)!.electionPort);
+    s.write(Buffer.concat([encodeFrame({ hello: 'election', version: PROTOCOL_VERSION, sid: 2 }), encodeFrame(vote(2))]));
+    await waitFor('a well-formed notification that came with the hello arrives', () => got.get(1)!.length === 1, LINK_WAIT);
+    s.destroy();
+  });
+
+  it('refuses a hello whose link is not a whole number', async () => {
+    const { peers, warnings } = await mesh(2);
+    for (const link of [1.5, -1, NaN]) {
+      const s = await rawPeer(peers.get(1)!.quorumPort);
+      s.write(encodeFrame({ hello: 'quorum', version: PROTOCOL_VERSION, sid: 2, link }));
+      await closed(s);
+    }
+    expect(warnings.filter((w) => w.includes('unknown peer or protocol'))).toHaveLength(3);
+  });
+
+  it('gives a stranger a small first frame and a few seconds to say who it is', async () => {
+    const { peers } = await mesh(2);
+    const big = await rawPeer(peers.get(1)!.quorumPort);
+    const head = Buffer.alloc(4);
+    head.writeUInt32BE(2 * 1024 * 1024, 0);
+    big.write(Buffer.concat([head, Buffer.alloc(64 * 1024)]));
+    await closed(big);
+    const silent = await rawPeer(peers.get(1)!.electionPort);
+    await closed(silent, 15_000);
+  });
+
+  it('never lets a message in parts write outside itself, and takes parts only from a leader', async () => {
+    const { peers, got, ts } = await mesh(2);
+    const learner = ts.get(1)!;
+    const leader = ts.get(2)!;
+    learner.send(2, { type: 'FOLLOWERINFO', link: 6, acceptedEpoch: 0n, lastZxid: 0n });
+    await waitFor('the leader hears the learner', () => got.get(2)!.length === 1, LINK_WAIT);
+    const toLearner = (leader as any).links.get('1:6') as net.Socket;
+    toLearner.write(encodeFrame({ type: 'DIFF', link: 6, entries: [], partsAt: ['constructor', 'prototype', 'polluted'] }));
+    toLearner.write(encodeFrame({ part: [1] }));
+    toLearner.write(encodeFrame({ partsEnd: true }));
+    await new Promise((r) => toLearner.once('close', r));
+    try {
+      expect(({} as any).polluted).toBeUndefined();
+    } finally {
+      delete (Object.prototype as any).polluted;
+    }
+    // A learner's link into the leader: parts are refused outright.
+    const s = await rawPeer(peers.get(2)!.quorumPort);
+    s.write(encodeFrame({ hello: 'quorum', version: PROTOCOL_VERSION, sid: 1, link: 8 }));
+    s.write(encodeFrame({ type: 'PING', link: 8, round: 1, partsAt: ['payload'] }));
+    s.write(encodeFrame({ partsEnd: true }));
+    await closed(s);
+    expect(got.get(2)!.map((x) => x.msg.type)).toEqual(['FOLLOWERINFO']);
+  });
 });
+
+/** A raw TCP connection to a transport's port, as a peer (or a stranger) would open it. */
+async function rawPeer(port: number): Promise<net.Socket> {
+  const s = net.connect({ host: '127.0.0.1', port });
+  s.on('error', () => undefined);
+  await new Promise((r) => s.once('connect', r));
+  return s;
+}
+
+function closed(s: net.Socket, deadlineMs = 5_000): Promise<unknown> {
+  return waitFor('the transport to close the connection', () => s.closed, { deadlineMs, pollMs: 10 });
+}

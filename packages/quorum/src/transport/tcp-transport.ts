@@ -2,7 +2,8 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Message } from '../messages.js';
 import { isLinkMessage } from '../messages.js';
-import { FrameError, FrameReader, PROTOCOL_VERSION, encodeFrame } from './frames.js';
+import { FrameError, FrameReader, MAX_FRAME_BYTES, PROTOCOL_VERSION, encodeFrame } from './frames.js';
+import { type Channel, isLinkId, messageProblem } from './message-shape.js';
 
 /** Where a peer listens. `host` is resolved again on every connection attempt. */
 export interface PeerAddress {
@@ -26,6 +27,12 @@ interface Hello {
 }
 
 const ELECTION_QUEUE_MAX = 64;
+/** A hello is a few dozen bytes: a stranger's first frame may be no longer than this. */
+const HELLO_MAX_BYTES = 1024;
+/** A connection that has not said who it is by then is closed. */
+const HELLO_TIMEOUT_MS = 5_000;
+/** A notification is under a hundred bytes. */
+const ELECTION_FRAME_MAX_BYTES = 64 * 1024;
 const RECONNECT_MS = 250;
 /** Items per frame of a message sent in parts. */
 const PART_ITEMS = 2_000;
@@ -150,7 +157,7 @@ export class TcpTransport<P> {
     sock.setNoDelay(true);
     this.links.set(key, sock);
     sock.write(encodeFrame({ hello: 'quorum', version: PROTOCOL_VERSION, sid: this.myId, link } satisfies Hello));
-    this.readFrames(sock, to, (m) => this.events.onMessage(to, m as Message<P>));
+    this.readFrames(sock, to, { kind: 'link', link }, new FrameReader(MAX_FRAME_BYTES), true);
     sock.on('close', () => {
       if (this.links.get(key) === sock) {
         this.links.delete(key);
@@ -186,11 +193,12 @@ export class TcpTransport<P> {
     this.adoptElection(to, sock);
   }
 
-  private adoptElection(peer: number, sock: net.Socket, reader?: FrameReader): void {
+  private adoptElection(peer: number, sock: net.Socket, reader = new FrameReader()): void {
     const old = this.election.get(peer);
     if (old && old !== sock) old.destroy();
     this.election.set(peer, sock);
-    this.readFrames(sock, peer, (m) => this.events.onMessage(peer, m as Message<P>), reader);
+    reader.maxFrameBytes = ELECTION_FRAME_MAX_BYTES;
+    this.readFrames(sock, peer, { kind: 'election' }, reader, false);
     sock.on('close', () => {
       if (this.election.get(peer) === sock) this.election.delete(peer);
     });
@@ -199,23 +207,34 @@ export class TcpTransport<P> {
     if (q) for (const m of q) sock.write(encodeFrame(m));
   }
 
-  /** An incoming connection: its first frame says who and what it is. */
+  /**
+   * An incoming connection: its first frame, small and soon, says who and what it is. Frames
+   * that came with it stay in the reader for the connection's own handler.
+   */
   private accept(sock: net.Socket): void {
     sock.setNoDelay(true);
     sock.on('error', () => undefined);
-    const reader = new FrameReader();
+    const reader = new FrameReader(HELLO_MAX_BYTES);
+    const silent = setTimeout(() => {
+      this.events.onWarn('a connection said nothing a peer would; closing it', { remote: sock.remoteAddress, afterMs: HELLO_TIMEOUT_MS });
+      sock.destroy();
+    }, HELLO_TIMEOUT_MS);
+    silent.unref();
+    sock.once('close', () => clearTimeout(silent));
     const onData = (chunk: Buffer) => {
-      let frames: unknown[];
+      let first: { value: unknown } | null;
       try {
-        frames = reader.push(chunk);
+        reader.add(chunk);
+        first = reader.next();
       } catch (e) {
         this.events.onWarn('bad frame from a peer; closing its connection', { err: (e as Error).message });
         sock.destroy();
         return;
       }
-      if (!frames.length) return;
+      if (!first) return;
+      clearTimeout(silent);
       sock.off('data', onData);
-      const hello = frames.shift() as Partial<Hello>;
+      const hello = first.value as Partial<Hello>;
       if (!isHello(hello) || !this.peers.has(hello.sid) || hello.sid === this.myId) {
         this.events.onWarn('connection from an unknown peer or protocol; closing it', { hello: safeJson(hello) });
         sock.destroy();
@@ -236,10 +255,10 @@ export class TcpTransport<P> {
         this.adoptElection(hello.sid, sock, reader);
       } else {
         this.adoptLink(hello.sid, hello.link!, sock);
-        this.readFrames(sock, hello.sid, (m) => this.events.onMessage(hello.sid, m as Message<P>), reader);
+        // A learner never sends in parts: only what a leader sends to a learner is that long.
+        reader.maxFrameBytes = MAX_FRAME_BYTES;
+        this.readFrames(sock, hello.sid, { kind: 'link', link: hello.link! }, reader, false);
       }
-      // Frames that came with the hello.
-      for (const f of frames) this.events.onMessage(hello.sid, f as Message<P>);
     };
     sock.on('data', onData);
   }
@@ -256,7 +275,12 @@ export class TcpTransport<P> {
     });
   }
 
-  private readFrames(sock: net.Socket, from: number, deliver: (m: unknown) => void, reader = new FrameReader()): void {
+  /**
+   * Delivers the frames of a connection whose peer is known, beginning with those already in
+   * `reader`. Each must be a well-formed message for `channel` (message-shape.ts); the first
+   * that is not closes the connection, so nothing malformed reaches the core.
+   */
+  private readFrames(sock: net.Socket, from: number, channel: Channel, reader: FrameReader, allowParts: boolean): void {
     sock.on('error', () => undefined);
     // A message arriving in parts being put back together: its head, and the items so far.
     let parts: { msg: Record<string, any>; at: string[]; items: unknown[] } | null = null;
@@ -264,7 +288,12 @@ export class TcpTransport<P> {
       this.events.onWarn('bad frame from a peer; closing its connection', { peer: from, err });
       sock.destroy();
     };
-    sock.on('data', (chunk: Buffer) => {
+    const deliver = (m: unknown) => {
+      const problem = messageProblem(m, channel);
+      if (problem) return fail(problem);
+      this.events.onMessage(from, m as Message<P>);
+    };
+    const onData = (chunk: Buffer) => {
       let frames: unknown[];
       try {
         frames = reader.push(chunk);
@@ -281,14 +310,20 @@ export class TcpTransport<P> {
           } else if (f?.partsEnd === true) {
             const { msg, at, items } = parts;
             parts = null;
+            // Only into objects the head itself holds: a path must not reach a prototype.
             let holder: Record<string, any> = msg;
-            for (const k of at.slice(0, -1)) holder = holder[k] ??= {};
+            for (const k of at.slice(0, -1)) {
+              const next = Object.hasOwn(holder, k) ? holder[k] : undefined;
+              if (typeof next !== 'object' || next === null || Array.isArray(next)) return fail('a message in parts with a bad path');
+              holder = next;
+            }
             holder[at[at.length - 1]!] = items;
             deliver(msg);
           } else {
             fail('a message in parts was interrupted by another frame');
           }
         } else if (f && Array.isArray(f.partsAt)) {
+          if (!allowParts) return fail('a message in parts where none is sent');
           const { partsAt, ...msg } = f;
           if (!partsAt.length || !partsAt.every((k: unknown) => typeof k === 'string' && k !== '__proto__')) return fail('a message in parts with a bad path');
           parts = { msg, at: partsAt, items: [] };
@@ -298,7 +333,9 @@ export class TcpTransport<P> {
           deliver(f);
         }
       }
-    });
+    };
+    sock.on('data', onData);
+    onData(Buffer.alloc(0));
   }
 
   async close(): Promise<void> {
@@ -314,10 +351,11 @@ export class TcpTransport<P> {
 
 function isHello(h: Partial<Hello> | undefined): h is Hello {
   return (
-    !!h &&
-    (h.hello === 'election' || (h.hello === 'quorum' && typeof h.link === 'number')) &&
+    typeof h === 'object' &&
+    h !== null &&
+    (h.hello === 'election' || (h.hello === 'quorum' && isLinkId(h.link))) &&
     h.version === PROTOCOL_VERSION &&
-    typeof h.sid === 'number'
+    Number.isSafeInteger(h.sid)
   );
 }
 
