@@ -181,6 +181,22 @@ describe('TcpTransport', () => {
     s.destroy();
   });
 
+  it('survives frames that are not objects at all', async () => {
+    const { peers, got, ts } = await mesh(2);
+    for (const value of ['a string', 7, null, true, 1n]) {
+      for (const port of [peers.get(1)!.quorumPort, peers.get(1)!.electionPort]) {
+        const s = await rawPeer(port);
+        const hello = port === peers.get(1)!.quorumPort ? { hello: 'quorum', version: PROTOCOL_VERSION, sid: 2, link: 9 } : { hello: 'election', version: PROTOCOL_VERSION, sid: 2 };
+        s.write(Buffer.concat([encodeFrame(hello), encodeFrame(value)]));
+        await closed(s);
+      }
+    }
+    expect(got.get(1)!).toEqual([]);
+    // Still up: two peers still talk.
+    ts.get(2)!.send(1, vote(2));
+    await waitFor('a notification after the junk', () => got.get(1)!.length === 1, LINK_WAIT);
+  });
+
   it('refuses a hello whose link is not a whole number', async () => {
     const { peers, warnings } = await mesh(2);
     for (const link of [1.5, -1, NaN]) {

@@ -327,7 +327,7 @@ export class TcpTransport<P> {
           const { partsAt, ...msg } = f;
           if (!partsAt.length || !partsAt.every((k: unknown) => typeof k === 'string' && k !== '__proto__')) return fail('a message in parts with a bad path');
           parts = { msg, at: partsAt, items: [] };
-        } else if (f && ('part' in f || 'partsEnd' in f)) {
+        } else if (typeof f === 'object' && f !== null && ('part' in f || 'partsEnd' in f)) {
           fail('a part without its head');
         } else {
           deliver(f);
