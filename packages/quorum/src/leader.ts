@@ -128,6 +128,10 @@ export class Leader<P> {
     if (h.phase !== 'info') return;
     const hist = ctx.history;
     if (m.currentEpoch > ctx.currentEpoch || (m.currentEpoch === ctx.currentEpoch && m.lastZxid > hist.lastZxid)) {
+      // A voter ahead means this election chose wrong: elect again, so it can win. An observer
+      // cannot lead, and holds only committed txns, which an elected leader has: one that says
+      // it is ahead is broken or lying, and losing it must not cost the ensemble its leader.
+      if (h.observer) return this.drop(h);
       return ctx.lookAgain(`learner ${h.sid} is ahead of this leader (epoch ${m.currentEpoch}, zxid 0x${m.lastZxid.toString(16)})`);
     }
     h.ackEpoch = m;
