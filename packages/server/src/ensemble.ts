@@ -12,7 +12,8 @@ import { Purger, Snapshotter, recover } from './persistence.js';
 import { QuorumCommitter } from './quorum-committer.js';
 import type { PersistenceSettings } from './standalone.js';
 import type { Txn, TxnHeader } from './txn.js';
-import { ZkServer, hex, type EnsembleFigures, type ForwardedRequest, type ServerSettings } from './zk-server.js';
+import { type AppMessage, leaderMessage, learnerMessage } from './peer-payloads.js';
+import { ZkServer, hex, type EnsembleFigures, type ServerSettings } from './zk-server.js';
 
 /** What the quorum replicates: a prepared txn. */
 export interface TxnPayload {
@@ -42,13 +43,6 @@ const COMMITTED_LOG_MAX_BYTES = 64 * 1024 * 1024;
 const APPEND_BATCH_MAX = 2000;
 /** A longer DIFF goes out in parts, so the leader does not stop to encode it. */
 const DIFF_IN_ONE_FRAME_MAX = 1000;
-
-type AppMessage =
-  | ForwardedRequest
-  | { kind: 'sync'; token: number }
-  | { kind: 'touch'; sessions: [bigint, number][] }
-  | { kind: 'synced'; token: number }
-  | { kind: 'revalidated'; token: number; valid: boolean };
 
 /** Role and figures, for srvr/stat/mntr. */
 export interface EnsembleStatus {
@@ -312,10 +306,16 @@ export class EnsembleNode {
         return this.onRole(e.state, e.leader, e.epoch);
       case 'serving':
         return this.onServing(e.serving, e.epoch);
-      case 'request':
-        return this.onLearnerMessage(e.from, e.payload as AppMessage);
-      case 'app':
-        return this.onLeaderMessage(e.payload as AppMessage);
+      case 'request': {
+        const m = learnerMessage(e.payload);
+        if (!m) return this.log.warn({ peer: e.from }, 'a learner sent its leader something that is not a request, sync or touch; ignoring it');
+        return this.onLearnerMessage(e.from, m);
+      }
+      case 'app': {
+        const m = leaderMessage(e.payload);
+        if (!m) return this.log.warn({ leader: this.status.leaderId }, 'the leader sent something that is not an answer; ignoring it');
+        return this.onLeaderMessage(m);
+      }
       case 'confirmed': {
         const w = this.confirmWaiters.get(e.token);
         this.confirmWaiters.delete(e.token);
