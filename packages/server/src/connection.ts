@@ -101,6 +101,12 @@ export class Connection implements Watcher {
   private corked = false;
   private pausedForQueue = false;
   private pausedForDrain = false;
+  /**
+   * Frames that came after the ConnectRequest, held (and reading paused) until the
+   * ConnectResponse is out: as in ZooKeeper, nothing is answered before it, or a client that
+   * pipelines (auth, sasl) would read another reply as its ConnectResponse.
+   */
+  private held: Buffer[] | null = null;
 
   constructor(private readonly socket: Socket, private readonly host: ConnectionHost) {
     this.remoteAddress = normaliseAddress(socket.remoteAddress ?? '');
@@ -153,8 +159,10 @@ export class Connection implements Watcher {
     }
     for (const frame of frames) {
       if (this.isClosed) return;
-      this.onFrame(frame);
+      if (this.held) this.held.push(frame);
+      else this.onFrame(frame);
     }
+    if (this.held) this.updateFlow();
   }
 
   private onFrame(frame: Buffer): void {
@@ -165,6 +173,7 @@ export class Connection implements Watcher {
         const req = ConnectRequest.read(r);
         const readOnly = r.remaining >= 1 ? r.bool() : undefined;
         this.phase = Phase.Connected;
+        this.held = [];
         this.host.onConnect(this, req, readOnly);
         return;
       }
@@ -267,7 +276,20 @@ export class Connection implements Watcher {
     if (c.readOnly !== undefined) w.bool(false);
     w.finishFrame();
     this.write(w.toBuffer());
-    if (c.timeoutMs === 0) this.close(); // the session was not valid: the client must start over
+    if (c.timeoutMs === 0) return this.close(); // the session was not valid: the client must start over
+    // On the next turn, not inside the flush that sent this: the held frames enqueue requests.
+    const held = this.held;
+    if (held) process.nextTick(() => this.release(held));
+  }
+
+  /** Handles the frames held back while the session was being set up, then reads on. */
+  private release(held: Buffer[]): void {
+    for (const frame of held) {
+      if (this.isClosed) return;
+      this.onFrame(frame);
+    }
+    if (this.held === held) this.held = null;
+    this.updateFlow();
   }
 
   notifyWatch(type: number, path: string, acl?: readonly ACL[]): void {
@@ -303,7 +325,7 @@ export class Connection implements Watcher {
     const limit = this.host.maxOutstandingPerConnection;
     if (this.queue.length >= limit) this.pausedForQueue = true;
     else if (this.queue.length <= limit / 2) this.pausedForQueue = false;
-    const shouldPause = this.pausedForQueue || this.pausedForDrain;
+    const shouldPause = this.pausedForQueue || this.pausedForDrain || this.held !== null;
     if (shouldPause && !this.socket.isPaused()) this.socket.pause();
     else if (!shouldPause && this.socket.isPaused()) this.socket.resume();
   }
