@@ -20,10 +20,14 @@ export interface Member {
   readonly id: number;
   readonly role: 'participant' | 'observer';
   readonly clientPort: number;
+  readonly quorumPort: number;
+  readonly electionPort: number;
   readonly dataDir: string;
   readonly logFile: string;
   /** Whether the process is running (it may be paused). */
   readonly running: boolean;
+  /** The running process's id (the JVM's for ZooKeeper), or undefined. */
+  readonly pid: number | undefined;
   /** Starts the process (again), with the data it has. */
   start(): Promise<void>;
   kill(signal?: NodeJS.Signals): Promise<void>;
@@ -57,6 +61,8 @@ export interface EnsembleOptions {
   /** Extra zoo.cfg lines for one member (e.g. its own admin port). */
   memberCfg?: (id: number) => Record<string, string>;
   startTimeoutMs?: number;
+  /** Members (by id) that are configured in every zoo.cfg but not started. */
+  notStarted?: number[];
 }
 
 /** Sends srvr and returns its Mode, or null. */
@@ -110,8 +116,9 @@ export async function startEnsemble(kind: ServerKind, opts: EnsembleOptions = {}
     },
   };
   try {
-    await Promise.all(members.map((m) => m.start()));
-    await ensemble.waitServing(members.length, opts.startTimeoutMs ?? 90_000);
+    const starting = members.filter((m) => !opts.notStarted?.includes(m.id));
+    await Promise.all(starting.map((m) => m.start()));
+    await ensemble.waitServing(starting.length, opts.startTimeoutMs ?? 90_000);
   } catch (e) {
     await ensemble.stop();
     throw e;
@@ -122,7 +129,7 @@ export async function startEnsemble(kind: ServerKind, opts: EnsembleOptions = {}
 async function makeMember(
   kind: ServerKind,
   dir: string,
-  s: { id: number; role: 'participant' | 'observer'; client: number },
+  s: { id: number; role: 'participant' | 'observer'; client: number; quorum: number; election: number },
   serverLines: Record<string, string>,
   opts: EnsembleOptions,
 ): Promise<Member> {
@@ -156,10 +163,15 @@ async function makeMember(
     id: s.id,
     role: s.role,
     clientPort: s.client,
+    quorumPort: s.quorum,
+    electionPort: s.election,
     dataDir,
     logFile,
     get running() {
       return proc !== null && proc.exitCode === null && proc.signalCode === null;
+    },
+    get pid() {
+      return member.running ? proc!.pid : undefined;
     },
     async start() {
       if (member.running) return;
