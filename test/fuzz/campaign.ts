@@ -21,7 +21,11 @@ export interface CampaignOptions {
   stopped(): boolean;
   /** How many finished scripts to keep for a failure file. */
   keepRecent?: number;
+  /** Called every PROGRESS_MS with the figures so far (a full-size run takes a while). */
+  progress?: (stats: CampaignStats) => void;
 }
+
+const PROGRESS_MS = 15_000;
 
 export interface KindFigures {
   connections: number;
@@ -105,10 +109,18 @@ export class Campaign {
         await this.one(script);
       }
     };
-    const slowLanes = Array.from({ length: this.opts.slowLanes }, slow);
-    await Promise.all(Array.from({ length: this.opts.concurrency }, fast));
-    fastDone = true;
-    await Promise.all(slowLanes);
+    const ticker = setInterval(() => {
+      this.stats.elapsedMs = performance.now() - started;
+      this.opts.progress?.(this.stats);
+    }, PROGRESS_MS);
+    try {
+      const slowLanes = Array.from({ length: this.opts.slowLanes }, slow);
+      await Promise.all(Array.from({ length: this.opts.concurrency }, fast));
+      fastDone = true;
+      await Promise.all(slowLanes);
+    } finally {
+      clearInterval(ticker);
+    }
     this.stats.elapsedMs = performance.now() - started;
     return this.stats;
   }

@@ -69,4 +69,5 @@ function usage(msg: string): number {
   return 2;
 }
 
-process.exitCode = await main();
+// Exit even if a check gave up on a member with a client still trying to reach it.
+process.exit(await main());

@@ -76,6 +76,17 @@ const SETTLE_MS = 90_000;
  * per fuzz frame passes it within a full-size run; the tree the good clients grow does not.
  */
 const MAX_RSS_GROWTH_KB = 512 * 1024;
+/** Bound on each check after the fuzz (reading every acknowledged write, dumping a tree). */
+const CHECK_MS = 180_000;
+
+/** `p`, or a rejection once `ms` have passed. */
+function within<T>(ms: number, p: Promise<T>): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    t = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(t));
+}
 
 export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
   const log = opts.log ?? (() => undefined);
@@ -146,6 +157,8 @@ async function fuzzEnsemble(ensemble: Ensemble, opts: FuzzOptions, log: (line: s
       address,
       limits,
       stopped: () => probe.crashed,
+      progress: (st) =>
+        log(`fuzz: ${phase.name}: ${st.framesWritten} frames, ${st.connections} connections, ${(st.elapsedMs / 1000).toFixed(0)} s; hung ${st.hung}, malformed ${st.malformed}, good clients ${good.ops} ops / ${good.failureCount} failures`),
     });
     campaigns.push(c);
     const stats = await c.run();
@@ -155,10 +168,12 @@ async function fuzzEnsemble(ensemble: Ensemble, opts: FuzzOptions, log: (line: s
     );
   }
   good.phase = null;
+  log('fuzz: checking the members');
   probe.stop();
   await probe.once();
   const rssAfter = await Promise.all(ensemble.members.map((m) => rssKb(m.pid)));
-  await good.stop();
+  await within(CHECK_MS, good.stop()).catch((e: Error) => log(`fuzz: good clients did not stop: ${e.message}`));
+  log('fuzz: good clients stopped; reading the logs, the acknowledged writes and the trees');
 
   const members: MemberReport[] = [];
   for (const [i, m] of ensemble.members.entries()) {
@@ -167,8 +182,13 @@ async function fuzzEnsemble(ensemble: Ensemble, opts: FuzzOptions, log: (line: s
     members.push({ id: m.id, pid: pids[i], survived: m.pid === pids[i], rssBeforeKb: rssBefore[i], rssAfterKb: rssAfter[i], elections: found.elections, logProblems: found.problems, warnings: found.warnings });
   }
   const allUp = members.every((m) => m.survived);
-  const missing = allUp ? await missingWrites(ensemble, good) : ['not checked: a member is down'];
-  const trees = allUp ? await treeDifference(ensemble, SETTLE_MS) : { difference: 'not checked: a member is down', nodes: 0 };
+  // A member that no longer serves must fail the run, not hang it: each check has a deadline.
+  const missing = allUp
+    ? await within(CHECK_MS, missingWrites(ensemble, good)).catch((e: Error) => [`not checked: ${e.message}`])
+    : ['not checked: a member is down'];
+  const trees = allUp
+    ? await within(SETTLE_MS + CHECK_MS, treeDifference(ensemble, SETTLE_MS)).catch((e: Error) => ({ difference: `not checked: ${e.message}`, nodes: 0 }))
+    : { difference: 'not checked: a member is down', nodes: 0 };
 
   const report: FuzzReport = {
     seed: opts.seed,
