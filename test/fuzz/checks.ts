@@ -5,6 +5,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { createClient, type Stat, type ZooKeeperClient } from '@zab/client';
 import type { Ensemble, Member } from '../support/ensemble.js';
 import { SUPER_PASSWORD, fourLetter } from '../support/launch.js';
+import { waitFor } from '../support/wait.js';
 import type { GoodClients } from './good-clients.js';
 
 /** The resident set of a process, in KiB, from /proc. */
@@ -135,25 +136,21 @@ async function zxids(members: Member[]): Promise<string[]> {
 export async function treeDifference(ensemble: Ensemble, deadlineMs: number): Promise<{ difference: string | null; nodes: number }> {
   const members = ensemble.members.filter((m) => m.running);
   const clients = await Promise.all(members.map(superClient));
-  const until = Date.now() + deadlineMs;
+  let last: string[] = [];
   try {
-    while (Date.now() < until) {
-      const before = await zxids(members);
-      if (before.includes('?') || new Set(before).size !== 1) {
-        await new Promise((r) => setTimeout(r, 200)); // poll interval while the members catch up
-        continue;
-      }
+    const compare = async () => {
+      const before = (last = await zxids(members));
+      if (before.includes('?') || new Set(before).size !== 1) return undefined;
       const trees = await Promise.all(clients.map(dumpTree));
-      const after = await zxids(members);
-      if (after.join() !== before.join()) continue;
+      if ((await zxids(members)).join() !== before.join()) return undefined;
       const [first, ...rest] = trees;
       for (const [i, t] of rest.entries()) {
         for (const [p, v] of first!) if (t.get(p) !== v) return { difference: `${p}: member ${members[0]!.id} has ${v}, member ${members[i + 1]!.id} has ${t.get(p) ?? 'nothing'}`, nodes: first!.size };
         for (const p of t.keys()) if (!first!.has(p)) return { difference: `${p}: only on member ${members[i + 1]!.id}`, nodes: first!.size };
       }
       return { difference: null, nodes: first!.size };
-    }
-    return { difference: `the members did not settle on one zxid within ${deadlineMs} ms`, nodes: 0 };
+    };
+    return await waitFor('every member to apply the same zxid', compare, { deadlineMs, pollMs: 200, explain: () => `zxids: ${last.join(', ')}` });
   } finally {
     await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
   }
