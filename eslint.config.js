@@ -9,18 +9,6 @@ import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 import noMutatedModuleState from './eslint/no-mutated-module-state.js';
 
-// Files of packages/server that break a rule today, and the rules switched off for them. The
-// server's reshape (issue 10, branch reshape-server) rewrites these files: remove each entry
-// once its file complies, and this list with the last one.
-const SERVER_ALLOWED = {
-  // The entry script's top level: `let config`, `let myId`, `let stopping` and the `overrides` table it fills.
-  'packages/server/src/bin/zkserver.ts': ['no-restricted-syntax', 'zab/no-mutated-module-state'],
-  // `let nextConnectionId`: a process-wide counter of client connections.
-  'packages/server/src/connection.ts': ['no-restricted-syntax'],
-  // Rethrows a failed listen() as a new Error without `cause`.
-  'packages/server/src/admin/admin-server.ts': ['preserve-caught-error'],
-};
-
 // The quorum core may use node:assert (its invariants) and nothing else of Node's.
 const IO_MODULES = builtinModules.filter((m) => !m.startsWith('_') && m !== 'assert' && m !== 'assert/strict');
 
@@ -95,5 +83,4 @@ export default defineConfig(
       'no-restricted-syntax': ['error', ...PURITY_SYNTAX, ...MODULE_STATE_SYNTAX],
     },
   },
-  ...Object.entries(SERVER_ALLOWED).map(([file, rules]) => ({ files: [file], rules: Object.fromEntries(rules.map((r) => [r, 'off'])) })),
 );

@@ -5,13 +5,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { buffer, ErrorCode, OpCode, record } from '@zab/jute';
+import { ErrorCode } from '@zab/jute';
 import { DigestMd5Client } from '@zab/security';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../support/launch.js';
 import { RawClient } from '../support/raw-client.js';
-
-const SaslToken = record({ token: buffer });
 
 let dir: string;
 let zk: RunningServer;
@@ -34,7 +32,7 @@ afterAll(async () => {
 async function saslLogin(c: RawClient, client: DigestMd5Client): Promise<number> {
   let token = client.initialResponse();
   for (;;) {
-    const reply = await c.request(OpCode.sasl, (w) => SaslToken.write(w, { token }), SaslToken);
+    const reply = await c.send('sasl', { token });
     if (reply.err !== 0 || reply.lost) return reply.lost ? -999 : reply.err;
     token = client.evaluate(reply.body!.token ?? Buffer.alloc(0));
     if (client.isComplete) return 0;

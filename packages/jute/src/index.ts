@@ -6,3 +6,4 @@ export * from './records.js';
 export * from './framing.js';
 export * from './op-records.js';
 export * from './errors.js';
+export * from './zxid.js';

@@ -4,6 +4,7 @@ import type { Message } from '../messages.js';
 import { isLinkMessage } from '../messages.js';
 import { FrameError, FrameReader, MAX_FRAME_BYTES, PROTOCOL_VERSION, encodeFrame } from './frames.js';
 import { type Channel, isLinkId, messageProblem } from './message-shape.js';
+import type { Transport, TransportEvents } from './transport.js';
 
 /** Where a peer listens. `host` is resolved again on every connection attempt. */
 export interface PeerAddress {
@@ -11,12 +12,6 @@ export interface PeerAddress {
   host: string;
   quorumPort: number;
   electionPort: number;
-}
-
-export interface TransportEvents<P> {
-  onMessage(from: number, msg: Message<P>): void;
-  onLinkDown(peer: number, link: number): void;
-  onWarn(msg: string, fields: object): void;
 }
 
 interface Hello {
@@ -54,7 +49,7 @@ interface PartsEnd {
  * while there is none. Quorum: a learner opens one connection per link to its leader's
  * quorum port; a broken connection is reported to the core as that link going down.
  */
-export class TcpTransport<P> {
+export class TcpTransport<P> implements Transport<P> {
   private readonly election = new Map<number, net.Socket>();
   private readonly electionQueue = new Map<number, Message<P>[]>();
   private readonly connecting = new Map<number, number>();
