@@ -62,7 +62,7 @@ export async function runScript(script: Script, host: string, port: number, limi
   }
 
   // What the server sends: length-prefixed frames on every port.
-  let pending = Buffer.alloc(0);
+  let pending: Buffer = Buffer.alloc(0);
   let firstFrame = true;
   const seenTypes = new Set<string>();
   const readsJute = script.port === 'client' && !script.kind.startsWith('four-letter');
