@@ -8,6 +8,8 @@ export interface CampaignOptions {
   port: PortKind;
   /** Stop taking new connections once this many frames have been written. */
   frames: number;
+  /** Or once this long has passed (a full-size run on a busy machine), whichever comes first. */
+  maxMs?: number;
   /** Connections at once (fast lanes). */
   concurrency: number;
   /** Trickling connections at once, beside the fast lanes, for as long as those run. */
@@ -51,6 +53,8 @@ export interface CampaignStats {
   /** The first few connections of each kind of trouble. */
   examples: { hung: { script: Script; why: string }[]; malformed: { script: Script; why: string }[]; closedEarly: Script[] };
   elapsedMs: number;
+  /** The time limit ended the campaign before its frames were all sent. */
+  timedOut: boolean;
 }
 
 const EXAMPLES = 5;
@@ -82,6 +86,7 @@ export class Campaign {
       malformed: 0,
       examples: { hung: [], malformed: [], closedEarly: [] },
       elapsedMs: 0,
+      timedOut: false,
     };
   }
 
@@ -93,9 +98,13 @@ export class Campaign {
   async run(): Promise<CampaignStats> {
     const started = performance.now();
     let fastDone = false;
+    const outOfTime = () => {
+      if (this.opts.maxMs !== undefined && performance.now() - started >= this.opts.maxMs) this.stats.timedOut = true;
+      return this.stats.timedOut;
+    };
     const fast = async () => {
       // Frames written, not planned, count: a connection the server closes early writes fewer.
-      while (!this.opts.stopped() && this.stats.framesWritten + this.inFlightFrames < this.opts.frames) {
+      while (!this.opts.stopped() && !outOfTime() && this.stats.framesWritten + this.inFlightFrames < this.opts.frames) {
         const script = this.opts.makeScript(this.nextIndex++, false);
         if (!script) return;
         this.stats.framesPlanned += script.frames;

@@ -1,4 +1,4 @@
-// npm run fuzz -- [--seed N] [--frames N] [--port client|quorum|election|all]
+// npm run fuzz -- [--seed N] [--frames N] [--seconds S] [--port client|quorum|election|all]
 //                 [--target zab|zookeeper] [--concurrency N] [--replay FILE] [--failure-dir DIR] [--keep-data]
 // Fuzzes a real 3-member ensemble while good clients work, prints the report, and exits 1 when
 // anything that must hold did not.
@@ -8,7 +8,7 @@ import { runFuzz } from './fuzz-run.js';
 import { formatReport } from './report.js';
 import type { PortKind } from './script.js';
 
-const USAGE = 'usage: npm run fuzz -- [--seed N] [--frames N] [--port client|quorum|election|all] [--target zab|zookeeper] [--concurrency N] [--replay FILE] [--failure-dir DIR] [--keep-data]';
+const USAGE = 'usage: npm run fuzz -- [--seed N] [--frames N] [--seconds S] [--port client|quorum|election|all] [--target zab|zookeeper] [--concurrency N] [--replay FILE] [--failure-dir DIR] [--keep-data]';
 
 function parse(argv: string[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -23,7 +23,7 @@ function parse(argv: string[]): Record<string, string> {
     out[a.slice(2)] = argv[++i]!;
   }
   for (const k of Object.keys(out)) {
-    if (!['seed', 'frames', 'port', 'target', 'concurrency', 'replay', 'failure-dir', 'keep-data'].includes(k)) throw new Error(`unknown option --${k}\n${USAGE}`);
+    if (!['seed', 'frames', 'seconds', 'port', 'target', 'concurrency', 'replay', 'failure-dir', 'keep-data'].includes(k)) throw new Error(`unknown option --${k}\n${USAGE}`);
   }
   return out;
 }
@@ -52,6 +52,7 @@ async function main(): Promise<number> {
   const report = await runFuzz({
     seed: count(args['seed'], 'seed', replay?.seed ?? newSeed()),
     frames: count(args['frames'], 'frames', 1_000_000),
+    maxSeconds: args['seconds'] === undefined ? undefined : count(args['seconds'], 'seconds', 0),
     ports,
     target,
     concurrency: count(args['concurrency'], 'concurrency', 8),

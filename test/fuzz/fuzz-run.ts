@@ -18,6 +18,8 @@ export interface FuzzOptions {
   seed: number;
   /** Frames per port. */
   frames: number;
+  /** A time limit per port, in seconds: the campaign stops there even if its frames are not all sent. */
+  maxSeconds?: number;
   ports: PortKind[];
   target: 'zab' | 'zookeeper';
   /** Fast connections at once per campaign (default 8). */
@@ -150,6 +152,7 @@ async function fuzzEnsemble(ensemble: Ensemble, opts: FuzzOptions, log: (line: s
     const c = new Campaign({
       port: phase.port,
       frames: replay ? Infinity : opts.frames,
+      maxMs: opts.maxSeconds === undefined ? undefined : opts.maxSeconds * 1000,
       concurrency: replay ? 1 : (opts.concurrency ?? 8),
       slowLanes: replay ? 0 : (opts.slowLanes ?? 2),
       makeScript: (i, slow) =>
@@ -164,7 +167,8 @@ async function fuzzEnsemble(ensemble: Ensemble, opts: FuzzOptions, log: (line: s
     const stats = await c.run();
     log(
       `fuzz: ${phase.name}: ${stats.framesWritten} frames on ${stats.connections} connections in ${(stats.elapsedMs / 1000).toFixed(1)} s; ` +
-        `${stats.replies} answers, ${stats.closedByServer} closed by the server, ${stats.hung} hung, ${stats.malformed} malformed`,
+        `${stats.replies} answers, ${stats.closedByServer} closed by the server, ${stats.hung} hung, ${stats.malformed} malformed` +
+        (stats.timedOut ? ' (stopped at the time limit)' : ''),
     );
   }
   good.phase = null;

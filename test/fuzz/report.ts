@@ -10,7 +10,8 @@ export function formatReport(r: FuzzReport): string {
   for (const c of r.campaigns) {
     lines.push(
       `  ${c.port.padEnd(8)} ${String(c.framesWritten).padStart(9)} frames  ${String(c.connections).padStart(7)} connections  ${(c.elapsedMs / 1000).toFixed(1).padStart(7)} s  ` +
-        `answers ${c.replies}, closed by server ${c.closedByServer}, hung ${c.hung}, malformed ${c.malformed}, closed owing answers ${c.closedEarly}`,
+        `answers ${c.replies}, closed by server ${c.closedByServer}, hung ${c.hung}, malformed ${c.malformed}, closed owing answers ${c.closedEarly}` +
+        (c.timedOut ? ' (stopped at the time limit)' : ''),
     );
     const kinds = Object.entries(c.byKind)
       .sort((a, b) => b[1].frames - a[1].frames)
