@@ -8,7 +8,9 @@
 //   ZAB_FUZZ_SEED=<n>     another seed (default 1; a failure prints its seed and a replay file)
 //   ZAB_FUZZ_FRAMES=<n>   frames per port (default 50,000); `npm run fuzz` runs full size
 import { createHash } from 'node:crypto';
+import { OpCode, opRecords, type OpCodeName } from '@zab/jute';
 import { describe, expect, it } from 'vitest';
+import { REQUESTS } from './client-requests.js';
 import { clientScript } from './client-scripts.js';
 import { runFuzz } from './fuzz-run.js';
 import { peerScript } from './peer-scripts.js';
@@ -19,6 +21,11 @@ const seed = Number(process.env['ZAB_FUZZ_SEED'] ?? 1);
 const frames = Number(process.env['ZAB_FUZZ_FRAMES'] ?? 50_000);
 
 describe('fuzz', () => {
+  it('has a request body for every opcode a client may send (jute\'s opcode table)', () => {
+    const requestOps = (Object.keys(OpCode) as OpCodeName[]).filter((n) => opRecords(OpCode[n])?.use === 'request');
+    expect(requestOps.filter((n) => !REQUESTS[OpCode[n]])).toEqual([]);
+  });
+
   it('makes the same connections from the same seed', () => {
     const topo = { voters: [1, 2, 3], phantom: 4 };
     const digest = (x: Script) => {
