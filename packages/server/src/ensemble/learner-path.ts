@@ -89,12 +89,17 @@ export class LearnerWritePath implements WritePath {
     this.parts.touches.touched(sessionId, timeoutMs);
   }
 
-  /** The forwarded request a committed txn answers: by session, then by cxid (a createSession by its type). */
+  /**
+   * The forwarded request a committed txn answers: by session, then by cxid and type (its own,
+   * or error for a write that failed). The type matters: the txns a leader issues itself (a
+   * session's expiry) carry cxid 0, as does a createSession, and a client may send any xid, 0
+   * or one it used before; answering a create2 with a closeSession's result has no Stat to send.
+   */
   takeWaiter(hdr: TxnHeader): PendingRequest | undefined {
     if (!this.awaiting.size) return undefined;
     const list = this.awaiting.get(hdr.sessionId);
     if (!list) return undefined;
-    const i = list.findIndex((p) => (p.type === OpCode.createSession ? hdr.type === OpCode.createSession || hdr.cxid === 0 : p.xid === hdr.cxid));
+    const i = list.findIndex((p) => p.xid === hdr.cxid && (p.type === hdr.type || hdr.type === OpCode.error));
     if (i < 0) return undefined;
     const [p] = list.splice(i, 1);
     if (!list.length) this.awaiting.delete(hdr.sessionId);
