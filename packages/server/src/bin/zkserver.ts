@@ -98,7 +98,7 @@ async function main(logger: Logger): Promise<void> {
     maxClientCnxns: config.maxClientCnxns,
   };
   const onFatal = (err: unknown) => {
-    logger.fatal({ err: (err as Error).message }, 'a log or epoch write failed; stopping so that nothing unlogged is ever acknowledged');
+    logger.fatal({ err: (err as Error).message, stack: (err as Error).stack }, 'a log or epoch write failed; stopping so that nothing unlogged is ever acknowledged');
     process.exit(1);
   };
 
