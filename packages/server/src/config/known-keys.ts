@@ -1,7 +1,5 @@
 /** Keys ZooKeeper accepts that zab has no use for (yet). */
 export const ACCEPTED_UNUSED = new Set([
-  'secureClientPort',
-  'secureClientPortAddress',
   'clientPortListenBacklog',
   'localSessionsEnabled',
   'localSessionsUpgradingEnabled',
@@ -10,9 +8,6 @@ export const ACCEPTED_UNUSED = new Set([
   'electionAlg',
   'syncEnabled',
   'dynamicConfigFile',
-  'sslQuorum',
-  'portUnification',
-  'sslQuorumReloadCertFiles',
   'electionPortBindRetry',
   'preAllocSize',
   'maxResponseCacheSize',
@@ -30,10 +25,6 @@ export const ACCEPTED_UNUSED = new Set([
   'txnLogSizeLimitInKb',
   'snapSizeLimitInKb',
   'commitLogCount',
-  'authProvider',
-  'ssl.clientAuth',
   'requireClientAuthScheme',
-  'enforce.auth.enabled',
-  'enforce.auth.schemes',
 ]);
-export const ACCEPTED_UNUSED_PREFIXES = ['metricsProvider.', 'quorum.auth.', 'quorum.cnxn.', 'multiAddress.', 'ssl.', 'authProvider.', 'group.', 'weight.'];
+export const ACCEPTED_UNUSED_PREFIXES = ['metricsProvider.', 'quorum.auth.', 'quorum.cnxn.', 'multiAddress.', 'ssl.', 'group.', 'weight.'];

@@ -23,6 +23,12 @@ export function onConnect(server: ZkServer, conn: Connection, req: ConnectReques
     conn.close();
     return;
   }
+  if (!server.connectionThrottle.tryTake()) {
+    // connectionMaxTokens: a reconnect storm is turned away here, before it costs a session.
+    log.warn({ remote: conn.remoteAddress }, 'refusing session request: too many new sessions (connection throttle)');
+    conn.close();
+    return;
+  }
   if (req.lastZxidSeen > server.tree.lastProcessedZxid) {
     log.info(
       { remote: conn.remoteAddress, clientZxid: hex64(req.lastZxidSeen), ourZxid: hex64(server.tree.lastProcessedZxid) },
@@ -32,7 +38,8 @@ export function onConnect(server: ZkServer, conn: Connection, req: ConnectReques
     return;
   }
   const timeoutMs = Math.min(Math.max(req.timeOut, settings.minSessionTimeoutMs), settings.maxSessionTimeoutMs);
-  conn.authIds = [{ scheme: 'ip', id: conn.remoteAddress }];
+  // Ids the TLS handshake gave (x509) stay; the ip id comes first, as ZooKeeper adds it at accept.
+  conn.authIds = [{ scheme: 'ip', id: conn.remoteAddress }, ...conn.authIds.filter((a) => a.scheme !== 'ip')];
   if (req.sessionId !== 0n) return server.writePath.revalidate(conn, req, timeoutMs, readOnly);
   const id = server.sessions.allocateId();
   server.sessions.add(id, timeoutMs, server.nowMs());
