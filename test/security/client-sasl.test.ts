@@ -7,9 +7,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ErrorCode } from '@zab/jute';
+import { createClient } from '@zab/client';
+import { AuthFailedError, ErrorCode } from '@zab/jute';
 import { DigestMd5Client } from '@zab/security';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { zkcli as runZkcli } from '../cli/run-zkcli.js';
 import type { RunningServer } from '../support/launch.js';
 import { RawClient } from '../support/raw-client.js';
 import { saslLogin, securityTarget, startSecureServer } from './security-target.js';
@@ -100,6 +102,23 @@ attempt('wrong')
     const lines = stdout.trim().split('\n');
     expect(lines[0]).toBe('DATA b');
     expect(lines[1]).toMatch(/^(AUTHFAILED|FAILED)/);
+  }, 120_000);
+
+  it('logs @zab/client and zkcli in, and refuses a wrong password with AuthFailed', async () => {
+    const zk = createClient(`127.0.0.1:${server.port}`, { sasl: { username: 'bob', password: 'bobsecret' }, sessionTimeoutMs: 10_000 });
+    try {
+      expect((await zk.getData('/sasl-bob')).data).toEqual(Buffer.from('b'));
+    } finally {
+      await zk.close();
+    }
+    const wrong = createClient(`127.0.0.1:${server.port}`, { sasl: { username: 'bob', password: 'wrong' }, sessionTimeoutMs: 10_000 });
+    await expect(wrong.getData('/sasl-bob')).rejects.toBeInstanceOf(AuthFailedError);
+    expect(wrong.state).toBe('authFailed');
+    await wrong.close();
+    const viaFlag = await runZkcli(['--server', `127.0.0.1:${server.port}`, '--sasl', 'bob:bobsecret', 'get', '/sasl-bob']);
+    expect(viaFlag.stdout.trim()).toBe('b');
+    const viaJaas = await runZkcli(['--server', `127.0.0.1:${server.port}`, 'get', '/sasl-bob'], { env: { CLIENT_JVMFLAGS: `-Djava.security.auth.login.config=${jaas}` } });
+    expect(viaJaas.stdout.trim()).toBe('b');
   }, 120_000);
 
   it('logs zkCli.sh in from its JAAS Client section', async () => {

@@ -6,8 +6,11 @@
 // the tree as it was.
 import { readFileSync } from 'node:fs';
 import type tls from 'node:tls';
+import { createClient, pemTls } from '@zab/client';
 import { ErrorCode } from '@zab/jute';
+import { createTlsContext, readTlsSettings } from '@zab/security';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { zkcli as runZkcli } from '../cli/run-zkcli.js';
 import { freePort, type RunningServer } from '../support/launch.js';
 import { RawClient } from '../support/raw-client.js';
 import { makeTestPki, securityTarget, startSecureServer, STORE_PASSWORD, type TestPki, tlsCfg, zooKeeperMain } from './security-target.js';
@@ -95,6 +98,30 @@ describe(`TLS on secureClientPort (${securityTarget()})`, () => {
   it('lets the client refuse a server its trust store does not know', async () => {
     expect(await refused(t.alice, t.rogueCa)).toMatch(/UNABLE_TO_VERIFY|SELF_SIGNED|unable to verify/i);
   });
+
+  it('serves @zab/client with PEM files or keytool stores, and zkcli from its flags or CLIENT_JVMFLAGS', async () => {
+    const pem = pemTls({ ca: readFileSync(t.pki.caCert), cert: readFileSync(t.alice.cert), key: readFileSync(t.alice.key) });
+    const stores = await createTlsContext(
+      readTlsSettings({ 'ssl.keyStore.location': t.aliceKeyStore, 'ssl.keyStore.password': STORE_PASSWORD, 'ssl.trustStore.location': t.clientTrustStore, 'ssl.trustStore.password': STORE_PASSWORD }),
+      'client',
+    );
+    for (const tlsOption of [pem, stores]) {
+      const zk = createClient(`127.0.0.1:${securePort}`, { tls: tlsOption, sessionTimeoutMs: 10_000 });
+      try {
+        expect((await zk.getData('/tls-alice')).data).toEqual(Buffer.from('a'));
+      } finally {
+        await zk.close();
+      }
+    }
+    const viaFlags = await runZkcli(['--server', `127.0.0.1:${securePort}`, '--tls-ca', t.pki.caCert, '--tls-cert', t.alice.cert, '--tls-key', t.alice.key, 'get', '/tls-alice']);
+    expect(viaFlags.stdout.trim()).toBe('a');
+    const flags = `-Dzookeeper.client.secure=true -Dzookeeper.ssl.keyStore.location=${t.aliceKeyStore} -Dzookeeper.ssl.keyStore.password=${STORE_PASSWORD} -Dzookeeper.ssl.trustStore.location=${t.clientTrustStore} -Dzookeeper.ssl.trustStore.password=${STORE_PASSWORD}`;
+    const viaEnv = await runZkcli(['--server', `127.0.0.1:${securePort}`, 'get', '/tls-alice'], { env: { CLIENT_JVMFLAGS: flags } });
+    expect(viaEnv.stdout.trim()).toBe('a');
+    // Not trusting the server's CA: zkcli cannot connect (exit status 3) and says so.
+    const untrusting = await runZkcli(['--server', `127.0.0.1:${securePort}`, '--timeout', '3000', '--tls-ca', t.rogueCa, '--tls-cert', t.alice.cert, '--tls-key', t.alice.key, 'get', '/tls-alice']);
+    expect(untrusting.status).toBe(3);
+  }, 120_000);
 
   it('serves the Java client over Netty with keytool stores, and refuses it without a key store', async () => {
     const props = {

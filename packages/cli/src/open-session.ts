@@ -3,11 +3,12 @@ import { createClient, type ZooKeeperClient } from '@zab/client';
 import { AddWatchMode } from '@zab/jute';
 import { ConnectFailedError } from './errors.js';
 import type { SessionSettings } from './main.js';
+import { securityOptions } from './security-options.js';
 import type { CliSession } from './session.js';
 
-/** Connects within settings.connectTimeoutMs (else ConnectFailedError) and adds the --auth credentials. */
+/** Connects (over TLS, logging in with SASL, when the settings say so) within settings.connectTimeoutMs (else ConnectFailedError) and adds the --auth credentials. */
 export async function openSession(settings: SessionSettings): Promise<CliSession> {
-  const zk = createClient(settings.connectString, { sessionTimeoutMs: settings.sessionTimeoutMs });
+  const zk = createClient(settings.connectString, { sessionTimeoutMs: settings.sessionTimeoutMs, ...(await securityOptions(settings.security)) });
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new ConnectFailedError(settings.connectString, settings.connectTimeoutMs)), settings.connectTimeoutMs);
