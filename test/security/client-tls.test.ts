@@ -130,7 +130,7 @@ describe(`TLS on secureClientPort (${securityTarget()})`, () => {
       'zookeeper.ssl.trustStore.location': t.clientTrustStore,
       'zookeeper.ssl.trustStore.password': STORE_PASSWORD,
     };
-    const ok = await zooKeeperMain(['-server', `127.0.0.1:${securePort}`, 'get', '/tls-alice'], {
+    const ok = await zooKeeperMain(['-server', `127.0.0.1:${securePort}`, '-timeout', '60000', 'get', '/tls-alice'], {
       ...props,
       'zookeeper.ssl.keyStore.location': t.aliceKeyStore,
       'zookeeper.ssl.keyStore.password': STORE_PASSWORD,

@@ -5,7 +5,9 @@
 import { createTlsContext, digestUsers, loadJaas, ReloadingTlsContext, type TlsContext, type TlsSettings } from '@zab/security';
 import type tls from 'node:tls';
 import type { Logger } from 'pino';
+import type { PeerSockets } from '@zab/quorum';
 import type { SecurityConfig } from '../config/security.js';
+import { tlsPeerSockets } from '../ensemble/peer-tls.js';
 import type { ClientListen } from '../net/client-ports.js';
 import type { ClientPortTls } from '../net/tls-accept.js';
 import type { ClientAuthSettings } from './client-auth.js';
@@ -13,6 +15,8 @@ import type { ClientAuthSettings } from './client-auth.js';
 /** The security parts a server is started with; close() stops watching certificate files. */
 export interface StartedSecurity {
   readonly auth: ClientAuthSettings;
+  /** How ensemble members connect to each other (TLS with sslQuorum/portUnification); undefined for plain TCP. */
+  readonly peerSockets?: PeerSockets;
   /** What the client listen settings gain: TLS on the plain port (unification) and the secure port. */
   readonly listen: Pick<ClientListen, 'unified' | 'secure' | 'maxCnxns'>;
   close(): void;
@@ -65,17 +69,24 @@ export async function startSecurity(
     sslAuthProvider: a.sslAuthProvider,
     x509SuperUser: a.x509SuperUser,
   };
+  const q = security.quorum;
+  const quorumCtx = q.tls ? await serverTlsContext(q.tls, log, 'quorum') : undefined;
+  const peerSockets = quorumCtx && tlsPeerSockets(q, quorumCtx, log);
   const t = security.clientTls;
-  if (!t) return { auth, listen: { maxCnxns: security.limits.maxCnxns }, close: () => undefined };
+  if (!t) return { auth, peerSockets, listen: { maxCnxns: security.limits.maxCnxns }, close: () => quorumCtx?.close() };
   const ctx = await serverTlsContext(t.tls, log, 'client port');
   const tls = (mode: ClientPortTls['mode']): ClientPortTls => ({ mode, current: ctx.current, attach: ctx.attach, handshakeDetectionTimeoutMs: t.tls.handshakeDetectionTimeoutMs });
   return {
     auth,
+    peerSockets,
     listen: {
       maxCnxns: security.limits.maxCnxns,
       unified: t.portUnification ? tls('unified') : undefined,
       secure: t.secureClientPort > 0 ? { port: t.secureClientPort, host: t.secureClientPortAddress || clientPortAddress, tls: tls('only') } : undefined,
     },
-    close: ctx.close,
+    close: () => {
+      ctx.close();
+      quorumCtx?.close();
+    },
   };
 }

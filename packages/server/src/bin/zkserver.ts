@@ -129,6 +129,7 @@ async function main(logger: Logger): Promise<void> {
         persistence,
         logger,
         onFatal,
+        security.peerSockets,
       )
     : startStandalone(settings, listen, persistence, logger)
   ).catch((e: Error) => {

@@ -176,6 +176,11 @@ export function buildSecurityConfig(byKey: ReadonlyMap<string, Entry>, warnings:
     serverLoginContext: get('quorum.auth.server.saslLoginContext')?.value.trim() || 'QuorumServer',
     learnerLoginContext: get('quorum.auth.learner.saslLoginContext')?.value.trim() || 'QuorumLearner',
   };
+  if (quorum.saslEnabled) {
+    // Refused rather than ignored: a member that believes its peers must authenticate must not
+    // run with an ensemble that lets anyone join and vote.
+    bad(get('quorum.auth.enableSasl')!, 'is not supported by zab yet (members cannot authenticate each other with SASL; use sslQuorum with client certificates)');
+  }
   if ((quorum.learnerRequireSasl || quorum.serverRequireSasl) && !quorum.saslEnabled) {
     const e = get('quorum.auth.learnerRequireSasl') ?? get('quorum.auth.serverRequireSasl')!;
     bad(e, 'needs quorum.auth.enableSasl=true');

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { hex64 } from '@zab/jute';
-import { TcpTransport, type PeerAddress } from '@zab/quorum';
+import { TcpTransport, type PeerAddress, type PeerSockets } from '@zab/quorum';
 import { openStorage } from '@zab/storage';
 import type { Logger } from 'pino';
 import { systemClock } from '../clock.js';
@@ -35,6 +35,8 @@ export async function startEnsembleMember(
   persistence: PersistenceSettings,
   log: Logger,
   onFatal: (err: unknown) => void,
+  /** How peer connections are opened and taken: TLS with sslQuorum/portUnification (ensemble/peer-tls), else plain TCP. */
+  peerSockets?: PeerSockets,
 ): Promise<EnsembleHandle> {
   const storage = await openStorage({ dataDir: persistence.dataDir, dataLogDir: persistence.dataLogDir, warn: (msg, fields) => log.warn(fields ?? {}, msg) });
   let node: EnsembleNode;
@@ -56,7 +58,7 @@ export async function startEnsembleMember(
       init: { ...epochs, ...window.finish(recovered.snapshotZxid) },
       snapCount: persistence.snapCount,
       clock: systemClock,
-      transport: (events) => new TcpTransport<TxnPayload>(settings.myId, peers, events, settings.bindHost),
+      transport: (events) => new TcpTransport<TxnPayload>(settings.myId, peers, events, settings.bindHost, peerSockets),
       linkSeed: randomInt(0x3fffffff),
       log,
       onFatal,
