@@ -19,7 +19,8 @@ export const STORE_PASSWORD = 'storepass';
 /** A CA, the server's key and trust stores (keytool-written, as an operator makes them), and client certificates. */
 export interface TestPki {
   pki: Pki;
-  /** PKCS12 key store with the server's key (SAN 127.0.0.1, localhost). */
+  /** The server's key and certificate (SAN 127.0.0.1, localhost), and as a PKCS12 key store. */
+  server: Leaf;
   serverKeyStore: string;
   /** JKS trust store with the CA. */
   trustStore: string;
@@ -54,6 +55,7 @@ export async function makeTestPki(): Promise<TestPki> {
   const aliceKeyStore = await keytoolImport(pki, aliceP12, STORE_PASSWORD, 'alice.p12', 'PKCS12', STORE_PASSWORD);
   return {
     pki,
+    server,
     serverKeyStore,
     trustStore,
     alice,
