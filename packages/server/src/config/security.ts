@@ -79,8 +79,21 @@ export interface LimitsConfig {
   readonly requestThrottleLimit: number;
 }
 
+/**
+ * HTTPS on the admin server, as ZooKeeper 3.8's Jetty admin server offers it: admin.forceHttps
+ * (HTTPS only) or admin.portUnification (HTTP and HTTPS on admin.serverPort), with the
+ * ssl.quorum.* key and trust stores. 3.8 asks no client certificate there (3.9 added that).
+ */
+export interface AdminTlsConfig {
+  readonly forceHttps: boolean;
+  readonly portUnification: boolean;
+  readonly tls: TlsSettings;
+}
+
 export interface SecurityConfig {
   readonly clientAuth: ClientAuthConfig;
+  /** Undefined: plain HTTP, as by default. */
+  readonly adminTls?: AdminTlsConfig;
   readonly clientTls?: ClientTlsConfig;
   readonly quorum: QuorumSecurityConfig;
   readonly limits: LimitsConfig;
@@ -94,6 +107,7 @@ export const SECURITY_KEYS: readonly string[] = [
   'secureClientPort', 'secureClientPortAddress', 'client.portUnification', 'client.certReload',
   'sslQuorum', 'portUnification', 'sslQuorumReloadCertFiles', 'quorum.auth.enableSasl', 'quorum.auth.learnerRequireSasl',
   'quorum.auth.serverRequireSasl', 'quorum.auth.server.saslLoginContext', 'quorum.auth.learner.saslLoginContext',
+  'admin.forceHttps', 'admin.portUnification',
   'maxCnxns', 'connectionMaxTokens', 'connectionTokenFillTime', 'connectionTokenFillCount', 'requestThrottleLimit',
 ];
 export const SECURITY_KEY_PREFIXES: readonly string[] = ['authProvider.', 'ssl.'];
@@ -186,6 +200,15 @@ export function buildSecurityConfig(byKey: ReadonlyMap<string, Entry>, warnings:
     bad(e, 'needs quorum.auth.enableSasl=true');
   }
 
+  const forceHttps = get('admin.forceHttps') ? bool(get('admin.forceHttps')!) : false;
+  const adminUnification = get('admin.portUnification') ? bool(get('admin.portUnification')!) : false;
+  let adminTls: AdminTlsConfig | undefined;
+  if (forceHttps || adminUnification) {
+    const tls = { ...tlsSettings(byKey, 'ssl.quorum.'), clientAuth: 'none' as const };
+    if (!tls.keyStore) throw new ConfigError(`${(get('admin.forceHttps') ?? get('admin.portUnification'))!.where}: HTTPS on the admin server needs ssl.quorum.keyStore.location (ZooKeeper 3.8 uses the quorum's stores there)`);
+    adminTls = { forceHttps, portUnification: adminUnification, tls };
+  }
+
   const count = (k: string, fallback: number) => (get(k) ? int(get(k)!, 0) : fallback);
   const limits: LimitsConfig = {
     maxCnxns: count('maxCnxns', 0),
@@ -194,5 +217,5 @@ export function buildSecurityConfig(byKey: ReadonlyMap<string, Entry>, warnings:
     connectionTokenFillCount: get('connectionTokenFillCount') ? int(get('connectionTokenFillCount')!, 1) : 1,
     requestThrottleLimit: count('requestThrottleLimit', 0),
   };
-  return { clientAuth, clientTls, quorum, limits };
+  return { clientAuth, adminTls, clientTls, quorum, limits };
 }
