@@ -21,6 +21,9 @@ beforeAll(async () => {
   t = await makeTestPki();
   ens = await startEnsemble(securityTarget(), {
     tickTimeMs: 500,
+    // ZooKeeper gives up binding its election port after 3 tries; a member restarted at once may
+    // find it still held (zab retries by itself). 0 means try until it binds.
+    javaProps: { 'zookeeper.electionPortBindRetry': '0' },
     cfg: {
       // Sessions outlive a slow election on a busy machine (the default maximum is 20 ticks: 10 s).
       maxSessionTimeout: '60000',
