@@ -22,7 +22,7 @@ beforeAll(async () => {
   ens = await startEnsemble(securityTarget(), {
     tickTimeMs: 500,
     // ZooKeeper gives up binding its election port after 3 tries; a member restarted at once may
-    // find it still held (zab retries by itself). 0 means try until it binds.
+    // find it still held. 0 means try until it binds (zab ignores the property).
     javaProps: { 'zookeeper.electionPortBindRetry': '0' },
     cfg: {
       // Sessions outlive a slow election on a busy machine (the default maximum is 20 ticks: 10 s).
