@@ -4,7 +4,9 @@
 // wire protocol, and ZooKeeper's own Java client (ClientCnxnSocketNetty) through ZooKeeperMain.
 // Each refusal (no, expired or untrusted certificate; an unknown server) is checked to leave
 // the tree as it was.
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import type tls from 'node:tls';
 import { createClient, pemTls } from '@zab/client';
 import { ErrorCode } from '@zab/jute';
@@ -14,6 +16,8 @@ import { zkcli as runZkcli } from '../cli/run-zkcli.js';
 import { freePort, type RunningServer } from '../support/launch.js';
 import { RawClient } from '../support/raw-client.js';
 import { makeTestPki, securityTarget, startSecureServer, STORE_PASSWORD, type TestPki, tlsCfg, zooKeeperMain } from './security-target.js';
+
+const runPython = (args: string[], opts: { timeout: number }) => promisify(execFile)('/usr/bin/python3', args, opts);
 
 let t: TestPki;
 let server: RunningServer;
@@ -121,6 +125,29 @@ describe(`TLS on secureClientPort (${securityTarget()})`, () => {
     // Not trusting the server's CA: zkcli cannot connect (exit status 3) and says so.
     const untrusting = await runZkcli(['--server', `127.0.0.1:${securePort}`, '--timeout', '3000', '--tls-ca', t.rogueCa, '--tls-cert', t.alice.cert, '--tls-key', t.alice.key, 'get', '/tls-alice']);
     expect(untrusting.status).toBe(3);
+  }, 120_000);
+
+  it('serves kazoo with use_ssl=True and its certificate, and refuses it without one', async () => {
+    const script = `
+import sys
+from kazoo.client import KazooClient
+def attempt(cert):
+    kw = dict(certfile='${t.alice.cert}', keyfile='${t.alice.key}') if cert else {}
+    zk = KazooClient(hosts='127.0.0.1:${securePort}', use_ssl=True, verify_certs=True, ca='${t.pki.caCert}', connection_retry={'max_tries': 0}, timeout=10, **kw)
+    try:
+        zk.start(timeout=10)
+        print('DATA', zk.get('/tls-alice')[0].decode())
+    except Exception as e:
+        print('FAILED', type(e).__name__)
+    finally:
+        zk.stop(); zk.close()
+attempt(True)
+attempt(False)
+`;
+    const { stdout } = await runPython(['-c', script], { timeout: 90_000 });
+    const lines = stdout.trim().split('\n');
+    expect(lines[0]).toBe('DATA a');
+    expect(lines[1]).toMatch(/^FAILED/);
   }, 120_000);
 
   it('serves the Java client over Netty with keytool stores, and refuses it without a key store', async () => {

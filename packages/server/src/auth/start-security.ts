@@ -1,6 +1,6 @@
-// Loads what the security settings name, once, at start-up: the JAAS file's DIGEST-MD5 users
-// and the client port's TLS context (reloaded when its store files change, with
-// client.certReload). A file that cannot be read, or a store its password does not open, stops
+// Loads what the security settings name, once, at start-up: the JAAS file's DIGEST-MD5 users,
+// the client port's TLS context (reloaded when its store files change, with client.certReload)
+// and the quorum's (sslQuorumReloadCertFiles), from which the members' peer sockets are built. A file that cannot be read, or a store its password does not open, stops
 // start-up with the file named (the caller turns the error into its exit message).
 import { createTlsContext, digestUsers, loadJaas, ReloadingTlsContext, type TlsContext, type TlsSettings } from '@zab/security';
 import type tls from 'node:tls';
