@@ -1,0 +1,206 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { ZooKeeperClient } from '@zab/client';
+import { monotonicUs } from '../clock.js';
+import { MemberDisks } from '../env/disks.js';
+import { CLIENT_PORT, Member, type EnsembleTiming, type MemberSpec, type Target } from '../env/members.js';
+import { NetworkFaults } from '../env/network-faults.js';
+import { describeTopology } from '../env/topology.js';
+import { analyse, type RunResult } from './analyse.js';
+import { connectDriver, dumpUntilAgreed, memberHost, waitAllServing } from './ensemble-view.js';
+import { FaultInjector } from './faults.js';
+import { emptyHistory } from './history.js';
+import { SeededRandom } from './random.js';
+import { makeSchedule } from './schedule.js';
+import { WorkerProcess, type ClientLib } from './worker-process.js';
+import { PATHS, Workload } from './workload.js';
+import { REGISTER_INIT } from '../checks/registers.js';
+
+/** Everything the driver of one seed needs, passed from the process that set up the machine. */
+export interface SeedConfig {
+  runId: string;
+  runDir: string;
+  seed: number;
+  seconds: number;
+  members: number;
+  target: Target;
+  clients: number;
+  disks: ReturnType<MemberDisks['describe']>;
+  /** The process that made the disks (its /proc/<pid>/root reaches the host's cgroups). */
+  creatorPid: number;
+  timing: EnsembleTiming;
+  sessionTimeoutMs: number;
+  /** Every member must serve again within this long after the final heal. */
+  livenessBoundMs: number;
+}
+
+interface ClientPlan {
+  name: string;
+  lib: ClientLib;
+  role: 'register' | 'sequence' | 'lock' | 'owner' | 'watcher';
+  /** A member id for the one-client-per-member workloads; all members otherwise. */
+  member?: number;
+  syncs: boolean;
+}
+
+/** Which clients a run has: the number is fixed by the member count (see clientCount). */
+export function clientPlans(members: number): ClientPlan[] {
+  const plans: ClientPlan[] = [
+    { name: 'reg-kazoo-1', lib: 'kazoo', role: 'register', syncs: true },
+    { name: 'reg-kazoo-2', lib: 'kazoo', role: 'register', syncs: true },
+    { name: 'reg-nzc-1', lib: 'nzc', role: 'register', syncs: false },
+    { name: 'reg-nzc-2', lib: 'nzc', role: 'register', syncs: false },
+  ];
+  for (let id = 1; id <= members; id++) plans.push({ name: `seq-m${id}`, lib: id % 2 ? 'kazoo' : 'nzc', role: 'sequence', member: id, syncs: false });
+  for (let i = 1; i <= 3; i++) plans.push({ name: `lock-zab-${i}`, lib: 'zab', role: 'lock', syncs: false });
+  plans.push({ name: 'own-kazoo', lib: 'kazoo', role: 'owner', syncs: false }, { name: 'own-nzc', lib: 'nzc', role: 'owner', syncs: false });
+  plans.push({ name: 'watch-zab', lib: 'zab', role: 'watcher', syncs: false });
+  return plans;
+}
+
+export const clientCount = (members: number) => clientPlans(members).length;
+
+const say = (line: string) => console.log(line);
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/**
+ * Runs one seed from inside the clients' namespace: starts the members, the clients and the
+ * fault schedule, heals, measures how long the members take to serve again, lets the history
+ * settle, compares the members, crashes and restarts them all, reads their logs, and checks
+ * everything. The caller owns the namespaces and disks and removes them afterwards.
+ */
+export async function runSeed(cfg: SeedConfig): Promise<RunResult> {
+  const topo = describeTopology(cfg.runId, cfg.members, cfg.clients);
+  const disks = new MemberDisks(cfg.runDir, cfg.runId, 0);
+  disks.attach(cfg.disks, cfg.creatorPid);
+  const net = new NetworkFaults(topo);
+  await net.install();
+  const logDir = path.join(cfg.runDir, 'logs');
+  await mkdir(logDir, { recursive: true });
+  const specs: MemberSpec[] = Array.from({ length: cfg.members }, (_, i) => ({
+    id: i + 1,
+    ns: topo.memberNs(i + 1),
+    ip: topo.memberIp(i + 1),
+    dataDir: disks.dataDir(i + 1),
+    homeDir: path.join(cfg.runDir, `home-m${i + 1}`),
+  }));
+  const members = specs.map((s) => new Member(cfg.target, s, (pid) => disks.adopt(s.id, pid)));
+  const history = emptyHistory();
+  let nextOp = 1;
+  const workers: WorkerProcess[] = [];
+  const schedule = makeSchedule(cfg.seed, { seconds: cfg.seconds, syncLimitMs: cfg.timing.tickTimeMs * cfg.timing.syncLimitTicks });
+  const notes: string[] = [`degraded links: ${await net.degradationMethod()}`, `slow disk: ${await disks.slowMethod()}`];
+  let driver: ZooKeeperClient | null = null;
+  try {
+    for (const m of members) await m.configure(specs, cfg.timing);
+    for (const m of members) await m.start();
+    const started = await waitAllServing(members, Date.now(), 120_000);
+    if (started.allMs === null) throw new Error(`the ensemble did not start serving (modes ${JSON.stringify(started.modes)})`);
+    const allHosts = members.map(memberHost).join(',');
+    driver = await connectDriver(allHosts);
+    for (const p of ['/chaos', '/chaos/r', PATHS.sequenceParent, PATHS.lock]) await driver.create(p, '');
+    for (const r of PATHS.registers) await driver.create(r, REGISTER_INIT);
+
+    const plans = clientPlans(cfg.members);
+    const cuttable = plans.map((p, k) => ({ name: p.name, ip: topo.clientIp(k) }));
+    for (const [k, p] of plans.entries()) {
+      history.roles.set(p.name, p.role);
+      const hosts = p.member ? `${topo.memberIp(p.member)}:${CLIENT_PORT}` : allHosts;
+      const w = new WorkerProcess({ name: p.name, lib: p.lib, hosts, localAddress: topo.clientIp(k), sessionTimeoutMs: cfg.sessionTimeoutMs, opTimeoutMs: cfg.sessionTimeoutMs + 2_000, logDir }, history, () => nextOp++);
+      workers.push(w);
+    }
+    await Promise.all(workers.map((w) => w.start()));
+    const watcher = workers.find((w) => history.roles.get(w.name) === 'watcher')!;
+    const watching = await watcher.call({ op: 'watch', path: PATHS.sequenceParent });
+    if (watching.outcome !== 'ok') throw new Error(`the watcher could not watch: ${watching.err}`);
+
+    const rnd = new SeededRandom(cfg.seed);
+    const workload = new Workload();
+    const originUs = monotonicUs();
+    const originMs = Date.now();
+    workload.start(
+      plans.flatMap((p, k) => (p.role === 'watcher' ? [] : [{ worker: workers[k]!, role: p.role, syncs: p.syncs }])),
+      rnd.fork('workload'),
+    );
+    const faults = new FaultInjector(members, topo, net, disks, cuttable);
+    const supervisor = setInterval(() => void faults.supervise(), 1_000);
+    const at = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, originMs + ms - Date.now())));
+    for (const ep of schedule.episodes) {
+      await at(ep.atMs);
+      const what = await faults.apply(ep);
+      say(`  +${secs(Date.now() - originMs)} ${ep.kind}: ${what} for ${secs(ep.durationMs)}`);
+      await at(ep.atMs + ep.durationMs);
+      await faults.healAll();
+    }
+    await at(schedule.healAtMs);
+    const healMs = Date.now();
+    await faults.healAll();
+    clearInterval(supervisor);
+    const live = await waitAllServing(members, healMs, cfg.livenessBoundMs);
+    say(`  +${secs(healMs - originMs)} healed; ${live.allMs === null ? `NOT all serving within ${secs(cfg.livenessBoundMs)} (modes ${JSON.stringify(live.modes)})` : `all serving after ${secs(live.allMs)}`}`);
+    // Clients go on for a moment on the healed ensemble, then stop.
+    await new Promise((r) => setTimeout(r, 3_000));
+    await workload.stop();
+
+    // Final linearizable reads of each register, through each member.
+    const finalVersions = new Map<string, number>();
+    for (const m of members) {
+      const c = await connectDriver(memberHost(m)).catch(() => null);
+      if (!c) continue;
+      for (const p of PATHS.registers) {
+        const t0 = monotonicUs();
+        try {
+          await c.sync(p);
+          const { data, stat } = await c.getData(p);
+          history.ops.push({ id: nextOp++, client: `final-m${m.id}`, session: null, op: 'syncGet', path: p, t0, t1: monotonicUs(), outcome: 'ok', result: { value: data?.toString() ?? '', version: stat.version } });
+          finalVersions.set(p, Math.max(finalVersions.get(p) ?? 0, stat.version));
+        } catch {
+          // An unanswered final read says nothing; the dumps below still compare the members.
+        }
+      }
+      await c.close().catch(() => undefined);
+    }
+    await waitForWatcher(history, driver);
+    for (const w of workers) await w.close();
+    await driver.close().catch(() => undefined);
+    driver = null;
+
+    const before = await dumpUntilAgreed(members, PATHS.root, 30_000);
+    // Every member crashes at once and comes back: what they had acknowledged must still be there.
+    for (const m of members) await m.kill('SIGKILL');
+    for (const m of members) await m.start();
+    const restart = await waitAllServing(members, Date.now(), 120_000);
+    const after = restart.allMs === null ? null : await dumpUntilAgreed(members, PATHS.root, 30_000);
+    for (const m of members) await m.close();
+    await writeFile(path.join(logDir, 'history.json'), JSON.stringify({ ...history, roles: [...history.roles] }));
+
+    return await analyse({
+      cfg,
+      history,
+      schedule,
+      originUs,
+      notes,
+      finalVersions,
+      before,
+      after,
+      timeToServeMs: live.allMs,
+      restartServed: restart.allMs !== null,
+      crashes: [...faults.crashes, ...members.flatMap((m) => (m.downUnexpectedly ? [`member ${m.id}: ${m.downUnexpectedly} after the heal`] : []))],
+      fullDiskStops: faults.fullDiskStops,
+      dataDirs: specs.map((s) => s.dataDir),
+    });
+  } finally {
+    await driver?.close().catch(() => undefined);
+    for (const w of workers) w.kill();
+    for (const m of members) if (m.running) await m.kill('SIGKILL');
+  }
+}
+
+/** Gives the watcher (deadline 10 s) until it has seen the last sequential node created. */
+async function waitForWatcher(history: ReturnType<typeof emptyHistory>, driver: ZooKeeperClient): Promise<void> {
+  const { children } = await driver.getChildren(PATHS.sequenceParent);
+  const last = children.sort().at(-1);
+  if (!last) return;
+  const until = Date.now() + 10_000;
+  while (Date.now() < until && !history.watches.some((e) => e.path.endsWith(last))) await new Promise((r) => setTimeout(r, 100));
+}
