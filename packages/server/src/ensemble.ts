@@ -48,7 +48,7 @@ type AppMessage =
   | { kind: 'sync'; token: number }
   | { kind: 'touch'; sessions: [bigint, number][] }
   | { kind: 'synced'; token: number }
-  | { kind: 'revalidated'; token: number; valid: boolean };
+  | { kind: 'revalidated'; token: number; valid: boolean; closing?: boolean };
 
 /** Role and figures, for srvr/stat/mntr. */
 export interface EnsembleStatus {
@@ -461,7 +461,7 @@ export class EnsembleNode {
 
   /** Learner: the leader's answer. */
   private onLeaderMessage(m: AppMessage): void {
-    if (m.kind === 'revalidated') return this.server.onRevalidated(m.token, m.valid);
+    if (m.kind === 'revalidated') return this.server.onRevalidated(m.token, m.valid, m.closing);
     if (m.kind === 'synced') {
       const done = this.syncWaiters.get(m.token);
       this.syncWaiters.delete(m.token);

@@ -212,7 +212,8 @@ export class ZkServer implements ConnectionHost {
       const s = this.sessions.get(req.sessionId);
       const valid = s !== undefined && !s.closing;
       if (valid) this.sessions.touch(req.sessionId, nowMs());
-      answer({ kind: 'revalidated', token: req.token, valid });
+      // Closing but not closed: its closeSession has not committed, so it has not expired yet.
+      answer({ kind: 'revalidated', token: req.token, valid, ...(s?.closing ? { closing: true } : {}) });
       return;
     }
     if (req.type !== OpCode.createSession) this.sessions.touch(req.sessionId, nowMs());
@@ -230,13 +231,18 @@ export class ZkServer implements ConnectionHost {
     for (const [id] of sessions) this.sessions.touch(id, now);
   }
 
-  /** Learner: the leader's answer to a revalidation. */
-  onRevalidated(token: number, valid: boolean): void {
+  /**
+   * Learner: the leader's answer to a revalidation. `closing`: the leader has proposed the
+   * session's close but not committed it, so the client is not told it expired: its
+   * connection is closed and it asks again (then the close has committed, or was abandoned).
+   */
+  onRevalidated(token: number, valid: boolean, closing = false): void {
     const r = this.revalidating.get(token);
     if (!r) return;
     this.revalidating.delete(token);
     const { conn, pending } = r;
     if (conn.isClosed) return;
+    if (closing) return conn.close();
     if (valid) {
       this.bySession.get(conn.sessionId)?.close();
       this.attach(conn, conn.sessionId, r.timeoutMs);
@@ -378,7 +384,14 @@ export class ZkServer implements ConnectionHost {
       return;
     }
     const session = this.sessions.get(req.sessionId);
-    const valid = session !== undefined && !session.closing && req.passwd !== null && sessionPassword(req.sessionId).equals(req.passwd);
+    if (session?.closing) {
+      // Its close is proposed, not committed: a leader resumed after a pause proposes closes
+      // it cannot commit before it notices it lost its quorum. Say nothing until it commits.
+      this.log.info({ remote: conn.remoteAddress, session: hex(req.sessionId) }, 'session is closing but its close has not committed; closing the connection without an answer');
+      conn.close();
+      return;
+    }
+    const valid = session !== undefined && req.passwd !== null && sessionPassword(req.sessionId).equals(req.passwd);
     const pending = this.pending(conn, 0, OpCode.createSession, undefined, 'ready');
     if (valid) {
       this.bySession.get(req.sessionId)?.close(); // the client left that connection for this one
@@ -425,6 +438,11 @@ export class ZkServer implements ConnectionHost {
       return;
     }
     const rec = decodeRequest(type, body);
+    if (!live && type !== OpCode.closeSession && this.sessions.get(conn.sessionId)?.closing) {
+      // Expiry proposed, not committed: no SessionExpired until it is (see onConnect).
+      conn.close();
+      return;
+    }
     if (!live && type !== OpCode.closeSession) {
       const p = this.pending(conn, xid, type, rec, 'ready');
       p.reply = { err: ErrorCode.SESSIONEXPIRED };
@@ -530,7 +548,10 @@ export class ZkServer implements ConnectionHost {
     if (this.stopped) return;
     const delay = Math.max(0, this.sessions.nextExpirationMs - nowMs());
     this.expiryTimer = setTimeout(() => {
-      if (this.replication && !this.replication.leading()) return this.scheduleExpiryLater();
+      // Only an established leader expires sessions: one that has won an election but not yet
+      // started leading (startLeading gives every session a full timeout) would judge them
+      // by the touches of its previous role.
+      if (this.replication && !(this.replication.leading() && this.replication.serving())) return this.scheduleExpiryLater();
       for (const s of this.sessions.pollExpired(nowMs())) {
         this.log.info({ session: hex(s.id), timeoutMs: s.timeoutMs }, 'session expired');
         this.submitInternal(OpCode.closeSession, s.id, {});
