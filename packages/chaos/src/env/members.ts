@@ -42,6 +42,9 @@ export class Member {
   private exited: Promise<void> = Promise.resolve();
   /** Set when the process exited without being asked to; cleared by start(). */
   downUnexpectedly: string | null = null;
+  /** When (Date.now()) the current or last process started, and when it exited on its own. */
+  startedAtMs = 0;
+  downAtMs = 0;
   private expectingExit = false;
   paused = false;
   readonly logFile: string;
@@ -110,11 +113,15 @@ export class Member {
     this.paused = false;
     this.expectingExit = false;
     this.downUnexpectedly = null;
+    this.startedAtMs = Date.now();
     p.stdout!.pipe(this.out, { end: false });
     p.stderr!.pipe(this.out, { end: false });
     this.exited = new Promise<void>((resolve) =>
       p.once('exit', (code, signal) => {
-        if (!this.expectingExit) this.downUnexpectedly = `exit ${code ?? signal}`;
+        if (!this.expectingExit) {
+          this.downUnexpectedly = `exit ${code ?? signal}`;
+          this.downAtMs = Date.now();
+        }
         resolve();
       }),
     );
@@ -148,11 +155,16 @@ export class Member {
 
   /** srvr's Mode (leader, follower, observer, standalone) or null when not serving or unreachable. */
   async mode(timeoutMs = 1_000): Promise<string | null> {
+    return (await this.probe(timeoutMs)).mode;
+  }
+
+  /** Whether the process answers srvr at all (it is up), and its Mode if it serves. */
+  async probe(timeoutMs = 1_000): Promise<{ answered: boolean; mode: string | null }> {
     try {
       const out = await sendFourLetterWord({ host: this.spec.ip, port: CLIENT_PORT }, 'srvr', timeoutMs);
-      return /Mode: (\w+)/.exec(out)?.[1] ?? null;
+      return { answered: out.length > 0, mode: /Mode: (\w+)/.exec(out)?.[1] ?? null };
     } catch {
-      return null;
+      return { answered: false, mode: null };
     }
   }
 

@@ -9,28 +9,36 @@ const serving = (mode: string | null) => mode === 'leader' || mode === 'follower
 
 /**
  * Waits until every member serves (srvr says leader, follower or observer) and exactly one
- * leads. Resolves with how long that took from `sinceMs` (Date.now() time), per member and
- * overall, or null for members that did not serve by the deadline.
+ * leads, and says how long that took: for each member from `sinceMs` (Date.now() time) or, if
+ * later, from when its process first answered at all (so a restarted member's own start-up,
+ * which says nothing about the ensemble, is not counted); the figure is the largest. Null
+ * when not all served within `boundMs`.
  */
-export async function waitAllServing(
-  members: readonly Member[],
-  sinceMs: number,
-  deadlineMs: number,
-): Promise<{ allMs: number | null; perMember: Map<number, number | null>; modes: (string | null)[] }> {
-  const first = new Map<number, number | null>(members.map((m) => [m.id, null]));
+export async function timeToServe(members: readonly Member[], sinceMs: number, boundMs: number): Promise<{ ms: number | null; modes: (string | null)[] }> {
+  const up = new Map<number, number>();
+  const served = new Map<number, number>();
   let modes: (string | null)[] = [];
-  while (Date.now() - sinceMs < deadlineMs) {
-    modes = await Promise.all(members.map((m) => m.mode()));
+  // The bound counts from the later of the heal and the member's start-up, as the figure does.
+  const startDeadline = sinceMs + boundMs + 60_000;
+  while (Date.now() < startDeadline) {
+    const probes = await Promise.all(members.map((m) => m.probe()));
     const now = Date.now();
+    modes = probes.map((p) => p.mode);
     members.forEach((m, i) => {
-      if (serving(modes[i]!) && first.get(m.id) === null) first.set(m.id, now - sinceMs);
+      if (probes[i]!.answered && !up.has(m.id)) up.set(m.id, now);
+      if (serving(probes[i]!.mode)) {
+        if (!served.has(m.id)) served.set(m.id, now);
+      } else served.delete(m.id);
     });
-    if (modes.every(serving) && modes.filter((x) => x === 'leader').length === 1) {
-      return { allMs: now - sinceMs, perMember: first, modes };
+    const oneLeader = modes.filter((x) => x === 'leader').length === 1;
+    if (served.size === members.length && oneLeader) {
+      return { ms: Math.max(...members.map((m) => served.get(m.id)! - Math.max(sinceMs, up.get(m.id) ?? sinceMs))), modes };
     }
+    const overdue = members.some((m) => up.has(m.id) && !served.has(m.id) && now - Math.max(sinceMs, up.get(m.id)!) > boundMs);
+    if (overdue || (up.size === members.length && now - sinceMs > boundMs + 60_000)) break;
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
-  return { allMs: null, perMember: first, modes };
+  return { ms: null, modes };
 }
 
 /** A @zab/client session on one member (or all), from the driver's own address. */

@@ -19,8 +19,8 @@ export interface CuttableClient {
  * stopped ones (killed by the schedule, or crashed) start again.
  */
 export class FaultInjector {
-  /** The member whose disk is full now, if any. */
-  private fullDisk: number | null = null;
+  /** When each member's disk was last filled, and freed (Infinity while full). */
+  private readonly fullDisk = new Map<number, { from: number; to: number }>();
   /** Members that exited on their own while their disk was not full: anomalies. */
   readonly crashes: string[] = [];
   /** Times a member stopped itself because its disk was full (and was started again). */
@@ -32,7 +32,12 @@ export class FaultInjector {
     private readonly net: NetworkFaults,
     private readonly disks: MemberDisks,
     private readonly clients: readonly CuttableClient[],
+    /** How long a resumed member that is still cut off is given to notice it lost its quorum. */
+    private readonly syncLimitMs: number,
   ) {}
+
+  /** The member the current episode stopped (pause), if any. */
+  private paused: Member | null = null;
 
   /** The member srvr calls leader, if exactly one does. */
   async leader(): Promise<Member | null> {
@@ -84,8 +89,15 @@ export class FaultInjector {
       }
       case 'pause': {
         const m = p0 < 0.75 ? await leaderOr(p1) : byPick(p1);
+        const was = (await this.leader()) === m ? ' (leader)' : '';
+        const rest = this.members.filter((x) => x !== m);
+        // Cut off too, it cannot hear at once that the others moved on; clients still reach it.
+        if (ep.isolated) await this.net.partition([m.id], rest.map((x) => x.id));
         m.pause();
-        return `SIGSTOP member ${m.id}${p0 < 0.75 ? ' (leader)' : ''}, SIGCONT at heal`;
+        this.paused = m;
+        return ep.isolated
+          ? `SIGSTOP member ${m.id}${was}, cut off from ${ids(rest)} until syncLimit after its SIGCONT`
+          : `SIGSTOP member ${m.id}${was}, SIGCONT at heal`;
       }
       case 'degrade': {
         const m = p2 < 0.5 ? await leaderOr(p0) : byPick(p0);
@@ -95,8 +107,8 @@ export class FaultInjector {
       }
       case 'disk-full': {
         const m = p0 < 0.5 ? await leaderOr(p1) : byPick(p1);
+        this.fullDisk.set(m.id, { from: Date.now(), to: Infinity });
         await this.disks.fill(m.id);
-        this.fullDisk = m.id;
         return `member ${m.id}'s disk full`;
       }
       case 'disk-slow': {
@@ -116,10 +128,22 @@ export class FaultInjector {
   async supervise(): Promise<void> {
     for (const m of this.members) {
       if (!m.downUnexpectedly) continue;
-      if (m.id === this.fullDisk) this.fullDiskStops++;
+      // A process that lived through its disk being full may stop then, or fail to start.
+      const full = this.fullDisk.get(m.id);
+      if (full && m.startedAtMs < full.to && m.downAtMs >= full.from) this.fullDiskStops++;
       else this.crashes.push(`member ${m.id}: ${m.downUnexpectedly}\n${await m.logTail(5)}`);
       await m.start();
     }
+  }
+
+  /** Ends `ep`: a member paused while cut off continues first and stays cut off for syncLimit. */
+  async heal(ep: Episode): Promise<void> {
+    if (ep.kind === 'pause' && ep.isolated && this.paused) {
+      this.paused.resume();
+      await new Promise((r) => setTimeout(r, this.syncLimitMs));
+    }
+    this.paused = null;
+    await this.healAll();
   }
 
   /** Undoes every fault: network, disks, paused and stopped members. */
@@ -127,7 +151,7 @@ export class FaultInjector {
     await this.supervise();
     await this.net.healAll();
     await this.disks.healAll();
-    this.fullDisk = null;
+    for (const f of this.fullDisk.values()) if (f.to === Infinity) f.to = Date.now();
     for (const m of this.members) {
       if (m.paused) m.resume();
       if (!m.running) await m.start();

@@ -15,16 +15,20 @@ export const FAULT_KINDS = [
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /**
- * One fault: applied at `atMs` after the workload starts, healed `durationMs` later. Targets
- * that depend on the run (which member leads) are chosen when the episode starts, from
- * `picks` (uniform numbers in [0,1) fixed by the seed), so a seed always makes the same
- * choices given the same leader.
+ * One fault: applied, healed `durationMs` later, then (once every member serves again, or
+ * the liveness bound has passed) `gapMs` of quiet before the next. Targets that depend on the
+ * run (which member leads) are chosen when the episode starts, from `picks` (uniform numbers
+ * in [0,1) fixed by the seed), so a seed always makes the same choices given the same leader.
  */
 export interface Episode {
   readonly kind: FaultKind;
+  /** Nominal start, ms after the workload starts (the run shifts it by the time to serve after each heal). */
   readonly atMs: number;
   readonly durationMs: number;
+  readonly gapMs: number;
   readonly picks: readonly number[];
+  /** `pause` only: the member is also cut off from the other members until it has had syncLimit to notice. */
+  readonly isolated?: boolean;
   /** `degrade` only: how bad the member's links get. */
   readonly degradation?: { lossPercent: number; delayMs: number; jitterMs: number; reorderPercent: number };
 }
@@ -32,14 +36,14 @@ export interface Episode {
 export interface Schedule {
   readonly seed: number;
   readonly episodes: readonly Episode[];
-  /** When everything is healed for the last time (the end of the faulty period). */
-  readonly healAtMs: number;
 }
 
 export interface ScheduleOptions {
   seconds: number;
   /** syncLimit in ms: a paused leader is stopped for longer than this. */
   syncLimitMs: number;
+  /** The clients' session timeout: a pause outlasts it, so sessions come due while stopped. */
+  sessionTimeoutMs: number;
 }
 
 const WARMUP_MS = 3_000;
@@ -60,25 +64,29 @@ export function makeSchedule(seed: number, opts: ScheduleOptions): Schedule {
   for (;;) {
     if (!deck.length) deck = rnd.shuffle(FAULT_KINDS);
     const kind = deck.shift()!;
-    const durationMs = durationOf(kind, rnd, short, totalMs, opts.syncLimitMs);
+    const durationMs = durationOf(kind, rnd, short, totalMs, opts);
     const picks = Array.from({ length: 4 }, () => rnd.float());
     const degradation =
       kind === 'degrade'
         ? { lossPercent: rnd.between(2, 20), delayMs: rnd.between(20, 200), jitterMs: rnd.between(5, 50), reorderPercent: rnd.between(5, 30) }
         : undefined;
+    const isolated = kind === 'pause' && rnd.float() < 0.5;
     const gapMs = rnd.between(1_500, short ? 2_500 : 5_000);
-    if (t + durationMs + 1_000 > totalMs) break;
-    episodes.push({ kind, atMs: t, durationMs, picks, ...(degradation ? { degradation } : {}) });
+    if (t + durationMs > totalMs) break;
+    episodes.push({ kind, atMs: t, durationMs, gapMs, picks, ...(isolated ? { isolated } : {}), ...(degradation ? { degradation } : {}) });
     t += durationMs + gapMs;
   }
-  return { seed, episodes, healAtMs: totalMs };
+  return { seed, episodes };
 }
 
-function durationOf(kind: FaultKind, rnd: SeededRandom, short: boolean, totalMs: number, syncLimitMs: number): number {
+function durationOf(kind: FaultKind, rnd: SeededRandom, short: boolean, totalMs: number, opts: ScheduleOptions): number {
   switch (kind) {
-    case 'pause':
-      // Past syncLimit, so the others elect a new leader while this one is stopped.
-      return rnd.between(Math.round(syncLimitMs * 1.5), Math.round(syncLimitMs * (short ? 2.5 : 4)));
+    case 'pause': {
+      // Past syncLimit, so the others elect a new leader while this one is stopped, and past
+      // the session timeout, so the stopped member finds its sessions due when it continues.
+      const min = Math.max(Math.round(opts.syncLimitMs * 1.5), opts.sessionTimeoutMs + 500);
+      return rnd.between(min, min + (short ? 2_500 : 6_000));
+    }
     case 'isolate-leader':
       return short ? rnd.between(3_000, 6_000) : rnd.between(4_000, Math.max(5_000, Math.min(45_000, totalMs / 4)));
     default:

@@ -214,18 +214,16 @@ async function main(): Promise<void> {
         void session.close().catch(() => undefined);
         mutex = null;
         open();
-        if (watching) startWatch(watching);
+        if (watching) startWatch(watching).catch((err) => emit({ ev: 'watchLost', err: String(err), t: monotonicUs() }));
       }
     };
     session = args.lib === 'nzc' ? nzcSession(args, onState) : zabSession(args, onState);
   };
-  const startWatch = (path: string) => {
-    const client = session.client!;
-    void (async () => {
-      for await (const e of client.watch(path, { mode: AddWatchMode.PERSISTENT_RECURSIVE })) {
-        emit({ ev: 'watch', type: e.type, path: e.path, t: monotonicUs(), session: session.id() });
-      }
-    })().catch((err) => emit({ ev: 'watchEnded', err: String(err), t: monotonicUs() }));
+  /** A persistent recursive watch, registered (awaited) before the op that asked for it returns. */
+  const startWatch = async (path: string) => {
+    await session.client!.addWatch(path, AddWatchMode.PERSISTENT_RECURSIVE, (e) => {
+      if (e.type !== -1) emit({ ev: 'watch', type: e.type, path: e.path, t: monotonicUs() });
+    });
   };
   open();
   emit({ ev: 'ready', t: monotonicUs() });
@@ -270,7 +268,7 @@ async function main(): Promise<void> {
       case 'watch':
         if (!session.client) throw new Error('the persistent recursive watch needs --lib zab');
         watching = path;
-        startWatch(path);
+        await startWatch(path);
         return {};
       case 'close':
         closing = true;
