@@ -184,6 +184,8 @@ export async function removeRunDisks(runDir: string, runId: string): Promise<voi
 }
 
 async function probeSlowMethod(): Promise<SlowDiskMethod> {
+  // `dmsetup targets` lists loaded targets only: load dm-delay if the kernel has it as a module.
+  await succeeds('modprobe', ['dm_delay']);
   const targets = await run('dmsetup', ['targets']).catch(() => '');
   if (/^delay\s/m.test(targets)) return 'dm-delay';
   if (existsSync(path.join(BLKIO_V1, 'blkio.throttle.write_iops_device'))) return 'blkio-v1';
