@@ -60,7 +60,7 @@ interface PartsEnd {
 export class TcpTransport<P> {
   private readonly election = new Map<number, net.Socket>();
   /** Per election connection: when it last delivered (or opened), since when it has owed us an answer, and the last LOOKING notification sent on it. */
-  private readonly electionSent = new Map<net.Socket, { lastHeardMs: number; unansweredSinceMs: number | null; last: Message<P> | null }>();
+  private readonly electionSent = new Map<net.Socket, { lastHeardMs: number; unansweredSinceMs: number | null; lastLookingMs: number; last: Message<P> | null }>();
   /** Connections to higher ids that only ask them to connect back, by peer (at most one each). */
   private readonly asking = new Map<number, net.Socket>();
   /** Peers whose election connection was replaced and has not delivered anything since (logged once). */
@@ -215,7 +215,7 @@ export class TcpTransport<P> {
     const old = this.election.get(peer);
     if (old && old !== sock) old.destroy();
     this.election.set(peer, sock);
-    this.electionSent.set(sock, { lastHeardMs: Date.now(), unansweredSinceMs: null, last: null });
+    this.electionSent.set(sock, { lastHeardMs: Date.now(), unansweredSinceMs: null, lastLookingMs: 0, last: null });
     // Anything the peer sends shows the connection delivers.
     sock.on('data', () => {
       const st = this.electionSent.get(sock);
@@ -243,24 +243,29 @@ export class TcpTransport<P> {
   private writeElection(sock: net.Socket, msg: Message<P>): void {
     const st = this.electionSent.get(sock);
     if (st && msg.type === 'NOTIFICATION' && msg.state === 'LOOKING') {
+      const now = Date.now();
       st.last = msg;
-      st.unansweredSinceMs ??= Date.now();
+      st.lastLookingMs = now;
+      st.unansweredSinceMs ??= now;
     }
     sock.write(encodeFrame(msg));
   }
 
   /**
-   * Replaces every election connection that has owed an answer for ELECTION_STALL_MS: its
-   * packets are being dropped (a partition, a peer's host gone) or it never connected. The
-   * last notification sent on it goes again on the new one. A lower id cannot open the
-   * surviving connection itself: its new connection asks the higher id to connect back, and
-   * the higher id, seeing it ask, drops its own old connection (see accept).
+   * Replaces every election connection that has owed an answer for ELECTION_STALL_MS while
+   * this peer is still sending LOOKING notifications on it: its packets are being dropped (a
+   * partition, a peer's host gone) or it never connected. (Once this peer has settled it
+   * stops asking, and an unanswered connection is left alone.) The last notification sent on
+   * it goes again on the new one. A lower id cannot open the surviving connection itself: its
+   * new connection asks the higher id to connect back, and the higher id, seeing it ask, drops
+   * its own old connection (see accept).
    */
   private replaceStalledElection(): void {
     const now = Date.now();
     for (const [peer, sock] of [...this.election]) {
       const st = this.electionSent.get(sock);
       if (!st || st.unansweredSinceMs === null || now - st.unansweredSinceMs < ELECTION_STALL_MS) continue;
+      if (now - st.lastLookingMs > ELECTION_STALL_MS) continue;
       if (!this.stalled.has(peer)) {
         this.stalled.add(peer);
         this.events.onWarn('election connection delivered nothing back; replacing it', { peer, ms: now - st.unansweredSinceMs });
