@@ -1,6 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ZooKeeperClient } from '@zab/client';
 import { monotonicUs } from '../clock.js';
 import { MemberDisks } from '../env/disks.js';
 import { CLIENT_PORT, Member, type EnsembleTiming, type MemberSpec, type Target } from '../env/members.js';
@@ -92,16 +91,20 @@ export async function runSeed(cfg: SeedConfig): Promise<RunResult> {
   const workers: WorkerProcess[] = [];
   const schedule = makeSchedule(cfg.seed, { seconds: cfg.seconds, syncLimitMs: cfg.timing.tickTimeMs * cfg.timing.syncLimitTicks, sessionTimeoutMs: cfg.sessionTimeoutMs });
   const notes: string[] = [`degraded links: ${await net.degradationMethod()}`, `slow disk: ${await disks.slowMethod()}`];
-  let driver: ZooKeeperClient | null = null;
   try {
     for (const m of members) await m.configure(specs, cfg.timing);
     for (const m of members) await m.start();
     const started = await timeToServe(members, Date.now(), 120_000);
     if (started.ms === null) throw new Error(`the ensemble did not start serving (modes ${JSON.stringify(started.modes)})`);
     const allHosts = members.map(memberHost).join(',');
-    driver = await connectDriver(allHosts);
-    for (const p of ['/chaos', '/chaos/r', PATHS.sequenceParent, PATHS.lock]) await driver.create(p, '');
-    for (const r of PATHS.registers) await driver.create(r, REGISTER_INIT);
+    // The driver's sessions are short: one left idle through the faults could expire.
+    const setup = await connectDriver(allHosts);
+    try {
+      for (const p of ['/chaos', '/chaos/r', PATHS.sequenceParent, PATHS.lock]) await setup.create(p, '');
+      for (const r of PATHS.registers) await setup.create(r, REGISTER_INIT);
+    } finally {
+      await setup.close().catch(() => undefined);
+    }
 
     const plans = clientPlans(cfg.members);
     const cuttable = plans.map((p, k) => ({ name: p.name, ip: topo.clientIp(k) }));
@@ -169,10 +172,8 @@ export async function runSeed(cfg: SeedConfig): Promise<RunResult> {
       }
       await c.close().catch(() => undefined);
     }
-    await waitForWatcher(history, driver);
+    await waitForWatcher(history, allHosts);
     for (const w of workers) await w.close();
-    await driver.close().catch(() => undefined);
-    driver = null;
 
     const before = await dumpUntilAgreed(members, PATHS.root, 30_000);
     // Every member crashes at once and comes back: what they had acknowledged must still be there.
@@ -199,15 +200,15 @@ export async function runSeed(cfg: SeedConfig): Promise<RunResult> {
       dataDirs: specs.map((s) => s.dataDir),
     });
   } finally {
-    await driver?.close().catch(() => undefined);
     for (const w of workers) w.kill();
     for (const m of members) if (m.running) await m.kill('SIGKILL');
   }
 }
 
 /** Gives the watcher (deadline 10 s) until it has seen the last sequential node created. */
-async function waitForWatcher(history: ReturnType<typeof emptyHistory>, driver: ZooKeeperClient): Promise<void> {
-  const { children } = await driver.getChildren(PATHS.sequenceParent);
+async function waitForWatcher(history: ReturnType<typeof emptyHistory>, hosts: string): Promise<void> {
+  const c = await connectDriver(hosts);
+  const { children } = await c.getChildren(PATHS.sequenceParent).finally(() => c.close().catch(() => undefined));
   const last = children.sort().at(-1);
   if (!last) return;
   const until = Date.now() + 10_000;
