@@ -61,8 +61,13 @@ function parse(argv: string[]): Options {
   return { seeds, seconds: int('seconds', 60, 20, 24 * 3600), members, target, logsDir: value('logs') ?? path.join(os.tmpdir(), 'zabchaos-logs'), keepLogs: argv.includes('--keep-logs') };
 }
 
+/** The run process of the seed going on, for a signal to stop. */
+interface Current {
+  child: ReturnType<typeof spawn> | null;
+}
+
 /** One seed: machine set up here, the run itself in a process inside the clients' namespace. */
-async function runOne(o: Options, seed: number): Promise<RunResult | null> {
+async function runOne(o: Options, seed: number, current: Current): Promise<RunResult | null> {
   const runId = runIdFor(process.pid);
   const runDir = runDirOf(runId);
   const clients = clientCount(o.members);
@@ -92,10 +97,10 @@ async function runOne(o: Options, seed: number): Promise<RunResult | null> {
     await writeFile(cfgFile, JSON.stringify(cfg));
     const code = await new Promise<number>((resolve) => {
       const child = spawn('ip', ['netns', 'exec', topo.clientsNs, process.execPath, SELF, '--inner', cfgFile, resultFile], { stdio: 'inherit' });
-      current = child;
+      current.child = child;
       child.once('exit', (c, s) => resolve(c ?? (s ? 128 : 1)));
     });
-    current = null;
+    current.child = null;
     if (code !== 0) {
       console.log(`seed ${seed}: the run stopped with an error (exit ${code})`);
       return null;
@@ -123,8 +128,6 @@ async function keepLogs(o: Options, seed: number, runDir: string): Promise<void>
   }
 }
 
-let current: ReturnType<typeof spawn> | null = null;
-
 async function outer(argv: string[]): Promise<number> {
   let o: Options;
   try {
@@ -143,8 +146,9 @@ async function outer(argv: string[]): Promise<number> {
   }
   const removed = await cleanupLeftovers();
   if (removed.length) console.log(`removed what earlier runs left behind: ${removed.join(', ')}`);
+  const current: Current = { child: null };
   const stop = async () => {
-    current?.kill('SIGKILL');
+    current.child?.kill('SIGKILL');
     const runId = runIdFor(process.pid);
     await destroyNamespaces(runId);
     await removeRunDisks(runDirOf(runId), runId);
@@ -153,7 +157,7 @@ async function outer(argv: string[]): Promise<number> {
   process.once('SIGINT', () => void stop());
   process.once('SIGTERM', () => void stop());
   const results: (RunResult | null)[] = [];
-  for (const seed of o.seeds) results.push(await runOne(o, seed));
+  for (const seed of o.seeds) results.push(await runOne(o, seed, current));
   const passed = results.filter((r) => r?.passed).length;
   const failed = results.length - passed;
   if (results.length > 1) summarise(results);
