@@ -78,9 +78,11 @@ for (const m of members) {
   const cfg = writeConfig(m);
   const logFile = join(root, 'logs', argv.standalone ? 'standalone.log' : `node-${m.id}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
-  // Each member's admin server gets its own port (8080, 8081, ...): they share one host.
+  // Each member's admin server gets its own port (8080, 8081, ...): they share one host. The
+  // web console on each reads every member's admin server, so each is told where they are.
   const adminPort = String(8080 + offset + m.id - 1);
-  const child = spawn(process.execPath, [bin, '--config', cfg, '--admin.serverPort', adminPort], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const adminUrls = argv.standalone ? [] : members.flatMap((o) => [`--admin.url.${o.id}`, `http://127.0.0.1:${8080 + offset + o.id - 1}`]);
+  const child = spawn(process.execPath, [bin, '--config', cfg, '--admin.serverPort', adminPort, ...adminUrls], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   // Start-up errors go to the terminal too, so a bad config is not silent.
@@ -91,7 +93,7 @@ for (const m of members) {
     stopAll(code || 1);
   });
   children.push(child);
-  console.error(`zab: member ${m.id}${m.observer ? ' (observer)' : ''} on 127.0.0.1:${m.client} (admin http://127.0.0.1:${adminPort}/commands), config ${cfg}, log ${logFile}`);
+  console.error(`zab: member ${m.id}${m.observer ? ' (observer)' : ''} on 127.0.0.1:${m.client} (admin http://127.0.0.1:${adminPort}/commands, console http://127.0.0.1:${adminPort}/console), config ${cfg}, log ${logFile}`);
 }
 const connect = members.map((m) => `127.0.0.1:${m.client}`).join(',');
 console.error(`zab: connect with "${connect}" (Ctrl-C stops ${argv.standalone ? 'it' : 'the ensemble'})`);

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fourLetter, type RunningServer, startServer, targetKind } from '../support/launch.js';
 import { Rng, newSeed } from '../differential/rng.js';
 import { connectSocket, encodeConnectRequest, frame, RawClient, type RawReply, waitForClose } from '../support/raw-client.js';
+import { hex } from '../support/bytes.js';
 
 const target = targetKind();
 const seed = process.env['ZAB_BAD_INPUT_SEED'] ? Number(process.env['ZAB_BAD_INPUT_SEED']) : newSeed();
@@ -22,7 +23,6 @@ const PROMPT_CLOSE_MS = 5_000;
  */
 const SESSIONLESS_CLOSE_MS = 30_000;
 
-const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const CONNECT = frame(encodeConnectRequest({ protocolVersion: 0, lastZxidSeen: 0n, timeOut: 30_000, sessionId: 0n, passwd: Buffer.alloc(16) }));
 
 /** A request frame with a valid header and an arbitrary body. */

@@ -18,14 +18,7 @@ import { WatchKind, createClient, type ZooKeeperClient } from '@zab/client';
 import { fourLetter, startServer, type RunningServer, type ServerKind } from '../support/launch.js';
 import { startEnsemble, type Ensemble } from '../support/ensemble.js';
 import { CuttableProxy } from './proxy.js';
-
-async function until(what: string, cond: () => boolean | Promise<boolean>, deadlineMs = 20_000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20)); // poll interval
-  }
-}
+import { waitFor } from '../support/wait.js';
 
 function nextEvent(): { watcher: (e: WatcherEvent) => void; event: Promise<WatcherEvent> } {
   let resolve!: (e: WatcherEvent) => void;
@@ -119,7 +112,7 @@ describe.each(['zab', 'zookeeper'] as ServerKind[])('client against %s', (kind) 
     await writer.create('/rec/a');
     expect(await child.event).toMatchObject({ type: EventType.NodeChildrenChanged, path: '/rec' });
     await writer.create('/rec/a/b');
-    await until('the recursive watch to keep going', () => seen.length === 2);
+    await waitFor('the recursive watch to keep going', () => seen.length === 2);
     expect(seen.map((e) => e.path)).toEqual(['/rec/a', '/rec/a/b']);
     await c.removeWatches('/rec', WatchKind.PersistentRecursive);
     await expect(c.removeWatches('/rec', WatchKind.PersistentRecursive)).rejects.toBeInstanceOf(NoWatcherError);
@@ -138,9 +131,9 @@ describe.each(['zab', 'zookeeper'] as ServerKind[])('client against %s', (kind) 
     const seen = moved.lastZxid;
     expect(seen).toBeGreaterThan(0n);
     await proxy.cut();
-    await until('the client to notice', () => moved.state === 'disconnected');
+    await waitFor('the client to notice', () => moved.state === 'disconnected');
     await proxy.open(port);
-    await until('the client to reconnect', () => moved.state === 'connected');
+    await waitFor('the client to reconnect', () => moved.state === 'connected');
     expect(proxy.firstFrames).toHaveLength(2);
     expect(ConnectRequest.read(new JuteReader(proxy.firstFrames[0]!)).lastZxidSeen).toBe(0n);
     const again = ConnectRequest.read(new JuteReader(proxy.firstFrames[1]!));
@@ -164,10 +157,10 @@ describe.each(['zab', 'zookeeper'] as ServerKind[])('client against %s', (kind) 
     const iterating = await open();
     const events = iterating.watch('/watched')[Symbol.asyncIterator]();
     const first = events.next();
-    await until('the persistent watch to be set', async () => (await iterating.exists('/watched')) !== null);
+    await waitFor('the persistent watch to be set', async () => (await iterating.exists('/watched')) !== null);
     await c.setData('/watched', 'a');
     await c.create('/watched/child');
-    await until('two recursive events', () => seen.length >= 2);
+    await waitFor('two recursive events', () => seen.length >= 2);
     expect(seen.map((e) => [e.type, e.path])).toEqual([
       [EventType.NodeDataChanged, '/watched'],
       [EventType.NodeCreated, '/watched/child'],
@@ -209,18 +202,18 @@ describe.each(['zab', 'zookeeper'] as ServerKind[])('client against %s', (kind) 
     const watched = nextEvent();
     await c.getData('/ephemeral-kept', { watch: watched.watcher });
     await proxy.cut();
-    await until('the client to notice', () => c.state === 'disconnected');
+    await waitFor('the client to notice', () => c.state === 'disconnected');
     await proxy.open(port);
-    await until('the client to reconnect', () => c.state === 'connected');
+    await waitFor('the client to reconnect', () => c.state === 'connected');
     expect(c.sessionId).toBe(id);
     const other = await open();
     await other.setData('/ephemeral-kept', 'x');
     expect((await watched.event).type).toBe(EventType.NodeDataChanged); // re-registered with setWatches2
     // Now stay away past the timeout: the server expires the session.
     await proxy.cut();
-    await until('the ephemeral to go', async () => (await other.exists('/ephemeral-kept')) === null);
+    await waitFor('the ephemeral to go', async () => (await other.exists('/ephemeral-kept')) === null);
     await proxy.open(port);
-    await until('the client to hear it expired', () => c.state === 'expired');
+    await waitFor('the client to hear it expired', () => c.state === 'expired');
     await expect(c.exists('/')).rejects.toBeInstanceOf(SessionExpiredError);
     await proxy.cut();
   });
@@ -244,16 +237,16 @@ describe('client against a 3-node zab ensemble', () => {
     const recursive: WatcherEvent[] = [];
     await c.addWatch('/', AddWatchMode.PERSISTENT_RECURSIVE, (e) => recursive.push(e));
     const id = c.sessionId;
-    const port = Number((c as unknown as { socket: { remotePort: number } }).socket.remotePort);
+    const port = c.connectedServer!.port;
     const member = ens.members.find((m) => m.clientPort === port)!;
     await member.kill('SIGKILL');
-    await until('the client to reconnect elsewhere', () => c.state === 'connected' && (c as any).socket?.remotePort !== port, 30_000);
+    await waitFor('the client to reconnect elsewhere', () => c.state === 'connected' && c.connectedServer?.port !== port, { deadlineMs: 30_000 });
     expect(c.sessionId).toBe(id);
     expect(await c.exists('/moving')).not.toBeNull();
     await c.setData('/moving', 'changed');
     expect((await watched.event).type).toBe(EventType.NodeDataChanged);
     await c.create('/moving-sibling');
-    await until('the persistent recursive watch to fire on the new server', () => recursive.some((e) => e.path === '/moving-sibling'));
+    await waitFor('the persistent recursive watch to fire on the new server', () => recursive.some((e) => e.path === '/moving-sibling'));
     expect(recursive.filter((e) => e.path === '/moving').map((e) => e.type)).toEqual([EventType.NodeDataChanged]);
     await c.close();
     await member.start();
@@ -277,7 +270,7 @@ describe('client against a ZooKeeper 3.8 member in read-only mode', () => {
     await setup.close();
     const [survivor, ...others] = ens.members;
     for (const m of others) await m.kill('SIGKILL');
-    await until('the survivor to serve read-only', async () => (await fourLetter(survivor!.clientPort, 'isro').catch(() => '')) === 'ro', 60_000);
+    await waitFor('the survivor to serve read-only', async () => (await fourLetter(survivor!.clientPort, 'isro').catch(() => '')) === 'ro', { deadlineMs: 60_000 });
     const c = createClient(`127.0.0.1:${survivor!.clientPort}`, { canBeReadOnly: true, sessionTimeoutMs: 10_000 });
     await c.connected();
     expect(c.state).toBe('readOnly');

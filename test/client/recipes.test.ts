@@ -24,6 +24,7 @@ import {
 } from '@zab/client';
 import { startServer, type RunningServer } from '../support/launch.js';
 import { CuttableProxy } from './proxy.js';
+import { waitFor } from '../support/wait.js';
 
 let server: RunningServer;
 const clients: ZooKeeperClient[] = [];
@@ -42,14 +43,6 @@ async function openBehindProxy(sessionTimeoutMs: number): Promise<{ proxy: Cutta
   clients.push(zk);
   await zk.connected();
   return { proxy, port, zk };
-}
-
-async function until(what: string, cond: () => boolean | Promise<boolean>, deadlineMs = 20_000): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20)); // poll interval
-  }
 }
 
 beforeAll(async () => {
@@ -102,12 +95,12 @@ describe('recipes', () => {
         return { zk, e };
       }),
     );
-    await until('one leader', () => candidates.filter((c) => c.e.isLeader).length === 1);
+    await waitFor('one leader', () => candidates.filter((c) => c.e.isLeader).length === 1);
     const first = candidates.find((c) => c.e.isLeader)!;
     expect(await first.e.leaderId()).toBe(first.e.id);
     await first.zk.close(); // its session (and node) go
     const rest = candidates.filter((c) => c !== first);
-    await until('a new leader', () => rest.filter((c) => c.e.isLeader).length === 1);
+    await waitFor('a new leader', () => rest.filter((c) => c.e.isLeader).length === 1);
     const second = rest.find((c) => c.e.isLeader)!;
     expect(await second.e.leaderId()).toBe(second.e.id);
   });
@@ -133,15 +126,15 @@ describe('recipes', () => {
     });
     const observer = new LeaderElection(await open(), '/recipes/election-procs'); // only reads
     try {
-      await until('every candidate to start', () => candidates.every((c) => c.started));
+      await waitFor('every candidate to start', () => candidates.every((c) => c.started));
       for (let round = 0; round < 2; round++) {
         const alive = candidates.filter((c) => c.alive);
-        await until(`one leader among ${alive.length}`, async () => alive.filter((c) => c.leading).length === 1 && (await observer.leaderId()) === alive.find((c) => c.leading)!.id);
+        await waitFor(`one leader among ${alive.length}`, async () => alive.filter((c) => c.leading).length === 1 && (await observer.leaderId()) === alive.find((c) => c.leading)!.id);
         const leader = alive.find((c) => c.leading)!;
         leader.proc.kill('SIGKILL'); // no close: the server must expire its session
-        await until('the leader to die', () => !leader.alive);
+        await waitFor('the leader to die', () => !leader.alive);
         const rest = alive.filter((c) => c !== leader);
-        await until('a new leader', async () => rest.filter((c) => c.leading).length === 1 && (await observer.leaderId()) === rest.find((c) => c.leading)!.id);
+        await waitFor('a new leader', async () => rest.filter((c) => c.leading).length === 1 && (await observer.leaderId()) === rest.find((c) => c.leading)!.id);
       }
     } finally {
       for (const c of candidates) c.proc.kill('SIGKILL');
@@ -157,15 +150,15 @@ describe('recipes', () => {
     await e.start();
     const follower = new LeaderElection(await open(), '/recipes/election-cut', 'other');
     await follower.start();
-    await until('it to lead', () => e.isLeader);
+    await waitFor('it to lead', () => e.isLeader);
     await proxy.cut();
-    await until('it to stop leading', () => !e.isLeader);
+    await waitFor('it to stop leading', () => !e.isLeader);
     await proxy.open(port);
-    await until('it to lead again', () => e.isLeader);
+    await waitFor('it to lead again', () => e.isLeader);
     expect(changes).toEqual(['leader', 'notLeader', 'leader']);
     expect(follower.isLeader).toBe(false);
     await e.close();
-    await until('the other candidate to lead', () => follower.isLeader);
+    await waitFor('the other candidate to lead', () => follower.isLeader);
     await follower.close();
     await proxy.cut();
   });
@@ -291,13 +284,13 @@ describe('recipes', () => {
     await cache.start();
     expect(cache.data?.toString()).toBe('v1');
     await writer.setData('/recipes/config', 'v2');
-    await until('the node cache to see v2', () => cache.data?.toString() === 'v2');
+    await waitFor('the node cache to see v2', () => cache.data?.toString() === 'v2');
     const tree = new TreeCache(await open(), '/recipes/config');
     await tree.start();
     await writer.create('/recipes/config/a', 'x');
-    await until('the tree cache to see /a', () => tree.nodes.get('/recipes/config/a')?.toString() === 'x');
+    await waitFor('the tree cache to see /a', () => tree.nodes.get('/recipes/config/a')?.toString() === 'x');
     await writer.delete('/recipes/config/a');
-    await until('the tree cache to drop /a', () => !tree.nodes.has('/recipes/config/a'));
+    await waitFor('the tree cache to drop /a', () => !tree.nodes.has('/recipes/config/a'));
 
     const provider = await open();
     const sd = new ServiceDiscovery(provider);
@@ -305,9 +298,9 @@ describe('recipes', () => {
     const seen = new ServiceDiscovery(await open());
     expect((await seen.watch('api')).map((i) => i.id)).toEqual(['i1']);
     await new ServiceDiscovery(await open()).register('api', { id: 'i2', address: '10.0.0.2', port: 80 });
-    await until('both instances', () => seen.instances.length === 2);
+    await waitFor('both instances', () => seen.instances.length === 2);
     await provider.close(); // its ephemeral registration goes with the session
-    await until('i1 to go', () => seen.instances.map((i) => i.id).join() === 'i2');
+    await waitFor('i1 to go', () => seen.instances.map((i) => i.id).join() === 'i2');
   });
 
   it('tree cache and service discovery catch up on what changed while the connection was down', async () => {
@@ -321,14 +314,14 @@ describe('recipes', () => {
     const sd = new ServiceDiscovery(away);
     expect(await sd.watch('away-api')).toEqual([]);
     await proxy.cut();
-    await until('the client to notice', () => away.state === 'disconnected');
+    await waitFor('the client to notice', () => away.state === 'disconnected');
     await writer.setData('/recipes/away', 'v2');
     await writer.delete('/recipes/away/gone');
     await writer.create('/recipes/away/new', 'y');
     await new ServiceDiscovery(writer).register('away-api', { id: 'i9', address: '10.0.0.9', port: 80 });
     await proxy.open(port);
-    await until('the tree cache to catch up', () => tree.nodes.get('/recipes/away')?.toString() === 'v2' && !tree.nodes.has('/recipes/away/gone') && tree.nodes.get('/recipes/away/new')?.toString() === 'y');
-    await until('discovery to see the instance registered meanwhile', () => sd.instances.map((i) => i.id).join() === 'i9');
+    await waitFor('the tree cache to catch up', () => tree.nodes.get('/recipes/away')?.toString() === 'v2' && !tree.nodes.has('/recipes/away/gone') && tree.nodes.get('/recipes/away/new')?.toString() === 'y');
+    await waitFor('discovery to see the instance registered meanwhile', () => sd.instances.map((i) => i.id).join() === 'i9');
     await away.close();
     await proxy.cut();
   });
@@ -339,9 +332,9 @@ describe('recipes', () => {
     const { proxy, port, zk: waiterClient } = await openBehindProxy(4_000);
     const waiter = new Mutex(waiterClient, '/recipes/m3');
     const acquired = waiter.acquire(30_000);
-    await until('the waiter to queue', async () => (await (await open()).getChildren('/recipes/m3')).children.length === 2);
+    await waitFor('the waiter to queue', async () => (await (await open()).getChildren('/recipes/m3')).children.length === 2);
     await proxy.cut(); // connection lost, session kept
-    await until('the waiter to notice', () => waiterClient.state === 'disconnected');
+    await waitFor('the waiter to notice', () => waiterClient.state === 'disconnected');
     await proxy.open(port);
     await holder.release();
     await acquired;
@@ -353,7 +346,7 @@ describe('recipes', () => {
     const other = new Mutex(await open(), '/recipes/m3');
     await other.acquire(30_000); // possible only once the expired session's node is gone
     await proxy.open(port);
-    await until('the old holder to hear it lost the lock', () => lost);
+    await waitFor('the old holder to hear it lost the lock', () => lost);
     expect(waiter.isHeld).toBe(false);
     await other.release();
     await proxy.cut();

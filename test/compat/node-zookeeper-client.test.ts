@@ -3,7 +3,8 @@
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digestId } from '../support/launch.js';
-import { SUPER_PASSWORD, eventually, startCompatServer, type CompatServer } from './target.js';
+import { SUPER_PASSWORD, startCompatServer, type CompatServer } from './target.js';
+import { waitFor } from '../support/wait.js';
 
 const require = createRequire(import.meta.url);
 const zk = require('node-zookeeper-client');
@@ -38,7 +39,7 @@ async function connect(): Promise<Client> {
  * its writer (ZooKeeper promises no more; this client has no sync).
  */
 async function seenBy(client: Client, path: string, ok: (stat: any) => boolean): Promise<void> {
-  await eventually(async () => ok(await call<any>((cb) => client.exists(path, cb))), `${path} as expected on another server`);
+  await waitFor(`${path} as expected on another server`, async () => ok(await call<any>((cb) => client.exists(path, cb))), { deadlineMs: 15_000 });
 }
 
 beforeAll(async () => {
@@ -105,17 +106,17 @@ describe('node-zookeeper-client', () => {
     const record = (e: any) => events.push(`${e.getName()} ${e.getPath()}`);
     expect(await call((cb) => c.exists('/nzc-w', record, cb))).toBeFalsy();
     await call((cb) => other.create('/nzc-w', Buffer.from('a'), cb));
-    await eventually(() => events.length === 1, 'NodeCreated');
+    await waitFor('NodeCreated', () => events.length === 1, { deadlineMs: 15_000 });
     await call((cb) => c.getData('/nzc-w', record, cb));
     await call((cb) => c.getChildren('/nzc-w', record, cb));
     await call((cb) => other.setData('/nzc-w', Buffer.from('b'), -1, cb));
-    await eventually(() => events.length === 2, 'NodeDataChanged');
+    await waitFor('NodeDataChanged', () => events.length === 2, { deadlineMs: 15_000 });
     await call((cb) => other.create('/nzc-w/kid', null, cb));
-    await eventually(() => events.length === 3, 'NodeChildrenChanged');
+    await waitFor('NodeChildrenChanged', () => events.length === 3, { deadlineMs: 15_000 });
     await call((cb) => c.getData('/nzc-w', record, cb));
     await call((cb) => other.remove('/nzc-w/kid', -1, cb));
     await call((cb) => other.remove('/nzc-w', -1, cb));
-    await eventually(() => events.length === 4, 'NodeDeleted');
+    await waitFor('NodeDeleted', () => events.length === 4, { deadlineMs: 15_000 });
     expect(events).toEqual(['NODE_CREATED /nzc-w', 'NODE_DATA_CHANGED /nzc-w', 'NODE_CHILDREN_CHANGED /nzc-w', 'NODE_DELETED /nzc-w']);
   });
 

@@ -49,14 +49,3 @@ export async function startCompatServer(): Promise<CompatServer> {
   };
 }
 
-/** Polls `check` until it returns true or the bound passes (no fixed sleeps). */
-export async function eventually(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let delay = 20;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, delay));
-    delay = Math.min(delay * 2, 250);
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}

@@ -3,7 +3,8 @@
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digestId } from '../support/launch.js';
-import { eventually, startCompatServer, type CompatServer } from './target.js';
+import { startCompatServer, type CompatServer } from './target.js';
+import { waitFor } from '../support/wait.js';
 
 const require = createRequire(import.meta.url);
 const ZooKeeper = require('zookeeper');
@@ -90,7 +91,7 @@ describe('official C client (npm zookeeper)', () => {
     await c.w_get_children('/cc-w', (type: number, _state: number, path: string) => events.push(`${type} ${path}`));
     await other.set('/cc-w', 'changed', -1);
     await other.create('/cc-w/kid', '', C.ZOO_PERSISTENT);
-    await eventually(() => events.length === 2, 'two watch events');
+    await waitFor('two watch events', () => events.length === 2, { deadlineMs: 15_000 });
     expect(events).toEqual([`${C.ZOO_CHANGED_EVENT} /cc-w`, `${C.ZOO_CHILD_EVENT} /cc-w`]);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { waitFor } from '../support/wait.js';
 // @ts-expect-error: a plain ES module without types (it runs in the container as is)
 import { myIdFromHostname, statefulSetServers, zooCfgFromEnv } from '../../docker/entrypoint.mjs';
 import { parseZooCfg } from '../../packages/server/src/config.js';
@@ -65,13 +66,8 @@ describe('the entrypoint as a process (what the container runs)', () => {
     const port = String(await freePort());
     const { child, exited, output } = await run({ ZOO_PORT: port });
     const { spawnSync } = await import('node:child_process');
-    const deadline = Date.now() + 30_000;
-    let healthy = false;
-    while (!healthy && Date.now() < deadline) {
-      healthy = spawnSync(process.execPath, [health], { env: { ...process.env, ZOO_PORT: port } }).status === 0;
-      if (!healthy) await new Promise((r) => setTimeout(r, 100)); // poll interval
-    }
-    expect(healthy, output()).toBe(true);
+    const healthy = () => spawnSync(process.execPath, [health], { env: { ...process.env, ZOO_PORT: port } }).status === 0;
+    await waitFor('the health check to pass', healthy, { deadlineMs: 30_000, pollMs: 100, explain: output });
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   }, 60_000);

@@ -2,7 +2,8 @@
 // the image built from docker/Dockerfile, with node-zookeeper-client writing through the
 // published client ports while containers are killed, stopped, restarted, taken down and up.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ComposeProject, buildImage, run, until } from '../support/docker.js';
+import { ComposeProject, buildImage, run, CONTAINER_WAIT } from '../support/docker.js';
+import { waitFor } from '../support/wait.js';
 import { freePort } from '../support/launch.js';
 import { call, childrenOf, connectNzc, createAll, type NzcClient } from '../support/nzc.js';
 
@@ -21,10 +22,10 @@ async function expectAllOn(port: number, parent: string, expected: string[]): Pr
   try {
     const names = new Set(expected.map((p) => p.slice(parent.length + 1)));
     // A follower may apply the last commits a moment after the leader answered the writer.
-    const children = await until(`${expected.length} children of ${parent} on port ${port}`, async () => {
+    const children = await waitFor(`${expected.length} children of ${parent} on port ${port}`, async () => {
       const got = await childrenOf(c, parent);
       return [...names].every((n) => got.includes(n)) ? got : undefined;
-    });
+    }, CONTAINER_WAIT);
     expect(children.length).toBeGreaterThanOrEqual(expected.length);
     for (const p of expected.filter((_, i) => i % 25 === 0)) {
       const [data] = await call<[Buffer, any]>((cb) => c.getData(p, cb));

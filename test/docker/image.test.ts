@@ -3,7 +3,8 @@
 // losing acknowledged writes, and refusing a bad configuration with a message that says why.
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_IMAGE, buildImage, run, until } from '../support/docker.js';
+import { TEST_IMAGE, buildImage, run, CONTAINER_WAIT } from '../support/docker.js';
+import { waitFor } from '../support/wait.js';
 import { fourLetter } from '../support/launch.js';
 import { call, connectNzc } from '../support/nzc.js';
 
@@ -67,7 +68,7 @@ describe('zab image', () => {
 
     await run('docker', ['start', id]);
     const port = Number((await run('docker', ['port', id, '2181/tcp'])).stdout.trim().split('\n')[0].split(':').pop());
-    await until('the restarted container to be healthy', async () => ((await inspect(id, '{{.State.Health.Status}}')) === 'healthy' ? true : undefined));
+    await waitFor('the restarted container to be healthy', async () => (await inspect(id, '{{.State.Health.Status}}')) === 'healthy', CONTAINER_WAIT);
     const z2 = await connectNzc(`127.0.0.1:${port}`);
     const [children] = await call<[string[]]>((cb) => z2.getChildren('/', cb));
     expect(paths.every((p) => children.includes(p.slice(1)))).toBe(true);
@@ -90,7 +91,7 @@ describe('zab image', () => {
       .start();
     const id = c.getId();
     leftovers.push(id);
-    await until('the container to exit', async () => ((await inspect(id, '{{.State.Status}}')) === 'exited' ? true : undefined));
+    await waitFor('the container to exit', async () => (await inspect(id, '{{.State.Status}}')) === 'exited', CONTAINER_WAIT);
     expect(await inspect(id, '{{.State.ExitCode}}')).toBe('2');
     const { stderr } = await run('docker', ['logs', id]);
     expect(stderr).toContain('zkserver: /conf/zoo.cfg:4: tickTime must be an integer, got "soon"');

@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, TEST_IMAGE, buildImage, mode, run, until } from '../support/docker.js';
+import { ROOT, TEST_IMAGE, buildImage, mode, run, CONTAINER_WAIT } from '../support/docker.js';
+import { waitFor } from '../support/wait.js';
 import { freePort } from '../support/launch.js';
 import { call, childrenOf, connectNzc } from '../support/nzc.js';
 
@@ -56,10 +57,10 @@ afterAll(async () => {
 
 describe('the StatefulSet pod template', () => {
   it('forms an ensemble from pod ordinals and the headless service names, and passes its probes', async () => {
-    const modes = await until('one leader among the pods', async () => {
+    const modes = await waitFor('one leader among the pods', async () => {
       const m = await Promise.all(clientPorts.map((p) => mode(p)));
       return m.every(Boolean) && m.filter((x) => x === 'leader').length === 1 ? m : undefined;
-    }).catch(async (e) => {
+    }, CONTAINER_WAIT).catch(async (e) => {
       const logs = await Promise.all(names.map(async (_, i) => (await run('docker', ['logs', '--tail', '15', `${tag}-${i}`], { allowFail: true })).stderr));
       throw new Error(`${e.message}\n${logs.join('\n')}`);
     });
@@ -86,7 +87,7 @@ describe('the StatefulSet pod template', () => {
     c.close();
     for (const p of clientPorts) {
       const r = await connectNzc(`127.0.0.1:${p}`);
-      await until(`/k8s on port ${p}`, async () => ((await childrenOf(r, '/')).includes('k8s') ? true : undefined));
+      await waitFor(`/k8s on port ${p}`, async () => (await childrenOf(r, '/')).includes('k8s'), CONTAINER_WAIT);
       r.close();
     }
   }, 300_000);

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateMode, ErrorCode } from '@zab/jute';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ZAB_BIN, fourLetter, freePort } from '../support/launch.js';
+import { ZAB_BIN, answersImok, freePort } from '../support/launch.js';
+import { waitFor } from '../support/wait.js';
 import { OPEN_ACL, RawClient } from '../support/raw-client.js';
 
 const ROUNDS = 20;
@@ -26,14 +27,12 @@ async function startZab(port: number): Promise<ChildProcess> {
   const cfg = join(dir, 'zoo.cfg');
   writeFileSync(cfg, `tickTime=250\ndataDir=${dir}/data\nclientPort=${port}\nclientPortAddress=127.0.0.1\n4lw.commands.whitelist=*\nsnapCount=200\nadmin.enableServer=false\n`);
   const proc = spawn(process.execPath, [ZAB_BIN, '--config', cfg], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const deadline = Date.now() + 30_000;
-  for (;;) {
+  const started = async () => {
     if (proc.exitCode !== null) throw new Error(`zab exited with ${proc.exitCode} at start`);
-    const answer = await fourLetter(port, 'ruok', 1_000).catch(() => '');
-    if (answer === 'imok') return proc;
-    if (Date.now() > deadline) throw new Error('zab did not start');
-    await new Promise((r) => setTimeout(r, 25));
-  }
+    return answersImok(port);
+  };
+  await waitFor('zab to start', started, { deadlineMs: 30_000, pollMs: 25 });
+  return proc;
 }
 
 async function kill9(proc: ChildProcess): Promise<void> {
@@ -124,13 +123,11 @@ describe(`crash safety (seed ${seed}; rerun with ZAB_CRASH_SEED=${seed})`, () =>
     // The sessions died with the server: their ephemerals go once their timeout passes.
     const proc = await startZab(port);
     const c = await RawClient.connect({ port });
-    const deadline = Date.now() + 30_000;
-    for (const eph of ephemerals) {
-      while ((await c.exists(eph)).err === ErrorCode.OK) {
-        if (Date.now() > deadline) throw new Error(`${eph} outlived its session`);
-        await c.sync('/');
-      }
-    }
+    const gone = async () => {
+      for (const eph of ephemerals) if ((await c.exists(eph)).err === ErrorCode.OK) return false;
+      return true;
+    };
+    await waitFor('the ephemerals to go with their sessions', gone, { deadlineMs: 30_000 });
     for (const path of created) expect((await c.exists(path)).err).toBe(ErrorCode.OK);
     expect(seqNames.size).toBeGreaterThan(ROUNDS);
     c.destroy();

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ZAB_BIN, fourLetter, freePort } from '../support/launch.js';
+import { ZAB_BIN, answersImok, freePort } from '../support/launch.js';
+import { waitFor } from '../support/wait.js';
 import { OPEN_ACL, RawClient } from '../support/raw-client.js';
 
 const dirs: string[] = [];
@@ -30,12 +31,8 @@ function run(cfg: string) {
   return { proc, exited, output: () => out };
 }
 
-async function serving(port: number): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while ((await fourLetter(port, 'ruok', 1_000).catch(() => '')) !== 'imok') {
-    if (Date.now() > deadline) throw new Error('zab did not start');
-    await new Promise((r) => setTimeout(r, 25));
-  }
+function serving(port: number): Promise<true> {
+  return waitFor('zab to start', () => answersImok(port), { deadlineMs: 30_000, pollMs: 25 });
 }
 
 describe('start-up refusals', () => {

@@ -8,7 +8,11 @@ vi.setConfig({ testTimeout: 180_000 });
 import { fourLetter } from '../support/launch.js';
 import { startEnsemble, type Ensemble, type Member } from '../support/ensemble.js';
 import { RawClient } from '../support/raw-client.js';
+import { waitFor } from '../support/wait.js';
 import { Workload, expectConsistent } from './workload.js';
+
+/** Elections and step-downs take a few syncLimit rounds on a busy machine. */
+const ROLE_CHANGE = { deadlineMs: 60_000 };
 
 /** What the running test started, for afterEach to stop. */
 const current: { ens: Ensemble | null; work: Workload | null } = { ens: null, work: null };
@@ -31,16 +35,22 @@ async function begin(opts: Parameters<typeof startEnsemble>[1] = {}): Promise<{ 
   return { ens, work, leader };
 }
 
-async function logHas(m: Member, text: string): Promise<boolean> {
-  return (await readFile(m.logFile, 'utf8')).includes(text);
+/** Writes go on a little longer, then stop: every acknowledged write must be on every member. */
+async function endConsistent(ens: Ensemble, work: Workload, more = 20): Promise<void> {
+  await work.progress(more);
+  await work.stop();
+  await expectConsistent(ens, work.acked);
 }
 
-async function waitFor(what: string, cond: () => Promise<boolean> | boolean, deadlineMs = 60_000): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  while (!(await cond())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50)); // poll interval
-  }
+/** `m` comes back: every member serves again, then endConsistent. */
+async function rejoin(ens: Ensemble, work: Workload, m: Member): Promise<void> {
+  await m.start();
+  await ens.waitServing(ens.members.length);
+  await endConsistent(ens, work);
+}
+
+async function logHas(m: Member, text: string): Promise<boolean> {
+  return (await readFile(m.logFile, 'utf8')).includes(text);
 }
 
 describe('zab ensemble under faults (3 nodes unless said)', () => {
@@ -50,11 +60,7 @@ describe('zab ensemble under faults (3 nodes unless said)', () => {
     const next = await ens.leader();
     expect(next.id).not.toBe(leader.id);
     await work.progress(50);
-    await leader.start();
-    await ens.waitServing(3);
-    await work.progress(20);
-    await work.stop();
-    await expectConsistent(ens, work.acked);
+    await rejoin(ens, work, leader);
   });
 
   it('a follower killed and restarted catches up by DIFF', async () => {
@@ -62,11 +68,7 @@ describe('zab ensemble under faults (3 nodes unless said)', () => {
     const follower = ens.members.find((m) => m !== leader)!;
     await follower.kill('SIGKILL');
     await work.progress(50);
-    await follower.start();
-    await ens.waitServing(3);
-    await work.progress(20);
-    await work.stop();
-    await expectConsistent(ens, work.acked);
+    await rejoin(ens, work, follower);
     const log = await readFile(follower.logFile, 'utf8');
     const lastSync = log.split('\n').filter((l) => l.includes('sync with leader')).at(-1) ?? '';
     expect(lastSync).toContain('DIFF');
@@ -78,11 +80,7 @@ describe('zab ensemble under faults (3 nodes unless said)', () => {
     await follower.kill('SIGKILL');
     await follower.wipe();
     await work.progress(30);
-    await follower.start();
-    await ens.waitServing(3);
-    await work.progress(20);
-    await work.stop();
-    await expectConsistent(ens, work.acked);
+    await rejoin(ens, work, follower);
     expect(await logHas(follower, 'sync with leader: SNAP')).toBe(true);
   });
 
@@ -96,7 +94,7 @@ describe('zab ensemble under faults (3 nodes unless said)', () => {
     for (const f of followers) f.pause();
     const orphans = [0, 1, 2].map((i) => before.create(`/w/orphan-${i}`, null));
     // It steps down once it hears from no quorum for syncLimit: by then its appends are long durable.
-    await waitFor('the leader to step down', async () => (await leader.mode()) !== 'leader');
+    await waitFor('the leader to step down', async () => (await leader.mode()) !== 'leader', ROLE_CHANGE);
     await leader.kill('SIGKILL');
     before.destroy();
     for (const r of await Promise.all(orphans)) expect(r.err === 0 && !r.lost).toBe(false);
@@ -124,16 +122,14 @@ describe('zab ensemble under faults (3 nodes unless said)', () => {
     const { ens, work, leader } = await begin();
     leader.pause();
     const others = ens.members.filter((m) => m !== leader);
-    await waitFor('a new leader among the others', async () => (await Promise.all(others.map((m) => m.mode()))).includes('leader'));
+    await waitFor('a new leader among the others', async () => (await Promise.all(others.map((m) => m.mode()))).includes('leader'), ROLE_CHANGE);
     await work.progress(50);
     leader.resume();
     await ens.waitServing(3);
     const modes = await Promise.all(ens.members.map((m) => m.mode()));
     expect(modes.filter((m) => m === 'leader')).toHaveLength(1);
     expect(await leader.mode()).toBe('follower');
-    await work.progress(20);
-    await work.stop();
-    await expectConsistent(ens, work.acked);
+    await endConsistent(ens, work);
   });
 
   it('a rolling restart of all three keeps serving', async () => {
@@ -144,9 +140,7 @@ describe('zab ensemble under faults (3 nodes unless said)', () => {
       await m.start();
       await ens.waitServing(3);
     }
-    await work.progress(20);
-    await work.stop();
-    await expectConsistent(ens, work.acked);
+    await endConsistent(ens, work);
   });
 
   it('5 nodes serve with 2 down, refuse writes with 3 down, and recover when one returns', async () => {
@@ -159,7 +153,7 @@ describe('zab ensemble under faults (3 nodes unless said)', () => {
     await followers[2]!.kill('SIGKILL');
     // Two of five: no quorum. The survivors stop serving; a session cannot even be opened.
     const survivors = ens.members.filter((m) => m.running);
-    await waitFor('the survivors to stop serving', async () => (await Promise.all(survivors.map((m) => m.mode()))).every((x) => x !== 'leader' && x !== 'follower'));
+    await waitFor('the survivors to stop serving', async () => (await Promise.all(survivors.map((m) => m.mode()))).every((x) => x !== 'leader' && x !== 'follower'), ROLE_CHANGE);
     await expect(RawClient.connect({ port: survivors[0]!.clientPort, connectTimeoutMs: 1_000 })).rejects.toThrow();
     await followers[2]!.start();
     await ens.leader();
@@ -175,9 +169,7 @@ describe('zab ensemble under faults (3 nodes unless said)', () => {
     const { ens, work } = await begin({ voters: 3, observers: 1 });
     const observer = ens.members.find((m) => m.role === 'observer')!;
     expect(await observer.mode()).toBe('observer');
-    await work.progress(30);
-    await work.stop();
-    await expectConsistent(ens, work.acked);
+    await endConsistent(ens, work, 30);
     const leader = await ens.leader();
     const mntr = await fourLetter(leader.clientPort, 'mntr');
     expect(mntr).toMatch(/zk_synced_observers\t1/);
@@ -185,7 +177,7 @@ describe('zab ensemble under faults (3 nodes unless said)', () => {
     // With two voters down, the observer does not make a quorum: nobody serves.
     const voters = ens.members.filter((m) => m.role === 'participant' && m !== leader);
     for (const v of voters) await v.kill('SIGKILL');
-    await waitFor('the observer to stop serving', async () => (await observer.mode()) !== 'observer');
-    await waitFor('the leader to step down', async () => (await leader.mode()) !== 'leader');
+    await waitFor('the observer to stop serving', async () => (await observer.mode()) !== 'observer', ROLE_CHANGE);
+    await waitFor('the leader to step down', async () => (await leader.mode()) !== 'leader', ROLE_CHANGE);
   });
 });

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEnsemble, type Ensemble, type Member } from '../support/ensemble.js';
 import { RawClient } from '../support/raw-client.js';
+import { waitFor } from '../support/wait.js';
 
 const EPHEMERAL = 1;
 let ens: Ensemble;
@@ -26,14 +27,6 @@ async function existsOn(m: Member, path: string): Promise<boolean> {
     return (await c.exists(path)).err === 0;
   } finally {
     await c.close();
-  }
-}
-
-async function waitFor(what: string, cond: () => Promise<boolean>, deadlineMs = 30_000): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  while (!(await cond())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50)); // poll interval
   }
 }
 
@@ -63,7 +56,7 @@ describe('zab ensemble sessions', () => {
     const a = await RawClient.connect({ port: followers[0]!.clientPort, sessionTimeoutMs: 2_000, autoPing: false });
     expect((await a.create('/vanishing', null, undefined, EPHEMERAL)).err).toBe(0);
     a.destroy();
-    for (const m of ens.members) await waitFor(`member ${m.id} to drop the ephemeral`, async () => !(await existsOn(m, '/vanishing')));
+    for (const m of ens.members) await waitFor(`member ${m.id} to drop the ephemeral`, async () => !(await existsOn(m, '/vanishing')), { deadlineMs: 30_000 });
   });
 
   it('a client that saw a later zxid than a member has is refused by it', async () => {

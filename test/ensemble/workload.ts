@@ -4,6 +4,7 @@ import { expect } from 'vitest';
 import { RawClient } from '../support/raw-client.js';
 import { fourLetter } from '../support/launch.js';
 import type { Ensemble, Member } from '../support/ensemble.js';
+import { waitFor } from '../support/wait.js';
 
 export class Workload {
   readonly acked = new Set<string>();
@@ -64,16 +65,13 @@ export class Workload {
   /** Waits until `more` further writes were acknowledged. */
   async progress(more = 50, deadlineMs = 30_000): Promise<void> {
     const target = this.acked.size + more;
-    const until = Date.now() + deadlineMs;
-    while (this.acked.size < target) {
-      if (Date.now() > until) {
-        const state = await Promise.all(
-          this.ens.members.map(async (m) => `--- member ${m.id} (${m.running ? await m.mode() : 'stopped'}) ---\n${await m.logTail(20)}`),
-        );
-        throw new Error(`writes did not resume: ${this.acked.size} acknowledged, waiting for ${target}\n${state.join('\n')}`);
-      }
-      await new Promise((r) => setTimeout(r, 20)); // poll interval
-    }
+    const explain = async () => {
+      const state = await Promise.all(
+        this.ens.members.map(async (m) => `--- member ${m.id} (${m.running ? await m.mode() : 'stopped'}) ---\n${await m.logTail(20)}`),
+      );
+      return `${this.acked.size} acknowledged\n${state.join('\n')}`;
+    };
+    await waitFor(`writes to resume (${target} acknowledged)`, () => this.acked.size >= target, { deadlineMs, pollMs: 20, explain });
   }
 
   /** Stops the writers; a writer that found no member to write to is done, not an error here. */

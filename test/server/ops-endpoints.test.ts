@@ -5,6 +5,10 @@ import { startEnsemble, type Ensemble, type Member } from '../support/ensemble.j
 import { freePort } from '../support/launch.js';
 import { parseExposition, type Exposition } from '../support/prometheus.js';
 import { RawClient } from '../support/raw-client.js';
+import { waitFor } from '../support/wait.js';
+
+/** A scrape may fail while a member restarts its endpoint: try again until the deadline. */
+const SCRAPE_WAIT = { retryErrors: true };
 
 let ens: Ensemble;
 let leader: Member;
@@ -41,22 +45,6 @@ async function admin(id: number, command: string): Promise<any> {
 /** /metrics of member `id`, checked as a scraper would (parseExposition throws on bad text). */
 async function scrape(id: number): Promise<Exposition> {
   return parseExposition(await (await fetch(`http://127.0.0.1:${metricsPort.get(id)}/metrics`)).text());
-}
-
-/** Polls `probe` until it returns a value, or fails after the deadline naming what it waited for. */
-async function until<T>(what: string, probe: () => Promise<T | undefined>, deadlineMs = 20_000): Promise<T> {
-  const end = Date.now() + deadlineMs;
-  let last: unknown;
-  while (Date.now() < end) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 50)); // poll interval
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
 
 async function metric(id: number, name: string): Promise<number> {
@@ -114,7 +102,7 @@ describe('admin server and metrics', () => {
     // A follower applies the commits a moment after the leader answered the client.
     for (const f of followers) {
       const was = before.get(f.id)!.value('zab_commits_total');
-      await until(`member ${f.id} to apply the 25 creates`, async () => ((await scrape(f.id)).value('zab_commits_total') - was >= 25 ? true : undefined));
+      await waitFor(`member ${f.id} to apply the 25 creates`, async () => (await scrape(f.id)).value('zab_commits_total') - was >= 25, SCRAPE_WAIT);
       const proposed = (await scrape(f.id)).value('zab_proposals_total') - before.get(f.id)!.value('zab_proposals_total');
       expect(proposed, `member ${f.id} proposed`).toBe(0); // a follower forwards writes, never proposes them
     }
@@ -130,11 +118,11 @@ describe('admin server and metrics', () => {
     expect(sids(lead, 'zab_learner_lag_txns')).toEqual(followers.map((f) => f.id).sort());
     expect(sids(lead, 'zab_learner_lag_ms')).toEqual(followers.map((f) => f.id).sort());
     // Once every follower acked the last proposal, the leader sees no lag, in txns or in time.
-    const settled = await until('every follower to ack the last proposal', async () => {
+    const settled = await waitFor('every follower to ack the last proposal', async () => {
       const e = await scrape(leader.id);
       const lag = e.series('zab_learner_lag_txns');
       return lag.length === followers.length && lag.every((x) => x.value === 0) ? e : undefined;
-    });
+    }, SCRAPE_WAIT);
     for (const f of followers) expect(settled.value('zab_learner_lag_ms', { sid: String(f.id) })).toBe(0);
   });
 });

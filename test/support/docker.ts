@@ -4,6 +4,10 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fourLetter } from './launch.js';
+import { waitFor, type WaitOptions } from './wait.js';
+
+/** Containers start, elect and report healthy slowly; a probe may fail while one starts. */
+export const CONTAINER_WAIT: WaitOptions = { deadlineMs: 90_000, pollMs: 250, retryErrors: true };
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** The tag the tests build and run; never the user's zab:latest. */
@@ -44,22 +48,6 @@ export function buildImage(): Promise<void> {
   return built;
 }
 
-/** Polls `probe` until it returns a value other than undefined, or fails with `what` and the last error. */
-export async function until<T>(what: string, probe: () => Promise<T | undefined>, deadlineMs = 90_000): Promise<T> {
-  const end = Date.now() + deadlineMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250)); // poll interval
-  }
-}
-
 /** The Mode line of `srvr` on a host port, or undefined when the member is not serving. */
 export async function mode(port: number): Promise<string | undefined> {
   const out = await fourLetter(port, 'srvr', 2_000).catch(() => '');
@@ -97,7 +85,7 @@ export class ComposeProject {
 
   /** Waits until every listed member is healthy and serving, with exactly one leader among them. */
   async waitServing(members: number[], deadlineMs = 120_000): Promise<Map<number, string>> {
-    return until(
+    return waitFor(
       `members ${members.join(',')} of ${this.project} to be healthy with one leader`,
       async () => {
         const modes = new Map<number, string>();
@@ -109,7 +97,7 @@ export class ComposeProject {
         }
         return [...modes.values()].filter((m) => m === 'leader').length === 1 ? modes : undefined;
       },
-      deadlineMs,
+      { ...CONTAINER_WAIT, deadlineMs },
     );
   }
 

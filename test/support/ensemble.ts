@@ -1,13 +1,14 @@
 // Starts a local ensemble of real server processes on loopback (zab's, or Apache ZooKeeper's
 // from the same zoo.cfg lines), each member with its own ports, data directory and log.
 // Members can be killed, paused, wiped and restarted; readiness is polled with deadlines.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { RawClient } from './raw-client.js';
-import { SUPER_PASSWORD, ZAB_BIN, ZK_CLASSPATH, digestId, fourLetter, freePort, type ServerKind } from './launch.js';
+import { SUPER_PASSWORD, digestId, fourLetter, freePort, spawnServer, type ServerKind } from './launch.js';
+import { waitFor } from './wait.js';
 
 /** Every member process started here, killed if the test process exits without stopping them. */
 const started = new Set<ChildProcess>();
@@ -86,17 +87,18 @@ export async function startEnsemble(kind: ServerKind, opts: EnsembleOptions = {}
     members,
     connectString: specs.map((s) => `127.0.0.1:${s.client}`).join(','),
     async waitServing(count = members.length, deadlineMs = 60_000) {
-      const until = Date.now() + deadlineMs;
       let modes: (string | null)[] = [];
-      while (Date.now() < until) {
+      const leader = async () => {
         modes = await Promise.all(members.map((m) => (m.running ? m.mode() : Promise.resolve(null))));
         const serving = modes.filter((x) => x === 'leader' || x === 'follower' || x === 'observer').length;
         const leaders = members.filter((_, i) => modes[i] === 'leader');
-        if (serving >= count && leaders.length === 1) return leaders[0]!;
-        await new Promise((r) => setTimeout(r, 100)); // poll interval
-      }
-      const tails = await Promise.all(members.map(async (m) => `--- member ${m.id} ---\n${await m.logTail(15)}`));
-      throw new Error(`ensemble did not have ${count} serving members within ${deadlineMs} ms (modes: ${JSON.stringify(modes)})\n${tails.join('\n')}`);
+        return serving >= count && leaders.length === 1 ? leaders[0] : undefined;
+      };
+      const explain = async () => {
+        const tails = await Promise.all(members.map(async (m) => `--- member ${m.id} ---\n${await m.logTail(15)}`));
+        return `modes: ${JSON.stringify(modes)}\n${tails.join('\n')}`;
+      };
+      return waitFor(`${count} serving members with one leader`, leader, { deadlineMs, pollMs: 100, explain });
     },
     async leader(deadlineMs = 60_000) {
       const running = members.filter((m) => m.running).length;
@@ -162,26 +164,7 @@ async function makeMember(
     async start() {
       if (member.running) return;
       out = createWriteStream(logFile, { flags: 'a' });
-      if (kind === 'zookeeper') {
-        proc = spawn(
-          'java',
-          [
-            '-Xmx512m',
-            '-XX:+UseSerialGC',
-            '-cp',
-            ZK_CLASSPATH,
-            '-Dzookeeper.admin.enableServer=false',
-            '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
-            ...Object.entries(opts.javaProps ?? {}).map(([k, v]) => `-D${k}=${v}`),
-            'org.apache.zookeeper.server.quorum.QuorumPeerMain',
-            cfgFile,
-          ],
-          { stdio: ['ignore', 'pipe', 'pipe'] },
-        );
-      } else {
-        if (!existsSync(ZAB_BIN)) throw new Error(`${ZAB_BIN} not built (run npx tsc -b)`);
-        proc = spawn(process.execPath, [ZAB_BIN, '--config', cfgFile], { stdio: ['ignore', 'pipe', 'pipe'], cwd: home });
-      }
+      proc = spawnServer(kind, cfgFile, home, opts.javaProps);
       proc.stdout!.pipe(out);
       proc.stderr!.pipe(out);
       const p = proc;

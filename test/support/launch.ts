@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RawClient } from './raw-client.js';
+import { waitFor } from './wait.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** The zab server entry point; ZAB_SERVER_BIN points the suites at another build. */
@@ -64,6 +65,11 @@ export function fourLetter(port: number, word: string, timeoutMs = 5_000): Promi
   });
 }
 
+/** Whether a server answers `ruok` with `imok` now (false when it does not answer at all). */
+export async function answersImok(port: number, timeoutMs = 1_000): Promise<boolean> {
+  return (await fourLetter(port, 'ruok', timeoutMs).catch(() => '')) === 'imok';
+}
+
 /** True when a ConnectRequest gets a live session (which is then closed). */
 async function canOpenSession(port: number): Promise<boolean> {
   try {
@@ -81,9 +87,8 @@ async function canOpenSession(port: number): Promise<boolean> {
 
 /** Polls `ruok` until it answers `imok`, the process exits, or the deadline passes. */
 async function waitImok(port: number, proc: ChildProcess, deadlineMs: number, what: string): Promise<void> {
-  const until = Date.now() + deadlineMs;
   let last = '';
-  while (Date.now() < until) {
+  const ready = async () => {
     if (proc.exitCode !== null || proc.signalCode !== null) {
       throw new Error(`${what} exited (${proc.exitCode ?? proc.signalCode}) before answering ruok`);
     }
@@ -91,14 +96,14 @@ async function waitImok(port: number, proc: ChildProcess, deadlineMs: number, wh
       const ans = await fourLetter(port, 'ruok', 2_000);
       // ZooKeeper says imok as soon as its port is open, before its database is loaded (a
       // session attempt then gets "ZooKeeperServer not running"): also require a session.
-      if (ans === 'imok' && (await canOpenSession(port))) return;
+      if (ans === 'imok' && (await canOpenSession(port))) return true;
       last = ans === 'imok' ? 'imok but no session yet' : `answered ${JSON.stringify(ans)}`;
     } catch (e) {
       last = (e as Error).message;
     }
-    await new Promise((r) => setTimeout(r, 100)); // poll interval, not a wait for readiness
-  }
-  throw new Error(`${what} did not answer ruok with imok within ${deadlineMs} ms (last: ${last})`);
+    return false;
+  };
+  await waitFor(`${what} to answer ruok with imok`, ready, { deadlineMs, pollMs: 100, explain: () => `last: ${last}` });
 }
 
 function zooCfg(port: number, dataDir: string, extra: Record<string, string>): string {
@@ -136,6 +141,22 @@ export interface StartOptions {
 }
 
 /**
+ * Spawns one server process on its zoo.cfg, with stdout and stderr piped for the caller to log.
+ * ZooKeeper runs with a 512 MiB heap, its admin server off, warnings only, then `javaProps` as
+ * -D flags and `jvmFlags`; zab runs the built entry point (ZAB_BIN) in `cwd`.
+ */
+export function spawnServer(kind: ServerKind, cfgFile: string, cwd: string, javaProps: Record<string, string> = {}, jvmFlags: string[] = []): ChildProcess {
+  const stdio: ['ignore', 'pipe', 'pipe'] = ['ignore', 'pipe', 'pipe'];
+  if (kind === 'zab') {
+    if (!existsSync(ZAB_BIN)) throw new Error(`${ZAB_BIN} not built (run npx tsc -b)`);
+    return spawn(process.execPath, [ZAB_BIN, '--config', cfgFile], { stdio, cwd });
+  }
+  const props = { 'zookeeper.admin.enableServer': 'false', 'org.slf4j.simpleLogger.defaultLogLevel': 'warn', ...javaProps };
+  const flags = ['-Xmx512m', '-XX:+UseSerialGC', ...jvmFlags, '-cp', ZK_CLASSPATH, ...Object.entries(props).map(([k, v]) => `-D${k}=${v}`)];
+  return spawn('java', [...flags, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfgFile], { stdio });
+}
+
+/**
  * Starts one standalone server. ZooKeeper gets `-Dznode.container.checkIntervalMs` set to an hour
  * so that container and TTL reaping never runs in the middle of a deterministic workload.
  */
@@ -145,32 +166,8 @@ export async function startServer(kind: ServerKind, opts: StartOptions = {}): Pr
   const cfgFile = path.join(dataDir, 'zoo.cfg');
   const logFile = path.join(dataDir, 'server.log');
   await writeFile(cfgFile, zooCfg(port, path.join(dataDir, 'data'), opts.cfg ?? {}));
-  let proc: ChildProcess;
-  if (kind === 'zookeeper') {
-    const props: Record<string, string> = {
-      'zookeeper.admin.enableServer': 'false',
-      'znode.container.checkIntervalMs': '3600000',
-      'org.slf4j.simpleLogger.defaultLogLevel': 'warn',
-      ...opts.javaProps,
-    };
-    proc = spawn(
-      'java',
-      [
-        '-Xmx512m',
-        '-XX:+UseSerialGC',
-        '-XX:TieredStopAtLevel=1',
-        '-cp',
-        ZK_CLASSPATH,
-        ...Object.entries(props).map(([k, v]) => `-D${k}=${v}`),
-        'org.apache.zookeeper.server.quorum.QuorumPeerMain',
-        cfgFile,
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-  } else {
-    if (!existsSync(ZAB_BIN)) throw new Error(`${ZAB_BIN} not built (run npx tsc -b)`);
-    proc = spawn(process.execPath, [ZAB_BIN, '--config', cfgFile], { stdio: ['ignore', 'pipe', 'pipe'], cwd: dataDir });
-  }
+  // A standalone server starts often and runs briefly: the JIT's first tier is enough.
+  const proc = spawnServer(kind, cfgFile, dataDir, { 'znode.container.checkIntervalMs': '3600000', ...opts.javaProps }, ['-XX:TieredStopAtLevel=1']);
   const log = createWriteStream(logFile);
   proc.stdout!.pipe(log);
   proc.stderr!.pipe(log);
@@ -206,7 +203,7 @@ export async function startServer(kind: ServerKind, opts: StartOptions = {}): Pr
   } catch (e) {
     const tail = await server.logTail();
     await server.stop();
-    throw new Error(`${(e as Error).message}\n--- ${kind} log ---\n${tail}`);
+    throw new Error(`${(e as Error).message}\n--- ${kind} log ---\n${tail}`, { cause: e });
   }
   return server;
 }

@@ -53,7 +53,7 @@ export async function createAll(client: NzcClient, paths: string[], deadline: nu
             break;
           }
           const transient = code === zk.Exception.CONNECTION_LOSS || code === zk.Exception.OPERATION_TIMEOUT;
-          if (!transient || Date.now() > deadline) throw new Error(`create ${p}: ${(e as Error).message}`);
+          if (!transient || Date.now() > deadline) throw new Error(`create ${p}: ${(e as Error).message}`, { cause: e });
           await new Promise((r) => setTimeout(r, 100)); // back off before retrying
         }
       }

@@ -4,50 +4,25 @@
 // notifications are collected in arrival order. The socket is public for bad-input tests.
 import net from 'node:net';
 import {
-  AddWatchRequest,
-  AuthPacket,
   type Codec,
   ConnectRequest,
   ConnectResponse,
-  Create2Response,
-  CreateRequest,
-  CreateResponse,
-  CreateTTLRequest,
-  CheckVersionRequest,
-  DeleteRequest,
   ErrorCode,
-  ErrorResponse,
-  ExistsResponse,
   FrameDecoder,
-  GetACLResponse,
-  GetAllChildrenNumberResponse,
-  GetChildren2Response,
-  GetChildrenResponse,
-  GetDataResponse,
-  GetEphemeralsResponse,
   JuteReader,
   JuteWriter,
   type MultiOp,
   type MultiResult,
+  OP_RECORDS,
   OpCode,
-  PathRequest,
-  PathWatchRequest,
   ReplyHeader,
   RequestHeader,
-  SetACLRequest,
-  SetACLResponse,
-  SetDataRequest,
-  SetDataResponse,
-  SetWatches,
-  SetWatches2,
-  WatchesRequest,
+  type RequestOf,
+  type RequestOpName,
+  type ResponseOf,
   WatcherEvent,
-  WhoAmIResponse,
   Xid,
-  readMultiResponse,
-  writeMultiRequest,
   type ACL,
-  type Stat,
 } from '@zab/jute';
 
 /** One reply as the server sent it. `body` is decoded only when err is 0 (as ClientCnxn does). */
@@ -100,12 +75,10 @@ export interface RawConnectOptions {
 interface Pending {
   xid: number;
   type: number;
-  codec: Codec<unknown> | null | 'multi';
+  codec: Codec<unknown> | null;
   resolve: (r: RawReply<any>) => void;
   timer: NodeJS.Timeout;
 }
-
-const NO_BODY = null;
 
 /** Convenience constructors for multi / multiRead ops. */
 export const op = {
@@ -326,21 +299,23 @@ export class RawClient {
   // ---- requests -------------------------------------------------------------------------
 
   /**
-   * Sends RequestHeader{xid, type} + body and resolves with the reply whose xid matches.
+   * Sends RequestHeader{xid, type} + the request record of `name` (jute's opcode table) and
+   * resolves with the reply whose xid matches, its body decoded as the table's response record.
    * `xid` defaults to the next sequential xid; special xids (ping, auth, setWatches) are passed explicitly.
    */
-  request<B>(type: number, writeBody: ((w: JuteWriter) => void) | null, codec: Codec<B> | null | 'multi', xid?: number): Promise<RawReply<B>> {
+  send<N extends RequestOpName>(name: N, body: RequestOf<N>, xid?: number): Promise<RawReply<ResponseOf<N>>> {
     const useXid = xid ?? this.nextXid++;
+    const { request, response } = OP_RECORDS[name] as { request: Codec<unknown> | null; response: Codec<unknown> | null };
     const w = new JuteWriter();
     w.frame();
-    RequestHeader.write(w, { xid: useXid, type });
-    writeBody?.(w);
+    RequestHeader.write(w, { xid: useXid, type: OpCode[name] });
+    request?.write(w, body);
     w.finishFrame();
-    return this.sendRequest(useXid, type, codec as Codec<unknown> | null | 'multi', w.toBuffer()) as Promise<RawReply<B>>;
+    return this.sendRequest(useXid, OpCode[name], response, w.toBuffer()) as Promise<RawReply<ResponseOf<N>>>;
   }
 
-  /** Sends a pre-encoded request frame (header included) and waits for the reply to `xid`. */
-  sendRequest(xid: number, type: number, codec: Codec<unknown> | null | 'multi', framed: Buffer): Promise<RawReply> {
+  /** Sends a pre-encoded request frame (header included) and waits for the reply to `xid`; `codec` decodes its body. */
+  sendRequest(xid: number, type: number, codec: Codec<unknown> | null, framed: Buffer): Promise<RawReply> {
     return new Promise((resolve) => {
       if (this.isClosed) {
         resolve(lostReply(xid, type, 'closed'));
@@ -356,87 +331,82 @@ export class RawClient {
     });
   }
 
-  create(path: string, data: Buffer | null, acl: ACL[] = OPEN_ACL, flags = 0): Promise<RawReply<{ path: string }>> {
-    return this.request(OpCode.create, (w) => CreateRequest.write(w, { path, data, acl, flags }), CreateResponse);
+  create(path: string, data: Buffer | null, acl: ACL[] = OPEN_ACL, flags = 0) {
+    return this.send('create', { path, data, acl, flags });
   }
 
-  create2(path: string, data: Buffer | null, acl: ACL[] = OPEN_ACL, flags = 0): Promise<RawReply<{ path: string; stat: Stat }>> {
-    return this.request(OpCode.create2, (w) => CreateRequest.write(w, { path, data, acl, flags }), Create2Response);
+  create2(path: string, data: Buffer | null, acl: ACL[] = OPEN_ACL, flags = 0) {
+    return this.send('create2', { path, data, acl, flags });
   }
 
-  createContainer(path: string, data: Buffer | null, acl: ACL[] = OPEN_ACL): Promise<RawReply<{ path: string; stat: Stat }>> {
-    return this.request(OpCode.createContainer, (w) => CreateRequest.write(w, { path, data, acl, flags: 4 }), Create2Response);
+  createContainer(path: string, data: Buffer | null, acl: ACL[] = OPEN_ACL) {
+    return this.send('createContainer', { path, data, acl, flags: 4 });
   }
 
-  createTTL(path: string, data: Buffer | null, acl: ACL[], flags: number, ttl: bigint): Promise<RawReply<{ path: string; stat: Stat }>> {
-    return this.request(OpCode.createTTL, (w) => CreateTTLRequest.write(w, { path, data, acl, flags, ttl }), Create2Response);
+  createTTL(path: string, data: Buffer | null, acl: ACL[], flags: number, ttl: bigint) {
+    return this.send('createTTL', { path, data, acl, flags, ttl });
   }
 
-  delete(path: string, version = -1): Promise<RawReply<undefined>> {
-    return this.request(OpCode.delete, (w) => DeleteRequest.write(w, { path, version }), NO_BODY);
+  delete(path: string, version = -1) {
+    return this.send('delete', { path, version });
   }
 
-  exists(path: string, watch = false): Promise<RawReply<{ stat: Stat }>> {
-    return this.request(OpCode.exists, (w) => PathWatchRequest.write(w, { path, watch }), ExistsResponse);
+  exists(path: string, watch = false) {
+    return this.send('exists', { path, watch });
   }
 
-  getData(path: string, watch = false): Promise<RawReply<{ data: Buffer | null; stat: Stat }>> {
-    return this.request(OpCode.getData, (w) => PathWatchRequest.write(w, { path, watch }), GetDataResponse);
+  getData(path: string, watch = false) {
+    return this.send('getData', { path, watch });
   }
 
-  setData(path: string, data: Buffer | null, version = -1): Promise<RawReply<{ stat: Stat }>> {
-    return this.request(OpCode.setData, (w) => SetDataRequest.write(w, { path, data, version }), SetDataResponse);
+  setData(path: string, data: Buffer | null, version = -1) {
+    return this.send('setData', { path, data, version });
   }
 
-  getACL(path: string): Promise<RawReply<{ acl: ACL[]; stat: Stat }>> {
-    return this.request(OpCode.getACL, (w) => PathRequest.write(w, { path }), GetACLResponse);
+  getACL(path: string) {
+    return this.send('getACL', { path });
   }
 
-  setACL(path: string, acl: ACL[], version = -1): Promise<RawReply<{ stat: Stat }>> {
-    return this.request(OpCode.setACL, (w) => SetACLRequest.write(w, { path, acl, version }), SetACLResponse);
+  setACL(path: string, acl: ACL[], version = -1) {
+    return this.send('setACL', { path, acl, version });
   }
 
-  getChildren(path: string, watch = false): Promise<RawReply<{ children: string[] }>> {
-    return this.request(OpCode.getChildren, (w) => PathWatchRequest.write(w, { path, watch }), GetChildrenResponse);
+  getChildren(path: string, watch = false) {
+    return this.send('getChildren', { path, watch });
   }
 
-  getChildren2(path: string, watch = false): Promise<RawReply<{ children: string[]; stat: Stat }>> {
-    return this.request(OpCode.getChildren2, (w) => PathWatchRequest.write(w, { path, watch }), GetChildren2Response);
+  getChildren2(path: string, watch = false) {
+    return this.send('getChildren2', { path, watch });
   }
 
   /** Standalone check (opcode 13). ZooKeeper 3.8 answers it with a SetDataResponse-shaped body when it succeeds. */
-  check(path: string, version: number): Promise<RawReply<{ stat: Stat }>> {
-    return this.request(OpCode.check, (w) => CheckVersionRequest.write(w, { path, version }), SetDataResponse);
+  check(path: string, version: number) {
+    return this.send('check', { path, version });
   }
 
   multi(ops: MultiOp[]): Promise<RawReply<MultiResult[]>> {
-    return this.request(OpCode.multi, (w) => writeMultiRequest(w, ops), 'multi');
+    return this.send('multi', ops);
   }
 
   multiRead(ops: MultiOp[]): Promise<RawReply<MultiResult[]>> {
-    return this.request(OpCode.multiRead, (w) => writeMultiRequest(w, ops), 'multi');
+    return this.send('multiRead', ops);
   }
 
-  sync(path: string): Promise<RawReply<{ path: string }>> {
-    return this.request(OpCode.sync, (w) => PathRequest.write(w, { path }), PathRequest);
+  sync(path: string) {
+    return this.send('sync', { path });
   }
 
-  ping(): Promise<RawReply<undefined>> {
-    return this.request(OpCode.ping, null, NO_BODY, Xid.ping);
+  ping() {
+    return this.send('ping', undefined, Xid.ping);
   }
 
   /** addauth: AuthPacket with xid -4. ZooKeeper answers it at once (zxid 0) and closes the connection on AUTHFAILED. */
-  auth(scheme: string, auth: Buffer): Promise<RawReply<undefined>> {
-    return this.request(OpCode.auth, (w) => AuthPacket.write(w, { type: 0, scheme, auth }), NO_BODY, Xid.auth);
+  auth(scheme: string, auth: Buffer) {
+    return this.send('auth', { type: 0, scheme, auth }, Xid.auth);
   }
 
-  setWatches(relativeZxid: bigint, dataWatches: string[], existWatches: string[], childWatches: string[]): Promise<RawReply<undefined>> {
-    return this.request(
-      OpCode.setWatches,
-      (w) => SetWatches.write(w, { relativeZxid, dataWatches, existWatches, childWatches }),
-      NO_BODY,
-      Xid.setWatches,
-    );
+  setWatches(relativeZxid: bigint, dataWatches: string[], existWatches: string[], childWatches: string[]) {
+    return this.send('setWatches', { relativeZxid, dataWatches, existWatches, childWatches }, Xid.setWatches);
   }
 
   setWatches2(v: {
@@ -446,50 +416,45 @@ export class RawClient {
     childWatches?: string[];
     persistentWatches?: string[];
     persistentRecursiveWatches?: string[];
-  }): Promise<RawReply<undefined>> {
-    return this.request(
-      OpCode.setWatches2,
-      (w) =>
-        SetWatches2.write(w, {
-          relativeZxid: v.relativeZxid,
-          dataWatches: v.dataWatches ?? [],
-          existWatches: v.existWatches ?? [],
-          childWatches: v.childWatches ?? [],
-          persistentWatches: v.persistentWatches ?? [],
-          persistentRecursiveWatches: v.persistentRecursiveWatches ?? [],
-        }),
-      NO_BODY,
-      Xid.setWatches,
-    );
+  }) {
+    const body = {
+      relativeZxid: v.relativeZxid,
+      dataWatches: v.dataWatches ?? [],
+      existWatches: v.existWatches ?? [],
+      childWatches: v.childWatches ?? [],
+      persistentWatches: v.persistentWatches ?? [],
+      persistentRecursiveWatches: v.persistentRecursiveWatches ?? [],
+    };
+    return this.send('setWatches2', body, Xid.setWatches);
   }
 
   /** addWatch; ZooKeeper answers with an ErrorResponse{err: 0} body. */
-  addWatch(path: string, mode: number): Promise<RawReply<{ err: number }>> {
-    return this.request(OpCode.addWatch, (w) => AddWatchRequest.write(w, { path, mode }), ErrorResponse);
+  addWatch(path: string, mode: number) {
+    return this.send('addWatch', { path, mode });
   }
 
-  removeWatches(path: string, type: number): Promise<RawReply<undefined>> {
-    return this.request(OpCode.removeWatches, (w) => WatchesRequest.write(w, { path, type }), NO_BODY);
+  removeWatches(path: string, type: number) {
+    return this.send('removeWatches', { path, type });
   }
 
-  checkWatches(path: string, type: number): Promise<RawReply<undefined>> {
-    return this.request(OpCode.checkWatches, (w) => WatchesRequest.write(w, { path, type }), NO_BODY);
+  checkWatches(path: string, type: number) {
+    return this.send('checkWatches', { path, type });
   }
 
-  getEphemerals(prefixPath: string): Promise<RawReply<{ ephemerals: string[] }>> {
-    return this.request(OpCode.getEphemerals, (w) => PathRequest.write(w, { path: prefixPath }), GetEphemeralsResponse);
+  getEphemerals(prefixPath: string) {
+    return this.send('getEphemerals', { path: prefixPath });
   }
 
-  getAllChildrenNumber(path: string): Promise<RawReply<{ totalNumber: number }>> {
-    return this.request(OpCode.getAllChildrenNumber, (w) => PathRequest.write(w, { path }), GetAllChildrenNumberResponse);
+  getAllChildrenNumber(path: string) {
+    return this.send('getAllChildrenNumber', { path });
   }
 
-  whoAmI(): Promise<RawReply<{ clientInfo: { authScheme: string; user: string }[] }>> {
-    return this.request(OpCode.whoAmI, null, WhoAmIResponse);
+  whoAmI() {
+    return this.send('whoAmI', undefined);
   }
 
-  closeSession(): Promise<RawReply<undefined>> {
-    return this.request(OpCode.closeSession, null, NO_BODY);
+  closeSession() {
+    return this.send('closeSession', undefined);
   }
 
   // ---- internals ------------------------------------------------------------------------
@@ -560,7 +525,7 @@ export class RawClient {
     if (h.err === ErrorCode.OK && p.codec !== null) {
       try {
         const br = new JuteReader(rawBody);
-        reply.body = p.codec === 'multi' ? readMultiResponse(br) : p.codec.read(br);
+        reply.body = p.codec.read(br);
         if (br.remaining > 0) reply.decodeError = `${br.remaining} trailing bytes`;
       } catch (e) {
         reply.decodeError = (e as Error).message;

@@ -6,7 +6,7 @@ import { createMode } from './commands/create.js';
 import { ConnectFailedError, FourLetterWordError, UsageError } from './errors.js';
 import { ExitCode, errorJson, errorMessage, exitCodeFor } from './exit-codes.js';
 import { checkWord, firstAnswer, parseMntr } from './four-letter.js';
-import { parseServerList } from './server-list.js';
+import { formatAddress, parseServerList } from './server-list.js';
 
 describe('exit codes and messages', () => {
   it('maps each kind of failure to its documented status', () => {
@@ -32,21 +32,11 @@ describe('exit codes and messages', () => {
 });
 
 describe('arguments', () => {
-  it('parses connect strings with chroots and IPv6 hosts', () => {
-    expect(parseServerList('h1:2181,h2:2182/app')).toEqual({
-      servers: [
-        { host: 'h1', port: 2181 },
-        { host: 'h2', port: 2182 },
-      ],
-      chroot: '/app',
-    });
-    expect(parseServerList('[::1]:3000,localhost')).toEqual({
-      servers: [
-        { host: '::1', port: 3000 },
-        { host: 'localhost', port: 2181 },
-      ],
-      chroot: '',
-    });
+  it('reads --server as the client reads a connect string, and refuses a bad one as a usage error', () => {
+    // The parsing itself is the client's (connect-string.test.ts); here: what zkcli makes of it.
+    const { servers, chroot } = parseServerList('h1:2181,[::1]:3000,localhost/app');
+    expect(servers.map(formatAddress)).toEqual(['h1:2181', '[::1]:3000', 'localhost:2181']);
+    expect(chroot).toBe('/app');
     for (const bad of ['', '/app', 'h:0', 'h:99999', 'h:x', 'h:1/app/']) expect(() => parseServerList(bad), bad).toThrow(UsageError);
   });
 

@@ -64,17 +64,9 @@ export class CommandContext {
     private readonly slot: SessionSlot,
   ) {}
 
-  get json(): boolean {
-    return this.opts.json;
-  }
-
-  get interactive(): boolean {
-    return this.opts.interactive;
-  }
-
-  get signal(): AbortSignal {
-    return this.opts.signal;
-  }
+  get json(): boolean { return this.opts.json; }
+  get interactive(): boolean { return this.opts.interactive; }
+  get signal(): AbortSignal { return this.opts.signal; }
 
   /** The session, opened by the first command that asks. */
   session(): Promise<CliSession> {

@@ -5,7 +5,7 @@ export { ConnectFailedError, FourLetterWordError, UsageError } from './errors.js
 export { sendFourLetterWord } from './four-letter.js';
 export { aclLines, parseAcl, permString } from './format/acl.js';
 export { eventLine } from './format/event.js';
-export { hex64, javaDate, statLines } from './format/stat.js';
+export { hex64, javaDate, statJson, statLines, type StatJson } from './format/stat.js';
 export { parseServerList } from './server-list.js';
 export { createCompleter, completePath } from './shell/completer.js';
 export type { CliSession } from './session.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConnectString, toClientPath, toServerPath } from './connect-string.js';
+import { ConnectStringError, parseConnectString, toClientPath, toServerPath } from './connect-string.js';
 
 describe('connect strings', () => {
   it('parses hosts, default ports and a chroot', () => {
@@ -15,9 +15,11 @@ describe('connect strings', () => {
   });
 
   it('rejects what it cannot use, naming it', () => {
-    expect(() => parseConnectString('')).toThrow(/names no server/);
-    expect(() => parseConnectString('h:99999')).toThrow(/bad port/);
+    expect(() => parseConnectString('')).toThrow(/no servers/);
+    expect(() => parseConnectString('h:99999')).toThrow('bad port in server address "h:99999"');
+    expect(() => parseConnectString('h:x')).toThrow('bad server address "h:x" (want host:port)');
     expect(() => parseConnectString('h/app/')).toThrow(/must not end with/);
+    expect(() => parseConnectString('h/a//b')).toThrow(ConnectStringError);
   });
 
   it('maps paths into and out of the chroot', () => {

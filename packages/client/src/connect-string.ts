@@ -11,26 +11,42 @@ export interface ConnectString {
   chroot: string;
 }
 
-/** Parses a connect string; throws with a message naming the bad part. */
+/** The port of a server named without one. */
+export const DEFAULT_CLIENT_PORT = 2181;
+
+/** A connect string that cannot be used; the message names the bad part. */
+export class ConnectStringError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConnectStringError';
+  }
+}
+
+/** One `host`, `host:port` or `[ipv6]:port` of a connect string. */
+function parseHostPort(text: string): HostPort {
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(text) ?? /^([^:[\]]+)(?::(\d+))?$/.exec(text);
+  if (!m) throw new ConnectStringError(`bad server address "${text}" (want host:port)`);
+  const port = m[2] === undefined ? DEFAULT_CLIENT_PORT : Number(m[2]);
+  if (!(port >= 1 && port <= 65535)) throw new ConnectStringError(`bad port in server address "${text}"`);
+  return { host: m[1]!, port };
+}
+
+/**
+ * Parses a connect string, `host[:port][,host[:port]...][/chroot]`: the one parser the client
+ * and zkcli share. Throws ConnectStringError naming the bad part.
+ */
 export function parseConnectString(s: string): ConnectString {
   const slash = s.indexOf('/');
   const hostPart = slash >= 0 ? s.slice(0, slash) : s;
   let chroot = slash >= 0 ? s.slice(slash) : '';
   if (chroot === '/') chroot = '';
-  if (chroot.endsWith('/')) throw new Error(`connect string ${JSON.stringify(s)}: the chroot must not end with /`);
+  if (chroot.endsWith('/') || chroot.includes('//')) throw new ConnectStringError(`bad chroot "${chroot}": it must not end with / or hold an empty name`);
   const hosts = hostPart
     .split(',')
     .map((h) => h.trim())
     .filter((h) => h.length > 0)
-    .map((h) => {
-      const bracket = /^\[([^\]]+)\](?::(\d+))?$/.exec(h); // [ipv6]:port
-      const m = bracket ?? /^([^:]+)(?::(\d+))?$/.exec(h);
-      if (!m) throw new Error(`connect string ${JSON.stringify(s)}: bad host ${JSON.stringify(h)}`);
-      const port = m[2] ? Number(m[2]) : 2181;
-      if (!(port > 0 && port < 65536)) throw new Error(`connect string ${JSON.stringify(s)}: bad port in ${JSON.stringify(h)}`);
-      return { host: m[1]!, port };
-    });
-  if (hosts.length === 0) throw new Error(`connect string ${JSON.stringify(s)} names no server`);
+    .map(parseHostPort);
+  if (hosts.length === 0) throw new ConnectStringError(`no servers in "${s}"`);
   return { hosts, chroot };
 }
 

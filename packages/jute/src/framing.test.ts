@@ -4,8 +4,7 @@ import { DEFAULT_MAX_BUFFER_BYTES, OpCode } from './constants.js';
 import { FrameDecoder, FrameLengthError } from './framing.js';
 import { JuteDecodeError, JuteReader } from './reader.js';
 import { CreateRequest, RequestHeader } from './records.js';
-
-const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
+import { hex } from '../../../test/support/bytes.js';
 
 // Three frames as a Java client sends them: ping, exists /nope, closeSession; plus an empty frame.
 const FRAMES = [

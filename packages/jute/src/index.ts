@@ -4,5 +4,6 @@ export * from './reader.js';
 export * from './codec.js';
 export * from './records.js';
 export * from './framing.js';
-export * from './multi.js';
+export * from './op-records.js';
 export * from './errors.js';
+export * from './zxid.js';

@@ -3,11 +3,11 @@
 // MultiHeader{type: -1, done: true, err: -1} in both directions.
 import { describe, expect, it } from 'vitest';
 import { OpCode } from './constants.js';
-import { readMultiRequest, readMultiResponse, writeMultiRequest, writeMultiResponse, type MultiOp, type MultiResult } from './multi.js';
+import { readMultiRequest, readMultiResponse, writeMultiRequest, writeMultiResponse, type MultiOp, type MultiResult } from './op-records.js';
 import { JuteDecodeError, JuteReader } from './reader.js';
 import { JuteWriter } from './writer.js';
+import { hex } from '../../../test/support/bytes.js';
 
-const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const WORLD_ANYONE = '00000005 776f726c64 00000006 616e796f6e65';
 const OPEN = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
 const DONE = 'ffffffff 01 ffffffff';

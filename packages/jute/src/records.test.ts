@@ -27,8 +27,7 @@ import {
   type Stat as StatT,
 } from './records.js';
 import { JuteWriter } from './writer.js';
-
-const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
+import { hex } from '../../../test/support/bytes.js';
 
 /** Decodes `bytes` fully as `codec`, checks the value, and re-encodes to the same bytes. */
 function vector<T>(codec: Codec<T>, bytes: string, value: T): void {

@@ -130,5 +130,15 @@ export type ClientInfo = Infer<typeof ClientInfo>;
 export const WhoAmIResponse = record({ clientInfo: vector(ClientInfo) });
 export type WhoAmIResponse = Infer<typeof WhoAmIResponse>;
 
+/** reconfig: incremental (joining/leaving) or whole (newMembers) membership; curConfigId -1 skips the version check. */
+export const ReconfigRequest = record({ joiningServers: ustring, leavingServers: ustring, newMembers: ustring, curConfigId: long });
+export type ReconfigRequest = Infer<typeof ReconfigRequest>;
+
+/** One SASL round trip: the client's token out (GetSASLRequest), the server's back (SetSASLResponse). */
+export const GetSASLRequest = record({ token: buffer });
+export type GetSASLRequest = Infer<typeof GetSASLRequest>;
+export const SetSASLResponse = record({ token: buffer });
+export type SetSASLResponse = Infer<typeof SetSASLResponse>;
+
 export const SyncResponse = PathRequest;
 export type SyncResponse = PathRequest;

@@ -1,4 +1,6 @@
+import { hex64 } from '@zab/jute';
 import type { Entry } from './messages.js';
+import { assert } from './assert.js';
 
 /**
  * The tail of this peer's txn log held in memory: every txn not yet committed, plus up to
@@ -44,7 +46,8 @@ export class History<P> {
 
   append(batch: Entry<P>[]): void {
     for (const e of batch) {
-      if (e.zxid <= this.lastZxid) throw new Error(`history: zxid 0x${e.zxid.toString(16)} does not follow 0x${this.lastZxid.toString(16)}`);
+      // The log only grows: nothing is appended at or below the last zxid (a TRUNC comes first).
+      assert(e.zxid > this.lastZxid, () => `history: zxid ${hex64(e.zxid)} does not follow ${hex64(this.lastZxid)}`);
       this.entries.push(e);
       this.bytes += this.sizeOf(e.payload);
       this.lastZxid = e.zxid;

@@ -1,6 +1,7 @@
+import { epochOf, hex64, makeZxid } from '@zab/jute';
 import type { LinkMessageOf, PeerContext } from './context.js';
 import type { Entry, LinkMessage } from './messages.js';
-import { epochOf, makeZxid } from './zxid.js';
+import { assert } from './assert.js';
 
 type HandlerPhase = 'info' | 'epoch' | 'synced' | 'uptodate';
 
@@ -190,6 +191,7 @@ export class Leader<P> {
     const acked = [...this.handlers.values()].filter((h) => !h.observer && h.ackedNewLeader).length;
     if (acked + 1 < ctx.config.quorumSize) return;
     this.established = true;
+    assert(this.newEpoch > ctx.currentEpoch, () => `leader: new epoch ${this.newEpoch} is not above the current ${ctx.currentEpoch}`);
     ctx.currentEpoch = this.newEpoch;
     ctx.saveEpochs();
     ctx.commitUpTo(hist.lastZxid);
@@ -205,10 +207,9 @@ export class Leader<P> {
 
   /** Checks and takes the next proposal's zxid; the peer logs the entry and calls sendProposal. */
   accept(zxid: bigint, payload: P): Entry<P> {
-    if (!this.established) throw new Error('propose: this leader is not established');
-    if (zxid !== this.lastProposedZxid + 1n || epochOf(zxid) !== this.newEpoch) {
-      throw new Error(`propose: zxid 0x${zxid.toString(16)} does not follow 0x${this.lastProposedZxid.toString(16)}`);
-    }
+    assert(this.established, 'propose: this leader is not established');
+    // A leader never proposes at or below its last zxid, nor outside its own epoch.
+    assert(zxid === this.lastProposedZxid + 1n && epochOf(zxid) === this.newEpoch, () => `propose: zxid ${hex64(zxid)} does not follow ${hex64(this.lastProposedZxid)}`);
     this.lastProposedZxid = zxid;
     return { zxid, payload };
   }

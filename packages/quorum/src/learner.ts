@@ -1,6 +1,7 @@
+import { epochOf, hex64 } from '@zab/jute';
 import type { PeerContext } from './context.js';
 import type { Entry, LinkMessage } from './messages.js';
-import { epochOf } from './zxid.js';
+import { assert } from './assert.js';
 
 type Phase = 'connecting' | 'epoch' | 'sync' | 'acking' | 'acked' | 'uptodate';
 
@@ -152,6 +153,7 @@ export class Learner<P> {
   private maybeAckNewLeader(): void {
     const { ctx } = this;
     if (this.phase !== 'acking' || ctx.history.persistedZxid < ctx.history.lastZxid) return;
+    assert(ctx.history.persistedZxid === ctx.history.lastZxid, 'learner: NEWLEADER acked with its history not durable');
     ctx.currentEpoch = epochOf(this.newLeaderZxid);
     ctx.saveEpochs();
     this.phase = 'acked';
@@ -164,6 +166,8 @@ export class Learner<P> {
     if (this.phase === 'acking') return this.maybeAckNewLeader();
     if (this.observer || (this.phase !== 'acked' && this.phase !== 'uptodate')) return;
     if (ctx.history.persistedZxid > this.lastAckedZxid) {
+      // Acks only for what was proposed to it and is logged here.
+      assert(ctx.history.persistedZxid <= ctx.history.lastZxid, () => `learner: ack of ${hex64(ctx.history.persistedZxid)} beyond its log (${hex64(ctx.history.lastZxid)})`);
       this.lastAckedZxid = ctx.history.persistedZxid;
       this.toLeader({ type: 'ACK', link: this.link, zxid: this.lastAckedZxid, newLeader: false });
     }

@@ -5,6 +5,7 @@ import { supersedes } from './election.js';
 import { History } from './history.js';
 import type { Entry, Message } from './messages.js';
 import { QuorumPeer, type PeerInit } from './peer.js';
+import { QuorumAssertionError } from './assert.js';
 
 type P = string;
 const timings = { initLimitTicks: 40, syncLimitTicks: 10, pingIntervalTicks: 2, finalizeWaitTicks: 1 };
@@ -175,5 +176,21 @@ describe('History', () => {
     expect(h.floor(1n)).toBe(0n);
     expect(h.floor(90_000n)).toBe(80_000n);
     expect(h.range(80_000n, 90_000n)).toEqual([]);
+  });
+});
+
+describe('invariants the core asserts', () => {
+  it('a leader never proposes at or below its last zxid, nor skips one; a history never goes back', () => {
+    const c = new Cluster([1, 2, 3]);
+    c.settle();
+    const leader = c.leader()!;
+    const next = leader.nextZxid()!;
+    leader.propose(next, 'a');
+    expect(() => leader.propose(next, 'again')).toThrow(QuorumAssertionError);
+    expect(() => leader.propose(next + 2n, 'gap')).toThrow(/does not follow/);
+    const follower = [...c.peers.values()].find((p) => p !== leader)!;
+    expect(() => follower.propose(next + 1n, 'b')).toThrow('propose: not leading');
+    const h = new History<P>([{ zxid: 5n, payload: 'x' }], 4n, 5n, 10);
+    expect(() => h.append([{ zxid: 5n, payload: 'y' }])).toThrow(QuorumAssertionError);
   });
 });

@@ -1,3 +1,4 @@
+import { hex64 } from '@zab/jute';
 import type { QuorumConfig } from './config.js';
 import type { PeerContext } from './context.js';
 import type { Effect } from './effects.js';
@@ -7,6 +8,7 @@ import { Leader } from './leader.js';
 import { Learner } from './learner.js';
 import type { Entry, Message, Notification, PeerState, Vote } from './messages.js';
 import { isLinkMessage } from './messages.js';
+import { assert } from './assert.js';
 
 /** What a peer starts from: its durable state, as the host recovered it. */
 export interface PeerInit<P> {
@@ -49,6 +51,7 @@ export class QuorumPeer<P> {
   constructor(readonly config: QuorumConfig, init: PeerInit<P>) {
     const history = new History<P>(init.tail, init.base, init.appliedZxid, config.committedLogMax, config.committedLogMaxBytes, config.entryBytes);
     this.currentVote = { leader: -1, zxid: 0n, electionEpoch: 0n, peerEpoch: 0n };
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the context's getters read the peer's fields at each call
     const peer = this;
     this.ctx = {
       config,
@@ -119,6 +122,12 @@ export class QuorumPeer<P> {
     if (zxid > h.lastZxid) zxid = h.lastZxid;
     if (zxid <= h.appliedZxid) return;
     const entries = h.range(h.appliedZxid, zxid);
+    // Commits go out in zxid order, each once: ascending, above what was applied, up to the commit point.
+    let prev = h.appliedZxid;
+    for (const e of entries) {
+      assert(e.zxid > prev && e.zxid <= zxid, () => `commit of ${hex64(e.zxid)} after ${hex64(prev)} (committing up to ${hex64(zxid)})`);
+      prev = e.zxid;
+    }
     h.appliedZxid = zxid;
     this.emit({ kind: 'commit', entries });
     h.trim();
@@ -194,7 +203,7 @@ export class QuorumPeer<P> {
    * (nothing else emitted between them) share one append and one PROPOSAL per learner.
    */
   propose(zxid: bigint, payload: P): void {
-    if (!this.leader) throw new Error('propose: not leading');
+    assert(this.leader, 'propose: not leading');
     const entry = this.leader.accept(zxid, payload);
     this.ctx.history.append([entry]);
     if (this.groupStart !== null && this.groupEnd === this.effects.length) {

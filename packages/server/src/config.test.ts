@@ -109,6 +109,32 @@ describe('parseZooCfg', () => {
   });
 });
 
+describe('the web console settings', () => {
+  const alice = 'alice:aYXlLOpEooaV1cRAvUL1fp9Qt7E=';
+  const bob = 'bob:ttt4KD2l/LR0Mpj5c6jU0hrwVdE=';
+
+  it('reads admin.authDigests and admin.url.N, without warnings', () => {
+    const { config, warnings } = parseZooCfg(`${base}admin.authDigests=${alice}, ${bob}\nadmin.url.2=http://zk2:8081/\nadmin.url.3=https://zk3\n`);
+    expect(config.adminAuthDigests).toEqual([alice, bob]);
+    expect([...config.adminUrls]).toEqual([[2, 'http://zk2:8081'], [3, 'https://zk3']]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('leaves the console read-only and the admin URLs derived by default', () => {
+    const { config } = parseZooCfg(base);
+    expect(config.adminAuthDigests).toEqual([]);
+    expect(config.adminUrls.size).toBe(0);
+  });
+
+  it('stops on a password where a digest belongs, or a URL that is not http', () => {
+    expect(errorOf(() => parseZooCfg(`${base}admin.authDigests=alice:secret\n`))).toBe(
+      'zoo.cfg:3: admin.authDigests must be user:base64(sha1(user:password)) ids, separated by commas, got "alice:secret"',
+    );
+    expect(errorOf(() => parseZooCfg(`${base}admin.url.1=zk1:8080\n`))).toMatch(/^zoo.cfg:3: admin.url.1 must be an http:\/\/ or https:\/\/ URL/);
+    expect(errorOf(() => parseZooCfg(`${base}admin.url.1=not a url\n`))).toMatch(/^zoo.cfg:3: admin.url.1 must be a URL such as http:\/\/zk1:8080/);
+  });
+});
+
 describe('loadConfig', () => {
   it('reads the file and lets flags override it, naming flags in errors', () => {
     const dir = mkdtempSync(join(tmpdir(), 'zab-cfg-'));

@@ -1,25 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ACCEPTED_UNUSED, ACCEPTED_UNUSED_PREFIXES } from './config/known-keys.js';
+import { ConfigError, parseProperties, type Entry } from './config/properties.js';
+import { parseServerSpec, type ServerSpec } from './config/server-spec.js';
+import { bad, bool, httpUrl, int, port } from './config/values.js';
+
+export { ConfigError, parseProperties } from './config/properties.js';
+export { parseServerSpec, type ServerSpec } from './config/server-spec.js';
 
 /**
- * zoo.cfg, read as Apache ZooKeeper 3.8 reads it (a Java properties file), parsed once into
- * a frozen ServerConfig that is passed down. Keys ZooKeeper knows but zab does not use are
- * accepted with a warning; keys nobody knows are accepted with a warning too (ZooKeeper
+ * The parsed zoo.cfg: the configuration every part of the server is given, frozen.
+ * zoo.cfg is read as Apache ZooKeeper 3.8 reads it (a Java properties file, config/properties),
+ * parsed once and passed down. Keys ZooKeeper knows but zab does not use are accepted with a
+ * warning (config/known-keys); keys nobody knows are accepted with a warning too (ZooKeeper
  * turns them into `zookeeper.<key>` system properties). A bad value stops start-up with a
- * ConfigError naming the file, the line, the setting and the value.
+ * ConfigError naming the file, the line, the setting and the value (config/values).
  */
-
-/** One `server.N=` line. */
-export interface ServerSpec {
-  readonly id: number;
-  readonly host: string;
-  readonly quorumPort: number;
-  readonly electionPort: number;
-  readonly role: 'participant' | 'observer';
-  readonly clientHost?: string;
-  readonly clientPort?: number;
-}
-
 export interface ServerConfig {
   readonly tickTimeMs: number;
   readonly initLimitTicks: number;
@@ -52,6 +48,13 @@ export interface ServerConfig {
   readonly adminServerPort: number;
   readonly adminEnableServer: boolean;
   readonly adminServerAddress: string;
+  /**
+   * admin.authDigests: the console users allowed to change data, as digest ids
+   * (user:base64(sha1(user:password))); empty leaves the console read-only.
+   */
+  readonly adminAuthDigests: readonly string[];
+  /** admin.url.N: where member N's admin server answers, for the console (default: its server.N host, this member's admin port). */
+  readonly adminUrls: ReadonlyMap<number, string>;
   /** Prometheus /metrics port when metricsProvider.className names the Prometheus provider, else null. */
   readonly metricsHttpPort: number | null;
   readonly metricsHttpHost: string;
@@ -59,172 +62,6 @@ export interface ServerConfig {
   /** Bind the quorum and election ports on every address, not just this server's host. */
   readonly quorumListenOnAllIPs: boolean;
   readonly servers: readonly ServerSpec[];
-}
-
-/** A setting that stops start-up; the message names where and what. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
-
-/** A raw key/value with where it came from (file:line, or a flag). */
-interface Entry {
-  key: string;
-  value: string;
-  where: string;
-}
-
-/**
- * Parses Java-properties text: `#`/`!` comments, `key=value`, `key: value` or
- * `key value`, continuation lines ending in an odd number of backslashes, and the usual
- * escapes. Later duplicates win, as in java.util.Properties.
- */
-export function parseProperties(text: string, source: string): Entry[] {
-  const lines = text.split(/\r\n|\r|\n/);
-  const out: Entry[] = [];
-  for (let i = 0; i < lines.length; i++) {
-    const first = i;
-    let logical = lines[i]!.replace(/^[ \t\f]+/, '');
-    if (logical === '' || logical[0] === '#' || logical[0] === '!') continue;
-    while (endsWithOddBackslashes(logical) && i + 1 < lines.length) {
-      logical = logical.slice(0, -1) + lines[++i]!.replace(/^[ \t\f]+/, '');
-    }
-    let k = 0;
-    let key = '';
-    while (k < logical.length) {
-      const c = logical[k]!;
-      if (c === '\\' && k + 1 < logical.length) {
-        key += c + logical[k + 1];
-        k += 2;
-        continue;
-      }
-      if (c === '=' || c === ':' || c === ' ' || c === '\t' || c === '\f') break;
-      key += c;
-      k++;
-    }
-    let rest = logical.slice(k).replace(/^[ \t\f]+/, '');
-    if (rest[0] === '=' || rest[0] === ':') rest = rest.slice(1).replace(/^[ \t\f]+/, '');
-    out.push({ key: unescape(key), value: unescape(rest), where: `${source}:${first + 1}` });
-  }
-  return out;
-}
-
-function endsWithOddBackslashes(s: string): boolean {
-  let n = 0;
-  for (let i = s.length - 1; i >= 0 && s[i] === '\\'; i--) n++;
-  return n % 2 === 1;
-}
-
-function unescape(s: string): string {
-  return s.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_, e: string) => {
-    if (e[0] === 'u' && e.length === 5) return String.fromCharCode(parseInt(e.slice(1), 16));
-    return ({ t: '\t', n: '\n', r: '\r', f: '\f' } as Record<string, string>)[e] ?? e;
-  });
-}
-
-// ---- value parsers: each throws a ConfigError naming the entry ----
-
-function bad(e: Entry, what: string): never {
-  throw new ConfigError(`${e.where}: ${e.key} ${what}, got "${e.value}"`);
-}
-
-function int(e: Entry, min = -0x80000000, max = 0x7fffffff): number {
-  const v = e.value.trim();
-  if (!/^[+-]?\d+$/.test(v)) bad(e, 'must be an integer');
-  const n = Number(v);
-  if (n < min || n > max) bad(e, min === 1 ? 'must be a positive integer' : `must be between ${min} and ${max}`);
-  return n;
-}
-
-function port(e: Entry): number {
-  return int(e, 0, 65535);
-}
-
-function bool(e: Entry): boolean {
-  const v = e.value.trim().toLowerCase();
-  if (v === 'true' || v === 'yes') return true;
-  if (v === 'false' || v === 'no') return false;
-  bad(e, 'must be true or false');
-}
-
-/** Keys ZooKeeper accepts that zab has no use for (yet). */
-const ACCEPTED_UNUSED = new Set([
-  'secureClientPort',
-  'secureClientPortAddress',
-  'clientPortListenBacklog',
-  'localSessionsEnabled',
-  'localSessionsUpgradingEnabled',
-  'observerMasterPort',
-  'connectToLearnerMasterLimit',
-  'electionAlg',
-  'syncEnabled',
-  'dynamicConfigFile',
-  'sslQuorum',
-  'portUnification',
-  'sslQuorumReloadCertFiles',
-  'electionPortBindRetry',
-  'preAllocSize',
-  'maxResponseCacheSize',
-  'maxGetChildrenResponseCacheSize',
-  'emulate353TTLNodes',
-  'admin.idleTimeout',
-  'admin.commandURL',
-  'serverCnxnFactory',
-  'jvm.pause.warn-threshold-ms',
-  'jvm.pause.info-threshold-ms',
-  'jvm.pause.sleep-time-ms',
-  'oraclePath',
-  'digest.enabled',
-  'audit.enable',
-  'txnLogSizeLimitInKb',
-  'snapSizeLimitInKb',
-  'commitLogCount',
-  'authProvider',
-  'ssl.clientAuth',
-  'requireClientAuthScheme',
-  'enforce.auth.enabled',
-  'enforce.auth.schemes',
-]);
-const ACCEPTED_UNUSED_PREFIXES = ['metricsProvider.', 'quorum.auth.', 'quorum.cnxn.', 'multiAddress.', 'ssl.', 'authProvider.', 'group.', 'weight.'];
-
-/** Parses one server.N value: host:quorumPort:electionPort[:participant|:observer][;[clientHost:]clientPort]. */
-export function parseServerSpec(e: Entry, id: number): ServerSpec {
-  const [serverPart, clientPart] = e.value.trim().split(';', 2) as [string, string | undefined];
-  const parts = splitHostPorts(serverPart);
-  if (parts.length < 3 || parts.length > 4) bad(e, 'must be host:quorumPort:electionPort[:participant|:observer][;[clientHost:]clientPort]');
-  const [host, qp, ep, roleText] = parts as [string, string, string, string | undefined];
-  const quorumPort = port({ ...e, key: `${e.key} quorum port`, value: qp });
-  const electionPort = port({ ...e, key: `${e.key} election port`, value: ep });
-  let role: ServerSpec['role'] = 'participant';
-  if (roleText !== undefined) {
-    if (roleText !== 'participant' && roleText !== 'observer') bad(e, 'role must be participant or observer');
-    role = roleText;
-  }
-  let clientHost: string | undefined;
-  let clientPort: number | undefined;
-  if (clientPart !== undefined && clientPart.trim() !== '') {
-    const cp = splitHostPorts(clientPart.trim());
-    if (cp.length === 1) clientPort = port({ ...e, key: `${e.key} client port`, value: cp[0]! });
-    else if (cp.length === 2) {
-      clientHost = cp[0];
-      clientPort = port({ ...e, key: `${e.key} client port`, value: cp[1]! });
-    } else bad(e, 'client part must be [clientHost:]clientPort');
-  }
-  if (!host) bad(e, 'has no host');
-  return Object.freeze({ id, host, quorumPort, electionPort, role, clientHost, clientPort });
-}
-
-/** Splits host:port:... keeping a bracketed IPv6 host whole. */
-function splitHostPorts(s: string): string[] {
-  if (s.startsWith('[')) {
-    const end = s.indexOf(']');
-    if (end < 0) return [s];
-    const rest = s.slice(end + 1);
-    return [s.slice(1, end), ...(rest.startsWith(':') ? rest.slice(1).split(':') : [])];
-  }
-  return s.split(':');
 }
 
 /**
@@ -282,6 +119,14 @@ export function buildConfig(entries: Entry[]): { config: ServerConfig; warnings:
   if (superDigest !== undefined && !/^[^:]+:.+$/.test(superDigest)) bad(get('DigestAuthenticationProvider.superDigest')!, 'must be user:base64digest');
   const retain = get('autopurge.snapRetainCount') ? int(get('autopurge.snapRetainCount')!, 0) : 3;
   if (retain < 3) warnings.push(`${get('autopurge.snapRetainCount')!.where}: autopurge.snapRetainCount ${retain} is below 3; using 3, as ZooKeeper does`);
+  const authEntry = get('admin.authDigests');
+  const adminAuthDigests = (authEntry?.value ?? '').split(',').map((d) => d.trim()).filter(Boolean);
+  for (const d of adminAuthDigests) if (!/^[^:\s]+:[A-Za-z0-9+/]{27}=$/.test(d)) bad(authEntry!, 'must be user:base64(sha1(user:password)) ids, separated by commas');
+  const adminUrls = new Map<number, string>();
+  for (const e of byKey.values()) {
+    const m = /^admin\.url\.(\d+)$/.exec(e.key);
+    if (m) adminUrls.set(Number(m[1]), httpUrl(e));
+  }
   const juteEntry = get('jute.maxbuffer') ?? get('zookeeper.jute.maxbuffer');
   const fsyncEntry = get('fsync.warningthresholdms') ?? get('zookeeper.fsync.warningthresholdms');
 
@@ -314,6 +159,8 @@ export function buildConfig(entries: Entry[]): { config: ServerConfig; warnings:
     adminServerPort: get('admin.serverPort') ? port(get('admin.serverPort')!) : 8080,
     adminEnableServer: get('admin.enableServer') ? bool(get('admin.enableServer')!) : true,
     adminServerAddress: get('admin.serverAddress')?.value.trim() || '0.0.0.0',
+    adminAuthDigests: Object.freeze(adminAuthDigests),
+    adminUrls,
     metricsHttpPort: /Prometheus/i.test(get('metricsProvider.className')?.value ?? '')
       ? get('metricsProvider.httpPort') ? port(get('metricsProvider.httpPort')!) : 7000
       : null,
@@ -327,11 +174,11 @@ export function buildConfig(entries: Entry[]): { config: ServerConfig; warnings:
     'minSessionTimeout', 'maxSessionTimeout', 'jute.maxbuffer', 'zookeeper.jute.maxbuffer', 'globalOutstandingLimit', 'snapCount',
     'autopurge.snapRetainCount', 'autopurge.purgeInterval', '4lw.commands.whitelist', 'DigestAuthenticationProvider.superDigest',
     'extendedTypesEnabled', 'skipACL', 'forceSync', 'fsync.warningthresholdms', 'zookeeper.fsync.warningthresholdms', 'reconfigEnabled', 'standaloneEnabled', 'znode.container.checkIntervalMs',
-    'admin.serverPort', 'admin.enableServer', 'peerType', 'quorumListenOnAllIPs', 'admin.serverAddress',
+    'admin.serverPort', 'admin.enableServer', 'peerType', 'quorumListenOnAllIPs', 'admin.serverAddress', 'admin.authDigests',
     'metricsProvider.className', 'metricsProvider.httpPort', 'metricsProvider.httpHost',
   ]);
   for (const e of byKey.values()) {
-    if (USED.has(e.key) || /^server\.\d+$/.test(e.key)) continue;
+    if (USED.has(e.key) || /^server\.\d+$/.test(e.key) || /^admin\.url\.\d+$/.test(e.key)) continue;
     if (ACCEPTED_UNUSED.has(e.key) || ACCEPTED_UNUSED_PREFIXES.some((p) => e.key.startsWith(p))) {
       warnings.push(`${e.where}: ${e.key} is accepted but not used by zab`);
     } else {

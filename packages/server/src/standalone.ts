@@ -1,8 +1,12 @@
-import { openStorage, type Storage } from '@zab/storage';
+import { hex64 } from '@zab/jute';
+import { memoryStorage, openStorage, type Storage } from '@zab/storage';
 import type { Logger } from 'pino';
-import { ClientPort } from './client-port.js';
-import { LogCommitter } from './log-committer.js';
-import { Purger, Snapshotter, recover } from './persistence.js';
+import { ClientPort } from './net/client-port.js';
+import { GroupCommitLog } from './persistence/group-commit-log.js';
+import { Purger } from './persistence/purger.js';
+import { recover, type RecoveredState } from './persistence/recovery.js';
+import { Snapshotter } from './persistence/snapshotter.js';
+import { STANDALONE_LOG, StandaloneWritePath } from './pipeline/standalone-path.js';
 import { ZkServer, type ServerSettings } from './zk-server.js';
 
 /** A running standalone server: the core, its client port and its storage. */
@@ -12,7 +16,7 @@ export interface StandaloneHandle {
   stop(): Promise<void>;
 }
 
-/** Where and how a standalone server keeps its data. */
+/** Where and how a server keeps its data. */
 export interface PersistenceSettings {
   dataDir: string;
   dataLogDir: string;
@@ -24,8 +28,8 @@ export interface PersistenceSettings {
 /**
  * Starts a standalone server: opens (and locks) the data directory, rebuilds the tree
  * from the newest snapshot and the log, then serves. Every write is answered only after
- * the log append that holds it is fsynced. Without `persistence` the tree lives in memory
- * (unit tests only).
+ * the log append that holds it is fsynced. Without `persistence` the log and tree live in
+ * memory (unit tests only).
  */
 export async function startStandalone(
   settings: ServerSettings,
@@ -37,51 +41,76 @@ export async function startStandalone(
     process.exit(1);
   },
 ): Promise<StandaloneHandle> {
-  let storage: Storage | undefined;
-  let server: ZkServer;
-  let snapshotter: Snapshotter | undefined;
-  let purger: Purger | undefined;
-  if (persistence) {
-    storage = await openStorage({ dataDir: persistence.dataDir, dataLogDir: persistence.dataLogDir, warn: (msg, fields) => log.warn(fields ?? {}, msg) });
-    try {
-      const recovered = await recover(storage, settings.extendedTypesEnabled, log);
-      const store = storage;
-      snapshotter = new Snapshotter(store.snapshots, () => server.tree, () => server.sessionTimeouts, persistence.snapCount, log);
-      const snaps = snapshotter;
-      server = new ZkServer(settings, log, {
-        recovered,
-        // `server` is assigned by the time the first append completes.
-        committer: (onCommit) => new LogCommitter(store.log, onCommit, onFatal, { onSynced: (ms, txns) => server.recordLogSync(ms, txns) }),
-        onApplied: () => snaps.txnApplied(),
-      });
-      purger = new Purger(store, persistence.autopurgeSnapRetainCount, log);
-      purger.start(persistence.autopurgePurgeIntervalHours);
-    } catch (e) {
-      await storage.close();
-      throw e;
-    }
-  } else {
-    server = new ZkServer(settings, log);
+  const storage: Storage = persistence
+    ? await openStorage({ dataDir: persistence.dataDir, dataLogDir: persistence.dataLogDir, warn: (msg, fields) => log.warn(fields ?? {}, msg) })
+    : memoryStorage();
+  let member: StandaloneMember;
+  try {
+    member = new StandaloneMember(storage, await recover(storage, settings.extendedTypesEnabled, log), settings, persistence, log, onFatal);
+  } catch (e) {
+    await storage.close();
+    throw e;
   }
-  const port = new ClientPort(server, listen.maxClientCnxns);
+  const port = new ClientPort(member.server, listen.maxClientCnxns);
   let address: { port: number; host: string };
   try {
     address = await port.listen(listen.port, listen.host);
   } catch (e) {
-    await storage?.close();
+    await member.stop();
     throw e;
   }
-  server.start();
-  log.info({ clientPort: address.port, host: address.host, zxid: `0x${server.lastZxid().toString(16)}` }, 'zab standalone server serving');
+  member.server.start();
+  log.info({ clientPort: address.port, host: address.host, zxid: hex64(member.server.lastZxid()) }, 'zab standalone server serving');
   return {
-    server,
+    server: member.server,
     address,
     async stop() {
       await port.close().catch(() => undefined);
-      await server.stop();
-      purger?.stop();
-      await snapshotter?.close();
-      await storage?.close();
+      await member.stop();
     },
   };
+}
+
+/** The parts of a standalone server over its storage, built in the order each needs the one before. */
+class StandaloneMember {
+  readonly server: ZkServer;
+  private readonly log: GroupCommitLog;
+  private readonly snapshotter: Snapshotter | undefined;
+  private readonly purger: Purger | undefined;
+
+  constructor(
+    private readonly storage: Storage,
+    recovered: RecoveredState,
+    settings: ServerSettings,
+    persistence: PersistenceSettings | undefined,
+    logger: Logger,
+    onFatal: (err: unknown) => void,
+  ) {
+    const snapshotter = persistence && new Snapshotter(storage.snapshots, () => this.server.tree, () => this.server.sessionTimeouts, persistence.snapCount, logger);
+    this.snapshotter = snapshotter || undefined;
+    this.server = new ZkServer(settings, logger, { recovered, onApplied: snapshotter ? () => snapshotter.txnApplied() : undefined });
+    const server = this.server;
+    this.log = new GroupCommitLog(
+      storage.log,
+      STANDALONE_LOG,
+      server.clock,
+      (batch) => StandaloneWritePath.commitBatch(server, batch),
+      onFatal,
+      (ms, txns) => server.recordLogSync(ms, txns),
+    );
+    server.setWritePath(new StandaloneWritePath(server, this.log));
+    if (persistence) {
+      this.purger = new Purger(storage, persistence.autopurgeSnapRetainCount, logger);
+      this.purger.start(persistence.autopurgePurgeIntervalHours);
+    }
+  }
+
+  /** Stops serving, commits what the log holds, then closes storage. */
+  async stop(): Promise<void> {
+    await this.server.stop();
+    await this.log.idle();
+    this.purger?.stop();
+    await this.snapshotter?.close();
+    await this.storage.close();
+  }
 }

@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { cleanUpHarnesses, flipByte, implementations } from './test-support/harness.js';
+import { flipByte, implementations } from './test-support/harness.js';
 import { ClassicLevel } from 'classic-level';
 import { join } from 'node:path';
 import { epochKey } from './keys.js';
 import { openStorage } from './level.js';
-
-cleanUpHarnesses();
 
 describe.each(implementations)('EpochStore (%s)', (_name, make) => {
   it('starts at 0 and keeps what was written, across a reopen', async () => {

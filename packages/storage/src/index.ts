@@ -3,4 +3,3 @@ export { CorruptDataError, DataDirLockedError, RESTORE_ADVICE } from './errors.j
 export { openStorage, type StorageOptions } from './level.js';
 export { memoryStorage, MemoryStorage } from './memory.js';
 export { readContiguous, loadForRecovery, type RecoveryStart } from './recovery.js';
-export { zxidFollows, hex as zxidHex } from './zxid.js';

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import type { Snapshot } from 'classic-level';
+import { hex64 } from '@zab/jute';
 import { encodeChecked } from './codec.js';
 import { CorruptDataError } from './errors.js';
 import { CHUNK, MANIFEST, chunkKey, chunkRange, chunkZxidEnd, chunkZxidStart, keyZxid, kindEnd, kindStart, manifestKey, parseChunkKey } from './keys.js';
 import type { DB, SharedDb } from './level-db.js';
 import { chunkedIterable } from './chunked-iterable.js';
 import { Serial } from './serial.js';
-import { MANIFEST_VERSION, chunkEntries, chunkWhere, decodeChunk, decodeManifest, decodeOrError, infoOf, verifyChunk, type Manifest, type ManifestOrError } from './snapshot-format.js';
+import { MANIFEST_VERSION, chunkEntries, chunkWhere, decodeChunk, decodeManifest, decodeOrError, infoOf, listInfos, skipSnapshot, verifyChunk, type Manifest, type ManifestOrError } from './snapshot-format.js';
 import type { LoadedSnapshot, NewestSnapshot, SkippedSnapshot, SnapshotInfo, SnapshotStore, StorageWarn } from './types.js';
-import { assertZxid, hex } from './zxid.js';
+import { assertZxid } from './zxid.js';
 
 type ReadOptions = { snapshot?: Snapshot };
 
@@ -66,7 +67,7 @@ export class LevelSnapshotStore implements SnapshotStore {
         if (m && m.gen !== gen) why = `its manifest belongs to another save of that zxid (generation ${m.gen}, not ${gen})`;
       }
       if (why === null) continue;
-      this.warn(`removing torn snapshot ${hex(zxid)}: ${why}`, { zxid: hex(zxid), gen });
+      this.warn(`removing torn snapshot ${hex64(zxid)}: ${why}`, { zxid: hex64(zxid), gen });
       await this.db.clear(range);
       removed++;
     }
@@ -109,7 +110,7 @@ export class LevelSnapshotStore implements SnapshotStore {
         if (!(e instanceof CorruptDataError)) throw e;
       }
     }
-    assert(gen <= 0xffff_ffff, `snapshot ${hex(zxid)} saved too many times`);
+    assert(gen <= 0xffff_ffff, `snapshot ${hex64(zxid)} saved too many times`);
     return gen;
   }
 
@@ -122,19 +123,9 @@ export class LevelSnapshotStore implements SnapshotStore {
     return out;
   }
 
-  private skip(skipped: SkippedSnapshot[], zxid: bigint, e: CorruptDataError): void {
-    this.warn(`skipping snapshot ${hex(zxid)}: ${e.message}`, { zxid: hex(zxid) });
-    skipped.push({ zxid, reason: e.message });
-  }
-
   async list(): Promise<SnapshotInfo[]> {
     this.assertOpen();
-    const out: SnapshotInfo[] = [];
-    for (const x of await this.manifests()) {
-      if ('m' in x) out.push(infoOf(x.m));
-      else this.skip([], x.zxid, x.error);
-    }
-    return out;
+    return listInfos(await this.manifests(), this.warn);
   }
 
   async loadNewest(skipped: SkippedSnapshot[] = []): Promise<NewestSnapshot | null> {
@@ -149,7 +140,7 @@ export class LevelSnapshotStore implements SnapshotStore {
           await this.verifyChunks(x.m, snapshot);
         } catch (e) {
           if (!(e instanceof CorruptDataError)) throw e;
-          this.skip(skipped, x.zxid, e);
+          skipSnapshot(this.warn, skipped, x.zxid, e);
           continue;
         }
         return { info: infoOf(x.m), meta: x.m.meta, entries: this.stream(x.m, snapshot), skipped: skipped.slice(from) };
@@ -185,12 +176,12 @@ export class LevelSnapshotStore implements SnapshotStore {
   private async verifyChunks(m: Manifest, snapshot: Snapshot): Promise<void> {
     let index = 0;
     for await (const [key, data] of this.db.iterator({ ...chunkRange(m.zxid, m.gen), snapshot })) {
-      const where = chunkWhere(hex(m.zxid), index);
+      const where = chunkWhere(hex64(m.zxid), index);
       if (parseChunkKey(key).index !== index) verifyChunk(undefined, m.chunks[index], where, m.zxid);
       verifyChunk(data, m.chunks[index], where, m.zxid);
       index++;
     }
-    if (index < m.chunks.length) verifyChunk(undefined, m.chunks[index], chunkWhere(hex(m.zxid), index), m.zxid);
+    if (index < m.chunks.length) verifyChunk(undefined, m.chunks[index], chunkWhere(hex64(m.zxid), index), m.zxid);
   }
 
   /** Streams the entries chunk by chunk (one chunk in memory), checking each before handing out any of it; releases the view at the end. */
@@ -202,7 +193,7 @@ export class LevelSnapshotStore implements SnapshotStore {
         if (index >= m.chunks.length) return undefined;
         const next = await it.next();
         const data = next !== undefined && parseChunkKey(next[0]).index === index ? next[1] : undefined;
-        const entries = decodeChunk(data, m.chunks[index], chunkWhere(hex(m.zxid), index), m.zxid);
+        const entries = decodeChunk(data, m.chunks[index], chunkWhere(hex64(m.zxid), index), m.zxid);
         index++;
         return entries;
       },

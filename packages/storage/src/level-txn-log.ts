@@ -3,9 +3,9 @@ import { TXN, keyZxid, kindEnd, kindStart, txnKey } from './keys.js';
 import type { DB, SharedDb } from './level-db.js';
 import { chunkedIterable } from './chunked-iterable.js';
 import { Serial } from './serial.js';
-import { decodeTxn, encodeBatch } from './txn-records.js';
+import { appendInTurn, decodeTxn } from './txn-records.js';
 import type { LoggedTxn, TxnLog } from './types.js';
-import { assertZxid, hex } from './zxid.js';
+import { assertZxid } from './zxid.js';
 
 /** Records read per LevelDB call by read(): bounds its memory (a few hundred KiB of small txns). */
 const READ_BATCH = 1000;
@@ -54,10 +54,7 @@ export class LevelTxnLog implements TxnLog {
 
   async append(txns: LoggedTxn[]): Promise<void> {
     this.assertOpen();
-    if (txns.length === 0) return;
-    const { zxids, values } = encodeBatch(txns);
-    return this.writes.run(async () => {
-      assert(zxids[0]! > this.last, `txn log append out of order: ${hex(zxids[0]!)} after ${hex(this.last)}`);
+    return appendInTurn(this.writes, txns, () => this.last, async (zxids, values) => {
       // A chained batch: classic-level's array form costs ~5x more per op (measured: 64 puts
       // 1.2 ms vs 0.25 ms before the fsync), which group commit pays on every append.
       const batch = this.db.batch();

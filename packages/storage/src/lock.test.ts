@@ -5,9 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DataDirLockedError } from './errors.js';
 import { openStorage } from './level.js';
-import { cleanUpHarnesses, tempDir } from './test-support/harness.js';
-
-cleanUpHarnesses();
+import { tempDir } from './test-support/harness.js';
 
 const built = fileURLToPath(new URL('../dist/index.js', import.meta.url));
 

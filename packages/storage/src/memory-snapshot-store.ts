@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { hex64 } from '@zab/jute';
 import { encodeChecked } from './codec.js';
 import { CorruptDataError } from './errors.js';
 import { chunkedIterable } from './chunked-iterable.js';
 import { Serial } from './serial.js';
-import { MANIFEST_VERSION, chunkEntries, chunkWhere, decodeChunk, decodeManifest, decodeOrError, infoOf, verifyChunk, type Manifest } from './snapshot-format.js';
+import { MANIFEST_VERSION, chunkEntries, chunkWhere, decodeChunk, decodeManifest, decodeOrError, infoOf, listInfos, skipSnapshot, verifyChunk, type Manifest } from './snapshot-format.js';
 import type { LoadedSnapshot, NewestSnapshot, SkippedSnapshot, SnapshotInfo, SnapshotStore, StorageWarn } from './types.js';
-import { assertZxid, hex } from './zxid.js';
+import { assertZxid } from './zxid.js';
 
 const newestFirst = (a: bigint, b: bigint) => (a > b ? -1 : a < b ? 1 : 0);
 
@@ -89,19 +90,9 @@ export class MemorySnapshotStore implements SnapshotStore {
     });
   }
 
-  private skip(skipped: SkippedSnapshot[], zxid: bigint, e: CorruptDataError): void {
-    this.warn(`skipping snapshot ${hex(zxid)}: ${e.message}`, { zxid: hex(zxid) });
-    skipped.push({ zxid, reason: e.message });
-  }
-
   async list(): Promise<SnapshotInfo[]> {
     this.assertOpen();
-    const out: SnapshotInfo[] = [];
-    for (const x of this.views()) {
-      if ('m' in x) out.push(infoOf(x.m));
-      else this.skip([], x.zxid, x.error);
-    }
-    return out;
+    return listInfos(this.views(), this.warn);
   }
 
   async loadNewest(skipped: SkippedSnapshot[] = []): Promise<NewestSnapshot | null> {
@@ -110,10 +101,10 @@ export class MemorySnapshotStore implements SnapshotStore {
     for (const x of this.views()) {
       try {
         if (!('m' in x)) throw x.error;
-        x.m.chunks.forEach((line, i) => verifyChunk(x.chunks[i], line, chunkWhere(hex(x.zxid), i), x.zxid));
+        x.m.chunks.forEach((line, i) => verifyChunk(x.chunks[i], line, chunkWhere(hex64(x.zxid), i), x.zxid));
       } catch (e) {
         if (!(e instanceof CorruptDataError)) throw e;
-        this.skip(skipped, x.zxid, e);
+        skipSnapshot(this.warn, skipped, x.zxid, e);
         continue;
       }
       return { info: infoOf(x.m), meta: x.m.meta, entries: stream(x), skipped: skipped.slice(from) };
@@ -167,7 +158,7 @@ function stream(view: View): AsyncIterable<unknown> {
   return chunkedIterable(
     async () => {
       if (i >= view.m.chunks.length) return undefined;
-      const entries = decodeChunk(view.chunks[i], view.m.chunks[i], chunkWhere(hex(view.zxid), i), view.zxid);
+      const entries = decodeChunk(view.chunks[i], view.m.chunks[i], chunkWhere(hex64(view.zxid), i), view.zxid);
       i++;
       return entries;
     },

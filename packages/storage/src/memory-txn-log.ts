@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { decodeTxn, encodeBatch } from './txn-records.js';
+import { appendInTurn, decodeTxn } from './txn-records.js';
 import { Serial } from './serial.js';
 import type { LoggedTxn, TxnLog } from './types.js';
-import { assertZxid, hex } from './zxid.js';
+import { assertZxid } from './zxid.js';
 
 /** Index of the first zxid in `sorted` above `zxid`. */
 function upperBound(sorted: bigint[], zxid: bigint): number {
@@ -34,11 +34,7 @@ export class MemoryTxnLog implements TxnLog {
 
   async append(txns: LoggedTxn[]): Promise<void> {
     this.assertOpen();
-    if (txns.length === 0) return;
-    const { zxids, values } = encodeBatch(txns);
-    return this.writes.run(async () => {
-      const last = this.zxids.at(-1) ?? 0n;
-      assert(zxids[0]! > last, `txn log append out of order: ${hex(zxids[0]!)} after ${hex(last)}`);
+    return appendInTurn(this.writes, txns, () => this.zxids.at(-1) ?? 0n, (zxids, values) => {
       zxids.forEach((z, i) => this.records.set(z, values[i]!));
       this.zxids.push(...zxids);
     });

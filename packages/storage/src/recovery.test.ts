@@ -1,24 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { makeZxid } from '@zab/jute';
 import { CorruptDataError } from './errors.js';
 import { loadForRecovery, readContiguous } from './recovery.js';
-import { cleanUpHarnesses, collect, flipByte, implementations, range, txn, zxids } from './test-support/harness.js';
-import { zxidFollows } from './zxid.js';
+import { collect, flipByte, implementations, range, txn, zxids, type Harness } from './test-support/harness.js';
 
-cleanUpHarnesses();
-
-const e = (epoch: bigint, counter: bigint) => (epoch << 32n) | counter;
-
-describe('zxidFollows', () => {
-  it('accepts the next counter or the start of a later epoch, nothing else', () => {
-    expect(zxidFollows(0n, 1n)).toBe(true);
-    expect(zxidFollows(e(1n, 5n), e(1n, 6n))).toBe(true);
-    expect(zxidFollows(e(1n, 5n), e(2n, 1n))).toBe(true);
-    expect(zxidFollows(e(1n, 5n), e(4n, 0n))).toBe(true);
-    expect(zxidFollows(e(1n, 5n), e(1n, 7n))).toBe(false);
-    expect(zxidFollows(e(1n, 5n), e(2n, 2n))).toBe(false);
-    expect(zxidFollows(0n, 2n)).toBe(false);
-  });
-});
+const e = makeZxid;
 
 describe.each(implementations)('recovery (%s)', (_name, make) => {
   it('starts empty when there is nothing', async () => {
@@ -63,13 +49,19 @@ describe.each(implementations)('recovery (%s)', (_name, make) => {
     await expect(loadForRecovery(storage)).rejects.toThrow(/starts at 0x6 but replay must start right after an empty state/);
   });
 
-  it('falls back to an older snapshot when the log still covers it', async () => {
+  /** Snapshots at 0xa and 0x14 (its first chunk damaged) over txns 1..`lastZxid`, the log from `logFrom` on. */
+  async function newerSnapshotDamaged(lastZxid: bigint, logFrom: bigint): Promise<Harness> {
     const h = await make();
-    await h.storage.log.append(range(1n, 30n).map((z) => txn(z)));
+    await h.storage.log.append(range(1n, lastZxid).map((z) => txn(z)));
     await h.storage.snapshots.save(10n, [['/ten']]);
     await h.storage.snapshots.save(20n, [['/twenty']]);
-    await h.storage.log.dropBefore(11n);
+    await h.storage.log.dropBefore(logFrom);
     await h.editChunk(20n, 0, flipByte(5));
+    return h;
+  }
+
+  it('falls back to an older snapshot when the log still covers it', async () => {
+    const h = await newerSnapshotDamaged(30n, 11n);
     const r = await loadForRecovery(h.storage);
     expect(r.snapshotZxid).toBe(10n);
     expect(r.snapshot!.skipped.map((s) => s.zxid)).toEqual([20n]);
@@ -78,12 +70,7 @@ describe.each(implementations)('recovery (%s)', (_name, make) => {
   });
 
   it('refuses to fall back when the log no longer covers the older snapshot', async () => {
-    const h = await make();
-    await h.storage.log.append(range(1n, 30n).map((z) => txn(z)));
-    await h.storage.snapshots.save(10n, [['/ten']]);
-    await h.storage.snapshots.save(20n, [['/twenty']]);
-    await h.storage.log.dropBefore(21n);
-    await h.editChunk(20n, 0, flipByte(5));
+    const h = await newerSnapshotDamaged(30n, 21n);
     await expect(loadForRecovery(h.storage)).rejects.toThrow('txn log: starts at 0x15 but replay must start right after snapshot 0xa');
   });
 

@@ -1,6 +1,6 @@
+import { hex64, zxidFollows } from '@zab/jute';
 import { CorruptDataError } from './errors.js';
 import type { LoggedTxn, NewestSnapshot, SkippedSnapshot, Storage, TxnLog } from './types.js';
-import { hex, zxidFollows } from './zxid.js';
 
 /**
  * Txns after `fromExclusive`, ascending, checked to leave no gap: the first must follow
@@ -11,7 +11,7 @@ export async function* readContiguous(log: TxnLog, fromExclusive: bigint): Async
   let prev = fromExclusive;
   for await (const txn of log.read(fromExclusive)) {
     if (!zxidFollows(prev, txn.zxid)) {
-      throw new CorruptDataError(`txn log record ${hex(txn.zxid)}`, `follows ${hex(prev)}: the txns between are missing`, { zxid: txn.zxid });
+      throw new CorruptDataError(`txn log record ${hex64(txn.zxid)}`, `follows ${hex64(prev)}: the txns between are missing`, { zxid: txn.zxid });
     }
     prev = txn.zxid;
     yield txn;
@@ -48,18 +48,18 @@ export async function loadForRecovery(storage: Storage): Promise<RecoveryStart> 
   const snapshotZxid = snapshot?.info.zxid ?? 0n;
   const logFirstZxid = await log.firstZxid();
   const logLastZxid = await log.lastZxid();
-  const base = snapshot ? `snapshot ${hex(snapshotZxid)}` : 'an empty state (no valid snapshot)';
+  const base = snapshot ? `snapshot ${hex64(snapshotZxid)}` : 'an empty state (no valid snapshot)';
   const reachesBack = logFirstZxid <= snapshotZxid + 1n || zxidFollows(snapshotZxid, logFirstZxid);
   if (logFirstZxid !== 0n && !reachesBack) {
-    throw new CorruptDataError('txn log', `starts at ${hex(logFirstZxid)} but replay must start right after ${base}: the txns between are missing`, {
+    throw new CorruptDataError('txn log', `starts at ${hex64(logFirstZxid)} but replay must start right after ${base}: the txns between are missing`, {
       zxid: logFirstZxid,
     });
   }
   const newestSkipped = skipped[0]?.zxid ?? null;
   if (snapshot && newestSkipped !== null && (logFirstZxid === 0n || logLastZxid < newestSkipped)) {
     throw new CorruptDataError(
-      `snapshot ${hex(newestSkipped)}`,
-      `is damaged, and the txn log (${logFirstZxid === 0n ? 'empty' : `${hex(logFirstZxid)}..${hex(logLastZxid)}`}) does not hold every txn from ${base} up to it`,
+      `snapshot ${hex64(newestSkipped)}`,
+      `is damaged, and the txn log (${logFirstZxid === 0n ? 'empty' : `${hex64(logFirstZxid)}..${hex64(logLastZxid)}`}) does not hold every txn from ${base} up to it`,
       { zxid: newestSkipped },
     );
   }

@@ -1,9 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { hex64 } from '@zab/jute';
 import { checksum, decodeChecked, pack, unpackAll } from './codec.js';
 import { CorruptDataError } from './errors.js';
-import type { SnapshotInfo } from './types.js';
-import { hex } from './zxid.js';
+import type { SkippedSnapshot, SnapshotInfo, StorageWarn } from './types.js';
 
 /**
  * The stored form of a snapshot, shared by both implementations. Entries are cut into
@@ -128,7 +128,7 @@ export function infoOf(m: Manifest): SnapshotInfo {
 
 /** Decodes a manifest record; CorruptDataError naming the snapshot when it is damaged or of an unknown format. */
 export function decodeManifest(value: Buffer, zxid: bigint): Manifest {
-  const where = `snapshot ${hex(zxid)} manifest`;
+  const where = `snapshot ${hex64(zxid)} manifest`;
   const m = decodeChecked(value, where, zxid);
   if (!isManifest(m) || m.zxid !== zxid) throw new CorruptDataError(where, `not a version ${MANIFEST_VERSION} manifest for this zxid`, { zxid });
   return m;
@@ -144,4 +144,20 @@ export function decodeOrError(value: Buffer, zxid: bigint): ManifestOrError {
     if (!(e instanceof CorruptDataError)) throw e;
     return { zxid, error: e };
   }
+}
+
+/** Passes over a damaged snapshot: says so through `warn` and records it in `skipped`. */
+export function skipSnapshot(warn: StorageWarn, skipped: SkippedSnapshot[], zxid: bigint, e: CorruptDataError): void {
+  warn(`skipping snapshot ${hex64(zxid)}: ${e.message}`, { zxid: hex64(zxid) });
+  skipped.push({ zxid, reason: e.message });
+}
+
+/** The infos of the manifests that decode, newest first as given; the others are skipped with a warning. */
+export function listInfos(manifests: Iterable<{ zxid: bigint; m: Manifest } | { zxid: bigint; error: CorruptDataError }>, warn: StorageWarn): SnapshotInfo[] {
+  const out: SnapshotInfo[] = [];
+  for (const x of manifests) {
+    if ('m' in x) out.push(infoOf(x.m));
+    else skipSnapshot(warn, [], x.zxid, x.error);
+  }
+  return out;
 }

@@ -3,9 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeChecked, pack } from './codec.js';
 import { CorruptDataError } from './errors.js';
 import { CHUNK_BYTES, MANIFEST_VERSION } from './snapshot-format.js';
-import { cleanUpHarnesses, collect, flipByte, implementations, remove } from './test-support/harness.js';
-
-cleanUpHarnesses();
+import { collect, flipByte, implementations, remove } from './test-support/harness.js';
 
 /** Entries shaped like the server's DataTree nodes; `n` of them span several chunks. */
 const nodes = (n: number, tag = '') =>

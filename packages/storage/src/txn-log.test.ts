@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { makeZxid } from '@zab/jute';
 import { checksum, encodeChecked } from './codec.js';
 import { CorruptDataError } from './errors.js';
-import { cleanUpHarnesses, collect, flipByte, implementations, range, txn, zxids } from './test-support/harness.js';
+import { collect, flipByte, implementations, range, txn, zxids } from './test-support/harness.js';
 
-cleanUpHarnesses();
-
-const epoch = (e: bigint, counter: bigint) => (e << 32n) | counter;
+const epoch = makeZxid;
 
 describe.each(implementations)('TxnLog (%s)', (name, make) => {
   it('is empty at first', async () => {

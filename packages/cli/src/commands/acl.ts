@@ -2,7 +2,7 @@
 import { NoNodeError } from '@zab/jute';
 import { aclJson, aclLines, parseAcl } from '../format/acl.js';
 import { statJson, statLines } from '../format/stat.js';
-import { checkPath, childPath, defineCommand, PATH_ARG, STAT_FLAG, VERSION_OPTION, versionOption } from './command.js';
+import { checkPath, childPath, defineCommand, NEW_STAT_FLAG, PATH_ARG, STAT_FLAG, VERSION_OPTION, versionOption } from './command.js';
 
 export const getAcl = defineCommand({
   spec: 'getAcl <path>',
@@ -27,7 +27,7 @@ export const setAcl = defineCommand({
     y
       .positional('path', PATH_ARG)
       .positional('acl', { type: 'string', demandOption: true })
-      .option('s', { alias: 'stat', type: 'boolean', default: false, describe: 'print the new stat' })
+      .option('s', NEW_STAT_FLAG)
       .option('v', VERSION_OPTION)
       .option('R', { alias: 'recursive', type: 'boolean', default: false, describe: 'also every descendant (with any version)' }),
   async run(ctx, args) {

@@ -21,6 +21,21 @@ export function defineCommand<A>(c: CliCommand<A>): CliCommand {
   return c as CliCommand;
 }
 
+/**
+ * A command whose one argument is a znode path (`name path`), checked before `run` sees it.
+ * Shares the spec, usage and argument checks the path-only commands would otherwise repeat.
+ */
+export function definePathCommand(c: { name: string; describe: string; aliases?: string[]; run: (ctx: CommandContext, path: string) => Promise<void> }): CliCommand {
+  return defineCommand({
+    spec: `${c.name} <path>`,
+    usage: `${c.name} path`,
+    describe: c.describe,
+    ...(c.aliases ? { aliases: c.aliases } : {}),
+    builder: (y) => y.positional('path', PATH_ARG),
+    run: (ctx, args) => c.run(ctx, checkPath(args.path)),
+  });
+}
+
 export function commandName(c: CliCommand): string {
   return c.spec.split(' ')[0]!;
 }
@@ -41,6 +56,7 @@ export function checkPath(path: string, sequential = false): string {
     if (segment === '') fail('empty node name');
     if (segment === '.' || segment === '..') fail('relative paths not allowed');
   }
+  // eslint-disable-next-line no-control-regex -- NUL is one of the characters ZooKeeper refuses in a path
   if (/[\u0000\ud800-\uf8ff\ufff0-\uffff]/u.test(body)) fail('invalid character');
   return path;
 }
@@ -52,6 +68,14 @@ export function versionOption(v: unknown): number {
   return n;
 }
 
+/** An optional positive integer option (absent: undefined); `mustBe` starts the usage error. */
+export function positiveIntegerOption(v: unknown, mustBe: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`${mustBe}, not ${String(v)}`);
+  return n;
+}
+
 /** The path of `child` under `parent`. */
 export function childPath(parent: string, child: string): string {
   return parent === '/' ? `/${child}` : `${parent}/${child}`;
@@ -60,6 +84,7 @@ export function childPath(parent: string, child: string): string {
 // Options several commands share, declared once so they read and behave alike everywhere.
 export const PATH_ARG = { type: 'string', demandOption: true } as const;
 export const STAT_FLAG = { alias: 'stat', type: 'boolean', default: false, describe: 'also print the znode stat' } as const;
+export const NEW_STAT_FLAG = { alias: 'stat', type: 'boolean', default: false, describe: 'print the new stat' } as const;
 export const VERSION_OPTION = { alias: 'version', type: 'string', default: '-1', describe: 'only if the version is this (-1: any)' } as const;
 export function watchFlag(kind: string) {
   return { alias: 'watch', type: 'boolean', default: false, describe: `leave a ${kind} watch (waited for outside the shell)` } as const;

@@ -2,7 +2,7 @@
 import { CreateMode, Perms } from '@zab/jute';
 import { UsageError } from '../errors.js';
 import { parseAcl } from '../format/acl.js';
-import { checkPath, defineCommand, PATH_ARG } from './command.js';
+import { checkPath, defineCommand, PATH_ARG, positiveIntegerOption } from './command.js';
 
 /** ZooDefs.Ids.OPEN_ACL_UNSAFE, zkCli's default ACL. */
 export const OPEN_ACL = [{ perms: Perms.ALL, id: { scheme: 'world', id: 'anyone' } }];
@@ -29,13 +29,6 @@ export function createMode(f: CreateFlags): number {
   return f.sequential ? CreateMode.PERSISTENT_SEQUENTIAL : CreateMode.PERSISTENT;
 }
 
-function ttlOption(v: unknown): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`-t argument must be a positive number of milliseconds, not ${String(v)}`);
-  return n;
-}
-
 export const create = defineCommand({
   spec: 'create <path> [data] [acl]',
   usage: 'create [-s] [-e] [-c] [-t ttl] path [data] [acl]',
@@ -50,7 +43,7 @@ export const create = defineCommand({
       .option('c', { alias: 'container', type: 'boolean', default: false, describe: 'a container: deleted once its last child is' })
       .option('t', { alias: 'ttl', type: 'string', describe: 'delete the znode this many ms after its last change (once childless)' }),
   async run(ctx, args) {
-    const ttlMs = ttlOption(args.t);
+    const ttlMs = positiveIntegerOption(args.t, '-t argument must be a positive number of milliseconds');
     const mode = createMode({ sequential: args.s, ephemeral: args.e, container: args.c, ttlMs });
     const path = checkPath(args.path, args.s);
     const acl = args.acl === undefined ? OPEN_ACL : parseAcl(args.acl);

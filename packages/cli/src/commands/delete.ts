@@ -1,7 +1,7 @@
 // delete [-v version] path, and deleteall path.
 import { NoNodeError } from '@zab/jute';
 import type { CliSession } from '../session.js';
-import { checkPath, childPath, defineCommand, PATH_ARG, VERSION_OPTION, versionOption } from './command.js';
+import { checkPath, childPath, defineCommand, definePathCommand, PATH_ARG, VERSION_OPTION, versionOption } from './command.js';
 
 export const del = defineCommand({
   spec: 'delete <path>',
@@ -40,14 +40,11 @@ async function deleteTree(zk: CliSession, path: string, isRoot: boolean): Promis
   }
 }
 
-export const deleteall = defineCommand({
-  spec: 'deleteall <path>',
-  usage: 'deleteall path',
+export const deleteall = definePathCommand({
+  name: 'deleteall',
   describe: 'delete a znode and everything under it',
   aliases: ['rmr'],
-  builder: (y) => y.positional('path', PATH_ARG),
-  async run(ctx, args) {
-    const path = checkPath(args.path);
+  async run(ctx, path) {
     const deleted = await deleteTree(await ctx.session(), path, true);
     ctx.print([], { path, deleted });
   },

@@ -3,7 +3,7 @@ import { NoNodeError } from '@zab/jute';
 import type { CommandContext } from '../context.js';
 import { statJson, statLines } from '../format/stat.js';
 import type { WatchHandler } from '../session.js';
-import { checkPath, childPath, defineCommand, PATH_ARG, STAT_FLAG, watchFlag } from './command.js';
+import { checkPath, childPath, defineCommand, definePathCommand, PATH_ARG, STAT_FLAG, watchFlag } from './command.js';
 
 /** Java's List.toString, which zkCli prints children with: `[a, b]`. */
 export function javaList(items: readonly string[]): string {
@@ -58,13 +58,10 @@ export const ls = defineCommand({
   },
 });
 
-export const getAllChildrenNumber = defineCommand({
-  spec: 'getAllChildrenNumber <path>',
-  usage: 'getAllChildrenNumber path',
+export const getAllChildrenNumber = definePathCommand({
+  name: 'getAllChildrenNumber',
   describe: 'count every descendant of a znode',
-  builder: (y) => y.positional('path', PATH_ARG),
-  async run(ctx, args) {
-    const path = checkPath(args.path);
+  async run(ctx, path) {
     const count = await (await ctx.session()).getAllChildrenNumber(path);
     ctx.print(String(count), { path, count });
   },

@@ -1,6 +1,6 @@
 // Commands about the session rather than one znode: addauth, whoami, getEphemerals, sync.
 import { javaList } from './ls.js';
-import { checkPath, defineCommand, PATH_ARG } from './command.js';
+import { checkPath, defineCommand, definePathCommand } from './command.js';
 
 export const addauth = defineCommand({
   // The positional is not called `auth`: that is the name of the global --auth option.
@@ -40,13 +40,10 @@ export const getEphemerals = defineCommand({
   },
 });
 
-export const sync = defineCommand({
-  spec: 'sync <path>',
-  usage: 'sync path',
+export const sync = definePathCommand({
+  name: 'sync',
   describe: 'bring the connected server up to date with the leader',
-  builder: (y) => y.positional('path', PATH_ARG),
-  async run(ctx, args) {
-    const path = checkPath(args.path);
+  async run(ctx, path) {
     await (await ctx.session()).sync(path);
     ctx.print('Sync is OK', { path, synced: true });
   },

@@ -1,6 +1,6 @@
 // set [-s] [-v version] path data
 import { statJson, statLines } from '../format/stat.js';
-import { checkPath, defineCommand, PATH_ARG, VERSION_OPTION, versionOption } from './command.js';
+import { checkPath, defineCommand, NEW_STAT_FLAG, PATH_ARG, VERSION_OPTION, versionOption } from './command.js';
 
 export const set = defineCommand({
   spec: 'set <path> <data>',
@@ -10,7 +10,7 @@ export const set = defineCommand({
     y
       .positional('path', PATH_ARG)
       .positional('data', { type: 'string', demandOption: true })
-      .option('s', { alias: 'stat', type: 'boolean', default: false, describe: 'print the new stat' })
+      .option('s', NEW_STAT_FLAG)
       .option('v', VERSION_OPTION),
   async run(ctx, args) {
     const path = checkPath(args.path);

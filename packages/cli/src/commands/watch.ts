@@ -1,13 +1,5 @@
 // watch [-R] [--count N] path: a persistent watch whose events stream until interrupted.
-import { UsageError } from '../errors.js';
-import { checkPath, defineCommand, PATH_ARG } from './command.js';
-
-function countOption(v: unknown): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--count must be a positive integer, not ${String(v)}`);
-  return n;
-}
+import { checkPath, defineCommand, PATH_ARG, positiveIntegerOption } from './command.js';
 
 export const watch = defineCommand({
   spec: 'watch <path>',
@@ -20,7 +12,7 @@ export const watch = defineCommand({
       .option('count', { type: 'string', describe: 'exit after this many events' }),
   async run(ctx, args) {
     const path = checkPath(args.path);
-    const count = countOption(args.count);
+    const count = positiveIntegerOption(args.count, '--count must be a positive integer');
     const mode = args.R ? 'PERSISTENT_RECURSIVE' : 'PERSISTENT';
     let seen = 0;
     let done!: () => void;

@@ -1,9 +1,9 @@
+import { hex64 } from '@zab/jute';
 import { quorumConfig, type QuorumConfig } from '../config.js';
 import type { Effect } from '../effects.js';
 import type { Entry, Message } from '../messages.js';
 import { isLinkMessage } from '../messages.js';
 import { QuorumPeer } from '../peer.js';
-import { hexZxid } from '../zxid.js';
 import { Rng } from './rng.js';
 
 /**
@@ -196,7 +196,7 @@ export class Simulation {
         const msg = e.msg;
         if (msg.type === 'SNAP' && msg.snapshot === undefined) {
           const last = node.state[node.state.length - 1]?.zxid ?? 0n;
-          if (last !== msg.zxid) this.fail(`node ${node.id} sends SNAP at ${hexZxid(msg.zxid)} but its state is at ${hexZxid(last)}`);
+          if (last !== msg.zxid) this.fail(`node ${node.id} sends SNAP at ${hex64(msg.zxid)} but its state is at ${hex64(last)}`);
           this.send(node, e.to, { ...msg, snapshot: node.state.slice() });
         } else {
           this.send(node, e.to, msg);
@@ -216,13 +216,13 @@ export class Simulation {
       }
       case 'truncate': {
         this.flushWrites(node, false);
-        if (d.snapshot && d.snapshot.zxid > e.zxid) this.fail(`node ${node.id} asked to truncate to ${hexZxid(e.zxid)}, below its snapshot ${hexZxid(d.snapshot.zxid)}`);
+        if (d.snapshot && d.snapshot.zxid > e.zxid) this.fail(`node ${node.id} asked to truncate to ${hex64(e.zxid)}, below its snapshot ${hex64(d.snapshot.zxid)}`);
         d.log = d.log.filter((x) => x.zxid <= e.zxid);
         const snapZxid = d.snapshot?.zxid ?? 0n;
         node.state = [...(d.snapshot?.state ?? []), ...d.log.filter((x) => x.zxid > snapZxid)];
         node.verified = 0;
         const last = node.state[node.state.length - 1]?.zxid ?? 0n;
-        if (last !== e.zxid) this.fail(`node ${node.id} truncated to ${hexZxid(e.zxid)} but its durable state ends at ${hexZxid(last)}`);
+        if (last !== e.zxid) this.fail(`node ${node.id} truncated to ${hex64(e.zxid)} but its durable state ends at ${hex64(last)}`);
         return;
       }
       case 'installSnapshot': {
@@ -252,7 +252,7 @@ export class Simulation {
     const last = node.state[node.state.length - 1];
     if (last && x.zxid <= last.zxid) {
       const same = node.state.find((s) => s.zxid === x.zxid);
-      if (!same || same.payload !== x.payload) this.fail(`node ${node.id} commits ${hexZxid(x.zxid)}=${x.payload} out of order (state ends at ${hexZxid(last.zxid)})`);
+      if (!same || same.payload !== x.payload) this.fail(`node ${node.id} commits ${hex64(x.zxid)}=${x.payload} out of order (state ends at ${hex64(last.zxid)})`);
       return;
     }
     node.state.push(x);
@@ -265,7 +265,7 @@ export class Simulation {
       const log = node.disk.log;
       for (const x of w.entries) {
         const prev = log[log.length - 1];
-        if (prev && x.zxid <= prev.zxid) this.fail(`node ${node.id} logs ${hexZxid(x.zxid)} after ${hexZxid(prev.zxid)}`);
+        if (prev && x.zxid <= prev.zxid) this.fail(`node ${node.id} logs ${hex64(x.zxid)} after ${hex64(prev.zxid)}`);
         log.push(x);
       }
       if (notify && w.entries.length) node.peer!.onPersisted(w.entries[w.entries.length - 1]!.zxid);
@@ -523,7 +523,7 @@ export class Simulation {
 
   describe(): string {
     return [...this.nodes.values()]
-      .map((n) => `${n.id}:${n.up ? n.peer!.state : 'DOWN'}${n.peer?.isServing ? '*' : ''} e${n.peer?.currentEpoch ?? '-'} last=${hexZxid(n.peer?.history.lastZxid ?? 0n)} applied=${n.state.length}`)
+      .map((n) => `${n.id}:${n.up ? n.peer!.state : 'DOWN'}${n.peer?.isServing ? '*' : ''} e${n.peer?.currentEpoch ?? '-'} last=${hex64(n.peer?.history.lastZxid ?? 0n)} applied=${n.state.length}`)
       .join(', ');
   }
 }
@@ -537,7 +537,7 @@ function range(lo: number, hi: number): number[] {
 function describeDivergence(a: Entry<P>[], b: Entry<P>[]): string {
   let i = 0;
   while (i < a.length && i < b.length && a[i]!.zxid === b[i]!.zxid && a[i]!.payload === b[i]!.payload) i++;
-  const show = (e: Entry<P> | undefined) => (e ? `${hexZxid(e.zxid)}=${e.payload}` : 'end');
+  const show = (e: Entry<P> | undefined) => (e ? `${hex64(e.zxid)}=${e.payload}` : 'end');
   return `first difference at #${i}: ${show(a[i])} vs committed ${show(b[i])} (lengths ${a.length} / ${b.length})`;
 }
 

@@ -4,14 +4,10 @@ import type { Message } from '../messages.js';
 import { TcpTransport, type PeerAddress } from './tcp-transport.js';
 import { encodeFrame } from './frames.js';
 import { freePort } from '../../../../test/support/ports.js';
+import { waitFor } from '../../../../test/support/wait.js';
 
-async function until(cond: () => boolean, what: string): Promise<void> {
-  const end = Date.now() + 10_000;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 10)); // poll interval
-  }
-}
+/** Loopback links come up in milliseconds; poll them often. */
+const LINK_WAIT = { deadlineMs: 10_000, pollMs: 10 };
 
 const vote = (leader: number): Message<string> => ({ type: 'NOTIFICATION', leader, zxid: 0n, electionEpoch: 1n, peerEpoch: 0n, state: 'LOOKING' });
 
@@ -158,7 +154,7 @@ describe('TcpTransport', () => {
   it('keeps one election connection per pair, whichever side sends first', async () => {
     const { got, ts } = await mesh(3);
     for (const [sid, t] of ts) for (const to of ts.keys()) if (to !== sid) t.send(to, vote(sid));
-    await until(() => [...got.values()].every((l) => l.length >= 2), 'every peer hears both others');
+    await waitFor('every peer hears both others', () => [...got.values()].every((l) => l.length >= 2), LINK_WAIT);
     for (const [sid, l] of got) expect(new Set(l.map((x) => x.from))).toEqual(new Set([1, 2, 3].filter((x) => x !== sid)));
     // Each pair shares one socket: the two ends see the same pair of ports.
     const ends = (t: TcpTransport<string>) => (t as any).election as Map<number, net.Socket>;
@@ -179,12 +175,12 @@ describe('TcpTransport', () => {
     const leader = ts.get(2)!;
     learner.send(2, { type: 'FOLLOWERINFO', link: 7, acceptedEpoch: 0n, lastZxid: 0n });
     for (let i = 0; i < 100; i++) learner.send(2, { type: 'ACK', link: 7, zxid: BigInt(i), newLeader: false });
-    await until(() => got.get(2)!.length === 101, 'the leader reads the link');
+    await waitFor('the leader reads the link', () => got.get(2)!.length === 101, LINK_WAIT);
     expect(got.get(2)!.slice(1).map((x) => (x.msg as any).zxid)).toEqual(Array.from({ length: 100 }, (_, i) => BigInt(i)));
     leader.send(1, { type: 'PING', link: 7, round: 1 });
-    await until(() => got.get(1)!.length === 1, 'the learner hears the leader on the same link');
+    await waitFor('the learner hears the leader on the same link', () => got.get(1)!.length === 1, LINK_WAIT);
     leader.closeLink(1, 7);
-    await until(() => down.includes('1:2:7'), 'the learner sees its link go down');
+    await waitFor('the learner sees its link go down', () => down.includes('1:2:7'), LINK_WAIT);
   });
 
   it('sends a large SNAP in parts without holding up the sender, and keeps later messages behind it', async () => {
@@ -192,7 +188,7 @@ describe('TcpTransport', () => {
     const learner = ts.get(1)!;
     const leader = ts.get(2)!;
     learner.send(2, { type: 'FOLLOWERINFO', link: 3, acceptedEpoch: 0n, lastZxid: 0n });
-    await until(() => got.get(2)!.length === 1, 'the leader hears the learner');
+    await waitFor('the leader hears the learner', () => got.get(2)!.length === 1, LINK_WAIT);
     const nodes = Array.from({ length: 60_000 }, (_, i) => [`/n${i}`, Buffer.alloc(100, i & 0xff), 5n + BigInt(i)]);
     let turnsWhileStreaming = 0;
     const sender = leader as any;
@@ -206,7 +202,7 @@ describe('TcpTransport', () => {
     setImmediate(tick);
     // Sent while the SNAP is still streaming: it must arrive after it.
     leader.send(1, { type: 'NEWLEADER', link: 3, zxid: 9n });
-    await until(() => got.get(1)!.length === 3, 'the learner gets LEADERINFO, SNAP and NEWLEADER');
+    await waitFor('the learner gets LEADERINFO, SNAP and NEWLEADER', () => got.get(1)!.length === 3, LINK_WAIT);
     const [info, snap, newLeader] = got.get(1)!.map((x) => x.msg as any);
     expect(info.type).toBe('LEADERINFO');
     expect(snap.type).toBe('SNAP');
@@ -224,10 +220,10 @@ describe('TcpTransport', () => {
   it('puts a long DIFF back together from its parts', async () => {
     const { got, ts } = await mesh(2);
     ts.get(1)!.send(2, { type: 'FOLLOWERINFO', link: 5, acceptedEpoch: 0n, lastZxid: 0n });
-    await until(() => got.get(2)!.length === 1, 'the leader hears the learner');
+    await waitFor('the leader hears the learner', () => got.get(2)!.length === 1, LINK_WAIT);
     const entries = Array.from({ length: 5_001 }, (_, i) => ({ zxid: BigInt(i + 1), payload: `txn ${i + 1}` }));
     ts.get(2)!.sendInParts(1, { type: 'DIFF', link: 5, entries: [] }, ['entries'], entries);
-    await until(() => got.get(1)!.length === 1, 'the learner gets the DIFF');
+    await waitFor('the learner gets the DIFF', () => got.get(1)!.length === 1, LINK_WAIT);
     const diff = got.get(1)![0]!.msg as any;
     expect(diff.type).toBe('DIFF');
     expect(diff.link).toBe(5);
@@ -239,10 +235,10 @@ describe('TcpTransport', () => {
     const learner = ts.get(1)!;
     const leader = ts.get(2)!;
     learner.send(2, { type: 'FOLLOWERINFO', link: 4, acceptedEpoch: 0n, lastZxid: 0n });
-    await until(() => got.get(2)!.length === 1, 'the leader hears the learner');
+    await waitFor('the leader hears the learner', () => got.get(2)!.length === 1, LINK_WAIT);
     const sock = (leader as any).links.get('1:4');
     sock.write(encodeFrame({ part: [['/x']] }));
-    await until(() => warnings.some((w) => w.includes('bad frame')), 'the learner refuses the stray part');
+    await waitFor('the learner refuses the stray part', () => warnings.some((w) => w.includes('bad frame')), LINK_WAIT);
   });
 
   it('closes a connection that says nothing a peer would', async () => {

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Message } from '../messages.js';
 import { isLinkMessage } from '../messages.js';
 import { FrameError, FrameReader, PROTOCOL_VERSION, encodeFrame } from './frames.js';
+import type { Transport, TransportEvents } from './transport.js';
 
 /** Where a peer listens. `host` is resolved again on every connection attempt. */
 export interface PeerAddress {
@@ -10,12 +11,6 @@ export interface PeerAddress {
   host: string;
   quorumPort: number;
   electionPort: number;
-}
-
-export interface TransportEvents<P> {
-  onMessage(from: number, msg: Message<P>): void;
-  onLinkDown(peer: number, link: number): void;
-  onWarn(msg: string, fields: object): void;
 }
 
 interface Hello {
@@ -57,7 +52,7 @@ interface PartsEnd {
  * while there is none. Quorum: a learner opens one connection per link to its leader's
  * quorum port; a broken connection is reported to the core as that link going down.
  */
-export class TcpTransport<P> {
+export class TcpTransport<P> implements Transport<P> {
   private readonly election = new Map<number, net.Socket>();
   /** Per election connection: when it last delivered (or opened), since when it has owed us an answer, and the last LOOKING notification sent on it. */
   private readonly electionSent = new Map<net.Socket, { lastHeardMs: number; unansweredSinceMs: number | null; lastLookingMs: number; last: Message<P> | null }>();

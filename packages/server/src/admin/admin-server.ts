@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { ServerConfig } from '../config.js';
 import type { ZkServer } from '../zk-server.js';
 import { ADMIN_COMMANDS, adminCommand } from './commands.js';
+import { mountConsole } from './console-route.js';
 import { renderMetrics } from './metrics.js';
 
 export interface OpsEndpoints {
@@ -27,12 +28,16 @@ function listen(server: http.Server, port: number, host: string): Promise<number
 /** Starts what the config turns on; a busy port stops start-up with an error naming it. */
 export async function startOpsEndpoints(server: ZkServer, config: ServerConfig, log: Logger): Promise<OpsEndpoints> {
   const servers: http.Server[] = [];
+  const closing: (() => Promise<void>)[] = [];
   let adminPort = 0;
   let metricsPort = 0;
   const voters = config.servers.map((s) => ({ id: s.id, host: `${s.host}:${s.quorumPort}:${s.electionPort}`, role: s.role }));
   try {
     if (config.adminEnableServer) {
+      let webConsole: ReturnType<typeof mountConsole> | null = null;
       const admin = http.createServer((req, res) => {
+        // The web console (@zab/console) answers /console and below.
+        if (webConsole?.handle(req, res)) return;
         const url = new URL(req.url ?? '/', 'http://admin');
         const m = /^\/commands(?:\/([\w]+))?\/?$/.exec(url.pathname);
         let status = 200;
@@ -49,7 +54,9 @@ export async function startOpsEndpoints(server: ZkServer, config: ServerConfig, 
       });
       servers.push(admin);
       adminPort = await listen(admin, config.adminServerPort, config.adminServerAddress);
-      log.info({ port: adminPort }, 'admin server listening (/commands)');
+      webConsole = mountConsole(server, config, adminPort, log);
+      closing.push(() => webConsole!.close());
+      log.info({ port: adminPort, consoleBytes: webConsole.pageBytes }, 'admin server listening (/commands, /console)');
     }
     if (config.metricsHttpPort !== null) {
       const metrics = http.createServer((req, res) => {
@@ -66,12 +73,13 @@ export async function startOpsEndpoints(server: ZkServer, config: ServerConfig, 
     }
   } catch (e) {
     for (const s of servers) s.close();
-    throw new Error(`cannot open the admin or metrics port: ${(e as Error).message}`);
+    throw new Error(`cannot open the admin or metrics port: ${(e as Error).message}`, { cause: e });
   }
   return {
     adminPort,
     metricsPort,
     async close() {
+      await Promise.all(closing.map((c) => c()));
       await Promise.all(servers.map((s) => new Promise<void>((r) => (s.closeAllConnections(), s.close(() => r())))));
     },
   };

@@ -1,9 +1,11 @@
 // The admin server's commands, answered as JSON shaped like ZooKeeper 3.8's AdminServer
 // (every answer names its command and carries "error": null). The figures are the ones the
 // four-letter words print, read from the same functions.
+import { hex64 } from '@zab/jute';
 import type { ServerConfig } from '../config.js';
-import { ZAB_VERSION, confLines, enviLines, mntrRows, mode } from '../four-letter.js';
-import { hex, type ZkServer } from '../zk-server.js';
+import { ZAB_VERSION, confLines, enviLines, mntrRows, mode } from './four-letter.js';
+import type { ZkServer } from '../zk-server.js';
+import { CONSOLE_COMMAND_ALIASES, consoleCommand } from './console-commands.js';
 
 type Json = Record<string, unknown>;
 
@@ -32,7 +34,7 @@ const ALIASES: Record<string, string> = {
   voting_view: 'voting_view',
 };
 
-export const ADMIN_COMMANDS = [...new Set(Object.values(ALIASES))].sort();
+export const ADMIN_COMMANDS = [...new Set([...Object.values(ALIASES), ...Object.values(CONSOLE_COMMAND_ALIASES)])].sort();
 
 function keyValues(lines: string[]): Json {
   const out: Json = {};
@@ -67,6 +69,8 @@ function serverStats(server: ZkServer): Json {
 
 /** The JSON answer to `name`, or null when there is no such command. */
 export function adminCommand(name: string, server: ZkServer, config: ServerConfig, voters: { id: number; host: string; role: string }[]): Json | null {
+  const extra = CONSOLE_COMMAND_ALIASES[name];
+  if (extra) return { ...consoleCommand(extra, server), command: extra, error: null };
   const command = ALIASES[name];
   if (!command) return null;
   const body = ((): Json => {
@@ -119,11 +123,11 @@ export function adminCommand(name: string, server: ZkServer, config: ServerConfi
 function connections(server: ZkServer): Json[] {
   return [...server.connections].map((c) => ({
     remote_socket_address: `${c.remoteAddress}:${c.remotePort}`,
-    session_id: hex(c.sessionId),
+    session_id: hex64(c.sessionId),
     outstanding_requests: c.outstanding,
     packets_received: c.stats.packetsReceived,
     packets_sent: c.stats.packetsSent,
     session_timeout: c.sessionTimeoutMs,
-    last_zxid: hex(c.lastZxid),
+    last_zxid: hex64(c.lastZxid),
   }));
 }

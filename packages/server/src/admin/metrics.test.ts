@@ -2,29 +2,16 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { parseExposition } from '../../../../test/support/prometheus.js';
 import { parseZooCfg } from '../config.js';
-import { mntrRows } from '../four-letter.js';
-import { ZkServer, type EnsembleFigures } from '../zk-server.js';
+import { mntrRows } from './four-letter.js';
+import { TEST_SETTINGS } from '../test-support/server-settings.js';
+import { ZkServer } from '../zk-server.js';
+import type { EnsembleFigures } from './ensemble-figures.js';
 import { renderMetrics } from './metrics.js';
 
 const config = parseZooCfg('dataDir=/tmp/zab-metrics\nclientPort=2181\n').config;
 
 function server(fsyncWarningThresholdMs?: number): ZkServer {
-  return new ZkServer(
-    {
-      serverId: 1,
-      tickTimeMs: 2000,
-      minSessionTimeoutMs: 4000,
-      maxSessionTimeoutMs: 40000,
-      juteMaxBuffer: 0xfffff,
-      extendedTypesEnabled: false,
-      skipACL: false,
-      reconfigEnabled: false,
-      containerCheckIntervalMs: 60_000,
-      maxOutstandingPerConnection: 1000,
-      fsyncWarningThresholdMs,
-    },
-    pino({ level: 'silent' }),
-  );
+  return new ZkServer({ ...TEST_SETTINGS, fsyncWarningThresholdMs }, pino({ level: 'silent' }));
 }
 
 const leading: EnsembleFigures = {

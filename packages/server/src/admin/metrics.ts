@@ -20,10 +20,10 @@
 //   zab_learner_lag_txns{sid}               gauge: leader only, txns a follower has not acked
 //   zab_learner_lag_ms{sid}                 gauge: leader only, age of its oldest unacked proposal
 // Counters count from process start, across roles.
-import { OpCode } from '@zab/jute';
+import { OpCode, counterOf } from '@zab/jute';
 import type { ServerConfig } from '../config.js';
-import { mntrRows } from '../four-letter.js';
-import type { Histogram } from '../request-stats.js';
+import { mntrRows } from './four-letter.js';
+import type { Histogram } from './request-stats.js';
 import type { ZkServer } from '../zk-server.js';
 
 const OP_NAMES = new Map<number, string>(Object.entries(OpCode).map(([name, code]) => [code as number, name]));
@@ -84,7 +84,7 @@ export function renderMetrics(server: ZkServer, config: ServerConfig): string {
     family('zab_learner_lag_ms', 'gauge', 'leader only: age of the oldest proposal this follower has not acked');
     for (const l of f.learnerLag) out.push(`zab_learner_lag_ms{sid="${l.sid}"} ${round(l.ms)}`);
   }
-  emit('zab_last_processed_zxid_counter', 'gauge', 'counter part of the last applied zxid', Number(server.tree.lastProcessedZxid & 0xffffffffn));
+  emit('zab_last_processed_zxid_counter', 'gauge', 'counter part of the last applied zxid', Number(counterOf(server.tree.lastProcessedZxid)));
   histogram('zab_fsync_time_ms', 'time one group commit\'s synced txn log write took', [['', server.fsync.timeMs]]);
   emit(
     'zab_fsync_threshold_exceed_total',

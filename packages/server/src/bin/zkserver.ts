@@ -2,13 +2,13 @@
 // zkserver: runs a zab server in the foreground from a zoo.cfg, as ZooKeeper's
 // QuorumPeerMain does. Flags override settings of the file, using the same key names.
 import { mkdirSync } from 'node:fs';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { ConfigError, loadConfig, readMyId, type ServerConfig } from '../config.js';
-import { startEnsembleMember } from '../ensemble.js';
 import { startOpsEndpoints } from '../admin/admin-server.js';
-import { answerFourLetterWord } from '../four-letter.js';
+import { answerFourLetterWord } from '../admin/four-letter.js';
+import { ConfigError, loadConfig, readMyId, type ServerConfig } from '../config.js';
+import { startEnsembleMember } from '../ensemble/ensemble-member.js';
 import { startStandalone } from '../standalone.js';
 import type { ServerSettings } from '../zk-server.js';
 
@@ -24,122 +24,128 @@ const argv = yargs(hideBin(process.argv))
 
 const log = pino({ level: String(argv['log-level']), base: { pid: process.pid } });
 
-const overrides: Record<string, string> = {};
-for (const [k, v] of Object.entries(argv)) {
-  if (k === '_' || k === '$0' || k === 'config' || k === 'c' || k === 'log-level' || k === 'help') continue;
-  overrides[k] = String(v);
+/** A bad setting or myid: say what and stop (exit status 2). */
+function refuse(e: unknown): never {
+  if (!(e instanceof ConfigError)) throw e;
+  log.fatal(e.message);
+  console.error(`zkserver: ${e.message}`);
+  process.exit(2);
 }
 
-let config: ServerConfig;
-try {
-  const loaded = loadConfig({ configPath: argv.config, overrides });
-  for (const w of loaded.warnings) log.warn(w);
-  config = loaded.config;
-} catch (e) {
-  if (e instanceof ConfigError) {
-    log.fatal(e.message);
-    console.error(`zkserver: ${e.message}`);
-    process.exit(2);
-  }
-  throw e;
-}
-
-mkdirSync(config.dataDir, { recursive: true });
-
-// An ensemble when server.N lines name more than this server (or standaloneEnabled=false),
-// as ZooKeeper decides; otherwise standalone.
-const ensemble = config.servers.length > 1 || (config.servers.length === 1 && !config.standaloneEnabled);
-let myId = 1; // standalone session ids carry server id 1, as ZooKeeper's do
-if (ensemble) {
+/** zoo.cfg with the flags over it. */
+function readConfig(): ServerConfig {
+  const overrides = Object.fromEntries(
+    Object.entries(argv)
+      .filter(([k]) => !['_', '$0', 'config', 'c', 'log-level', 'help'].includes(k))
+      .map(([k, v]) => [k, String(v)]),
+  );
   try {
-    myId = readMyId(config.dataDir);
-    if (!config.servers.some((s) => s.id === myId)) throw new ConfigError(`myid is ${myId} but no server.${myId} line names this server`);
+    const loaded = loadConfig({ configPath: argv.config, overrides });
+    for (const w of loaded.warnings) log.warn(w);
+    return loaded.config;
   } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    log.fatal(e.message);
-    console.error(`zkserver: ${e.message}`);
-    process.exit(2);
+    return refuse(e);
   }
 }
-const me = config.servers.find((s) => s.id === myId);
 
-const settings: ServerSettings = {
-  serverId: myId,
-  tickTimeMs: config.tickTimeMs,
-  minSessionTimeoutMs: config.minSessionTimeoutMs,
-  maxSessionTimeoutMs: config.maxSessionTimeoutMs,
-  juteMaxBuffer: config.juteMaxBuffer,
-  superDigest: config.superDigest,
-  extendedTypesEnabled: config.extendedTypesEnabled,
-  skipACL: config.skipACL,
-  reconfigEnabled: config.reconfigEnabled,
-  containerCheckIntervalMs: config.containerCheckIntervalMs,
-  maxOutstandingPerConnection: config.globalOutstandingLimit,
-  fsyncWarningThresholdMs: config.fsyncWarningThresholdMs,
-  fourLetterWord: (server, conn, word) => answerFourLetterWord(server, config, conn, word),
-};
-const persistence = {
-  dataDir: config.dataDir,
-  dataLogDir: config.dataLogDir,
-  snapCount: config.snapCount,
-  autopurgeSnapRetainCount: config.autopurgeSnapRetainCount,
-  autopurgePurgeIntervalHours: config.autopurgePurgeIntervalHours,
-};
-const listen = {
-  port: me?.clientPort ?? config.clientPort,
-  host: me?.clientHost ?? config.clientPortAddress,
-  maxClientCnxns: config.maxClientCnxns,
-};
-const onFatal = (err: unknown) => {
-  log.fatal({ err: (err as Error).message }, 'a log or epoch write failed; stopping so that nothing unlogged is ever acknowledged');
-  process.exit(1);
-};
+/**
+ * This server's id: from `dataDir/myid` in an ensemble (server.N lines naming more than this
+ * server, or standaloneEnabled=false, as ZooKeeper decides); 1 standalone, as ZooKeeper's
+ * standalone session ids carry.
+ */
+function serverId(config: ServerConfig, ensemble: boolean): number {
+  if (!ensemble) return 1;
+  try {
+    const myId = readMyId(config.dataDir);
+    if (!config.servers.some((s) => s.id === myId)) throw new ConfigError(`myid is ${myId} but no server.${myId} line names this server`);
+    return myId;
+  } catch (e) {
+    return refuse(e);
+  }
+}
 
-const handle = await (ensemble
-  ? startEnsembleMember(
-      {
-        myId,
-        servers: config.servers,
-        tickTimeMs: config.tickTimeMs,
-        initLimitTicks: config.initLimitTicks,
-        syncLimitTicks: config.syncLimitTicks,
-        bindHost: config.quorumListenOnAllIPs ? '0.0.0.0' : (me?.host ?? '0.0.0.0'),
-      },
-      settings,
-      listen,
-      persistence,
-      log,
-      onFatal,
-    ).then((h) => {
-      h.server.ensembleFigures = () => h.node.figures();
-      return h;
-    })
-  : startStandalone(settings, listen, persistence, log)
-).catch((e: Error) => {
-  // Corrupt data, a locked data directory, a busy port: say what and stop.
-  log.fatal({ err: e.message, kind: e.name }, 'cannot start');
-  console.error(`zkserver: cannot start: ${e.message}`);
-  process.exit(1);
-});
+async function main(logger: Logger): Promise<void> {
+  const config = readConfig();
+  mkdirSync(config.dataDir, { recursive: true });
+  const ensemble = config.servers.length > 1 || (config.servers.length === 1 && !config.standaloneEnabled);
+  const myId = serverId(config, ensemble);
+  const me = config.servers.find((s) => s.id === myId);
+  const settings: ServerSettings = {
+    serverId: myId,
+    tickTimeMs: config.tickTimeMs,
+    minSessionTimeoutMs: config.minSessionTimeoutMs,
+    maxSessionTimeoutMs: config.maxSessionTimeoutMs,
+    juteMaxBuffer: config.juteMaxBuffer,
+    superDigest: config.superDigest,
+    extendedTypesEnabled: config.extendedTypesEnabled,
+    skipACL: config.skipACL,
+    reconfigEnabled: config.reconfigEnabled,
+    containerCheckIntervalMs: config.containerCheckIntervalMs,
+    maxOutstandingPerConnection: config.globalOutstandingLimit,
+    fsyncWarningThresholdMs: config.fsyncWarningThresholdMs,
+    fourLetterWord: (server, conn, word) => answerFourLetterWord(server, config, conn, word),
+  };
+  const persistence = {
+    dataDir: config.dataDir,
+    dataLogDir: config.dataLogDir,
+    snapCount: config.snapCount,
+    autopurgeSnapRetainCount: config.autopurgeSnapRetainCount,
+    autopurgePurgeIntervalHours: config.autopurgePurgeIntervalHours,
+  };
+  const listen = {
+    port: me?.clientPort ?? config.clientPort,
+    host: me?.clientHost ?? config.clientPortAddress,
+    maxClientCnxns: config.maxClientCnxns,
+  };
+  const onFatal = (err: unknown) => {
+    logger.fatal({ err: (err as Error).message }, 'a log or epoch write failed; stopping so that nothing unlogged is ever acknowledged');
+    process.exit(1);
+  };
 
-// admin.serverPort (8080 unless admin.enableServer=false) and, with the Prometheus metrics
-// provider configured, metricsProvider.httpPort (7000).
-const ops = await startOpsEndpoints(handle.server, config, log).catch(async (e: Error) => {
-  log.fatal({ err: e.message }, 'cannot start');
-  console.error(`zkserver: ${e.message} (set admin.serverPort, or admin.enableServer=false)`);
-  await handle.stop();
-  process.exit(1);
-});
+  const handle = await (ensemble
+    ? startEnsembleMember(
+        {
+          myId,
+          servers: config.servers,
+          tickTimeMs: config.tickTimeMs,
+          initLimitTicks: config.initLimitTicks,
+          syncLimitTicks: config.syncLimitTicks,
+          bindHost: config.quorumListenOnAllIPs ? '0.0.0.0' : (me?.host ?? '0.0.0.0'),
+        },
+        settings,
+        listen,
+        persistence,
+        logger,
+        onFatal,
+      )
+    : startStandalone(settings, listen, persistence, logger)
+  ).catch((e: Error) => {
+    // Corrupt data, a locked data directory, a busy port: say what and stop.
+    logger.fatal({ err: e.message, kind: e.name }, 'cannot start');
+    console.error(`zkserver: cannot start: ${e.message}`);
+    process.exit(1);
+  });
 
-let stopping = false;
-for (const sig of ['SIGTERM', 'SIGINT'] as const) {
-  process.on(sig, () => {
-    if (stopping) return;
+  // admin.serverPort (8080 unless admin.enableServer=false) and, with the Prometheus metrics
+  // provider configured, metricsProvider.httpPort (7000).
+  const ops = await startOpsEndpoints(handle.server, config, logger).catch(async (e: Error) => {
+    logger.fatal({ err: e.message }, 'cannot start');
+    console.error(`zkserver: ${e.message} (set admin.serverPort, or admin.enableServer=false)`);
+    await handle.stop();
+    process.exit(1);
+  });
+
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return; // a second signal waits for the first shutdown
     stopping = true;
-    log.info({ signal: sig }, 'shutting down');
+    logger.info({ signal }, 'shutting down');
     void ops
       .close()
       .then(() => handle.stop())
       .then(() => process.exit(0));
-  });
+  };
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, shutdown);
 }
+
+await main(log);

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
-import { afterEach } from 'vitest';
+import { onTestFinished } from 'vitest';
 import { CHUNK, chunkZxidEnd, chunkZxidStart, manifestKey, parseChunkKey, txnKey } from '../keys.js';
 import { openStorage } from '../level.js';
 import { memoryStorage, type MemoryStorage } from '../memory.js';
@@ -39,25 +39,21 @@ export const flipByte =
   };
 export const remove: Edit = () => undefined;
 
-const cleanups: (() => Promise<void>)[] = [];
+// Everything here is made inside a test and cleaned up when that test finishes, last made
+// first (vitest runs onTestFinished callbacks in reverse): a store closes before its
+// directory goes.
 
-/** Registers cleanup of every harness a test made; call once per test file. */
-export function cleanUpHarnesses(): void {
-  afterEach(async () => {
-    for (const c of cleanups.splice(0)) await c();
-  });
-}
-
+/** A temporary directory, removed when the current test finishes. */
 export function tempDir(prefix = 'zab-storage-'): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+  onTestFinished(async () => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
 
 function memoryHarness(): Promise<Harness> {
   const warnings: string[] = [];
   const storage: MemoryStorage = memoryStorage((m) => warnings.push(m));
-  cleanups.push(() => storage.close());
+  onTestFinished(() => storage.close());
   const apply = <K>(map: Map<K, Buffer>, key: K, edit: Edit) => {
     const next = edit(map.get(key)!);
     if (next === undefined) map.delete(key);
@@ -82,7 +78,7 @@ async function levelHarness(separateLogDir: boolean): Promise<Harness> {
   const dataLogDir = separateLogDir ? join(dataDir, 'log') : dataDir;
   const warnings: string[] = [];
   const open = () => openStorage({ dataDir, dataLogDir, warn: (m) => warnings.push(m) });
-  cleanups.unshift(() => h.storage.close());
+  onTestFinished(() => h.storage.close());
   /** Closes storage, edits one record with plain LevelDB, opens storage again. */
   const editRaw = async (dir: string, findKey: (db: ClassicLevel<Buffer, Buffer>) => Promise<Buffer>, edit: Edit) => {
     await h.storage.close();

@@ -1,0 +1,187 @@
+// The rows of the side-by-side comparison: what each runs on a fresh, serving ensemble and which
+// figures it reports. Load rows run zab-bench's own generator (or the Java LoadGen); the state
+// rows (znodes, failover) live in rows-state.ts.
+import { defaultWorkers } from '../options.js';
+import type { WorkloadResult } from '../result.js';
+import { runWorkload } from '../runner.js';
+import type { WorkloadSpec } from '../spec.js';
+import type { Cluster, Member, ServerKind } from './cluster.js';
+import { runLoadGen, type JavaLoad, type JavaResult } from './java-driver.js';
+import type { CompareSettings, RowId } from './settings.js';
+
+/** One figure of a row; `better` says which way is good for zab / ZooKeeper ratios. */
+export interface Metric {
+  name: string;
+  unit: string;
+  better: 'higher' | 'lower';
+  value: number;
+}
+
+export interface RowOutcome {
+  metrics: Metric[];
+  notes: string[];
+  /** Everything the row measured (a WorkloadResult, LoadGen's JSON, ...), kept in the results file. */
+  detail: unknown;
+}
+
+export interface RowContext {
+  settings: CompareSettings;
+  kind: ServerKind;
+  cluster: Cluster;
+  leader: Member;
+  /** Progress label: server kind and round. */
+  label: string;
+  /** 0-based. */
+  round: number;
+  /** LoadGen's classes directory, when the Java driver is in use. */
+  javaClasses: string | undefined;
+}
+
+export interface Row {
+  /** Unique among the rows of a comparison (java rows are "java-" + their base id). */
+  id: string;
+  base: RowId;
+  title: string;
+  run(ctx: RowContext): Promise<RowOutcome>;
+}
+
+/** A spec for zab-bench's generator against the row's ensemble, from the settings and a patch. */
+export function specFor(ctx: RowContext, patch: Partial<WorkloadSpec> & Pick<WorkloadSpec, 'workload'>): WorkloadSpec {
+  const s = ctx.settings;
+  const sessions = patch.sessions ?? s.sessions;
+  return {
+    hosts: ctx.cluster.hosts,
+    sessions,
+    inFlight: s.inFlight,
+    valueBytes: s.valueBytes,
+    durationS: s.durationS,
+    warmupS: s.warmupS,
+    keys: 1000,
+    readPct: 90,
+    watches: s.watches,
+    maxOps: 0,
+    sessionTimeoutMs: 30_000,
+    connectConcurrency: 32,
+    workers: s.workers > 0 ? s.workers : defaultWorkers(sessions),
+    rootPath: `/zab-bench/${patch.workload}`,
+    // Every row's ensemble is thrown away afterwards: removing the znodes would only cost time.
+    keep: true,
+    serverPids: [],
+    ...patch,
+  };
+}
+
+/** A member other than the leader (the leader itself when standalone). */
+export function aFollower(ctx: RowContext): Member {
+  return ctx.cluster.members.find((m) => m !== ctx.leader && m.running) ?? ctx.leader;
+}
+
+function outcome(r: WorkloadResult, metrics: Metric[]): RowOutcome {
+  const failed = Object.values(r.errors).reduce((a, b) => a + b, 0);
+  const notes = [...r.notes];
+  if (failed > 0) notes.push(`${failed} operations failed: ${JSON.stringify(r.errors)}`);
+  return { metrics, notes, detail: r };
+}
+
+const throughput = (r: WorkloadResult): Metric[] => [
+  { name: 'ops/s', unit: 'ops/s', better: 'higher', value: r.opsPerSec },
+  { name: 'p50', unit: 'ms', better: 'lower', value: r.latency.p50Ms },
+  { name: 'p99', unit: 'ms', better: 'lower', value: r.latency.p99Ms },
+];
+
+const oneByOne = (r: WorkloadResult): Metric[] => [
+  { name: 'p50', unit: 'ms', better: 'lower', value: r.latency.p50Ms },
+  { name: 'p99', unit: 'ms', better: 'lower', value: r.latency.p99Ms },
+  { name: 'p99.9', unit: 'ms', better: 'lower', value: r.latency.p999Ms },
+  { name: 'ops/s', unit: 'ops/s', better: 'higher', value: r.opsPerSec },
+];
+
+function loadRow(id: RowId, title: string, patch: (s: CompareSettings) => Partial<WorkloadSpec> & Pick<WorkloadSpec, 'workload'>, metrics: (r: WorkloadResult, s: CompareSettings) => Metric[]): Row {
+  return {
+    id,
+    base: id,
+    title,
+    async run(ctx) {
+      const r = await runWorkload(specFor(ctx, patch(ctx.settings)), { label: `${ctx.label} ${id}` });
+      return outcome(r, metrics(r, ctx.settings));
+    },
+  };
+}
+
+function javaRow(base: RowId, title: string, load: (s: CompareSettings) => Omit<JavaLoad, 'hosts' | 'durationS' | 'warmupS' | 'rootPath'>, oneSession: boolean): Row {
+  return {
+    id: `java-${base}`,
+    base,
+    title: `${title}, Java client`,
+    async run(ctx) {
+      const s = ctx.settings;
+      const l = load(s);
+      process.stderr.write(`${ctx.label} java-${base}: LoadGen ${l.op} ${l.sessions}x${l.inFlight}, ${s.warmupS + s.durationS} s\n`);
+      const r: JavaResult = await runLoadGen(ctx.javaClasses, { ...l, hosts: ctx.cluster.hosts, durationS: s.durationS, warmupS: s.warmupS, rootPath: `/zab-bench/java-${base}` });
+      const metrics: Metric[] = oneSession
+        ? [
+            { name: 'p50', unit: 'ms', better: 'lower', value: r.p50_ms },
+            { name: 'p99', unit: 'ms', better: 'lower', value: r.p99_ms },
+            { name: 'p99.9', unit: 'ms', better: 'lower', value: r.p999_ms },
+            { name: 'ops/s', unit: 'ops/s', better: 'higher', value: r.ops_per_sec },
+          ]
+        : [
+            { name: 'ops/s', unit: 'ops/s', better: 'higher', value: r.ops_per_sec },
+            { name: 'p50', unit: 'ms', better: 'lower', value: r.p50_ms },
+            { name: 'p99', unit: 'ms', better: 'lower', value: r.p99_ms },
+          ];
+      return { metrics, notes: r.errors > 0 ? [`${r.errors} operations failed`] : [], detail: r };
+    },
+  };
+}
+
+const size = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000} MB` : n >= 1000 ? `${n / 1000} KB` : `${n} B`);
+const shape = (s: CompareSettings) => `${s.sessions} x ${s.inFlight}, ${size(s.valueBytes)}`;
+
+/** The rows of zab-bench's own generator, by id; titles follow the settings. */
+export function loadRows(s: CompareSettings): Row[] {
+  const sizeRow = (id: RowId, bytes: number) =>
+    loadRow(id, `setData, ${size(bytes)} values, 16 x 2 (16 keys)`, () => ({ workload: 'setData', sessions: 16, inFlight: 2, keys: 16, valueBytes: bytes }), (r) => [
+      { name: 'ops/s', unit: 'ops/s', better: 'higher', value: r.opsPerSec },
+      { name: 'MB/s', unit: 'MB/s', better: 'higher', value: (r.opsPerSec * bytes) / 1e6 },
+      { name: 'p99', unit: 'ms', better: 'lower', value: r.latency.p99Ms },
+    ]);
+  return [
+    loadRow('create', `create, ${shape(s)}`, () => ({ workload: 'create' }), throughput),
+    loadRow('setData', `setData, ${shape(s)} (1,000 keys)`, () => ({ workload: 'setData' }), throughput),
+    loadRow('delete', `delete, ${shape(s)}`, () => ({ workload: 'delete' }), throughput),
+    loadRow('getData', `getData, ${shape(s)}`, () => ({ workload: 'getData' }), throughput),
+    loadRow('mixed', `90% getData 10% setData, ${shape(s)}`, () => ({ workload: 'mixed' }), throughput),
+    loadRow('create-1x1', `create, 1 x 1, ${size(s.valueBytes)}`, () => ({ workload: 'create', sessions: 1, inFlight: 1 }), oneByOne),
+    loadRow('getData-1x1', `getData, 1 x 1, ${size(s.valueBytes)}`, () => ({ workload: 'getData', sessions: 1, inFlight: 1 }), oneByOne),
+    loadRow('churn', `session churn (connect, create an ephemeral, close), ${s.sessions} at once`, () => ({ workload: 'churn' }), (r) => [
+      { name: 'sessions/s', unit: '/s', better: 'higher', value: r.opsPerSec },
+      { name: 'connect p50', unit: 'ms', better: 'lower', value: r.phases['connect']?.p50Ms ?? 0 },
+      { name: 'close p50', unit: 'ms', better: 'lower', value: r.phases['close']?.p50Ms ?? 0 },
+      { name: 'cycle p99', unit: 'ms', better: 'lower', value: r.latency.p99Ms },
+    ]),
+    loadRow('fanout', `watch fan-out: ${s.fanoutWatchers.toLocaleString('en-US')} watchers of one znode, one write`, () => ({ workload: 'fanout', sessions: s.fanoutWatchers }), (r) => [
+      { name: 'all notified p50', unit: 'ms', better: 'lower', value: r.latency.p50Ms },
+      { name: 'all notified p99', unit: 'ms', better: 'lower', value: r.latency.p99Ms },
+      { name: 'one watcher p50', unit: 'ms', better: 'lower', value: r.phases['watcher']?.p50Ms ?? 0 },
+    ]),
+    sizeRow('size-1KB', 1000),
+    sizeRow('size-100KB', 100_000),
+    sizeRow('size-1MB', 1_000_000),
+  ];
+}
+
+/** The rows the Java LoadGen can run, mirroring their zab-bench twins. */
+export function javaRows(s: CompareSettings): Row[] {
+  const base = { valueBytes: s.valueBytes, keys: 1000, readPct: 90 };
+  const full = { ...base, sessions: s.sessions, inFlight: s.inFlight };
+  const one = { ...base, sessions: 1, inFlight: 1 };
+  return [
+    javaRow('create', `create, ${shape(s)}`, () => ({ ...full, op: 'create' }), false),
+    javaRow('setData', `setData, ${shape(s)} (1,000 keys)`, () => ({ ...full, op: 'setData' }), false),
+    javaRow('getData', `getData, ${shape(s)}`, () => ({ ...full, op: 'getData' }), false),
+    javaRow('mixed', `90% getData 10% setData, ${shape(s)}`, () => ({ ...full, op: 'mixed' }), false),
+    javaRow('create-1x1', `create, 1 x 1, ${size(s.valueBytes)}`, () => ({ ...one, op: 'create' }), true),
+    javaRow('getData-1x1', `getData, 1 x 1, ${size(s.valueBytes)}`, () => ({ ...one, op: 'getData' }), true),
+  ];
+}

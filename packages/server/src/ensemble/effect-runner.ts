@@ -1,0 +1,216 @@
+import type { Effect, Entry, Message, PeerState, QuorumPeer, Transport, TransportEvents } from '@zab/quorum';
+import type { EpochStore, TxnLog } from '@zab/storage';
+import type { Cancel, Clock } from '../clock.js';
+import { GroupCommitLog, isMarker, type GroupCommitOptions } from '../persistence/group-commit-log.js';
+import type { WireSnapshot } from './state-install.js';
+import { storedTxn, type TxnPayload } from './txn-payload.js';
+
+/** How long one tick of the quorum core is: fine enough for fast elections. */
+export const CORE_TICK_MS = 50;
+/** A longer DIFF goes out in parts, so the leader does not stop to encode it. */
+const DIFF_IN_ONE_FRAME_MAX = 1000;
+/** An ensemble member's log: its ACK leaves before the next batch is encoded (see GroupCommitOptions). */
+const ENSEMBLE_LOG: GroupCommitOptions = { maxBatchTxns: 2000, gather: 'microtask', overlap: false };
+
+/** The replicated state, as the runner hands it the core's state effects. */
+export interface ReplicatedState {
+  /** Committed entries, in zxid order; those the state already holds (replayed at recovery) are skipped. */
+  commit(entries: Entry<TxnPayload>[]): void;
+  /** TRUNC: durable on resolve (see StateInstaller). */
+  truncate(zxid: bigint): Promise<void>;
+  /** SNAP: durable on resolve. */
+  installSnapshot(zxid: bigint, snapshot: WireSnapshot): Promise<void>;
+  /** Leader: the state at `zxid` for a SNAP, captured as it is sent. */
+  snapshotAt(zxid: bigint): WireSnapshot;
+}
+
+/** The member's role side, as the runner hands it the core's role effects (see @zab/quorum's Effect). */
+export interface RoleEffects {
+  role(state: PeerState, leader: number, epoch: bigint): void;
+  serving(serving: boolean, epoch: bigint): void;
+  /** Leader: a learner's REQUEST or PING payload. */
+  request(from: number, payload: unknown): void;
+  /** Learner: the leader's APP payload. */
+  app(payload: unknown): void;
+  /** Leader: a quorum confirmed the leadership for `token`. */
+  confirmed(token: number): void;
+  /** Learner: what rides on a PING reply (session touches), taken; undefined for nothing. */
+  pingPayload(): unknown;
+}
+
+/** What the runner is built over. Storage and network are interfaces: a simulator can hand in memory and a virtual network. */
+export interface EffectRunnerParts {
+  peer: QuorumPeer<TxnPayload>;
+  epochs: EpochStore;
+  log: TxnLog;
+  /** Builds the transport, which delivers what arrives to the events it is given. */
+  transport: (events: TransportEvents<TxnPayload>) => Transport<TxnPayload>;
+  clock: Clock;
+  state: ReplicatedState;
+  roles: RoleEffects;
+  /** Sees every message before the core does (logs, figures). */
+  inbound(from: number, msg: Message<TxnPayload>): void;
+  warn(msg: string, fields: object): void;
+  /** A durable write failed: the member must stop rather than acknowledge what may not be on disk. */
+  onFatal(err: unknown): void;
+  /** Each durable log append's time (ms) and txn count. */
+  onSynced(ms: number, txns: number): void;
+}
+
+/**
+ * Carries out the quorum core's effects (the driver of etcd-raft's Ready loop): strictly in
+ * the order the core emitted them, waiting for the durable ones (saveEpochs, truncate,
+ * installSnapshot) before anything after them, so no message leaves before the state it
+ * reports is on disk. Appends only start a write: the group-committed log reports each durable
+ * batch back to the core (onPersisted), which then sends its ACKs. Messages and link failures
+ * from the transport, and the clock's ticks, go to the core, and the effects they cause are
+ * carried out at once (a proposal's round trip waits for no timer).
+ */
+export class EffectRunner {
+  readonly log: GroupCommitLog;
+  private readonly peer: QuorumPeer<TxnPayload>;
+  private readonly transport: Transport<TxnPayload>;
+  private readonly queue: Effect<TxnPayload>[] = [];
+  private pumping = false;
+  private pumpScheduled = false;
+  private stopped = false;
+  private cancelTick: Cancel = () => undefined;
+
+  constructor(private readonly parts: EffectRunnerParts) {
+    const { peer, clock } = parts;
+    this.peer = peer;
+    this.log = new GroupCommitLog(
+      parts.log,
+      ENSEMBLE_LOG,
+      clock,
+      (batch) => {
+        // Only txns are queued here: the last one is the batch's zxid.
+        const last = batch[batch.length - 1]!;
+        if (!isMarker(last)) peer.onPersisted(last.zxid);
+        void this.pump();
+      },
+      parts.onFatal,
+      parts.onSynced,
+    );
+    this.transport = parts.transport({
+      onMessage: (from, msg) => {
+        parts.inbound(from, msg);
+        peer.onMessage(from, msg);
+        // At once, not next turn: each hop of a proposal's round trip would wait otherwise.
+        void this.pump();
+      },
+      onLinkDown: (from, link) => {
+        peer.onLinkDown(from, link);
+        this.schedulePump();
+      },
+      onWarn: parts.warn,
+    });
+  }
+
+  /** Opens the transport to peers (binding its ports); nothing is carried out before `start`. */
+  listen(): Promise<void> {
+    return this.transport.listen();
+  }
+
+  /** Starts ticking the core every CORE_TICK_MS and carries out what it has asked so far. */
+  start(): void {
+    this.cancelTick = this.parts.clock.every(CORE_TICK_MS, () => {
+      this.peer.onTick();
+      this.schedulePump();
+    });
+    this.schedulePump();
+  }
+
+  /** Something was handed to the core (a proposal, a request): carry out its effects soon. */
+  schedulePump(): void {
+    if (this.pumpScheduled || this.stopped) return;
+    this.pumpScheduled = true;
+    this.parts.clock.soon(() => {
+      this.pumpScheduled = false;
+      void this.pump();
+    });
+  }
+
+  /** Stops ticking and closes the transport; the owner then waits for the log (`log.idle()`). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.cancelTick();
+    await this.transport.close();
+  }
+
+  /** Carries out the core's effects strictly in order; awaits the durable ones. */
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      for (;;) {
+        for (const e of this.peer.takeEffects()) this.queue.push(e);
+        const e = this.queue.shift();
+        if (!e) break;
+        const pending = this.carryOut(e);
+        if (pending) await pending;
+      }
+    } catch (err) {
+      this.parts.onFatal(err);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private carryOut(e: Effect<TxnPayload>): Promise<void> | void {
+    const { state, roles } = this.parts;
+    switch (e.kind) {
+      case 'send':
+        return this.send(e.to, e.msg);
+      case 'saveEpochs':
+        return this.saveEpochs(e.acceptedEpoch, e.currentEpoch);
+      case 'append':
+        this.log.add(...e.entries.map(storedTxn));
+        return;
+      case 'truncate':
+        return this.log.idle().then(() => state.truncate(e.zxid));
+      case 'installSnapshot':
+        return this.log.idle().then(() => state.installSnapshot(e.zxid, e.snapshot as WireSnapshot));
+      case 'commit':
+        return state.commit(e.entries);
+      case 'role':
+        return roles.role(e.state, e.leader, e.epoch);
+      case 'serving':
+        return roles.serving(e.serving, e.epoch);
+      case 'request':
+        return roles.request(e.from, e.payload);
+      case 'app':
+        return roles.app(e.payload);
+      case 'confirmed':
+        return roles.confirmed(e.token);
+      case 'closeLink':
+        return this.transport.closeLink(e.peer, e.link);
+    }
+  }
+
+  private send(to: number, msg: Message<TxnPayload>): void {
+    if (msg.type === 'SNAP' && msg.snapshot === undefined) {
+      // The tree is captured now, at the SNAP's zxid; the transport sends it in parts.
+      const { nodes, ...head } = this.parts.state.snapshotAt(msg.zxid);
+      this.transport.sendInParts(to, { ...msg, snapshot: head }, ['snapshot', 'nodes'], nodes);
+      return;
+    }
+    if (msg.type === 'DIFF' && msg.entries.length > DIFF_IN_ONE_FRAME_MAX) {
+      this.transport.sendInParts(to, { ...msg, entries: [] }, ['entries'], msg.entries);
+      return;
+    }
+    if (msg.type === 'PING' && this.peer.state !== 'LEADING') {
+      const payload = this.parts.roles.pingPayload();
+      if (payload !== undefined) msg = { ...msg, payload };
+    }
+    this.transport.send(to, msg);
+  }
+
+  /** Writes the epochs that changed, each durable before the next effect. */
+  private async saveEpochs(accepted: bigint, current: bigint): Promise<void> {
+    const { epochs } = this.parts;
+    const now = await epochs.readEpochs();
+    if (now.acceptedEpoch !== accepted) await epochs.writeAcceptedEpoch(accepted);
+    if (now.currentEpoch !== current) await epochs.writeCurrentEpoch(current);
+  }
+}

@@ -1,0 +1,96 @@
+import { randomInt } from 'node:crypto';
+import { hex64 } from '@zab/jute';
+import { TcpTransport, type PeerAddress } from '@zab/quorum';
+import { openStorage } from '@zab/storage';
+import type { Logger } from 'pino';
+import { systemClock } from '../clock.js';
+import { ClientPort } from '../net/client-port.js';
+import { Purger } from '../persistence/purger.js';
+import { recover } from '../persistence/recovery.js';
+import type { PersistenceSettings } from '../standalone.js';
+import type { ServerSettings, ZkServer } from '../zk-server.js';
+import { COMMITTED_LOG_MAX, COMMITTED_LOG_MAX_BYTES, EnsembleNode, type EnsembleSettings } from './ensemble-node.js';
+import { TailWindow } from './tail-window.js';
+import type { TxnPayload } from './txn-payload.js';
+
+/** A running ensemble member with its client port. */
+export interface EnsembleHandle {
+  node: EnsembleNode;
+  server: ZkServer;
+  address: { port: number; host: string };
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts an ensemble member on real parts: opens (and locks) the data directory in LevelDB,
+ * recovers, binds the quorum and election ports (TCP), starts looking for a leader, and opens
+ * the client port (which refuses clients until this member serves).
+ */
+export async function startEnsembleMember(
+  settings: EnsembleSettings,
+  serverSettings: ServerSettings,
+  listen: { port: number; host: string; maxClientCnxns: number },
+  persistence: PersistenceSettings,
+  log: Logger,
+  onFatal: (err: unknown) => void,
+): Promise<EnsembleHandle> {
+  const storage = await openStorage({ dataDir: persistence.dataDir, dataLogDir: persistence.dataLogDir, warn: (msg, fields) => log.warn(fields ?? {}, msg) });
+  let node: EnsembleNode;
+  let purger: Purger;
+  try {
+    // The last txns of the log, within the window a leader keeps for DIFF, collected as
+    // recovery replays them.
+    const window = new TailWindow(COMMITTED_LOG_MAX, COMMITTED_LOG_MAX_BYTES);
+    const recovered = await recover(storage, serverSettings.extendedTypesEnabled, log, (t) => window.push(t));
+    const epochs = await storage.epochs.readEpochs();
+    const peers = new Map<number, PeerAddress>(
+      settings.servers.map((s) => [s.id, { sid: s.id, host: s.host, quorumPort: s.quorumPort, electionPort: s.electionPort }]),
+    );
+    node = new EnsembleNode({
+      settings,
+      serverSettings,
+      storage,
+      recovered,
+      init: { ...epochs, ...window.finish(recovered.snapshotZxid) },
+      snapCount: persistence.snapCount,
+      clock: systemClock,
+      transport: (events) => new TcpTransport<TxnPayload>(settings.myId, peers, events, settings.bindHost),
+      linkSeed: randomInt(0x3fffffff),
+      log,
+      onFatal,
+    });
+    await node.listen();
+    purger = new Purger(storage, persistence.autopurgeSnapRetainCount, log);
+    purger.start(persistence.autopurgePurgeIntervalHours);
+    node.start();
+    log.info(
+      { myId: settings.myId, zxid: hex64(recovered.tree.lastProcessedZxid), acceptedEpoch: String(epochs.acceptedEpoch), currentEpoch: String(epochs.currentEpoch) },
+      'ensemble member started; looking for a leader',
+    );
+  } catch (e) {
+    await storage.close();
+    throw e;
+  }
+  const stop = async () => {
+    await node.stop();
+    purger.stop();
+    await storage.close();
+  };
+  const port = new ClientPort(node.server, listen.maxClientCnxns);
+  let address: { port: number; host: string };
+  try {
+    address = await port.listen(listen.port, listen.host);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return {
+    node,
+    server: node.server,
+    address,
+    async stop() {
+      await port.close().catch(() => undefined);
+      await stop();
+    },
+  };
+}

@@ -1,0 +1,279 @@
+import { hex64 } from '@zab/jute';
+import { QuorumPeer, quorumConfig, type Entry, type Message, type PeerState, type QuorumConfig, type Transport, type TransportEvents } from '@zab/quorum';
+import type { Storage } from '@zab/storage';
+import type { Logger } from 'pino';
+import type { EnsembleFigures } from '../admin/ensemble-figures.js';
+import type { Clock } from '../clock.js';
+import type { ServerSpec } from '../config.js';
+import type { RecoveredState } from '../persistence/recovery.js';
+import { Snapshotter } from '../persistence/snapshotter.js';
+import { ClosedWritePath } from '../pipeline/closed-path.js';
+import { ZkServer, type ServerSettings } from '../zk-server.js';
+import type { AppMessage } from './app-messages.js';
+import { CORE_TICK_MS, EffectRunner, type ReplicatedState, type RoleEffects } from './effect-runner.js';
+import { LeaderWritePath } from './leader-path.js';
+import { LearnerWritePath } from './learner-path.js';
+import { ReplicationFigures } from './replication-figures.js';
+import { StateInstaller, type WireSnapshot } from './state-install.js';
+import { SyncBarriers } from './sync-barriers.js';
+import { TouchRelay } from './touch-relay.js';
+import { txnBytes, type TxnPayload } from './txn-payload.js';
+
+/** An ensemble member's place in it and its timing, from zoo.cfg. */
+export interface EnsembleSettings {
+  myId: number;
+  servers: readonly ServerSpec[];
+  tickTimeMs: number;
+  initLimitTicks: number;
+  syncLimitTicks: number;
+  /** Address the quorum and election ports bind to (quorumListenOnAllIPs: 0.0.0.0). */
+  bindHost: string;
+}
+
+/**
+ * Committed txns kept in memory so a learner behind gets a DIFF rather than a SNAP of the
+ * whole tree: enough for a member restarted under load (a few seconds of writes), bounded
+ * by bytes too.
+ */
+export const COMMITTED_LOG_MAX = 50_000;
+export const COMMITTED_LOG_MAX_BYTES = 64 * 1024 * 1024;
+
+/** The quorum core's configuration for this member: zoo.cfg's ticks turned into core ticks. */
+export function coreConfig(settings: EnsembleSettings): QuorumConfig {
+  const voters = settings.servers.filter((s) => s.role === 'participant').map((s) => s.id);
+  const observers = settings.servers.filter((s) => s.role === 'observer').map((s) => s.id);
+  const ticks = (ms: number) => Math.max(1, Math.round(ms / CORE_TICK_MS));
+  return quorumConfig(settings.myId, voters, observers, {
+    initLimitTicks: ticks(settings.initLimitTicks * settings.tickTimeMs),
+    syncLimitTicks: ticks(settings.syncLimitTicks * settings.tickTimeMs),
+    pingIntervalTicks: ticks(settings.tickTimeMs / 2),
+    finalizeWaitTicks: 2,
+    notificationTimeoutTicks: 4,
+    maxNotificationTimeoutTicks: 40,
+    learnerRetryTicks: 4,
+    committedLogMax: COMMITTED_LOG_MAX,
+    committedLogMaxBytes: COMMITTED_LOG_MAX_BYTES,
+    entryBytes: (p) => txnBytes((p as TxnPayload).txn),
+  });
+}
+
+/** Everything a member is built from: its settings, its recovered state, and the interfaces it runs over. */
+export interface EnsembleNodeParts {
+  settings: EnsembleSettings;
+  serverSettings: ServerSettings;
+  storage: Storage;
+  recovered: RecoveredState;
+  /** The durable epochs and the last logged txns (within the DIFF window), as recovery found them. */
+  init: { acceptedEpoch: bigint; currentEpoch: bigint; tail: Entry<TxnPayload>[]; base: bigint };
+  snapCount: number;
+  clock: Clock;
+  transport: (events: TransportEvents<TxnPayload>) => Transport<TxnPayload>;
+  /** A random number, so this incarnation's link ids differ from the last one's. */
+  linkSeed: number;
+  log: Logger;
+  onFatal: (err: unknown) => void;
+}
+
+/**
+ * One member of an ensemble: the quorum core and the server core, joined by the effect runner.
+ * Built in order, each part from what the ones before it give: the server core over the
+ * recovered state, the core, the runner over storage and transport, then the barriers. The
+ * node is the runner's host: it applies commits, installs TRUNC and SNAP, and swaps the
+ * server's write path at every change of the role the effects have carried out (never the
+ * core's latest: between the core's change and its effects, which may wait behind a durable
+ * write, no client may be served under the new role).
+ */
+export class EnsembleNode implements ReplicatedState, RoleEffects {
+  readonly server: ZkServer;
+  private readonly peer: QuorumPeer<TxnPayload>;
+  private readonly runner: EffectRunner;
+  private readonly barriers: SyncBarriers;
+  private readonly touches = new TouchRelay();
+  private readonly counts: ReplicationFigures;
+  private readonly installer: StateInstaller;
+  private readonly snapshotter: Snapshotter;
+  private readonly log: Logger;
+  /** The role and serving state the effects have carried out so far. */
+  private status: { state: PeerState; serving: boolean; leaderId: number; epoch: bigint };
+  /** The write path in force, when it is one that takes the quorum's messages. */
+  private leader: LeaderWritePath | null = null;
+  private learner: LearnerWritePath | null = null;
+
+  constructor(private readonly parts: EnsembleNodeParts) {
+    const { storage, recovered, init, clock, log } = parts;
+    this.log = log;
+    const config = coreConfig(parts.settings);
+    this.snapshotter = new Snapshotter(storage.snapshots, () => this.server.tree, () => this.server.sessionTimeouts, parts.snapCount, log);
+    this.server = new ZkServer(parts.serverSettings, log, {
+      clock,
+      recovered,
+      onApplied: () => {
+        if (this.peer.isServing) this.snapshotter.txnApplied();
+      },
+      ensembleFigures: () => this.counts.figures(this.peer),
+    });
+    this.peer = new QuorumPeer<TxnPayload>(config, {
+      acceptedEpoch: init.acceptedEpoch,
+      currentEpoch: init.currentEpoch,
+      tail: init.tail,
+      base: init.base,
+      appliedZxid: recovered.tree.lastProcessedZxid,
+      snapshotZxid: recovered.snapshotZxid,
+      linkSeed: parts.linkSeed,
+    });
+    this.counts = new ReplicationFigures(clock, config.quorumSize);
+    this.runner = new EffectRunner({
+      peer: this.peer,
+      epochs: storage.epochs,
+      log: storage.log,
+      transport: parts.transport,
+      clock,
+      state: this,
+      roles: this,
+      inbound: (from, msg) => this.inbound(from, msg),
+      warn: (msg, fields) => log.warn(fields, msg),
+      onFatal: parts.onFatal,
+      onSynced: (ms, txns) => this.server.recordLogSync(ms, txns),
+    });
+    this.barriers = new SyncBarriers(this.peer, () => this.server.tree.lastProcessedZxid, () => this.runner.schedulePump());
+    this.installer = new StateInstaller(storage, parts.serverSettings.extendedTypesEnabled, log);
+    this.status = { state: 'LOOKING', serving: false, leaderId: -1, epoch: init.currentEpoch };
+  }
+
+  /** Binds the quorum and election ports. */
+  listen(): Promise<void> {
+    return this.runner.listen();
+  }
+
+  /** Starts ticking the core and the server's timers. */
+  start(): void {
+    this.runner.start();
+    this.server.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.runner.stop();
+    await this.server.stop();
+    await this.snapshotter.close();
+    await this.runner.log.idle();
+  }
+
+  /** Figures for the four-letter words, the admin server and /metrics. */
+  figures(): EnsembleFigures {
+    return this.counts.figures(this.peer);
+  }
+
+  // ---- ReplicatedState ----
+
+  commit(entries: Entry<TxnPayload>[]): void {
+    for (const x of entries) {
+      if (x.zxid <= this.server.tree.lastProcessedZxid) continue; // already in the state (recovery replayed it)
+      this.server.commit(x.payload.hdr, x.payload.txn);
+      this.counts.commits++;
+    }
+    this.barriers.released();
+  }
+
+  async truncate(zxid: bigint): Promise<void> {
+    const { tree, sessions } = await this.installer.truncate(zxid);
+    this.server.replaceState(tree, sessions);
+    this.swapWritePath();
+  }
+
+  async installSnapshot(zxid: bigint, snapshot: WireSnapshot): Promise<void> {
+    const { tree, sessions } = await this.installer.installSnapshot(zxid, snapshot);
+    this.server.replaceState(tree, sessions);
+    this.swapWritePath();
+  }
+
+  snapshotAt(zxid: bigint): WireSnapshot {
+    return StateInstaller.capture(this.server.tree, this.server.sessionTimeouts, zxid);
+  }
+
+  // ---- RoleEffects ----
+
+  role(state: PeerState, leader: number, epoch: bigint): void {
+    this.status = { ...this.status, state, leaderId: leader, epoch };
+    if (state === 'LOOKING') {
+      this.counts.looking();
+      this.log.info({ reason: this.peer.lastLookReason }, 'LOOKING for a leader');
+    } else {
+      this.log.info({ state, leader, epoch: String(epoch) }, `election settled: ${state}`);
+    }
+    this.swapWritePath();
+  }
+
+  serving(serving: boolean, epoch: bigint): void {
+    this.status = { ...this.status, serving, epoch };
+    if (serving) {
+      this.counts.serving();
+      if (this.status.state === 'LEADING') this.server.renewSessions();
+      this.swapWritePath();
+      const { state, leaderId } = this.status;
+      this.log.info({ state, leader: leaderId, epoch: String(epoch), zxid: hex64(this.server.tree.lastProcessedZxid) }, 'serving clients');
+    } else {
+      this.log.info('no longer serving: closing client connections');
+      this.server.stopServing();
+      this.barriers.clear();
+      this.touches.clear();
+      this.swapWritePath();
+    }
+  }
+
+  request(from: number, payload: unknown): void {
+    // The core emits requests only while it leads, after its LEADING role effect: the path in force is a leader's.
+    if (this.leader) this.leader.onLearnerRequest(from, payload as AppMessage);
+    else this.log.debug({ learner: from }, 'dropping a learner\'s request: this member is not leading');
+  }
+
+  app(payload: unknown): void {
+    const m = payload as AppMessage;
+    if (m.kind === 'revalidated') this.learner?.revalidated(m.token, m.valid);
+    else if (m.kind === 'synced') this.barriers.synced(m.token);
+  }
+
+  confirmed(token: number): void {
+    this.barriers.confirmed(token);
+  }
+
+  pingPayload(): unknown {
+    return this.touches.take();
+  }
+
+  /**
+   * A fresh write path for the role and serving state carried out so far: whatever waited in
+   * the old one is dropped with it (serving stopped, or the state was replaced: its
+   * connections are closed).
+   */
+  private swapWritePath(): void {
+    const { state, serving, epoch } = this.status;
+    this.leader = null;
+    this.learner = null;
+    if (state === 'LEADING') {
+      this.leader = new LeaderWritePath(this.server, {
+        quorum: this.peer,
+        barriers: this.barriers,
+        proposed: (zxid) => this.counts.proposed(zxid),
+        afterCoreCall: () => this.runner.schedulePump(),
+      }, serving, epoch);
+      this.server.setWritePath(this.leader);
+    } else if (state === 'LOOKING') {
+      this.server.setWritePath(new ClosedWritePath());
+    } else {
+      const toLeader = (m: AppMessage) => {
+        const ok = this.peer.sendToLeader(m);
+        this.runner.schedulePump();
+        return ok;
+      };
+      this.learner = new LearnerWritePath(this.server, { toLeader, barriers: this.barriers, touches: this.touches }, serving);
+      this.server.setWritePath(this.learner);
+    }
+  }
+
+  private inbound(from: number, msg: Message<TxnPayload>): void {
+    if (msg.type === 'DIFF') this.log.info({ leader: from, txns: msg.entries.length }, 'sync with leader: DIFF');
+    else if (msg.type === 'TRUNC') this.log.info({ leader: from, zxid: hex64(msg.zxid) }, 'sync with leader: TRUNC');
+    else if (msg.type === 'SNAP') this.log.info({ leader: from, zxid: hex64(msg.zxid) }, 'sync with leader: SNAP');
+    else if (msg.type === 'ACK' && this.peer.state === 'LEADING') this.counts.acksReceived++;
+  }
+}

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { OpCode, type ConnectRequest } from '@zab/jute';
+import type { Connection, PendingRequest } from '../net/connection.js';
+import type { WriteRequest } from '../pipeline/prep.js';
+import type { WritePath } from '../pipeline/write-path.js';
+import { noSession } from '../session/handshake.js';
+import { sessionPassword } from '../session/session-tracker.js';
+import type { TxnHeader } from '../tree/txn.js';
+import type { ZkServer } from '../zk-server.js';
+import type { AppMessage } from './app-messages.js';
+import type { SyncBarriers } from './sync-barriers.js';
+import type { TouchRelay } from './touch-relay.js';
+
+/** What a learner's write path is given. */
+export interface LearnerParts {
+  /** A REQUEST to the leader (and its effects carried out soon); false when there is no synced leader. */
+  toLeader(m: AppMessage): boolean;
+  barriers: SyncBarriers;
+  touches: TouchRelay;
+}
+
+/**
+ * The write path of a follower or observer: writes go to the leader (which prepares them) and
+ * the client waits until the txn commits here; reconnects are checked by the leader, which
+ * alone knows whether a session is alive; session touches ride to it on pings; syncs go to it
+ * and come back after every commit before them. When there is no leader to take a request, the
+ * connection that asked is closed (the client moves on).
+ */
+export class LearnerWritePath implements WritePath {
+  readonly kind = 'learner';
+  readonly ownsSessions = false;
+  readonly prep = null;
+  /** Writes forwarded to the leader, by session, answered when their txn commits here. */
+  private readonly awaiting = new Map<bigint, PendingRequest[]>();
+  /** Reconnects waiting for the leader's word, by token. */
+  private readonly revalidating = new Map<number, { conn: Connection; pending: PendingRequest; timeoutMs: number }>();
+
+  constructor(
+    private readonly server: ZkServer,
+    private readonly parts: LearnerParts,
+    readonly serving: boolean,
+  ) {}
+
+  submit(req: WriteRequest, waiter: PendingRequest | undefined): void {
+    assert(waiter, 'a learner issues no writes of its own: its leader expires sessions and deletes containers');
+    let list = this.awaiting.get(req.sessionId);
+    if (!list) this.awaiting.set(req.sessionId, (list = []));
+    list.push(waiter);
+    const forwarded = { kind: 'write', type: req.type, sessionId: req.sessionId, cxid: req.cxid, record: req.record, authIds: waiter.conn.authIds } as const;
+    if (!this.parts.toLeader(forwarded)) waiter.conn.close();
+  }
+
+  sync(done: () => void): void {
+    this.parts.barriers.learnerSync(done);
+  }
+
+  revalidate(conn: Connection, req: ConnectRequest, timeoutMs: number, readOnly: boolean | undefined): void {
+    // Only the leader knows whether the session is still alive.
+    const ok = this.server.sessionTimeouts.has(req.sessionId) && req.passwd !== null && sessionPassword(req.sessionId).equals(req.passwd);
+    const pending = this.server.pending(conn, 0, OpCode.createSession, undefined, ok ? 'waiting' : 'ready');
+    pending.connect = noSession(readOnly);
+    conn.enqueue(pending);
+    if (!ok) return;
+    conn.sessionId = req.sessionId;
+    const token = this.parts.barriers.newToken();
+    this.revalidating.set(token, { conn, pending, timeoutMs });
+    if (!this.parts.toLeader({ kind: 'revalidate', sessionId: req.sessionId, timeoutMs, token })) conn.close();
+  }
+
+  /** The leader's answer to a revalidation. */
+  revalidated(token: number, valid: boolean): void {
+    const r = this.revalidating.get(token);
+    if (!r) return;
+    this.revalidating.delete(token);
+    const { conn, pending } = r;
+    if (conn.isClosed) return;
+    if (valid) {
+      this.server.connections.ofSession(conn.sessionId)?.close();
+      this.server.connections.attach(conn, conn.sessionId, r.timeoutMs);
+      pending.connect = { timeoutMs: r.timeoutMs, sessionId: conn.sessionId, passwd: sessionPassword(conn.sessionId), readOnly: pending.connect?.readOnly };
+    } else {
+      pending.connect = noSession(pending.connect?.readOnly);
+    }
+    pending.state = 'ready';
+    conn.flush();
+  }
+
+  touched(sessionId: bigint, timeoutMs: number): void {
+    this.parts.touches.touched(sessionId, timeoutMs);
+  }
+
+  /** The forwarded request a committed txn answers: by session, then by cxid (a createSession by its type). */
+  takeWaiter(hdr: TxnHeader): PendingRequest | undefined {
+    if (!this.awaiting.size) return undefined;
+    const list = this.awaiting.get(hdr.sessionId);
+    if (!list) return undefined;
+    const i = list.findIndex((p) => (p.type === OpCode.createSession ? hdr.type === OpCode.createSession || hdr.cxid === 0 : p.xid === hdr.cxid));
+    if (i < 0) return undefined;
+    const [p] = list.splice(i, 1);
+    if (!list.length) this.awaiting.delete(hdr.sessionId);
+    return p;
+  }
+}

@@ -1,0 +1,76 @@
+import { hex64 } from '@zab/jute';
+import { CorruptDataError, loadForRecovery, type RecoveryStart, type Storage } from '@zab/storage';
+import type { Logger } from 'pino';
+import type { SnapshotNode } from '../tree/data-node.js';
+import { DataTree } from '../tree/data-tree.js';
+import { sessionsOf, type StoredTxn } from './stored-state.js';
+
+/** What is on disk cannot be turned back into the state that was acknowledged. */
+export class RecoveryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RecoveryError';
+  }
+}
+
+/** The replicated state rebuilt from disk. */
+export interface RecoveredState {
+  tree: DataTree;
+  /** Session timeouts (ms) by id, as the committed txns leave them. */
+  sessions: Map<bigint, number>;
+  snapshotZxid: bigint;
+  replayedTxns: number;
+}
+
+/** What the server tells an operator whose data it will not start over (storage's own advice names no server). */
+const RESTORE_ADVICE =
+  'zab will not start over it with an empty or older tree. Restore the data directory from a backup; ' +
+  'in an ensemble, wiping this server\'s data directory lets it resync from the others.';
+
+/**
+ * Rebuilds the tree through @zab/storage's recovery (loadForRecovery): the newest snapshot
+ * whose every chunk checks out, plus every logged txn after it, checked to leave no gap. A
+ * damaged snapshot is skipped (storage warns) only when the log still reaches back to an
+ * older one; a hole anywhere, or a damaged log record, stops start-up with a RecoveryError
+ * that says what is wrong and what to do.
+ */
+export async function recover(
+  storage: Storage,
+  extendedTypesEnabled: boolean,
+  logger: Logger,
+  /** Sees every txn replayed, in order (an ensemble member keeps the last ones for DIFF). */
+  onReplayed: (txn: StoredTxn) => void = () => undefined,
+): Promise<RecoveredState> {
+  try {
+    return await replay(await loadForRecovery(storage), extendedTypesEnabled, logger, onReplayed);
+  } catch (e) {
+    if (e instanceof CorruptDataError) throw new RecoveryError(`${e.message}. ${RESTORE_ADVICE}`);
+    throw e;
+  }
+}
+
+/** The snapshot storage chose, then every txn after it, applied to a fresh tree. */
+async function replay(start: RecoveryStart, extendedTypesEnabled: boolean, logger: Logger, onReplayed: (txn: StoredTxn) => void): Promise<RecoveredState> {
+  const tree = new DataTree(extendedTypesEnabled);
+  let sessions = new Map<bigint, number>();
+  if (start.snapshot) {
+    for await (const e of start.snapshot.entries) tree.restoreNode(e as SnapshotNode);
+    sessions = sessionsOf(start.snapshot.meta);
+    tree.lastProcessedZxid = start.snapshotZxid;
+    logger.info({ zxid: hex64(start.snapshotZxid), nodes: tree.nodeCount, sessions: sessions.size }, 'loaded snapshot');
+  }
+  let prev = start.snapshotZxid;
+  let replayed = 0;
+  for await (const rec of start.txns) {
+    const t = rec as StoredTxn;
+    tree.apply(t.hdr, t.txn);
+    if (t.txn.kind === 'createSession') sessions.set(t.hdr.sessionId, t.txn.timeoutMs);
+    if (t.txn.kind === 'closeSession') sessions.delete(t.hdr.sessionId);
+    onReplayed(t);
+    prev = t.zxid;
+    replayed++;
+  }
+  if (prev < start.lastZxid) throw new RecoveryError(`the txn log ends at ${hex64(start.lastZxid)} but replay stopped at ${hex64(prev)}. ${RESTORE_ADVICE}`);
+  logger.info({ zxid: hex64(tree.lastProcessedZxid), replayed, nodes: tree.nodeCount, sessions: sessions.size }, 'recovered');
+  return { tree, sessions, snapshotZxid: start.snapshotZxid, replayedTxns: replayed };
+}

@@ -1,0 +1,65 @@
+import { OpCode, hex64, type ConnectRequest } from '@zab/jute';
+import type { Connection, PendingRequest } from '../net/connection.js';
+import type { ZkServer } from '../zk-server.js';
+import { sessionPassword } from './session-tracker.js';
+
+/** The answer to a connect request that the client must start over from: no session, timeout 0. */
+export function noSession(readOnly: boolean | undefined): NonNullable<PendingRequest['connect']> {
+  return { timeoutMs: 0, sessionId: 0n, passwd: Buffer.alloc(16), readOnly };
+}
+
+/**
+ * A client's ConnectRequest. Refused (connection closed) while the server does not serve, or
+ * when the client has seen a later zxid than this server has applied (it must find a server
+ * that is not behind it). A new session is a createSession write through the write path; the
+ * client is answered when it is applied. A reconnect is checked by whoever owns sessions (the
+ * write path: here, or the leader). Either way the answer is the connection's first reply.
+ */
+export function onConnect(server: ZkServer, conn: Connection, req: ConnectRequest, readOnly: boolean | undefined): void {
+  const { log, settings } = server;
+  server.stats.packetsReceived++;
+  if (!server.writePath.serving) {
+    log.info({ remote: conn.remoteAddress }, 'refusing session request: this server is not serving (no quorum, or syncing)');
+    conn.close();
+    return;
+  }
+  if (req.lastZxidSeen > server.tree.lastProcessedZxid) {
+    log.info(
+      { remote: conn.remoteAddress, clientZxid: hex64(req.lastZxidSeen), ourZxid: hex64(server.tree.lastProcessedZxid) },
+      'refusing session request: client has seen a later zxid than ours; it must try another server',
+    );
+    conn.close();
+    return;
+  }
+  const timeoutMs = Math.min(Math.max(req.timeOut, settings.minSessionTimeoutMs), settings.maxSessionTimeoutMs);
+  conn.authIds = [{ scheme: 'ip', id: conn.remoteAddress }];
+  if (req.sessionId !== 0n) return server.writePath.revalidate(conn, req, timeoutMs, readOnly);
+  const id = server.sessions.allocateId();
+  server.sessions.add(id, timeoutMs, server.nowMs());
+  server.connections.attach(conn, id, timeoutMs);
+  const pending = server.pending(conn, 0, OpCode.createSession, undefined, 'waiting');
+  pending.connect = { timeoutMs, sessionId: id, passwd: sessionPassword(id), readOnly };
+  conn.enqueue(pending);
+  server.writePath.submit({ type: OpCode.createSession, sessionId: id, cxid: 0, record: { timeoutMs }, authIds: [] }, pending);
+}
+
+/**
+ * A reconnect checked here, where sessions are decided (standalone, leader): a live session
+ * with the right password moves to this connection with the new timeout and a fresh expiry.
+ */
+export function revalidateHere(server: ZkServer, conn: Connection, req: ConnectRequest, timeoutMs: number, readOnly: boolean | undefined): void {
+  const session = server.sessions.get(req.sessionId);
+  const valid = session !== undefined && !session.closing && req.passwd !== null && sessionPassword(req.sessionId).equals(req.passwd);
+  const pending = server.pending(conn, 0, OpCode.createSession, undefined, 'ready');
+  if (valid) {
+    server.connections.ofSession(req.sessionId)?.close(); // the client left that connection for this one
+    server.connections.attach(conn, req.sessionId, timeoutMs);
+    session.timeoutMs = timeoutMs;
+    server.sessions.touch(req.sessionId, server.nowMs());
+    pending.connect = { timeoutMs, sessionId: req.sessionId, passwd: sessionPassword(req.sessionId), readOnly };
+  } else {
+    server.log.info({ remote: conn.remoteAddress, session: hex64(req.sessionId) }, 'session expired or password wrong');
+    pending.connect = noSession(readOnly);
+  }
+  conn.enqueue(pending);
+}

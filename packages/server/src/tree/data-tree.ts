@@ -1,0 +1,353 @@
+import { createHash } from 'node:crypto';
+import { EventType, ErrorCode, OpCode, Perms, type ACL, type Stat } from '@zab/jute';
+import { AclInterner } from './acl-intern.js';
+import { DataNode, ephemeralKind, type SnapshotNode } from './data-node.js';
+import { JavaHashOrderSet } from './java-hash-order.js';
+import { baseName, childPath, parentOf } from './path.js';
+import type { Txn, TxnHeader, TxnResult } from './txn.js';
+
+
+const WORLD_ALL: ACL[] = [{ perms: Perms.ALL, id: { scheme: 'world', id: 'anyone' } }];
+const WORLD_READ: ACL[] = [{ perms: Perms.READ, id: { scheme: 'world', id: 'anyone' } }];
+
+/** A watch to fire: which watch table (data or child), the event and its path. */
+export interface WatchTrigger {
+  table: 'data' | 'child';
+  path: string;
+  type: number;
+  /** Skip watchers already notified by the previous trigger of the same txn (delete). */
+  suppressPrevious?: boolean;
+  /**
+   * The ACL that decides who may see the event: only watchers with READ on it are told
+   * (the node's ACL, or the parent's for NodeChildrenChanged), as ZooKeeper does since
+   * CVE-2024-23944.
+   */
+  acl: ACL[];
+}
+
+/** Applying a txn to the tree: the reply's result plus the watches it fires, in order. */
+export interface ApplyResult {
+  result: TxnResult;
+  triggers: WatchTrigger[];
+}
+
+/** Thrown inside apply for a txn that cannot apply (it becomes the result's err). */
+class ApplyError extends Error {
+  constructor(readonly code: number) {
+    super(`apply failed with ${code}`);
+  }
+}
+
+/**
+ * The replicated state: znodes by path, ephemerals by session, containers and TTL nodes.
+ * `apply` is deterministic: it depends only on the tree and the txn, never on the clock,
+ * sockets or sessions, so every server that applies the same txns in zxid order holds
+ * the same tree. It returns watch triggers instead of notifying anyone itself.
+ */
+export class DataTree {
+  private readonly nodes = new Map<string, DataNode>();
+  private readonly ephemerals = new Map<bigint, JavaHashOrderSet>();
+  readonly containers = new Set<string>();
+  readonly ttls = new Set<string>();
+  private readonly acls = new AclInterner();
+  /** zxid of the last txn applied. */
+  lastProcessedZxid = 0n;
+  private dataBytes = 0;
+
+  constructor(readonly extendedTypesEnabled = false) {
+    const root = new DataNode(Buffer.alloc(0), this.acls.intern(WORLD_ALL), 0n, 0n, 0n, 0, 0, 0n);
+    this.nodes.set('/', root);
+    // The system nodes are added without a txn and without touching cversion, as ZooKeeper does.
+    this.addSystemNode('/zookeeper', WORLD_ALL);
+    this.addSystemNode('/zookeeper/quota', WORLD_ALL);
+    this.addSystemNode('/zookeeper/config', WORLD_READ);
+  }
+
+  private addSystemNode(path: string, acl: ACL[]): void {
+    const node = new DataNode(Buffer.alloc(0), this.acls.intern(acl), 0n, 0n, 0n, 0, 0, 0n);
+    this.nodes.set(path, node);
+    this.addChildName(this.nodes.get(parentOf(path))!, baseName(path));
+  }
+
+  private addChildName(parent: DataNode, name: string): void {
+    (parent.children ??= new JavaHashOrderSet(8)).add(name);
+  }
+
+  /** The node at `path`. '' names the root too: ZooKeeper keys its root under both. */
+  getNode(path: string): DataNode | undefined {
+    return this.nodes.get(path === '' ? '/' : path);
+  }
+
+  get nodeCount(): number {
+    return this.nodes.size;
+  }
+
+  /** Bytes of paths and data, as ZooKeeper's approximate data size counts them. */
+  get approximateDataSize(): number {
+    return this.dataBytes;
+  }
+
+  /** Ephemeral paths of a session in ZooKeeper's order. */
+  ephemeralsOf(sessionId: bigint): readonly string[] {
+    return this.ephemerals.get(sessionId)?.ordered() ?? [];
+  }
+
+  /** A copy of a session's ephemeral set, as ZooKeeper's getEphemerals clones it. */
+  ephemeralSetOf(sessionId: bigint): JavaHashOrderSet {
+    return this.ephemerals.get(sessionId)?.javaClone() ?? new JavaHashOrderSet();
+  }
+
+  ephemeralSessions(): IterableIterator<[bigint, JavaHashOrderSet]> {
+    return this.ephemerals.entries();
+  }
+
+  get ephemeralCount(): number {
+    let n = 0;
+    for (const s of this.ephemerals.values()) n += s.size;
+    return n;
+  }
+
+  /** Number of nodes below `path` (all descendants). */
+  descendantCount(path: string): number {
+    // ZooKeeper counts keys starting with path + '/': for '' that is every node, root included.
+    if (path === '') return this.nodes.size;
+    const node = this.nodes.get(path);
+    if (!node) return 0;
+    let n = 0;
+    const stack: string[] = [path];
+    while (stack.length) {
+      const p = stack.pop()!;
+      for (const c of this.nodes.get(p)!.childNames()) {
+        n++;
+        stack.push(childPath(p, c));
+      }
+    }
+    return n;
+  }
+
+  /** All paths, parents before children (for snapshots and digests). */
+  *walk(): IterableIterator<[string, DataNode]> {
+    const stack = ['/'];
+    while (stack.length) {
+      const p = stack.pop()!;
+      const node = this.nodes.get(p)!;
+      yield [p, node];
+      for (const c of node.childNames()) stack.push(childPath(p, c));
+    }
+  }
+
+  /**
+   * The tree as snapshot entries, parents before children (Map insertion order guarantees
+   * it: a node is always inserted after its parent). Safe to consume across event-loop
+   * turns while txns keep applying: the result is fuzzy, and replaying the log from the
+   * zxid the snapshot started at makes it exact.
+   */
+  *snapshotEntries(): IterableIterator<SnapshotNode> {
+    for (const [path, n] of this.nodes) {
+      yield [path, n.data, n.acl, n.czxid, n.mzxid, n.pzxid, n.ctime, n.mtime, n.version, n.cversion, n.aversion, n.ephemeralOwner];
+    }
+  }
+
+  /** Adds a node read from a snapshot (its parent must already be there). */
+  restoreNode(e: SnapshotNode): void {
+    const [path, data, acl, czxid, mzxid, pzxid, ctime, mtime, version, cversion, aversion, owner] = e;
+    const existing = this.nodes.get(path);
+    if (existing) {
+      // A fuzzy snapshot can hold a path twice (deleted and re-created during the walk): the later wins.
+      Object.assign(existing, { data, acl: this.acls.intern(acl), czxid, mzxid, pzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner: owner });
+      return;
+    }
+    const parent = this.nodes.get(parentOf(path));
+    if (!parent) throw new Error(`snapshot entry ${path} comes before its parent`);
+    this.addNode(path, new DataNode(data, this.acls.intern(acl), czxid, mzxid, pzxid, ctime, mtime, owner, version, cversion, aversion), parent);
+  }
+
+  /** Links a new node into the tree and the owner indexes (ephemerals, containers, TTLs). */
+  private addNode(path: string, node: DataNode, parent: DataNode): void {
+    this.addChildName(parent, baseName(path));
+    this.nodes.set(path, node);
+    this.dataBytes += path.length + (node.data ? node.data.length : 0);
+    this.ownerIndex(node.ephemeralOwner, true)?.add(path);
+  }
+
+  /** The index a node with this owner belongs to: containers, TTL nodes, or its session's ephemerals (none for a plain node). */
+  private ownerIndex(owner: bigint, create: boolean): { add(path: string): unknown; delete(path: string): unknown } | undefined {
+    switch (ephemeralKind(owner, this.extendedTypesEnabled)) {
+      case 'container':
+        return this.containers;
+      case 'ttl':
+        return this.ttls;
+      case 'session': {
+        let set = this.ephemerals.get(owner);
+        if (!set && create) this.ephemerals.set(owner, (set = new JavaHashOrderSet()));
+        return set;
+      }
+      case 'none':
+        return undefined;
+    }
+  }
+
+  /** A digest of the whole tree (paths, data, ACLs, stats), to compare trees across restarts and servers. */
+  digest(): string {
+    const h = createHash('sha256');
+    const paths = [...this.nodes.keys()].sort();
+    for (const p of paths) {
+      const n = this.nodes.get(p)!;
+      h.update(p).update('\0');
+      if (n.data) h.update(n.data);
+      h.update(`\0${JSON.stringify(n.acl)}|${n.czxid}|${n.mzxid}|${n.pzxid}|${n.ctime}|${n.mtime}|${n.version}|${n.cversion}|${n.aversion}|${n.ephemeralOwner}|${n.numChildren}\n`);
+    }
+    return h.digest('hex');
+  }
+
+  /** Applies one committed txn. */
+  apply(hdr: TxnHeader, txn: Txn): ApplyResult {
+    const triggers: WatchTrigger[] = [];
+    const result = this.applyOne(hdr, hdr.type, txn, triggers);
+    if (hdr.zxid > this.lastProcessedZxid) this.lastProcessedZxid = hdr.zxid;
+    return { result, triggers };
+  }
+
+  private applyOne(hdr: TxnHeader, type: number, txn: Txn, triggers: WatchTrigger[]): TxnResult {
+    const result: TxnResult = { type, err: ErrorCode.OK };
+    try {
+      switch (txn.kind) {
+        case 'create': {
+          result.path = txn.path;
+          const node = this.createNode(txn.path, txn.data, txn.acl, txn.ephemeralOwner, txn.parentCVersion, hdr, triggers);
+          if (type !== OpCode.create) result.stat = node.stat();
+          break;
+        }
+        case 'delete':
+          result.path = txn.path;
+          this.deleteNode(txn.path, hdr.zxid, triggers);
+          break;
+        case 'setData':
+          result.path = txn.path;
+          result.stat = this.setData(txn.path, txn.data, txn.version, hdr, triggers);
+          break;
+        case 'setACL':
+          result.path = txn.path;
+          result.stat = this.setAcl(txn.path, txn.acl, txn.version);
+          break;
+        case 'check':
+          result.path = txn.path;
+          break;
+        case 'closeSession':
+          this.killSession(hdr.sessionId, txn.ephemerals, hdr.zxid, triggers);
+          break;
+        case 'createSession':
+          break;
+        case 'error':
+          result.err = txn.err;
+          break;
+        case 'multi': {
+          result.multi = [];
+          // A multi with a failed op applies nothing: ops before the failure report OK,
+          // ops after it RuntimeInconsistency, as ZooKeeper's multi results do.
+          const failed = txn.ops.some((op) => op.txn.kind === 'error');
+          let pastFailure = false;
+          for (const op of txn.ops) {
+            let subTxn = op.txn;
+            if (subTxn.kind === 'error') pastFailure = true;
+            else if (failed) subTxn = { kind: 'error', err: pastFailure ? ErrorCode.RUNTIMEINCONSISTENCY : ErrorCode.OK };
+            const sub = this.applyOne(hdr, subTxn.kind === 'error' ? OpCode.error : op.type, subTxn, triggers);
+            result.multi.push(sub);
+            if (sub.err !== ErrorCode.OK && result.err === ErrorCode.OK) result.err = sub.err;
+          }
+          break;
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof ApplyError)) throw e;
+      result.err = e.code;
+    }
+    return result;
+  }
+
+  private createNode(
+    path: string,
+    data: Buffer | null,
+    acl: ACL[],
+    ephemeralOwner: bigint,
+    parentCVersion: number,
+    hdr: TxnHeader,
+    triggers: WatchTrigger[],
+  ): DataNode {
+    const parentPath = parentOf(path);
+    const name = baseName(path);
+    const parent = this.nodes.get(parentPath);
+    if (!parent) throw new ApplyError(ErrorCode.NONODE);
+    if (parentCVersion === -1) parentCVersion = parent.cversion + 1;
+    if (parent.children?.has(name)) {
+      // Only a replay over a fuzzy snapshot gets here (prep rules it out live): the node is
+      // already in the snapshot, but the parent may predate this txn's cversion bump.
+      if (parentCVersion > parent.cversion) {
+        parent.cversion = parentCVersion;
+        parent.pzxid = hdr.zxid;
+      }
+      throw new ApplyError(ErrorCode.NODEEXISTS);
+    }
+    if (parentCVersion > parent.cversion) {
+      parent.cversion = parentCVersion;
+      parent.pzxid = hdr.zxid;
+    }
+    const node = new DataNode(data, this.acls.intern(acl), hdr.zxid, hdr.zxid, hdr.zxid, hdr.timeMs, hdr.timeMs, ephemeralOwner);
+    this.addNode(path, node, parent);
+    triggers.push({ table: 'data', path, type: EventType.NodeCreated, acl: node.acl });
+    triggers.push({ table: 'child', path: parentPath, type: EventType.NodeChildrenChanged, acl: parent.acl });
+    return node;
+  }
+
+  private deleteNode(path: string, zxid: bigint, triggers: WatchTrigger[]): void {
+    const parentPath = parentOf(path);
+    const parent = this.nodes.get(parentPath);
+    if (!parent) throw new ApplyError(ErrorCode.NONODE);
+    parent.children?.delete(baseName(path));
+    // Only move pzxid forward: replays of a fuzzy snapshot may see older deletes.
+    if (zxid > parent.pzxid) parent.pzxid = zxid;
+    const node = this.nodes.get(path);
+    if (!node) throw new ApplyError(ErrorCode.NONODE);
+    this.nodes.delete(path);
+    this.dataBytes -= path.length + (node.data ? node.data.length : 0);
+    // A session's emptied set stays until the session closes, as in ZooKeeper: its grown
+    // capacity decides the order of later ephemeral lists.
+    this.ownerIndex(node.ephemeralOwner, false)?.delete(path);
+    triggers.push({ table: 'data', path, type: EventType.NodeDeleted, acl: node.acl });
+    triggers.push({ table: 'child', path, type: EventType.NodeDeleted, suppressPrevious: true, acl: node.acl });
+    triggers.push({ table: 'child', path: parentPath, type: EventType.NodeChildrenChanged, acl: parent.acl });
+  }
+
+  private setData(path: string, data: Buffer | null, version: number, hdr: TxnHeader, triggers: WatchTrigger[]): Stat {
+    const node = this.nodes.get(path);
+    if (!node) throw new ApplyError(ErrorCode.NONODE);
+    this.dataBytes += (data ? data.length : 0) - (node.data ? node.data.length : 0);
+    node.data = data;
+    node.version = version;
+    node.mtime = hdr.timeMs;
+    node.mzxid = hdr.zxid;
+    triggers.push({ table: 'data', path, type: EventType.NodeDataChanged, acl: node.acl });
+    return node.stat();
+  }
+
+  private setAcl(path: string, acl: ACL[], version: number): Stat {
+    const node = this.nodes.get(path);
+    if (!node) throw new ApplyError(ErrorCode.NONODE);
+    node.acl = this.acls.intern(acl);
+    node.aversion = version;
+    return node.stat();
+  }
+
+  private killSession(sessionId: bigint, paths: string[], zxid: bigint, triggers: WatchTrigger[]): void {
+    for (const p of paths) {
+      try {
+        this.deleteNode(p, zxid, triggers);
+      } catch (e) {
+        if (!(e instanceof ApplyError)) throw e;
+      }
+    }
+    // Anything the txn did not list (it cannot happen when prep saw every change) goes too.
+    for (const p of [...this.ephemeralsOf(sessionId)]) this.deleteNode(p, zxid, triggers);
+    this.ephemerals.delete(sessionId);
+  }
+}
