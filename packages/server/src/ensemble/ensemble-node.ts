@@ -233,7 +233,7 @@ export class EnsembleNode implements ReplicatedState, RoleEffects {
 
   app(payload: unknown): void {
     const m = payload as AppMessage;
-    if (m.kind === 'revalidated') this.learner?.revalidated(m.token, m.valid);
+    if (m.kind === 'revalidated') this.learner?.revalidated(m.token, m.valid, m.closing);
     else if (m.kind === 'synced') this.barriers.synced(m.token);
   }
 

@@ -110,7 +110,8 @@ export class LeaderWritePath implements WritePath {
         const s = sessions.get(m.sessionId);
         const valid = s !== undefined && !s.closing;
         if (valid) sessions.touch(m.sessionId, this.server.nowMs());
-        return this.answer(from, { kind: 'revalidated', token: m.token, valid });
+        // Closing but not closed: its closeSession has not committed, so it has not expired yet.
+        return this.answer(from, { kind: 'revalidated', token: m.token, valid, ...(s?.closing ? { closing: true } : {}) });
       }
       default:
         return;
