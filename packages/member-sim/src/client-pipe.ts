@@ -15,8 +15,9 @@ type Handler = (arg?: unknown) => void;
  * A client's TCP connection to one member, in virtual time: bytes each way arrive in order,
  * 1-3 ms later. The member's side is a ClientSocket for the server's own Connection; the client
  * side is `send`/`close` and a ClientEnd. Either side closing reaches the other after what it
- * already sent. `cut` is a network fault: from then on nothing passes either way and neither
- * side is told (as when packets are dropped: the client notices by its own timeouts).
+ * already sent. `cut` is a network fault: nothing passes either way and neither side is told
+ * (the client notices by its own timeouts); what is sent meanwhile is held, as TCP keeps
+ * retransmitting, and arrives once `restore` mends the network, unless that end closed first.
  */
 export class ClientPipe {
   readonly serverSocket: ClientSocket;
@@ -28,6 +29,8 @@ export class ClientPipe {
   private serverClosed = false;
   private clientClosed = false;
   private isCut = false;
+  /** Held while cut, in order: bytes for either side, and the client's close. */
+  private heldWhileCut: (() => void)[] = [];
 
   constructor(
     private readonly scheduler: Scheduler,
@@ -80,21 +83,29 @@ export class ClientPipe {
 
   /** Client to member. */
   send(buf: Buffer): void {
-    if (this.clientClosed || this.isCut) return;
+    if (this.clientClosed) return;
+    if (this.isCut) return void this.heldWhileCut.push(() => this.send(buf));
     this.toServerAt = Math.max(this.toServerAt, this.scheduler.nowMs + this.rng.int(1, 3));
     this.scheduler.after(this.toServerAt - this.scheduler.nowMs, () => {
-      if (this.isCut || this.serverClosed) return;
-      if (this.paused) this.held.push(buf);
-      else this.emit('data', buf);
+      if (this.serverClosed) return;
+      if (this.isCut) return void this.heldWhileCut.push(() => this.arriveAtServer(buf));
+      this.arriveAtServer(buf);
     });
+  }
+
+  private arriveAtServer(buf: Buffer): void {
+    if (this.serverClosed) return;
+    if (this.paused) this.held.push(buf);
+    else this.emit('data', buf);
   }
 
   /** The client closes its end (it gave up on this member, or closed its session). */
   close(): void {
     if (this.clientClosed) return;
     this.clientClosed = true;
-    if (this.isCut) return;
-    this.scheduler.after(Math.max(1, this.toServerAt + 1 - this.scheduler.nowMs), () => this.serverSideClosed());
+    const fin = () => this.scheduler.after(Math.max(1, this.toServerAt + 1 - this.scheduler.nowMs), () => this.serverSideClosed());
+    if (this.isCut) this.heldWhileCut.push(fin);
+    else fin();
   }
 
   /** The member's process died: the client hears of it (a reset) shortly; nothing more is delivered. */
@@ -110,25 +121,47 @@ export class ClientPipe {
     this.isCut = true;
   }
 
+  get cutOff(): boolean {
+    return this.isCut;
+  }
+
+  /** The network is whole again: what was held goes on, in order. */
+  restore(): void {
+    if (!this.isCut) return;
+    this.isCut = false;
+    const held = this.heldWhileCut;
+    this.heldWhileCut = [];
+    for (const f of held) f();
+  }
+
   private toClient(buf: Buffer): void {
-    if (this.serverClosed || this.isCut) return;
+    if (this.serverClosed) return;
+    if (this.isCut) return void this.heldWhileCut.push(() => this.toClient(buf));
     this.toClientAt = Math.max(this.toClientAt, this.scheduler.nowMs + this.rng.int(1, 3));
     this.scheduler.after(this.toClientAt - this.scheduler.nowMs, () => {
-      if (this.isCut || this.clientClosed) return;
-      this.client.onData(buf);
+      if (this.clientClosed) return;
+      if (this.isCut) return void this.heldWhileCut.push(() => this.arriveAtClient(buf));
+      this.arriveAtClient(buf);
     });
+  }
+
+  private arriveAtClient(buf: Buffer): void {
+    if (!this.clientClosed) this.client.onData(buf);
   }
 
   private closeFromServer(): void {
     if (this.serverClosed) return;
     this.serverClosed = true;
     this.serverSideClosed();
-    if (this.isCut || this.clientClosed) return;
-    this.scheduler.after(Math.max(1, this.toClientAt + 1 - this.scheduler.nowMs), () => {
-      if (this.clientClosed) return;
-      this.clientClosed = true;
-      this.client.onClose();
-    });
+    if (this.clientClosed) return;
+    const fin = () =>
+      this.scheduler.after(Math.max(1, this.toClientAt + 1 - this.scheduler.nowMs), () => {
+        if (this.clientClosed) return;
+        this.clientClosed = true;
+        this.client.onClose();
+      });
+    if (this.isCut) this.heldWhileCut.push(fin);
+    else fin();
   }
 
   private closedEmitted = false;

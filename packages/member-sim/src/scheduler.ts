@@ -121,7 +121,9 @@ export function settle(): Promise<void> {
 
 /**
  * One member incarnation's view of virtual time. Its timers die with it: after `kill` none of
- * them fires again (a crashed process runs nothing).
+ * them fires again (a crashed process runs nothing). `soon` (setImmediate in production: after
+ * the I/O already waiting) runs in this instant or the next ms, as the seed decides: a busy
+ * event loop lets what arrives meanwhile run first.
  */
 export class SimClock implements Clock {
   private alive = true;
@@ -129,6 +131,7 @@ export class SimClock implements Clock {
   /** `onError`: a timer of the member threw (the process would have died). */
   constructor(
     private readonly scheduler: Scheduler,
+    private readonly rng: { chance(p: number): boolean },
     private readonly onError: (err: unknown) => void,
   ) {}
 
@@ -175,6 +178,6 @@ export class SimClock implements Clock {
   }
 
   soon(fn: () => void): void {
-    this.scheduler.after(0, this.guarded(fn));
+    this.scheduler.after(this.rng.chance(0.5) ? 1 : 0, this.guarded(fn));
   }
 }

@@ -114,8 +114,8 @@ export class SimClient {
     return new Promise((resolve) => this.connectedWaiters.push(resolve));
   }
 
-  /** The member this client is connected to dropped it from the network: nothing passes, nobody is told. */
-  cutOff(): ClientPipe | null {
+  /** The connection in use (to cut it off from the network), if any. */
+  get connection(): ClientPipe | null {
     return this.pipe;
   }
 

@@ -54,7 +54,7 @@ export class SimMember {
     this.starting = true;
     const { scheduler, rng, network, log } = this.parts;
     const incarnation = ++this.incarnation;
-    const clock = new SimClock(scheduler, (err) => this.fatal(err));
+    const clock = new SimClock(scheduler, rng, (err) => this.fatal(err));
     const storage = new SimStorage(this.disk, scheduler, rng);
     const window = new TailWindow(COMMITTED_LOG_MAX, COMMITTED_LOG_MAX_BYTES);
     const recovered = await recover(storage, this.parts.serverSettings.extendedTypesEnabled, log, (t) => window.push(t));

@@ -33,7 +33,7 @@ export interface MemberSimOptions {
 
 export const DEFAULT_MEMBER_SIM: Omit<MemberSimOptions, 'seed'> = {
   members: 3,
-  faultMs: 4000,
+  faultMs: 1500,
   livenessBoundMs: 15_000,
   crashRate: 0.02,
   restartRate: 0.08,
@@ -104,7 +104,8 @@ export class MemberSimulation {
   private readonly clients: SimClient[] = [];
   private readonly memberCrashes: string[] = [];
   private readonly faults: Record<string, number> = {};
-  private nextClientPort = 1;
+  /** Client connections cut off from their member, until the network mends them. */
+  private cutPipes: ClientPipe[] = [];
 
   constructor(readonly options: MemberSimOptions) {
     this.rng = new Rng(options.seed);
@@ -186,6 +187,8 @@ export class MemberSimulation {
     // Heal: every member up, the network whole, no client cut off; the workload winds down.
     faulty = false;
     this.network.heal();
+    for (const p of this.cutPipes) p.restore();
+    this.cutPipes = [];
     this.workload.running = false;
     for (const m of this.members) if (!m.up) void this.startMember(m);
     const healedAt = scheduler.nowMs;
@@ -201,8 +204,9 @@ export class MemberSimulation {
     void this.readFinal(finalClient, finalVersions).then(() => (read = true));
     await scheduler.runUntil(scheduler.nowMs + 20_000, () => read, onError);
     await scheduler.runUntil(scheduler.nowMs + 10_000, () => this.agree(), onError);
-    // Let the watcher and the last replies arrive.
-    await scheduler.runUntil(scheduler.nowMs + 500, () => false, onError);
+    // Let the watcher and the last replies arrive, and every client notice a connection that died
+    // (its read timeout is two thirds of the session timeout).
+    await scheduler.runUntil(scheduler.nowMs + SESSION_TIMEOUT_MS, () => false, onError);
     for (const c of this.clients) c.stop();
     await Promise.race([Promise.all(tasks), Promise.resolve()]);
 
@@ -323,12 +327,18 @@ export class MemberSimulation {
     }
     if (rng.chance(o.clientCutRate)) {
       const c = rng.pick(this.clients);
-      const pipe = c.cutOff();
-      if (pipe) {
+      const pipe = c.connection;
+      if (pipe && !pipe.cutOff) {
         pipe.cut();
+        this.cutPipes.push(pipe);
         count('client-cut');
       }
     }
+    this.cutPipes = this.cutPipes.filter((p) => {
+      if (!rng.chance(o.restartRate)) return true;
+      p.restore();
+      return false;
+    });
     if (rng.chance(o.linkBreakRate)) {
       this.network.breakRandomLink();
       count('link-break');
