@@ -25,11 +25,9 @@ export function checkExpiries(ops: readonly OpRecord[], states: readonly StateEv
   };
   for (const s of states) if (s.state === 'expired') note(s.session, s.wall, s.client, 'session state Expired');
   for (const o of ops) if (o.expiredSession) note(o.expiredSession, o.wall, o.client, `SessionExpired on op #${o.id}`);
-  let bad = 0;
   for (const [session, t] of told) {
     const closed = closedAt.get(session);
     if (closed !== undefined && closed <= t.wall) continue;
-    bad++;
     anomalies.add(
       'expired-uncommitted',
       `${t.client}: session ${session} told expired (${t.how}) at ${new Date(t.wall).toISOString()}, ` +

@@ -47,14 +47,12 @@ export function checkHolders(
     }
   }
   holdings.sort((a, b) => a.fromUs - b.fromUs);
-  let overlaps = 0;
   // Sweep: each holding against the ones still open when it starts.
   const open: Holding[] = [];
   for (const h of holdings) {
     for (let i = open.length - 1; i >= 0; i--) if (open[i]!.toUs <= h.fromUs) open.splice(i, 1);
     for (const o of open) {
       if (o.client === h.client) continue;
-      overlaps++;
       anomalies.add('two-holders', `${what}: ${o.client} (acquired in op #${o.op}) and ${h.client} (op #${h.op}) held it at once for ${((Math.min(o.toUs, h.toUs) - h.fromUs) / 1000).toFixed(1)} ms`);
     }
     open.push(h);

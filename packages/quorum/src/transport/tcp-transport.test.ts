@@ -126,7 +126,7 @@ describe('TcpTransport', () => {
       try {
         ts.get(1)!.send(2, vote(1));
         ts.get(2)!.send(1, vote(2));
-        await until(() => got.get(1)!.length > 0 && got.get(2)!.length > 0, 'the two peers hear each other');
+        await waitFor('the two peers hear each other', () => got.get(1)!.length > 0 && got.get(2)!.length > 0, LINK_WAIT);
         cut();
         // A LOOKING peer goes on resending its vote; none of it arrives.
         let resent = 0;
@@ -136,11 +136,11 @@ describe('TcpTransport', () => {
         }, 100);
         try {
           // Cut for as long as it takes the sender to resend 20 times (the connection owes an answer for 2 s or more).
-          await until(() => resent >= 20, 'the sender resends while cut off');
+          await waitFor('the sender resends while cut off', () => resent >= 20, LINK_WAIT);
           const before = got.get(receiver)!.length;
           heal();
           // Without a new connection the old one would stay a black hole for good.
-          await until(() => got.get(receiver)!.length > before, 'a notification sent after the heal arrives');
+          await waitFor('a notification sent after the heal arrives', () => got.get(receiver)!.length > before, LINK_WAIT);
           expect(warnings.some((w) => w.includes('delivered nothing back'))).toBe(true);
         } finally {
           clearInterval(resend);
