@@ -31,7 +31,7 @@ describe('whole members under the seeded simulator', () => {
     const view = (r: typeof a) => JSON.stringify({ h: r.history, d: [...r.digests], f: r.faults, end: r.endMs, v: [...r.finalVersions] }, (_k, x) => (typeof x === 'bigint' ? String(x) : x instanceof Map ? [...x] : x));
     expect(view(b)).toEqual(view(a));
     expect(a.history.ops.length).toBeGreaterThan(50);
-  });
+  }, 120_000);
 
   // Each known driver bug, put back, must be found by some seed: the simulation can fail.
   it.each(DRIVER_MUTATIONS)('finds the %s bug when it is put back', async (mutation) => {
