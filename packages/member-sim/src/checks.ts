@@ -39,6 +39,23 @@ export function checkRun(run: MemberSimRun): MemberSimVerdict {
     anomalies.add('divergent-members', `members' trees once healed: ${[...run.digests].map(([id, d]) => `${id}:${d === null ? 'behind or down' : d.slice(0, 12)}`).join(', ')}`);
   }
   for (const c of run.memberCrashes) anomalies.add('member-crash', c);
+  let lostOnRestart = 0;
+  if (!run.restart.after) {
+    lostOnRestart++;
+    anomalies.add('lost-write', 'after every member was killed and restarted, the members did not serve and agree again');
+  } else {
+    for (const [id, after] of run.restart.after) {
+      const diff = firstDifference(run.restart.before, after);
+      if (diff === null) continue;
+      const dataOnly = (m: Map<string, string>) => new Map([...m].map(([p, v]) => [p, v.slice(0, v.indexOf('\u0000'))]));
+      if (firstDifference(dataOnly(run.restart.before), dataOnly(after)) === null) {
+        anomalies.add('divergent-members', `member ${id} after every member was killed and restarted: ${diff}`);
+      } else {
+        lostOnRestart++;
+        anomalies.add('lost-write', `member ${id} after every member was killed and restarted: ${diff}`);
+      }
+    }
+  }
   const counts: Record<string, number> = Object.fromEntries(ANOMALY_KINDS.map((k) => [k, anomalies.counts.get(k) ?? 0]));
   const details: string[] = [];
   for (const [kind, lines] of anomalies.details) for (const l of lines) details.push(`[${kind}] ${l}`);
@@ -54,8 +71,15 @@ export function checkRun(run: MemberSimRun): MemberSimVerdict {
     anomalies: counts,
     details,
     staleReads: regs.staleReads,
-    lostWrites: regs.lostWrites + seq.lostWrites,
+    lostWrites: regs.lostWrites + seq.lostWrites + lostOnRestart,
     timeToServeMs: run.timeToServeMs,
     faults: run.faults,
   };
+}
+
+/** The first znode two dumps disagree on, or null. */
+function firstDifference(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): string | null {
+  for (const [k, v] of a) if (b.get(k) !== v) return `${k}: ${JSON.stringify(v)} before, ${JSON.stringify(b.get(k) ?? '(missing)')} after`;
+  for (const [k, v] of b) if (!a.has(k)) return `${k}: (missing) before, ${JSON.stringify(v)} after`;
+  return null;
 }

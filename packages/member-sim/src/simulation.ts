@@ -78,6 +78,8 @@ export interface MemberSimRun {
   committedCloses: { session: string; timeMs: number }[];
   /** A member stopped itself or threw: what it said. */
   memberCrashes: string[];
+  /** Persistent znodes before every member was killed at once, and on each member once they agreed again after (null: they did not). */
+  restart: { before: Map<string, string>; after: Map<number, Map<string, string>> | null };
   /** Liveness: ms from the heal until every member served (null: not within the bound). */
   timeToServeMs: number | null;
   /** Faults injected, by kind. */
@@ -224,10 +226,12 @@ export class MemberSimulation {
     for (const name of parent?.childNames() ?? []) {
       sequenceChildren.set(name, leaderTree!.getNode(`${PATHS.sequenceParent}/${name}`)?.data?.toString() ?? '');
     }
+    const restart = await this.restartAll(onError);
     return {
       seed: options.seed,
       options,
       history: this.history,
+      restart,
       finalVersions,
       sequenceChildren,
       digests,
@@ -237,6 +241,32 @@ export class MemberSimulation {
       faults: this.faults,
       endMs: scheduler.nowMs,
     };
+  }
+
+  /**
+   * Every member killed at once (each keeping what its disk had, plus a seeded prefix of what
+   * was on its way) and started again: the persistent znodes each holds once they agree again,
+   * against what they held before. Nothing acknowledged may be lost.
+   */
+  private async restartAll(onError: (err: unknown) => void): Promise<MemberSimRun['restart']> {
+    const before = this.persistentDump();
+    for (const m of this.members) m.crash();
+    for (const m of this.members) await this.startMember(m);
+    await this.scheduler.runUntil(this.scheduler.nowMs + this.options.livenessBoundMs, () => this.agree(), onError);
+    if (!this.agree()) return { before, after: null };
+    return { before, after: new Map(this.members.map((m) => [m.id, this.persistentDump(m)])) };
+  }
+
+  /** Persistent znodes (ephemerals rightly go as sessions expire): path, data and the stat fields every member must agree on. */
+  private persistentDump(member = this.members.find((m) => m.node)): Map<string, string> {
+    const out = new Map<string, string>();
+    const tree = member?.node?.server.tree;
+    if (!tree) return out;
+    for (const [path, n] of tree.walk()) {
+      if (n.ephemeralOwner !== 0n) continue;
+      out.set(path, `${n.data?.toString() ?? ''}\u0000 v${n.version} cv${n.cversion} c${hex64(n.czxid)} m${hex64(n.mzxid)}`);
+    }
+    return out;
   }
 
   private async startMember(m: SimMember): Promise<void> {
