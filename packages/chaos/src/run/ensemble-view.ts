@@ -11,24 +11,28 @@ const serving = (mode: string | null) => mode === 'leader' || mode === 'follower
  * Waits until every member serves (srvr says leader, follower or observer) and exactly one
  * leads, and says how long that took: for each member from `sinceMs` (Date.now() time) or, if
  * later, from when its process first answered at all (so a restarted member's own start-up,
- * which says nothing about the ensemble, is not counted); the figure is the largest. Null
- * when not all served within `boundMs`.
+ * which says nothing about the ensemble, is not counted); the figure is the largest. A member
+ * stops counting as serving only when it answers that it does not serve. Null when not all
+ * served within `boundMs`.
  */
 export async function timeToServe(members: readonly Member[], sinceMs: number, boundMs: number): Promise<{ ms: number | null; modes: (string | null)[] }> {
   const up = new Map<number, number>();
   const served = new Map<number, number>();
-  let modes: (string | null)[] = [];
+  /** Each member's mode as it last answered (a probe that timed out changes nothing). */
+  const modes: (string | null)[] = members.map(() => null);
   // The bound counts from the later of the heal and the member's start-up, as the figure does.
   const startDeadline = sinceMs + boundMs + 60_000;
   while (Date.now() < startDeadline) {
     const probes = await Promise.all(members.map((m) => m.probe()));
     const now = Date.now();
-    modes = probes.map((p) => p.mode);
     members.forEach((m, i) => {
+      if (probes[i]!.answered) modes[i] = probes[i]!.mode;
       if (probes[i]!.answered && !up.has(m.id)) up.set(m.id, now);
+      // Only an answer says a member does not serve: a probe that timed out (a busy member on a
+      // loaded machine) leaves what was last seen standing.
       if (serving(probes[i]!.mode)) {
         if (!served.has(m.id)) served.set(m.id, now);
-      } else served.delete(m.id);
+      } else if (probes[i]!.answered) served.delete(m.id);
     });
     const oneLeader = modes.filter((x) => x === 'leader').length === 1;
     if (served.size === members.length && oneLeader) {
