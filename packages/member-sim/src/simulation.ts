@@ -1,4 +1,4 @@
-import { CreateMode, OpCode, hex64 } from '@zab/jute';
+import { CreateMode, hex64 } from '@zab/jute';
 import { emptyHistory, type History } from '@zab/chaos';
 import { Rng } from '@zab/quorum';
 import type { DriverMutation, ServerSettings } from '@zab/server';
@@ -8,6 +8,7 @@ import { Scheduler } from './scheduler.js';
 import { ConnectionLoss, SimClient } from './sim-client.js';
 import { SimMember } from './sim-member.js';
 import { SimNetwork } from './sim-network.js';
+import { committedCloses, persistentDump } from './final-state.js';
 import { OPEN_ACL, PATHS, Workload } from './workload.js';
 
 /** One seed's world: its size, its faults and how long they last. Times are virtual ms. */
@@ -235,7 +236,7 @@ export class MemberSimulation {
       finalVersions,
       sequenceChildren,
       digests,
-      committedCloses: await this.committedCloses(),
+      committedCloses: await committedCloses(this.members),
       memberCrashes: this.memberCrashes,
       timeToServeMs: servingAt === null ? null : servingAt - healedAt,
       faults: this.faults,
@@ -249,24 +250,12 @@ export class MemberSimulation {
    * against what they held before. Nothing acknowledged may be lost.
    */
   private async restartAll(onError: (err: unknown) => void): Promise<MemberSimRun['restart']> {
-    const before = this.persistentDump();
+    const before = persistentDump(this.members.find((m) => m.node));
     for (const m of this.members) m.crash();
     for (const m of this.members) await this.startMember(m);
     await this.scheduler.runUntil(this.scheduler.nowMs + this.options.livenessBoundMs, () => this.agree(), onError);
     if (!this.agree()) return { before, after: null };
-    return { before, after: new Map(this.members.map((m) => [m.id, this.persistentDump(m)])) };
-  }
-
-  /** Persistent znodes (ephemerals rightly go as sessions expire): path, data and the stat fields every member must agree on. */
-  private persistentDump(member = this.members.find((m) => m.node)): Map<string, string> {
-    const out = new Map<string, string>();
-    const tree = member?.node?.server.tree;
-    if (!tree) return out;
-    for (const [path, n] of tree.walk()) {
-      if (n.ephemeralOwner !== 0n) continue;
-      out.set(path, `${n.data?.toString() ?? ''}\u0000 v${n.version} cv${n.cversion} c${hex64(n.czxid)} m${hex64(n.mzxid)}`);
-    }
-    return out;
+    return { before, after: new Map(this.members.map((m) => [m.id, persistentDump(m)])) };
   }
 
   private async startMember(m: SimMember): Promise<void> {
@@ -385,26 +374,6 @@ export class MemberSimulation {
     if (!this.allServing()) return false;
     const z = this.members.map((m) => m.node!.server.tree.lastProcessedZxid);
     return z.every((x) => x === z[0]);
-  }
-
-  /** closeSession txns a majority of the members' logs hold (a committed txn was logged by a quorum). */
-  private async committedCloses(): Promise<{ session: string; timeMs: number }[]> {
-    const seen = new Map<string, { session: string; timeMs: number; members: number }>();
-    for (const m of this.members) {
-      const mine = new Set<string>();
-      for await (const t of m.disk.log.read(0n)) {
-        const hdr = t['hdr'] as { sessionId: bigint; timeMs: number; type: number } | undefined;
-        if (hdr?.type !== OpCode.closeSession) continue;
-        const key = `${t.zxid}|${hdr.sessionId}`;
-        if (mine.has(key)) continue;
-        mine.add(key);
-        const e = seen.get(key) ?? { session: hex64(hdr.sessionId), timeMs: hdr.timeMs, members: 0 };
-        e.members++;
-        seen.set(key, e);
-      }
-    }
-    const majority = Math.floor(this.members.length / 2) + 1;
-    return [...seen.values()].filter((e) => e.members >= majority).map(({ session, timeMs }) => ({ session, timeMs }));
   }
 
   describe(): string {
