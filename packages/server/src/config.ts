@@ -43,6 +43,8 @@ export interface ServerConfig {
   /** A txn log fsync slower than this is logged and counted (fsync.warningthresholdms). */
   readonly fsyncWarningThresholdMs: number;
   readonly reconfigEnabled: boolean;
+  /** readonlymode.enabled (zoo.cfg, or -D in SERVER_JVMFLAGS/JVMFLAGS): a member without a quorum serves reads to read-only clients. */
+  readonly readOnlyModeEnabled: boolean;
   readonly standaloneEnabled: boolean;
   readonly containerCheckIntervalMs: number;
   readonly adminServerPort: number;
@@ -154,6 +156,7 @@ export function buildConfig(entries: Entry[]): { config: ServerConfig; warnings:
     forceSync: get('forceSync') ? bool(get('forceSync')!) : true,
     fsyncWarningThresholdMs: fsyncEntry ? int(fsyncEntry, 0) : 1000,
     reconfigEnabled: get('reconfigEnabled') ? bool(get('reconfigEnabled')!) : false,
+    readOnlyModeEnabled: get('readonlymode.enabled') ? bool(get('readonlymode.enabled')!) : false,
     standaloneEnabled: get('standaloneEnabled') ? bool(get('standaloneEnabled')!) : true,
     containerCheckIntervalMs: get('znode.container.checkIntervalMs') ? int(get('znode.container.checkIntervalMs')!, 1) : 60_000,
     adminServerPort: get('admin.serverPort') ? port(get('admin.serverPort')!) : 8080,
@@ -173,7 +176,7 @@ export function buildConfig(entries: Entry[]): { config: ServerConfig; warnings:
     'tickTime', 'initLimit', 'syncLimit', 'dataDir', 'dataLogDir', 'clientPort', 'clientPortAddress', 'maxClientCnxns',
     'minSessionTimeout', 'maxSessionTimeout', 'jute.maxbuffer', 'zookeeper.jute.maxbuffer', 'globalOutstandingLimit', 'snapCount',
     'autopurge.snapRetainCount', 'autopurge.purgeInterval', '4lw.commands.whitelist', 'DigestAuthenticationProvider.superDigest',
-    'extendedTypesEnabled', 'skipACL', 'forceSync', 'fsync.warningthresholdms', 'zookeeper.fsync.warningthresholdms', 'reconfigEnabled', 'standaloneEnabled', 'znode.container.checkIntervalMs',
+    'extendedTypesEnabled', 'skipACL', 'forceSync', 'fsync.warningthresholdms', 'zookeeper.fsync.warningthresholdms', 'reconfigEnabled', 'readonlymode.enabled', 'standaloneEnabled', 'znode.container.checkIntervalMs',
     'admin.serverPort', 'admin.enableServer', 'peerType', 'quorumListenOnAllIPs', 'admin.serverAddress', 'admin.authDigests',
     'metricsProvider.className', 'metricsProvider.httpPort', 'metricsProvider.httpHost',
   ]);
@@ -195,10 +198,11 @@ export function parseZooCfg(text: string, source = 'zoo.cfg'): { config: ServerC
 
 /**
  * Reads zoo.cfg (if given) and applies overrides (flags, same key names; they win over
- * the file). Overrides are named `--key` in error messages.
+ * the file). Overrides are named `--key` in error messages. `underFile` (settings from -D
+ * flags) come first: the file and the flags win over them.
  */
-export function loadConfig(opts: { configPath?: string; overrides?: Record<string, string> }): { config: ServerConfig; warnings: string[] } {
-  const entries: Entry[] = [];
+export function loadConfig(opts: { configPath?: string; overrides?: Record<string, string>; underFile?: readonly Entry[] }): { config: ServerConfig; warnings: string[] } {
+  const entries: Entry[] = [...(opts.underFile ?? [])];
   if (opts.configPath) {
     let text: string;
     try {

@@ -47,8 +47,9 @@ export function onRequest(server: ZkServer, conn: Connection, xid: number, type:
   if (type === OpCode.sync) {
     const p = server.pending(conn, xid, type, rec, 'waiting');
     conn.enqueue(p);
-    path.sync(() => {
-      p.reply = rec ? replyTo('sync', { path: rec.path }) : { err: ErrorCode.MARSHALLINGERROR };
+    path.sync((err) => {
+      if (err !== undefined) p.reply = { err };
+      else p.reply = rec ? replyTo('sync', { path: rec.path }) : { err: ErrorCode.MARSHALLINGERROR };
       p.state = 'ready';
       p.conn.flush();
     });

@@ -9,9 +9,10 @@ export function noSession(readOnly: boolean | undefined): NonNullable<PendingReq
 }
 
 /**
- * A client's ConnectRequest. Refused (connection closed) while the server does not serve, or
- * when the client has seen a later zxid than this server has applied (it must find a server
- * that is not behind it). A new session is a createSession write through the write path; the
+ * A client's ConnectRequest. Refused (connection closed) while the server does not serve,
+ * when it serves read-only and the client did not ask for read-only mode, or when the client
+ * has seen a later zxid than this server has applied (it must find a server that is not
+ * behind it). `readOnly` is the client's canBeReadOnly flag (undefined: it sent none). A new session is a createSession write through the write path; the
  * client is answered when it is applied. A reconnect is checked by whoever owns sessions (the
  * write path: here, or the leader). Either way the answer is the connection's first reply.
  */
@@ -23,6 +24,14 @@ export function onConnect(server: ZkServer, conn: Connection, req: ConnectReques
     conn.close();
     return;
   }
+  const readOnlyServer = server.writePath.kind === 'read-only';
+  if (readOnlyServer && readOnly !== true) {
+    log.info({ remote: conn.remoteAddress }, 'refusing session request for not-read-only client: this member has no quorum and serves read-only clients only');
+    conn.close();
+    return;
+  }
+  // From here on, the flag to send back: whether this server is read-only (none to a client that sent none).
+  readOnly = readOnly === undefined ? undefined : readOnlyServer;
   if (req.lastZxidSeen > server.tree.lastProcessedZxid) {
     log.info(
       { remote: conn.remoteAddress, clientZxid: hex64(req.lastZxidSeen), ourZxid: hex64(server.tree.lastProcessedZxid) },
