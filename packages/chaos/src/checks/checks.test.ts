@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { OpRecord, StateEvent, WatchEvent } from '../run/history.js';
+import type { OpRecord, StateEvent, WatchEvent, WatchRegistered } from '../run/history.js';
 import { FAULT_KINDS, makeSchedule } from '../run/schedule.js';
 import { Anomalies } from './anomalies.js';
 import { checkExpiries } from './expiry.js';
@@ -85,17 +85,36 @@ describe('sequential creates and the watcher', () => {
     const children = new Map([0, 1, 2, 3].map((n) => [name(n), `a#${n}`]));
     const ev = (n: number, atMs: number): WatchEvent => ({ client: 'w', type: 1, path: `${P}/${name(n)}`, t: atMs * 1000 });
     const clean = new Anomalies();
-    checkWatcher('w', ops, [ev(0, 1), ev(1, 11), ev(2, 21), ev(3, 31)], [], P, children, clean);
+    checkWatcher('w', ops, [ev(0, 1), ev(1, 11), ev(2, 21), ev(3, 31)], [], [], P, children, clean);
     expect(clean.total).toBe(0);
     const acrossLoss = new Anomalies();
-    checkWatcher('w', ops, [ev(0, 1), ev(3, 31)], [state('w', 'disconnected', 5), state('w', 'connected', 29)], P, children, acrossLoss);
+    checkWatcher('w', ops, [ev(0, 1), ev(3, 31)], [state('w', 'disconnected', 5), state('w', 'connected', 29)], [], P, children, acrossLoss);
     expect(acrossLoss.total).toBe(0);
     const missed = new Anomalies();
-    checkWatcher('w', ops, [ev(0, 1), ev(2, 21), ev(3, 31)], [], P, children, missed);
+    checkWatcher('w', ops, [ev(0, 1), ev(2, 21), ev(3, 31)], [], [], P, children, missed);
     expect(kinds(missed)).toEqual({ watch: 2 }); // the gap, and child 1 never seen while connected
     const repeated = new Anomalies();
-    checkWatcher('w', ops, [ev(0, 1), ev(1, 11), ev(1, 12), ev(2, 21), ev(3, 31)], [], P, children, repeated);
+    checkWatcher('w', ops, [ev(0, 1), ev(1, 11), ev(1, 12), ev(2, 21), ev(3, 31)], [], [], P, children, repeated);
     expect(kinds(repeated)).toEqual({ watch: 1 });
+  });
+
+  it('after an expiry, expect of the watcher only what was created once it had registered its watch again', () => {
+    const ops = [0, 1, 2, 3].map((n) => created('a', n, `a#${n}`, n * 10));
+    const children = new Map([0, 1, 2, 3].map((n) => [name(n), `a#${n}`]));
+    const ev = (n: number, atMs: number): WatchEvent => ({ client: 'w', type: 1, path: `${P}/${name(n)}`, t: atMs * 1000 });
+    const reg = (atMs: number): WatchRegistered => ({ client: 'w', t: atMs * 1000 });
+    const expired = [state('w', 'disconnected', 5), state('w', 'expired', 6), state('w', 'connected', 8, 's2')];
+    // Registered again at 15: child 1 (created at 10) may be missed, children 2 and 3 may not.
+    const caughtUp = new Anomalies();
+    checkWatcher('w', ops, [ev(0, 1), ev(2, 21), ev(3, 31)], expired, [reg(15)], P, children, caughtUp);
+    expect(caughtUp.total).toBe(0);
+    const missedAfter = new Anomalies();
+    checkWatcher('w', ops, [ev(0, 1), ev(3, 31)], expired, [reg(15)], P, children, missedAfter);
+    expect(kinds(missedAfter)).toEqual({ watch: 1 }); // child 2, created after the watch was back
+    // Never registered again: nothing after the expiry can be expected.
+    const never = new Anomalies();
+    checkWatcher('w', ops, [ev(0, 1)], expired, [], P, children, never);
+    expect(never.total).toBe(0);
   });
 });
 

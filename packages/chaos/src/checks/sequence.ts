@@ -1,4 +1,4 @@
-import type { OpRecord, StateEvent, WatchEvent } from '../run/history.js';
+import type { OpRecord, StateEvent, WatchEvent, WatchRegistered } from '../run/history.js';
 import type { Anomalies } from './anomalies.js';
 
 /** NodeCreated, as WatcherEvent.type carries it. */
@@ -60,6 +60,7 @@ export function checkWatcher(
   ops: readonly OpRecord[],
   events: readonly WatchEvent[],
   states: readonly StateEvent[],
+  registrations: readonly WatchRegistered[],
   parent: string,
   children: ReadonlyMap<string, string>,
   anomalies: Anomalies,
@@ -87,7 +88,16 @@ export function checkWatcher(
   const mineStates = states.filter((s) => s.client === watcher);
   const last = mineStates.at(-1);
   if (last && last.state !== 'connected') return;
-  const since = losses.length ? mineStates.filter((s) => s.state === 'connected' && s.t > Math.max(...losses))[0]?.t ?? Infinity : -Infinity;
+  let since = losses.length ? mineStates.filter((s) => s.state === 'connected' && s.t > Math.max(...losses))[0]?.t ?? Infinity : -Infinity;
+  // After an expiry the new session has no watch until the watcher registers it again: only
+  // creates invoked after that must be seen (none, if it never managed to).
+  const expiries = mineStates.filter((s) => s.state === 'expired').map((s) => s.t);
+  if (expiries.length) {
+    const lastExpiry = Math.max(...expiries);
+    const again = registrations.filter((r) => r.client === watcher && r.t > lastExpiry).map((r) => r.t);
+    if (!again.length) return;
+    since = Math.max(since, Math.min(...again));
+  }
   const seen = new Set(mine.map((e) => sequenceOf(e.path)));
   for (const o of creates) {
     if (o.outcome !== 'ok' || o.t0 <= since) continue;

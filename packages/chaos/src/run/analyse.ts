@@ -71,7 +71,7 @@ export async function analyse(a: AnalysisInput): Promise<RunResult> {
     if (p.startsWith(PATHS.sequenceParent + '/')) children.set(p.slice(PATHS.sequenceParent.length + 1), dataOf(v));
   }
   const seq = checkSequence(h.ops, PATHS.sequenceParent, children, anomalies);
-  for (const [client, role] of h.roles) if (role === 'watcher') checkWatcher(client, h.ops, h.watches, h.states, PATHS.sequenceParent, children, anomalies);
+  for (const [client, role] of h.roles) if (role === 'watcher') checkWatcher(client, h.ops, h.watches, h.states, h.watchRegistrations, PATHS.sequenceParent, children, anomalies);
   checkHolders(PATHS.lock, h.ops, 'lockAcquire', 'lockRelease', h.states, h.locksLost, anomalies);
   checkHolders(PATHS.owner, h.ops, 'own', 'disown', h.states, [], anomalies);
 

@@ -43,6 +43,12 @@ export interface WatchEvent {
   readonly t: number;
 }
 
+/** A watcher's watch registered (again, after its session expired and it opened another). */
+export interface WatchRegistered {
+  readonly client: string;
+  readonly t: number;
+}
+
 /** A lock holder told its lock was lost (its session expired). */
 export interface LockLostEvent {
   readonly client: string;
@@ -54,6 +60,7 @@ export interface History {
   ops: OpRecord[];
   states: StateEvent[];
   watches: WatchEvent[];
+  watchRegistrations: WatchRegistered[];
   locksLost: LockLostEvent[];
   /** Clients' workloads (for grouping): client name -> role. */
   roles: Map<string, ClientRole>;
@@ -62,5 +69,5 @@ export interface History {
 export type ClientRole = 'register' | 'sequence' | 'lock' | 'owner' | 'watcher' | 'final';
 
 export function emptyHistory(): History {
-  return { ops: [], states: [], watches: [], locksLost: [], roles: new Map() };
+  return { ops: [], states: [], watches: [], watchRegistrations: [], locksLost: [], roles: new Map() };
 }

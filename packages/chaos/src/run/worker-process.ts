@@ -118,6 +118,10 @@ export class WorkerProcess {
       this.history.watches.push({ client: this.name, type: msg.type, path: msg.path, t: msg.t });
       return;
     }
+    if (msg.ev === 'watchRegistered') {
+      this.history.watchRegistrations.push({ client: this.name, t: msg.t });
+      return;
+    }
     if (msg.ev === 'lockLost') {
       this.history.locksLost.push({ client: this.name, t: msg.t });
       return;

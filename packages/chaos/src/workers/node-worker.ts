@@ -214,7 +214,7 @@ async function main(): Promise<void> {
         void session.close().catch(() => undefined);
         mutex = null;
         open();
-        if (watching) startWatch(watching).catch((err) => emit({ ev: 'watchLost', err: String(err), t: monotonicUs() }));
+        if (watching) rewatch(watching);
       }
     };
     session = args.lib === 'nzc' ? nzcSession(args, onState) : zabSession(args, onState);
@@ -223,6 +223,18 @@ async function main(): Promise<void> {
   const startWatch = async (path: string) => {
     await session.client!.addWatch(path, AddWatchMode.PERSISTENT_RECURSIVE, (e) => {
       if (e.type !== -1) emit({ ev: 'watch', type: e.type, path: e.path, t: monotonicUs() });
+    });
+    emit({ ev: 'watchRegistered', t: monotonicUs() });
+  };
+  /**
+   * A new session (the old one expired) has no watch: register it again, retrying each second
+   * while that fails (the ensemble may still be healing), until this session ends too.
+   */
+  const rewatch = (path: string) => {
+    const mine = session;
+    startWatch(path).catch((err) => {
+      emit({ ev: 'watchLost', err: String(err), t: monotonicUs() });
+      if (!closing && session === mine) setTimeout(() => session === mine && !closing && rewatch(path), 1_000);
     });
   };
   open();
