@@ -30,7 +30,7 @@ export function checkRun(run: MemberSimRun): MemberSimVerdict {
   const anomalies = new Anomalies();
   const regs = checkRegisters(h.ops, PATHS.registers, run.finalVersions, anomalies, 0);
   const seq = checkSequence(h.ops, PATHS.sequenceParent, run.sequenceChildren, anomalies);
-  for (const [client, role] of h.roles) if (role === 'watcher') checkWatcher(client, h.ops, h.watches, h.states, PATHS.sequenceParent, run.sequenceChildren, anomalies);
+  for (const [client, role] of h.roles) if (role === 'watcher') checkWatcher(client, h.ops, h.watches, h.states, h.watchRegistrations, PATHS.sequenceParent, run.sequenceChildren, anomalies);
   checkHolders(PATHS.lock, h.ops, 'lockAcquire', 'lockRelease', h.states, h.locksLost, anomalies);
   checkHolders(PATHS.owner, h.ops, 'own', 'disown', h.states, [], anomalies);
   checkExpiries(h.ops, h.states, run.committedCloses, anomalies);

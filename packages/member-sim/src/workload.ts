@@ -189,7 +189,10 @@ export class Workload {
   async watch(client: SimClient): Promise<void> {
     try {
       const r = await client.call('addWatch', { path: PATHS.sequenceParent, mode: AddWatchMode.PERSISTENT_RECURSIVE });
-      if (r.err === 0) this.history.states.push({ client: client.name, state: 'connected', session: client.session, t: this.scheduler.nowMs * 1000, wall: this.scheduler.wallMs });
+      if (r.err !== 0) return;
+      const t = this.scheduler.nowMs * 1000;
+      this.history.watchRegistrations.push({ client: client.name, t });
+      this.history.states.push({ client: client.name, state: 'connected', session: client.session, t, wall: this.scheduler.wallMs });
     } catch (e) {
       if (!(e instanceof ConnectionLoss)) throw e;
     }
