@@ -7,3 +7,4 @@ export { supersedes } from './election.js';
 export { PLAIN_PEER_SOCKETS, TcpTransport, type PeerAddress, type PeerSockets } from './transport/tcp-transport.js';
 export type { Transport, TransportEvents } from './transport/transport.js';
 export { encodeFrame, FrameReader, FrameError, PROTOCOL_VERSION } from './transport/frames.js';
+export { Rng } from './sim/rng.js';

@@ -72,13 +72,18 @@ export class LearnerWritePath implements WritePath {
     if (!this.parts.toLeader({ kind: 'revalidate', sessionId: req.sessionId, timeoutMs, token })) conn.close();
   }
 
-  /** The leader's answer to a revalidation. */
-  revalidated(token: number, valid: boolean): void {
+  /**
+   * The leader's answer to a revalidation. `closing`: the leader has proposed the session's
+   * close but not committed it, so the client is not told it expired: its connection is closed
+   * and it asks again (by then the close has committed, or was abandoned).
+   */
+  revalidated(token: number, valid: boolean, closing = false): void {
     const r = this.revalidating.get(token);
     if (!r) return;
     this.revalidating.delete(token);
     const { conn, pending } = r;
     if (conn.isClosed) return;
+    if (closing) return conn.close();
     if (valid) {
       this.server.connections.ofSession(conn.sessionId)?.close();
       this.server.connections.attach(conn, conn.sessionId, r.timeoutMs);

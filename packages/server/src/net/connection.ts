@@ -71,6 +71,16 @@ export interface ConnectionHost {
   onClose(conn: Connection): void;
 }
 
+/**
+ * What a connection uses of its socket: node:net's Socket is one; a simulator's in-memory
+ * pipe is another, so the same framing, handshake and reply ordering run under virtual time.
+ * Events used: 'data' (Buffer), 'drain', 'error', 'close'.
+ */
+export type ClientSocket = Pick<
+  Socket,
+  'remoteAddress' | 'remotePort' | 'setNoDelay' | 'on' | 'cork' | 'uncork' | 'write' | 'isPaused' | 'pause' | 'resume' | 'end' | 'destroySoon'
+>;
+
 const enum Phase {
   /** Waiting for the first 4 bytes: a four-letter word or the connect frame's length. */
   Sniff,
@@ -113,7 +123,7 @@ export class Connection implements Watcher {
   private pausedForDrain = false;
 
   constructor(
-    private readonly socket: Socket,
+    private readonly socket: ClientSocket,
     private readonly host: ConnectionHost,
     /** For logs: unique among this server's connections (the client port numbers them). */
     readonly id: number,

@@ -40,6 +40,11 @@ export function onRequest(server: ZkServer, conn: Connection, xid: number, type:
     return;
   }
   const rec = decodeRequest(type, body);
+  if (!live && type !== OpCode.closeSession && server.sessions.get(conn.sessionId)?.closing) {
+    // Its close is proposed, not committed: no SessionExpired until it is (see handshake.ts).
+    conn.close();
+    return;
+  }
   if (!live && type !== OpCode.closeSession) {
     const p = server.pending(conn, xid, type, rec, 'ready');
     p.reply = { err: ErrorCode.SESSIONEXPIRED };
