@@ -84,6 +84,10 @@ export function learnerMessage(m: unknown): AppMessage | null {
 export function leaderMessage(m: unknown): AppMessage | null {
   if (!isObject(m) || !isWhole(m['token'])) return null;
   if (m['kind'] === 'synced') return { kind: 'synced', token: m['token'] };
-  if (m['kind'] === 'revalidated' && typeof m['valid'] === 'boolean') return { kind: 'revalidated', token: m['token'], valid: m['valid'] };
+  if (m['kind'] === 'revalidated' && typeof m['valid'] === 'boolean') {
+    const closing = m['closing'];
+    if (closing !== undefined && typeof closing !== 'boolean') return null;
+    return { kind: 'revalidated', token: m['token'], valid: m['valid'], ...(closing ? { closing: true } : {}) };
+  }
   return null;
 }
