@@ -145,11 +145,18 @@ export interface StartOptions {
  * ZooKeeper runs with a 512 MiB heap, its admin server off, warnings only, then `javaProps` as
  * -D flags and `jvmFlags`; zab runs the built entry point (ZAB_BIN) in `cwd`.
  */
-export function spawnServer(kind: ServerKind, cfgFile: string, cwd: string, javaProps: Record<string, string> = {}, jvmFlags: string[] = []): ChildProcess {
+export function spawnServer(
+  kind: ServerKind,
+  cfgFile: string,
+  cwd: string,
+  javaProps: Record<string, string> = {},
+  jvmFlags: string[] = [],
+  env: Record<string, string> = {},
+): ChildProcess {
   const stdio: ['ignore', 'pipe', 'pipe'] = ['ignore', 'pipe', 'pipe'];
   if (kind === 'zab') {
     if (!existsSync(ZAB_BIN)) throw new Error(`${ZAB_BIN} not built (run npx tsc -b)`);
-    return spawn(process.execPath, [ZAB_BIN, '--config', cfgFile], { stdio, cwd });
+    return spawn(process.execPath, [ZAB_BIN, '--config', cfgFile], { stdio, cwd, env: { ...process.env, ...env } });
   }
   const props = { 'zookeeper.admin.enableServer': 'false', 'org.slf4j.simpleLogger.defaultLogLevel': 'warn', ...javaProps };
   const flags = ['-Xmx512m', '-XX:+UseSerialGC', ...jvmFlags, '-cp', ZK_CLASSPATH, ...Object.entries(props).map(([k, v]) => `-D${k}=${v}`)];

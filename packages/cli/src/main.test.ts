@@ -107,7 +107,7 @@ describe('main: what reaches the session', () => {
       },
     );
     expect({ status, stderr }).toEqual({ status: 0, stderr: '' });
-    expect(settings).toEqual([{ connectString: 'h:1/app', connectTimeoutMs: 1234, sessionTimeoutMs: 30000, auth: [['digest', 'alice:a:b']] }]);
+    expect(settings).toMatchObject([{ connectString: 'h:1/app', connectTimeoutMs: 1234, sessionTimeoutMs: 30000, auth: [['digest', 'alice:a:b']], canBeReadOnly: false }]);
     expect(added).toEqual([['digest', 'bob:pw']]);
   });
 });

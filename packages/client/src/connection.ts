@@ -21,6 +21,7 @@ import { toServerPath, type HostPort } from './connect-string.js';
 import type { EventDelivery } from './event-delivery.js';
 import { isServing, isTerminal, type ResolvedOptions } from './options.js';
 import { RequestQueue, type Pending } from './request-queue.js';
+import { RwServerProbe } from './rw-probe.js';
 import { setWatchesRequests } from './set-watches.js';
 import type { WatchRegistry } from './watches.js';
 
@@ -41,6 +42,11 @@ const MAX_RECONNECT_DELAY_MS = 2_000;
  * backoff. On each new connection it sends the credentials again and re-registers the
  * session's watches (setWatches2) before any queued request. Every state change and watch
  * event goes to `events`. Owned by one ZooKeeperClient; start() once, close() once.
+ *
+ * Read-only (canBeReadOnly), as the Java client: while connected to a read-only server it
+ * probes the other servers in the background and moves to the first that serves read-write;
+ * until it has been connected read-write once, it asks each server for a new session (the
+ * session a read-only server gave is local to that server, unknown to the others).
  */
 export class ClientConnection {
   private socket: net.Socket | null = null;
@@ -55,6 +61,12 @@ export class ClientConnection {
   private lastSentMs = 0;
   private lastHeardMs = 0;
   private reconnectTimer: NodeJS.Timeout | null = null;
+  /** Whether a read-write server has accepted this session: only then is its id worth offering to another server. */
+  private seenRwServer = false;
+  /** A read-write server the probe found: the next connection goes there. */
+  private preferredHost: HostPort | null = null;
+  private probeIndex = 0;
+  private readonly rwProbe: RwServerProbe;
   sessionId = 0n;
   sessionPassword: Buffer = Buffer.alloc(16);
   negotiatedTimeoutMs = 0;
@@ -69,6 +81,13 @@ export class ClientConnection {
     private readonly watches: WatchRegistry,
   ) {
     this.requests = new RequestQueue(opts.maxQueuedRequests, opts.requestTimeoutMs);
+    this.rwProbe = new RwServerProbe(
+      () => this.nextProbeHost(),
+      (server) => {
+        this.preferredHost = server;
+        this.socket?.destroy(); // the close handler reconnects, to `server` first
+      },
+    );
   }
 
   /** The server of the current connection once its handshake is done; null otherwise. */
@@ -102,6 +121,7 @@ export class ClientConnection {
    */
   async close(): Promise<void> {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.rwProbe.stop();
     if (isServing(this.events.state)) {
       await new Promise<void>((resolve) => {
         const p: Pending = { xid: 0, type: OpCode.closeSession, write: null, read: () => undefined, resolve: () => resolve(), reject: () => resolve(), timer: null };
@@ -120,8 +140,12 @@ export class ClientConnection {
 
   private connect(): void {
     if (isTerminal(this.events.state)) return;
-    const target = this.hosts[this.hostIndex % this.hosts.length]!;
-    this.hostIndex++;
+    let target = this.preferredHost;
+    this.preferredHost = null;
+    if (!target) {
+      target = this.hosts[this.hostIndex % this.hosts.length]!;
+      this.hostIndex++;
+    }
     const sock = net.connect({ host: target.host, port: target.port });
     sock.setNoDelay(true);
     this.socket = sock;
@@ -139,8 +163,8 @@ export class ClientConnection {
         protocolVersion: 0,
         lastZxidSeen: this.lastZxid,
         timeOut: this.opts.sessionTimeoutMs,
-        sessionId: this.sessionId,
-        passwd: this.sessionPassword,
+        sessionId: this.seenRwServer ? this.sessionId : 0n,
+        passwd: this.seenRwServer ? this.sessionPassword : Buffer.alloc(16),
       });
       w.bool(this.opts.canBeReadOnly);
       sock.write(w.finishFrame().toBuffer());
@@ -171,6 +195,7 @@ export class ClientConnection {
       if (this.socket !== sock) return;
       this.socket = null;
       this.stopPings();
+      this.rwProbe.stop();
       this.requests.failInFlight();
       if (isTerminal(this.events.state)) return;
       if (isServing(this.events.state)) this.events.setState('disconnected');
@@ -207,9 +232,20 @@ export class ClientConnection {
     for (const a of this.auths) this.sendAuth(a);
     this.sendSetWatches();
     this.startPings();
+    if (!readOnly) this.seenRwServer = true;
     this.events.setState(readOnly ? 'readOnly' : 'connected');
+    if (readOnly) this.rwProbe.start();
     this.drainQueue();
     return true;
+  }
+
+  /** The server the read-write probe asks next: round the host ring, skipping the one this connection is on. */
+  private nextProbeHost(): HostPort {
+    for (let i = 0; i < this.hosts.length; i++) {
+      const h = this.hosts[this.probeIndex++ % this.hosts.length]!;
+      if (this.hosts.length === 1 || h !== this.server) return h;
+    }
+    return this.hosts[0]!;
   }
 
   private sendAuth(a: { scheme: string; auth: Buffer }): void {

@@ -43,6 +43,14 @@ export interface ServerConfig {
   /** A txn log fsync slower than this is logged and counted (fsync.warningthresholdms). */
   readonly fsyncWarningThresholdMs: number;
   readonly reconfigEnabled: boolean;
+  /** readonlymode.enabled (zoo.cfg, or -D in SERVER_JVMFLAGS/JVMFLAGS): a member without a quorum serves reads to read-only clients. */
+  readonly readOnlyModeEnabled: boolean;
+  /** enforceQuota (ZooKeeper's zookeeper.enforceQuota): reject writes past a hard quota limit. */
+  readonly enforceQuota: boolean;
+  /** localSessionsEnabled: an ensemble member's new sessions are local until their first ephemeral. */
+  readonly localSessionsEnabled: boolean;
+  /** localSessionsUpgradingEnabled: that first ephemeral upgrades the session (else it fails). */
+  readonly localSessionsUpgradingEnabled: boolean;
   readonly standaloneEnabled: boolean;
   readonly containerCheckIntervalMs: number;
   readonly adminServerPort: number;
@@ -129,6 +137,7 @@ export function buildConfig(entries: Entry[]): { config: ServerConfig; warnings:
   }
   const juteEntry = get('jute.maxbuffer') ?? get('zookeeper.jute.maxbuffer');
   const fsyncEntry = get('fsync.warningthresholdms') ?? get('zookeeper.fsync.warningthresholdms');
+  const enforceQuotaEntry = get('enforceQuota') ?? get('zookeeper.enforceQuota');
 
   const config: ServerConfig = {
     tickTimeMs,
@@ -154,6 +163,10 @@ export function buildConfig(entries: Entry[]): { config: ServerConfig; warnings:
     forceSync: get('forceSync') ? bool(get('forceSync')!) : true,
     fsyncWarningThresholdMs: fsyncEntry ? int(fsyncEntry, 0) : 1000,
     reconfigEnabled: get('reconfigEnabled') ? bool(get('reconfigEnabled')!) : false,
+    readOnlyModeEnabled: get('readonlymode.enabled') ? bool(get('readonlymode.enabled')!) : false,
+    enforceQuota: enforceQuotaEntry ? bool(enforceQuotaEntry) : false,
+    localSessionsEnabled: get('localSessionsEnabled') ? bool(get('localSessionsEnabled')!) : false,
+    localSessionsUpgradingEnabled: get('localSessionsUpgradingEnabled') ? bool(get('localSessionsUpgradingEnabled')!) : false,
     standaloneEnabled: get('standaloneEnabled') ? bool(get('standaloneEnabled')!) : true,
     containerCheckIntervalMs: get('znode.container.checkIntervalMs') ? int(get('znode.container.checkIntervalMs')!, 1) : 60_000,
     adminServerPort: get('admin.serverPort') ? port(get('admin.serverPort')!) : 8080,
@@ -173,7 +186,7 @@ export function buildConfig(entries: Entry[]): { config: ServerConfig; warnings:
     'tickTime', 'initLimit', 'syncLimit', 'dataDir', 'dataLogDir', 'clientPort', 'clientPortAddress', 'maxClientCnxns',
     'minSessionTimeout', 'maxSessionTimeout', 'jute.maxbuffer', 'zookeeper.jute.maxbuffer', 'globalOutstandingLimit', 'snapCount',
     'autopurge.snapRetainCount', 'autopurge.purgeInterval', '4lw.commands.whitelist', 'DigestAuthenticationProvider.superDigest',
-    'extendedTypesEnabled', 'skipACL', 'forceSync', 'fsync.warningthresholdms', 'zookeeper.fsync.warningthresholdms', 'reconfigEnabled', 'standaloneEnabled', 'znode.container.checkIntervalMs',
+    'extendedTypesEnabled', 'skipACL', 'forceSync', 'fsync.warningthresholdms', 'zookeeper.fsync.warningthresholdms', 'reconfigEnabled', 'readonlymode.enabled', 'enforceQuota', 'zookeeper.enforceQuota', 'localSessionsEnabled', 'localSessionsUpgradingEnabled', 'standaloneEnabled', 'znode.container.checkIntervalMs',
     'admin.serverPort', 'admin.enableServer', 'peerType', 'quorumListenOnAllIPs', 'admin.serverAddress', 'admin.authDigests',
     'metricsProvider.className', 'metricsProvider.httpPort', 'metricsProvider.httpHost',
   ]);
@@ -195,10 +208,11 @@ export function parseZooCfg(text: string, source = 'zoo.cfg'): { config: ServerC
 
 /**
  * Reads zoo.cfg (if given) and applies overrides (flags, same key names; they win over
- * the file). Overrides are named `--key` in error messages.
+ * the file). Overrides are named `--key` in error messages. `underFile` (settings from -D
+ * flags) come first: the file and the flags win over them.
  */
-export function loadConfig(opts: { configPath?: string; overrides?: Record<string, string> }): { config: ServerConfig; warnings: string[] } {
-  const entries: Entry[] = [];
+export function loadConfig(opts: { configPath?: string; overrides?: Record<string, string>; underFile?: readonly Entry[] }): { config: ServerConfig; warnings: string[] } {
+  const entries: Entry[] = [...(opts.underFile ?? [])];
   if (opts.configPath) {
     let text: string;
     try {

@@ -12,6 +12,7 @@ import { applyCommitted } from './pipeline/apply.js';
 import { ClosedWritePath } from './pipeline/closed-path.js';
 import { onRequest } from './pipeline/intake.js';
 import { Prep } from './pipeline/prep.js';
+import { QuotaWarnings } from './pipeline/quota-warnings.js';
 import type { WritePath } from './pipeline/write-path.js';
 import { onConnect } from './session/handshake.js';
 import { SessionExpirer } from './session/session-expirer.js';
@@ -32,6 +33,15 @@ export interface ServerSettings {
   readonly extendedTypesEnabled: boolean;
   readonly skipACL: boolean;
   readonly reconfigEnabled: boolean;
+  /** enforceQuota: writes past a hard quota limit fail with QuotaExceeded (default false). */
+  readonly enforceQuota?: boolean;
+  /**
+   * localSessionsEnabled: on an ensemble member, new sessions are local (no txn) until their
+   * first ephemeral; a standalone server ignores it, as ZooKeeper does.
+   */
+  readonly localSessionsEnabled?: boolean;
+  /** localSessionsUpgradingEnabled: a local session's first ephemeral upgrades it (else EphemeralOnLocalSession). */
+  readonly localSessionsUpgradingEnabled?: boolean;
   /** How often containers and expired TTL nodes are looked for (znode.container.checkIntervalMs). */
   readonly containerCheckIntervalMs: number;
   /** Requests one connection may have outstanding before the server stops reading from it. */
@@ -82,6 +92,7 @@ export class ZkServer implements ConnectionHost {
   private path: WritePath = new ClosedWritePath();
   private readonly expirer: SessionExpirer;
   private readonly containers: ContainerReaper;
+  private readonly quotaWarnings: QuotaWarnings;
 
   constructor(
     readonly settings: ServerSettings,
@@ -104,6 +115,7 @@ export class ZkServer implements ConnectionHost {
     }
     this.expirer = new SessionExpirer(this);
     this.containers = new ContainerReaper(this);
+    this.quotaWarnings = new QuotaWarnings(log, () => this.nowMs());
   }
 
   /** The write path in force (closed until the owner gives one). */
@@ -122,11 +134,28 @@ export class ZkServer implements ConnectionHost {
       extendedTypesEnabled: this.settings.extendedTypesEnabled,
       skipAcl: this.settings.skipACL,
       reconfigEnabled: this.settings.reconfigEnabled,
+      enforceQuota: this.settings.enforceQuota ?? false,
+      onQuotaExceeded: (message) => this.quotaWarnings.warn(message),
       isSessionActive: (id) => {
         const s = this.sessions.get(id);
-        return s !== undefined && !s.closing;
+        if (s) return !s.closing;
+        // Another member's local session writes through its leader, which does not know it
+        // (ZooKeeper's LeaderSessionTracker lets such ids through the same way).
+        return this.localSessionsOn && BigInt.asUintN(64, id) >> 56n !== BigInt(this.settings.serverId);
       },
     });
+  }
+
+  /** Whether new sessions are local now: localSessionsEnabled, on an ensemble member. */
+  get localSessionsOn(): boolean {
+    return (this.settings.localSessionsEnabled ?? false) && (this.path.kind === 'leader' || this.path.kind === 'learner');
+  }
+
+  /** Ends a local session here (closed by its client, or expired): no txn; its connection goes. */
+  closeLocalSession(sessionId: bigint, except?: Connection): void {
+    this.sessions.remove(sessionId);
+    const conn = this.connections.ofSession(sessionId);
+    if (conn && conn !== except) conn.close();
   }
 
   /** Monotonic ms, whole: the time sessions expire by. */

@@ -8,6 +8,7 @@ import { hideBin } from 'yargs/helpers';
 import { startOpsEndpoints } from '../admin/admin-server.js';
 import { answerFourLetterWord } from '../admin/four-letter.js';
 import { ConfigError, loadConfig, readMyId, type ServerConfig } from '../config.js';
+import { jvmFlagEntries } from '../config/jvm-flags.js';
 import { startEnsembleMember } from '../ensemble/ensemble-member.js';
 import { startStandalone } from '../standalone.js';
 import type { ServerSettings } from '../zk-server.js';
@@ -40,7 +41,7 @@ function readConfig(): ServerConfig {
       .map(([k, v]) => [k, String(v)]),
   );
   try {
-    const loaded = loadConfig({ configPath: argv.config, overrides });
+    const loaded = loadConfig({ configPath: argv.config, overrides, underFile: jvmFlagEntries() });
     for (const w of loaded.warnings) log.warn(w);
     return loaded.config;
   } catch (e) {
@@ -80,6 +81,9 @@ async function main(logger: Logger): Promise<void> {
     extendedTypesEnabled: config.extendedTypesEnabled,
     skipACL: config.skipACL,
     reconfigEnabled: config.reconfigEnabled,
+    enforceQuota: config.enforceQuota,
+    localSessionsEnabled: config.localSessionsEnabled,
+    localSessionsUpgradingEnabled: config.localSessionsUpgradingEnabled,
     containerCheckIntervalMs: config.containerCheckIntervalMs,
     maxOutstandingPerConnection: config.globalOutstandingLimit,
     fsyncWarningThresholdMs: config.fsyncWarningThresholdMs,
@@ -111,6 +115,7 @@ async function main(logger: Logger): Promise<void> {
           initLimitTicks: config.initLimitTicks,
           syncLimitTicks: config.syncLimitTicks,
           bindHost: config.quorumListenOnAllIPs ? '0.0.0.0' : (me?.host ?? '0.0.0.0'),
+          readOnlyModeEnabled: config.readOnlyModeEnabled,
         },
         settings,
         listen,

@@ -3,8 +3,6 @@ export const ACCEPTED_UNUSED = new Set([
   'secureClientPort',
   'secureClientPortAddress',
   'clientPortListenBacklog',
-  'localSessionsEnabled',
-  'localSessionsUpgradingEnabled',
   'observerMasterPort',
   'connectToLearnerMasterLimit',
   'electionAlg',

@@ -96,7 +96,8 @@ export class LeaderWritePath implements WritePath {
         return this.submit({ type: m.type, sessionId: m.sessionId, cxid: m.cxid, record: m.record, authIds: m.authIds }, undefined);
       case 'revalidate': {
         const s = sessions.get(m.sessionId);
-        const valid = s !== undefined && !s.closing;
+        // A local session of this server cannot move to a learner.
+        const valid = s !== undefined && !s.closing && !s.local;
         if (valid) sessions.touch(m.sessionId, this.server.nowMs());
         // Closing but not closed: its closeSession has not committed, so it has not expired yet.
         return this.answer(from, { kind: 'revalidated', token: m.token, valid, ...(s?.closing ? { closing: true } : {}) });

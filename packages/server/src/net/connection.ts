@@ -35,7 +35,11 @@ export interface PendingRequest {
   /** read: answered when it reaches the head; waiting: its txn/barrier is in flight; ready: reply known. */
   state: 'read' | 'waiting' | 'ready';
   reply?: Reply;
-  /** Set for the connect handshake entry, which answers with a ConnectResponse. */
+  /**
+   * Set for the connect handshake entry, which answers with a ConnectResponse. `readOnly` is
+   * the trailing flag sent back (whether this server is read-only), or undefined to send none:
+   * a client that sent no flag gets none, as ZooKeeper answers its old clients.
+   */
   connect?: { timeoutMs: number; sessionId: bigint; passwd: Buffer; readOnly: boolean | undefined };
   /** Close the connection once this reply is sent (closeSession). */
   closeAfter?: boolean;
@@ -270,7 +274,7 @@ export class Connection implements Watcher {
   private sendConnectResponse(c: NonNullable<PendingRequest['connect']>): void {
     const w = this.out.reset().frame();
     ConnectResponse.write(w, { protocolVersion: 0, timeOut: c.timeoutMs, sessionId: c.sessionId, passwd: c.passwd });
-    if (c.readOnly !== undefined) w.bool(false);
+    if (c.readOnly !== undefined) w.bool(c.readOnly);
     w.finishFrame();
     this.write(w.toBuffer());
     if (c.timeoutMs === 0) this.close(); // the session was not valid: the client must start over

@@ -1,6 +1,6 @@
-import { ErrorCode, OpCode, SetSASLResponse, Xid, type JuteReader } from '@zab/jute';
+import { CreateMode, ErrorCode, OpCode, SetSASLResponse, Xid, hex64, type JuteReader, type MultiOp } from '@zab/jute';
 import type { Connection } from '../net/connection.js';
-import { replyTo } from '../ops/reply.js';
+import { OK, replyTo } from '../ops/reply.js';
 import { authenticate } from '../tree/acl.js';
 import type { ZkServer } from '../zk-server.js';
 import { decodeRequest, isKnownRequestType } from './decode.js';
@@ -15,8 +15,10 @@ import { isWriteType } from './prep.js';
 export function onRequest(server: ZkServer, conn: Connection, xid: number, type: number, body: JuteReader): void {
   const path = server.writePath;
   server.stats.packetsReceived++;
+  const session = server.sessions.get(conn.sessionId);
   const live = server.sessions.touch(conn.sessionId, server.nowMs());
-  path.touched(conn.sessionId, conn.sessionTimeoutMs);
+  // A local session lives here alone: its leader hears nothing of it.
+  if (!session?.local) path.touched(conn.sessionId, conn.sessionTimeoutMs);
   if (type === OpCode.auth) return onAuth(server, conn, body);
   if (type === OpCode.sasl) {
     // zab has no SASL: answer AuthFailed and keep the connection, so the client can go on.
@@ -47,12 +49,16 @@ export function onRequest(server: ZkServer, conn: Connection, xid: number, type:
   if (type === OpCode.sync) {
     const p = server.pending(conn, xid, type, rec, 'waiting');
     conn.enqueue(p);
-    path.sync(() => {
-      p.reply = rec ? replyTo('sync', { path: rec.path }) : { err: ErrorCode.MARSHALLINGERROR };
+    path.sync((err) => {
+      if (err !== undefined) p.reply = { err };
+      else p.reply = rec ? replyTo('sync', { path: rec.path }) : { err: ErrorCode.MARSHALLINGERROR };
       p.state = 'ready';
       p.conn.flush();
     });
     return;
+  }
+  if (session?.local && (type === OpCode.closeSession || createsEphemeral(type, rec))) {
+    if (onLocalSession(server, conn, xid, type, rec)) return;
   }
   if (isWriteType(type) && type !== OpCode.createSession) {
     const p = server.pending(conn, xid, type, rec, 'waiting');
@@ -65,6 +71,44 @@ export function onRequest(server: ZkServer, conn: Connection, xid: number, type:
     return;
   }
   conn.enqueue(server.pending(conn, xid, type, rec, 'read'));
+}
+
+/**
+ * A closeSession or an ephemeral create from a local session. Closing it is answered here,
+ * with no txn. Its first ephemeral upgrades it: a createSession txn goes ahead of the create,
+ * in the same order to the leader, and from now on it is a global session; without
+ * localSessionsUpgradingEnabled the create fails with EphemeralOnLocalSession, as in
+ * ZooKeeper. Returns true when the request is answered here.
+ */
+function onLocalSession(server: ZkServer, conn: Connection, xid: number, type: number, rec: any): boolean {
+  if (type === OpCode.closeSession) {
+    const p = server.pending(conn, xid, type, rec, 'ready');
+    p.reply = OK;
+    p.closeAfter = true;
+    conn.enqueue(p);
+    server.closeLocalSession(conn.sessionId, conn);
+    return true;
+  }
+  if (!server.settings.localSessionsUpgradingEnabled) {
+    const p = server.pending(conn, xid, type, rec, 'ready');
+    p.reply = { err: ErrorCode.EPHEMERALONLOCALSESSION };
+    conn.enqueue(p);
+    return true;
+  }
+  server.log.info({ session: hex64(conn.sessionId) }, 'upgrading a local session to a global one for its first ephemeral');
+  server.sessions.makeGlobal(conn.sessionId, server.nowMs());
+  server.writePath.submit({ type: OpCode.createSession, sessionId: conn.sessionId, cxid: 0, record: { timeoutMs: conn.sessionTimeoutMs }, authIds: [] }, undefined);
+  return false;
+}
+
+/** Whether a request creates an ephemeral node (a create, or a multi with one), as ZooKeeper's checkUpgradeSession asks. */
+function createsEphemeral(type: number, rec: any): boolean {
+  const ephemeral = (flags: unknown) => flags === CreateMode.EPHEMERAL || flags === CreateMode.EPHEMERAL_SEQUENTIAL;
+  if (type === OpCode.create || type === OpCode.create2) return ephemeral(rec?.flags);
+  if (type === OpCode.multi && Array.isArray(rec)) {
+    return rec.some((op: MultiOp) => (op.type === OpCode.create || op.type === OpCode.create2) && ephemeral(op.request?.flags));
+  }
+  return false;
 }
 
 /** An auth packet: its ids join the connection's, or the connection is closed. */

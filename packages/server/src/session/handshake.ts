@@ -9,11 +9,14 @@ export function noSession(readOnly: boolean | undefined): NonNullable<PendingReq
 }
 
 /**
- * A client's ConnectRequest. Refused (connection closed) while the server does not serve, or
- * when the client has seen a later zxid than this server has applied (it must find a server
- * that is not behind it). A new session is a createSession write through the write path; the
- * client is answered when it is applied. A reconnect is checked by whoever owns sessions (the
- * write path: here, or the leader). Either way the answer is the connection's first reply.
+ * A client's ConnectRequest. Refused (connection closed) while the server does not serve,
+ * when it serves read-only and the client did not ask for read-only mode, or when the client
+ * has seen a later zxid than this server has applied (it must find a server that is not
+ * behind it). `readOnly` is the client's canBeReadOnly flag (undefined: it sent none). A new
+ * session is a createSession write through the write path; the client is answered when it is
+ * applied. With local sessions on, it is a local session instead, answered at once, no txn. A
+ * reconnect is checked by whoever owns sessions (the write path: here, or the leader), a local
+ * session's here (it lives nowhere else). Either way the answer is the connection's first reply.
  */
 export function onConnect(server: ZkServer, conn: Connection, req: ConnectRequest, readOnly: boolean | undefined): void {
   const { log, settings } = server;
@@ -23,6 +26,14 @@ export function onConnect(server: ZkServer, conn: Connection, req: ConnectReques
     conn.close();
     return;
   }
+  const readOnlyServer = server.writePath.kind === 'read-only';
+  if (readOnlyServer && readOnly !== true) {
+    log.info({ remote: conn.remoteAddress }, 'refusing session request for not-read-only client: this member has no quorum and serves read-only clients only');
+    conn.close();
+    return;
+  }
+  // From here on, the flag to send back: whether this server is read-only (none to a client that sent none).
+  readOnly = readOnly === undefined ? undefined : readOnlyServer;
   if (req.lastZxidSeen > server.tree.lastProcessedZxid) {
     log.info(
       { remote: conn.remoteAddress, clientZxid: hex64(req.lastZxidSeen), ourZxid: hex64(server.tree.lastProcessedZxid) },
@@ -33,10 +44,20 @@ export function onConnect(server: ZkServer, conn: Connection, req: ConnectReques
   }
   const timeoutMs = Math.min(Math.max(req.timeOut, settings.minSessionTimeoutMs), settings.maxSessionTimeoutMs);
   conn.authIds = [{ scheme: 'ip', id: conn.remoteAddress }];
-  if (req.sessionId !== 0n) return server.writePath.revalidate(conn, req, timeoutMs, readOnly);
+  if (req.sessionId !== 0n) {
+    if (server.sessions.get(req.sessionId)?.local) return revalidateHere(server, conn, req, timeoutMs, readOnly);
+    return server.writePath.revalidate(conn, req, timeoutMs, readOnly);
+  }
   const id = server.sessions.allocateId();
-  server.sessions.add(id, timeoutMs, server.nowMs());
+  const local = server.localSessionsOn;
+  server.sessions.add(id, timeoutMs, server.nowMs(), local);
   server.connections.attach(conn, id, timeoutMs);
+  if (local) {
+    const pending = server.pending(conn, 0, OpCode.createSession, undefined, 'ready');
+    pending.connect = { timeoutMs, sessionId: id, passwd: sessionPassword(id), readOnly };
+    conn.enqueue(pending);
+    return;
+  }
   const pending = server.pending(conn, 0, OpCode.createSession, undefined, 'waiting');
   pending.connect = { timeoutMs, sessionId: id, passwd: sessionPassword(id), readOnly };
   conn.enqueue(pending);
