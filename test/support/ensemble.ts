@@ -175,7 +175,7 @@ async function makeMember(
     async start() {
       if (member.running) return;
       out = createWriteStream(logFile, { flags: 'a' });
-      proc = spawnServer(kind, cfgFile, home, opts.javaProps, [], opts.env);
+      proc = spawnServer(kind, cfgFile, home, opts.javaProps, [], { env: opts.env });
       proc.stdout!.pipe(out);
       proc.stderr!.pipe(out);
       const p = proc;

@@ -13,6 +13,23 @@ export interface PeerAddress {
   electionPort: number;
 }
 
+/**
+ * How TcpTransport opens and takes its sockets: plain TCP by default; an ensemble with
+ * sslQuorum or portUnification gives one that speaks TLS (the server package builds it from
+ * ssl.quorum.*). A socket handed to `accepted`'s callback is one to read the hello from.
+ */
+export interface PeerSockets {
+  /** Opens a connection to a peer's port; writes made before it is up are sent once it is. */
+  connect(host: string, port: number): net.Socket;
+  /** Given what to do with a connection ready to speak on, what to do with each accepted TCP one (hand it on, or drop it). Called once per transport. */
+  acceptor(ready: (sock: net.Socket) => void): (raw: net.Socket) => void;
+}
+
+export const PLAIN_PEER_SOCKETS: PeerSockets = Object.freeze({
+  connect: (host: string, port: number) => net.connect({ host, port }),
+  acceptor: (ready: (sock: net.Socket) => void) => ready,
+});
+
 interface Hello {
   hello: 'election' | 'quorum';
   version: number;
@@ -76,12 +93,18 @@ export class TcpTransport<P> implements Transport<P> {
     private readonly peers: Map<number, PeerAddress>,
     private readonly events: TransportEvents<P>,
     private readonly bindHost: string,
+    private readonly sockets: PeerSockets = PLAIN_PEER_SOCKETS,
   ) {}
 
   async listen(): Promise<void> {
     const me = this.peers.get(this.myId)!;
-    this.electionServer = await listenOn(this.bindHost, me.electionPort, (s) => this.accept(s));
-    this.quorumServer = await listenOn(this.bindHost, me.quorumPort, (s) => this.accept(s));
+    const acceptor = this.sockets.acceptor((s) => this.accept(s));
+    const take = (raw: net.Socket) => {
+      raw.on('error', () => undefined);
+      acceptor(raw);
+    };
+    this.electionServer = await listenOn(this.bindHost, me.electionPort, take);
+    this.quorumServer = await listenOn(this.bindHost, me.quorumPort, take);
     this.stallTimer = setInterval(() => this.replaceStalledElection(), STALL_CHECK_MS);
     this.stallTimer.unref();
   }
@@ -160,7 +183,7 @@ export class TcpTransport<P> implements Transport<P> {
   private openLink(to: number, link: number): net.Socket {
     const addr = this.peers.get(to)!;
     const key = `${to}:${link}`;
-    const sock = net.connect({ host: addr.host, port: addr.quorumPort });
+    const sock = this.sockets.connect(addr.host, addr.quorumPort);
     sock.setNoDelay(true);
     this.links.set(key, sock);
     sock.write(encodeFrame({ hello: 'quorum', version: PROTOCOL_VERSION, sid: this.myId, link } satisfies Hello));
@@ -188,7 +211,7 @@ export class TcpTransport<P> implements Transport<P> {
     this.connecting.set(to, now + RECONNECT_MS);
     const addr = this.peers.get(to);
     if (!addr) return;
-    const sock = net.connect({ host: addr.host, port: addr.electionPort });
+    const sock = this.sockets.connect(addr.host, addr.electionPort);
     sock.setNoDelay(true);
     sock.on('error', () => undefined);
     sock.write(encodeFrame({ hello: 'election', version: PROTOCOL_VERSION, sid: this.myId } satisfies Hello));

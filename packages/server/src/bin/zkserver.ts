@@ -8,7 +8,8 @@ import { hideBin } from 'yargs/helpers';
 import { startOpsEndpoints } from '../admin/admin-server.js';
 import { answerFourLetterWord } from '../admin/four-letter.js';
 import { ConfigError, loadConfig, readMyId, type ServerConfig } from '../config.js';
-import { jvmFlagEntries } from '../config/jvm-flags.js';
+import { jvmFlagsFromEnv } from '@zab/security';
+import { startSecurity } from '../auth/start-security.js';
 import { startEnsembleMember } from '../ensemble/ensemble-member.js';
 import { startStandalone } from '../standalone.js';
 import type { ServerSettings } from '../zk-server.js';
@@ -41,7 +42,8 @@ function readConfig(): ServerConfig {
       .map(([k, v]) => [k, String(v)]),
   );
   try {
-    const loaded = loadConfig({ configPath: argv.config, overrides, underFile: jvmFlagEntries() });
+    // SERVER_JVMFLAGS and JVMFLAGS: the -D settings an operator's environment gives ZooKeeper.
+    const loaded = loadConfig({ configPath: argv.config, overrides, env: process.env });
     for (const w of loaded.warnings) log.warn(w);
     return loaded.config;
   } catch (e) {
@@ -71,6 +73,12 @@ async function main(logger: Logger): Promise<void> {
   const ensemble = config.servers.length > 1 || (config.servers.length === 1 && !config.standaloneEnabled);
   const myId = serverId(config, ensemble);
   const me = config.servers.find((s) => s.id === myId);
+  // The JAAS file and the client port's key and trust stores: unreadable ones stop start-up here.
+  const security = await startSecurity(config.security, config.clientPortAddress, jvmFlagsFromEnv(process.env).properties, logger).catch((e: Error) => {
+    logger.fatal({ err: e.message }, 'cannot start');
+    console.error(`zkserver: cannot start: ${e.message}`);
+    process.exit(2);
+  });
   const settings: ServerSettings = {
     serverId: myId,
     tickTimeMs: config.tickTimeMs,
@@ -88,6 +96,8 @@ async function main(logger: Logger): Promise<void> {
     maxOutstandingPerConnection: config.globalOutstandingLimit,
     fsyncWarningThresholdMs: config.fsyncWarningThresholdMs,
     fourLetterWord: (server, conn, word) => answerFourLetterWord(server, config, conn, word),
+    auth: security.auth,
+    limits: config.security.limits,
   };
   const persistence = {
     dataDir: config.dataDir,
@@ -100,6 +110,7 @@ async function main(logger: Logger): Promise<void> {
     port: me?.clientPort ?? config.clientPort,
     host: me?.clientHost ?? config.clientPortAddress,
     maxClientCnxns: config.maxClientCnxns,
+    ...security.listen,
   };
   const onFatal = (err: unknown) => {
     logger.fatal({ err: (err as Error).message }, 'a log or epoch write failed; stopping so that nothing unlogged is ever acknowledged');
@@ -122,6 +133,7 @@ async function main(logger: Logger): Promise<void> {
         persistence,
         logger,
         onFatal,
+        security.peerSockets,
       )
     : startStandalone(settings, listen, persistence, logger)
   ).catch((e: Error) => {
@@ -148,6 +160,7 @@ async function main(logger: Logger): Promise<void> {
     void ops
       .close()
       .then(() => handle.stop())
+      .then(() => security.close())
       .then(() => process.exit(0));
   };
   for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, shutdown);

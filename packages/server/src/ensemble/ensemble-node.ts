@@ -11,6 +11,7 @@ import { ClosedWritePath } from '../pipeline/closed-path.js';
 import { ReadOnlyWritePath } from '../pipeline/read-only-path.js';
 import { ZkServer, type ServerSettings } from '../zk-server.js';
 import type { AppMessage } from './app-messages.js';
+import type { DriverMutation } from './driver-mutations.js';
 import { CORE_TICK_MS, EffectRunner, type ReplicatedState, type RoleEffects } from './effect-runner.js';
 import { LeaderWritePath } from './leader-path.js';
 import { LearnerWritePath } from './learner-path.js';
@@ -83,6 +84,10 @@ export interface EnsembleNodeParts {
   linkSeed: number;
   log: Logger;
   onFatal: (err: unknown) => void;
+  /** When to snapshot, in [0, 1) (default Math.random): a simulator hands in its seeded one. */
+  random?: () => number;
+  /** Test-only: known driver bugs put back for the member simulator's mutation test (none in production). */
+  mutations?: ReadonlySet<DriverMutation>;
 }
 
 /**
@@ -117,7 +122,7 @@ export class EnsembleNode implements ReplicatedState, RoleEffects {
     const { storage, recovered, init, clock, log } = parts;
     this.log = log;
     const config = coreConfig(parts.settings);
-    this.snapshotter = new Snapshotter(storage.snapshots, () => this.server.tree, () => this.server.sessionTimeouts, parts.snapCount, log);
+    this.snapshotter = new Snapshotter(storage.snapshots, () => this.server.tree, () => this.server.sessionTimeouts, parts.snapCount, log, parts.random);
     this.server = new ZkServer(parts.serverSettings, log, {
       clock,
       recovered,
@@ -271,6 +276,7 @@ export class EnsembleNode implements ReplicatedState, RoleEffects {
         barriers: this.barriers,
         proposed: (zxid) => this.counts.proposed(zxid),
         afterCoreCall: () => this.runner.schedulePump(),
+        mutations: this.parts.mutations,
       }, serving, epoch);
       this.server.setWritePath(this.leader);
     } else if (state === 'LOOKING') {

@@ -34,6 +34,12 @@ export function onConnect(server: ZkServer, conn: Connection, req: ConnectReques
   }
   // From here on, the flag to send back: whether this server is read-only (none to a client that sent none).
   readOnly = readOnly === undefined ? undefined : readOnlyServer;
+  if (!server.connectionThrottle.tryTake()) {
+    // connectionMaxTokens: a reconnect storm is turned away here, before it costs a session.
+    log.warn({ remote: conn.remoteAddress }, 'refusing session request: too many new sessions (connection throttle)');
+    conn.close();
+    return;
+  }
   if (req.lastZxidSeen > server.tree.lastProcessedZxid) {
     log.info(
       { remote: conn.remoteAddress, clientZxid: hex64(req.lastZxidSeen), ourZxid: hex64(server.tree.lastProcessedZxid) },
@@ -43,7 +49,8 @@ export function onConnect(server: ZkServer, conn: Connection, req: ConnectReques
     return;
   }
   const timeoutMs = Math.min(Math.max(req.timeOut, settings.minSessionTimeoutMs), settings.maxSessionTimeoutMs);
-  conn.authIds = [{ scheme: 'ip', id: conn.remoteAddress }];
+  // Ids the TLS handshake gave (x509) stay; the ip id comes first, as ZooKeeper adds it at accept.
+  conn.authIds = [{ scheme: 'ip', id: conn.remoteAddress }, ...conn.authIds.filter((a) => a.scheme !== 'ip')];
   if (req.sessionId !== 0n) {
     if (server.sessions.get(req.sessionId)?.local) return revalidateHere(server, conn, req, timeoutMs, readOnly);
     return server.writePath.revalidate(conn, req, timeoutMs, readOnly);
