@@ -6,7 +6,7 @@
 //   ZAB_DIFF_TARGET=zab (default) | zookeeper   (the latter validates these expectations)
 //   ZAB_BAD_INPUT_SEED=<n>                       seed for the random-bytes connections
 import type net from 'node:net';
-import { ErrorCode, JuteWriter, OpCode, RequestHeader } from '@zab/jute';
+import { ErrorCode, JuteWriter, OpCode, RequestHeader, Xid } from '@zab/jute';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fourLetter, type RunningServer, startServer, targetKind } from '../support/launch.js';
 import { Rng, newSeed } from '../differential/rng.js';
@@ -247,6 +247,35 @@ describe(`bad input on the client port (${target})`, () => {
     const r = await badConnection(server.port, (s) => s.write(frame(payload)), PROMPT_CLOSE_MS);
     expect(r.closed).toBe(true);
     expect(r.received.length).toBe(0);
+  });
+
+  // ZooKeeper 3.8 reads nothing more from a connection until its session is set up: requests
+  // pipelined behind the ConnectRequest are answered after the ConnectResponse, in order.
+  it('answers nothing before the ConnectResponse, even requests sent right behind the ConnectRequest', async () => {
+    const auth = Buffer.concat([hex('00000000 00000006'), Buffer.from('digest'), hex('00000003'), Buffer.from('a:b')]);
+    const exists = Buffer.concat([hex('00000001'), Buffer.from('/'), hex('00')]);
+    const s = await connectSocket(server.port);
+    const frames: Buffer[] = [];
+    let pending = Buffer.alloc(0);
+    const three = new Promise<void>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`only ${frames.length} answers within ${PROMPT_CLOSE_MS} ms`)), PROMPT_CLOSE_MS);
+      s.on('data', (c: Buffer) => {
+        pending = Buffer.concat([pending, c]);
+        while (pending.length >= 4 && pending.length >= 4 + pending.readInt32BE(0)) {
+          frames.push(pending.subarray(4, 4 + pending.readInt32BE(0)));
+          pending = pending.subarray(4 + pending.readInt32BE(0));
+        }
+        if (frames.length >= 3) {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+    });
+    s.write(Buffer.concat([CONNECT, requestFrame(Xid.auth, OpCode.auth, auth), requestFrame(2, OpCode.exists, exists)]));
+    await three;
+    s.destroy();
+    expect(frames[0]!.length, 'the first frame is the 36-byte ConnectResponse').toBe(36);
+    expect(frames.slice(1).map((f) => f.readInt32BE(0))).toEqual([Xid.auth, 2]);
   });
 
   it('keeps serving: ruok, and the good session saw no error and reads back every write', async () => {

@@ -26,6 +26,8 @@ export interface Member {
   readonly logFile: string;
   /** Whether the process is running (it may be paused). */
   readonly running: boolean;
+  /** The running process's id (the JVM's for ZooKeeper), or undefined. */
+  readonly pid: number | undefined;
   /** Starts the process (again), with the data it has. */
   start(): Promise<void>;
   kill(signal?: NodeJS.Signals): Promise<void>;
@@ -68,6 +70,8 @@ export interface EnsembleOptions {
   startTimeoutMs?: number;
   /** Participants to add later by reconfiguration (see Ensemble.joiners). */
   joiners?: number;
+  /** Members (by id) that are configured in every zoo.cfg but not started. */
+  notStarted?: number[];
 }
 
 /** A member's ports, as its server.N line gives them. */
@@ -136,8 +140,9 @@ export async function startEnsemble(kind: ServerKind, opts: EnsembleOptions = {}
     },
   };
   try {
-    await Promise.all(members.map((m) => m.start()));
-    await ensemble.waitServing(members.length, opts.startTimeoutMs ?? 90_000);
+    const starting = members.filter((m) => !opts.notStarted?.includes(m.id));
+    await Promise.all(starting.map((m) => m.start()));
+    await ensemble.waitServing(starting.length, opts.startTimeoutMs ?? 90_000);
   } catch (e) {
     await ensemble.stop();
     throw e;
@@ -190,10 +195,13 @@ async function makeMember(
     get running() {
       return proc !== null && proc.exitCode === null && proc.signalCode === null;
     },
+    get pid() {
+      return member.running ? proc!.pid : undefined;
+    },
     async start() {
       if (member.running) return;
       out = createWriteStream(logFile, { flags: 'a' });
-      proc = spawnServer(kind, cfgFile, home, opts.javaProps, [], opts.env);
+      proc = spawnServer(kind, cfgFile, home, opts.javaProps, [], { env: opts.env });
       proc.stdout!.pipe(out);
       proc.stderr!.pipe(out);
       const p = proc;

@@ -8,6 +8,7 @@ import { UsageError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
 import { commandParser, findCommand, runParser, unknownCommand } from './parser.js';
 import { reportFailure, withUsage } from './report.js';
+import { securitySettings, type SecuritySettings } from './security-options.js';
 import { parseServerList } from './server-list.js';
 import type { CliSession } from './session.js';
 import { runShell, type ShellInput } from './shell/shell.js';
@@ -24,6 +25,8 @@ export interface SessionSettings {
   canBeReadOnly: boolean;
   /** Told of each change of the session's connection state (zkCli's words: CONNECTED, CONNECTEDREADONLY, ...). */
   onState?: (state: SessionState) => void;
+  /** --tls, --tls-ca/--tls-cert/--tls-key, --sasl, and the environment (CLIENT_JVMFLAGS, JVMFLAGS) zkCli.sh reads. */
+  security: SecuritySettings;
 }
 
 /** A session's connection state as zkCli's prompt names it (ZooKeeper.States). */
@@ -46,6 +49,11 @@ const GLOBAL_OPTIONS = {
   timeout: { type: 'string', default: '10000', describe: 'ms to wait for a connection; exit status 3 after', takesValue: true },
   'session-timeout': { type: 'string', default: '30000', describe: 'session timeout to ask the server for, ms', takesValue: true },
   auth: { type: 'string', describe: 'scheme:auth to add before the command, e.g. digest:user:pw (repeatable)', takesValue: true },
+  tls: { type: 'boolean', default: false, describe: 'connect over TLS (also -Dzookeeper.client.secure=true in CLIENT_JVMFLAGS)', takesValue: false },
+  'tls-ca': { type: 'string', describe: 'PEM file of the CAs to trust (default: -Dzookeeper.ssl.trustStore.* or node\'s roots)', takesValue: true },
+  'tls-cert': { type: 'string', describe: 'PEM file of the certificate to present', takesValue: true },
+  'tls-key': { type: 'string', describe: 'PEM file of its private key', takesValue: true },
+  sasl: { type: 'string', describe: 'user:password to log in with SASL DIGEST-MD5 (also a JAAS Client section)', takesValue: true },
   json: { type: 'boolean', default: false, describe: 'print results (and failures, on stderr) as JSON lines', takesValue: false },
   'read-only': { type: 'boolean', default: false, describe: 'accept a server cut off from its quorum (reads only; keeps looking for a read-write one)', takesValue: false },
 } as const;
@@ -113,6 +121,7 @@ export async function main(words: readonly string[], io: MainIo, openSession: Se
       sessionTimeoutMs: positiveMs('session-timeout', argv['session-timeout']),
       auth: authPairs(argv['auth']),
       canBeReadOnly: Boolean(argv['read-only']),
+      security: securitySettings(argv, io.env),
     };
     const json = Boolean(argv['json']);
     let state: SessionState = 'CONNECTING';

@@ -3,11 +3,12 @@ import { createClient, type ClientState, type ZooKeeperClient } from '@zab/clien
 import { AddWatchMode } from '@zab/jute';
 import { ConnectFailedError } from './errors.js';
 import type { SessionSettings, SessionState } from './main.js';
+import { securityOptions } from './security-options.js';
 import type { CliSession } from './session.js';
 
-/** Connects within settings.connectTimeoutMs (else ConnectFailedError) and adds the --auth credentials. */
+/** Connects (over TLS, logging in with SASL, when the settings say so) within settings.connectTimeoutMs (else ConnectFailedError) and adds the --auth credentials. */
 export async function openSession(settings: SessionSettings): Promise<CliSession> {
-  const zk = createClient(settings.connectString, { sessionTimeoutMs: settings.sessionTimeoutMs, canBeReadOnly: settings.canBeReadOnly });
+  const zk = createClient(settings.connectString, { sessionTimeoutMs: settings.sessionTimeoutMs, canBeReadOnly: settings.canBeReadOnly, ...(await securityOptions(settings.security)) });
   const onState = settings.onState;
   if (onState) zk.on('state', (s: ClientState) => onState(STATE_WORDS[s]));
   let timer: NodeJS.Timeout | undefined;

@@ -34,7 +34,8 @@ import { WatchKind, WatchRegistry, type Watcher } from './watches.js';
 /** Where a member shows the ensemble's membership; never under a chroot. */
 const CONFIG_NODE = '/zookeeper/config';
 
-export type { ClientOptions, ClientState } from './options.js';
+export type { ClientOptions, ClientState, ClientTls } from './options.js';
+export { pemTls } from './options.js';
 export type { ConnectionErrorEvent } from './event-delivery.js';
 export { OPEN_ACL_UNSAFE, Transaction, type CreateModeName, type CreateOptions } from './transaction.js';
 

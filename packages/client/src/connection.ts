@@ -1,4 +1,5 @@
 import net from 'node:net';
+import tls from 'node:tls';
 import {
   AuthPacket,
   ConnectRequest,
@@ -6,6 +7,7 @@ import {
   ConnectionLossError,
   ErrorCode,
   FrameDecoder,
+  GetSASLRequest,
   JuteReader,
   JuteWriter,
   KeeperError,
@@ -13,10 +15,12 @@ import {
   ReplyHeader,
   RequestHeader,
   SessionExpiredError,
+  SetSASLResponse,
   SetWatches2,
   WatcherEvent,
   Xid,
 } from '@zab/jute';
+import { DigestMd5Client } from '@zab/security';
 import { toServerPath, type HostPort } from './connect-string.js';
 import type { EventDelivery } from './event-delivery.js';
 import { isServing, isTerminal, type ResolvedOptions } from './options.js';
@@ -146,7 +150,7 @@ export class ClientConnection {
       target = this.hosts[this.hostIndex % this.hosts.length]!;
       this.hostIndex++;
     }
-    const sock = net.connect({ host: target.host, port: target.port });
+    const sock = this.opts.tls ? tls.connect({ ...this.opts.tls.clientOptions(target.host), host: target.host, port: target.port }) : net.connect({ host: target.host, port: target.port });
     sock.setNoDelay(true);
     this.socket = sock;
     this.server = target;
@@ -157,7 +161,7 @@ export class ClientConnection {
       this.events.connectionError({ ...target, cause: new Error(`no ConnectResponse from ${target.host}:${target.port} within ${connectTimeoutMs} ms`) });
       sock.destroy();
     }, connectTimeoutMs);
-    sock.on('connect', () => {
+    sock.on(this.opts.tls ? 'secureConnect' : 'connect', () => {
       const w = new JuteWriter().frame();
       ConnectRequest.write(w, {
         protocolVersion: 0,
@@ -229,6 +233,13 @@ export class ClientConnection {
     this.sessionPassword = resp.passwd ?? Buffer.alloc(16);
     this.negotiatedTimeoutMs = resp.timeOut;
     this.failedRounds = 0;
+    if (this.opts.sasl) this.saslLogin(this.opts.sasl, readOnly);
+    else this.established(readOnly);
+    return true;
+  }
+
+  /** The session is usable on this connection: credentials and watches go first, then what waited. */
+  private established(readOnly: boolean): void {
     for (const a of this.auths) this.sendAuth(a);
     this.sendSetWatches();
     this.startPings();
@@ -236,7 +247,53 @@ export class ClientConnection {
     this.events.setState(readOnly ? 'readOnly' : 'connected');
     if (readOnly) this.rwProbe.start();
     this.drainQueue();
-    return true;
+  }
+
+  /**
+   * DIGEST-MD5 over sasl packets before anything else (a server enforcing SASL answers any
+   * other request by closing). The server's refusal ends the session ('authFailed'); a lost
+   * connection just moves on to the next server, which logs in again.
+   */
+  private saslLogin(creds: { username: string; password: string }, readOnly: boolean): void {
+    const sock = this.socket;
+    const sasl = new DigestMd5Client(creds);
+    const refused = (e: Error) => {
+      if (this.socket !== sock) return;
+      this.events.setState('authFailed');
+      this.requests.failAll(e instanceof KeeperError ? e : KeeperError.fromCode(ErrorCode.AUTHFAILED));
+      this.socket?.destroy();
+    };
+    const step = (token: Buffer) => {
+      const p: Pending = {
+        xid: 0,
+        type: OpCode.sasl,
+        write: (w) => GetSASLRequest.write(w, { token }),
+        read: (r, err) => {
+          if (err !== ErrorCode.OK) throw KeeperError.fromCode(err === ErrorCode.SESSIONCLOSEDREQUIRESASLAUTH ? err : ErrorCode.AUTHFAILED);
+          return SetSASLResponse.read(r).token ?? Buffer.alloc(0);
+        },
+        resolve: (reply) => {
+          if (p.timer) clearTimeout(p.timer);
+          let next: Buffer;
+          try {
+            next = sasl.evaluate(reply as Buffer);
+          } catch (e) {
+            // The server did not prove it knows the password (rspauth): not a server to trust.
+            return refused(KeeperError.fromCode(ErrorCode.AUTHFAILED));
+          }
+          if (sasl.isComplete) this.established(readOnly);
+          else step(next);
+        },
+        reject: (e) => {
+          if (p.timer) clearTimeout(p.timer);
+          if (e instanceof KeeperError && (e.code === ErrorCode.AUTHFAILED || e.code === ErrorCode.SESSIONCLOSEDREQUIRESASLAUTH)) refused(e);
+        },
+        timer: setTimeout(() => this.socket === sock && sock?.destroy(), this.opts.requestTimeoutMs),
+      };
+      this.requests.sendNow(p);
+      this.transmit(p);
+    };
+    step(sasl.initialResponse());
   }
 
   /** The server the read-write probe asks next: round the host ring, skipping the one this connection is on. */

@@ -160,10 +160,13 @@ export class Leader<P> {
     if (h.phase !== 'info') return;
     const hist = ctx.history;
     const ahead = m.currentEpoch > ctx.currentEpoch || (m.currentEpoch === ctx.currentEpoch && m.lastZxid > hist.lastZxid);
-    // A voter ahead may hold committed txns this leader lacks: elect again. A server outside
-    // the configuration holds nothing that needed it: it starts over from a snapshot.
-    if (ahead && ctx.membership.isVoter(h.sid)) {
-      return ctx.lookAgain(`learner ${h.sid} is ahead of this leader (epoch ${m.currentEpoch}, zxid ${hex64(m.lastZxid)})`);
+    if (ahead) {
+      // A voter ahead means this election chose wrong: elect again, so it can win. An observer
+      // cannot lead, and holds only committed txns, which an elected leader has: one that says
+      // it is ahead is broken or lying, and losing it must not cost the ensemble its leader.
+      if (h.observer) return this.drop(h);
+      // A server outside the configuration holds nothing that needed it: it starts over from a snapshot.
+      if (ctx.membership.isVoter(h.sid)) return ctx.lookAgain(`learner ${h.sid} is ahead of this leader (epoch ${m.currentEpoch}, zxid ${hex64(m.lastZxid)})`);
     }
     h.ackEpoch = m;
     h.ahead = ahead;

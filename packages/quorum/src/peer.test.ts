@@ -126,6 +126,38 @@ describe('a learner that picked a server which ends up following', () => {
   });
 });
 
+describe('a learner that says it is ahead of the leader', () => {
+  const settled = () => {
+    const c = new Cluster([1, 2, 3]);
+    c.settle();
+    const leader = c.leader()!;
+    const other = [1, 2, 3].find((id) => id !== leader.config.myId)!;
+    return { leader, other };
+  };
+  const ahead = (link: number) => ({ type: 'ACKEPOCH', link, currentEpoch: 1n << 20n, lastZxid: 1n << 60n, appliedZxid: 0n, snapshotZxid: 0n }) as const;
+
+  it('makes the leader elect again when it is a voter', () => {
+    const { leader, other } = settled();
+    leader.onMessage(other, { type: 'FOLLOWERINFO', link: 77, acceptedEpoch: 0n, lastZxid: 0n });
+    leader.onMessage(other, ahead(77));
+    expect(leader.state).toBe('LOOKING');
+  });
+
+  it('is only dropped when it is an observer: the leader keeps leading', () => {
+    const c = new Cluster([1, 2, 3]);
+    // Give every peer an observer 4 that nobody runs.
+    const members: Member[] = [1, 2, 3, 4].map((sid) => ({ sid, role: sid === 4 ? 'observer' : 'participant', host: '127.0.0.1', quorumPort: 2888, electionPort: 3888 }));
+    const config = configuration(0n, members);
+    for (const id of [...c.peers.keys()]) c.peers.set(id, new QuorumPeer<P>(quorumConfig(id, timings), { acceptedEpoch: 0n, currentEpoch: 0n, tail: [], base: 0n, appliedZxid: 0n, snapshotZxid: 0n, linkSeed: id, config }));
+    c.settle();
+    const leader = c.leader()!;
+    leader.onMessage(4, { type: 'OBSERVERINFO', link: 5, acceptedEpoch: 0n, lastZxid: 0n });
+    leader.onMessage(4, ahead(5));
+    expect(leader.state).toBe('LEADING');
+    expect(leader.takeEffects()).toContainEqual({ kind: 'closeLink', peer: 4, link: 5 });
+  });
+});
+
 describe('History', () => {
   it('keeps a window of committed txns and finds DIFF points in it', () => {
     const h = new History<P>([], 0n, 0n, 2);

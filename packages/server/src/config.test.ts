@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseProperties, parseZooCfg, readMyId } from './config.js';
-import { jvmFlagEntries } from './config/jvm-flags.js';
 
 const base = 'dataDir=/tmp/zab\nclientPort=2181\n';
 
@@ -159,15 +158,14 @@ describe('readonlymode.enabled', () => {
     const dir = mkdtempSync(join(tmpdir(), 'zab-cfg-'));
     const file = join(dir, 'zoo.cfg');
     writeFileSync(file, base);
-    const flags = jvmFlagEntries({ SERVER_JVMFLAGS: '-Xmx1g -Dreadonlymode.enabled=true -Dzookeeper.snapCount=5' });
-    expect(flags).toEqual([{ key: 'readonlymode.enabled', value: 'true', where: '-Dreadonlymode.enabled (SERVER_JVMFLAGS or JVMFLAGS)' }]);
-    expect(loadConfig({ configPath: file, underFile: flags }).config.readOnlyModeEnabled).toBe(true);
+    const on = { SERVER_JVMFLAGS: '-Xmx1g -Dreadonlymode.enabled=true' };
+    expect(loadConfig({ configPath: file, env: on }).config.readOnlyModeEnabled).toBe(true);
     // JVMFLAGS comes after SERVER_JVMFLAGS (the JVM keeps the last -D); the file wins over both.
-    expect(jvmFlagEntries({ SERVER_JVMFLAGS: '-Dreadonlymode.enabled=true', JVMFLAGS: '-Dreadonlymode.enabled=false' })[0]!.value).toBe('false');
+    expect(loadConfig({ configPath: file, env: { SERVER_JVMFLAGS: '-Dreadonlymode.enabled=true', JVMFLAGS: '-Dreadonlymode.enabled=false' } }).config.readOnlyModeEnabled).toBe(false);
     writeFileSync(file, base + 'readonlymode.enabled=false\n');
-    expect(loadConfig({ configPath: file, underFile: flags }).config.readOnlyModeEnabled).toBe(false);
+    expect(loadConfig({ configPath: file, env: on }).config.readOnlyModeEnabled).toBe(false);
     writeFileSync(file, base);
-    expect(errorOf(() => loadConfig({ configPath: file, underFile: jvmFlagEntries({ JVMFLAGS: '-Dreadonlymode.enabled=maybe' }) }))).toBe('-Dreadonlymode.enabled (SERVER_JVMFLAGS or JVMFLAGS): readonlymode.enabled must be true or false, got "maybe"');
-    expect(errorOf(() => jvmFlagEntries({ JVMFLAGS: '"-Dreadonlymode.enabled=true' }))).toMatch(/JVMFLAGS/);
+    expect(errorOf(() => loadConfig({ configPath: file, env: { JVMFLAGS: '-Dreadonlymode.enabled=maybe' } }))).toMatch(/-Dreadonlymode\.enabled.*must be true or false, got "maybe"/);
+    expect(errorOf(() => loadConfig({ configPath: file, env: { JVMFLAGS: '"-Dreadonlymode.enabled=true' } }))).toMatch(/JVMFLAGS/);
   });
 });

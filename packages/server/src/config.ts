@@ -1,13 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ACCEPTED_UNUSED, ACCEPTED_UNUSED_PREFIXES } from './config/known-keys.js';
+import { TLS_SETTING_NAMES } from '@zab/security';
+import { jvmFlagEntries } from './config/jvm-flag-entries.js';
 import { ConfigError, parseProperties, type Entry } from './config/properties.js';
+import { buildSecurityConfig, SECURITY_KEY_PREFIXES, SECURITY_KEYS, type SecurityConfig } from './config/security.js';
 import { parseServerSpec, type ServerSpec } from './config/server-spec.js';
 import { bad, bool, httpUrl, int, port } from './config/values.js';
 import { versionOfDynamicFile } from './config/dynamic-config.js';
 
 export { ConfigError, parseProperties } from './config/properties.js';
 export { parseServerSpec, type ServerSpec } from './config/server-spec.js';
+export type { ClientAuthConfig, ClientTlsConfig, LimitsConfig, QuorumSecurityConfig, SecurityConfig } from './config/security.js';
 
 /**
  * The parsed zoo.cfg: the configuration every part of the server is given, frozen.
@@ -78,6 +82,8 @@ export interface ServerConfig {
    */
   readonly dynamicConfigFile?: string;
   readonly configVersion: bigint;
+  /** Authentication, TLS (client port and between members) and limits (config/security). */
+  readonly security: SecurityConfig;
 }
 
 /**
@@ -106,8 +112,8 @@ export function buildConfig(entries: Entry[]): { config: ServerConfig; warnings:
   servers.sort((a, b) => a.id - b.id);
 
   const clientPort = get('clientPort') ? port(get('clientPort')!) : 0;
-  if (clientPort === 0 && !servers.some((s) => s.clientPort !== undefined)) {
-    throw new ConfigError('clientPort is not set (give it in zoo.cfg or as --clientPort)');
+  if (clientPort === 0 && !servers.some((s) => s.clientPort !== undefined) && !get('secureClientPort')) {
+    throw new ConfigError('clientPort is not set (give it, or secureClientPort, in zoo.cfg or as --clientPort)');
   }
   const min = get('minSessionTimeout') ? int(get('minSessionTimeout')!) : -1;
   const max = get('maxSessionTimeout') ? int(get('maxSessionTimeout')!) : -1;
@@ -190,6 +196,7 @@ export function buildConfig(entries: Entry[]): { config: ServerConfig; warnings:
     servers: Object.freeze(servers),
     dynamicConfigFile: get('dynamicConfigFile')?.value.trim(),
     configVersion: dynamicVersion(get('dynamicConfigFile')),
+    security: buildSecurityConfig(byKey, warnings),
   };
 
   const USED = new Set([
@@ -201,7 +208,7 @@ export function buildConfig(entries: Entry[]): { config: ServerConfig; warnings:
     'metricsProvider.className', 'metricsProvider.httpPort', 'metricsProvider.httpHost', 'dynamicConfigFile',
   ]);
   for (const e of byKey.values()) {
-    if (USED.has(e.key) || /^server\.\d+$/.test(e.key) || /^admin\.url\.\d+$/.test(e.key)) continue;
+    if (USED.has(e.key) || isSecurityKey(e.key) || /^server\.\d+$/.test(e.key) || /^admin\.url\.\d+$/.test(e.key)) continue;
     if (ACCEPTED_UNUSED.has(e.key) || ACCEPTED_UNUSED_PREFIXES.some((p) => e.key.startsWith(p))) {
       warnings.push(`${e.where}: ${e.key} is accepted but not used by zab`);
     } else {
@@ -211,6 +218,13 @@ export function buildConfig(entries: Entry[]): { config: ServerConfig; warnings:
   return { config: Object.freeze(config), warnings };
 }
 
+const TLS_KEYS = new Set(['ssl.authProvider', ...TLS_SETTING_NAMES.flatMap((n) => [`ssl.${n}`, `ssl.quorum.${n}`])]);
+/** Whether config/security reads `key` (ssl.* keys only those @zab/security serves). */
+function isSecurityKey(key: string): boolean {
+  if (SECURITY_KEYS.includes(key) || TLS_KEYS.has(key)) return true;
+  return SECURITY_KEY_PREFIXES.some((p) => p !== 'ssl.' && key.startsWith(p));
+}
+
 /** zoo.cfg text -> config (pure). */
 export function parseZooCfg(text: string, source = 'zoo.cfg'): { config: ServerConfig; warnings: string[] } {
   return buildConfig(parseProperties(text, source));
@@ -218,11 +232,17 @@ export function parseZooCfg(text: string, source = 'zoo.cfg'): { config: ServerC
 
 /**
  * Reads zoo.cfg (if given) and applies overrides (flags, same key names; they win over
- * the file). Overrides are named `--key` in error messages. `underFile` (settings from -D
- * flags) come first: the file and the flags win over them.
+ * the file). Overrides are named `--key` in error messages. -D settings from SERVER_JVMFLAGS
+ * and JVMFLAGS come first: the file and the flags win over them.
  */
-export function loadConfig(opts: { configPath?: string; overrides?: Record<string, string>; underFile?: readonly Entry[] }): { config: ServerConfig; warnings: string[] } {
-  const entries: Entry[] = [...(opts.underFile ?? [])];
+export function loadConfig(opts: {
+  configPath?: string;
+  overrides?: Record<string, string>;
+  /** Where SERVER_JVMFLAGS and JVMFLAGS are read (default: none); their -D settings come first, so zoo.cfg wins. */
+  env?: Readonly<Record<string, string | undefined>>;
+}): { config: ServerConfig; warnings: string[] } {
+  const fromFlags = opts.env ? jvmFlagEntries(opts.env) : { entries: [], warnings: [] };
+  const entries: Entry[] = [...fromFlags.entries];
   if (opts.configPath) {
     let text: string;
     try {
@@ -233,7 +253,8 @@ export function loadConfig(opts: { configPath?: string; overrides?: Record<strin
     entries.push(...parseProperties(text, opts.configPath));
   }
   for (const [key, value] of Object.entries(opts.overrides ?? {})) entries.push({ key, value, where: `--${key}` });
-  return buildConfig(withDynamicServers(entries));
+  const built = buildConfig(withDynamicServers(entries));
+  return { config: built.config, warnings: [...fromFlags.warnings, ...built.warnings] };
 }
 
 /**

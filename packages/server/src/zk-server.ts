@@ -1,5 +1,9 @@
 import { ErrorCode, OpCode, type ConnectRequest, type JuteReader } from '@zab/jute';
 import type { Logger } from 'pino';
+import type { ClientAuthSettings } from './auth/client-auth.js';
+import type { LimitsConfig } from './config/security.js';
+import { ConnectionThrottle } from './net/connection-throttle.js';
+import { RequestThrottle } from './net/request-throttle.js';
 import type { EnsembleFigures } from './admin/ensemble-figures.js';
 import { FsyncStats } from './admin/fsync-stats.js';
 import { ServerStats } from './admin/request-stats.js';
@@ -49,6 +53,10 @@ export interface ServerSettings {
   readonly maxOutstandingPerConnection: number;
   /** A txn log append slower than this is logged and counted (fsync.warningthresholdms; default 1000). */
   readonly fsyncWarningThresholdMs?: number;
+  /** maxCnxns, the new-session rate (connectionMaxTokens...) and requestThrottleLimit; 0 or absent turns each off. */
+  readonly limits?: LimitsConfig;
+  /** How clients authenticate beyond digest and ip (SASL users, enforce.auth.*, x509); absent: as before. */
+  readonly auth?: ClientAuthSettings;
   /** Answers a four-letter word, or returns null when `word` is not one. */
   readonly fourLetterWord?: (server: ZkServer, conn: Connection, word: string) => string | null;
 }
@@ -90,6 +98,10 @@ export class ZkServer implements ConnectionHost {
   readonly maxBufferBytes: number;
   readonly skipAcl: boolean;
   readonly maxOutstandingPerConnection: number;
+  readonly requestThrottle: RequestThrottle | undefined;
+  /** The bucket every new session takes a token from (handshake). */
+  readonly connectionThrottle: ConnectionThrottle;
+  private connectionCounter = 1;
   private path: WritePath = new ClosedWritePath();
   private readonly expirer: SessionExpirer;
   private readonly containers: ContainerReaper;
@@ -104,6 +116,13 @@ export class ZkServer implements ConnectionHost {
     this.maxBufferBytes = settings.juteMaxBuffer;
     this.skipAcl = settings.skipACL;
     this.maxOutstandingPerConnection = settings.maxOutstandingPerConnection;
+    const limits = settings.limits;
+    this.requestThrottle = limits && limits.requestThrottleLimit > 0
+      ? new RequestThrottle(limits.requestThrottleLimit, () => {
+          for (const c of this.connections) c.updateFlow();
+        })
+      : undefined;
+    this.connectionThrottle = new ConnectionThrottle(this.clock, limits?.connectionMaxTokens ?? 0, limits?.connectionTokenFillTimeMs ?? 1, limits?.connectionTokenFillCount ?? 1);
     this.tree = options.recovered?.tree ?? new DataTree(settings.extendedTypesEnabled);
     this.sessions = new SessionTracker(settings.serverId, settings.tickTimeMs, this.nowMs(), this.clock.wallMs());
     this.onApplied = options.onApplied;
@@ -237,6 +256,11 @@ export class ZkServer implements ConnectionHost {
 
   lastZxid(): bigint {
     return this.tree.lastProcessedZxid;
+  }
+
+  /** A number for a new connection's logs, unique among this server's connections (over every client port). */
+  nextConnectionId(): number {
+    return this.connectionCounter++;
   }
 
   addConnection(conn: Connection): void {

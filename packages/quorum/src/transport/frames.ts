@@ -30,29 +30,44 @@ export class FrameError extends Error {
   }
 }
 
-/** Splits a byte stream into decoded frames; throws FrameError on an oversized or undecodable one. */
+/**
+ * Splits a byte stream into decoded frames; throws FrameError on an oversized or undecodable
+ * one, after which the reader must not be used again. `maxFrameBytes` may be raised once the
+ * peer is known (a stranger's hello gets a small limit).
+ */
 export class FrameReader {
   private chunks: Buffer[] = [];
   private buffered = 0;
 
+  constructor(public maxFrameBytes = MAX_FRAME_BYTES) {}
+
+  /** Buffers `chunk` and returns every complete frame buffered, decoded, in order. */
   push(chunk: Buffer): unknown[] {
+    this.add(chunk);
+    const out: unknown[] = [];
+    for (let f = this.next(); f; f = this.next()) out.push(f.value);
+    return out;
+  }
+
+  /** Buffers `chunk` without decoding anything. */
+  add(chunk: Buffer): void {
+    if (!chunk.length) return;
     this.chunks.push(chunk);
     this.buffered += chunk.length;
-    const out: unknown[] = [];
-    for (;;) {
-      if (this.buffered < 4) break;
-      const head = this.peek(4);
-      const len = head.readUInt32BE(0);
-      if (len > MAX_FRAME_BYTES) throw new FrameError(`frame of ${len} bytes is over the limit of ${MAX_FRAME_BYTES}`);
-      if (this.buffered < 4 + len) break;
-      const frame = this.take(4 + len).subarray(4);
-      try {
-        out.push(packr.unpack(frame));
-      } catch (e) {
-        throw new FrameError(`undecodable frame: ${(e as Error).message}`);
-      }
+  }
+
+  /** The next complete frame, decoded, or null when no whole frame is buffered. */
+  next(): { value: unknown } | null {
+    if (this.buffered < 4) return null;
+    const len = this.peek(4).readUInt32BE(0);
+    if (len > this.maxFrameBytes) throw new FrameError(`frame of ${len} bytes is over the limit of ${this.maxFrameBytes}`);
+    if (this.buffered < 4 + len) return null;
+    const frame = this.take(4 + len).subarray(4);
+    try {
+      return { value: packr.unpack(frame) };
+    } catch (e) {
+      throw new FrameError(`undecodable frame: ${(e as Error).message}`);
     }
-    return out;
   }
 
   private peek(n: number): Buffer {

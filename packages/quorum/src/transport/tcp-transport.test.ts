@@ -45,8 +45,120 @@ async function mesh(n: number) {
 }
 
 const heard = (got: Map<number, { from: number; msg: Message<string> }[]>, at: number, from: number) => got.get(at)!.some((x) => x.from === from);
+/**
+ * A TCP relay that can stop delivering, as a network dropping packets does: while cut, every
+ * connection through it (old or new) has its bytes read and thrown away, the sender none the
+ * wiser; after the heal new connections are relayed again, but the old ones stay black holes
+ * (a connection whose packets were dropped only comes back when its sender retransmits).
+ */
+async function relay(targetPort: number) {
+  const port = await freePort();
+  let cut = false;
+  const sockets: net.Socket[] = [];
+  const server = net.createServer((inbound) => {
+    sockets.push(inbound);
+    inbound.on('error', () => undefined);
+    if (cut) {
+      inbound.on('data', () => undefined);
+      return;
+    }
+    const outbound = net.connect({ host: '127.0.0.1', port: targetPort });
+    sockets.push(outbound);
+    outbound.on('error', () => undefined);
+    let dead = false;
+    const forward = (from: net.Socket, to: net.Socket) => from.on('data', (c) => !dead && !cut && to.write(c));
+    forward(inbound, outbound);
+    forward(outbound, inbound);
+    const drop = () => (dead = true);
+    state.drops.push(drop);
+    inbound.on('close', () => outbound.destroy());
+    outbound.on('close', () => inbound.destroy());
+  });
+  const state = {
+    port,
+    drops: [] as (() => void)[],
+    cut() {
+      cut = true;
+    },
+    heal() {
+      for (const d of this.drops) d();
+      cut = false;
+    },
+    close: () => new Promise<void>((r) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => r());
+    }),
+  };
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
+  return state;
+}
+
+/** Two peers whose election traffic goes through relays (each sees the other at its relay's port). */
+async function relayedPair() {
+  const real = new Map<number, PeerAddress>();
+  for (const sid of [1, 2]) real.set(sid, { sid, host: '127.0.0.1', quorumPort: await freePort(), electionPort: await freePort() });
+  const relays = new Map([
+    [1, await relay(real.get(1)!.electionPort)],
+    [2, await relay(real.get(2)!.electionPort)],
+  ]);
+  const got = new Map<number, Message<string>[]>([
+    [1, []],
+    [2, []],
+  ]);
+  const warnings: string[] = [];
+  const ts = new Map<number, TcpTransport<string>>();
+  for (const sid of [1, 2]) {
+    const view = new Map([...real].map(([id, a]) => [id, id === sid ? a : { ...a, electionPort: relays.get(id)!.port }]));
+    const t = new TcpTransport<string>(sid, view, {
+      onMessage: (_from, msg) => got.get(sid)!.push(msg),
+      onLinkDown: () => undefined,
+      onWarn: (msg) => warnings.push(msg),
+    }, '127.0.0.1');
+    await t.listen();
+    ts.set(sid, t);
+    open.push(t);
+  }
+  const cleanup = async () => {
+    for (const r of relays.values()) await r.close();
+  };
+  return { ts, got, warnings, cut: () => relays.forEach((r) => r.cut()), heal: () => relays.forEach((r) => r.heal()), cleanup };
+}
 
 describe('TcpTransport', () => {
+  for (const [sender, receiver] of [
+    [1, 2],
+    [2, 1],
+  ] as const) {
+    it(`replaces an election connection that stopped delivering, so peer ${sender}'s notifications reach ${receiver} once the network heals`, async () => {
+      const { ts, got, warnings, cut, heal, cleanup } = await relayedPair();
+      try {
+        ts.get(1)!.send(2, vote(1));
+        ts.get(2)!.send(1, vote(2));
+        await waitFor('the two peers hear each other', () => got.get(1)!.length > 0 && got.get(2)!.length > 0, LINK_WAIT);
+        cut();
+        // A LOOKING peer goes on resending its vote; none of it arrives.
+        let resent = 0;
+        const resend = setInterval(() => {
+          ts.get(sender)!.send(receiver, vote(100 + sender));
+          resent++;
+        }, 100);
+        try {
+          // Cut for as long as it takes the sender to resend 20 times (the connection owes an answer for 2 s or more).
+          await waitFor('the sender resends while cut off', () => resent >= 20, LINK_WAIT);
+          const before = got.get(receiver)!.length;
+          heal();
+          // Without a new connection the old one would stay a black hole for good.
+          await waitFor('a notification sent after the heal arrives', () => got.get(receiver)!.length > before, LINK_WAIT);
+          expect(warnings.some((w) => w.includes('delivered nothing back'))).toBe(true);
+        } finally {
+          clearInterval(resend);
+        }
+      } finally {
+        await cleanup();
+      }
+    });
+  }
+
   it('keeps one election connection per pair, whichever side sends first', async () => {
     const { got, ts } = await mesh(3);
     for (const [sid, t] of ts) for (const to of ts.keys()) if (to !== sid) t.send(to, vote(sid));
@@ -215,4 +327,122 @@ describe('TcpTransport', () => {
     await new Promise((r) => s.once('close', r));
     expect(warnings.some((w) => w.includes('without its address'))).toBe(true);
   });
+
+  it('closes an inbound link at the first message with a field of the wrong type, and delivers nothing of it', async () => {
+    const { peers, got, warnings } = await mesh(2);
+    const s = await rawPeer(peers.get(1)!.quorumPort);
+    s.write(encodeFrame({ hello: 'quorum', version: PROTOCOL_VERSION, sid: 2, link: 9 }));
+    s.write(encodeFrame({ type: 'PING', link: 9, round: 1 }));
+    await waitFor('the well-formed ping arrives', () => got.get(1)!.length === 1, LINK_WAIT);
+    s.write(encodeFrame({ type: 'ACK', link: 9, zxid: 'x', newLeader: true }));
+    await closed(s);
+    expect(got.get(1)!.map((x) => x.msg.type)).toEqual(['PING']);
+    expect(warnings).toContain('bad frame from a peer; closing its connection');
+  });
+
+  it('refuses, on a link, a message naming another link or an election notification', async () => {
+    const { peers, got } = await mesh(2);
+    for (const bad of [{ type: 'PING', link: 10, round: 1 }, vote(2), { type: 'COMMIT', link: 9, zxid: -1n }, { type: 'NOSUCH', link: 9 }]) {
+      const s = await rawPeer(peers.get(1)!.quorumPort);
+      s.write(encodeFrame({ hello: 'quorum', version: PROTOCOL_VERSION, sid: 2, link: 9 }));
+      s.write(encodeFrame(bad));
+      await closed(s);
+    }
+    expect(got.get(1)!).toEqual([]);
+  });
+
+  it('checks the frames that came with the hello, and election connections carry notifications only', async () => {
+    const { peers, got } = await mesh(2);
+    const bad: unknown[] = [
+      { ...vote(2), zxid: 3 },
+      { ...vote(2), state: 'SLEEPING' },
+      { ...vote(2), leader: '2' },
+      { type: 'PING', link: 1, round: 1 },
+      [vote(2)],
+    ];
+    for (const m of bad) {
+      const s = await rawPeer(peers.get(1)!.electionPort);
+      s.write(Buffer.concat([encodeFrame({ hello: 'election', version: PROTOCOL_VERSION, sid: 2 }), encodeFrame(m)]));
+      await closed(s);
+    }
+    expect(got.get(1)!).toEqual([]);
+    const s = await rawPeer(peers.get(1)!.electionPort);
+    s.write(Buffer.concat([encodeFrame({ hello: 'election', version: PROTOCOL_VERSION, sid: 2 }), encodeFrame(vote(2))]));
+    await waitFor('a well-formed notification that came with the hello arrives', () => got.get(1)!.length === 1, LINK_WAIT);
+    s.destroy();
+  });
+
+  it('survives frames that are not objects at all', async () => {
+    const { peers, got, ts } = await mesh(2);
+    for (const value of ['a string', 7, null, true, 1n]) {
+      for (const port of [peers.get(1)!.quorumPort, peers.get(1)!.electionPort]) {
+        const s = await rawPeer(port);
+        const hello = port === peers.get(1)!.quorumPort ? { hello: 'quorum', version: PROTOCOL_VERSION, sid: 2, link: 9 } : { hello: 'election', version: PROTOCOL_VERSION, sid: 2 };
+        s.write(Buffer.concat([encodeFrame(hello), encodeFrame(value)]));
+        await closed(s);
+      }
+    }
+    expect(got.get(1)!).toEqual([]);
+    // Still up: two peers still talk.
+    ts.get(2)!.send(1, vote(2));
+    await waitFor('a notification after the junk', () => got.get(1)!.length === 1, LINK_WAIT);
+  });
+
+  it('refuses a hello whose link is not a whole number', async () => {
+    const { peers, warnings } = await mesh(2);
+    for (const link of [1.5, -1, NaN]) {
+      const s = await rawPeer(peers.get(1)!.quorumPort);
+      s.write(encodeFrame({ hello: 'quorum', version: PROTOCOL_VERSION, sid: 2, link }));
+      await closed(s);
+    }
+    expect(warnings.filter((w) => w.includes('unknown peer or protocol'))).toHaveLength(3);
+  });
+
+  it('gives a stranger a small first frame and a few seconds to say who it is', async () => {
+    const { peers } = await mesh(2);
+    const big = await rawPeer(peers.get(1)!.quorumPort);
+    const head = Buffer.alloc(4);
+    head.writeUInt32BE(2 * 1024 * 1024, 0);
+    big.write(Buffer.concat([head, Buffer.alloc(64 * 1024)]));
+    await closed(big);
+    const silent = await rawPeer(peers.get(1)!.electionPort);
+    await closed(silent, 15_000);
+  });
+
+  it('never lets a message in parts write outside itself, and takes parts only from a leader', async () => {
+    const { peers, got, ts } = await mesh(2);
+    const learner = ts.get(1)!;
+    const leader = ts.get(2)!;
+    learner.send(2, { type: 'FOLLOWERINFO', link: 6, acceptedEpoch: 0n, lastZxid: 0n });
+    await waitFor('the leader hears the learner', () => got.get(2)!.length === 1, LINK_WAIT);
+    const toLearner = (leader as any).links.get('1:6') as net.Socket;
+    toLearner.write(encodeFrame({ type: 'DIFF', link: 6, entries: [], partsAt: ['constructor', 'prototype', 'polluted'] }));
+    toLearner.write(encodeFrame({ part: [1] }));
+    toLearner.write(encodeFrame({ partsEnd: true }));
+    await new Promise((r) => toLearner.once('close', r));
+    try {
+      expect(({} as any).polluted).toBeUndefined();
+    } finally {
+      delete (Object.prototype as any).polluted;
+    }
+    // A learner's link into the leader: parts are refused outright.
+    const s = await rawPeer(peers.get(2)!.quorumPort);
+    s.write(encodeFrame({ hello: 'quorum', version: PROTOCOL_VERSION, sid: 1, link: 8 }));
+    s.write(encodeFrame({ type: 'PING', link: 8, round: 1, partsAt: ['payload'] }));
+    s.write(encodeFrame({ partsEnd: true }));
+    await closed(s);
+    expect(got.get(2)!.map((x) => x.msg.type)).toEqual(['FOLLOWERINFO']);
+  });
 });
+
+/** A raw TCP connection to a transport's port, as a peer (or a stranger) would open it. */
+async function rawPeer(port: number): Promise<net.Socket> {
+  const s = net.connect({ host: '127.0.0.1', port });
+  s.on('error', () => undefined);
+  await new Promise((r) => s.once('connect', r));
+  return s;
+}
+
+function closed(s: net.Socket, deadlineMs = 5_000): Promise<unknown> {
+  return waitFor('the transport to close the connection', () => s.closed, { deadlineMs, pollMs: 10 });
+}

@@ -3,7 +3,8 @@ import { performance } from 'node:perf_hooks';
 import type { Configuration } from '../configuration.js';
 import type { Message } from '../messages.js';
 import { isLinkMessage } from '../messages.js';
-import { FrameError, FrameReader, PROTOCOL_VERSION, encodeFrame } from './frames.js';
+import { FrameError, FrameReader, MAX_FRAME_BYTES, PROTOCOL_VERSION, encodeFrame } from './frames.js';
+import { type Channel, isLinkId, messageProblem } from './message-shape.js';
 import type { Transport, TransportEvents } from './transport.js';
 
 /** Where a peer listens. `host` is resolved again on every connection attempt. */
@@ -24,6 +25,23 @@ export function peersOf(configs: readonly Configuration[]): Map<number, PeerAddr
   return peers;
 }
 
+/**
+ * How TcpTransport opens and takes its sockets: plain TCP by default; an ensemble with
+ * sslQuorum or portUnification gives one that speaks TLS (the server package builds it from
+ * ssl.quorum.*). A socket handed to `accepted`'s callback is one to read the hello from.
+ */
+export interface PeerSockets {
+  /** Opens a connection to a peer's port; writes made before it is up are sent once it is. */
+  connect(host: string, port: number): net.Socket;
+  /** Given what to do with a connection ready to speak on, what to do with each accepted TCP one (hand it on, or drop it). Called once per transport. */
+  acceptor(ready: (sock: net.Socket) => void): (raw: net.Socket) => void;
+}
+
+export const PLAIN_PEER_SOCKETS: PeerSockets = Object.freeze({
+  connect: (host: string, port: number) => net.connect({ host, port }),
+  acceptor: (ready: (sock: net.Socket) => void) => ready,
+});
+
 interface Hello {
   hello: 'election' | 'quorum';
   version: number;
@@ -37,7 +55,23 @@ interface Hello {
 const ELECTION_QUEUE_MAX = 64;
 /** Addresses kept of servers outside the configuration that said where they listen. */
 const LEARNED_MAX = 256;
+/** A hello is a few dozen bytes: a stranger's first frame may be no longer than this. */
+const HELLO_MAX_BYTES = 1024;
+/** A connection that has not said who it is by then is closed. */
+const HELLO_TIMEOUT_MS = 5_000;
+/** A notification is under a hundred bytes. */
+const ELECTION_FRAME_MAX_BYTES = 64 * 1024;
 const RECONNECT_MS = 250;
+/**
+ * An election connection that has been sent notifications and has delivered nothing back for
+ * this long is taken for dead and replaced. A LOOKING peer resends at least every couple of
+ * seconds and a settled peer answers each notification at once, so a live connection hears
+ * back long before this; one whose packets are being dropped never does, and TCP on its own
+ * would only find out after its retransmissions, backed off to tens of seconds, give up or get
+ * through after the network heals.
+ */
+const ELECTION_STALL_MS = 1_000;
+const STALL_CHECK_MS = 250;
 /** Items per frame of a message sent in parts. */
 const PART_ITEMS = 2_000;
 /** How long one turn of the event loop may spend encoding parts before yielding. */
@@ -68,6 +102,13 @@ export class TcpTransport<P> implements Transport<P> {
   /** Where servers outside `peers` said they listen for elections. */
   private readonly learned = new Map<number, { host: string; electionPort: number }>();
   private readonly election = new Map<number, net.Socket>();
+  /** Per election connection: when it last delivered (or opened), since when it has owed us an answer, and the last LOOKING notification sent on it. */
+  private readonly electionSent = new Map<net.Socket, { lastHeardMs: number; unansweredSinceMs: number | null; lastLookingMs: number; last: Message<P> | null }>();
+  /** Connections to higher ids that only ask them to connect back, by peer (at most one each). */
+  private readonly asking = new Map<number, net.Socket>();
+  /** Peers whose election connection was replaced and has not delivered anything since (logged once). */
+  private readonly stalled = new Set<number>();
+  private stallTimer: NodeJS.Timeout | null = null;
   private readonly electionQueue = new Map<number, Message<P>[]>();
   private readonly connecting = new Map<number, number>();
   /** Quorum links by `${peer}:${link}`. */
@@ -77,12 +118,15 @@ export class TcpTransport<P> implements Transport<P> {
   private electionServer: net.Server | null = null;
   private quorumServer: net.Server | null = null;
   private closed = false;
+  /** What the listeners do with each accepted connection (set by listen). */
+  private take: ((raw: net.Socket) => void) | null = null;
 
   constructor(
     private readonly myId: number,
     peers: Map<number, PeerAddress>,
     private readonly events: TransportEvents<P>,
     private readonly bindHost: string,
+    private readonly sockets: PeerSockets = PLAIN_PEER_SOCKETS,
   ) {
     if (!peers.has(myId)) throw new Error(`server ${myId} is not among its own peers`);
     this.peers = new Map(peers);
@@ -90,8 +134,16 @@ export class TcpTransport<P> implements Transport<P> {
 
   async listen(): Promise<void> {
     const me = this.peers.get(this.myId)!;
-    this.electionServer = await listenOn(this.bindHost, me.electionPort, (s) => this.accept(s));
-    this.quorumServer = await listenOn(this.bindHost, me.quorumPort, (s) => this.accept(s));
+    const acceptor = this.sockets.acceptor((s) => this.accept(s));
+    const take = (raw: net.Socket) => {
+      raw.on('error', () => undefined);
+      acceptor(raw);
+    };
+    this.take = take; // the acceptor is made once; a listener moved by updatePeers uses it too
+    this.electionServer = await listenOn(this.bindHost, me.electionPort, take);
+    this.quorumServer = await listenOn(this.bindHost, me.quorumPort, take);
+    this.stallTimer = setInterval(() => this.replaceStalledElection(), STALL_CHECK_MS);
+    this.stallTimer.unref();
   }
 
   /**
@@ -110,6 +162,8 @@ export class TcpTransport<P> implements Transport<P> {
       if (sid === this.myId || (now && sameAddress(old, now))) continue;
       this.election.get(sid)?.destroy();
       this.election.delete(sid);
+      this.asking.get(sid)?.destroy();
+      this.asking.delete(sid);
       this.connecting.delete(sid);
       if (!now) this.electionQueue.delete(sid);
     }
@@ -126,7 +180,7 @@ export class TcpTransport<P> implements Transport<P> {
 
   private async moveListener(old: net.Server | null, port: number, kind: string): Promise<net.Server | null> {
     try {
-      const moved = await listenOn(this.bindHost, port, (s) => this.accept(s));
+      const moved = await listenOn(this.bindHost, port, this.take!);
       old?.close();
       return moved;
     } catch (e) {
@@ -140,7 +194,7 @@ export class TcpTransport<P> implements Transport<P> {
     if (isLinkMessage(msg)) return this.sendOnLink(to, msg.link, msg);
     const sock = this.election.get(to);
     if (sock && !sock.destroyed) {
-      sock.write(encodeFrame(msg));
+      this.writeElection(sock, msg);
       return;
     }
     let q = this.electionQueue.get(to);
@@ -215,11 +269,11 @@ export class TcpTransport<P> implements Transport<P> {
 
   private openLink(to: number, link: number, addr: PeerAddress): net.Socket {
     const key = `${to}:${link}`;
-    const sock = net.connect({ host: addr.host, port: addr.quorumPort });
+    const sock = this.sockets.connect(addr.host, addr.quorumPort);
     sock.setNoDelay(true);
     this.links.set(key, sock);
     sock.write(encodeFrame({ hello: 'quorum', version: PROTOCOL_VERSION, sid: this.myId, link } satisfies Hello));
-    this.readFrames(sock, to, (m) => this.events.onMessage(to, m as Message<P>));
+    this.readFrames(sock, to, { kind: 'link', link }, new FrameReader(MAX_FRAME_BYTES), true);
     sock.on('close', () => {
       if (this.links.get(key) === sock) {
         this.links.delete(key);
@@ -244,48 +298,121 @@ export class TcpTransport<P> implements Transport<P> {
     const addr = this.peers.get(to) ?? this.learned.get(to);
     if (!addr) return;
     const me = this.peers.get(this.myId)!;
-    const sock = net.connect({ host: addr.host, port: addr.electionPort });
+    const sock = this.sockets.connect(addr.host, addr.electionPort);
     sock.setNoDelay(true);
     sock.on('error', () => undefined);
     sock.write(encodeFrame({ hello: 'election', version: PROTOCOL_VERSION, sid: this.myId, host: me.host, electionPort: me.electionPort } satisfies Hello));
-    // A connection to a higher id only asks it to connect back; it will close this one.
+    // A connection to a higher id only asks it to connect back; it will close this one. A
+    // newer ask replaces an older one still waiting (its SYN may be lost in a partition).
     if (to > this.myId) {
+      this.asking.get(to)?.destroy();
+      this.asking.set(to, sock);
       sock.on('data', () => undefined);
+      sock.on('close', () => {
+        if (this.asking.get(to) === sock) this.asking.delete(to);
+      });
       return;
     }
     this.adoptElection(to, sock);
   }
 
-  private adoptElection(peer: number, sock: net.Socket, reader?: FrameReader): void {
+  private adoptElection(peer: number, sock: net.Socket, reader = new FrameReader()): void {
     const old = this.election.get(peer);
     if (old && old !== sock) old.destroy();
     this.election.set(peer, sock);
-    this.readFrames(sock, peer, (m) => this.events.onMessage(peer, m as Message<P>), reader);
+    this.electionSent.set(sock, { lastHeardMs: Date.now(), unansweredSinceMs: null, lastLookingMs: 0, last: null });
+    // Anything the peer sends shows the connection delivers.
+    sock.on('data', () => {
+      const st = this.electionSent.get(sock);
+      if (st) {
+        st.unansweredSinceMs = null;
+        st.lastHeardMs = Date.now();
+      }
+      this.stalled.delete(peer);
+    });
+    reader.maxFrameBytes = ELECTION_FRAME_MAX_BYTES;
+    this.readFrames(sock, peer, { kind: 'election' }, reader, false);
     sock.on('close', () => {
+      this.electionSent.delete(sock);
       if (this.election.get(peer) === sock) this.election.delete(peer);
     });
     const q = this.electionQueue.get(peer);
     this.electionQueue.delete(peer);
-    if (q) for (const m of q) sock.write(encodeFrame(m));
+    if (q) for (const m of q) this.writeElection(sock, m);
   }
 
-  /** An incoming connection: its first frame says who and what it is. */
+  /**
+   * Writes an election message. A LOOKING notification asks for an answer (a settled peer
+   * answers at once, a LOOKING one votes back or resends within the notification timeout):
+   * until something comes back the connection owes one. Answers themselves ask for nothing.
+   */
+  private writeElection(sock: net.Socket, msg: Message<P>): void {
+    const st = this.electionSent.get(sock);
+    if (st && msg.type === 'NOTIFICATION' && msg.state === 'LOOKING') {
+      const now = Date.now();
+      st.last = msg;
+      st.lastLookingMs = now;
+      st.unansweredSinceMs ??= now;
+    }
+    sock.write(encodeFrame(msg));
+  }
+
+  /**
+   * Replaces every election connection that has owed an answer for ELECTION_STALL_MS while
+   * this peer is still sending LOOKING notifications on it: its packets are being dropped (a
+   * partition, a peer's host gone) or it never connected. (Once this peer has settled it
+   * stops asking, and an unanswered connection is left alone.) The last notification sent on
+   * it goes again on the new one. A lower id cannot open the surviving connection itself: its
+   * new connection asks the higher id to connect back, and the higher id, seeing it ask, drops
+   * its own old connection (see accept).
+   */
+  private replaceStalledElection(): void {
+    const now = Date.now();
+    for (const [peer, sock] of [...this.election]) {
+      const st = this.electionSent.get(sock);
+      if (!st || st.unansweredSinceMs === null || now - st.unansweredSinceMs < ELECTION_STALL_MS) continue;
+      if (now - st.lastLookingMs > ELECTION_STALL_MS) continue;
+      if (!this.stalled.has(peer)) {
+        this.stalled.add(peer);
+        this.events.onWarn('election connection delivered nothing back; replacing it', { peer, ms: now - st.unansweredSinceMs });
+      }
+      this.election.delete(peer);
+      this.electionSent.delete(sock);
+      sock.destroy();
+      if (st.last && !this.electionQueue.get(peer)?.length) this.electionQueue.set(peer, [st.last]);
+      this.connecting.delete(peer);
+      this.connectElection(peer);
+    }
+  }
+
+  /**
+   * An incoming connection: its first frame, small and soon, says who and what it is. Frames
+   * that came with it stay in the reader for the connection's own handler.
+   */
   private accept(sock: net.Socket): void {
     sock.setNoDelay(true);
     sock.on('error', () => undefined);
-    const reader = new FrameReader();
+    const reader = new FrameReader(HELLO_MAX_BYTES);
+    const silent = setTimeout(() => {
+      this.events.onWarn('a connection said nothing a peer would; closing it', { remote: sock.remoteAddress, afterMs: HELLO_TIMEOUT_MS });
+      sock.destroy();
+    }, HELLO_TIMEOUT_MS);
+    silent.unref();
+    sock.once('close', () => clearTimeout(silent));
     const onData = (chunk: Buffer) => {
-      let frames: unknown[];
+      let first: { value: unknown } | null;
       try {
-        frames = reader.push(chunk);
+        reader.add(chunk);
+        first = reader.next();
       } catch (e) {
         this.events.onWarn('bad frame from a peer; closing its connection', { err: (e as Error).message });
         sock.destroy();
         return;
       }
-      if (!frames.length) return;
+      if (!first) return;
+      clearTimeout(silent);
       sock.off('data', onData);
-      const hello = frames.shift() as Partial<Hello>;
+      const hello = first.value as Partial<Hello>;
       if (!isHello(hello) || hello.sid === this.myId) {
         this.events.onWarn('connection from an unknown peer or protocol; closing it', { hello: safeJson(hello) });
         sock.destroy();
@@ -304,23 +431,31 @@ export class TcpTransport<P> implements Transport<P> {
           if (this.learned.size > LEARNED_MAX) this.learned.delete(this.learned.keys().next().value!);
         }
         if (hello.sid < this.myId) {
-          // The higher id's connection is the one that survives: connect back, unless
-          // one is already open (then the lower id uses that one).
+          // The higher id's connection is the one that survives: connect back, unless one is
+          // open (the lower id will take that one). A lower id asks only when it has no usable
+          // connection to us: if ours has been silent a while (not one it is about to take
+          // up), its end is gone or its packets were dropped: replace it.
           sock.destroy();
           const live = this.election.get(hello.sid);
-          if (!live || live.destroyed) {
-            this.connecting.delete(hello.sid);
-            this.connectElection(hello.sid);
+          const st = live && this.electionSent.get(live);
+          if (live && st && Date.now() - st.lastHeardMs < ELECTION_STALL_MS) return;
+          if (live) {
+            this.election.delete(hello.sid);
+            this.electionSent.delete(live);
+            live.destroy();
+            if (st?.last && !this.electionQueue.get(hello.sid)?.length) this.electionQueue.set(hello.sid, [st.last]);
           }
+          this.connecting.delete(hello.sid);
+          this.connectElection(hello.sid);
           return;
         }
         this.adoptElection(hello.sid, sock, reader);
       } else {
         this.adoptLink(hello.sid, hello.link!, sock);
-        this.readFrames(sock, hello.sid, (m) => this.events.onMessage(hello.sid, m as Message<P>), reader);
+        // A learner never sends in parts: only what a leader sends to a learner is that long.
+        reader.maxFrameBytes = MAX_FRAME_BYTES;
+        this.readFrames(sock, hello.sid, { kind: 'link', link: hello.link! }, reader, false);
       }
-      // Frames that came with the hello.
-      for (const f of frames) this.events.onMessage(hello.sid, f as Message<P>);
     };
     sock.on('data', onData);
   }
@@ -337,7 +472,12 @@ export class TcpTransport<P> implements Transport<P> {
     });
   }
 
-  private readFrames(sock: net.Socket, from: number, deliver: (m: unknown) => void, reader = new FrameReader()): void {
+  /**
+   * Delivers the frames of a connection whose peer is known, beginning with those already in
+   * `reader`. Each must be a well-formed message for `channel` (message-shape.ts); the first
+   * that is not closes the connection, so nothing malformed reaches the core.
+   */
+  private readFrames(sock: net.Socket, from: number, channel: Channel, reader: FrameReader, allowParts: boolean): void {
     sock.on('error', () => undefined);
     // A message arriving in parts being put back together: its head, and the items so far.
     let parts: { msg: Record<string, any>; at: string[]; items: unknown[] } | null = null;
@@ -345,7 +485,12 @@ export class TcpTransport<P> implements Transport<P> {
       this.events.onWarn('bad frame from a peer; closing its connection', { peer: from, err });
       sock.destroy();
     };
-    sock.on('data', (chunk: Buffer) => {
+    const deliver = (m: unknown) => {
+      const problem = messageProblem(m, channel);
+      if (problem) return fail(problem);
+      this.events.onMessage(from, m as Message<P>);
+    };
+    const onData = (chunk: Buffer) => {
       let frames: unknown[];
       try {
         frames = reader.push(chunk);
@@ -362,28 +507,38 @@ export class TcpTransport<P> implements Transport<P> {
           } else if (f?.partsEnd === true) {
             const { msg, at, items } = parts;
             parts = null;
+            // Only into objects the head itself holds: a path must not reach a prototype.
             let holder: Record<string, any> = msg;
-            for (const k of at.slice(0, -1)) holder = holder[k] ??= {};
+            for (const k of at.slice(0, -1)) {
+              const next = Object.hasOwn(holder, k) ? holder[k] : undefined;
+              if (typeof next !== 'object' || next === null || Array.isArray(next)) return fail('a message in parts with a bad path');
+              holder = next;
+            }
             holder[at[at.length - 1]!] = items;
             deliver(msg);
           } else {
             fail('a message in parts was interrupted by another frame');
           }
         } else if (f && Array.isArray(f.partsAt)) {
+          if (!allowParts) return fail('a message in parts where none is sent');
           const { partsAt, ...msg } = f;
           if (!partsAt.length || !partsAt.every((k: unknown) => typeof k === 'string' && k !== '__proto__')) return fail('a message in parts with a bad path');
           parts = { msg, at: partsAt, items: [] };
-        } else if (f && ('part' in f || 'partsEnd' in f)) {
+        } else if (typeof f === 'object' && f !== null && ('part' in f || 'partsEnd' in f)) {
           fail('a part without its head');
         } else {
           deliver(f);
         }
       }
-    });
+    };
+    sock.on('data', onData);
+    onData(Buffer.alloc(0));
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.stallTimer) clearInterval(this.stallTimer);
+    for (const s of this.asking.values()) s.destroy();
     for (const s of this.election.values()) s.destroy();
     for (const s of this.links.values()) s.destroy();
     this.streaming.clear();
@@ -395,10 +550,11 @@ export class TcpTransport<P> implements Transport<P> {
 
 function isHello(h: Partial<Hello> | undefined): h is Hello {
   return (
-    !!h &&
-    (h.hello === 'election' || (h.hello === 'quorum' && typeof h.link === 'number')) &&
+    typeof h === 'object' &&
+    h !== null &&
+    (h.hello === 'election' || (h.hello === 'quorum' && isLinkId(h.link))) &&
     h.version === PROTOCOL_VERSION &&
-    Number.isInteger(h.sid) &&
+    Number.isSafeInteger(h.sid) &&
     h.sid! > 0
   );
 }

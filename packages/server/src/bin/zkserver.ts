@@ -9,7 +9,8 @@ import { startOpsEndpoints } from '../admin/admin-server.js';
 import { answerFourLetterWord } from '../admin/four-letter.js';
 import { ConfigError, loadConfig, readMyId, type ServerConfig } from '../config.js';
 import { DynamicConfigFiles, readProposedConfig } from '../config/dynamic-files.js';
-import { jvmFlagEntries } from '../config/jvm-flags.js';
+import { jvmFlagsFromEnv } from '@zab/security';
+import { startSecurity } from '../auth/start-security.js';
 import { startEnsembleMember } from '../ensemble/ensemble-member.js';
 import { startStandalone } from '../standalone.js';
 import type { ServerSettings } from '../zk-server.js';
@@ -42,7 +43,8 @@ function readConfig(): ServerConfig {
       .map(([k, v]) => [k, String(v)]),
   );
   try {
-    const loaded = loadConfig({ configPath: argv.config, overrides, underFile: jvmFlagEntries() });
+    // SERVER_JVMFLAGS and JVMFLAGS: the -D settings an operator's environment gives ZooKeeper.
+    const loaded = loadConfig({ configPath: argv.config, overrides, env: process.env });
     for (const w of loaded.warnings) log.warn(w);
     return loaded.config;
   } catch (e) {
@@ -72,6 +74,12 @@ async function main(logger: Logger): Promise<void> {
   const ensemble = config.servers.length > 1 || (config.servers.length === 1 && !config.standaloneEnabled);
   const myId = serverId(config, ensemble);
   const me = config.servers.find((s) => s.id === myId);
+  // The JAAS file and the client port's key and trust stores: unreadable ones stop start-up here.
+  const security = await startSecurity(config.security, config.clientPortAddress, jvmFlagsFromEnv(process.env).properties, logger).catch((e: Error) => {
+    logger.fatal({ err: e.message }, 'cannot start');
+    console.error(`zkserver: cannot start: ${e.message}`);
+    process.exit(2);
+  });
   const settings: ServerSettings = {
     serverId: myId,
     tickTimeMs: config.tickTimeMs,
@@ -89,6 +97,8 @@ async function main(logger: Logger): Promise<void> {
     maxOutstandingPerConnection: config.globalOutstandingLimit,
     fsyncWarningThresholdMs: config.fsyncWarningThresholdMs,
     fourLetterWord: (server, conn, word) => answerFourLetterWord(server, config, conn, word),
+    auth: security.auth,
+    limits: config.security.limits,
   };
   const persistence = {
     dataDir: config.dataDir,
@@ -101,9 +111,10 @@ async function main(logger: Logger): Promise<void> {
     port: me?.clientPort ?? config.clientPort,
     host: me?.clientHost ?? config.clientPortAddress,
     maxClientCnxns: config.maxClientCnxns,
+    ...security.listen,
   };
   const onFatal = (err: unknown) => {
-    logger.fatal({ err: (err as Error).message }, 'a log or epoch write failed; stopping so that nothing unlogged is ever acknowledged');
+    logger.fatal({ err: (err as Error).message, stack: (err as Error).stack }, 'a log or epoch write failed; stopping so that nothing unlogged is ever acknowledged');
     process.exit(1);
   };
 
@@ -126,6 +137,7 @@ async function main(logger: Logger): Promise<void> {
         persistence,
         logger,
         onFatal,
+        security.peerSockets,
         // As 3.8 does with reconfigEnabled: the membership in zoo.cfg.dynamic.<version> beside
         // zoo.cfg, which is rewritten to name it (without it, 3.8 leaves zoo.cfg alone).
         argv.config && config.reconfigEnabled ? new DynamicConfigFiles(argv.config, myId, config.configVersion, logger) : undefined,
@@ -155,6 +167,7 @@ async function main(logger: Logger): Promise<void> {
     void ops
       .close()
       .then(() => handle.stop())
+      .then(() => security.close())
       .then(() => process.exit(0));
   };
   for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, shutdown);

@@ -1,15 +1,10 @@
 /** Keys ZooKeeper accepts that zab has no use for (yet). */
 export const ACCEPTED_UNUSED = new Set([
-  'secureClientPort',
-  'secureClientPortAddress',
   'clientPortListenBacklog',
   'observerMasterPort',
   'connectToLearnerMasterLimit',
   'electionAlg',
   'syncEnabled',
-  'sslQuorum',
-  'portUnification',
-  'sslQuorumReloadCertFiles',
   'electionPortBindRetry',
   'preAllocSize',
   'maxResponseCacheSize',
@@ -27,10 +22,6 @@ export const ACCEPTED_UNUSED = new Set([
   'txnLogSizeLimitInKb',
   'snapSizeLimitInKb',
   'commitLogCount',
-  'authProvider',
-  'ssl.clientAuth',
   'requireClientAuthScheme',
-  'enforce.auth.enabled',
-  'enforce.auth.schemes',
 ]);
-export const ACCEPTED_UNUSED_PREFIXES = ['metricsProvider.', 'quorum.auth.', 'quorum.cnxn.', 'multiAddress.', 'ssl.', 'authProvider.', 'group.', 'weight.'];
+export const ACCEPTED_UNUSED_PREFIXES = ['metricsProvider.', 'quorum.auth.', 'quorum.cnxn.', 'multiAddress.', 'ssl.', 'group.', 'weight.'];

@@ -25,6 +25,8 @@ import { ClosedWritePath } from '../pipeline/closed-path.js';
 import { ReadOnlyWritePath } from '../pipeline/read-only-path.js';
 import { ZkServer, type ServerSettings } from '../zk-server.js';
 import type { AppMessage } from './app-messages.js';
+import type { DriverMutation } from './driver-mutations.js';
+import { leaderMessage, learnerMessage } from './peer-payloads.js';
 import { CORE_TICK_MS, EffectRunner, type ReplicatedState, type RoleEffects } from './effect-runner.js';
 import { LeaderWritePath } from './leader-path.js';
 import { LearnerWritePath } from './learner-path.js';
@@ -108,6 +110,10 @@ export interface EnsembleNodeParts {
   onFatal: (err: unknown) => void;
   /** Makes a membership change durable (the dynamic config files); none keeps it in memory only. */
   saveConfig?: (active: Configuration, proposed: readonly Configuration[]) => Promise<void>;
+  /** When to snapshot, in [0, 1) (default Math.random): a simulator hands in its seeded one. */
+  random?: () => number;
+  /** Test-only: known driver bugs put back for the member simulator's mutation test (none in production). */
+  mutations?: ReadonlySet<DriverMutation>;
 }
 
 /**
@@ -142,7 +148,7 @@ export class EnsembleNode implements ReplicatedState, RoleEffects {
     const { storage, recovered, init, clock, log } = parts;
     this.log = log;
     const config = coreConfig(parts.settings);
-    this.snapshotter = new Snapshotter(storage.snapshots, () => this.server.tree, () => this.server.sessionTimeouts, parts.snapCount, log);
+    this.snapshotter = new Snapshotter(storage.snapshots, () => this.server.tree, () => this.server.sessionTimeouts, parts.snapCount, log, parts.random);
     this.server = new ZkServer(parts.serverSettings, log, {
       clock,
       recovered,
@@ -266,13 +272,17 @@ export class EnsembleNode implements ReplicatedState, RoleEffects {
 
   request(from: number, payload: unknown): void {
     // The core emits requests only while it leads, after its LEADING role effect: the path in force is a leader's.
-    if (this.leader) this.leader.onLearnerRequest(from, payload as AppMessage);
-    else this.log.debug({ learner: from }, 'dropping a learner\'s request: this member is not leading');
+    if (this.leader) {
+      const m = learnerMessage(payload);
+      if (m) this.leader.onLearnerRequest(from, m);
+      else this.log.warn({ learner: from }, 'a learner sent something that is not a request, sync or touch; ignoring it');
+    } else this.log.debug({ learner: from }, 'dropping a learner\'s request: this member is not leading');
   }
 
   app(payload: unknown): void {
-    const m = payload as AppMessage;
-    if (m.kind === 'revalidated') this.learner?.revalidated(m.token, m.valid);
+    const m = leaderMessage(payload);
+    if (!m) this.log.warn({ leader: this.status.leaderId }, 'the leader sent something that is not an answer; ignoring it');
+    else if (m.kind === 'revalidated') this.learner?.revalidated(m.token, m.valid, m.closing);
     else if (m.kind === 'synced') this.barriers.synced(m.token);
   }
 
@@ -322,6 +332,7 @@ export class EnsembleNode implements ReplicatedState, RoleEffects {
         },
         proposed: (zxid) => this.counts.proposed(zxid),
         afterCoreCall: () => this.runner.schedulePump(),
+        mutations: this.parts.mutations,
       }, serving, epoch);
       this.server.setWritePath(this.leader);
     } else if (state === 'LOOKING') {

@@ -72,13 +72,18 @@ export class LearnerWritePath implements WritePath {
     if (!this.parts.toLeader({ kind: 'revalidate', sessionId: req.sessionId, timeoutMs, token })) conn.close();
   }
 
-  /** The leader's answer to a revalidation. */
-  revalidated(token: number, valid: boolean): void {
+  /**
+   * The leader's answer to a revalidation. `closing`: the leader has proposed the session's
+   * close but not committed it, so the client is not told it expired: its connection is closed
+   * and it asks again (by then the close has committed, or was abandoned).
+   */
+  revalidated(token: number, valid: boolean, closing = false): void {
     const r = this.revalidating.get(token);
     if (!r) return;
     this.revalidating.delete(token);
     const { conn, pending } = r;
     if (conn.isClosed) return;
+    if (closing) return conn.close();
     if (valid) {
       this.server.connections.ofSession(conn.sessionId)?.close();
       this.server.connections.attach(conn, conn.sessionId, r.timeoutMs);
@@ -94,13 +99,18 @@ export class LearnerWritePath implements WritePath {
     this.parts.touches.touched(sessionId, timeoutMs);
   }
 
-  /** The forwarded request a committed txn answers: by session, then by cxid (a createSession by its type). */
+  /**
+   * The forwarded request a committed txn answers: by session, then by cxid and type (its own,
+   * or error for a write that failed). The type matters: the txns a leader issues itself (a
+   * session's expiry) carry cxid 0, as does a createSession, and a client may send any xid, 0
+   * or one it used before; answering a create2 with a closeSession's result has no Stat to send.
+   */
   takeWaiter(hdr: TxnHeader): PendingRequest | undefined {
     if (!this.awaiting.size) return undefined;
     const list = this.awaiting.get(hdr.sessionId);
     if (!list) return undefined;
-    // A session upgrade's createSession has no waiter: it must not take a request's.
-    const i = list.findIndex((p) => (p.type === OpCode.createSession ? hdr.type === OpCode.createSession || hdr.cxid === 0 : hdr.type !== OpCode.createSession && p.xid === hdr.cxid));
+    // By type too: a session upgrade's createSession has no waiter and must not take a request's.
+    const i = list.findIndex((p) => p.xid === hdr.cxid && (p.type === hdr.type || hdr.type === OpCode.error));
     if (i < 0) return undefined;
     const [p] = list.splice(i, 1);
     if (!list.length) this.awaiting.delete(hdr.sessionId);

@@ -1,16 +1,19 @@
-import { CreateMode, ErrorCode, OpCode, SetSASLResponse, Xid, hex64, type JuteReader, type MultiOp } from '@zab/jute';
+import { CreateMode, ErrorCode, OpCode, Xid, hex64, type JuteReader, type MultiOp } from '@zab/jute';
+import { hasAuthScheme } from '../auth/client-auth.js';
 import type { Connection } from '../net/connection.js';
 import { OK, replyTo } from '../ops/reply.js';
 import { authenticate } from '../tree/acl.js';
 import type { ZkServer } from '../zk-server.js';
 import { decodeRequest, isKnownRequestType } from './decode.js';
 import { isWriteType } from './prep.js';
+import { onSasl } from './sasl.js';
 
 /**
  * The first stage after a request is decoded: every request touches its session; auth and
  * sasl are answered at once; a sync waits on the write path's barrier; a write enters the
  * write path (its reply waits in the connection's queue until its txn is applied); a read
- * waits in the queue and runs when every earlier request of the connection is answered.
+ * waits in the queue and runs when every earlier request of the connection is answered. With
+ * enforce.auth.* a connection that holds no id of a required scheme can only authenticate.
  */
 export function onRequest(server: ZkServer, conn: Connection, xid: number, type: number, body: JuteReader): void {
   const path = server.writePath;
@@ -20,12 +23,14 @@ export function onRequest(server: ZkServer, conn: Connection, xid: number, type:
   // A local session lives here alone: its leader hears nothing of it.
   if (!session?.local) path.touched(conn.sessionId, conn.sessionTimeoutMs);
   if (type === OpCode.auth) return onAuth(server, conn, body);
-  if (type === OpCode.sasl) {
-    // zab has no SASL: answer AuthFailed and keep the connection, so the client can go on.
-    conn.sendFrame((w) => {
-      w.int(xid).long(0n).int(ErrorCode.AUTHFAILED);
-      SetSASLResponse.write(w, { token: null });
-    });
+  if (type === OpCode.sasl) return onSasl(server, conn, xid, body);
+  const enforced = server.settings.auth?.enforceSchemes;
+  if (enforced && !hasAuthScheme(conn.authIds, enforced)) {
+    // enforce.auth.enabled / sessionRequireClientSASLAuth: as ZooKeeper 3.8, the request is
+    // answered SessionClosedRequireSaslAuth and the connection closed (the session stays until it expires).
+    server.log.warn({ conn: conn.id, remote: conn.remoteAddress, schemes: conn.authIds.map((a) => a.scheme), required: enforced }, 'client has not authenticated with a required scheme; closing connection');
+    conn.sendOutOfBand(xid, ErrorCode.SESSIONCLOSEDREQUIRESASLAUTH);
+    conn.close();
     return;
   }
   if (!isKnownRequestType(type)) {
@@ -35,6 +40,11 @@ export function onRequest(server: ZkServer, conn: Connection, xid: number, type:
     return;
   }
   const rec = decodeRequest(type, body);
+  if (!live && type !== OpCode.closeSession && server.sessions.get(conn.sessionId)?.closing) {
+    // Its close is proposed, not committed: no SessionExpired until it is (see handshake.ts).
+    conn.close();
+    return;
+  }
   if (!live && type !== OpCode.closeSession) {
     const p = server.pending(conn, xid, type, rec, 'ready');
     p.reply = { err: ErrorCode.SESSIONEXPIRED };

@@ -39,6 +39,28 @@ function harness() {
 }
 
 describe('prep + apply', () => {
+  it('never counts a persistent node among the ephemerals of a closing session, not even of session 0', () => {
+    const h = harness();
+    h.create('/p');
+    h.create('/p/e', CreateMode.EPHEMERAL);
+    h.setHold(true);
+    h.create('/p/q'); // persistent, not yet applied: its record and its parent's carry ephemeralOwner 0
+    h.create('/p/f', CreateMode.EPHEMERAL);
+    const closeZero = h.prep.prepare({ type: OpCode.closeSession, sessionId: 0n, cxid: 2, record: {}, authIds: [] }, 1000);
+    expect(closeZero.txn).toEqual({ kind: 'closeSession', ephemerals: [] });
+    const closeS1 = h.prep.prepare({ type: OpCode.closeSession, sessionId: S1, cxid: 3, record: {}, authIds: [] }, 1000);
+    expect(closeS1.txn.kind === 'closeSession' && [...closeS1.txn.ephemerals].sort()).toEqual(['/p/e', '/p/f']);
+    h.setHold(false);
+    h.flush();
+    for (const t of [closeZero, closeS1]) {
+      h.tree.apply(t.hdr, t.txn);
+      h.prep.applied(t.hdr.zxid);
+    }
+    expect(h.tree.getNode('/p')).toBeDefined();
+    expect(h.tree.getNode('/p/q')).toBeDefined();
+    expect(h.create('/p/r')!.result.err).toBe(ErrorCode.OK);
+  });
+
   it('gives a failed write a zxid and an error result', () => {
     const h = harness();
     expect(h.create('/a')!.result.err).toBe(0);

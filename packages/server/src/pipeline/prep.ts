@@ -378,7 +378,9 @@ export class Prep {
     const set: JavaHashOrderSet = this.tree.ephemeralSetOf(sessionId);
     for (const c of this.outstanding) {
       if (c.node === null) set.delete(c.path);
-      else if (c.node.ephemeralOwner === sessionId) set.add(c.path);
+      // Owner 0 is every persistent node's, and a container's or TTL node's owner is no session:
+      // only a session's own ephemerals go with it, whatever id the closeSession names.
+      else if (c.node.ephemeralOwner === sessionId && ephemeralKind(sessionId, this.opts.extendedTypesEnabled) === 'session') set.add(c.path);
     }
     const paths = [...set.ordered()];
     for (const p of paths) this.addChange({ zxid, path: p, node: null });

@@ -34,6 +34,12 @@ export function onConnect(server: ZkServer, conn: Connection, req: ConnectReques
   }
   // From here on, the flag to send back: whether this server is read-only (none to a client that sent none).
   readOnly = readOnly === undefined ? undefined : readOnlyServer;
+  if (!server.connectionThrottle.tryTake()) {
+    // connectionMaxTokens: a reconnect storm is turned away here, before it costs a session.
+    log.warn({ remote: conn.remoteAddress }, 'refusing session request: too many new sessions (connection throttle)');
+    conn.close();
+    return;
+  }
   if (req.lastZxidSeen > server.tree.lastProcessedZxid) {
     log.info(
       { remote: conn.remoteAddress, clientZxid: hex64(req.lastZxidSeen), ourZxid: hex64(server.tree.lastProcessedZxid) },
@@ -43,7 +49,8 @@ export function onConnect(server: ZkServer, conn: Connection, req: ConnectReques
     return;
   }
   const timeoutMs = Math.min(Math.max(req.timeOut, settings.minSessionTimeoutMs), settings.maxSessionTimeoutMs);
-  conn.authIds = [{ scheme: 'ip', id: conn.remoteAddress }];
+  // Ids the TLS handshake gave (x509) stay; the ip id comes first, as ZooKeeper adds it at accept.
+  conn.authIds = [{ scheme: 'ip', id: conn.remoteAddress }, ...conn.authIds.filter((a) => a.scheme !== 'ip')];
   if (req.sessionId !== 0n) {
     if (server.sessions.get(req.sessionId)?.local) return revalidateHere(server, conn, req, timeoutMs, readOnly);
     return server.writePath.revalidate(conn, req, timeoutMs, readOnly);
@@ -66,11 +73,20 @@ export function onConnect(server: ZkServer, conn: Connection, req: ConnectReques
 
 /**
  * A reconnect checked here, where sessions are decided (standalone, leader): a live session
- * with the right password moves to this connection with the new timeout and a fresh expiry.
+ * with the right password moves to this connection with the new timeout and a fresh expiry; a
+ * closing one (close not yet committed) gets no answer; an unknown one is told it expired.
  */
 export function revalidateHere(server: ZkServer, conn: Connection, req: ConnectRequest, timeoutMs: number, readOnly: boolean | undefined): void {
   const session = server.sessions.get(req.sessionId);
-  const valid = session !== undefined && !session.closing && req.passwd !== null && sessionPassword(req.sessionId).equals(req.passwd);
+  if (session?.closing) {
+    // Its close is proposed, not committed (a leader resumed after a pause proposes closes it
+    // cannot commit before it notices it lost its quorum): the client is not told it expired.
+    // It retries, and hears so once the close commits and the session is gone.
+    server.log.info({ remote: conn.remoteAddress, session: hex64(req.sessionId) }, 'session is closing but its close has not committed; closing the connection without an answer');
+    conn.close();
+    return;
+  }
+  const valid = session !== undefined && req.passwd !== null && sessionPassword(req.sessionId).equals(req.passwd);
   const pending = server.pending(conn, 0, OpCode.createSession, undefined, 'ready');
   if (valid) {
     server.connections.ofSession(req.sessionId)?.close(); // the client left that connection for this one
