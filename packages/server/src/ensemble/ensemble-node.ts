@@ -227,12 +227,14 @@ export class EnsembleNode implements ReplicatedState, RoleEffects {
   async truncate(zxid: bigint): Promise<void> {
     const { tree, sessions } = await this.installer.truncate(zxid);
     this.server.replaceState(tree, sessions);
+    this.showConfig(this.peer.activeConfig); // a replaced tree starts from an empty /zookeeper/config
     this.swapWritePath();
   }
 
   async installSnapshot(zxid: bigint, snapshot: WireSnapshot): Promise<void> {
     const { tree, sessions } = await this.installer.installSnapshot(zxid, snapshot);
     this.server.replaceState(tree, sessions);
+    this.showConfig(this.peer.activeConfig); // a replaced tree starts from an empty /zookeeper/config
     this.swapWritePath();
   }
 

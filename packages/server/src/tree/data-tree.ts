@@ -203,7 +203,9 @@ export class DataTree {
       const n = this.nodes.get(p)!;
       h.update(p).update('\0');
       if (n.data) h.update(n.data);
-      h.update(`\0${JSON.stringify(n.acl)}|${n.czxid}|${n.mzxid}|${n.pzxid}|${n.ctime}|${n.mtime}|${n.version}|${n.cversion}|${n.aversion}|${n.ephemeralOwner}|${n.numChildren}\n`);
+      // /zookeeper/config's mtime is each member's own clock (setConfigNode): not replicated state.
+      const mtime = p === CONFIG_NODE ? 0 : n.mtime;
+      h.update(`\0${JSON.stringify(n.acl)}|${n.czxid}|${n.mzxid}|${n.pzxid}|${n.ctime}|${mtime}|${n.version}|${n.cversion}|${n.aversion}|${n.ephemeralOwner}|${n.numChildren}\n`);
     }
     return h.digest('hex');
   }
