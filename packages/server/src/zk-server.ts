@@ -2,6 +2,7 @@ import { ErrorCode, OpCode, type ConnectRequest, type JuteReader } from '@zab/ju
 import type { Logger } from 'pino';
 import type { EnsembleFigures } from './admin/ensemble-figures.js';
 import { FsyncStats } from './admin/fsync-stats.js';
+import { NO_TRACE, type WriteTrace } from './admin/write-trace.js';
 import { ServerStats } from './admin/request-stats.js';
 import { systemClock, type Clock } from './clock.js';
 import { ClientConnections } from './net/client-connections.js';
@@ -40,6 +41,8 @@ export interface ServerSettings {
   readonly fsyncWarningThresholdMs?: number;
   /** Answers a four-letter word, or returns null when `word` is not one. */
   readonly fourLetterWord?: (server: ZkServer, conn: Connection, word: string) => string | null;
+  /** Marks of each step of the write path, for performance work (ZAB_TRACE_WRITES); none by default. */
+  readonly trace?: WriteTrace;
 }
 
 /** What a server core starts from besides its settings. */
@@ -79,6 +82,7 @@ export class ZkServer implements ConnectionHost {
   readonly maxBufferBytes: number;
   readonly skipAcl: boolean;
   readonly maxOutstandingPerConnection: number;
+  readonly trace: WriteTrace;
   private path: WritePath = new ClosedWritePath();
   private readonly expirer: SessionExpirer;
   private readonly containers: ContainerReaper;
@@ -92,6 +96,7 @@ export class ZkServer implements ConnectionHost {
     this.maxBufferBytes = settings.juteMaxBuffer;
     this.skipAcl = settings.skipACL;
     this.maxOutstandingPerConnection = settings.maxOutstandingPerConnection;
+    this.trace = settings.trace ?? NO_TRACE;
     this.tree = options.recovered?.tree ?? new DataTree(settings.extendedTypesEnabled);
     this.sessions = new SessionTracker(settings.serverId, settings.tickTimeMs, this.nowMs(), this.clock.wallMs());
     this.onApplied = options.onApplied;
@@ -222,6 +227,7 @@ export class ZkServer implements ConnectionHost {
   }
 
   onRequest(conn: Connection, xid: number, type: number, body: JuteReader): void {
+    if (type !== OpCode.ping) this.trace.mark('client-request');
     onRequest(this, conn, xid, type, body);
   }
 
@@ -233,6 +239,7 @@ export class ZkServer implements ConnectionHost {
   }
 
   onReplySent(latencyMs: number, type: number): void {
+    if (type !== OpCode.ping) this.trace.mark('client-reply');
     this.stats.packetsSent++;
     this.stats.recordReply(latencyMs);
     this.stats.latencyByOp.observe(type, latencyMs);
