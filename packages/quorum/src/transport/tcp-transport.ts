@@ -50,6 +50,8 @@ export class TcpTransport<P> implements Transport<P> {
   private readonly links = new Map<string, net.Socket>();
   /** Links with a message going out in parts: frames sent meanwhile wait here, in order. */
   private readonly streaming = new Map<net.Socket, Buffer[]>();
+  /** Sockets corked for the rest of this tick (see `write`). */
+  private readonly corked = new Set<net.Socket>();
   private electionServer: net.Server | null = null;
   private quorumServer: net.Server | null = null;
   private closed = false;
@@ -72,7 +74,7 @@ export class TcpTransport<P> implements Transport<P> {
     if (isLinkMessage(msg)) return this.sendOnLink(to, msg.link, msg);
     const sock = this.election.get(to);
     if (sock && !sock.destroyed) {
-      sock.write(encodeFrame(msg));
+      this.write(sock, encodeFrame(msg));
       return;
     }
     let q = this.electionQueue.get(to);
@@ -93,7 +95,26 @@ export class TcpTransport<P> implements Transport<P> {
     if (sock.destroyed) return;
     const held = this.streaming.get(sock);
     if (held) held.push(encodeFrame(msg));
-    else sock.write(encodeFrame(msg));
+    else this.write(sock, encodeFrame(msg));
+  }
+
+  /**
+   * Writes a frame, corking the socket until the end of this tick: the messages one turn sends
+   * to a peer (a leader's COMMITs and PROPOSALs for a burst of ACKs and REQUESTs, a follower's
+   * REQUESTs for a burst of client writes) leave in one writev instead of a syscall each, which
+   * was a third of a busy leader's time. They still leave before the event loop waits for
+   * anything (nextTick), so no round trip waits longer.
+   */
+  private write(sock: net.Socket, frame: Buffer): void {
+    if (!this.corked.has(sock)) {
+      this.corked.add(sock);
+      sock.cork();
+      process.nextTick(() => {
+        this.corked.delete(sock);
+        sock.uncork();
+      });
+    }
+    sock.write(frame);
   }
 
   /**
