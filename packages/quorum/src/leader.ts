@@ -238,12 +238,14 @@ export class Leader<P> {
     const from = hist.appliedZxid;
     if (point <= from) return;
     const entries = hist.range(from, point);
-    ctx.commitUpTo(point);
+    // COMMIT first, then apply here, as ZooKeeper's leader does: a learner's client does not
+    // wait for the leader to apply.
     for (const h of this.handlers.values()) {
       if (h.phase !== 'synced' && h.phase !== 'uptodate') continue;
       if (h.observer) this.sendTo(h, { type: 'INFORM', link: h.link, entries });
       else this.sendTo(h, { type: 'COMMIT', link: h.link, zxid: point });
     }
+    ctx.commitUpTo(point);
   }
 
   onTick(): void {

@@ -180,6 +180,8 @@ export class EffectRunner {
       case 'installSnapshot':
         return this.log.idle().then(() => state.installSnapshot(e.zxid, e.snapshot as WireSnapshot));
       case 'commit':
+        // The COMMITs and ACKs emitted before it leave now, not after the txns are applied.
+        this.transport.flush();
         state.commit(e.entries);
         this.parts.trace.mark('applied', e.entries[e.entries.length - 1]?.zxid);
         return;
