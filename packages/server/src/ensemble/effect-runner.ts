@@ -78,6 +78,8 @@ export class EffectRunner {
   private pumpScheduled = false;
   private stopped = false;
   private cancelTick: Cancel = () => undefined;
+  /** The epochs on disk, once read (see saveEpochs). */
+  private durableEpochs: { acceptedEpoch: bigint; currentEpoch: bigint } | null = null;
 
   constructor(private readonly parts: EffectRunnerParts) {
     const { peer, clock } = parts;
@@ -220,12 +222,22 @@ export class EffectRunner {
     this.transport.send(to, msg);
   }
 
-  /** Writes the epochs that changed, each durable before the next effect. */
+  /**
+   * Writes the epochs that changed, each durable before the next effect. The runner is the
+   * only writer of a running member's epochs, so after the first read it knows what is on
+   * disk: an election does not wait for reads as well as for the writes.
+   */
   private async saveEpochs(accepted: bigint, current: bigint): Promise<void> {
     const { epochs } = this.parts;
-    const now = await epochs.readEpochs();
-    if (now.acceptedEpoch !== accepted) await epochs.writeAcceptedEpoch(accepted);
-    if (now.currentEpoch !== current) await epochs.writeCurrentEpoch(current);
+    const now = (this.durableEpochs ??= await epochs.readEpochs());
+    if (now.acceptedEpoch !== accepted) {
+      await epochs.writeAcceptedEpoch(accepted);
+      now.acceptedEpoch = accepted;
+    }
+    if (now.currentEpoch !== current) {
+      await epochs.writeCurrentEpoch(current);
+      now.currentEpoch = current;
+    }
   }
 }
 
