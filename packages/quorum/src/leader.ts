@@ -215,8 +215,11 @@ export class Leader<P> {
   }
 
   sendProposal(entry: Entry<P>): void {
+    // One array for every follower: the transport encodes it once (and the peer's batching
+    // adds later proposals of the same turn to it once).
+    const entries = [entry];
     for (const h of this.handlers.values()) {
-      if (!h.observer && (h.phase === 'synced' || h.phase === 'uptodate')) this.sendTo(h, { type: 'PROPOSAL', link: h.link, entries: [entry] });
+      if (!h.observer && (h.phase === 'synced' || h.phase === 'uptodate')) this.sendTo(h, { type: 'PROPOSAL', link: h.link, entries });
     }
   }
 

@@ -219,7 +219,8 @@ export class QuorumPeer<P> {
       for (let i = this.groupStart; i < this.groupEnd; i++) {
         const e = this.effects[i]!;
         if (e.kind === 'append') e.entries.push(entry);
-        else if (e.kind === 'send' && e.msg.type === 'PROPOSAL') e.msg.entries.push(entry);
+        // The followers' PROPOSALs share one array: the entry goes into it once.
+        else if (e.kind === 'send' && e.msg.type === 'PROPOSAL' && e.msg.entries[e.msg.entries.length - 1] !== entry) e.msg.entries.push(entry);
       }
       return;
     }

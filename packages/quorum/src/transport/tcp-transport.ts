@@ -2,7 +2,7 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Message } from '../messages.js';
 import { isLinkMessage } from '../messages.js';
-import { FrameError, FrameReader, PROTOCOL_VERSION, encodeFrame } from './frames.js';
+import { FrameError, FrameReader, PROTOCOL_VERSION, encodeFrame, encodeFrameWith, packValue } from './frames.js';
 import type { Transport, TransportEvents } from './transport.js';
 
 /** Where a peer listens. `host` is resolved again on every connection attempt. */
@@ -50,6 +50,8 @@ export class TcpTransport<P> implements Transport<P> {
   private readonly links = new Map<string, net.Socket>();
   /** Links with a message going out in parts: frames sent meanwhile wait here, in order. */
   private readonly streaming = new Map<net.Socket, Buffer[]>();
+  /** Encoded PROPOSAL entries, by the array the core sent to each follower (see encodeLinkMessage). */
+  private readonly packedEntries = new WeakMap<object, Buffer>();
   /** Sockets corked for the rest of this tick (see `write`). */
   private readonly corked = new Set<net.Socket>();
   private electionServer: net.Server | null = null;
@@ -93,9 +95,18 @@ export class TcpTransport<P> implements Transport<P> {
       sock = this.openLink(to, link);
     }
     if (sock.destroyed) return;
+    const frame = this.encodeLinkMessage(msg);
     const held = this.streaming.get(sock);
-    if (held) held.push(encodeFrame(msg));
-    else this.write(sock, encodeFrame(msg));
+    if (held) held.push(frame);
+    else this.write(sock, frame);
+  }
+
+  /** A PROPOSAL's entries are encoded once for all the followers it goes to (the leader gives them one array). */
+  private encodeLinkMessage(msg: Message<P>): Buffer {
+    if (msg.type !== 'PROPOSAL') return encodeFrame(msg);
+    let packed = this.packedEntries.get(msg.entries);
+    if (!packed) this.packedEntries.set(msg.entries, (packed = packValue(msg.entries)));
+    return encodeFrameWith(msg, 'entries', packed);
   }
 
   /**
