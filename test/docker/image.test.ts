@@ -42,6 +42,8 @@ describe('zab image', () => {
   it('becomes healthy, runs as an unprivileged user, and serves a real client', async () => {
     const c = await startZab();
     expect((await c.exec(['id', '-u'])).output.trim()).toBe('1000');
+    // The admin bins ship in the image: zkcli for the shell, zab for import and export.
+    for (const bin of ['zkcli', 'zab']) expect((await c.exec([bin, '--help'])).exitCode).toBe(0);
     const port = c.getMappedPort(2181);
     expect(await fourLetter(port, 'ruok')).toBe('imok');
     expect(await fourLetter(port, 'srvr')).toMatch(/Mode: standalone/);

@@ -1,11 +1,4 @@
 #!/usr/bin/env node
-// The zab admin command. A committed launcher rather than the compiled file itself: npm links a
-// workspace's bins during `npm install`, before `prepare` has compiled dist/, and a bin whose
-// file does not exist yet is not linked at all. This file always exists; it runs the build.
-try {
-  await import('../dist/bin/zab.js');
-} catch (e) {
-  if (e?.code !== 'ERR_MODULE_NOT_FOUND' || !String(e.message).includes('/dist/bin/zab.js')) throw e;
-  console.error('zab: zab is not built yet; run `npm install` (or `npm run build`) in the repository first');
-  process.exit(1);
-}
+// The zab command: runs dist/bin/zab.js (see @zab/jute/launcher for why bins are launchers).
+import { launch } from '@zab/jute/launcher';
+await launch('zab', new URL('../dist/bin/zab.js', import.meta.url));
