@@ -106,7 +106,8 @@ function main() {
   mkdirSync(dataDir, { recursive: true });
   if (env.ZOO_MY_ID && !existsSync(join(dataDir, 'myid'))) writeFileSync(join(dataDir, 'myid'), `${env.ZOO_MY_ID}\n`);
   const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-  const child = spawn(process.execPath, [join(root, 'packages/server/dist/bin/zkserver.js'), '--config', cfgFile], { stdio: 'inherit' });
+  // The environment goes through whole: zkserver reads SERVER_JVMFLAGS and JVMFLAGS (-D settings) as ZooKeeper's image does.
+  const child = spawn(process.execPath, [join(root, 'packages/server/dist/bin/zkserver.js'), '--config', cfgFile], { stdio: 'inherit', env });
   for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code, signal) => {
     if (code === 2 && generated) {

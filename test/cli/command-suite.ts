@@ -109,6 +109,27 @@ export function describeCommands(kind: ServerKind): void {
       expectRun(await run('sync', '/'), 0, 'Sync is OK\n');
     });
 
+    it('setquota, listquota and delquota write the quota nodes as zkCli.sh does, and the server counts usage', async () => {
+      expectRun(await run('create', '/qa', 'hello'), 0, 'Created /qa\n');
+      expectRun(await run('create', '/qa/b', 'xyzabc'), 0, 'Created /qa/b\n');
+      expectRun(await run('setquota', '-n', '5', '/qa'), 0, '');
+      const quota = (limits: string, stat: string) => `Output quota for /qa ${limits}\nOutput stat for /qa ${stat}\n`;
+      expectRun(await run('listquota', '/qa'), 0, quota('count=5,bytes=-1=;byteHardLimit=-1;countHardLimit=-1', 'count=2,bytes=11'));
+      expectRun(await run('setquota', '-B', '20', '/qa'), 0, '');
+      expectRun(await run('create', '/qa/c', '1'), 0, 'Created /qa/c\n');
+      expectRun(await run('listquota', '/qa'), 0, quota('count=5,bytes=-1=;byteHardLimit=20;countHardLimit=-1', 'count=3,bytes=12'));
+      expectRun(await run('setquota', '-N', '2', '/qa'), 0, '', '[Warning]: the count quota you create is less than the existing count: 3\n');
+      expectRun(await run('setquota', '-n', '1', '/qa/b'), 1, '', '/qa/b has a parent /qa which has a quota\n');
+      expectRun(await run('setquota', '-n', '0', '/qa'), 2, '', /the num quota must be greater than zero/);
+      expectRun(await run('--json', 'listquota', '/qa'), 0, '{"path":"/qa","quota":{"count":5,"bytes":-1,"countHardLimit":2,"byteHardLimit":20},"stat":{"count":3,"bytes":12}}\n');
+      expectRun(await run('delquota', '-n', '/qa'), 0, '');
+      expectRun(await run('get', '/zookeeper/quota/qa/zookeeper_limits'), 0, 'count=-1,bytes=-1=;byteHardLimit=20;countHardLimit=2\n');
+      expectRun(await run('delquota', '/qa'), 0, '');
+      expectRun(await run('ls', '/zookeeper/quota'), 0, '[]\n');
+      expectRun(await run('listquota', '/qa'), 1, '', 'quota for /qa does not exist.\n');
+      expectRun(await run('deleteall', '/qa'), 0, '');
+    });
+
     it('--json prints one JSON line for every command, and failures as JSON on stderr', async () => {
       const j = (...args: string[]) => run('--json', ...args);
       expect(jsonLines(await j('create', '/j', 'v1'))).toEqual([{ path: '/j' }]);

@@ -10,6 +10,7 @@ import { DigestMd5Client } from '@zab/security';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../support/launch.js';
 import { RawClient } from '../support/raw-client.js';
+import { saslLogin } from './security-target.js';
 
 let dir: string;
 let zk: RunningServer;
@@ -27,17 +28,6 @@ afterAll(async () => {
   await zk?.stop();
   await rm(dir, { recursive: true, force: true });
 });
-
-/** Authenticates over sasl packets; returns the last reply's error code (0 on success). */
-async function saslLogin(c: RawClient, client: DigestMd5Client): Promise<number> {
-  let token = client.initialResponse();
-  for (;;) {
-    const reply = await c.send('sasl', { token });
-    if (reply.err !== 0 || reply.lost) return reply.lost ? -999 : reply.err;
-    token = client.evaluate(reply.body!.token ?? Buffer.alloc(0));
-    if (client.isComplete) return 0;
-  }
-}
 
 describe('DIGEST-MD5 over ZooKeeper 3.8 sasl packets', () => {
   it('logs in as sasl:<user>, which opens a sasl ACL', async () => {

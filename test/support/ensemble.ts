@@ -54,9 +54,19 @@ export interface EnsembleOptions {
   cfg?: Record<string, string>;
   /** ZooKeeper only: extra -D system properties. */
   javaProps?: Record<string, string>;
-  /** Extra zoo.cfg lines for one member (e.g. its own admin port). */
-  memberCfg?: (id: number) => Record<string, string>;
+  /** zab only: extra environment of the member processes (e.g. SERVER_JVMFLAGS, which zab reads -D settings from). */
+  env?: Record<string, string>;
+  /** Extra zoo.cfg lines for one member (e.g. its own admin port, or server.N lines through a proxy); `all` holds every member's ports. */
+  memberCfg?: (id: number, all: readonly MemberPorts[]) => Record<string, string>;
   startTimeoutMs?: number;
+}
+
+/** A member's ports, as its server.N line gives them. */
+export interface MemberPorts {
+  id: number;
+  client: number;
+  quorum: number;
+  election: number;
 }
 
 /** Sends srvr and returns its Mode, or null. */
@@ -81,7 +91,7 @@ export async function startEnsemble(kind: ServerKind, opts: EnsembleOptions = {}
     specs.map((s) => [`server.${s.id}`, `127.0.0.1:${s.quorum}:${s.election}${s.role === 'observer' ? ':observer' : ''};127.0.0.1:${s.client}`]),
   );
   const members: Member[] = [];
-  for (const s of specs) members.push(await makeMember(kind, dir, s, serverLines, opts));
+  for (const s of specs) members.push(await makeMember(kind, dir, s, serverLines, opts, specs));
   const ensemble: Ensemble = {
     kind,
     members,
@@ -125,6 +135,7 @@ async function makeMember(
   s: { id: number; role: 'participant' | 'observer'; client: number },
   serverLines: Record<string, string>,
   opts: EnsembleOptions,
+  all: readonly MemberPorts[],
 ): Promise<Member> {
   const home = path.join(dir, `node-${s.id}`);
   const dataDir = path.join(home, 'data');
@@ -146,7 +157,7 @@ async function makeMember(
     ...(s.role === 'observer' ? { peerType: 'observer' } : {}),
     ...serverLines,
     ...opts.cfg,
-    ...opts.memberCfg?.(s.id),
+    ...opts.memberCfg?.(s.id, all),
   };
   await writeFile(cfgFile, Object.entries(lines).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
   let proc: ChildProcess | null = null;
@@ -164,7 +175,7 @@ async function makeMember(
     async start() {
       if (member.running) return;
       out = createWriteStream(logFile, { flags: 'a' });
-      proc = spawnServer(kind, cfgFile, home, opts.javaProps);
+      proc = spawnServer(kind, cfgFile, home, opts.javaProps, [], { env: opts.env });
       proc.stdout!.pipe(out);
       proc.stderr!.pipe(out);
       const p = proc;

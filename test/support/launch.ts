@@ -138,22 +138,40 @@ export interface StartOptions {
   startTimeoutMs?: number;
   /** ZooKeeper only: extra -D system properties (they override the defaults below). */
   javaProps?: Record<string, string>;
+  /** ZooKeeper only: jars added to its class path (Netty's, for TLS). */
+  classpath?: readonly string[];
+  /** Environment variables added to the server's (SERVER_JVMFLAGS, for zab). */
+  env?: Record<string, string>;
 }
+
+/** Netty's jars from Debian's packages: ZooKeeper's Netty client and server (TLS) need them. */
+export const NETTY_CLASSPATH = ['netty-buffer', 'netty-codec', 'netty-common', 'netty-handler', 'netty-resolver', 'netty-transport', 'netty-transport-native-unix-common', 'netty-transport-native-epoll']
+  .map((j) => `/usr/share/java/${j}.jar`)
+  .filter((f) => existsSync(f));
 
 /**
  * Spawns one server process on its zoo.cfg, with stdout and stderr piped for the caller to log.
  * ZooKeeper runs with a 512 MiB heap, its admin server off, warnings only, then `javaProps` as
  * -D flags and `jvmFlags`; zab runs the built entry point (ZAB_BIN) in `cwd`.
  */
-export function spawnServer(kind: ServerKind, cfgFile: string, cwd: string, javaProps: Record<string, string> = {}, jvmFlags: string[] = []): ChildProcess {
+export function spawnServer(
+  kind: ServerKind,
+  cfgFile: string,
+  cwd: string,
+  javaProps: Record<string, string> = {},
+  jvmFlags: string[] = [],
+  extra: { classpath?: readonly string[]; env?: Record<string, string> } = {},
+): ChildProcess {
   const stdio: ['ignore', 'pipe', 'pipe'] = ['ignore', 'pipe', 'pipe'];
+  const env = { ...process.env, ...extra.env };
   if (kind === 'zab') {
     if (!existsSync(ZAB_BIN)) throw new Error(`${ZAB_BIN} not built (run npx tsc -b)`);
-    return spawn(process.execPath, [ZAB_BIN, '--config', cfgFile], { stdio, cwd });
+    return spawn(process.execPath, [ZAB_BIN, '--config', cfgFile], { stdio, cwd, env });
   }
   const props = { 'zookeeper.admin.enableServer': 'false', 'org.slf4j.simpleLogger.defaultLogLevel': 'warn', ...javaProps };
-  const flags = ['-Xmx512m', '-XX:+UseSerialGC', ...jvmFlags, '-cp', ZK_CLASSPATH, ...Object.entries(props).map(([k, v]) => `-D${k}=${v}`)];
-  return spawn('java', [...flags, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfgFile], { stdio });
+  const classpath = [ZK_CLASSPATH, ...(extra.classpath ?? [])].join(':');
+  const flags = ['-Xmx512m', '-XX:+UseSerialGC', ...jvmFlags, '-cp', classpath, ...Object.entries(props).map(([k, v]) => `-D${k}=${v}`)];
+  return spawn('java', [...flags, 'org.apache.zookeeper.server.quorum.QuorumPeerMain', cfgFile], { stdio, env });
 }
 
 /**
@@ -167,7 +185,10 @@ export async function startServer(kind: ServerKind, opts: StartOptions = {}): Pr
   const logFile = path.join(dataDir, 'server.log');
   await writeFile(cfgFile, zooCfg(port, path.join(dataDir, 'data'), opts.cfg ?? {}));
   // A standalone server starts often and runs briefly: the JIT's first tier is enough.
-  const proc = spawnServer(kind, cfgFile, dataDir, { 'znode.container.checkIntervalMs': '3600000', ...opts.javaProps }, ['-XX:TieredStopAtLevel=1']);
+  const proc = spawnServer(kind, cfgFile, dataDir, { 'znode.container.checkIntervalMs': '3600000', ...opts.javaProps }, ['-XX:TieredStopAtLevel=1'], {
+    classpath: opts.classpath,
+    env: opts.env,
+  });
   const log = createWriteStream(logFile);
   proc.stdout!.pipe(log);
   proc.stderr!.pipe(log);

@@ -3,6 +3,7 @@
 // reply comes back as data ({err, zxid, body}) so a test can compare servers byte for byte;
 // notifications are collected in arrival order. The socket is public for bad-input tests.
 import net from 'node:net';
+import tls from 'node:tls';
 import {
   type Codec,
   ConnectRequest,
@@ -70,6 +71,8 @@ export interface RawConnectOptions {
   /** Bound on every request; a request past it resolves with lost: 'timeout' (default 30 s). */
   requestTimeoutMs?: number;
   maxBufferBytes?: number;
+  /** Connect over TLS with these options (certificates, CA, servername). */
+  tls?: tls.ConnectionOptions;
 }
 
 interface Pending {
@@ -111,15 +114,15 @@ export const op = {
 /** world:anyone with all permissions (ZooDefs.Ids.OPEN_ACL_UNSAFE). */
 export const OPEN_ACL: ACL[] = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
 
-/** Opens a plain TCP connection (for bad-input tests); resolves once connected. */
-export function connectSocket(port: number, host = '127.0.0.1', timeoutMs = 10_000): Promise<net.Socket> {
+/** Opens a TCP connection (for bad-input tests), or a TLS one with `tlsOptions`; resolves once connected (after the TLS handshake). */
+export function connectSocket(port: number, host = '127.0.0.1', timeoutMs = 10_000, tlsOptions?: tls.ConnectionOptions): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const s = net.connect({ port, host });
+    const s = tlsOptions ? tls.connect({ ...tlsOptions, port, host }) : net.connect({ port, host });
     const t = setTimeout(() => {
       s.destroy();
       reject(new Error(`connect to ${host}:${port} timed out after ${timeoutMs} ms`));
     }, timeoutMs);
-    s.once('connect', () => {
+    s.once(tlsOptions ? 'secureConnect' : 'connect', () => {
       clearTimeout(t);
       s.setNoDelay(true);
       resolve(s);
@@ -202,7 +205,7 @@ export class RawClient {
   /** Connects and performs the ConnectRequest/ConnectResponse handshake. Rejects only on transport failure. */
   static async connect(opts: RawConnectOptions): Promise<RawClient> {
     const connectTimeoutMs = opts.connectTimeoutMs ?? 10_000;
-    const socket = await connectSocket(opts.port, opts.host ?? '127.0.0.1', connectTimeoutMs);
+    const socket = await connectSocket(opts.port, opts.host ?? '127.0.0.1', connectTimeoutMs, opts.tls);
     const c = new RawClient(socket, opts);
     const payload = await new Promise<Buffer | Error>((resolve) => {
       const t = setTimeout(() => resolve(new Error(`no ConnectResponse within ${connectTimeoutMs} ms`)), connectTimeoutMs);

@@ -1,5 +1,6 @@
 // Ephemeral-session churn, one worker's share: each of its slots opens a new session, creates an
-// ephemeral znode, closes the session, and starts over, until the window ends. A cycle counts
+// ephemeral znode (or, by the spec's churnOp, a persistent one, or nothing), closes the session,
+// and starts over, until the window ends. A cycle counts
 // when it ends inside the window; its phases (handshake, create, closeSession) are timed apart,
 // since session create and close are what this workload is about.
 import { CreateMode, ErrorCode, errorName } from '@zab/jute';
@@ -10,14 +11,17 @@ import { valueOf } from './op-sources.js';
 import * as req from './requests.js';
 import type { ErrorCounts, RunArg, RunResult } from './rpc.js';
 import { BenchSession } from './session.js';
-import type { WorkloadSpec } from './spec.js';
+import type { ChurnOp, WorkloadSpec } from './spec.js';
 import { countError, failureName } from './worker-sessions.js';
 
 /** Pause after a failed cycle, so a refusing server is not hammered in a tight loop. */
 const FAILURE_BACKOFF_MS = 10;
 
-function createEphemeral(s: BenchSession, path: string, value: Buffer): Promise<number> {
-  return new Promise((resolve) => req.create(s, path, value, CreateMode.EPHEMERAL, (err) => resolve(err)));
+/** The churn cycle's one request (none for churnOp none): its error code. */
+function churnRequest(op: ChurnOp, s: BenchSession, path: string, value: Buffer): Promise<number> {
+  if (op === 'none') return Promise.resolve(ErrorCode.OK);
+  const mode = op === 'ephemeral' ? CreateMode.EPHEMERAL : CreateMode.PERSISTENT;
+  return new Promise((resolve) => req.create(s, path, value, mode, (err) => resolve(err)));
 }
 
 export async function runChurn(spec: WorkloadSpec, first: number, count: number, arg: RunArg, progress: ProgressCounters): Promise<RunResult> {
@@ -38,7 +42,7 @@ export async function runChurn(spec: WorkloadSpec, first: number, count: number,
       try {
         s = await BenchSession.open({ host: host.host, port: host.port, sessionTimeoutMs: spec.sessionTimeoutMs, connectTimeoutMs: spec.sessionTimeoutMs });
         const t1 = nowMs();
-        const err = await createEphemeral(s, `${spec.rootPath}/e${g}-${seq++}`, value);
+        const err = await churnRequest(spec.churnOp ?? 'ephemeral', s, `${spec.rootPath}/e${g}-${seq++}`, value);
         const t2 = nowMs();
         if (err !== ErrorCode.OK) failure = errorName(err);
         await s.close();

@@ -3,7 +3,7 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Endpoint } from './session.js';
-import { WORKLOADS, type WorkloadName, type WorkloadSpec } from './spec.js';
+import { WORKLOADS, type ChurnOp, type WorkloadName, type WorkloadSpec } from './spec.js';
 
 export const RUN_USAGE = `zab-bench run --hosts HOST:PORT[,HOST:PORT...] [options]
 
@@ -20,6 +20,8 @@ Load for any ZooKeeper-compatible server or ensemble (zab, Apache ZooKeeper).
   --max-ops N           create: stop after N creates (default 0: run for the duration)
   --session-timeout MS  requested session timeout (default 30000)
   --connect-concurrency N  session handshakes at once (default 32)
+  --churn-op OP         churn: what each session does before it closes: ephemeral (default),
+                        create (a persistent znode), none
   --workers N           worker threads (default: one per 2,000 sessions, at most the cores)
   --server-pid PID[,PID...]  server processes on this machine whose memory and CPU idle and
                         watches read from /proc (the first: the member the sessions use)
@@ -83,6 +85,7 @@ export function parseRun(argv: string[]): RunCommand {
       'max-ops': { type: 'string' },
       'session-timeout': { type: 'string' },
       'connect-concurrency': { type: 'string' },
+      'churn-op': { type: 'string' },
       workers: { type: 'string' },
       'server-pid': { type: 'string' },
       root: { type: 'string', default: '/zab-bench' },
@@ -117,6 +120,7 @@ export function parseRun(argv: string[]): RunCommand {
       rootPath: `${root}/${workload}-${Math.random().toString(36).slice(2, 10)}`,
       keep: v.keep!,
       serverPids: pids,
+      ...(v['churn-op'] !== undefined ? { churnOp: v['churn-op'] as ChurnOp } : {}),
     };
   });
   return { specs, jsonFile: v.json, quiet: v.quiet! };

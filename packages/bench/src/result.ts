@@ -40,7 +40,7 @@ export function labelOf(spec: WorkloadSpec): string {
   const size = spec.valueBytes >= 1_000_000 ? `${spec.valueBytes / 1_000_000} MB` : spec.valueBytes >= 1000 ? `${spec.valueBytes / 1000} KB` : `${spec.valueBytes} B`;
   switch (spec.workload) {
     case 'churn':
-      return `churn ${spec.sessions} concurrent`;
+      return `churn ${spec.sessions} concurrent${spec.churnOp && spec.churnOp !== 'ephemeral' ? ` (${spec.churnOp})` : ''}`;
     case 'fanout':
       return `fanout ${spec.sessions} watchers`;
     case 'idle':

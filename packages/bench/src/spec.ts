@@ -8,7 +8,8 @@ import type { Endpoint } from './session.js';
  * - setData / getData: over `keys` znodes of `valueBytes` made beforehand;
  * - mixed: getData with probability readPct%, setData otherwise, over the same keys;
  * - delete: of znodes each session created beforehand (a pool sized by a timed fill);
- * - churn: connect a new session, create an ephemeral, close the session, again;
+ * - churn: connect a new session, create an ephemeral (or, by `churnOp`, a persistent znode,
+ *   or nothing), close the session, again;
  * - fanout: `sessions` sessions watch one znode, one write, time until every watcher heard;
  * - idle: `sessions` sessions connect and stay idle (pings only); server memory and CPU;
  * - watches: `sessions` sessions set `watches` watches over `keys` znodes; server memory;
@@ -47,7 +48,16 @@ export interface WorkloadSpec {
   readonly keep: boolean;
   /** Server processes whose RSS and CPU idle and watches read from /proc (this machine only). */
   readonly serverPids: readonly number[];
+  /**
+   * churn: what each short-lived session does between connect and close (default ephemeral).
+   * `create` and `none` show what local sessions (localSessionsEnabled) save: such a session
+   * costs no txn to open or close, while an ephemeral makes it global.
+   */
+  readonly churnOp?: ChurnOp;
 }
+
+export const CHURN_OPS = ['ephemeral', 'create', 'none'] as const;
+export type ChurnOp = (typeof CHURN_OPS)[number];
 
 /** The largest value the generator sends: ZooKeeper's default jute.maxbuffer less room for the request. */
 export const MAX_VALUE_BYTES = 0xfffff - 1024;
@@ -75,6 +85,7 @@ export function validateSpec(s: WorkloadSpec): void {
   whole('workers', 1, 256);
   if (!(s.durationS > 0)) bad(`durationS must be above 0, not ${s.durationS}`);
   if (!(s.warmupS >= 0)) bad(`warmupS must be 0 or more, not ${s.warmupS}`);
+  if (s.churnOp !== undefined && !CHURN_OPS.includes(s.churnOp)) bad(`churnOp must be one of ${CHURN_OPS.join(', ')}, not ${s.churnOp}`);
   if (!/^\/[^/]/.test(s.rootPath) || s.rootPath.endsWith('/')) bad(`rootPath must be an absolute znode path, not ${s.rootPath}`);
   if (s.workload === 'watches' && s.watches / s.sessions > s.keys) {
     bad(`watches / sessions (${Math.ceil(s.watches / s.sessions)}) must not exceed keys (${s.keys}): a session watches a znode once`);

@@ -23,6 +23,8 @@ export interface ContextOptions {
   output: Output;
   /** Aborted on SIGINT/SIGTERM (one-shot) or Ctrl-C (shell): the running command stops. */
   signal: AbortSignal;
+  /** The session's connection state for the shell's prompt (CONNECTED when not told). */
+  sessionState?: () => string;
 }
 
 /**

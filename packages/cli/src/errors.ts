@@ -25,3 +25,8 @@ export class FourLetterWordError extends Error {
     super(`${word} to ${server}: ${reason}`, options);
   }
 }
+
+/** A quota command the quota nodes rule out: no quota on the path, or one above or below it. */
+export class QuotaError extends Error {
+  override readonly name = 'QuotaError';
+}

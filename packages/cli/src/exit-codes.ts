@@ -2,7 +2,7 @@
 // command can end. Messages for ZooKeeper errors are zkCli.sh's (CliWrapperException) so that
 // scripts written against zkCli.sh keep matching; the rest say KeeperException's text.
 import { ErrorCode, KeeperError, errorName } from '@zab/jute';
-import { ConnectFailedError, FourLetterWordError, UsageError } from './errors.js';
+import { ConnectFailedError, FourLetterWordError, QuotaError, UsageError } from './errors.js';
 
 /** Exit statuses, documented in packages/cli/README.md; scripts rely on the numbers. */
 export const ExitCode = {
@@ -25,6 +25,7 @@ const connectionCodes = new Set<number>([ErrorCode.CONNECTIONLOSS, ErrorCode.OPE
 export function exitCodeFor(err: unknown): ExitCode {
   if (err instanceof UsageError) return ExitCode.USAGE;
   if (err instanceof ConnectFailedError || err instanceof FourLetterWordError) return ExitCode.CONNECTION;
+  if (err instanceof QuotaError) return ExitCode.ZOOKEEPER_ERROR;
   if (err instanceof KeeperError) return connectionCodes.has(err.code) ? ExitCode.CONNECTION : ExitCode.ZOOKEEPER_ERROR;
   return ExitCode.INTERNAL;
 }
@@ -40,6 +41,7 @@ const zkCliTexts: Partial<Record<number, (path: string) => string>> = {
   [ErrorCode.NOAUTH]: (p) => `Insufficient permission : ${p}`,
   [ErrorCode.BADARGUMENTS]: (p) => `Arguments are not valid : ${p}`,
   [ErrorCode.BADVERSION]: (p) => `version No is not valid : ${p}`,
+  [ErrorCode.QUOTAEXCEEDED]: (p) => `Quota has exceeded : ${p}`,
 };
 
 /**

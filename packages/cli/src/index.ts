@@ -2,6 +2,7 @@
 export { main, type MainIo, type SessionOpener, type SessionSettings } from './main.js';
 export { ExitCode, errorMessage, exitCodeFor } from './exit-codes.js';
 export { ConnectFailedError, FourLetterWordError, UsageError } from './errors.js';
+export { sendFourLetterWord } from './four-letter.js';
 export { aclLines, parseAcl, permString } from './format/acl.js';
 export { eventLine } from './format/event.js';
 export { hex64, javaDate, statJson, statLines, type StatJson } from './format/stat.js';

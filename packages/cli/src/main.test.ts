@@ -107,7 +107,56 @@ describe('main: what reaches the session', () => {
       },
     );
     expect({ status, stderr }).toEqual({ status: 0, stderr: '' });
-    expect(settings).toEqual([{ connectString: 'h:1/app', connectTimeoutMs: 1234, sessionTimeoutMs: 30000, auth: [['digest', 'alice:a:b']] }]);
+    expect(settings).toEqual([
+      {
+        connectString: 'h:1/app',
+        connectTimeoutMs: 1234,
+        sessionTimeoutMs: 30000,
+        auth: [['digest', 'alice:a:b']],
+        canBeReadOnly: false,
+        onState: expect.any(Function),
+        security: { tls: false, pem: { ca: undefined, cert: undefined, key: undefined }, sasl: undefined, properties: new Map() },
+      },
+    ]);
     expect(added).toEqual([['digest', 'bob:pw']]);
+  });
+});
+
+describe('main: TLS and SASL settings', () => {
+  it('takes --tls-*, --sasl and the -D settings zkCli.sh users keep in CLIENT_JVMFLAGS', async () => {
+    const settings: SessionSettings[] = [];
+    const session = { whoAmI: async () => [], close: async () => {} } as unknown as CliSession;
+    const status = await main(
+      ['--server', 'h:1', '--tls-ca', 'ca.pem', '--sasl', 'bob:pw:with:colons', 'whoami'],
+      {
+        output: { stdout: () => {}, stderr: () => {} },
+        input: { stream: new PassThrough() },
+        env: { CLIENT_JVMFLAGS: '-Dzookeeper.client.secure=true -Xmx64m', JVMFLAGS: '-Djava.security.auth.login.config=/etc/jaas.conf' },
+        signal: new AbortController().signal,
+      },
+      async (s) => {
+        settings.push(s);
+        return session;
+      },
+    );
+    expect(status).toBe(0);
+    expect(settings[0]!.security).toEqual({
+      tls: false,
+      pem: { ca: 'ca.pem', cert: undefined, key: undefined },
+      sasl: { username: 'bob', password: 'pw:with:colons' },
+      properties: new Map([['zookeeper.client.secure', 'true'], ['java.security.auth.login.config', '/etc/jaas.conf']]),
+    });
+  });
+
+  it('refuses --sasl without a password separator', async () => {
+    let stderr = '';
+    const status = await main(['--sasl', 'bob', 'whoami'], {
+      output: { stdout: () => {}, stderr: (t) => void (stderr += t) },
+      input: { stream: new PassThrough() },
+      env: {},
+      signal: new AbortController().signal,
+    }, async () => ({}) as CliSession);
+    expect(status).not.toBe(0);
+    expect(stderr).toContain('--sasl must be user:password');
   });
 });

@@ -8,6 +8,7 @@ import { UsageError } from './errors.js';
 import { ExitCode } from './exit-codes.js';
 import { commandParser, findCommand, runParser, unknownCommand } from './parser.js';
 import { reportFailure, withUsage } from './report.js';
+import { securitySettings, type SecuritySettings } from './security-options.js';
 import { parseServerList } from './server-list.js';
 import type { CliSession } from './session.js';
 import { runShell, type ShellInput } from './shell/shell.js';
@@ -20,7 +21,16 @@ export interface SessionSettings {
   sessionTimeoutMs: number;
   /** `[scheme, auth]` pairs from --auth, added right after connecting, in order. */
   auth: Array<[string, string]>;
+  /** --read-only (zkCli's -r): accept a server without a quorum, which serves reads only. */
+  canBeReadOnly: boolean;
+  /** Told of each change of the session's connection state (zkCli's words: CONNECTED, CONNECTEDREADONLY, ...). */
+  onState?: (state: SessionState) => void;
+  /** --tls, --tls-ca/--tls-cert/--tls-key, --sasl, and the environment (CLIENT_JVMFLAGS, JVMFLAGS) zkCli.sh reads. */
+  security: SecuritySettings;
 }
+
+/** A session's connection state as zkCli's prompt names it (ZooKeeper.States). */
+export type SessionState = 'CONNECTING' | 'CONNECTED' | 'CONNECTEDREADONLY' | 'CLOSED' | 'AUTH_FAILED';
 
 export type SessionOpener = (settings: SessionSettings) => Promise<CliSession>;
 
@@ -39,25 +49,42 @@ const GLOBAL_OPTIONS = {
   timeout: { type: 'string', default: '10000', describe: 'ms to wait for a connection; exit status 3 after', takesValue: true },
   'session-timeout': { type: 'string', default: '30000', describe: 'session timeout to ask the server for, ms', takesValue: true },
   auth: { type: 'string', describe: 'scheme:auth to add before the command, e.g. digest:user:pw (repeatable)', takesValue: true },
+  tls: { type: 'boolean', default: false, describe: 'connect over TLS (also -Dzookeeper.client.secure=true in CLIENT_JVMFLAGS)', takesValue: false },
+  'tls-ca': { type: 'string', describe: 'PEM file of the CAs to trust (default: -Dzookeeper.ssl.trustStore.* or node\'s roots)', takesValue: true },
+  'tls-cert': { type: 'string', describe: 'PEM file of the certificate to present', takesValue: true },
+  'tls-key': { type: 'string', describe: 'PEM file of its private key', takesValue: true },
+  sasl: { type: 'string', describe: 'user:password to log in with SASL DIGEST-MD5 (also a JAAS Client section)', takesValue: true },
   json: { type: 'boolean', default: false, describe: 'print results (and failures, on stderr) as JSON lines', takesValue: false },
+  'read-only': { type: 'boolean', default: false, describe: 'accept a server cut off from its quorum (reads only; keeps looking for a read-write one)', takesValue: false },
 } as const;
 
-/** zkCli spells its options with one dash (`-server h:p`); yargs would read that as -s -e -r... */
+/** zkCli spells its options with one dash (`-server h:p`, `-r`); yargs would read that as -s -e -r... */
 function acceptZkCliSpelling(words: readonly string[]): string[] {
-  return words.map((w) => (w === '-server' || w === '-timeout' ? `-${w}` : w));
+  const end = words.indexOf('--');
+  return words.map((w, i) => {
+    if (end >= 0 && i > end) return w;
+    if (w === '-server' || w === '-timeout') return `-${w}`;
+    return w === '-r' && i < (commandIndex(words) ?? words.length) ? '--read-only' : w;
+  });
 }
 
-/** The first word that is not a global option or its value: the command, if any. */
-function commandWord(words: readonly string[]): string | undefined {
+/** The index of the command word (see commandWord). */
+function commandIndex(words: readonly string[]): number | undefined {
   for (let i = 0; i < words.length; i++) {
     const w = words[i]!;
-    if (w === '--') return words[i + 1];
-    if (!w.startsWith('-')) return w;
+    if (w === '--') return i + 1;
+    if (!w.startsWith('-')) return i;
     const name = w.replace(/^--?/, '');
     const opt = GLOBAL_OPTIONS[name as keyof typeof GLOBAL_OPTIONS];
     if (opt?.takesValue && !name.includes('=')) i++;
   }
   return undefined;
+}
+
+/** The first word that is not a global option or its value: the command, if any. */
+function commandWord(words: readonly string[]): string | undefined {
+  const i = commandIndex(words);
+  return i === undefined ? undefined : words[i];
 }
 
 function positiveMs(name: string, v: unknown): number {
@@ -93,9 +120,20 @@ export async function main(words: readonly string[], io: MainIo, openSession: Se
       connectTimeoutMs: positiveMs('timeout', argv['timeout']),
       sessionTimeoutMs: positiveMs('session-timeout', argv['session-timeout']),
       auth: authPairs(argv['auth']),
+      canBeReadOnly: Boolean(argv['read-only']),
+      security: securitySettings(argv, io.env),
+    };
+    const json = Boolean(argv['json']);
+    let state: SessionState = 'CONNECTING';
+    let wasReadOnly = false;
+    settings.onState = (s) => {
+      // Read-only comes and goes while the session lives: say so, as zkCli's watcher prints it.
+      if (s === 'CONNECTEDREADONLY' || (s === 'CONNECTED' && wasReadOnly)) io.output.stderr(stateNotice(s, json));
+      if (s === 'CONNECTEDREADONLY' || s === 'CONNECTED') wasReadOnly = s === 'CONNECTEDREADONLY';
+      state = s;
     };
     slot = new SessionSlot(() => openSession(settings));
-    base = { json: Boolean(argv['json']), servers: parseServerList(server), timeoutMs: settings.connectTimeoutMs, output: io.output };
+    base = { json, servers: parseServerList(server), timeoutMs: settings.connectTimeoutMs, output: io.output, sessionState: () => state };
     return base;
   };
 
@@ -123,6 +161,14 @@ export async function main(words: readonly string[], io: MainIo, openSession: Se
     await slot?.close().catch(() => undefined); // the server expires it anyway
   }
   return status;
+}
+
+/** The line a read-only session prints when it connects read-only, and when it moves to a read-write server. */
+export function stateNotice(state: 'CONNECTEDREADONLY' | 'CONNECTED', json: boolean): string {
+  if (json) return `${JSON.stringify({ state })}\n`;
+  return state === 'CONNECTEDREADONLY'
+    ? 'Connected read-only (CONNECTEDREADONLY): the server has no quorum; reads only, writes fail with NotReadOnly. Looking for a read-write server.\n'
+    : 'Connected read-write (CONNECTED): moved to a server with a quorum.\n';
 }
 
 /** 128 + the signal's number, as a shell reports a command a signal stopped. */

@@ -1,13 +1,16 @@
 // Opens the CLI's session with @zab/client and adapts it to CliSession.
-import { createClient, type ZooKeeperClient } from '@zab/client';
+import { createClient, type ClientState, type ZooKeeperClient } from '@zab/client';
 import { AddWatchMode } from '@zab/jute';
 import { ConnectFailedError } from './errors.js';
-import type { SessionSettings } from './main.js';
+import type { SessionSettings, SessionState } from './main.js';
+import { securityOptions } from './security-options.js';
 import type { CliSession } from './session.js';
 
-/** Connects within settings.connectTimeoutMs (else ConnectFailedError) and adds the --auth credentials. */
+/** Connects (over TLS, logging in with SASL, when the settings say so) within settings.connectTimeoutMs (else ConnectFailedError) and adds the --auth credentials. */
 export async function openSession(settings: SessionSettings): Promise<CliSession> {
-  const zk = createClient(settings.connectString, { sessionTimeoutMs: settings.sessionTimeoutMs });
+  const zk = createClient(settings.connectString, { sessionTimeoutMs: settings.sessionTimeoutMs, canBeReadOnly: settings.canBeReadOnly, ...(await securityOptions(settings.security)) });
+  const onState = settings.onState;
+  if (onState) zk.on('state', (s: ClientState) => onState(STATE_WORDS[s]));
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new ConnectFailedError(settings.connectString, settings.connectTimeoutMs)), settings.connectTimeoutMs);
@@ -23,6 +26,17 @@ export async function openSession(settings: SessionSettings): Promise<CliSession
   for (const [scheme, auth] of settings.auth) await zk.addAuth(scheme, Buffer.from(auth));
   return adapt(zk);
 }
+
+/** The client's states in the words of zkCli's prompt (ZooKeeper.States). */
+const STATE_WORDS: Record<ClientState, SessionState> = {
+  connecting: 'CONNECTING',
+  connected: 'CONNECTED',
+  readOnly: 'CONNECTEDREADONLY',
+  disconnected: 'CONNECTING',
+  expired: 'CLOSED',
+  authFailed: 'AUTH_FAILED',
+  closed: 'CLOSED',
+};
 
 function adapt(zk: ZooKeeperClient): CliSession {
   return {

@@ -31,7 +31,8 @@ import { OPEN_ACL_UNSAFE, Transaction, createFlags, toBuffer, type CreateOptions
 import { watchEvents } from './watch-iterator.js';
 import { WatchKind, WatchRegistry, type Watcher } from './watches.js';
 
-export type { ClientOptions, ClientState } from './options.js';
+export type { ClientOptions, ClientState, ClientTls } from './options.js';
+export { pemTls } from './options.js';
 export type { ConnectionErrorEvent } from './event-delivery.js';
 export { OPEN_ACL_UNSAFE, Transaction, type CreateModeName, type CreateOptions } from './transaction.js';
 

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import tls from 'node:tls';
 import {
   AuthPacket,
   ConnectRequest,
@@ -6,6 +7,7 @@ import {
   ConnectionLossError,
   ErrorCode,
   FrameDecoder,
+  GetSASLRequest,
   JuteReader,
   JuteWriter,
   KeeperError,
@@ -13,14 +15,17 @@ import {
   ReplyHeader,
   RequestHeader,
   SessionExpiredError,
+  SetSASLResponse,
   SetWatches2,
   WatcherEvent,
   Xid,
 } from '@zab/jute';
+import { DigestMd5Client } from '@zab/security';
 import { toServerPath, type HostPort } from './connect-string.js';
 import type { EventDelivery } from './event-delivery.js';
 import { isServing, isTerminal, type ResolvedOptions } from './options.js';
 import { RequestQueue, type Pending } from './request-queue.js';
+import { RwServerProbe } from './rw-probe.js';
 import { setWatchesRequests } from './set-watches.js';
 import type { WatchRegistry } from './watches.js';
 
@@ -41,6 +46,11 @@ const MAX_RECONNECT_DELAY_MS = 2_000;
  * backoff. On each new connection it sends the credentials again and re-registers the
  * session's watches (setWatches2) before any queued request. Every state change and watch
  * event goes to `events`. Owned by one ZooKeeperClient; start() once, close() once.
+ *
+ * Read-only (canBeReadOnly), as the Java client: while connected to a read-only server it
+ * probes the other servers in the background and moves to the first that serves read-write;
+ * until it has been connected read-write once, it asks each server for a new session (the
+ * session a read-only server gave is local to that server, unknown to the others).
  */
 export class ClientConnection {
   private socket: net.Socket | null = null;
@@ -55,6 +65,12 @@ export class ClientConnection {
   private lastSentMs = 0;
   private lastHeardMs = 0;
   private reconnectTimer: NodeJS.Timeout | null = null;
+  /** Whether a read-write server has accepted this session: only then is its id worth offering to another server. */
+  private seenRwServer = false;
+  /** A read-write server the probe found: the next connection goes there. */
+  private preferredHost: HostPort | null = null;
+  private probeIndex = 0;
+  private readonly rwProbe: RwServerProbe;
   sessionId = 0n;
   sessionPassword: Buffer = Buffer.alloc(16);
   negotiatedTimeoutMs = 0;
@@ -69,6 +85,13 @@ export class ClientConnection {
     private readonly watches: WatchRegistry,
   ) {
     this.requests = new RequestQueue(opts.maxQueuedRequests, opts.requestTimeoutMs);
+    this.rwProbe = new RwServerProbe(
+      () => this.nextProbeHost(),
+      (server) => {
+        this.preferredHost = server;
+        this.socket?.destroy(); // the close handler reconnects, to `server` first
+      },
+    );
   }
 
   /** The server of the current connection once its handshake is done; null otherwise. */
@@ -102,6 +125,7 @@ export class ClientConnection {
    */
   async close(): Promise<void> {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.rwProbe.stop();
     if (isServing(this.events.state)) {
       await new Promise<void>((resolve) => {
         const p: Pending = { xid: 0, type: OpCode.closeSession, write: null, read: () => undefined, resolve: () => resolve(), reject: () => resolve(), timer: null };
@@ -120,9 +144,13 @@ export class ClientConnection {
 
   private connect(): void {
     if (isTerminal(this.events.state)) return;
-    const target = this.hosts[this.hostIndex % this.hosts.length]!;
-    this.hostIndex++;
-    const sock = net.connect({ host: target.host, port: target.port });
+    let target = this.preferredHost;
+    this.preferredHost = null;
+    if (!target) {
+      target = this.hosts[this.hostIndex % this.hosts.length]!;
+      this.hostIndex++;
+    }
+    const sock = this.opts.tls ? tls.connect({ ...this.opts.tls.clientOptions(target.host), host: target.host, port: target.port }) : net.connect({ host: target.host, port: target.port });
     sock.setNoDelay(true);
     this.socket = sock;
     this.server = target;
@@ -133,14 +161,14 @@ export class ClientConnection {
       this.events.connectionError({ ...target, cause: new Error(`no ConnectResponse from ${target.host}:${target.port} within ${connectTimeoutMs} ms`) });
       sock.destroy();
     }, connectTimeoutMs);
-    sock.on('connect', () => {
+    sock.on(this.opts.tls ? 'secureConnect' : 'connect', () => {
       const w = new JuteWriter().frame();
       ConnectRequest.write(w, {
         protocolVersion: 0,
         lastZxidSeen: this.lastZxid,
         timeOut: this.opts.sessionTimeoutMs,
-        sessionId: this.sessionId,
-        passwd: this.sessionPassword,
+        sessionId: this.seenRwServer ? this.sessionId : 0n,
+        passwd: this.seenRwServer ? this.sessionPassword : Buffer.alloc(16),
       });
       w.bool(this.opts.canBeReadOnly);
       sock.write(w.finishFrame().toBuffer());
@@ -171,6 +199,7 @@ export class ClientConnection {
       if (this.socket !== sock) return;
       this.socket = null;
       this.stopPings();
+      this.rwProbe.stop();
       this.requests.failInFlight();
       if (isTerminal(this.events.state)) return;
       if (isServing(this.events.state)) this.events.setState('disconnected');
@@ -204,12 +233,76 @@ export class ClientConnection {
     this.sessionPassword = resp.passwd ?? Buffer.alloc(16);
     this.negotiatedTimeoutMs = resp.timeOut;
     this.failedRounds = 0;
+    if (this.opts.sasl) this.saslLogin(this.opts.sasl, readOnly);
+    else this.established(readOnly);
+    return true;
+  }
+
+  /** The session is usable on this connection: credentials and watches go first, then what waited. */
+  private established(readOnly: boolean): void {
     for (const a of this.auths) this.sendAuth(a);
     this.sendSetWatches();
     this.startPings();
+    if (!readOnly) this.seenRwServer = true;
     this.events.setState(readOnly ? 'readOnly' : 'connected');
+    if (readOnly) this.rwProbe.start();
     this.drainQueue();
-    return true;
+  }
+
+  /**
+   * DIGEST-MD5 over sasl packets before anything else (a server enforcing SASL answers any
+   * other request by closing). The server's refusal ends the session ('authFailed'); a lost
+   * connection just moves on to the next server, which logs in again.
+   */
+  private saslLogin(creds: { username: string; password: string }, readOnly: boolean): void {
+    const sock = this.socket;
+    const sasl = new DigestMd5Client(creds);
+    const refused = (e: Error) => {
+      if (this.socket !== sock) return;
+      this.events.setState('authFailed');
+      this.requests.failAll(e instanceof KeeperError ? e : KeeperError.fromCode(ErrorCode.AUTHFAILED));
+      this.socket?.destroy();
+    };
+    const step = (token: Buffer) => {
+      const p: Pending = {
+        xid: 0,
+        type: OpCode.sasl,
+        write: (w) => GetSASLRequest.write(w, { token }),
+        read: (r, err) => {
+          if (err !== ErrorCode.OK) throw KeeperError.fromCode(err === ErrorCode.SESSIONCLOSEDREQUIRESASLAUTH ? err : ErrorCode.AUTHFAILED);
+          return SetSASLResponse.read(r).token ?? Buffer.alloc(0);
+        },
+        resolve: (reply) => {
+          if (p.timer) clearTimeout(p.timer);
+          let next: Buffer;
+          try {
+            next = sasl.evaluate(reply as Buffer);
+          } catch (e) {
+            // The server did not prove it knows the password (rspauth): not a server to trust.
+            return refused(KeeperError.fromCode(ErrorCode.AUTHFAILED));
+          }
+          if (sasl.isComplete) this.established(readOnly);
+          else step(next);
+        },
+        reject: (e) => {
+          if (p.timer) clearTimeout(p.timer);
+          if (e instanceof KeeperError && (e.code === ErrorCode.AUTHFAILED || e.code === ErrorCode.SESSIONCLOSEDREQUIRESASLAUTH)) refused(e);
+        },
+        timer: setTimeout(() => this.socket === sock && sock?.destroy(), this.opts.requestTimeoutMs),
+      };
+      this.requests.sendNow(p);
+      this.transmit(p);
+    };
+    step(sasl.initialResponse());
+  }
+
+  /** The server the read-write probe asks next: round the host ring, skipping the one this connection is on. */
+  private nextProbeHost(): HostPort {
+    for (let i = 0; i < this.hosts.length; i++) {
+      const h = this.hosts[this.probeIndex++ % this.hosts.length]!;
+      if (this.hosts.length === 1 || h !== this.server) return h;
+    }
+    return this.hosts[0]!;
   }
 
   private sendAuth(a: { scheme: string; auth: Buffer }): void {

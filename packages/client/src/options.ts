@@ -1,3 +1,6 @@
+import { isIP } from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
+
 /** Where a session stands; the 'state' event reports every change. */
 export type ClientState = 'connecting' | 'connected' | 'readOnly' | 'disconnected' | 'expired' | 'authFailed' | 'closed';
 
@@ -34,10 +37,41 @@ export interface ClientOptions {
    * the state is then 'readOnly', reads work and writes fail with NotReadOnlyError (default false).
    */
   canBeReadOnly?: boolean;
+  /**
+   * Connect over TLS (a server's secureClientPort, or a port with client.portUnification):
+   * anything that gives node:tls options for a server's host, such as @zab/security's
+   * TlsContext (key and trust stores in PEM, PKCS12 or JKS, as ZooKeeper's ssl.* settings
+   * name them), or `pemTls({ ca, cert, key })`. The server's name is checked against its
+   * certificate unless those options say otherwise.
+   */
+  tls?: ClientTls;
+  /**
+   * Log in with SASL DIGEST-MD5 on every connection, before any other request, as ZooKeeper's
+   * Java client does with a JAAS Client section; the session then holds sasl:<username>. A
+   * refused login ends the session with 'authFailed'.
+   */
+  sasl?: { username: string; password: string };
+}
+
+/** What the client needs to open a TLS connection to `host`. */
+export interface ClientTls {
+  clientOptions(host: string): ConnectionOptions;
+}
+
+/** TLS from PEM text or files' contents: `ca` to trust (default: node's roots), `cert` and `key` to present. */
+export function pemTls(pem: { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer }): ClientTls {
+  return {
+    clientOptions: (host) => ({
+      ...(pem.ca ? { ca: pem.ca } : {}),
+      ...(pem.cert ? { cert: pem.cert } : {}),
+      ...(pem.key ? { key: pem.key } : {}),
+      ...(isIP(host) ? {} : { servername: host }),
+    }),
+  };
 }
 
 /** ClientOptions with every default filled in; fixed for the client's life. */
-export type ResolvedOptions = Readonly<Required<ClientOptions>>;
+export type ResolvedOptions = Readonly<Required<Omit<ClientOptions, 'tls' | 'sasl'>> & Pick<ClientOptions, 'tls' | 'sasl'>>;
 
 export function resolveOptions(options: ClientOptions): ResolvedOptions {
   return Object.freeze({
@@ -49,5 +83,7 @@ export function resolveOptions(options: ClientOptions): ResolvedOptions {
     reconnectBaseMs: options.reconnectBaseMs ?? 50,
     shuffleHosts: options.shuffleHosts ?? true,
     canBeReadOnly: options.canBeReadOnly ?? false,
+    tls: options.tls,
+    sasl: options.sasl,
   });
 }

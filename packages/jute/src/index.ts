@@ -7,3 +7,4 @@ export * from './framing.js';
 export * from './op-records.js';
 export * from './errors.js';
 export * from './zxid.js';
+export * from './stats-track.js';

@@ -4,6 +4,7 @@ export * from './messages.js';
 export * from './peer.js';
 export { QuorumAssertionError } from './assert.js';
 export { supersedes } from './election.js';
-export { TcpTransport, type PeerAddress } from './transport/tcp-transport.js';
+export { PLAIN_PEER_SOCKETS, TcpTransport, type PeerAddress, type PeerSockets } from './transport/tcp-transport.js';
 export type { Transport, TransportEvents } from './transport/transport.js';
 export { encodeFrame, FrameReader, FrameError, PROTOCOL_VERSION } from './transport/frames.js';
+export { Rng } from './sim/rng.js';

@@ -149,3 +149,23 @@ describe('loadConfig', () => {
     expect(readMyId(dir)).toBe(3);
   });
 });
+
+describe('readonlymode.enabled', () => {
+  it('is read from zoo.cfg, and from -D in SERVER_JVMFLAGS or JVMFLAGS under the file', () => {
+    expect(parseZooCfg(base).config.readOnlyModeEnabled).toBe(false);
+    const fromFile = parseZooCfg(base + 'readonlymode.enabled=true\n');
+    expect({ on: fromFile.config.readOnlyModeEnabled, warnings: fromFile.warnings }).toEqual({ on: true, warnings: [] });
+    const dir = mkdtempSync(join(tmpdir(), 'zab-cfg-'));
+    const file = join(dir, 'zoo.cfg');
+    writeFileSync(file, base);
+    const on = { SERVER_JVMFLAGS: '-Xmx1g -Dreadonlymode.enabled=true' };
+    expect(loadConfig({ configPath: file, env: on }).config.readOnlyModeEnabled).toBe(true);
+    // JVMFLAGS comes after SERVER_JVMFLAGS (the JVM keeps the last -D); the file wins over both.
+    expect(loadConfig({ configPath: file, env: { SERVER_JVMFLAGS: '-Dreadonlymode.enabled=true', JVMFLAGS: '-Dreadonlymode.enabled=false' } }).config.readOnlyModeEnabled).toBe(false);
+    writeFileSync(file, base + 'readonlymode.enabled=false\n');
+    expect(loadConfig({ configPath: file, env: on }).config.readOnlyModeEnabled).toBe(false);
+    writeFileSync(file, base);
+    expect(errorOf(() => loadConfig({ configPath: file, env: { JVMFLAGS: '-Dreadonlymode.enabled=maybe' } }))).toMatch(/-Dreadonlymode\.enabled.*must be true or false, got "maybe"/);
+    expect(errorOf(() => loadConfig({ configPath: file, env: { JVMFLAGS: '"-Dreadonlymode.enabled=true' } }))).toMatch(/JVMFLAGS/);
+  });
+});

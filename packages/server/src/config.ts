@@ -1,12 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ACCEPTED_UNUSED, ACCEPTED_UNUSED_PREFIXES } from './config/known-keys.js';
+import { TLS_SETTING_NAMES } from '@zab/security';
+import { jvmFlagEntries } from './config/jvm-flag-entries.js';
 import { ConfigError, parseProperties, type Entry } from './config/properties.js';
+import { buildSecurityConfig, SECURITY_KEY_PREFIXES, SECURITY_KEYS, type SecurityConfig } from './config/security.js';
 import { parseServerSpec, type ServerSpec } from './config/server-spec.js';
 import { bad, bool, httpUrl, int, port } from './config/values.js';
 
 export { ConfigError, parseProperties } from './config/properties.js';
 export { parseServerSpec, type ServerSpec } from './config/server-spec.js';
+export type { ClientAuthConfig, ClientTlsConfig, LimitsConfig, QuorumSecurityConfig, SecurityConfig } from './config/security.js';
 
 /**
  * The parsed zoo.cfg: the configuration every part of the server is given, frozen.
@@ -43,6 +47,14 @@ export interface ServerConfig {
   /** A txn log fsync slower than this is logged and counted (fsync.warningthresholdms). */
   readonly fsyncWarningThresholdMs: number;
   readonly reconfigEnabled: boolean;
+  /** readonlymode.enabled (zoo.cfg, or -D in SERVER_JVMFLAGS/JVMFLAGS): a member without a quorum serves reads to read-only clients. */
+  readonly readOnlyModeEnabled: boolean;
+  /** enforceQuota (ZooKeeper's zookeeper.enforceQuota): reject writes past a hard quota limit. */
+  readonly enforceQuota: boolean;
+  /** localSessionsEnabled: an ensemble member's new sessions are local until their first ephemeral. */
+  readonly localSessionsEnabled: boolean;
+  /** localSessionsUpgradingEnabled: that first ephemeral upgrades the session (else it fails). */
+  readonly localSessionsUpgradingEnabled: boolean;
   readonly standaloneEnabled: boolean;
   readonly containerCheckIntervalMs: number;
   readonly adminServerPort: number;
@@ -62,6 +74,8 @@ export interface ServerConfig {
   /** Bind the quorum and election ports on every address, not just this server's host. */
   readonly quorumListenOnAllIPs: boolean;
   readonly servers: readonly ServerSpec[];
+  /** Authentication, TLS (client port and between members) and limits (config/security). */
+  readonly security: SecurityConfig;
 }
 
 /**
@@ -90,8 +104,8 @@ export function buildConfig(entries: Entry[]): { config: ServerConfig; warnings:
   servers.sort((a, b) => a.id - b.id);
 
   const clientPort = get('clientPort') ? port(get('clientPort')!) : 0;
-  if (clientPort === 0 && !servers.some((s) => s.clientPort !== undefined)) {
-    throw new ConfigError('clientPort is not set (give it in zoo.cfg or as --clientPort)');
+  if (clientPort === 0 && !servers.some((s) => s.clientPort !== undefined) && !get('secureClientPort')) {
+    throw new ConfigError('clientPort is not set (give it, or secureClientPort, in zoo.cfg or as --clientPort)');
   }
   const min = get('minSessionTimeout') ? int(get('minSessionTimeout')!) : -1;
   const max = get('maxSessionTimeout') ? int(get('maxSessionTimeout')!) : -1;
@@ -129,6 +143,7 @@ export function buildConfig(entries: Entry[]): { config: ServerConfig; warnings:
   }
   const juteEntry = get('jute.maxbuffer') ?? get('zookeeper.jute.maxbuffer');
   const fsyncEntry = get('fsync.warningthresholdms') ?? get('zookeeper.fsync.warningthresholdms');
+  const enforceQuotaEntry = get('enforceQuota') ?? get('zookeeper.enforceQuota');
 
   const config: ServerConfig = {
     tickTimeMs,
@@ -154,6 +169,10 @@ export function buildConfig(entries: Entry[]): { config: ServerConfig; warnings:
     forceSync: get('forceSync') ? bool(get('forceSync')!) : true,
     fsyncWarningThresholdMs: fsyncEntry ? int(fsyncEntry, 0) : 1000,
     reconfigEnabled: get('reconfigEnabled') ? bool(get('reconfigEnabled')!) : false,
+    readOnlyModeEnabled: get('readonlymode.enabled') ? bool(get('readonlymode.enabled')!) : false,
+    enforceQuota: enforceQuotaEntry ? bool(enforceQuotaEntry) : false,
+    localSessionsEnabled: get('localSessionsEnabled') ? bool(get('localSessionsEnabled')!) : false,
+    localSessionsUpgradingEnabled: get('localSessionsUpgradingEnabled') ? bool(get('localSessionsUpgradingEnabled')!) : false,
     standaloneEnabled: get('standaloneEnabled') ? bool(get('standaloneEnabled')!) : true,
     containerCheckIntervalMs: get('znode.container.checkIntervalMs') ? int(get('znode.container.checkIntervalMs')!, 1) : 60_000,
     adminServerPort: get('admin.serverPort') ? port(get('admin.serverPort')!) : 8080,
@@ -167,18 +186,19 @@ export function buildConfig(entries: Entry[]): { config: ServerConfig; warnings:
     metricsHttpHost: get('metricsProvider.httpHost')?.value.trim() || '0.0.0.0',
     peerType,
     servers: Object.freeze(servers),
+    security: buildSecurityConfig(byKey, warnings),
   };
 
   const USED = new Set([
     'tickTime', 'initLimit', 'syncLimit', 'dataDir', 'dataLogDir', 'clientPort', 'clientPortAddress', 'maxClientCnxns',
     'minSessionTimeout', 'maxSessionTimeout', 'jute.maxbuffer', 'zookeeper.jute.maxbuffer', 'globalOutstandingLimit', 'snapCount',
     'autopurge.snapRetainCount', 'autopurge.purgeInterval', '4lw.commands.whitelist', 'DigestAuthenticationProvider.superDigest',
-    'extendedTypesEnabled', 'skipACL', 'forceSync', 'fsync.warningthresholdms', 'zookeeper.fsync.warningthresholdms', 'reconfigEnabled', 'standaloneEnabled', 'znode.container.checkIntervalMs',
+    'extendedTypesEnabled', 'skipACL', 'forceSync', 'fsync.warningthresholdms', 'zookeeper.fsync.warningthresholdms', 'reconfigEnabled', 'readonlymode.enabled', 'enforceQuota', 'zookeeper.enforceQuota', 'localSessionsEnabled', 'localSessionsUpgradingEnabled', 'standaloneEnabled', 'znode.container.checkIntervalMs',
     'admin.serverPort', 'admin.enableServer', 'peerType', 'quorumListenOnAllIPs', 'admin.serverAddress', 'admin.authDigests',
     'metricsProvider.className', 'metricsProvider.httpPort', 'metricsProvider.httpHost',
   ]);
   for (const e of byKey.values()) {
-    if (USED.has(e.key) || /^server\.\d+$/.test(e.key) || /^admin\.url\.\d+$/.test(e.key)) continue;
+    if (USED.has(e.key) || isSecurityKey(e.key) || /^server\.\d+$/.test(e.key) || /^admin\.url\.\d+$/.test(e.key)) continue;
     if (ACCEPTED_UNUSED.has(e.key) || ACCEPTED_UNUSED_PREFIXES.some((p) => e.key.startsWith(p))) {
       warnings.push(`${e.where}: ${e.key} is accepted but not used by zab`);
     } else {
@@ -188,6 +208,13 @@ export function buildConfig(entries: Entry[]): { config: ServerConfig; warnings:
   return { config: Object.freeze(config), warnings };
 }
 
+const TLS_KEYS = new Set(['ssl.authProvider', ...TLS_SETTING_NAMES.flatMap((n) => [`ssl.${n}`, `ssl.quorum.${n}`])]);
+/** Whether config/security reads `key` (ssl.* keys only those @zab/security serves). */
+function isSecurityKey(key: string): boolean {
+  if (SECURITY_KEYS.includes(key) || TLS_KEYS.has(key)) return true;
+  return SECURITY_KEY_PREFIXES.some((p) => p !== 'ssl.' && key.startsWith(p));
+}
+
 /** zoo.cfg text -> config (pure). */
 export function parseZooCfg(text: string, source = 'zoo.cfg'): { config: ServerConfig; warnings: string[] } {
   return buildConfig(parseProperties(text, source));
@@ -195,10 +222,17 @@ export function parseZooCfg(text: string, source = 'zoo.cfg'): { config: ServerC
 
 /**
  * Reads zoo.cfg (if given) and applies overrides (flags, same key names; they win over
- * the file). Overrides are named `--key` in error messages.
+ * the file). Overrides are named `--key` in error messages. -D settings from SERVER_JVMFLAGS
+ * and JVMFLAGS come first: the file and the flags win over them.
  */
-export function loadConfig(opts: { configPath?: string; overrides?: Record<string, string> }): { config: ServerConfig; warnings: string[] } {
-  const entries: Entry[] = [];
+export function loadConfig(opts: {
+  configPath?: string;
+  overrides?: Record<string, string>;
+  /** Where SERVER_JVMFLAGS and JVMFLAGS are read (default: none); their -D settings come first, so zoo.cfg wins. */
+  env?: Readonly<Record<string, string | undefined>>;
+}): { config: ServerConfig; warnings: string[] } {
+  const fromFlags = opts.env ? jvmFlagEntries(opts.env) : { entries: [], warnings: [] };
+  const entries: Entry[] = [...fromFlags.entries];
   if (opts.configPath) {
     let text: string;
     try {
@@ -209,7 +243,8 @@ export function loadConfig(opts: { configPath?: string; overrides?: Record<strin
     entries.push(...parseProperties(text, opts.configPath));
   }
   for (const [key, value] of Object.entries(opts.overrides ?? {})) entries.push({ key, value, where: `--${key}` });
-  return buildConfig(entries);
+  const built = buildConfig(entries);
+  return { config: built.config, warnings: [...fromFlags.warnings, ...built.warnings] };
 }
 
 /** The server id from `<dataDir>/myid`, as ZooKeeper reads it in ensemble mode. */

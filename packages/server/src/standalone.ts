@@ -1,7 +1,7 @@
 import { hex64 } from '@zab/jute';
 import { memoryStorage, openStorage, type Storage } from '@zab/storage';
 import type { Logger } from 'pino';
-import { ClientPort } from './net/client-port.js';
+import { openClientPorts, type ClientListen, type OpenClientPorts } from './net/client-ports.js';
 import { GroupCommitLog } from './persistence/group-commit-log.js';
 import { Purger } from './persistence/purger.js';
 import { recover, type RecoveredState } from './persistence/recovery.js';
@@ -13,6 +13,8 @@ import { ZkServer, type ServerSettings } from './zk-server.js';
 export interface StandaloneHandle {
   server: ZkServer;
   address: { port: number; host: string };
+  /** secureClientPort's address, when configured. */
+  secureAddress?: { port: number; host: string };
   stop(): Promise<void>;
 }
 
@@ -33,7 +35,7 @@ export interface PersistenceSettings {
  */
 export async function startStandalone(
   settings: ServerSettings,
-  listen: { port: number; host: string; maxClientCnxns: number },
+  listen: ClientListen,
   persistence: PersistenceSettings | undefined,
   log: Logger,
   onFatal: (err: unknown) => void = (err) => {
@@ -51,21 +53,22 @@ export async function startStandalone(
     await storage.close();
     throw e;
   }
-  const port = new ClientPort(member.server, listen.maxClientCnxns);
-  let address: { port: number; host: string };
+  let ports: OpenClientPorts;
   try {
-    address = await port.listen(listen.port, listen.host);
+    ports = await openClientPorts(member.server, listen);
   } catch (e) {
     await member.stop();
     throw e;
   }
+  const { address, secureAddress } = ports;
   member.server.start();
-  log.info({ clientPort: address.port, host: address.host, zxid: hex64(member.server.lastZxid()) }, 'zab standalone server serving');
+  log.info({ clientPort: address.port, host: address.host, secureClientPort: secureAddress?.port, zxid: hex64(member.server.lastZxid()) }, 'zab standalone server serving');
   return {
     server: member.server,
     address,
+    secureAddress,
     async stop() {
-      await port.close().catch(() => undefined);
+      await ports.close();
       await member.stop();
     },
   };

@@ -1,5 +1,9 @@
 import { ErrorCode, OpCode, type ConnectRequest, type JuteReader } from '@zab/jute';
 import type { Logger } from 'pino';
+import type { ClientAuthSettings } from './auth/client-auth.js';
+import type { LimitsConfig } from './config/security.js';
+import { ConnectionThrottle } from './net/connection-throttle.js';
+import { RequestThrottle } from './net/request-throttle.js';
 import type { EnsembleFigures } from './admin/ensemble-figures.js';
 import { FsyncStats } from './admin/fsync-stats.js';
 import { NO_TRACE, type WriteTrace } from './admin/write-trace.js';
@@ -13,6 +17,7 @@ import { applyCommitted } from './pipeline/apply.js';
 import { ClosedWritePath } from './pipeline/closed-path.js';
 import { onRequest } from './pipeline/intake.js';
 import { Prep } from './pipeline/prep.js';
+import { QuotaWarnings } from './pipeline/quota-warnings.js';
 import type { WritePath } from './pipeline/write-path.js';
 import { onConnect } from './session/handshake.js';
 import { SessionExpirer } from './session/session-expirer.js';
@@ -33,12 +38,25 @@ export interface ServerSettings {
   readonly extendedTypesEnabled: boolean;
   readonly skipACL: boolean;
   readonly reconfigEnabled: boolean;
+  /** enforceQuota: writes past a hard quota limit fail with QuotaExceeded (default false). */
+  readonly enforceQuota?: boolean;
+  /**
+   * localSessionsEnabled: on an ensemble member, new sessions are local (no txn) until their
+   * first ephemeral; a standalone server ignores it, as ZooKeeper does.
+   */
+  readonly localSessionsEnabled?: boolean;
+  /** localSessionsUpgradingEnabled: a local session's first ephemeral upgrades it (else EphemeralOnLocalSession). */
+  readonly localSessionsUpgradingEnabled?: boolean;
   /** How often containers and expired TTL nodes are looked for (znode.container.checkIntervalMs). */
   readonly containerCheckIntervalMs: number;
   /** Requests one connection may have outstanding before the server stops reading from it. */
   readonly maxOutstandingPerConnection: number;
   /** A txn log append slower than this is logged and counted (fsync.warningthresholdms; default 1000). */
   readonly fsyncWarningThresholdMs?: number;
+  /** maxCnxns, the new-session rate (connectionMaxTokens...) and requestThrottleLimit; 0 or absent turns each off. */
+  readonly limits?: LimitsConfig;
+  /** How clients authenticate beyond digest and ip (SASL users, enforce.auth.*, x509); absent: as before. */
+  readonly auth?: ClientAuthSettings;
   /** Answers a four-letter word, or returns null when `word` is not one. */
   readonly fourLetterWord?: (server: ZkServer, conn: Connection, word: string) => string | null;
   /** Marks of each step of the write path, for performance work (ZAB_TRACE_WRITES); none by default. */
@@ -83,9 +101,14 @@ export class ZkServer implements ConnectionHost {
   readonly skipAcl: boolean;
   readonly maxOutstandingPerConnection: number;
   readonly trace: WriteTrace;
+  readonly requestThrottle: RequestThrottle | undefined;
+  /** The bucket every new session takes a token from (handshake). */
+  readonly connectionThrottle: ConnectionThrottle;
+  private connectionCounter = 1;
   private path: WritePath = new ClosedWritePath();
   private readonly expirer: SessionExpirer;
   private readonly containers: ContainerReaper;
+  private readonly quotaWarnings: QuotaWarnings;
 
   constructor(
     readonly settings: ServerSettings,
@@ -97,6 +120,13 @@ export class ZkServer implements ConnectionHost {
     this.skipAcl = settings.skipACL;
     this.maxOutstandingPerConnection = settings.maxOutstandingPerConnection;
     this.trace = settings.trace ?? NO_TRACE;
+    const limits = settings.limits;
+    this.requestThrottle = limits && limits.requestThrottleLimit > 0
+      ? new RequestThrottle(limits.requestThrottleLimit, () => {
+          for (const c of this.connections) c.updateFlow();
+        })
+      : undefined;
+    this.connectionThrottle = new ConnectionThrottle(this.clock, limits?.connectionMaxTokens ?? 0, limits?.connectionTokenFillTimeMs ?? 1, limits?.connectionTokenFillCount ?? 1);
     this.tree = options.recovered?.tree ?? new DataTree(settings.extendedTypesEnabled);
     this.sessions = new SessionTracker(settings.serverId, settings.tickTimeMs, this.nowMs(), this.clock.wallMs());
     this.onApplied = options.onApplied;
@@ -109,6 +139,7 @@ export class ZkServer implements ConnectionHost {
     }
     this.expirer = new SessionExpirer(this);
     this.containers = new ContainerReaper(this);
+    this.quotaWarnings = new QuotaWarnings(log, () => this.nowMs());
   }
 
   /** The write path in force (closed until the owner gives one). */
@@ -127,11 +158,28 @@ export class ZkServer implements ConnectionHost {
       extendedTypesEnabled: this.settings.extendedTypesEnabled,
       skipAcl: this.settings.skipACL,
       reconfigEnabled: this.settings.reconfigEnabled,
+      enforceQuota: this.settings.enforceQuota ?? false,
+      onQuotaExceeded: (message) => this.quotaWarnings.warn(message),
       isSessionActive: (id) => {
         const s = this.sessions.get(id);
-        return s !== undefined && !s.closing;
+        if (s) return !s.closing;
+        // Another member's local session writes through its leader, which does not know it
+        // (ZooKeeper's LeaderSessionTracker lets such ids through the same way).
+        return this.localSessionsOn && BigInt.asUintN(64, id) >> 56n !== BigInt(this.settings.serverId);
       },
     });
+  }
+
+  /** Whether new sessions are local now: localSessionsEnabled, on an ensemble member. */
+  get localSessionsOn(): boolean {
+    return (this.settings.localSessionsEnabled ?? false) && (this.path.kind === 'leader' || this.path.kind === 'learner');
+  }
+
+  /** Ends a local session here (closed by its client, or expired): no txn; its connection goes. */
+  closeLocalSession(sessionId: bigint, except?: Connection): void {
+    this.sessions.remove(sessionId);
+    const conn = this.connections.ofSession(sessionId);
+    if (conn && conn !== except) conn.close();
   }
 
   /** Monotonic ms, whole: the time sessions expire by. */
@@ -211,6 +259,11 @@ export class ZkServer implements ConnectionHost {
 
   lastZxid(): bigint {
     return this.tree.lastProcessedZxid;
+  }
+
+  /** A number for a new connection's logs, unique among this server's connections (over every client port). */
+  nextConnectionId(): number {
+    return this.connectionCounter++;
   }
 
   addConnection(conn: Connection): void {

@@ -6,6 +6,7 @@ import { del, deleteall } from './delete.js';
 import { fourLetterWord } from './four-letter-word.js';
 import { get, stat } from './get.js';
 import { getAllChildrenNumber, ls } from './ls.js';
+import { delquota, listquota, setquota } from './quota.js';
 import { addauth, getEphemerals, sync, whoami } from './session-info.js';
 import { set } from './set.js';
 import { watch } from './watch.js';
@@ -26,5 +27,8 @@ export const COMMANDS: readonly CliCommand[] = [
   getEphemerals,
   getAllChildrenNumber,
   whoami,
+  setquota,
+  listquota,
+  delquota,
   fourLetterWord,
 ];

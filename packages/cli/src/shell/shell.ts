@@ -66,7 +66,7 @@ export async function runShell(opts: ContextOptions, slot: SessionSlot, input: S
   rl.on('SIGINT', () => (running ? running.abort('SIGINT') : rl.close()));
   const prompt = (): void => {
     if (!terminal) return;
-    rl.setPrompt(`[zk: ${server}(CONNECTED) ${entered.length}] `);
+    rl.setPrompt(`[zk: ${server}(${opts.sessionState?.() ?? 'CONNECTED'}) ${entered.length}] `);
     rl.prompt();
   };
 

@@ -37,7 +37,120 @@ async function mesh(n: number) {
   return { peers, got, down, warnings, ts };
 }
 
+/**
+ * A TCP relay that can stop delivering, as a network dropping packets does: while cut, every
+ * connection through it (old or new) has its bytes read and thrown away, the sender none the
+ * wiser; after the heal new connections are relayed again, but the old ones stay black holes
+ * (a connection whose packets were dropped only comes back when its sender retransmits).
+ */
+async function relay(targetPort: number) {
+  const port = await freePort();
+  let cut = false;
+  const sockets: net.Socket[] = [];
+  const server = net.createServer((inbound) => {
+    sockets.push(inbound);
+    inbound.on('error', () => undefined);
+    if (cut) {
+      inbound.on('data', () => undefined);
+      return;
+    }
+    const outbound = net.connect({ host: '127.0.0.1', port: targetPort });
+    sockets.push(outbound);
+    outbound.on('error', () => undefined);
+    let dead = false;
+    const forward = (from: net.Socket, to: net.Socket) => from.on('data', (c) => !dead && !cut && to.write(c));
+    forward(inbound, outbound);
+    forward(outbound, inbound);
+    const drop = () => (dead = true);
+    state.drops.push(drop);
+    inbound.on('close', () => outbound.destroy());
+    outbound.on('close', () => inbound.destroy());
+  });
+  const state = {
+    port,
+    drops: [] as (() => void)[],
+    cut() {
+      cut = true;
+    },
+    heal() {
+      for (const d of this.drops) d();
+      cut = false;
+    },
+    close: () => new Promise<void>((r) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => r());
+    }),
+  };
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
+  return state;
+}
+
+/** Two peers whose election traffic goes through relays (each sees the other at its relay's port). */
+async function relayedPair() {
+  const real = new Map<number, PeerAddress>();
+  for (const sid of [1, 2]) real.set(sid, { sid, host: '127.0.0.1', quorumPort: await freePort(), electionPort: await freePort() });
+  const relays = new Map([
+    [1, await relay(real.get(1)!.electionPort)],
+    [2, await relay(real.get(2)!.electionPort)],
+  ]);
+  const got = new Map<number, Message<string>[]>([
+    [1, []],
+    [2, []],
+  ]);
+  const warnings: string[] = [];
+  const ts = new Map<number, TcpTransport<string>>();
+  for (const sid of [1, 2]) {
+    const view = new Map([...real].map(([id, a]) => [id, id === sid ? a : { ...a, electionPort: relays.get(id)!.port }]));
+    const t = new TcpTransport<string>(sid, view, {
+      onMessage: (_from, msg) => got.get(sid)!.push(msg),
+      onLinkDown: () => undefined,
+      onWarn: (msg) => warnings.push(msg),
+    }, '127.0.0.1');
+    await t.listen();
+    ts.set(sid, t);
+    open.push(t);
+  }
+  const cleanup = async () => {
+    for (const r of relays.values()) await r.close();
+  };
+  return { ts, got, warnings, cut: () => relays.forEach((r) => r.cut()), heal: () => relays.forEach((r) => r.heal()), cleanup };
+}
+
 describe('TcpTransport', () => {
+  for (const [sender, receiver] of [
+    [1, 2],
+    [2, 1],
+  ] as const) {
+    it(`replaces an election connection that stopped delivering, so peer ${sender}'s notifications reach ${receiver} once the network heals`, async () => {
+      const { ts, got, warnings, cut, heal, cleanup } = await relayedPair();
+      try {
+        ts.get(1)!.send(2, vote(1));
+        ts.get(2)!.send(1, vote(2));
+        await waitFor('the two peers hear each other', () => got.get(1)!.length > 0 && got.get(2)!.length > 0, LINK_WAIT);
+        cut();
+        // A LOOKING peer goes on resending its vote; none of it arrives.
+        let resent = 0;
+        const resend = setInterval(() => {
+          ts.get(sender)!.send(receiver, vote(100 + sender));
+          resent++;
+        }, 100);
+        try {
+          // Cut for as long as it takes the sender to resend 20 times (the connection owes an answer for 2 s or more).
+          await waitFor('the sender resends while cut off', () => resent >= 20, LINK_WAIT);
+          const before = got.get(receiver)!.length;
+          heal();
+          // Without a new connection the old one would stay a black hole for good.
+          await waitFor('a notification sent after the heal arrives', () => got.get(receiver)!.length > before, LINK_WAIT);
+          expect(warnings.some((w) => w.includes('delivered nothing back'))).toBe(true);
+        } finally {
+          clearInterval(resend);
+        }
+      } finally {
+        await cleanup();
+      }
+    });
+  }
+
   it('keeps one election connection per pair, whichever side sends first', async () => {
     const { got, ts } = await mesh(3);
     for (const [sid, t] of ts) for (const to of ts.keys()) if (to !== sid) t.send(to, vote(sid));

@@ -13,6 +13,23 @@ export interface PeerAddress {
   electionPort: number;
 }
 
+/**
+ * How TcpTransport opens and takes its sockets: plain TCP by default; an ensemble with
+ * sslQuorum or portUnification gives one that speaks TLS (the server package builds it from
+ * ssl.quorum.*). A socket handed to `accepted`'s callback is one to read the hello from.
+ */
+export interface PeerSockets {
+  /** Opens a connection to a peer's port; writes made before it is up are sent once it is. */
+  connect(host: string, port: number): net.Socket;
+  /** Given what to do with a connection ready to speak on, what to do with each accepted TCP one (hand it on, or drop it). Called once per transport. */
+  acceptor(ready: (sock: net.Socket) => void): (raw: net.Socket) => void;
+}
+
+export const PLAIN_PEER_SOCKETS: PeerSockets = Object.freeze({
+  connect: (host: string, port: number) => net.connect({ host, port }),
+  acceptor: (ready: (sock: net.Socket) => void) => ready,
+});
+
 interface Hello {
   hello: 'election' | 'quorum';
   version: number;
@@ -22,6 +39,16 @@ interface Hello {
 
 const ELECTION_QUEUE_MAX = 64;
 const RECONNECT_MS = 250;
+/**
+ * An election connection that has been sent notifications and has delivered nothing back for
+ * this long is taken for dead and replaced. A LOOKING peer resends at least every couple of
+ * seconds and a settled peer answers each notification at once, so a live connection hears
+ * back long before this; one whose packets are being dropped never does, and TCP on its own
+ * would only find out after its retransmissions, backed off to tens of seconds, give up or get
+ * through after the network heals.
+ */
+const ELECTION_STALL_MS = 1_000;
+const STALL_CHECK_MS = 250;
 /** Items per frame of a message sent in parts. */
 const PART_ITEMS = 2_000;
 /** How long one turn of the event loop may spend encoding parts before yielding. */
@@ -44,6 +71,13 @@ interface PartsEnd {
  */
 export class TcpTransport<P> implements Transport<P> {
   private readonly election = new Map<number, net.Socket>();
+  /** Per election connection: when it last delivered (or opened), since when it has owed us an answer, and the last LOOKING notification sent on it. */
+  private readonly electionSent = new Map<net.Socket, { lastHeardMs: number; unansweredSinceMs: number | null; lastLookingMs: number; last: Message<P> | null }>();
+  /** Connections to higher ids that only ask them to connect back, by peer (at most one each). */
+  private readonly asking = new Map<number, net.Socket>();
+  /** Peers whose election connection was replaced and has not delivered anything since (logged once). */
+  private readonly stalled = new Set<number>();
+  private stallTimer: NodeJS.Timeout | null = null;
   private readonly electionQueue = new Map<number, Message<P>[]>();
   private readonly connecting = new Map<number, number>();
   /** Quorum links by `${peer}:${link}`. */
@@ -63,12 +97,20 @@ export class TcpTransport<P> implements Transport<P> {
     private readonly peers: Map<number, PeerAddress>,
     private readonly events: TransportEvents<P>,
     private readonly bindHost: string,
+    private readonly sockets: PeerSockets = PLAIN_PEER_SOCKETS,
   ) {}
 
   async listen(): Promise<void> {
     const me = this.peers.get(this.myId)!;
-    this.electionServer = await listenOn(this.bindHost, me.electionPort, (s) => this.accept(s));
-    this.quorumServer = await listenOn(this.bindHost, me.quorumPort, (s) => this.accept(s));
+    const acceptor = this.sockets.acceptor((s) => this.accept(s));
+    const take = (raw: net.Socket) => {
+      raw.on('error', () => undefined);
+      acceptor(raw);
+    };
+    this.electionServer = await listenOn(this.bindHost, me.electionPort, take);
+    this.quorumServer = await listenOn(this.bindHost, me.quorumPort, take);
+    this.stallTimer = setInterval(() => this.replaceStalledElection(), STALL_CHECK_MS);
+    this.stallTimer.unref();
   }
 
   send(to: number, msg: Message<P>): void {
@@ -76,7 +118,7 @@ export class TcpTransport<P> implements Transport<P> {
     if (isLinkMessage(msg)) return this.sendOnLink(to, msg.link, msg);
     const sock = this.election.get(to);
     if (sock && !sock.destroyed) {
-      this.write(sock, encodeFrame(msg));
+      this.writeElection(sock, msg);
       return;
     }
     let q = this.electionQueue.get(to);
@@ -177,7 +219,7 @@ export class TcpTransport<P> implements Transport<P> {
   private openLink(to: number, link: number): net.Socket {
     const addr = this.peers.get(to)!;
     const key = `${to}:${link}`;
-    const sock = net.connect({ host: addr.host, port: addr.quorumPort });
+    const sock = this.sockets.connect(addr.host, addr.quorumPort);
     sock.setNoDelay(true);
     this.links.set(key, sock);
     sock.write(encodeFrame({ hello: 'quorum', version: PROTOCOL_VERSION, sid: this.myId, link } satisfies Hello));
@@ -205,13 +247,19 @@ export class TcpTransport<P> implements Transport<P> {
     this.connecting.set(to, now + RECONNECT_MS);
     const addr = this.peers.get(to);
     if (!addr) return;
-    const sock = net.connect({ host: addr.host, port: addr.electionPort });
+    const sock = this.sockets.connect(addr.host, addr.electionPort);
     sock.setNoDelay(true);
     sock.on('error', () => undefined);
     sock.write(encodeFrame({ hello: 'election', version: PROTOCOL_VERSION, sid: this.myId } satisfies Hello));
-    // A connection to a higher id only asks it to connect back; it will close this one.
+    // A connection to a higher id only asks it to connect back; it will close this one. A
+    // newer ask replaces an older one still waiting (its SYN may be lost in a partition).
     if (to > this.myId) {
+      this.asking.get(to)?.destroy();
+      this.asking.set(to, sock);
       sock.on('data', () => undefined);
+      sock.on('close', () => {
+        if (this.asking.get(to) === sock) this.asking.delete(to);
+      });
       return;
     }
     this.adoptElection(to, sock);
@@ -221,13 +269,68 @@ export class TcpTransport<P> implements Transport<P> {
     const old = this.election.get(peer);
     if (old && old !== sock) old.destroy();
     this.election.set(peer, sock);
+    this.electionSent.set(sock, { lastHeardMs: Date.now(), unansweredSinceMs: null, lastLookingMs: 0, last: null });
+    // Anything the peer sends shows the connection delivers.
+    sock.on('data', () => {
+      const st = this.electionSent.get(sock);
+      if (st) {
+        st.unansweredSinceMs = null;
+        st.lastHeardMs = Date.now();
+      }
+      this.stalled.delete(peer);
+    });
     this.readFrames(sock, peer, (m) => this.events.onMessage(peer, m as Message<P>), reader);
     sock.on('close', () => {
+      this.electionSent.delete(sock);
       if (this.election.get(peer) === sock) this.election.delete(peer);
     });
     const q = this.electionQueue.get(peer);
     this.electionQueue.delete(peer);
-    if (q) for (const m of q) sock.write(encodeFrame(m));
+    if (q) for (const m of q) this.writeElection(sock, m);
+  }
+
+  /**
+   * Writes an election message. A LOOKING notification asks for an answer (a settled peer
+   * answers at once, a LOOKING one votes back or resends within the notification timeout):
+   * until something comes back the connection owes one. Answers themselves ask for nothing.
+   */
+  private writeElection(sock: net.Socket, msg: Message<P>): void {
+    const st = this.electionSent.get(sock);
+    if (st && msg.type === 'NOTIFICATION' && msg.state === 'LOOKING') {
+      const now = Date.now();
+      st.last = msg;
+      st.lastLookingMs = now;
+      st.unansweredSinceMs ??= now;
+    }
+    sock.write(encodeFrame(msg));
+  }
+
+  /**
+   * Replaces every election connection that has owed an answer for ELECTION_STALL_MS while
+   * this peer is still sending LOOKING notifications on it: its packets are being dropped (a
+   * partition, a peer's host gone) or it never connected. (Once this peer has settled it
+   * stops asking, and an unanswered connection is left alone.) The last notification sent on
+   * it goes again on the new one. A lower id cannot open the surviving connection itself: its
+   * new connection asks the higher id to connect back, and the higher id, seeing it ask, drops
+   * its own old connection (see accept).
+   */
+  private replaceStalledElection(): void {
+    const now = Date.now();
+    for (const [peer, sock] of [...this.election]) {
+      const st = this.electionSent.get(sock);
+      if (!st || st.unansweredSinceMs === null || now - st.unansweredSinceMs < ELECTION_STALL_MS) continue;
+      if (now - st.lastLookingMs > ELECTION_STALL_MS) continue;
+      if (!this.stalled.has(peer)) {
+        this.stalled.add(peer);
+        this.events.onWarn('election connection delivered nothing back; replacing it', { peer, ms: now - st.unansweredSinceMs });
+      }
+      this.election.delete(peer);
+      this.electionSent.delete(sock);
+      sock.destroy();
+      if (st.last && !this.electionQueue.get(peer)?.length) this.electionQueue.set(peer, [st.last]);
+      this.connecting.delete(peer);
+      this.connectElection(peer);
+    }
   }
 
   /** An incoming connection: its first frame says who and what it is. */
@@ -254,14 +357,22 @@ export class TcpTransport<P> implements Transport<P> {
       }
       if (hello.hello === 'election') {
         if (hello.sid < this.myId) {
-          // The higher id's connection is the one that survives: connect back, unless
-          // one is already open (then the lower id uses that one).
+          // The higher id's connection is the one that survives: connect back, unless one is
+          // open (the lower id will take that one). A lower id asks only when it has no usable
+          // connection to us: if ours has been silent a while (not one it is about to take
+          // up), its end is gone or its packets were dropped: replace it.
           sock.destroy();
           const live = this.election.get(hello.sid);
-          if (!live || live.destroyed) {
-            this.connecting.delete(hello.sid);
-            this.connectElection(hello.sid);
+          const st = live && this.electionSent.get(live);
+          if (live && st && Date.now() - st.lastHeardMs < ELECTION_STALL_MS) return;
+          if (live) {
+            this.election.delete(hello.sid);
+            this.electionSent.delete(live);
+            live.destroy();
+            if (st?.last && !this.electionQueue.get(hello.sid)?.length) this.electionQueue.set(hello.sid, [st.last]);
           }
+          this.connecting.delete(hello.sid);
+          this.connectElection(hello.sid);
           return;
         }
         this.adoptElection(hello.sid, sock, reader);
@@ -334,6 +445,8 @@ export class TcpTransport<P> implements Transport<P> {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.stallTimer) clearInterval(this.stallTimer);
+    for (const s of this.asking.values()) s.destroy();
     for (const s of this.election.values()) s.destroy();
     for (const s of this.links.values()) s.destroy();
     this.streaming.clear();

@@ -4,6 +4,7 @@ import http from 'node:http';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config.js';
 import type { ZkServer } from '../zk-server.js';
+import { listenAdminTls } from './admin-tls.js';
 import { ADMIN_COMMANDS, adminCommand } from './commands.js';
 import { mountConsole } from './console-route.js';
 import { renderMetrics } from './metrics.js';
@@ -53,7 +54,9 @@ export async function startOpsEndpoints(server: ZkServer, config: ServerConfig, 
         res.end(JSON.stringify(body, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2));
       });
       servers.push(admin);
-      adminPort = await listen(admin, config.adminServerPort, config.adminServerAddress);
+      adminPort = config.security.adminTls
+        ? (await listenAdminTls(admin, config.security.adminTls, config.adminServerPort, config.adminServerAddress, log)).port
+        : await listen(admin, config.adminServerPort, config.adminServerAddress);
       webConsole = mountConsole(server, config, adminPort, log);
       closing.push(() => webConsole!.close());
       log.info({ port: adminPort, consoleBytes: webConsole.pageBytes }, 'admin server listening (/commands, /console)');

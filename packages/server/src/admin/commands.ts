@@ -3,7 +3,7 @@
 // four-letter words print, read from the same functions.
 import { hex64 } from '@zab/jute';
 import type { ServerConfig } from '../config.js';
-import { ZAB_VERSION, confLines, enviLines, mntrRows, mode } from './four-letter.js';
+import { ZAB_VERSION, confLines, enviLines, isReadOnly, mntrRows, mode } from './four-letter.js';
 import type { ZkServer } from '../zk-server.js';
 import { CONSOLE_COMMAND_ALIASES, consoleCommand } from './console-commands.js';
 
@@ -49,7 +49,7 @@ function serverStats(server: ZkServer): Json {
   const s = server.stats;
   return {
     version: ZAB_VERSION,
-    read_only: false,
+    read_only: isReadOnly(server),
     server_stats: {
       packets_sent: s.packetsSent,
       packets_received: s.packetsReceived,
@@ -106,7 +106,7 @@ export function adminCommand(name: string, server: ZkServer, config: ServerConfi
       case 'dirs':
         return { datadir_size: 0, logdir_size: 0 };
       case 'is_read_only':
-        return { read_only: false };
+        return { read_only: isReadOnly(server) };
       case 'leader': {
         const f = server.ensembleFigures?.();
         return { is_leader: f?.state === 'LEADING', leader_id: f ? f.leaderId : -1 };

@@ -21,6 +21,11 @@ function latency(server: ZkServer): { min: number; avg: string; max: number } {
   return { min: s.minLatencyMs, avg: javaDouble(s.avgLatencyMs), max: s.maxLatencyMs };
 }
 
+/** The line srvr and stat add after the version in read-only mode, as ZooKeeper's. */
+function readOnlyLine(server: ZkServer): string {
+  return isReadOnly(server) ? 'READ-ONLY mode; serving only read-only clients\n' : '';
+}
+
 function summary(server: ZkServer): string {
   const l = latency(server);
   return [
@@ -36,8 +41,21 @@ function summary(server: ZkServer): string {
   ].join('\n');
 }
 
-/** srvr's Mode: standalone, leader, follower or observer. */
+/** Whether the server serves read-only clients only (an ensemble member without a quorum, readonlymode.enabled). */
+export function isReadOnly(server: ZkServer): boolean {
+  return server.writePath.kind === 'read-only';
+}
+
+/** isro's answer, as ZooKeeper's (no newline): ro, rw, or null while the server serves nobody. */
+export function isroAnswer(server: ZkServer): string {
+  if (isReadOnly(server)) return 'ro';
+  const f = server.ensembleFigures?.();
+  return !f || f.serving ? 'rw' : 'null';
+}
+
+/** srvr's Mode: standalone, leader, follower, observer, or read-only. */
 export function mode(server: ZkServer): string {
+  if (isReadOnly(server)) return 'read-only';
   const f = server.ensembleFigures?.();
   if (!f) return 'standalone';
   return { LEADING: 'leader', FOLLOWING: 'follower', OBSERVING: 'observer', LOOKING: 'looking' }[f.state];
@@ -113,8 +131,8 @@ export function mntrRows(server: ZkServer, config: ServerConfig): [string, strin
     ['zk_avg_latency', l.avg],
     ['zk_outstanding_requests', outstanding(server)],
     ['zk_znode_count', server.tree.nodeCount + 1],
-    ['zk_global_sessions', server.sessions.size],
-    ['zk_local_sessions', 0],
+    ['zk_global_sessions', server.sessions.size - server.sessions.localCount],
+    ['zk_local_sessions', server.sessions.localCount],
     ['zk_packets_sent', server.stats.packetsSent],
     ['zk_packets_received', server.stats.packetsReceived],
     ['zk_watch_count', watchCount],
@@ -221,15 +239,15 @@ export function answerFourLetterWord(server: ZkServer, config: ServerConfig, _co
       return 'imok';
   }
   const f = server.ensembleFigures?.();
-  if (f && !f.serving && ['srvr', 'stat', 'mntr', 'cons', 'wchs', 'wchc', 'wchp', 'dump'].includes(word)) {
+  if (f && !f.serving && !isReadOnly(server) && ['srvr', 'stat', 'mntr', 'cons', 'wchs', 'wchc', 'wchp', 'dump'].includes(word)) {
     return 'This ZooKeeper instance is not currently serving requests\n';
   }
   switch (word) {
     case 'srvr':
-      return `Zookeeper version: ${ZAB_VERSION}\n${summary(server)}`;
+      return `Zookeeper version: ${ZAB_VERSION}\n${readOnlyLine(server)}${summary(server)}`;
     case 'stat': {
       const clients = [...server.connections].map((c) => `${brief(c)})\n`).join('');
-      return `Zookeeper version: ${ZAB_VERSION}\nClients:\n${clients}\n${summary(server)}`;
+      return `Zookeeper version: ${ZAB_VERSION}\n${readOnlyLine(server)}Clients:\n${clients}\n${summary(server)}`;
     }
     case 'mntr':
       return mntr(server, config);
@@ -255,7 +273,7 @@ export function answerFourLetterWord(server: ZkServer, config: ServerConfig, _co
     case 'dirs':
       return 'datadir_size: 0\nlogdir_size: 0\n';
     case 'isro':
-      return 'rw\n';
+      return isroAnswer(server);
     case 'srst':
       server.stats.reset();
       return 'Server stats reset.\n';

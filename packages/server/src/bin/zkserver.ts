@@ -10,6 +10,8 @@ import { answerFourLetterWord } from '../admin/four-letter.js';
 import { fileTrace, type WriteTrace } from '../admin/write-trace.js';
 import { systemClock } from '../clock.js';
 import { ConfigError, loadConfig, readMyId, type ServerConfig } from '../config.js';
+import { jvmFlagsFromEnv } from '@zab/security';
+import { startSecurity } from '../auth/start-security.js';
 import { startEnsembleMember } from '../ensemble/ensemble-member.js';
 import { startStandalone } from '../standalone.js';
 import type { ServerSettings } from '../zk-server.js';
@@ -42,7 +44,8 @@ function readConfig(): ServerConfig {
       .map(([k, v]) => [k, String(v)]),
   );
   try {
-    const loaded = loadConfig({ configPath: argv.config, overrides });
+    // SERVER_JVMFLAGS and JVMFLAGS: the -D settings an operator's environment gives ZooKeeper.
+    const loaded = loadConfig({ configPath: argv.config, overrides, env: process.env });
     for (const w of loaded.warnings) log.warn(w);
     return loaded.config;
   } catch (e) {
@@ -81,6 +84,12 @@ async function main(logger: Logger): Promise<void> {
   const ensemble = config.servers.length > 1 || (config.servers.length === 1 && !config.standaloneEnabled);
   const myId = serverId(config, ensemble);
   const me = config.servers.find((s) => s.id === myId);
+  // The JAAS file and the client port's key and trust stores: unreadable ones stop start-up here.
+  const security = await startSecurity(config.security, config.clientPortAddress, jvmFlagsFromEnv(process.env).properties, logger).catch((e: Error) => {
+    logger.fatal({ err: e.message }, 'cannot start');
+    console.error(`zkserver: cannot start: ${e.message}`);
+    process.exit(2);
+  });
   const settings: ServerSettings = {
     serverId: myId,
     tickTimeMs: config.tickTimeMs,
@@ -91,11 +100,16 @@ async function main(logger: Logger): Promise<void> {
     extendedTypesEnabled: config.extendedTypesEnabled,
     skipACL: config.skipACL,
     reconfigEnabled: config.reconfigEnabled,
+    enforceQuota: config.enforceQuota,
+    localSessionsEnabled: config.localSessionsEnabled,
+    localSessionsUpgradingEnabled: config.localSessionsUpgradingEnabled,
     containerCheckIntervalMs: config.containerCheckIntervalMs,
     maxOutstandingPerConnection: config.globalOutstandingLimit,
     fsyncWarningThresholdMs: config.fsyncWarningThresholdMs,
     fourLetterWord: (server, conn, word) => answerFourLetterWord(server, config, conn, word),
     trace: writeTrace(),
+    auth: security.auth,
+    limits: config.security.limits,
   };
   const persistence = {
     dataDir: config.dataDir,
@@ -108,6 +122,7 @@ async function main(logger: Logger): Promise<void> {
     port: me?.clientPort ?? config.clientPort,
     host: me?.clientHost ?? config.clientPortAddress,
     maxClientCnxns: config.maxClientCnxns,
+    ...security.listen,
   };
   const onFatal = (err: unknown) => {
     logger.fatal({ err: (err as Error).message }, 'a log or epoch write failed; stopping so that nothing unlogged is ever acknowledged');
@@ -123,12 +138,14 @@ async function main(logger: Logger): Promise<void> {
           initLimitTicks: config.initLimitTicks,
           syncLimitTicks: config.syncLimitTicks,
           bindHost: config.quorumListenOnAllIPs ? '0.0.0.0' : (me?.host ?? '0.0.0.0'),
+          readOnlyModeEnabled: config.readOnlyModeEnabled,
         },
         settings,
         listen,
         persistence,
         logger,
         onFatal,
+        security.peerSockets,
       )
     : startStandalone(settings, listen, persistence, logger)
   ).catch((e: Error) => {
@@ -155,6 +172,7 @@ async function main(logger: Logger): Promise<void> {
     void ops
       .close()
       .then(() => handle.stop())
+      .then(() => security.close())
       .then(() => process.exit(0));
   };
   for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, shutdown);

@@ -1,18 +1,11 @@
 /** Keys ZooKeeper accepts that zab has no use for (yet). */
 export const ACCEPTED_UNUSED = new Set([
-  'secureClientPort',
-  'secureClientPortAddress',
   'clientPortListenBacklog',
-  'localSessionsEnabled',
-  'localSessionsUpgradingEnabled',
   'observerMasterPort',
   'connectToLearnerMasterLimit',
   'electionAlg',
   'syncEnabled',
   'dynamicConfigFile',
-  'sslQuorum',
-  'portUnification',
-  'sslQuorumReloadCertFiles',
   'electionPortBindRetry',
   'preAllocSize',
   'maxResponseCacheSize',
@@ -30,10 +23,6 @@ export const ACCEPTED_UNUSED = new Set([
   'txnLogSizeLimitInKb',
   'snapSizeLimitInKb',
   'commitLogCount',
-  'authProvider',
-  'ssl.clientAuth',
   'requireClientAuthScheme',
-  'enforce.auth.enabled',
-  'enforce.auth.schemes',
 ]);
-export const ACCEPTED_UNUSED_PREFIXES = ['metricsProvider.', 'quorum.auth.', 'quorum.cnxn.', 'multiAddress.', 'ssl.', 'authProvider.', 'group.', 'weight.'];
+export const ACCEPTED_UNUSED_PREFIXES = ['metricsProvider.', 'quorum.auth.', 'quorum.cnxn.', 'multiAddress.', 'ssl.', 'group.', 'weight.'];

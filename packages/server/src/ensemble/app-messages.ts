@@ -14,4 +14,4 @@ export type AppMessage =
   | { kind: 'sync'; token: number }
   | { kind: 'touch'; sessions: [bigint, number][] }
   | { kind: 'synced'; token: number }
-  | { kind: 'revalidated'; token: number; valid: boolean };
+  | { kind: 'revalidated'; token: number; valid: boolean; closing?: boolean };

@@ -1,10 +1,10 @@
 import { randomInt } from 'node:crypto';
 import { hex64 } from '@zab/jute';
-import { TcpTransport, type PeerAddress } from '@zab/quorum';
+import { TcpTransport, type PeerAddress, type PeerSockets } from '@zab/quorum';
 import { openStorage } from '@zab/storage';
 import type { Logger } from 'pino';
 import { systemClock } from '../clock.js';
-import { ClientPort } from '../net/client-port.js';
+import { openClientPorts, type ClientListen, type OpenClientPorts } from '../net/client-ports.js';
 import { Purger } from '../persistence/purger.js';
 import { recover } from '../persistence/recovery.js';
 import type { PersistenceSettings } from '../standalone.js';
@@ -18,6 +18,8 @@ export interface EnsembleHandle {
   node: EnsembleNode;
   server: ZkServer;
   address: { port: number; host: string };
+  /** secureClientPort's address, when configured. */
+  secureAddress?: { port: number; host: string };
   stop(): Promise<void>;
 }
 
@@ -29,10 +31,12 @@ export interface EnsembleHandle {
 export async function startEnsembleMember(
   settings: EnsembleSettings,
   serverSettings: ServerSettings,
-  listen: { port: number; host: string; maxClientCnxns: number },
+  listen: ClientListen,
   persistence: PersistenceSettings,
   log: Logger,
   onFatal: (err: unknown) => void,
+  /** How peer connections are opened and taken: TLS with sslQuorum/portUnification (ensemble/peer-tls), else plain TCP. */
+  peerSockets?: PeerSockets,
 ): Promise<EnsembleHandle> {
   const storage = await openStorage({ dataDir: persistence.dataDir, dataLogDir: persistence.dataLogDir, warn: (msg, fields) => log.warn(fields ?? {}, msg) });
   let node: EnsembleNode;
@@ -54,7 +58,7 @@ export async function startEnsembleMember(
       init: { ...epochs, ...window.finish(recovered.snapshotZxid) },
       snapCount: persistence.snapCount,
       clock: systemClock,
-      transport: (events) => new TcpTransport<TxnPayload>(settings.myId, peers, events, settings.bindHost),
+      transport: (events) => new TcpTransport<TxnPayload>(settings.myId, peers, events, settings.bindHost, peerSockets),
       linkSeed: randomInt(0x3fffffff),
       log,
       onFatal,
@@ -76,10 +80,9 @@ export async function startEnsembleMember(
     purger.stop();
     await storage.close();
   };
-  const port = new ClientPort(node.server, listen.maxClientCnxns);
-  let address: { port: number; host: string };
+  let ports: OpenClientPorts;
   try {
-    address = await port.listen(listen.port, listen.host);
+    ports = await openClientPorts(node.server, listen);
   } catch (e) {
     await stop();
     throw e;
@@ -87,9 +90,10 @@ export async function startEnsembleMember(
   return {
     node,
     server: node.server,
-    address,
+    address: ports.address,
+    secureAddress: ports.secureAddress,
     async stop() {
-      await port.close().catch(() => undefined);
+      await ports.close();
       await stop();
     },
   };

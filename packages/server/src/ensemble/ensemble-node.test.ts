@@ -1,7 +1,7 @@
 // Three ensemble members in one process, each over in-memory storage, a virtual network and a
 // manual clock: the real driver (effect runner, write paths, barriers) with no TCP, LevelDB or
 // timers, as a simulator will run it.
-import { CreateMode, OpCode, Perms } from '@zab/jute';
+import { CreateMode, ErrorCode, OpCode, Perms } from '@zab/jute';
 import { memoryStorage } from '@zab/storage';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import { ManualClock } from '../test-support/manual-clock.js';
 import { MemoryNetwork } from '../test-support/memory-network.js';
 import { TEST_SETTINGS } from '../test-support/server-settings.js';
 import { CORE_TICK_MS } from './effect-runner.js';
-import { EnsembleNode } from './ensemble-node.js';
+import { EnsembleNode, readOnlyGraceMs } from './ensemble-node.js';
 
 const log = pino({ level: 'silent' });
 const OPEN = [{ perms: Perms.ALL, id: { scheme: 'world', id: 'anyone' } }];
@@ -23,11 +23,11 @@ afterEach(async () => {
   nodes = [];
 });
 
-async function ensemble(clock: ManualClock, net: MemoryNetwork): Promise<EnsembleNode[]> {
+async function ensemble(clock: ManualClock, net: MemoryNetwork, readOnlyModeEnabled = false): Promise<EnsembleNode[]> {
   for (const { id } of SERVERS) {
     const storage = memoryStorage();
     const node = new EnsembleNode({
-      settings: { myId: id, servers: SERVERS, tickTimeMs: 2000, initLimitTicks: 10, syncLimitTicks: 5, bindHost: '127.0.0.1' },
+      settings: { myId: id, servers: SERVERS, tickTimeMs: 2000, initLimitTicks: 10, syncLimitTicks: 5, bindHost: '127.0.0.1', readOnlyModeEnabled },
       serverSettings: { ...TEST_SETTINGS, serverId: id },
       storage,
       recovered: await recover(storage, false, log),
@@ -123,5 +123,37 @@ describe('EnsembleNode over in-memory storage and a virtual network', () => {
     const w = waiter(OpCode.create, 1);
     learner.server.writePath.submit({ type: OpCode.create, sessionId: 1n, cxid: 1, record: {}, authIds: [] }, w);
     expect(w.closed()).toBe(true);
+  });
+
+  it('with readonlymode.enabled, a member left alone serves read-only after the grace period and expires its local sessions', async () => {
+    const clock = new ManualClock();
+    const ns = await ensemble(clock, new MemoryNetwork(), true);
+    await until(clock, () => !!leaderOf(ns) && allServing(ns), 'serving');
+    const [alone, ...gone] = [...ns.filter((n) => n !== leaderOf(ns)), leaderOf(ns)!] as EnsembleNode[];
+    for (const n of gone) await n.stop();
+    nodes = [alone!];
+    await until(clock, () => alone!.server.writePath.kind !== 'learner', 'the member to look for a leader');
+    expect(alone!.server.writePath.kind).toBe('closed');
+    const lookingSinceMs = clock.monotonicMs();
+    await until(clock, () => alone!.server.writePath.kind === 'read-only', 'read-only mode');
+    expect(clock.monotonicMs() - lookingSinceMs).toBeGreaterThanOrEqual(readOnlyGraceMs(2000) - CORE_TICK_MS);
+    const path = alone!.server.writePath;
+    expect({ serving: path.serving, ownsSessions: path.ownsSessions }).toEqual({ serving: true, ownsSessions: false });
+
+    const write = waiter(OpCode.create, 1);
+    path.submit({ type: OpCode.create, sessionId: 1n, cxid: 1, record: {}, authIds: [] }, write);
+    expect({ state: write.state, err: write.reply?.err }).toEqual({ state: 'ready', err: ErrorCode.NOTREADONLY });
+    let syncErr: number | undefined;
+    path.sync((err) => (syncErr = err));
+    expect(syncErr).toBe(ErrorCode.NOTREADONLY);
+
+    // A new session is answered at once, lives only here (no txn), and expires after its timeout.
+    const sid = alone!.server.sessions.allocateId();
+    alone!.server.sessions.add(sid, 4_000, alone!.server.nowMs());
+    const created = waiter(OpCode.createSession, 0);
+    path.submit({ type: OpCode.createSession, sessionId: sid, cxid: 0, record: { timeoutMs: 4_000 }, authIds: [] }, created);
+    expect(created.state).toBe('ready');
+    expect(alone!.server.sessionTimeouts.has(sid)).toBe(false);
+    await until(clock, () => alone!.server.sessions.get(sid) === undefined, 'the local session to expire');
   });
 });

@@ -3,13 +3,15 @@ import { QuorumPeer, quorumConfig, type Entry, type Message, type PeerState, typ
 import type { Storage } from '@zab/storage';
 import type { Logger } from 'pino';
 import type { EnsembleFigures } from '../admin/ensemble-figures.js';
-import type { Clock } from '../clock.js';
+import type { Cancel, Clock } from '../clock.js';
 import type { ServerSpec } from '../config.js';
 import type { RecoveredState } from '../persistence/recovery.js';
 import { Snapshotter } from '../persistence/snapshotter.js';
 import { ClosedWritePath } from '../pipeline/closed-path.js';
+import { ReadOnlyWritePath } from '../pipeline/read-only-path.js';
 import { ZkServer, type ServerSettings } from '../zk-server.js';
 import type { AppMessage } from './app-messages.js';
+import type { DriverMutation } from './driver-mutations.js';
 import { CORE_TICK_MS, EffectRunner, type ReplicatedState, type RoleEffects } from './effect-runner.js';
 import { LeaderWritePath } from './leader-path.js';
 import { LearnerWritePath } from './learner-path.js';
@@ -28,6 +30,16 @@ export interface EnsembleSettings {
   syncLimitTicks: number;
   /** Address the quorum and election ports bind to (quorumListenOnAllIPs: 0.0.0.0). */
   bindHost: string;
+  /** readonlymode.enabled: without a quorum, serve reads to clients that asked for read-only mode. */
+  readOnlyModeEnabled?: boolean;
+}
+
+/**
+ * How long a member looks for a leader before it serves read-only clients, as ZooKeeper
+ * waits before deciding it is partitioned: max(2 s, tickTime).
+ */
+export function readOnlyGraceMs(tickTimeMs: number): number {
+  return Math.max(2000, tickTimeMs);
 }
 
 /**
@@ -72,6 +84,10 @@ export interface EnsembleNodeParts {
   linkSeed: number;
   log: Logger;
   onFatal: (err: unknown) => void;
+  /** When to snapshot, in [0, 1) (default Math.random): a simulator hands in its seeded one. */
+  random?: () => number;
+  /** Test-only: known driver bugs put back for the member simulator's mutation test (none in production). */
+  mutations?: ReadonlySet<DriverMutation>;
 }
 
 /**
@@ -98,12 +114,15 @@ export class EnsembleNode implements ReplicatedState, RoleEffects {
   /** The write path in force, when it is one that takes the quorum's messages. */
   private leader: LeaderWritePath | null = null;
   private learner: LearnerWritePath | null = null;
+  /** The read-only path while this member serves read-only clients (readonlymode.enabled, LOOKING). */
+  private readOnly: ReadOnlyWritePath | null = null;
+  private cancelReadOnlyGrace: Cancel | null = null;
 
   constructor(private readonly parts: EnsembleNodeParts) {
     const { storage, recovered, init, clock, log } = parts;
     this.log = log;
     const config = coreConfig(parts.settings);
-    this.snapshotter = new Snapshotter(storage.snapshots, () => this.server.tree, () => this.server.sessionTimeouts, parts.snapCount, log);
+    this.snapshotter = new Snapshotter(storage.snapshots, () => this.server.tree, () => this.server.sessionTimeouts, parts.snapCount, log, parts.random);
     this.server = new ZkServer(parts.serverSettings, log, {
       clock,
       recovered,
@@ -153,6 +172,7 @@ export class EnsembleNode implements ReplicatedState, RoleEffects {
   }
 
   async stop(): Promise<void> {
+    this.leaveReadOnly();
     await this.runner.stop();
     await this.server.stop();
     await this.snapshotter.close();
@@ -229,7 +249,7 @@ export class EnsembleNode implements ReplicatedState, RoleEffects {
 
   app(payload: unknown): void {
     const m = payload as AppMessage;
-    if (m.kind === 'revalidated') this.learner?.revalidated(m.token, m.valid);
+    if (m.kind === 'revalidated') this.learner?.revalidated(m.token, m.valid, m.closing);
     else if (m.kind === 'synced') this.barriers.synced(m.token);
   }
 
@@ -248,6 +268,7 @@ export class EnsembleNode implements ReplicatedState, RoleEffects {
    */
   private swapWritePath(): void {
     const { state, serving, epoch } = this.status;
+    if (state !== 'LOOKING') this.leaveReadOnly();
     this.leader = null;
     this.learner = null;
     if (state === 'LEADING') {
@@ -256,10 +277,13 @@ export class EnsembleNode implements ReplicatedState, RoleEffects {
         barriers: this.barriers,
         proposed: (zxid) => this.counts.proposed(zxid),
         afterCoreCall: () => this.runner.schedulePump(),
+        mutations: this.parts.mutations,
       }, serving, epoch);
       this.server.setWritePath(this.leader);
     } else if (state === 'LOOKING') {
+      if (this.readOnly) return; // read-only clients keep being served until an election settles
       this.server.setWritePath(new ClosedWritePath());
+      this.maybeStartReadOnlyGrace();
     } else {
       const toLeader = (m: AppMessage) => {
         const ok = this.peer.sendToLeader(m);
@@ -269,6 +293,31 @@ export class EnsembleNode implements ReplicatedState, RoleEffects {
       this.learner = new LearnerWritePath(this.server, { toLeader, barriers: this.barriers, touches: this.touches }, serving);
       this.server.setWritePath(this.learner);
     }
+  }
+
+  /**
+   * With readonlymode.enabled, a member still LOOKING after the grace period decides it is
+   * partitioned and serves reads to read-only clients (ZooKeeper's ReadOnlyZooKeeperServer).
+   */
+  private maybeStartReadOnlyGrace(): void {
+    if (!this.parts.settings.readOnlyModeEnabled || this.cancelReadOnlyGrace) return;
+    this.cancelReadOnlyGrace = this.parts.clock.after(readOnlyGraceMs(this.parts.settings.tickTimeMs), () => {
+      this.cancelReadOnlyGrace = null;
+      if (this.status.state !== 'LOOKING' || this.readOnly) return;
+      this.readOnly = new ReadOnlyWritePath(this.server);
+      this.server.setWritePath(this.readOnly);
+      this.log.info({ zxid: hex64(this.server.tree.lastProcessedZxid) }, 'no quorum: serving read-only clients (readonlymode.enabled)');
+    });
+  }
+
+  /** An election settled (or the member stops): read-only clients are disconnected, to find a read-write member. */
+  private leaveReadOnly(): void {
+    this.cancelReadOnlyGrace?.();
+    this.cancelReadOnlyGrace = null;
+    if (!this.readOnly) return;
+    this.log.info('leaving read-only mode: closing read-only client connections');
+    this.readOnly.close();
+    this.readOnly = null;
   }
 
   private inbound(from: number, msg: Message<TxnPayload>): void {

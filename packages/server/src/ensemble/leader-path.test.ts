@@ -12,6 +12,7 @@ function leaderPath(serving: boolean, epoch: bigint, establishedEpoch: bigint | 
   const proposed: bigint[] = [];
   const quorum: LeaderQuorum = {
     establishedEpoch,
+    isServing: establishedEpoch !== null,
     propose: (zxid: bigint, _p: TxnPayload) => void proposed.push(zxid),
     sendToLearner: () => true,
   };

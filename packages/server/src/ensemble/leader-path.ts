@@ -7,6 +7,7 @@ import { revalidateHere } from '../session/handshake.js';
 import type { TxnHeader } from '../tree/txn.js';
 import type { ZkServer } from '../zk-server.js';
 import type { AppMessage } from './app-messages.js';
+import type { DriverMutation } from './driver-mutations.js';
 import type { SyncBarriers } from './sync-barriers.js';
 import type { TxnPayload } from './txn-payload.js';
 
@@ -14,6 +15,8 @@ import type { TxnPayload } from './txn-payload.js';
 export interface LeaderQuorum {
   /** The epoch the core leads, once established; null otherwise. */
   readonly establishedEpoch: bigint | null;
+  /** Whether the core serves clients now (only a put-back bug reads it: see DriverMutation). */
+  readonly isServing: boolean;
   /** Proposes a txn with the next zxid (the core asserts it is). */
   propose(zxid: bigint, payload: TxnPayload): void;
   /** An APP message for learner `sid`'s host; false when it is not synced here. */
@@ -28,6 +31,8 @@ export interface LeaderParts {
   proposed(zxid: bigint): void;
   /** Something was handed to the core: carry out its effects soon. */
   afterCoreCall(): void;
+  /** Test-only: known bugs put back (see DriverMutation); empty in production. */
+  mutations?: ReadonlySet<DriverMutation>;
 }
 
 /**
@@ -45,16 +50,23 @@ export class LeaderWritePath implements WritePath {
   readonly kind = 'leader';
   readonly ownsSessions = true;
   private readonly writes: PrepareAndPropose;
+  private readonly mutations: ReadonlySet<DriverMutation>;
 
   constructor(
     private readonly server: ZkServer,
     private readonly parts: LeaderParts,
-    readonly serving: boolean,
+    private readonly carriedOutServing: boolean,
     private readonly epoch: bigint,
   ) {
+    this.mutations = parts.mutations ?? new Set();
     const prep = server.newPrep();
-    if (serving) prep.lastZxid = makeZxid(epoch, 0n);
+    if (carriedOutServing) prep.lastZxid = makeZxid(epoch, 0n);
     this.writes = new PrepareAndPropose(prep, server.clock, (hdr, txn) => this.propose(hdr, { hdr, txn }));
+  }
+
+  /** Whether clients may connect: the serving state carried out (the core's own, with a put-back bug). */
+  get serving(): boolean {
+    return this.mutations.has('serve-before-effects') ? this.parts.quorum.isServing : this.carriedOutServing;
   }
 
   get prep(): Prep {
@@ -96,9 +108,11 @@ export class LeaderWritePath implements WritePath {
         return this.submit({ type: m.type, sessionId: m.sessionId, cxid: m.cxid, record: m.record, authIds: m.authIds }, undefined);
       case 'revalidate': {
         const s = sessions.get(m.sessionId);
-        const valid = s !== undefined && !s.closing;
+        // A local session of this server cannot move to a learner.
+        const valid = s !== undefined && !s.closing && !s.local;
         if (valid) sessions.touch(m.sessionId, this.server.nowMs());
-        return this.answer(from, { kind: 'revalidated', token: m.token, valid });
+        // Closing but not closed: its closeSession has not committed, so it has not expired yet.
+        return this.answer(from, { kind: 'revalidated', token: m.token, valid, ...(s?.closing ? { closing: true } : {}) });
       }
       default:
         return;
@@ -112,12 +126,21 @@ export class LeaderWritePath implements WritePath {
 
   private propose(hdr: TxnHeader, payload: TxnPayload): void {
     const { quorum } = this.parts;
-    if (quorum.establishedEpoch !== this.epoch || !this.serving) {
+    if (this.leadershipEnded() && !this.mutations.has('propose-after-leadership')) {
       this.server.log.debug({ zxid: hex64(hdr.zxid) }, 'dropping a txn prepared under a leadership that has ended');
       return;
     }
     quorum.propose(hdr.zxid, payload);
     this.parts.proposed(hdr.zxid);
     this.parts.afterCoreCall();
+    if (this.mutations.has('commit-without-quorum')) this.server.commit(hdr, payload.txn);
+  }
+
+  /** The core has left the leadership this path was built for (stepped down, or leads a later epoch). */
+  private leadershipEnded(): boolean {
+    const { quorum } = this.parts;
+    // With the 5667c29 bug put back, the server went by the core's view alone.
+    if (this.mutations.has('serve-before-effects')) return quorum.establishedEpoch === null;
+    return quorum.establishedEpoch !== this.epoch || !this.carriedOutServing;
   }
 }

@@ -42,12 +42,17 @@ export class LearnerWritePath implements WritePath {
   ) {}
 
   submit(req: WriteRequest, waiter: PendingRequest | undefined): void {
-    assert(waiter, 'a learner issues no writes of its own: its leader expires sessions and deletes containers');
-    let list = this.awaiting.get(req.sessionId);
-    if (!list) this.awaiting.set(req.sessionId, (list = []));
-    list.push(waiter);
-    const forwarded = { kind: 'write', type: req.type, sessionId: req.sessionId, cxid: req.cxid, record: req.record, authIds: waiter.conn.authIds } as const;
-    if (!this.parts.toLeader(forwarded)) waiter.conn.close();
+    // Its only write of its own is a local session's upgrade (a createSession ahead of the
+    // ephemeral create that needs it, which waits instead); its leader expires sessions and
+    // deletes containers.
+    assert(waiter || req.type === OpCode.createSession, 'a learner issues no writes of its own but session upgrades');
+    if (waiter) {
+      let list = this.awaiting.get(req.sessionId);
+      if (!list) this.awaiting.set(req.sessionId, (list = []));
+      list.push(waiter);
+    }
+    const forwarded = { kind: 'write', type: req.type, sessionId: req.sessionId, cxid: req.cxid, record: req.record, authIds: waiter?.conn.authIds ?? [] } as const;
+    if (!this.parts.toLeader(forwarded)) (waiter?.conn ?? this.server.connections.ofSession(req.sessionId))?.close();
   }
 
   sync(done: () => void): void {
@@ -67,13 +72,18 @@ export class LearnerWritePath implements WritePath {
     if (!this.parts.toLeader({ kind: 'revalidate', sessionId: req.sessionId, timeoutMs, token })) conn.close();
   }
 
-  /** The leader's answer to a revalidation. */
-  revalidated(token: number, valid: boolean): void {
+  /**
+   * The leader's answer to a revalidation. `closing`: the leader has proposed the session's
+   * close but not committed it, so the client is not told it expired: its connection is closed
+   * and it asks again (by then the close has committed, or was abandoned).
+   */
+  revalidated(token: number, valid: boolean, closing = false): void {
     const r = this.revalidating.get(token);
     if (!r) return;
     this.revalidating.delete(token);
     const { conn, pending } = r;
     if (conn.isClosed) return;
+    if (closing) return conn.close();
     if (valid) {
       this.server.connections.ofSession(conn.sessionId)?.close();
       this.server.connections.attach(conn, conn.sessionId, r.timeoutMs);
@@ -94,7 +104,8 @@ export class LearnerWritePath implements WritePath {
     if (!this.awaiting.size) return undefined;
     const list = this.awaiting.get(hdr.sessionId);
     if (!list) return undefined;
-    const i = list.findIndex((p) => (p.type === OpCode.createSession ? hdr.type === OpCode.createSession || hdr.cxid === 0 : p.xid === hdr.cxid));
+    // A session upgrade's createSession has no waiter: it must not take a request's.
+    const i = list.findIndex((p) => (p.type === OpCode.createSession ? hdr.type === OpCode.createSession || hdr.cxid === 0 : hdr.type !== OpCode.createSession && p.xid === hdr.cxid));
     if (i < 0) return undefined;
     const [p] = list.splice(i, 1);
     if (!list.length) this.awaiting.delete(hdr.sessionId);

@@ -47,6 +47,7 @@ export class StateInstaller {
   async installSnapshot(zxid: bigint, snap: WireSnapshot): Promise<InstalledState> {
     const tree = new DataTree(this.extendedTypesEnabled);
     for (const n of snap.nodes) tree.restoreNode(n);
+    tree.finishRestore();
     tree.lastProcessedZxid = zxid;
     await this.storage.log.truncateAfter(zxid);
     await this.storage.snapshots.dropAfter(zxid);

@@ -1,19 +1,37 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { once } from 'node:events';
+import type tls from 'node:tls';
+import type { Id } from '@zab/jute';
 import { Connection } from './connection.js';
+import { type ClientPortTls, sniffTls, tlsAcceptor } from './tls-accept.js';
 import type { ZkServer } from '../zk-server.js';
 
+/** How one client port takes connections. */
+export interface ClientPortOptions {
+  /** maxClientCnxns: connections from one address (0 = unlimited). */
+  readonly maxClientCnxns: number;
+  /** maxCnxns: connections open at once over every client port of the server (0 = unlimited). */
+  readonly maxCnxns?: number;
+  /** TLS for every client (secureClientPort) or for those that start with a handshake (client.portUnification). */
+  readonly tls?: ClientPortTls;
+}
+
 /**
- * The client port listener: accepts TCP connections, enforces maxClientCnxns per client
- * address (0 = unlimited) and hands each connection to the server core.
+ * One client port listener: accepts TCP connections, enforces maxClientCnxns per client
+ * address and maxCnxns over the server, runs the TLS handshake when the port takes TLS, and
+ * hands each connection to the server core. A server may have two (clientPort and secureClientPort).
  */
 export class ClientPort {
   private readonly listener: Server;
+  private readonly tlsServer: tls.Server | undefined;
   private readonly perAddress = new Map<string, number>();
-  private nextConnectionId = 1;
 
-  constructor(private readonly server: ZkServer, private readonly maxClientCnxns: number) {
+  constructor(
+    private readonly server: ZkServer,
+    private readonly options: ClientPortOptions,
+  ) {
     this.listener = createServer((socket) => this.accept(socket));
+    this.tlsServer = options.tls && tlsAcceptor(options.tls, server.settings.auth, server.log, (s, ids) => this.serve(s, ids));
   }
 
   async listen(port: number, host: string): Promise<{ port: number; host: string }> {
@@ -26,9 +44,16 @@ export class ClientPort {
 
   private accept(socket: Socket): void {
     const addr = socket.remoteAddress ?? '';
+    const { maxClientCnxns, maxCnxns = 0, tls } = this.options;
+    const log = this.server.log;
+    if (maxCnxns > 0 && this.server.connections.size >= maxCnxns) {
+      log.warn({ remote: addr, maxCnxns }, 'too many connections (maxCnxns); refusing');
+      socket.destroy();
+      return;
+    }
     const count = this.perAddress.get(addr) ?? 0;
-    if (this.maxClientCnxns > 0 && count >= this.maxClientCnxns) {
-      this.server.log.warn({ remote: addr, maxClientCnxns: this.maxClientCnxns }, 'too many connections from one address; refusing');
+    if (maxClientCnxns > 0 && count >= maxClientCnxns) {
+      log.warn({ remote: addr, maxClientCnxns }, 'too many connections from one address; refusing');
       socket.destroy();
       return;
     }
@@ -38,7 +63,20 @@ export class ClientPort {
       if (n <= 0) this.perAddress.delete(addr);
       else this.perAddress.set(addr, n);
     });
-    this.server.addConnection(new Connection(socket, this.server, this.nextConnectionId++));
+    if (!tls || !this.tlsServer) return this.serve(socket, []);
+    socket.on('error', (err) => log.debug({ remote: addr, err: err.message }, 'client socket error before the handshake'));
+    const tlsServer = this.tlsServer;
+    const secure = () => tlsServer.emit('connection', socket);
+    if (tls.mode === 'only') return void secure();
+    sniffTls(socket, tls.handshakeDetectionTimeoutMs, (isTls) => (isTls ? void secure() : this.serve(socket, [])));
+  }
+
+  private serve(socket: Socket, ids: Id[]): void {
+    if (socket.destroyed) return;
+    const conn = new Connection(socket, this.server, this.server.nextConnectionId());
+    conn.authIds.push(...ids);
+    this.server.addConnection(conn);
+    if (socket.isPaused()) socket.resume();
   }
 
   /** Stops accepting, and closes the open connections (the listener's close waits for them). */

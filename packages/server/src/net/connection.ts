@@ -19,9 +19,11 @@ import {
   type Id,
   type OpCodeName,
 } from '@zab/jute';
+import type { DigestMd5Server } from '@zab/security';
 import type { Logger } from 'pino';
 import { RequestStats } from '../admin/request-stats.js';
 import type { Clock } from '../clock.js';
+import type { RequestThrottle } from './request-throttle.js';
 import type { Reply } from '../ops/reply.js';
 import { checkAcl } from '../tree/acl.js';
 import type { Watcher } from '../tree/watch-manager.js';
@@ -35,7 +37,11 @@ export interface PendingRequest {
   /** read: answered when it reaches the head; waiting: its txn/barrier is in flight; ready: reply known. */
   state: 'read' | 'waiting' | 'ready';
   reply?: Reply;
-  /** Set for the connect handshake entry, which answers with a ConnectResponse. */
+  /**
+   * Set for the connect handshake entry, which answers with a ConnectResponse. `readOnly` is
+   * the trailing flag sent back (whether this server is read-only), or undefined to send none:
+   * a client that sent no flag gets none, as ZooKeeper answers its old clients.
+   */
   connect?: { timeoutMs: number; sessionId: bigint; passwd: Buffer; readOnly: boolean | undefined };
   /** Close the connection once this reply is sent (closeSession). */
   closeAfter?: boolean;
@@ -50,6 +56,8 @@ export interface ConnectionHost {
   readonly maxBufferBytes: number;
   readonly maxOutstandingPerConnection: number;
   readonly skipAcl: boolean;
+  /** requestThrottleLimit's count, or undefined when there is no limit (no cost per request then). */
+  readonly requestThrottle: RequestThrottle | undefined;
   /** The zxid to put in reply headers (the last applied). */
   lastZxid(): bigint;
   /** Text answer to a four-letter word, or null when `word` is not one. */
@@ -62,6 +70,16 @@ export interface ConnectionHost {
   onReplySent(latencyMs: number, type: number): void;
   onClose(conn: Connection): void;
 }
+
+/**
+ * What a connection uses of its socket: node:net's Socket is one; a simulator's in-memory
+ * pipe is another, so the same framing, handshake and reply ordering run under virtual time.
+ * Events used: 'data' (Buffer), 'drain', 'error', 'close'.
+ */
+export type ClientSocket = Pick<
+  Socket,
+  'remoteAddress' | 'remotePort' | 'setNoDelay' | 'on' | 'cork' | 'uncork' | 'write' | 'isPaused' | 'pause' | 'resume' | 'end' | 'destroySoon'
+>;
 
 const enum Phase {
   /** Waiting for the first 4 bytes: a four-letter word or the connect frame's length. */
@@ -84,6 +102,8 @@ export class Connection implements Watcher {
   sessionId = 0n;
   sessionTimeoutMs = 0;
   authIds: Id[] = [];
+  /** The SASL exchange under way or done on this connection (pipeline/sasl). */
+  saslServer: DigestMd5Server | undefined;
   readonly queue: PendingRequest[] = [];
 
   // Figures for cons/stat.
@@ -103,7 +123,7 @@ export class Connection implements Watcher {
   private pausedForDrain = false;
 
   constructor(
-    private readonly socket: Socket,
+    private readonly socket: ClientSocket,
     private readonly host: ConnectionHost,
     /** For logs: unique among this server's connections (the client port numbers them). */
     readonly id: number,
@@ -186,6 +206,7 @@ export class Connection implements Watcher {
   /** Queues a request; its reply is sent when it and everything before it is ready. */
   enqueue(req: PendingRequest): void {
     this.queue.push(req);
+    this.host.requestThrottle?.add(1);
     this.updateFlow();
     if (this.queue.length === 1) this.flush();
   }
@@ -204,6 +225,7 @@ export class Connection implements Watcher {
       if (head.state === 'waiting') break;
       if (head.state === 'read') head.reply = this.host.executeRead(head);
       this.queue.shift();
+      this.host.requestThrottle?.remove(1);
       this.sendReply(head);
       if (head.closeAfter) {
         this.close();
@@ -270,7 +292,7 @@ export class Connection implements Watcher {
   private sendConnectResponse(c: NonNullable<PendingRequest['connect']>): void {
     const w = this.out.reset().frame();
     ConnectResponse.write(w, { protocolVersion: 0, timeOut: c.timeoutMs, sessionId: c.sessionId, passwd: c.passwd });
-    if (c.readOnly !== undefined) w.bool(false);
+    if (c.readOnly !== undefined) w.bool(c.readOnly);
     w.finishFrame();
     this.write(w.toBuffer());
     if (c.timeoutMs === 0) this.close(); // the session was not valid: the client must start over
@@ -303,13 +325,13 @@ export class Connection implements Watcher {
     }
   }
 
-  /** Pauses reading while the queue is long or the socket is not draining; resumes after. */
-  private updateFlow(): void {
+  /** Pauses reading while the queue is long, the socket is not draining or the server is throttled; resumes after. */
+  updateFlow(): void {
     if (this.phase === Phase.Closed) return;
     const limit = this.host.maxOutstandingPerConnection;
     if (this.queue.length >= limit) this.pausedForQueue = true;
     else if (this.queue.length <= limit / 2) this.pausedForQueue = false;
-    const shouldPause = this.pausedForQueue || this.pausedForDrain;
+    const shouldPause = this.pausedForQueue || this.pausedForDrain || this.host.requestThrottle?.throttled === true;
     if (shouldPause && !this.socket.isPaused()) this.socket.pause();
     else if (!shouldPause && this.socket.isPaused()) this.socket.resume();
   }
@@ -328,6 +350,7 @@ export class Connection implements Watcher {
     this.phase = Phase.Closed;
     if (this.closedNotified) return;
     this.closedNotified = true;
+    this.host.requestThrottle?.remove(this.queue.length);
     this.queue.length = 0;
     this.host.onClose(this);
   }

@@ -55,6 +55,7 @@ async function replay(start: RecoveryStart, extendedTypesEnabled: boolean, logge
   let sessions = new Map<bigint, number>();
   if (start.snapshot) {
     for await (const e of start.snapshot.entries) tree.restoreNode(e as SnapshotNode);
+    tree.finishRestore();
     sessions = sessionsOf(start.snapshot.meta);
     tree.lastProcessedZxid = start.snapshotZxid;
     logger.info({ zxid: hex64(start.snapshotZxid), nodes: tree.nodeCount, sessions: sessions.size }, 'loaded snapshot');

@@ -17,6 +17,7 @@ export function applyCommitted(server: ZkServer, hdr: TxnHeader, txn: Txn, waite
   server.onApplied?.();
   if (txn.kind === 'createSession') {
     server.sessionTimeouts.set(hdr.sessionId, txn.timeoutMs);
+    // A local session being upgraded is already global here (made so when its upgrade was sent).
     if (!server.sessions.get(hdr.sessionId)) server.sessions.add(hdr.sessionId, txn.timeoutMs, server.nowMs());
   }
   if (txn.kind === 'closeSession') sessionClosed(server, hdr.sessionId, waiter);

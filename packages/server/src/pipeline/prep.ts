@@ -4,6 +4,7 @@ import { CONTAINER_OWNER, MAX_TTL_MS, ephemeralKind, ttlOwner } from '../tree/da
 import type { DataTree } from '../tree/data-tree.js';
 import { JavaHashOrderSet } from '../tree/java-hash-order.js';
 import { parentOf, pathProblem } from '../tree/path.js';
+import { quotaExcesses } from '../tree/quota.js';
 import type { MultiTxnOp, Txn, TxnHeader } from '../tree/txn.js';
 
 /** A write request as prep sees it: decoded record (undefined when it did not decode). */
@@ -19,6 +20,10 @@ export interface PrepOptions {
   extendedTypesEnabled: boolean;
   skipAcl: boolean;
   reconfigEnabled: boolean;
+  /** enforceQuota: a create or setData past a hard quota limit fails with QuotaExceeded. */
+  enforceQuota?: boolean;
+  /** Told of each quota limit a prepared write passes, enforced or not (the owner logs it). */
+  onQuotaExceeded?(message: string): void;
   /** False when the session is unknown or closing (requests then fail with SessionExpired). */
   isSessionActive(sessionId: bigint): boolean;
 }
@@ -39,6 +44,8 @@ interface ChangeRecord {
     ephemeralOwner: bigint;
     childCount: number;
     acl: ACL[];
+    /** Bytes of data: a setData's quota check counts the change from the pending data. */
+    dataLength: number;
   } | null;
 }
 
@@ -180,6 +187,7 @@ export class Prep {
         ephemeralOwner: n.ephemeralOwner,
         childCount: n.numChildren,
         acl: n.acl,
+        dataLength: n.data ? n.data.length : 0,
       },
     };
   }
@@ -197,6 +205,19 @@ export class Prep {
 
   private checkSession(sessionId: bigint): void {
     if (!this.opts.isSessionActive(sessionId)) throw new PrepError(ErrorCode.SESSIONEXPIRED);
+  }
+
+  /**
+   * ZooKeeper 3.8's checkQuota, against the committed usage: every limit passed is reported;
+   * with enforceQuota a hard one fails the write. (ZooKeeper checks, and so warns, only with
+   * enforceQuota set; zab always warns.)
+   */
+  private checkQuota(path: string, bytesDiff: number, countDiff: number): void {
+    const excesses = quotaExcesses(this.tree, path, bytesDiff, countDiff);
+    for (const e of excesses) {
+      this.opts.onQuotaExceeded?.(e.message);
+      if (e.hard && this.opts.enforceQuota) throw new PrepError(ErrorCode.QUOTAEXCEEDED);
+    }
   }
 
   private requireAcl(acl: readonly ACL[], perm: number, ids: readonly Id[]): void {
@@ -248,8 +269,10 @@ export class Prep {
       case OpCode.setData: {
         const path: string = r.path;
         const node = this.target(req, path, Perms.WRITE);
+        const dataLength = r.data ? (r.data as Buffer).length : 0;
+        this.checkQuota(path, dataLength - node.dataLength, 0);
         const version = checkVersion(node.version, r.version);
-        this.addChange({ zxid, path, node: { ...node, version } });
+        this.addChange({ zxid, path, node: { ...node, version, dataLength } });
         return { kind: 'setData', path, data: r.data, version };
       }
       case OpCode.setACL: {
@@ -308,6 +331,8 @@ export class Prep {
     if (ephemeralKind(parent.node!.ephemeralOwner, this.opts.extendedTypesEnabled) === 'session') {
       throw new PrepError(ErrorCode.NOCHILDRENFOREPHEMERALS);
     }
+    const dataLength = r.data ? (r.data as Buffer).length : 0;
+    this.checkQuota(path, dataLength, 1);
     const newCVersion = parentCVersion + 1;
     let owner = 0n;
     if (type === OpCode.createContainer || flags === CreateMode.CONTAINER) owner = CONTAINER_OWNER;
@@ -317,7 +342,7 @@ export class Prep {
     this.addChange({
       zxid,
       path,
-      node: { version: 0, cversion: 0, aversion: 0, ephemeralOwner: owner, childCount: 0, acl },
+      node: { version: 0, cversion: 0, aversion: 0, ephemeralOwner: owner, childCount: 0, acl, dataLength },
     });
     return { kind: 'create', path, data: r.data, acl, ephemeralOwner: owner, parentCVersion: newCVersion };
   }

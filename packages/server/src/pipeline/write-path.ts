@@ -4,14 +4,15 @@ import type { TxnHeader } from '../tree/txn.js';
 import type { Prep, WriteRequest } from './prep.js';
 
 /** Which write path is in force. */
-export type WritePathKind = 'standalone' | 'leader' | 'learner' | 'closed';
+export type WritePathKind = 'standalone' | 'leader' | 'learner' | 'read-only' | 'closed';
 
 /**
  * The part of the request pipeline that depends on the server's role, swapped as a whole when
  * the role changes (as etcd-raft swaps its step function): standalone (prep, then the group-
  * committed log), leader (prep, then a quorum proposal; it also prepares its learners'
- * writes) or learner (forward to the leader; the txn comes back as a commit); `closed` while
- * nobody may be served. Everything
+ * writes) or learner (forward to the leader; the txn comes back as a commit); `read-only`
+ * while an ensemble member without a quorum serves reads; `closed` while nobody may be
+ * served. Everything
  * before it (decode, session touch, auth, read/write/sync split) and after it (apply, watches,
  * reply) is the same for every role.
  *
@@ -31,11 +32,12 @@ export interface WritePath {
    * here) or the server's own (expiry, containers, a learner's forwarded write: no waiter).
    */
   submit(req: WriteRequest, waiter: PendingRequest | undefined): void;
-  /** `sync`: runs `done` once every write submitted before it is applied here. */
-  sync(done: () => void): void;
+  /** `sync`: runs `done` once every write submitted before it is applied here, or with an error code when it cannot (read-only). */
+  sync(done: (err?: number) => void): void;
   /**
    * A client reconnects to an existing session: answer its connect request on `conn` with the
    * session, or with timeout 0 (the client must start over) when it is gone or the password wrong.
+   * `readOnly` is the flag the answer carries (undefined: none, for a client that sent none).
    */
   revalidate(conn: Connection, req: ConnectRequest, timeoutMs: number, readOnly: boolean | undefined): void;
   /** A client of this server showed its session is alive (a learner tells its leader). */

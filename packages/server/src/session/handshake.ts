@@ -9,17 +9,34 @@ export function noSession(readOnly: boolean | undefined): NonNullable<PendingReq
 }
 
 /**
- * A client's ConnectRequest. Refused (connection closed) while the server does not serve, or
- * when the client has seen a later zxid than this server has applied (it must find a server
- * that is not behind it). A new session is a createSession write through the write path; the
- * client is answered when it is applied. A reconnect is checked by whoever owns sessions (the
- * write path: here, or the leader). Either way the answer is the connection's first reply.
+ * A client's ConnectRequest. Refused (connection closed) while the server does not serve,
+ * when it serves read-only and the client did not ask for read-only mode, or when the client
+ * has seen a later zxid than this server has applied (it must find a server that is not
+ * behind it). `readOnly` is the client's canBeReadOnly flag (undefined: it sent none). A new
+ * session is a createSession write through the write path; the client is answered when it is
+ * applied. With local sessions on, it is a local session instead, answered at once, no txn. A
+ * reconnect is checked by whoever owns sessions (the write path: here, or the leader), a local
+ * session's here (it lives nowhere else). Either way the answer is the connection's first reply.
  */
 export function onConnect(server: ZkServer, conn: Connection, req: ConnectRequest, readOnly: boolean | undefined): void {
   const { log, settings } = server;
   server.stats.packetsReceived++;
   if (!server.writePath.serving) {
     log.info({ remote: conn.remoteAddress }, 'refusing session request: this server is not serving (no quorum, or syncing)');
+    conn.close();
+    return;
+  }
+  const readOnlyServer = server.writePath.kind === 'read-only';
+  if (readOnlyServer && readOnly !== true) {
+    log.info({ remote: conn.remoteAddress }, 'refusing session request for not-read-only client: this member has no quorum and serves read-only clients only');
+    conn.close();
+    return;
+  }
+  // From here on, the flag to send back: whether this server is read-only (none to a client that sent none).
+  readOnly = readOnly === undefined ? undefined : readOnlyServer;
+  if (!server.connectionThrottle.tryTake()) {
+    // connectionMaxTokens: a reconnect storm is turned away here, before it costs a session.
+    log.warn({ remote: conn.remoteAddress }, 'refusing session request: too many new sessions (connection throttle)');
     conn.close();
     return;
   }
@@ -32,11 +49,22 @@ export function onConnect(server: ZkServer, conn: Connection, req: ConnectReques
     return;
   }
   const timeoutMs = Math.min(Math.max(req.timeOut, settings.minSessionTimeoutMs), settings.maxSessionTimeoutMs);
-  conn.authIds = [{ scheme: 'ip', id: conn.remoteAddress }];
-  if (req.sessionId !== 0n) return server.writePath.revalidate(conn, req, timeoutMs, readOnly);
+  // Ids the TLS handshake gave (x509) stay; the ip id comes first, as ZooKeeper adds it at accept.
+  conn.authIds = [{ scheme: 'ip', id: conn.remoteAddress }, ...conn.authIds.filter((a) => a.scheme !== 'ip')];
+  if (req.sessionId !== 0n) {
+    if (server.sessions.get(req.sessionId)?.local) return revalidateHere(server, conn, req, timeoutMs, readOnly);
+    return server.writePath.revalidate(conn, req, timeoutMs, readOnly);
+  }
   const id = server.sessions.allocateId();
-  server.sessions.add(id, timeoutMs, server.nowMs());
+  const local = server.localSessionsOn;
+  server.sessions.add(id, timeoutMs, server.nowMs(), local);
   server.connections.attach(conn, id, timeoutMs);
+  if (local) {
+    const pending = server.pending(conn, 0, OpCode.createSession, undefined, 'ready');
+    pending.connect = { timeoutMs, sessionId: id, passwd: sessionPassword(id), readOnly };
+    conn.enqueue(pending);
+    return;
+  }
   const pending = server.pending(conn, 0, OpCode.createSession, undefined, 'waiting');
   pending.connect = { timeoutMs, sessionId: id, passwd: sessionPassword(id), readOnly };
   conn.enqueue(pending);
@@ -45,11 +73,20 @@ export function onConnect(server: ZkServer, conn: Connection, req: ConnectReques
 
 /**
  * A reconnect checked here, where sessions are decided (standalone, leader): a live session
- * with the right password moves to this connection with the new timeout and a fresh expiry.
+ * with the right password moves to this connection with the new timeout and a fresh expiry; a
+ * closing one (close not yet committed) gets no answer; an unknown one is told it expired.
  */
 export function revalidateHere(server: ZkServer, conn: Connection, req: ConnectRequest, timeoutMs: number, readOnly: boolean | undefined): void {
   const session = server.sessions.get(req.sessionId);
-  const valid = session !== undefined && !session.closing && req.passwd !== null && sessionPassword(req.sessionId).equals(req.passwd);
+  if (session?.closing) {
+    // Its close is proposed, not committed (a leader resumed after a pause proposes closes it
+    // cannot commit before it notices it lost its quorum): the client is not told it expired.
+    // It retries, and hears so once the close commits and the session is gone.
+    server.log.info({ remote: conn.remoteAddress, session: hex64(req.sessionId) }, 'session is closing but its close has not committed; closing the connection without an answer');
+    conn.close();
+    return;
+  }
+  const valid = session !== undefined && req.passwd !== null && sessionPassword(req.sessionId).equals(req.passwd);
   const pending = server.pending(conn, 0, OpCode.createSession, undefined, 'ready');
   if (valid) {
     server.connections.ofSession(req.sessionId)?.close(); // the client left that connection for this one

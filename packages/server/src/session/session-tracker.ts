@@ -8,21 +8,35 @@ export interface Session {
   timeoutMs: number;
   /** Set once a closeSession txn is on its way: no new requests are accepted for it. */
   closing: boolean;
+  /**
+   * A local session (localSessionsEnabled): known to this server alone, created, closed and
+   * expired here without a txn, until its first ephemeral upgrades it to a global one.
+   */
+  local: boolean;
 }
 
 /**
  * Tracks session liveness: every packet from a client touches its session, moving it to
  * a later expiry bucket; sessions whose bucket passes are handed to the caller to close
- * with a closeSession txn. Time comes from the caller, in ms.
+ * (global ones with a closeSession txn, where sessions are owned; local ones here, on any
+ * role). Global and local sessions expire from separate queues, so a learner can expire its
+ * local sessions while leaving the global ones to its leader. Time comes from the caller, in ms.
  */
 export class SessionTracker {
   private readonly sessions = new Map<bigint, Session>();
   private readonly expiry: ExpiryQueue<Session>;
+  private readonly localExpiry: ExpiryQueue<Session>;
+  private localSessions = 0;
   private nextId: bigint;
 
   constructor(serverId: number, readonly tickTimeMs: number, nowMs: number, wallClockMs = Date.now()) {
     this.expiry = new ExpiryQueue(tickTimeMs, nowMs);
+    this.localExpiry = new ExpiryQueue(tickTimeMs, nowMs);
     this.nextId = firstSessionId(serverId, wallClockMs);
+  }
+
+  private queueOf(s: Session): ExpiryQueue<Session> {
+    return s.local ? this.localExpiry : this.expiry;
   }
 
   /** A fresh session id: the server id in the top byte, time-derived bits below. */
@@ -32,16 +46,27 @@ export class SessionTracker {
     return id;
   }
 
-  /** Starts tracking a session (at prep of its createSession, or on restore). */
-  add(id: bigint, timeoutMs: number, nowMs: number): Session {
+  /** Starts tracking a session (at prep of its createSession, or on restore; `local`: a new local session). */
+  add(id: bigint, timeoutMs: number, nowMs: number, local = false): Session {
     let s = this.sessions.get(id);
     if (!s) {
-      s = { id, timeoutMs, closing: false };
+      s = { id, timeoutMs, closing: false, local };
       this.sessions.set(id, s);
+      if (local) this.localSessions++;
     }
     s.timeoutMs = timeoutMs;
-    this.expiry.update(s, timeoutMs, nowMs);
+    this.queueOf(s).update(s, timeoutMs, nowMs);
     return s;
+  }
+
+  /** A local session becomes global (its upgrade is on its way): from now on it expires as global ones do. */
+  makeGlobal(id: bigint, nowMs: number): void {
+    const s = this.sessions.get(id);
+    if (!s?.local) return;
+    this.localExpiry.remove(s);
+    s.local = false;
+    this.localSessions--;
+    this.expiry.update(s, s.timeoutMs, nowMs);
   }
 
   get(id: bigint): Session | undefined {
@@ -52,7 +77,7 @@ export class SessionTracker {
   touch(id: bigint, nowMs: number): boolean {
     const s = this.sessions.get(id);
     if (!s || s.closing) return false;
-    this.expiry.update(s, s.timeoutMs, nowMs);
+    this.queueOf(s).update(s, s.timeoutMs, nowMs);
     return true;
   }
 
@@ -65,22 +90,29 @@ export class SessionTracker {
     const s = this.sessions.get(id);
     if (!s) return;
     this.sessions.delete(id);
-    this.expiry.remove(s);
+    this.queueOf(s).remove(s);
+    if (s.local) this.localSessions--;
   }
 
-  /** Sessions whose time ran out; they are marked closing. */
-  pollExpired(nowMs: number): Session[] {
-    const expired = this.expiry.poll(nowMs).filter((s) => !s.closing);
+  /** Global (or, with `local`, local) sessions whose time ran out; they are marked closing. */
+  pollExpired(nowMs: number, local = false): Session[] {
+    const expired = (local ? this.localExpiry : this.expiry).poll(nowMs).filter((s) => !s.closing);
     for (const s of expired) s.closing = true;
     return expired;
   }
 
-  get nextExpirationMs(): number {
-    return this.expiry.nextExpirationMs;
+  /** When the next global (or, with `local`, local) expiry bucket passes. */
+  nextExpirationMs(local = false): number {
+    return (local ? this.localExpiry : this.expiry).nextExpirationMs;
   }
 
+  /** Every session tracked here, global and local. */
   get size(): number {
     return this.sessions.size;
+  }
+
+  get localCount(): number {
+    return this.localSessions;
   }
 
   values(): IterableIterator<Session> {

@@ -5,7 +5,7 @@ import { javaStringHash } from './java-hash-order.js';
 
 /**
  * ACL schemes as ZooKeeper's authentication providers define them: world, auth, digest,
- * ip and the super user. A connection's identities (its "auth info") start with its ip id
+ * ip, sasl, x509 and the super user. A connection's identities (its "auth info") start with its ip id
  * and grow with each successful `addauth`.
  */
 
@@ -86,6 +86,12 @@ const providers = new Map<string, Provider>([
       userName: (id) => id.split(':')[0]!,
     },
   ],
+  // sasl:<user> (SASLAuthenticationProvider) and x509:<subject> (X509AuthenticationProvider):
+  // ids the sasl packet and the TLS handshake add; an ACL names them exactly. zab knows both
+  // schemes in ACLs whether or not authProvider.N registers them (ZooKeeper refuses such an ACL
+  // as InvalidACL without the provider); only logging in needs the provider.
+  ['sasl', { isValid: (id) => id.length > 0, authenticated: true, matches: (a, b) => a === b, userName: (id) => id }],
+  ['x509', { isValid: (id) => id.length > 0, authenticated: true, matches: (a, b) => a === b, userName: (id) => id }],
   [
     'ip',
     {

@@ -4,6 +4,7 @@ import { AclInterner } from './acl-intern.js';
 import { DataNode, ephemeralKind, type SnapshotNode } from './data-node.js';
 import { JavaHashOrderSet } from './java-hash-order.js';
 import { baseName, childPath, parentOf } from './path.js';
+import { QUOTA_ROOT, STAT_NODE, addQuotaUsage, quotaRootOf, recountAllQuotas, recountQuota } from './quota.js';
 import type { Txn, TxnHeader, TxnResult } from './txn.js';
 
 
@@ -162,6 +163,11 @@ export class DataTree {
     this.addNode(path, new DataNode(data, this.acls.intern(acl), czxid, mzxid, pzxid, ctime, mtime, owner, version, cversion, aversion), parent);
   }
 
+  /** After the last restoreNode of a snapshot: recounts the quotas' usage, as ZooKeeper does on loading one. */
+  finishRestore(): void {
+    recountAllQuotas(this);
+  }
+
   /** Links a new node into the tree and the owner indexes (ephemerals, containers, TTLs). */
   private addNode(path: string, node: DataNode, parent: DataNode): void {
     this.addChildName(parent, baseName(path));
@@ -294,6 +300,12 @@ export class DataTree {
     }
     const node = new DataNode(data, this.acls.intern(acl), hdr.zxid, hdr.zxid, hdr.zxid, hdr.timeMs, hdr.timeMs, ephemeralOwner);
     this.addNode(path, node, parent);
+    // A stats node is counted from the tree when it is created (setquota on a populated subtree).
+    if (name === STAT_NODE && parentPath.startsWith(QUOTA_ROOT)) {
+      const root = parentPath.slice(QUOTA_ROOT.length);
+      if (root.length > 1) recountQuota(this, root);
+    }
+    this.addUsage(path, data ? data.length : 0, 1);
     triggers.push({ table: 'data', path, type: EventType.NodeCreated, acl: node.acl });
     triggers.push({ table: 'child', path: parentPath, type: EventType.NodeChildrenChanged, acl: parent.acl });
     return node;
@@ -313,6 +325,7 @@ export class DataTree {
     // A session's emptied set stays until the session closes, as in ZooKeeper: its grown
     // capacity decides the order of later ephemeral lists.
     this.ownerIndex(node.ephemeralOwner, false)?.delete(path);
+    this.addUsage(path, node.data ? -node.data.length : 0, -1);
     triggers.push({ table: 'data', path, type: EventType.NodeDeleted, acl: node.acl });
     triggers.push({ table: 'child', path, type: EventType.NodeDeleted, suppressPrevious: true, acl: node.acl });
     triggers.push({ table: 'child', path: parentPath, type: EventType.NodeChildrenChanged, acl: parent.acl });
@@ -321,13 +334,21 @@ export class DataTree {
   private setData(path: string, data: Buffer | null, version: number, hdr: TxnHeader, triggers: WatchTrigger[]): Stat {
     const node = this.nodes.get(path);
     if (!node) throw new ApplyError(ErrorCode.NONODE);
-    this.dataBytes += (data ? data.length : 0) - (node.data ? node.data.length : 0);
+    const bytesDiff = (data ? data.length : 0) - (node.data ? node.data.length : 0);
+    this.dataBytes += bytesDiff;
     node.data = data;
+    this.addUsage(path, bytesDiff, 0);
     node.version = version;
     node.mtime = hdr.timeMs;
     node.mzxid = hdr.zxid;
     triggers.push({ table: 'data', path, type: EventType.NodeDataChanged, acl: node.acl });
     return node.stat();
+  }
+
+  /** Counts a change under a quota root against it (ZooKeeper's updateQuotaStat). */
+  private addUsage(path: string, bytesDiff: number, countDiff: number): void {
+    const root = quotaRootOf(this, path);
+    if (root !== null) addQuotaUsage(this, root, bytesDiff, countDiff);
   }
 
   private setAcl(path: string, acl: ACL[], version: number): Stat {

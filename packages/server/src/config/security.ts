@@ -1,0 +1,221 @@
+// zoo.cfg's security and limit settings, as ZooKeeper 3.8 names them: who may authenticate how
+// (authProvider.N, the JAAS file, enforce.auth.*), TLS on the client port (secureClientPort,
+// client.portUnification, ssl.*), between members (sslQuorum, portUnification, ssl.quorum.*,
+// quorum.auth.*), and the limits that keep a member up under load (maxCnxns, the connection
+// token bucket, the request throttle). Pure: files named here are read when the server starts.
+import { readTlsSettings, SettingError, type TlsSettings } from '@zab/security';
+import { ConfigError, type Entry } from './properties.js';
+import { bad, bool, int, port } from './values.js';
+
+/** ZooKeeper's provider classes and the ACL scheme each registers. */
+const PROVIDER_SCHEMES = new Map([
+  ['org.apache.zookeeper.server.auth.SASLAuthenticationProvider', 'sasl'],
+  ['org.apache.zookeeper.server.auth.X509AuthenticationProvider', 'x509'],
+  ['org.apache.zookeeper.server.auth.DigestAuthenticationProvider', 'digest'],
+  ['org.apache.zookeeper.server.auth.IPAuthenticationProvider', 'ip'],
+]);
+
+/** How clients authenticate on the client port(s). */
+export interface ClientAuthConfig {
+  /** Schemes clients may authenticate with: ip and digest always, and those authProvider.N registers. */
+  readonly schemes: ReadonlySet<string>;
+  /** java.security.auth.login.config: the JAAS file whose server section holds the DIGEST-MD5 users. */
+  readonly jaasFile?: string;
+  /** zookeeper.sasl.serverconfig: that section's name (default Server). */
+  readonly saslServerSection: string;
+  /** SASLAuthenticationProvider.superPassword: the password of SASL user "super". */
+  readonly saslSuperPassword?: string;
+  readonly removeHostFromPrincipal: boolean;
+  readonly removeRealmFromPrincipal: boolean;
+  /**
+   * enforce.auth.schemes when enforce.auth.enabled (or just sasl with
+   * sessionRequireClientSASLAuth): a session authenticated with none of them can do nothing
+   * but authenticate. Undefined when not enforced.
+   */
+  readonly enforceSchemes?: readonly string[];
+  /** ssl.authProvider: the scheme a TLS client's certificate authenticates with (default x509). */
+  readonly sslAuthProvider: string;
+  /** X509AuthenticationProvider.superUser: the certificate subject that is super. */
+  readonly x509SuperUser?: string;
+}
+
+/** TLS on the client side: its own port, or the plain port taking both. */
+export interface ClientTlsConfig {
+  /** secureClientPort, 0 for none. */
+  readonly secureClientPort: number;
+  readonly secureClientPortAddress: string;
+  /** client.portUnification: the plain client port also takes TLS clients. */
+  readonly portUnification: boolean;
+  readonly tls: TlsSettings;
+}
+
+/** Security between ensemble members. */
+export interface QuorumSecurityConfig {
+  /** sslQuorum: members connect to each other over TLS (ssl.quorum.*). */
+  readonly sslQuorum: boolean;
+  /** portUnification: the quorum and election ports also take plain members (a rolling move to TLS). */
+  readonly portUnification: boolean;
+  readonly tls?: TlsSettings;
+  /** quorum.auth.enableSasl: members authenticate each other with DIGEST-MD5 (QuorumServer/QuorumLearner). */
+  readonly saslEnabled: boolean;
+  /** quorum.auth.learnerRequireSasl: this member, as a learner, refuses a leader that does not authenticate. */
+  readonly learnerRequireSasl: boolean;
+  /** quorum.auth.serverRequireSasl: this member refuses members that do not authenticate. */
+  readonly serverRequireSasl: boolean;
+  readonly serverLoginContext: string;
+  readonly learnerLoginContext: string;
+}
+
+/** Limits that keep a member serving under load, as 3.8 names them; 0 turns each off. */
+export interface LimitsConfig {
+  /** maxCnxns: client connections open at once, over every client port. */
+  readonly maxCnxns: number;
+  /** connectionMaxTokens: the bucket of new sessions (connection_throttle_tokens). */
+  readonly connectionMaxTokens: number;
+  /** connectionTokenFillTime (ms) and connectionTokenFillCount: the bucket gains this many every that many ms. */
+  readonly connectionTokenFillTimeMs: number;
+  readonly connectionTokenFillCount: number;
+  /** requestThrottleLimit (zookeeper.request_throttle_max_requests): requests in the server at once before it stops reading. */
+  readonly requestThrottleLimit: number;
+}
+
+/**
+ * HTTPS on the admin server, as ZooKeeper 3.8's Jetty admin server offers it: admin.forceHttps
+ * (HTTPS only) or admin.portUnification (HTTP and HTTPS on admin.serverPort), with the
+ * ssl.quorum.* key and trust stores. 3.8 asks no client certificate there (3.9 added that).
+ */
+export interface AdminTlsConfig {
+  readonly forceHttps: boolean;
+  readonly portUnification: boolean;
+  readonly tls: TlsSettings;
+}
+
+export interface SecurityConfig {
+  readonly clientAuth: ClientAuthConfig;
+  /** Undefined: plain HTTP, as by default. */
+  readonly adminTls?: AdminTlsConfig;
+  readonly clientTls?: ClientTlsConfig;
+  readonly quorum: QuorumSecurityConfig;
+  readonly limits: LimitsConfig;
+}
+
+/** Every key this module reads (besides authProvider.*, ssl.* and ssl.quorum.*, matched by prefix). */
+export const SECURITY_KEYS: readonly string[] = [
+  'java.security.auth.login.config', 'sasl.serverconfig', 'SASLAuthenticationProvider.superPassword',
+  'kerberos.removeHostFromPrincipal', 'kerberos.removeRealmFromPrincipal', 'sessionRequireClientSASLAuth',
+  'enforce.auth.enabled', 'enforce.auth.schemes', 'X509AuthenticationProvider.superUser',
+  'secureClientPort', 'secureClientPortAddress', 'client.portUnification', 'client.certReload',
+  'sslQuorum', 'portUnification', 'sslQuorumReloadCertFiles', 'quorum.auth.enableSasl', 'quorum.auth.learnerRequireSasl',
+  'quorum.auth.serverRequireSasl', 'quorum.auth.server.saslLoginContext', 'quorum.auth.learner.saslLoginContext',
+  'admin.forceHttps', 'admin.portUnification',
+  'maxCnxns', 'connectionMaxTokens', 'connectionTokenFillTime', 'connectionTokenFillCount', 'requestThrottleLimit',
+];
+export const SECURITY_KEY_PREFIXES: readonly string[] = ['authProvider.', 'ssl.'];
+
+/** ZKConfig's boolean: "true" in any case is true, anything else false (ZooKeeper reads these so). */
+function zkTrue(e: Entry | undefined): boolean {
+  return e !== undefined && e.value.trim().toLowerCase() === 'true';
+}
+
+function tlsSettings(byKey: ReadonlyMap<string, Entry>, prefix: string): TlsSettings {
+  const values = new Map([...byKey].map(([k, e]) => [k, e.value.trim()]));
+  try {
+    return readTlsSettings(values, prefix);
+  } catch (e) {
+    if (!(e instanceof SettingError)) throw e;
+    const entry = byKey.get(e.setting);
+    throw new ConfigError(`${entry?.where ?? 'zoo.cfg'}: ${e.message}`);
+  }
+}
+
+/** Reads the settings above; a bad value stops start-up with a ConfigError naming it; `warnings` gets what is ignored. */
+export function buildSecurityConfig(byKey: ReadonlyMap<string, Entry>, warnings: string[]): SecurityConfig {
+  const get = (k: string) => byKey.get(k);
+  const schemes = new Set(['ip', 'digest']);
+  for (const e of byKey.values()) {
+    if (!e.key.startsWith('authProvider.')) continue;
+    const scheme = PROVIDER_SCHEMES.get(e.value.trim());
+    if (scheme) schemes.add(scheme);
+    else warnings.push(`${e.where}: ${e.key}=${e.value.trim()} is no provider zab has (it has ${[...PROVIDER_SCHEMES.keys()].join(', ')}); ignored`);
+  }
+  let enforceSchemes: string[] | undefined;
+  if (zkTrue(get('sessionRequireClientSASLAuth'))) enforceSchemes = ['sasl'];
+  else if (zkTrue(get('enforce.auth.enabled'))) {
+    const e = get('enforce.auth.schemes');
+    enforceSchemes = (e?.value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    if (enforceSchemes.length === 0) throw new ConfigError(`${get('enforce.auth.enabled')!.where}: enforce.auth.enabled is true but enforce.auth.schemes names no scheme`);
+  }
+  for (const s of enforceSchemes ?? []) {
+    const where = get('enforce.auth.schemes')?.where ?? get('sessionRequireClientSASLAuth')?.where ?? 'zoo.cfg';
+    if (!schemes.has(s)) throw new ConfigError(`${where}: clients must authenticate with ${s}, but no authProvider.N registers it (ZooKeeper refuses this too)`);
+  }
+  const clientAuth: ClientAuthConfig = {
+    schemes,
+    jaasFile: get('java.security.auth.login.config')?.value.trim() || undefined,
+    saslServerSection: get('sasl.serverconfig')?.value.trim() || 'Server',
+    saslSuperPassword: get('SASLAuthenticationProvider.superPassword')?.value,
+    removeHostFromPrincipal: zkTrue(get('kerberos.removeHostFromPrincipal')),
+    removeRealmFromPrincipal: zkTrue(get('kerberos.removeRealmFromPrincipal')),
+    enforceSchemes,
+    sslAuthProvider: get('ssl.authProvider')?.value.trim() || 'x509',
+    x509SuperUser: get('X509AuthenticationProvider.superUser')?.value.trim() || undefined,
+  };
+
+  const secureClientPort = get('secureClientPort') ? port(get('secureClientPort')!) : 0;
+  const portUnification = get('client.portUnification') ? bool(get('client.portUnification')!) : false;
+  const clientTls: ClientTlsConfig | undefined =
+    secureClientPort > 0 || portUnification
+      ? {
+          secureClientPort,
+          secureClientPortAddress: get('secureClientPortAddress')?.value.trim() || '0.0.0.0',
+          portUnification,
+          tls: tlsSettings(byKey, 'ssl.'),
+        }
+      : undefined;
+  if (clientTls && !clientTls.tls.keyStore) {
+    throw new ConfigError(`${(get('secureClientPort') ?? get('client.portUnification'))!.where}: TLS on the client port needs ssl.keyStore.location`);
+  }
+
+  const sslQuorum = get('sslQuorum') ? bool(get('sslQuorum')!) : false;
+  const quorumUnification = get('portUnification') ? bool(get('portUnification')!) : false;
+  const quorumTls = sslQuorum || quorumUnification ? tlsSettings(byKey, 'ssl.quorum.') : undefined;
+  if (quorumTls && !quorumTls.keyStore) throw new ConfigError(`${(get('sslQuorum') ?? get('portUnification'))!.where}: TLS between members needs ssl.quorum.keyStore.location`);
+  const quorum: QuorumSecurityConfig = {
+    sslQuorum,
+    portUnification: quorumUnification,
+    tls: quorumTls,
+    saslEnabled: zkTrue(get('quorum.auth.enableSasl')),
+    learnerRequireSasl: zkTrue(get('quorum.auth.learnerRequireSasl')),
+    serverRequireSasl: zkTrue(get('quorum.auth.serverRequireSasl')),
+    serverLoginContext: get('quorum.auth.server.saslLoginContext')?.value.trim() || 'QuorumServer',
+    learnerLoginContext: get('quorum.auth.learner.saslLoginContext')?.value.trim() || 'QuorumLearner',
+  };
+  if (quorum.saslEnabled) {
+    // Refused rather than ignored: a member that believes its peers must authenticate must not
+    // run with an ensemble that lets anyone join and vote.
+    bad(get('quorum.auth.enableSasl')!, 'is not supported by zab yet (members cannot authenticate each other with SASL; use sslQuorum with client certificates)');
+  }
+  if ((quorum.learnerRequireSasl || quorum.serverRequireSasl) && !quorum.saslEnabled) {
+    const e = get('quorum.auth.learnerRequireSasl') ?? get('quorum.auth.serverRequireSasl')!;
+    bad(e, 'needs quorum.auth.enableSasl=true');
+  }
+
+  const forceHttps = get('admin.forceHttps') ? bool(get('admin.forceHttps')!) : false;
+  const adminUnification = get('admin.portUnification') ? bool(get('admin.portUnification')!) : false;
+  let adminTls: AdminTlsConfig | undefined;
+  if (forceHttps || adminUnification) {
+    const tls = { ...tlsSettings(byKey, 'ssl.quorum.'), clientAuth: 'none' as const };
+    if (!tls.keyStore) throw new ConfigError(`${(get('admin.forceHttps') ?? get('admin.portUnification'))!.where}: HTTPS on the admin server needs ssl.quorum.keyStore.location (ZooKeeper 3.8 uses the quorum's stores there)`);
+    adminTls = { forceHttps, portUnification: adminUnification, tls };
+  }
+
+  const count = (k: string, fallback: number) => (get(k) ? int(get(k)!, 0) : fallback);
+  const limits: LimitsConfig = {
+    maxCnxns: count('maxCnxns', 0),
+    connectionMaxTokens: count('connectionMaxTokens', 0),
+    connectionTokenFillTimeMs: get('connectionTokenFillTime') ? int(get('connectionTokenFillTime')!, 1) : 1,
+    connectionTokenFillCount: get('connectionTokenFillCount') ? int(get('connectionTokenFillCount')!, 1) : 1,
+    requestThrottleLimit: count('requestThrottleLimit', 0),
+  };
+  return { clientAuth, adminTls, clientTls, quorum, limits };
+}

@@ -1,0 +1,58 @@
+// TLS between ensemble members, as ZooKeeper 3.8 sets it up: sslQuorum=true makes a member open
+// its quorum and election connections with TLS (ssl.quorum.*); portUnification=true makes it
+// take both TLS and plain connections on those ports, so an ensemble moves from plain to TLS
+// one member at a time (first portUnification everywhere, then sslQuorum member by member, then
+// portUnification off). A peer's certificate must be trusted and, with
+// ssl.quorum.hostnameVerification (the default), name the peer's address.
+import net from 'node:net';
+import tls from 'node:tls';
+import type { PeerSockets } from '@zab/quorum';
+import type { TlsContext } from '@zab/security';
+import type { Logger } from 'pino';
+import type { QuorumSecurityConfig } from '../config/security.js';
+import { sniffTls } from '../net/tls-accept.js';
+
+/** Bound on a peer's TLS handshake: a stalled one is dropped (and the peer tries again). */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/** The peer sockets for `quorum`'s settings, over a TLS context that may be reloaded (`current`, `attach`). */
+export function tlsPeerSockets(
+  quorum: QuorumSecurityConfig,
+  context: { current(): TlsContext; attach(server: tls.Server): void },
+  log: Logger,
+): PeerSockets {
+  return {
+    connect(host, port) {
+      if (!quorum.sslQuorum) return net.connect({ host, port });
+      const s = tls.connect({ ...context.current().clientOptions(host), host, port });
+      s.on('error', (err) => log.debug({ host, port, err: err.message }, 'quorum TLS connection failed'));
+      return s;
+    },
+    acceptor(ready) {
+      // A tls.Server that never listens runs the handshakes with the server-side checks only it applies.
+      const handshakes = tls.createServer({ ...context.current().serverOptions, handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
+      context.attach(handshakes);
+      handshakes.on('tlsClientError', (err, socket) => {
+        log.warn({ remote: socket.remoteAddress, err: err.message }, 'quorum TLS handshake failed; dropping the peer connection');
+        socket.destroy();
+      });
+      handshakes.on('secureConnection', (secure: tls.TLSSocket) => {
+        const refused = context.current().checkClient(secure, true);
+        if (refused) {
+          log.warn({ remote: secure.remoteAddress, err: refused.message }, 'quorum peer refused');
+          secure.destroy();
+          return;
+        }
+        ready(secure);
+      });
+      const secure = (raw: net.Socket) => void handshakes.emit('connection', raw);
+      if (!quorum.portUnification) return secure;
+      return (raw) =>
+        sniffTls(raw, context.current().settings.handshakeDetectionTimeoutMs, (isTls) => {
+          if (isTls) return secure(raw);
+          raw.resume();
+          ready(raw);
+        });
+    },
+  };
+}

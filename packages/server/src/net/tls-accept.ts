@@ -1,0 +1,100 @@
+// TLS on the client port, for a secure port (secureClientPort) and for a plain port that also
+// takes TLS clients (client.portUnification). Both wrap the accepted TCP socket in a server-side
+// TLSSocket built from the TLS context current at accept time, so reloaded certificates reach
+// every new handshake while open connections keep theirs. After the handshake the client is
+// checked as ZooKeeper's Netty factory checks it (clientAuth, the x509 provider) and its
+// certificate becomes its x509 id.
+import type { Socket } from 'node:net';
+import tls from 'node:tls';
+import type { Id } from '@zab/jute';
+import { type TlsContext, x509AuthIds } from '@zab/security';
+import type { Logger } from 'pino';
+import type { ClientAuthSettings } from '../auth/client-auth.js';
+
+/** What a client port needs to take TLS clients. The owner (bin/) keeps `current()` up to date on reloads. */
+export interface ClientPortTls {
+  /** 'only': every client speaks TLS (secureClientPort); 'unified': TLS or plain, told by the first byte. */
+  readonly mode: 'only' | 'unified';
+  current(): TlsContext;
+  /** Makes `server` take every reloaded context for its new handshakes. */
+  attach(server: tls.Server): void;
+  /** How long a unified port waits for a client's first byte before taking it as plain (ssl.handshakeDetectionTimeoutMillis). */
+  readonly handshakeDetectionTimeoutMs: number;
+}
+
+/** A TLS record starts with content type 22 (handshake); a ZooKeeper frame's first byte is a length's high byte, 0 for any sane frame. */
+const TLS_HANDSHAKE_RECORD = 0x16;
+/** A client that has not finished its TLS handshake by then is dropped, so half-open handshakes cannot pile up. */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/**
+ * On a unified port: waits for the first byte (no longer than the detection timeout) and hands
+ * back the socket it arrived on, put back as it was: TLS when it starts a handshake record.
+ */
+export function sniffTls(socket: Socket, timeoutMs: number, then: (isTls: boolean) => void): void {
+  const timer = setTimeout(() => {
+    socket.off('data', onData);
+    then(false);
+  }, timeoutMs);
+  const onData = (chunk: Buffer) => {
+    clearTimeout(timer);
+    socket.pause();
+    socket.unshift(chunk);
+    then(chunk[0] === TLS_HANDSHAKE_RECORD);
+  };
+  socket.once('data', onData);
+  socket.once('close', () => clearTimeout(timer));
+}
+
+/**
+ * The TLS side of one client port: a tls.Server that never listens. The port hands it each
+ * accepted TCP socket ('connection'); node then runs the handshake with the server's checks
+ * (requestCert, rejectUnauthorized, which only a tls.Server applies) and `onReady` gets the TLS
+ * socket and the ids its certificate gives. A client refused (untrusted or missing
+ * certificate, no x509 provider, a handshake that fails or stalls) is logged and dropped.
+ */
+export function tlsAcceptor(
+  tlsPort: ClientPortTls,
+  auth: ClientAuthSettings | undefined,
+  log: Logger,
+  onReady: (secure: tls.TLSSocket, ids: Id[]) => void,
+): tls.Server {
+  const server = tls.createServer({ ...tlsPort.current().serverOptions, handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
+  tlsPort.attach(server);
+  server.on('tlsClientError', (err, socket) => {
+    log.info({ remote: socket.remoteAddress, err: err.message }, 'TLS handshake failed; dropping the client');
+    socket.destroy();
+  });
+  server.on('secureConnection', (secure: tls.TLSSocket) => {
+    const context = tlsPort.current();
+    const refused = context.checkClient(secure);
+    if (refused) {
+      log.info({ remote: secure.remoteAddress, err: refused.message }, 'TLS client refused');
+      secure.destroy();
+      return;
+    }
+    const ids = x509Ids(secure, context, auth);
+    if (ids === null) {
+      log.error({ remote: secure.remoteAddress, provider: auth?.sslAuthProvider ?? 'x509' }, 'X509 auth provider not found (register it with authProvider.N=org.apache.zookeeper.server.auth.X509AuthenticationProvider); closing');
+      secure.destroy();
+      return;
+    }
+    onReady(secure, ids);
+  });
+  return server;
+}
+
+/**
+ * The ids a client certificate gives, as ZooKeeper's Netty factory decides: nothing unless
+ * client certificates are asked for and one was presented; then the provider named by
+ * ssl.authProvider must be registered (null: the connection is closed, as in ZooKeeper), and
+ * the certificate's subject becomes x509:<subject> (and super:<subject> for the super user).
+ */
+function x509Ids(socket: tls.TLSSocket, context: TlsContext, auth: ClientAuthSettings | undefined): Id[] | null {
+  if (context.settings.clientAuth === 'none') return [];
+  const cert = socket.getPeerX509Certificate();
+  if (!cert) return [];
+  const provider = auth?.sslAuthProvider ?? 'x509';
+  if (!auth?.schemes.has(provider)) return null;
+  return x509AuthIds(cert, auth.x509SuperUser).map((id) => (id.scheme === 'x509' ? { scheme: provider, id: id.id } : id));
+}
