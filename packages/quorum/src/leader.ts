@@ -219,8 +219,11 @@ export class Leader<P> {
   }
 
   sendProposal(entry: Entry<P>): void {
+    // One array for every follower: the transport encodes it once (and the peer's batching
+    // adds later proposals of the same turn to it once).
+    const entries = [entry];
     for (const h of this.handlers.values()) {
-      if (!h.observer && (h.phase === 'synced' || h.phase === 'uptodate')) this.sendTo(h, { type: 'PROPOSAL', link: h.link, entries: [entry] });
+      if (!h.observer && (h.phase === 'synced' || h.phase === 'uptodate')) this.sendTo(h, { type: 'PROPOSAL', link: h.link, entries });
     }
   }
 
@@ -242,12 +245,14 @@ export class Leader<P> {
     const from = hist.appliedZxid;
     if (point <= from) return;
     const entries = hist.range(from, point);
-    ctx.commitUpTo(point);
+    // COMMIT first, then apply here, as ZooKeeper's leader does: a learner's client does not
+    // wait for the leader to apply.
     for (const h of this.handlers.values()) {
       if (h.phase !== 'synced' && h.phase !== 'uptodate') continue;
       if (h.observer) this.sendTo(h, { type: 'INFORM', link: h.link, entries });
       else this.sendTo(h, { type: 'COMMIT', link: h.link, zxid: point });
     }
+    ctx.commitUpTo(point);
   }
 
   onTick(): void {

@@ -154,6 +154,7 @@ export class EnsembleNode implements ReplicatedState, RoleEffects {
       warn: (msg, fields) => log.warn(fields, msg),
       onFatal: parts.onFatal,
       onSynced: (ms, txns) => this.server.recordLogSync(ms, txns),
+      trace: this.server.trace,
     });
     this.barriers = new SyncBarriers(this.peer, () => this.server.tree.lastProcessedZxid, () => this.runner.schedulePump());
     this.installer = new StateInstaller(storage, parts.serverSettings.extendedTypesEnabled, log);

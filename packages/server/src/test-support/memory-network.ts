@@ -25,6 +25,7 @@ export class MemoryNetwork {
           holder[at[at.length - 1]!] = items;
           send(to, whole as Message<P>);
         },
+        flush: () => undefined,
         closeLink: (peer, link) => this.breakLink(myId, peer, link),
         close: async () => void this.members.delete(myId),
       };
