@@ -56,6 +56,8 @@ export class SimNetwork {
         holder[at[at.length - 1]!] = items;
         this.send(myId, incarnation, to, whole as unknown as Message<TxnPayload>);
       },
+      // Each send is handed over as it is made: nothing waits to be flushed.
+      flush: () => undefined,
       closeLink: (peer, link) => this.breakLink(myId, peer, link, myId),
       // Members are reached by id here: a membership change needs nothing of the network.
       updatePeers: async () => undefined,

@@ -301,8 +301,11 @@ export class Leader<P> {
   }
 
   sendProposal(entry: Entry<P>): void {
+    // One array for every follower: the transport encodes it once (and the peer's batching
+    // adds later proposals of the same turn to it once).
+    const entries = [entry];
     for (const h of this.handlers.values()) {
-      if (!h.observer && (h.phase === 'synced' || h.phase === 'uptodate')) this.sendTo(h, { type: 'PROPOSAL', link: h.link, entries: [entry] });
+      if (!h.observer && (h.phase === 'synced' || h.phase === 'uptodate')) this.sendTo(h, { type: 'PROPOSAL', link: h.link, entries });
     }
   }
 
@@ -335,17 +338,28 @@ export class Leader<P> {
       const from = hist.appliedZxid;
       if (point <= from) return;
       const entries = hist.range(from, point);
-      const activated = ctx.commitUpTo(point);
-      if (activated) this.joint = null;
-      const successor = activated ? this.successor() : null;
-      const designatedLeader = activated ? (successor ?? me) : undefined;
-      for (const h of this.handlers.values()) {
-        if (h.phase !== 'synced' && h.phase !== 'uptodate') continue;
-        if (h.observer) this.sendTo(h, { type: 'INFORM', link: h.link, entries, designatedLeader });
-        else this.sendTo(h, { type: 'COMMIT', link: h.link, zxid: point, designatedLeader });
+      if (!entries.some((e) => e.config !== undefined)) {
+        // COMMIT first, then apply here, as ZooKeeper's leader does: a learner's client does not
+        // wait for the leader to apply.
+        this.sendCommit(entries, point, undefined);
+        ctx.commitUpTo(point);
+        return;
       }
+      // A reconfiguration's COMMIT names the next leader, which the configuration it
+      // activates decides: it is applied here first.
+      ctx.commitUpTo(point);
+      this.joint = null;
+      const successor = this.successor();
+      this.sendCommit(entries, point, successor ?? me);
       if (successor !== null) return this.handOver(successor);
-      if (!activated) return;
+    }
+  }
+
+  private sendCommit(entries: Entry<P>[], point: bigint, designatedLeader: number | undefined): void {
+    for (const h of this.handlers.values()) {
+      if (h.phase !== 'synced' && h.phase !== 'uptodate') continue;
+      if (h.observer) this.sendTo(h, { type: 'INFORM', link: h.link, entries, designatedLeader });
+      else this.sendTo(h, { type: 'COMMIT', link: h.link, zxid: point, designatedLeader });
     }
   }
 

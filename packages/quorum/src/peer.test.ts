@@ -229,3 +229,59 @@ describe('invariants the core asserts', () => {
     expect(() => h.append([{ zxid: 5n, payload: 'y' }])).toThrow(QuorumAssertionError);
   });
 });
+
+describe('a FOLLOWERINFO that arrives while LOOKING', () => {
+  const vote = () => ({ type: 'NOTIFICATION', leader: 3, zxid: 0n, electionEpoch: 1n, peerEpoch: 0n, state: 'LOOKING' }) as Message<P>;
+  const info = (link: number) => ({ type: 'FOLLOWERINFO', link, acceptedEpoch: 0n, lastZxid: 0n }) as Message<P>;
+  const sends = (effects: Effect<P>[]) => effects.flatMap((e) => (e.kind === 'send' && e.msg.type !== 'NOTIFICATION' ? [`${e.msg.type}->${e.to}`] : []));
+
+  /** Peer 3 hears votes for itself from 1 and 2, so it settles as leader once its finalizeWait (one tick) is over. */
+  function lookingLeader(): QuorumPeer<P> {
+    const config = configuration(0n, [1, 2, 3].map((sid) => ({ sid, role: 'participant' as const, host: '127.0.0.1', quorumPort: 2888, electionPort: 3888 })));
+    const p = new QuorumPeer<P>(quorumConfig(3, timings), { acceptedEpoch: 0n, currentEpoch: 0n, tail: [], base: 0n, appliedZxid: 0n, snapshotZxid: 0n, linkSeed: 3000, config });
+    p.onMessage(1, vote());
+    p.onMessage(2, vote());
+    p.takeEffects();
+    expect(p.state).toBe('LOOKING');
+    return p;
+  }
+
+  it('is kept for the leader the peer becomes, which answers it as it settles (no wait for the retry)', () => {
+    const p = lookingLeader();
+    p.onMessage(1, info(77));
+    expect(sends(p.takeEffects())).toEqual([]);
+    p.onTick();
+    expect(p.state).toBe('LEADING');
+    expect(sends(p.takeEffects())).toEqual(['LEADERINFO->1']);
+  });
+
+  it('is forgotten when its link goes down before the peer settles', () => {
+    const p = lookingLeader();
+    p.onMessage(1, info(77));
+    p.onLinkDown(1, 77);
+    p.onTick();
+    expect(p.state).toBe('LEADING');
+    expect(sends(p.takeEffects())).toEqual([]);
+  });
+});
+
+describe('a commit', () => {
+  it('goes to the followers before the leader applies it (a learner\'s client does not wait for the leader\'s apply)', () => {
+    const c = new Cluster([1, 2, 3]);
+    c.settle();
+    const leader = c.leader()!;
+    const follower = c.peers.get(1)!;
+    const zxid = leader.nextZxid()!;
+    leader.propose(zxid, 'a');
+    const proposal = leader.takeEffects().find((e) => e.kind === 'send' && e.to === 1)! as Extract<Effect<P>, { kind: 'send' }>;
+    leader.onPersisted(zxid);
+    expect(leader.takeEffects()).toEqual([]); // its own ack alone is no quorum
+    follower.onMessage(3, proposal.msg);
+    follower.takeEffects();
+    follower.onPersisted(zxid);
+    const ack = follower.takeEffects().find((e) => e.kind === 'send')! as Extract<Effect<P>, { kind: 'send' }>;
+    leader.onMessage(1, ack.msg);
+    const order = leader.takeEffects().map((e) => (e.kind === 'send' ? `${e.msg.type}->${e.to}` : e.kind));
+    expect(order).toEqual(['COMMIT->1', 'COMMIT->2', 'commit']);
+  });
+});

@@ -1,7 +1,7 @@
 import { hex64 } from '@zab/jute';
 import type { QuorumConfig } from './config.js';
 import { describeConfiguration, type Configuration } from './configuration.js';
-import type { PeerContext } from './context.js';
+import type { LinkMessageOf, PeerContext } from './context.js';
 import type { Effect } from './effects.js';
 import { Election, learningState } from './election.js';
 import { History } from './history.js';
@@ -53,6 +53,8 @@ export class QuorumPeer<P> {
   private leader: Leader<P> | null = null;
   private learner: Learner<P> | null = null;
   private linkSeq = 0;
+  /** FOLLOWERINFO/OBSERVERINFO that arrived while LOOKING, the latest per server: for the role this peer settles on. */
+  private readonly earlyInfos = new Map<number, LinkMessageOf<P, 'FOLLOWERINFO' | 'OBSERVERINFO'>>();
   private readonly ctx: PeerContext<P>;
   private readonly membership: Membership;
   /**
@@ -185,11 +187,17 @@ export class QuorumPeer<P> {
     if (!isLinkMessage(msg)) return this.onNotification(from, msg);
     if (this.leader) return this.leader.onMessage(from, msg);
     if (this.learner && from === this.learner.leaderId && msg.link === this.learner.link) return this.learner.onMessage(msg);
+    if (msg.type !== 'FOLLOWERINFO' && msg.type !== 'OBSERVERINFO') return;
+    // A learner that settled on this server before this server settled itself (it is still
+    // waiting out finalizeWait): keep its FOLLOWERINFO for the leader this server may become,
+    // rather than let the learner wait for its retry.
+    if (this.state === 'LOOKING') {
+      this.earlyInfos.set(from, msg);
+      return;
+    }
     // A learner that took this server for its leader: once this server has settled (as a
     // learner itself), say so, or that learner waits out initLimit before looking again.
-    if ((msg.type === 'FOLLOWERINFO' || msg.type === 'OBSERVERINFO') && this.state !== 'LOOKING') {
-      this.emit({ kind: 'send', to: from, msg: { type: 'NOTLEADER', link: msg.link } });
-    }
+    this.emit({ kind: 'send', to: from, msg: { type: 'NOTLEADER', link: msg.link } });
   }
 
   private onNotification(from: number, n: Notification): void {
@@ -223,6 +231,7 @@ export class QuorumPeer<P> {
   /** A learner link's connection broke. */
   onLinkDown(peer: number, link: number): void {
     this.lingering = this.lingering.filter((l) => l.peer !== peer || l.link !== link);
+    if (this.earlyInfos.get(peer)?.link === link) this.earlyInfos.delete(peer);
     if (this.leader) return this.leader.onLinkDown(peer, link);
     if (this.learner && this.learner.leaderId === peer && this.learner.link === link) {
       this.becomeLooking(`connection to leader ${peer} lost`);
@@ -253,7 +262,8 @@ export class QuorumPeer<P> {
       for (let i = this.groupStart; i < this.groupEnd; i++) {
         const e = this.effects[i]!;
         if (e.kind === 'append') e.entries.push(entry);
-        else if (e.kind === 'send' && e.msg.type === 'PROPOSAL') e.msg.entries.push(entry);
+        // The followers' PROPOSALs share one array: the entry goes into it once.
+        else if (e.kind === 'send' && e.msg.type === 'PROPOSAL' && e.msg.entries[e.msg.entries.length - 1] !== entry) e.msg.entries.push(entry);
       }
       return;
     }
@@ -310,6 +320,7 @@ export class QuorumPeer<P> {
     this.leader = null;
     this.learner = null;
     if (wasServing) this.emit({ kind: 'serving', serving: false, epoch: this.ctx.currentEpoch });
+    this.earlyInfos.clear();
     this.lastLookReason = why;
   }
 
@@ -365,10 +376,14 @@ export class QuorumPeer<P> {
     this.state = state;
     this.leaderId = vote.leader;
     this.emit({ kind: 'role', state, leader: vote.leader, epoch: this.ctx.currentEpoch });
+    const early = [...this.earlyInfos];
+    this.earlyInfos.clear();
     if (state === 'LEADING') {
       this.leader = new Leader(this.ctx);
       this.leader.start();
+      for (const [from, info] of early) this.leader.onMessage(from, info);
     } else {
+      for (const [from, info] of early) this.emit({ kind: 'send', to: from, msg: { type: 'NOTLEADER', link: info.link } });
       this.linkSeq = (this.linkSeq + 1) & 0x3fffffff;
       this.learner = new Learner(this.ctx, vote.leader, this.linkSeq, state === 'OBSERVING');
     }

@@ -6,6 +6,7 @@ import { ConnectionThrottle } from './net/connection-throttle.js';
 import { RequestThrottle } from './net/request-throttle.js';
 import type { EnsembleFigures } from './admin/ensemble-figures.js';
 import { FsyncStats } from './admin/fsync-stats.js';
+import { NO_TRACE, type WriteTrace } from './admin/write-trace.js';
 import { ServerStats } from './admin/request-stats.js';
 import { systemClock, type Clock } from './clock.js';
 import { ClientConnections } from './net/client-connections.js';
@@ -59,6 +60,8 @@ export interface ServerSettings {
   readonly auth?: ClientAuthSettings;
   /** Answers a four-letter word, or returns null when `word` is not one. */
   readonly fourLetterWord?: (server: ZkServer, conn: Connection, word: string) => string | null;
+  /** Marks of each step of the write path, for performance work (ZAB_TRACE_WRITES); none by default. */
+  readonly trace?: WriteTrace;
 }
 
 /** What a server core starts from besides its settings. */
@@ -98,6 +101,7 @@ export class ZkServer implements ConnectionHost {
   readonly maxBufferBytes: number;
   readonly skipAcl: boolean;
   readonly maxOutstandingPerConnection: number;
+  readonly trace: WriteTrace;
   readonly requestThrottle: RequestThrottle | undefined;
   /** The bucket every new session takes a token from (handshake). */
   readonly connectionThrottle: ConnectionThrottle;
@@ -116,6 +120,7 @@ export class ZkServer implements ConnectionHost {
     this.maxBufferBytes = settings.juteMaxBuffer;
     this.skipAcl = settings.skipACL;
     this.maxOutstandingPerConnection = settings.maxOutstandingPerConnection;
+    this.trace = settings.trace ?? NO_TRACE;
     const limits = settings.limits;
     this.requestThrottle = limits && limits.requestThrottleLimit > 0
       ? new RequestThrottle(limits.requestThrottleLimit, () => {
@@ -277,6 +282,7 @@ export class ZkServer implements ConnectionHost {
   }
 
   onRequest(conn: Connection, xid: number, type: number, body: JuteReader): void {
+    if (type !== OpCode.ping) this.trace.mark('client-request');
     onRequest(this, conn, xid, type, body);
   }
 
@@ -288,6 +294,7 @@ export class ZkServer implements ConnectionHost {
   }
 
   onReplySent(latencyMs: number, type: number): void {
+    if (type !== OpCode.ping) this.trace.mark('client-reply');
     this.stats.packetsSent++;
     this.stats.recordReply(latencyMs);
     this.stats.latencyByOp.observe(type, latencyMs);

@@ -23,6 +23,32 @@ export function encodeFrame(value: unknown): Buffer {
   return out;
 }
 
+/** One value encoded as a frame's body holds it, for `encodeFrameWith`. */
+export function packValue(value: unknown): Buffer {
+  return packr.pack(value);
+}
+
+/**
+ * The frame `encodeFrame(value)` gives, with `value[key]` taken already encoded (`packed`,
+ * from packValue): a long list that several frames carry (a leader's PROPOSAL to each of its
+ * followers) is encoded once. `value` is a plain object of defined properties; its bytes are
+ * encodeFrame's (msgpackr writes an object as a map16).
+ */
+export function encodeFrameWith(value: object, key: string, packed: Buffer): Buffer {
+  const keys = Object.keys(value);
+  if (!keys.includes(key)) throw new Error(`encodeFrameWith: the value has no ${key}`);
+  const parts: Buffer[] = [];
+  for (const k of keys) parts.push(packr.pack(k), k === key ? packed : packr.pack((value as Record<string, unknown>)[k]));
+  const bodyBytes = 3 + parts.reduce((n, b) => n + b.length, 0);
+  const out = Buffer.allocUnsafe(4 + bodyBytes);
+  out.writeUInt32BE(bodyBytes, 0);
+  out[4] = 0xde; // a msgpack map16 of keys.length pairs
+  out.writeUInt16BE(keys.length, 5);
+  let at = 7;
+  for (const b of parts) at += b.copy(out, at);
+  return out;
+}
+
 export class FrameError extends Error {
   constructor(message: string) {
     super(message);

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Configuration } from '../configuration.js';
 import type { Message } from '../messages.js';
 import { isLinkMessage } from '../messages.js';
-import { FrameError, FrameReader, MAX_FRAME_BYTES, PROTOCOL_VERSION, encodeFrame } from './frames.js';
+import { FrameError, FrameReader, MAX_FRAME_BYTES, PROTOCOL_VERSION, encodeFrame, encodeFrameWith, packValue } from './frames.js';
 import { type Channel, isLinkId, messageProblem } from './message-shape.js';
 import type { Transport, TransportEvents } from './transport.js';
 
@@ -115,6 +115,10 @@ export class TcpTransport<P> implements Transport<P> {
   private readonly links = new Map<string, net.Socket>();
   /** Links with a message going out in parts: frames sent meanwhile wait here, in order. */
   private readonly streaming = new Map<net.Socket, Buffer[]>();
+  /** Encoded PROPOSAL entries, by the array the core sent to each follower (see encodeLinkMessage). */
+  private readonly packedEntries = new WeakMap<object, Buffer>();
+  /** Sockets corked for the rest of this tick (see `write`). */
+  private readonly corked = new Set<net.Socket>();
   private electionServer: net.Server | null = null;
   private quorumServer: net.Server | null = null;
   private closed = false;
@@ -220,9 +224,41 @@ export class TcpTransport<P> implements Transport<P> {
       sock = this.openLink(to, link, addr);
     }
     if (sock.destroyed) return;
+    const frame = this.encodeLinkMessage(msg);
     const held = this.streaming.get(sock);
-    if (held) held.push(encodeFrame(msg));
-    else sock.write(encodeFrame(msg));
+    if (held) held.push(frame);
+    else this.write(sock, frame);
+  }
+
+  /** A PROPOSAL's entries are encoded once for all the followers it goes to (the leader gives them one array). */
+  private encodeLinkMessage(msg: Message<P>): Buffer {
+    if (msg.type !== 'PROPOSAL') return encodeFrame(msg);
+    let packed = this.packedEntries.get(msg.entries);
+    if (!packed) this.packedEntries.set(msg.entries, (packed = packValue(msg.entries)));
+    return encodeFrameWith(msg, 'entries', packed);
+  }
+
+  /**
+   * Writes a frame, corking the socket until the end of this tick: the messages one turn sends
+   * to a peer (a leader's COMMITs and PROPOSALs for a burst of ACKs and REQUESTs, a follower's
+   * REQUESTs for a burst of client writes) leave in one writev instead of a syscall each, which
+   * was a third of a busy leader's time. They still leave before the event loop waits for
+   * anything (nextTick), or sooner when the driver flushes.
+   */
+  private write(sock: net.Socket, frame: Buffer): void {
+    if (!this.corked.has(sock)) {
+      this.corked.add(sock);
+      sock.cork();
+      process.nextTick(() => {
+        if (this.corked.delete(sock)) sock.uncork();
+      });
+    }
+    sock.write(frame);
+  }
+
+  flush(): void {
+    for (const sock of this.corked) sock.uncork();
+    this.corked.clear();
   }
 
   /**

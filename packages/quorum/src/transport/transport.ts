@@ -25,6 +25,12 @@ export interface Transport<P> {
    * the first is going out is a programmer error.
    */
   sendInParts(to: number, msg: Message<P> & { link: number }, at: string[], items: unknown[]): void;
+  /**
+   * Sends at once what this turn's `send`s may still hold back (TCP corks a socket until the
+   * end of the tick so that a turn's messages share a write): the driver calls it before work
+   * that is slow and not on the peers' path, such as applying a commit.
+   */
+  flush(): void;
   /** The core is finished with this link: close it (no onLinkDown follows for it). */
   closeLink(peer: number, link: number): void;
   /**

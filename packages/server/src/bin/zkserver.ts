@@ -7,6 +7,8 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { startOpsEndpoints } from '../admin/admin-server.js';
 import { answerFourLetterWord } from '../admin/four-letter.js';
+import { fileTrace, type WriteTrace } from '../admin/write-trace.js';
+import { systemClock } from '../clock.js';
 import { ConfigError, loadConfig, readMyId, type ServerConfig } from '../config.js';
 import { DynamicConfigFiles, readProposedConfig } from '../config/dynamic-files.js';
 import { jvmFlagsFromEnv } from '@zab/security';
@@ -68,6 +70,15 @@ function serverId(config: ServerConfig, ensemble: boolean): number {
   }
 }
 
+/** ZAB_TRACE_WRITES=FILE: marks of the write path's steps appended to FILE (bench/trace-summary.mjs reads them). */
+function writeTrace(): WriteTrace | undefined {
+  const file = process.env.ZAB_TRACE_WRITES;
+  if (!file) return undefined;
+  const trace = fileTrace(file, systemClock);
+  process.on('exit', () => trace.close());
+  return trace;
+}
+
 async function main(logger: Logger): Promise<void> {
   const config = readConfig();
   mkdirSync(config.dataDir, { recursive: true });
@@ -97,6 +108,7 @@ async function main(logger: Logger): Promise<void> {
     maxOutstandingPerConnection: config.globalOutstandingLimit,
     fsyncWarningThresholdMs: config.fsyncWarningThresholdMs,
     fourLetterWord: (server, conn, word) => answerFourLetterWord(server, config, conn, word),
+    trace: writeTrace(),
     auth: security.auth,
     limits: config.security.limits,
   };

@@ -1,5 +1,6 @@
 import { peersOf, type Configuration, type Effect, type Entry, type Message, type PeerState, type QuorumPeer, type Transport, type TransportEvents } from '@zab/quorum';
 import type { EpochStore, TxnLog } from '@zab/storage';
+import type { WriteTrace } from '../admin/write-trace.js';
 import type { Cancel, Clock } from '../clock.js';
 import { GroupCommitLog, isMarker, type GroupCommitOptions } from '../persistence/group-commit-log.js';
 import type { WireSnapshot } from './state-install.js';
@@ -59,6 +60,8 @@ export interface EffectRunnerParts {
   followsMembership: boolean;
   /** Each durable log append's time (ms) and txn count. */
   onSynced(ms: number, txns: number): void;
+  /** Marks of the write path's steps (performance work). */
+  trace: WriteTrace;
 }
 
 /**
@@ -79,6 +82,8 @@ export class EffectRunner {
   private pumpScheduled = false;
   private stopped = false;
   private cancelTick: Cancel = () => undefined;
+  /** The epochs on disk, once read (see saveEpochs). */
+  private durableEpochs: { acceptedEpoch: bigint; currentEpoch: bigint } | null = null;
 
   constructor(private readonly parts: EffectRunnerParts) {
     const { peer, clock } = parts;
@@ -90,7 +95,10 @@ export class EffectRunner {
       (batch) => {
         // Only txns are queued here: the last one is the batch's zxid.
         const last = batch[batch.length - 1]!;
-        if (!isMarker(last)) peer.onPersisted(last.zxid);
+        if (!isMarker(last)) {
+          parts.trace.mark('durable', last.zxid);
+          peer.onPersisted(last.zxid);
+        }
         void this.pump();
       },
       parts.onFatal,
@@ -98,6 +106,7 @@ export class EffectRunner {
     );
     this.transport = parts.transport({
       onMessage: (from, msg) => {
+        parts.trace.mark(`recv-${msg.type}`, traceZxid(msg));
         parts.inbound(from, msg);
         peer.onMessage(from, msg);
         // At once, not next turn: each hop of a proposal's round trip would wait otherwise.
@@ -169,6 +178,7 @@ export class EffectRunner {
       case 'saveEpochs':
         return this.saveEpochs(e.acceptedEpoch, e.currentEpoch);
       case 'append':
+        this.parts.trace.mark('append', e.entries[0]?.zxid);
         this.log.add(...e.entries.map(storedTxn));
         return;
       case 'truncate':
@@ -176,12 +186,17 @@ export class EffectRunner {
       case 'installSnapshot':
         return this.log.idle().then(() => state.installSnapshot(e.zxid, e.snapshot as WireSnapshot));
       case 'commit':
-        return state.commit(e.entries);
+        // The COMMITs and ACKs emitted before it leave now, not after the txns are applied.
+        this.transport.flush();
+        state.commit(e.entries);
+        this.parts.trace.mark('applied', e.entries[e.entries.length - 1]?.zxid);
+        return;
       case 'role':
         return roles.role(e.state, e.leader, e.epoch);
       case 'serving':
         return roles.serving(e.serving, e.epoch);
       case 'request':
+        this.parts.trace.mark('request');
         return roles.request(e.from, e.payload);
       case 'app':
         return roles.app(e.payload);
@@ -213,14 +228,32 @@ export class EffectRunner {
       const payload = this.parts.roles.pingPayload();
       if (payload !== undefined) msg = { ...msg, payload };
     }
+    this.parts.trace.mark(`send-${msg.type}`, traceZxid(msg));
     this.transport.send(to, msg);
   }
 
-  /** Writes the epochs that changed, each durable before the next effect. */
+  /**
+   * Writes the epochs that changed, each durable before the next effect. The runner is the
+   * only writer of a running member's epochs, so after the first read it knows what is on
+   * disk: an election does not wait for reads as well as for the writes.
+   */
   private async saveEpochs(accepted: bigint, current: bigint): Promise<void> {
     const { epochs } = this.parts;
-    const now = await epochs.readEpochs();
-    if (now.acceptedEpoch !== accepted) await epochs.writeAcceptedEpoch(accepted);
-    if (now.currentEpoch !== current) await epochs.writeCurrentEpoch(current);
+    const now = (this.durableEpochs ??= await epochs.readEpochs());
+    if (now.acceptedEpoch !== accepted) {
+      await epochs.writeAcceptedEpoch(accepted);
+      now.acceptedEpoch = accepted;
+    }
+    if (now.currentEpoch !== current) {
+      await epochs.writeCurrentEpoch(current);
+      now.currentEpoch = current;
+    }
   }
+}
+
+/** The zxid a message is about, for the write trace: a proposal's first, an ack's or commit's own. */
+function traceZxid(msg: Message<TxnPayload>): bigint | undefined {
+  if (msg.type === 'PROPOSAL' || msg.type === 'INFORM') return msg.entries[0]?.zxid;
+  if (msg.type === 'ACK' || msg.type === 'COMMIT') return msg.zxid;
+  return undefined;
 }

@@ -183,6 +183,7 @@ export class EnsembleNode implements ReplicatedState, RoleEffects {
       onFatal: parts.onFatal,
       onSynced: (ms, txns) => this.server.recordLogSync(ms, txns),
       followsMembership: parts.serverSettings.reconfigEnabled,
+      trace: this.server.trace,
     });
     this.barriers = new SyncBarriers(this.peer, () => this.server.tree.lastProcessedZxid, () => this.runner.schedulePump());
     this.installer = new StateInstaller(storage, parts.serverSettings.extendedTypesEnabled, log);

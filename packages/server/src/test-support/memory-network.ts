@@ -25,6 +25,7 @@ export class MemoryNetwork {
           holder[at[at.length - 1]!] = items;
           send(to, whole as Message<P>);
         },
+        flush: () => undefined,
         closeLink: (peer, link) => this.breakLink(myId, peer, link),
         // Every member is reachable by id: membership changes need nothing here.
         updatePeers: async () => undefined,
