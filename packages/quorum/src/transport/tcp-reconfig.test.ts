@@ -5,7 +5,8 @@ import { configuration, type Configuration, type Member } from '../configuration
 import type { Effect } from '../effects.js';
 import type { Entry } from '../messages.js';
 import { QuorumPeer } from '../peer.js';
-import { TcpTransport, peersOf } from './tcp-transport.js';
+import { peersOf } from './peer-sockets.js';
+import { TcpTransport } from './tcp-transport.js';
 
 type P = string;
 const TICK_MS = 20;

@@ -1,89 +1,20 @@
-import net from 'node:net';
-import { performance } from 'node:perf_hooks';
-import type { Configuration } from '../configuration.js';
+import type net from 'node:net';
 import type { Message } from '../messages.js';
 import { isLinkMessage } from '../messages.js';
 import { FrameError, FrameReader, MAX_FRAME_BYTES, PROTOCOL_VERSION, encodeFrame, encodeFrameWith, packValue } from './frames.js';
-import { type Channel, isLinkId, messageProblem } from './message-shape.js';
+import { HELLO_MAX_BYTES, HELLO_TIMEOUT_MS, type Hello, isHello, isPort, safeJson } from './hello.js';
+import { ElectionLiveness, STALL_CHECK_MS } from './election-liveness.js';
+import { type Channel, messageProblem } from './message-shape.js';
+import { PartsReceiver, streamInParts } from './parts.js';
+import { PLAIN_PEER_SOCKETS, type PeerAddress, type PeerSockets, closeServer, listenOn, sameAddress } from './peer-sockets.js';
 import type { Transport, TransportEvents } from './transport.js';
-
-/** Where a peer listens. `host` is resolved again on every connection attempt. */
-export interface PeerAddress {
-  sid: number;
-  host: string;
-  quorumPort: number;
-  electionPort: number;
-}
-
-/** The peers a host gives its transport: every member of these configurations, by its newest address. */
-export function peersOf(configs: readonly Configuration[]): Map<number, PeerAddress> {
-  const peers = new Map<number, PeerAddress>();
-  const newestFirst = [...configs].sort((a, b) => (a.version > b.version ? -1 : a.version < b.version ? 1 : 0));
-  for (const c of newestFirst) {
-    for (const m of c.members) if (!peers.has(m.sid)) peers.set(m.sid, { sid: m.sid, host: m.host, quorumPort: m.quorumPort, electionPort: m.electionPort });
-  }
-  return peers;
-}
-
-/**
- * How TcpTransport opens and takes its sockets: plain TCP by default; an ensemble with
- * sslQuorum or portUnification gives one that speaks TLS (the server package builds it from
- * ssl.quorum.*). A socket handed to `accepted`'s callback is one to read the hello from.
- */
-export interface PeerSockets {
-  /** Opens a connection to a peer's port; writes made before it is up are sent once it is. */
-  connect(host: string, port: number): net.Socket;
-  /** Given what to do with a connection ready to speak on, what to do with each accepted TCP one (hand it on, or drop it). Called once per transport. */
-  acceptor(ready: (sock: net.Socket) => void): (raw: net.Socket) => void;
-}
-
-export const PLAIN_PEER_SOCKETS: PeerSockets = Object.freeze({
-  connect: (host: string, port: number) => net.connect({ host, port }),
-  acceptor: (ready: (sock: net.Socket) => void) => ready,
-});
-
-interface Hello {
-  hello: 'election' | 'quorum';
-  version: number;
-  sid: number;
-  link?: number;
-  /** Election hello: where the sender listens, so a server that does not know it (it is joining) can answer it. */
-  host?: string;
-  electionPort?: number;
-}
 
 const ELECTION_QUEUE_MAX = 64;
 /** Addresses kept of servers outside the configuration that said where they listen. */
 const LEARNED_MAX = 256;
-/** A hello is a few dozen bytes: a stranger's first frame may be no longer than this. */
-const HELLO_MAX_BYTES = 1024;
-/** A connection that has not said who it is by then is closed. */
-const HELLO_TIMEOUT_MS = 5_000;
 /** A notification is under a hundred bytes. */
 const ELECTION_FRAME_MAX_BYTES = 64 * 1024;
 const RECONNECT_MS = 250;
-/**
- * An election connection that has been sent notifications and has delivered nothing back for
- * this long is taken for dead and replaced. A LOOKING peer resends at least every couple of
- * seconds and a settled peer answers each notification at once, so a live connection hears
- * back long before this; one whose packets are being dropped never does, and TCP on its own
- * would only find out after its retransmissions, backed off to tens of seconds, give up or get
- * through after the network heals.
- */
-const ELECTION_STALL_MS = 1_000;
-const STALL_CHECK_MS = 250;
-/** Items per frame of a message sent in parts. */
-const PART_ITEMS = 2_000;
-/** How long one turn of the event loop may spend encoding parts before yielding. */
-const PARTS_TURN_MS = 10;
-
-/** Frames of a message sent in parts, after its head: parts of the list, then the end. */
-interface Part {
-  part: unknown[];
-}
-interface PartsEnd {
-  partsEnd: true;
-}
 
 /**
  * The TCP shell of the quorum core. Election: one connection per pair of servers survives,
@@ -102,8 +33,7 @@ export class TcpTransport<P> implements Transport<P> {
   /** Where servers outside `peers` said they listen for elections. */
   private readonly learned = new Map<number, { host: string; electionPort: number }>();
   private readonly election = new Map<number, net.Socket>();
-  /** Per election connection: when it last delivered (or opened), since when it has owed us an answer, and the last LOOKING notification sent on it. */
-  private readonly electionSent = new Map<net.Socket, { lastHeardMs: number; unansweredSinceMs: number | null; lastLookingMs: number; last: Message<P> | null }>();
+  private readonly liveness = new ElectionLiveness<Message<P>>();
   /** Connections to higher ids that only ask them to connect back, by peer (at most one each). */
   private readonly asking = new Map<number, net.Socket>();
   /** Peers whose election connection was replaced and has not delivered anything since (logged once). */
@@ -262,12 +192,8 @@ export class TcpTransport<P> implements Transport<P> {
   }
 
   /**
-   * Sends a link message carrying a long list (a SNAP's nodes, a DIFF's txns) in parts: the
-   * message without the list first, then the list in parts of PART_ITEMS, encoded a few
-   * milliseconds at a time and only while the socket drains, so a leader keeps serving its
-   * clients and pinging its other learners while a learner takes a large tree or a long
-   * DIFF. The receiving transport puts `items` back at `at` (a property path in the
-   * message) before delivering it. What is sent on the link meanwhile follows the end.
+   * Sends a link message carrying a long list (a SNAP's nodes, a DIFF's txns) in parts (see
+   * streamInParts). What is sent on the link meanwhile waits in `streaming` and follows the end.
    */
   sendInParts(to: number, msg: Message<P> & { link: number }, at: string[], items: unknown[]): void {
     const key = `${to}:${msg.link}`;
@@ -276,31 +202,10 @@ export class TcpTransport<P> implements Transport<P> {
     if (this.streaming.has(sock)) throw new Error(`a message is already going out in parts on link ${key}`);
     const held: Buffer[] = [];
     this.streaming.set(sock, held);
-    sock.write(encodeFrame({ ...msg, partsAt: at }));
-    let next = 0;
-    const abandon = () => {
+    streamInParts(sock, { ...msg, partsAt: at }, items, () => this.links.get(key) === sock, (finished) => {
       this.streaming.delete(sock);
-    };
-    sock.once('close', abandon);
-    const step = () => {
-      if (sock.destroyed || this.links.get(key) !== sock) return abandon();
-      const until = performance.now() + PARTS_TURN_MS;
-      while (next < items.length && performance.now() < until && !sock.writableNeedDrain) {
-        const end = Math.min(items.length, next + PART_ITEMS);
-        sock.write(encodeFrame({ part: items.slice(next, end) } satisfies Part));
-        next = end;
-      }
-      if (next < items.length) {
-        if (sock.writableNeedDrain) sock.once('drain', step);
-        else setImmediate(step);
-        return;
-      }
-      sock.write(encodeFrame({ partsEnd: true } satisfies PartsEnd));
-      sock.off('close', abandon);
-      this.streaming.delete(sock);
-      for (const f of held) sock.write(f);
-    };
-    step();
+      if (finished) for (const f of held) sock.write(f);
+    });
   }
 
   private openLink(to: number, link: number, addr: PeerAddress): net.Socket {
@@ -356,20 +261,16 @@ export class TcpTransport<P> implements Transport<P> {
     const old = this.election.get(peer);
     if (old && old !== sock) old.destroy();
     this.election.set(peer, sock);
-    this.electionSent.set(sock, { lastHeardMs: Date.now(), unansweredSinceMs: null, lastLookingMs: 0, last: null });
+    this.liveness.opened(sock, Date.now());
     // Anything the peer sends shows the connection delivers.
     sock.on('data', () => {
-      const st = this.electionSent.get(sock);
-      if (st) {
-        st.unansweredSinceMs = null;
-        st.lastHeardMs = Date.now();
-      }
+      this.liveness.heard(sock, Date.now());
       this.stalled.delete(peer);
     });
     reader.maxFrameBytes = ELECTION_FRAME_MAX_BYTES;
     this.readFrames(sock, peer, { kind: 'election' }, reader, false);
     sock.on('close', () => {
-      this.electionSent.delete(sock);
+      this.liveness.forget(sock);
       if (this.election.get(peer) === sock) this.election.delete(peer);
     });
     const q = this.electionQueue.get(peer);
@@ -383,13 +284,7 @@ export class TcpTransport<P> implements Transport<P> {
    * until something comes back the connection owes one. Answers themselves ask for nothing.
    */
   private writeElection(sock: net.Socket, msg: Message<P>): void {
-    const st = this.electionSent.get(sock);
-    if (st && msg.type === 'NOTIFICATION' && msg.state === 'LOOKING') {
-      const now = Date.now();
-      st.last = msg;
-      st.lastLookingMs = now;
-      st.unansweredSinceMs ??= now;
-    }
+    if (msg.type === 'NOTIFICATION' && msg.state === 'LOOKING') this.liveness.asked(sock, msg, Date.now());
     sock.write(encodeFrame(msg));
   }
 
@@ -405,17 +300,16 @@ export class TcpTransport<P> implements Transport<P> {
   private replaceStalledElection(): void {
     const now = Date.now();
     for (const [peer, sock] of [...this.election]) {
-      const st = this.electionSent.get(sock);
-      if (!st || st.unansweredSinceMs === null || now - st.unansweredSinceMs < ELECTION_STALL_MS) continue;
-      if (now - st.lastLookingMs > ELECTION_STALL_MS) continue;
+      const stalledMs = this.liveness.stalledForMs(sock, now);
+      if (stalledMs === null) continue;
       if (!this.stalled.has(peer)) {
         this.stalled.add(peer);
-        this.events.onWarn('election connection delivered nothing back; replacing it', { peer, ms: now - st.unansweredSinceMs });
+        this.events.onWarn('election connection delivered nothing back; replacing it', { peer, ms: stalledMs });
       }
       this.election.delete(peer);
-      this.electionSent.delete(sock);
+      const last = this.liveness.forget(sock);
       sock.destroy();
-      if (st.last && !this.electionQueue.get(peer)?.length) this.electionQueue.set(peer, [st.last]);
+      if (last && !this.electionQueue.get(peer)?.length) this.electionQueue.set(peer, [last]);
       this.connecting.delete(peer);
       this.connectElection(peer);
     }
@@ -473,13 +367,12 @@ export class TcpTransport<P> implements Transport<P> {
           // up), its end is gone or its packets were dropped: replace it.
           sock.destroy();
           const live = this.election.get(hello.sid);
-          const st = live && this.electionSent.get(live);
-          if (live && st && Date.now() - st.lastHeardMs < ELECTION_STALL_MS) return;
+          if (live && this.liveness.recentlyHeard(live, Date.now())) return;
           if (live) {
             this.election.delete(hello.sid);
-            this.electionSent.delete(live);
+            const last = this.liveness.forget(live);
             live.destroy();
-            if (st?.last && !this.electionQueue.get(hello.sid)?.length) this.electionQueue.set(hello.sid, [st.last]);
+            if (last && !this.electionQueue.get(hello.sid)?.length) this.electionQueue.set(hello.sid, [last]);
           }
           this.connecting.delete(hello.sid);
           this.connectElection(hello.sid);
@@ -515,16 +408,10 @@ export class TcpTransport<P> implements Transport<P> {
    */
   private readFrames(sock: net.Socket, from: number, channel: Channel, reader: FrameReader, allowParts: boolean): void {
     sock.on('error', () => undefined);
-    // A message arriving in parts being put back together: its head, and the items so far.
-    let parts: { msg: Record<string, any>; at: string[]; items: unknown[] } | null = null;
+    const parts = new PartsReceiver(allowParts);
     const fail = (err: string) => {
       this.events.onWarn('bad frame from a peer; closing its connection', { peer: from, err });
       sock.destroy();
-    };
-    const deliver = (m: unknown) => {
-      const problem = messageProblem(m, channel);
-      if (problem) return fail(problem);
-      this.events.onMessage(from, m as Message<P>);
     };
     const onData = (chunk: Buffer) => {
       let frames: unknown[];
@@ -535,36 +422,14 @@ export class TcpTransport<P> implements Transport<P> {
         else sock.destroy();
         return;
       }
-      for (const f of frames as Record<string, any>[]) {
+      for (const f of frames) {
         if (sock.destroyed) return;
-        if (parts) {
-          if (Array.isArray(f?.part)) {
-            for (const item of f.part) parts.items.push(item);
-          } else if (f?.partsEnd === true) {
-            const { msg, at, items } = parts;
-            parts = null;
-            // Only into objects the head itself holds: a path must not reach a prototype.
-            let holder: Record<string, any> = msg;
-            for (const k of at.slice(0, -1)) {
-              const next = Object.hasOwn(holder, k) ? holder[k] : undefined;
-              if (typeof next !== 'object' || next === null || Array.isArray(next)) return fail('a message in parts with a bad path');
-              holder = next;
-            }
-            holder[at[at.length - 1]!] = items;
-            deliver(msg);
-          } else {
-            fail('a message in parts was interrupted by another frame');
-          }
-        } else if (f && Array.isArray(f.partsAt)) {
-          if (!allowParts) return fail('a message in parts where none is sent');
-          const { partsAt, ...msg } = f;
-          if (!partsAt.length || !partsAt.every((k: unknown) => typeof k === 'string' && k !== '__proto__')) return fail('a message in parts with a bad path');
-          parts = { msg, at: partsAt, items: [] };
-        } else if (typeof f === 'object' && f !== null && ('part' in f || 'partsEnd' in f)) {
-          fail('a part without its head');
-        } else {
-          deliver(f);
-        }
+        const got = parts.take(f);
+        if ('fail' in got) return fail(got.fail);
+        if (!('message' in got)) continue;
+        const problem = messageProblem(got.message, channel);
+        if (problem) return fail(problem);
+        this.events.onMessage(from, got.message as Message<P>);
       }
     };
     sock.on('data', onData);
@@ -584,44 +449,3 @@ export class TcpTransport<P> implements Transport<P> {
   }
 }
 
-function isHello(h: Partial<Hello> | undefined): h is Hello {
-  return (
-    typeof h === 'object' &&
-    h !== null &&
-    (h.hello === 'election' || (h.hello === 'quorum' && isLinkId(h.link))) &&
-    h.version === PROTOCOL_VERSION &&
-    Number.isSafeInteger(h.sid) &&
-    h.sid! > 0
-  );
-}
-
-function isPort(p: unknown): p is number {
-  return Number.isInteger(p) && (p as number) > 0 && (p as number) < 65536;
-}
-
-function sameAddress(a: PeerAddress, b: PeerAddress): boolean {
-  return a.host === b.host && a.quorumPort === b.quorumPort && a.electionPort === b.electionPort;
-}
-
-function safeJson(v: unknown): string {
-  try {
-    return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x))?.slice(0, 200) ?? String(v);
-  } catch {
-    return String(v);
-  }
-}
-
-function listenOn(host: string, port: number, onConn: (s: net.Socket) => void): Promise<net.Server> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer(onConn);
-    srv.once('error', reject);
-    srv.listen(port, host, () => {
-      srv.off('error', reject);
-      resolve(srv);
-    });
-  });
-}
-
-function closeServer(srv: net.Server | null): Promise<void> {
-  return new Promise((resolve) => (srv ? srv.close(() => resolve()) : resolve()));
-}

@@ -1,5 +1,5 @@
 import type { Message } from '../messages.js';
-import type { PeerAddress } from './tcp-transport.js';
+import type { PeerAddress } from './peer-sockets.js';
 
 /**
  * What the core's driver needs of the network between peers. TcpTransport is the real one; a
