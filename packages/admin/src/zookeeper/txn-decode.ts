@@ -99,7 +99,10 @@ function decodeTxnBody(type: number, r: JuteReader, clientId: bigint): Txn {
         ops: MultiTxn.read(r).txns.map((sub, i) => {
           const sr = new JuteReader(sub.data ?? Buffer.alloc(0));
           const txn = decodeTxnBody(sub.type, sr, clientId);
-          if (sr.remaining !== 0) throw new Error(`op ${i} of the multi has ${sr.remaining} unexpected bytes`);
+          // A failed multi's ops are error txns; ZooKeeper 3.8 has been seen logging one whose
+          // body is still the op's own record (a CreateTxn), and its own replay reads only the
+          // error code. A failed multi changes nothing, so the rest is passed over as it does.
+          if (sr.remaining !== 0 && sub.type !== OpCode.error) throw new Error(`op ${i} of the multi has ${sr.remaining} unexpected bytes`);
           return { type: sub.type, txn };
         }),
       };

@@ -55,6 +55,29 @@ describe('ZooKeeper txn records', () => {
       }),
     );
     expect(multi.txn).toEqual({ kind: 'multi', ops: [{ type: OpCode.error, txn: { kind: 'error', err: 0 } }, { type: OpCode.error, txn: { kind: 'error', err: ErrorCode.NONODE } }] });
+    // As a real ZooKeeper 3.8 log held it: the failed op's error txn carrying its CreateTxn.
+    const createBody = new JuteWriter().ustring('/app/f3').buffer(null);
+    ACLList.write(createBody, OPEN);
+    createBody.bool(false).int(-1);
+    const carried = decodeTxnRecord(
+      txnRecord(hdr(12n, OpCode.multi), (w) => {
+        w.int(2);
+        w.int(OpCode.error).buffer(createBody.toBuffer());
+        w.int(OpCode.error).buffer(new JuteWriter().int(ErrorCode.NONODE).toBuffer());
+        digest(w);
+      }),
+    );
+    expect((carried.txn as { ops: unknown[] }).ops).toHaveLength(2);
+    // Anything else with bytes left over is still refused.
+    expect(() =>
+      decodeTxnRecord(
+        txnRecord(hdr(13n, OpCode.multi), (w) => {
+          w.int(1);
+          w.int(OpCode.delete).buffer(new JuteWriter().ustring('/a').int(7).toBuffer());
+          digest(w);
+        }),
+      ),
+    ).toThrow('op 0 of the multi has 4 unexpected bytes');
     expect(() => decodeTxnRecord(txnRecord(hdr(11n, 99), () => undefined))).toThrow('unknown txn type 99');
   });
 });
