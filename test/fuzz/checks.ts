@@ -112,7 +112,10 @@ async function dumpTree(c: ZooKeeperClient): Promise<Map<string, string>> {
       level.map(async (p) => {
         try {
           const { data, stat } = await c.getData(p);
-          out.set(p, `${statText(stat)} ${data?.toString('base64') ?? '-'}`);
+          // Each member writes /zookeeper/config itself at start-up with its own clock (as
+          // ZooKeeper does): its times are the member's, everything else must agree.
+          const shown = p === '/zookeeper/config' ? { ...stat, ctime: 0n, mtime: 0n } : stat;
+          out.set(p, `${statText(shown)} ${data?.toString('base64') ?? '-'}`);
           const { children } = await c.getChildren(p);
           for (const k of children) next.push(p === '/' ? `/${k}` : `${p}/${k}`);
         } catch (e) {
