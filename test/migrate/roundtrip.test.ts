@@ -62,7 +62,10 @@ describe('ZooKeeper 3.8 ensemble -> zab -> ZooKeeper 3.8', () => {
       expect(r.code, r.stderr).toBe(0);
       // A snapshot and txns after it, both checked against ZooKeeper's digests.
       expect(r.stdout).toMatch(/snapshot \S+snapshot\.[0-9a-f]+ \+ [1-9]\d* txns/);
-      expect(r.stdout).toMatch(/digests checked: snapshot snapshot\.[0-9a-f]+ at 0x[0-9a-f]+; [1-9]\d* txn digests/);
+      // The snapshot's recorded digest, or (when a lagging ZooKeeper follower recorded one that
+      // is not its tree's, which import reports) the first logged txn digest after it.
+      expect(r.stdout).toMatch(/digests checked: (snapshot snapshot\.[0-9a-f]+|the log record of txn 0x[0-9a-f]+) at 0x[0-9a-f]+; [1-9]\d* txn digests/);
+      if (!/digests checked: snapshot/.test(r.stdout)) expect(r.stdout).toMatch(/does not match the tree at 0x[0-9a-f]+; checking against the next logged digest instead/);
       expect(r.stdout).toMatch(/epochs: acceptedEpoch [1-9]\d*, currentEpoch [1-9]\d*; myid copied/);
     }
     const ports = zk.members.map((m) => m.clientPort);
