@@ -62,8 +62,7 @@ export async function rebuildFromZooKeeper(zkDataDir: string, zkDataLogDir: stri
 
   // Exact from here on: every later txn's logged digest is compared through the tracker.
   const digest: { tracker: DigestTracker | null } = { tracker: null };
-  const checkFull = (expected: { zxid: bigint; digest: bigint; what: string }, file: string, offset: number) => {
-    const actual = treeDigest(tree);
+  const checkFull = (expected: { zxid: bigint; digest: bigint; what: string }, file: string, offset: number, actual = treeDigest(tree)) => {
     if (actual !== expected.digest) {
       throw new ZkDataError(file, offset, `the tree after ${hex(expected.zxid)} does not match the digest ZooKeeper recorded in ${expected.what} (${expected.digest}, computed ${actual})`);
     }
@@ -101,7 +100,8 @@ export async function rebuildFromZooKeeper(zkDataDir: string, zkDataLogDir: stri
       } else {
         tree.apply(t.hdr, t.txn);
         if (pendingDigest && zxid === pendingDigest.zxid) {
-          if (treeDigest(tree) === pendingDigest.digest) checkFull(pendingDigest, t.file, t.offset);
+          const actual = treeDigest(tree); // one walk of the whole tree, shared with checkFull
+          if (actual === pendingDigest.digest) checkFull(pendingDigest, t.file, t.offset, actual);
           else {
             // A fuzzy snapshot taken on a member applying txns as it wrote them can record a
             // digest that is not the tree's at the zxid it names (seen on a lagging ZooKeeper
