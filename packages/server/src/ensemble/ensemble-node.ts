@@ -378,10 +378,11 @@ export class EnsembleNode implements ReplicatedState, RoleEffects {
     this.readOnly = null;
   }
 
+  /** Sees each message before the core: logs the syncs the core will act on (not those of a stale link, which it drops). */
   private inbound(from: number, msg: Message<TxnPayload>): void {
+    if (msg.type === 'ACK' && this.peer.state === 'LEADING') this.counts.acksReceived++;
+    if ((msg.type !== 'DIFF' && msg.type !== 'TRUNC' && msg.type !== 'SNAP') || !this.peer.isLearnerLink(from, msg.link)) return;
     if (msg.type === 'DIFF') this.log.info({ leader: from, txns: msg.entries.length }, 'sync with leader: DIFF');
-    else if (msg.type === 'TRUNC') this.log.info({ leader: from, zxid: hex64(msg.zxid) }, 'sync with leader: TRUNC');
-    else if (msg.type === 'SNAP') this.log.info({ leader: from, zxid: hex64(msg.zxid) }, 'sync with leader: SNAP');
-    else if (msg.type === 'ACK' && this.peer.state === 'LEADING') this.counts.acksReceived++;
+    else this.log.info({ leader: from, zxid: hex64(msg.zxid) }, `sync with leader: ${msg.type}`);
   }
 }
