@@ -226,6 +226,15 @@ export class EnsembleNode implements ReplicatedState, RoleEffects {
   }
 
   async truncate(zxid: bigint): Promise<void> {
+    const applied = this.server.tree.lastProcessedZxid;
+    if (applied <= zxid) {
+      // The usual case (a former leader, a follower cut off with proposals it logged): none of
+      // the dropped txns was applied, so the state stays and only catches up with the logged
+      // txns up to `zxid`, which the core now counts as applied. No reload of the database.
+      for (const t of await this.installer.truncateLog(zxid, applied)) this.server.commit(t.hdr, t.txn);
+      return;
+    }
+    // Recovery replayed txns the leader does not have: rebuild without them.
     const { tree, sessions } = await this.installer.truncate(zxid);
     this.server.replaceState(tree, sessions);
     this.showConfig(this.peer.activeConfig); // a replaced tree starts from an empty /zookeeper/config
