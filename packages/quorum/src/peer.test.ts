@@ -28,30 +28,24 @@ class Cluster {
 
   /** Delivers every effect until nothing moves; ticks once per round. */
   settle(rounds = 200): void {
-    for (let i = 0; i < rounds; i++) {
-      let moved = false;
-      for (const [id, p] of this.peers) {
-        for (const e of p.takeEffects()) {
-          moved = true;
-          this.carryOut(id, e);
-        }
-      }
-      if (!moved) for (const p of this.peers.values()) p.onTick();
-    }
+    for (let i = 0; i < rounds; i++) if (!this.pass()) for (const p of this.peers.values()) p.onTick();
   }
 
   /** Delivers every effect until nothing moves, with no tick: what happens on messages alone, before any timeout. */
   deliver(rounds = 200): void {
-    for (let i = 0; i < rounds; i++) {
-      let moved = false;
-      for (const [id, p] of this.peers) {
-        for (const e of p.takeEffects()) {
-          moved = true;
-          this.carryOut(id, e);
-        }
+    for (let i = 0; i < rounds && this.pass(); i++);
+  }
+
+  /** Carries out each peer's pending effects once; whether there were any. */
+  private pass(): boolean {
+    let moved = false;
+    for (const [id, p] of this.peers) {
+      for (const e of p.takeEffects()) {
+        moved = true;
+        this.carryOut(id, e);
       }
-      if (!moved) return;
     }
+    return moved;
   }
 
   private carryOut(id: number, e: Effect<P>): void {
