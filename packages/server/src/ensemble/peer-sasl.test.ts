@@ -1,7 +1,8 @@
 // Quorum SASL under the real transport, on loopback TCP: two members' TcpTransports whose peer
 // sockets authenticate (or not) as their settings say, and whether election notifications get
 // through each way.
-import { configuration, type Message, PLAIN_PEER_SOCKETS, type PeerAddress, type PeerSockets, TcpTransport } from '@zab/quorum';
+import net from 'node:net';
+import { configuration, encodeFrame, type Message, PLAIN_PEER_SOCKETS, PROTOCOL_VERSION, type PeerAddress, type PeerSockets, TcpTransport } from '@zab/quorum';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../../../test/support/ports.js';
@@ -34,6 +35,10 @@ function sasl(over: Partial<QuorumSaslSettings>): QuorumSaslSettings {
 async function pair(sockets1: PeerSockets | undefined, sockets2: PeerSockets | undefined) {
   const peers = new Map<number, PeerAddress>();
   for (const sid of [1, 2]) peers.set(sid, { sid, host: '127.0.0.1', quorumPort: await freePort(), electionPort: await freePort() });
+  return pairAt(peers, sockets1, sockets2);
+}
+
+async function pairAt(peers: Map<number, PeerAddress>, sockets1: PeerSockets | undefined, sockets2: PeerSockets | undefined) {
   const heard = new Map<number, number[]>([[1, []], [2, []]]);
   const ts: TcpTransport<string>[] = [];
   for (const [sid, sockets] of [[1, sockets1], [2, sockets2]] as const) {
@@ -42,7 +47,7 @@ async function pair(sockets1: PeerSockets | undefined, sockets2: PeerSockets | u
     open.push(t);
     ts.push(t);
   }
-  return { t1: ts[0]!, t2: ts[1]!, heard };
+  return { t1: ts[0]!, t2: ts[1]!, heard, peers };
 }
 
 /** Sends a vote each way until both have heard the other (or the deadline passes). */
@@ -101,5 +106,24 @@ describe('quorum SASL between two transports', () => {
     const upgrading = await pair(saslPeerSockets(PLAIN_PEER_SOCKETS, sasl({ serverRequireSasl: false }), a.log), saslPeerSockets(PLAIN_PEER_SOCKETS, sasl({ learnerRequireSasl: false, serverRequireSasl: false }), b.log));
     await bothHear(upgrading);
     expect(b.count(/peer authenticated/)).toBeGreaterThan(0);
+  });
+
+  it('closes a peer that fails and carries on regardless (serverRequireSasl), so its hello never reaches the transport', async () => {
+    const strict = capture();
+    const p = await pair(saslPeerSockets(PLAIN_PEER_SOCKETS, sasl({}), strict.log), undefined);
+    await p.t2.close(); // member 2's address is taken over by a rogue that ignores the verdict
+    const me = p.peers.get(2)!;
+    const rogue = net.connect({ host: '127.0.0.1', port: p.peers.get(1)!.electionPort });
+    rogue.on('error', () => undefined);
+    let closed = false;
+    rogue.once('close', () => (closed = true));
+    rogue.write(encodeFrame({ quorumAuth: 'DIGEST-MD5', token: Buffer.from('not a DIGEST-MD5 token') }));
+    rogue.once('data', () => {
+      rogue.write(encodeFrame({ hello: 'election', version: PROTOCOL_VERSION, sid: 2, host: me.host, electionPort: me.electionPort }));
+      rogue.write(encodeFrame(vote(2)));
+    });
+    await waitFor('member 1 to close the rogue connection', () => closed, { deadlineMs: 10_000, pollMs: 50 });
+    expect(strict.count(/a peer failed to authenticate; closing/)).toBe(1);
+    expect(p.heard.get(1)).toEqual([]);
   });
 });
