@@ -4,7 +4,6 @@
 // session in order once the followers are back, and never run the requests of a connection
 // that closed while they waited (ZooKeeper's requestThrottleDropStale, on by default). Against
 // zab, or ZooKeeper 3.8 with ZAB_SECURITY_TARGET=zookeeper.
-import { ErrorCode } from '@zab/jute';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Ensemble, type Member, startEnsemble } from '../support/ensemble.js';
 import { fourLetter } from '../support/launch.js';
@@ -50,7 +49,7 @@ describe(`request throttling (${securityTarget()})`, () => {
     const clients = await Promise.all(Array.from({ length: CLIENTS }, () => RawClient.connect({ port: leader.clientPort, sessionTimeoutMs: 60_000, autoPing: false, requestTimeoutMs: 120_000 })));
     const quitter = await RawClient.connect({ port: leader.clientPort, sessionTimeoutMs: 60_000, autoPing: false });
     const answered = clients.map(() => [] as number[]);
-    let replies: Promise<RawReply>[] = [];
+    let replies: Promise<RawReply>[];
     try {
       for (const f of followers) f.pause();
       // Each client pipelines creates and reads of its own nodes; none can commit yet.
