@@ -3,11 +3,17 @@
 // through each way.
 import net from 'node:net';
 import { configuration, encodeFrame, type Message, PLAIN_PEER_SOCKETS, PROTOCOL_VERSION, type PeerAddress, type PeerSockets, TcpTransport } from '@zab/quorum';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { createTlsContext, readTlsSettings } from '@zab/security';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../../../test/support/ports.js';
 import { waitFor } from '../../../../test/support/wait.js';
+import { makeLeaf, makePki } from '../../../security/src/testing/pki.js';
+import type { QuorumSecurityConfig } from '../config/security.js';
 import { type QuorumSaslSettings, saslPeerSockets } from './peer-sasl.js';
+import { tlsPeerSockets } from './peer-tls.js';
 
 const config = configuration(0n, [{ sid: 1, role: 'participant', host: '127.0.0.1', quorumPort: 1, electionPort: 2 }]);
 const vote = (leader: number): Message<string> => ({ type: 'NOTIFICATION', leader, zxid: 0n, electionEpoch: 1n, peerEpoch: 0n, state: 'LOOKING', config });
@@ -126,4 +132,28 @@ describe('quorum SASL between two transports', () => {
     expect(strict.count(/a peer failed to authenticate; closing/)).toBe(1);
     expect(p.heard.get(1)).toEqual([]);
   });
+
+  it('runs inside TLS between members (sslQuorum), and still refuses a wrong password there', async () => {
+    const pki = await makePki();
+    try {
+      const leaf = await makeLeaf(pki, 'member', { subject: '/CN=member/O=zab', san: 'IP:127.0.0.1' });
+      const keyStore = path.join(pki.dir, 'member-store.pem');
+      await writeFile(keyStore, (await readFile(leaf.key, 'utf8')) + (await readFile(leaf.cert, 'utf8')));
+      const settings = readTlsSettings(new Map([['ssl.quorum.keyStore.location', keyStore], ['ssl.quorum.trustStore.location', pki.caCert]]), 'ssl.quorum.');
+      const context = await createTlsContext(settings, 'server');
+      const quorum = { sslQuorum: true, portUnification: false, tls: settings } as QuorumSecurityConfig;
+      const tlsSockets = (log: pino.Logger) => tlsPeerSockets(quorum, { current: () => context, attach: () => undefined }, log);
+      const m1 = capture();
+      const m2 = capture();
+      await bothHear(await pair(saslPeerSockets(tlsSockets(m1.log), sasl({}), m1.log), saslPeerSockets(tlsSockets(m2.log), sasl({}), m2.log)));
+      expect(m1.count(/peer authenticated/) + m2.count(/peer authenticated/)).toBeGreaterThan(0);
+      for (const t of open.splice(0)) await t.close();
+      const good = capture();
+      const bad = capture();
+      const wrong = await pair(saslPeerSockets(tlsSockets(good.log), sasl({}), good.log), saslPeerSockets(tlsSockets(bad.log), sasl({ learner: WRONG, serverUsers: new Map([['test', 'guess']]) }), bad.log));
+      await neitherHears(wrong, () => good.count(/a peer failed to authenticate; closing/) >= 2);
+    } finally {
+      await pki.cleanup();
+    }
+  }, 60_000);
 });
