@@ -87,7 +87,8 @@ if (leader && leader !== member) {
     [`${leader} recv-REQUEST`, 'hop follower -> leader'],
     [`${leader} send-PROPOSAL`, 'leader: prep, propose'],
     [`${member} recv-PROPOSAL`, 'hop leader -> follower'],
-    [`${member} durable`, 'follower: log append + fsync'],
+    [`${member} log-write`, 'follower: until the log write starts'],
+    [`${member} durable`, 'follower: log write + fsync'],
     [`${member} send-ACK`, 'follower: ACK'],
     [`${leader} send-COMMIT`, 'hop + leader: quorum'],
     [`${member} recv-COMMIT`, 'hop leader -> follower'],
@@ -105,7 +106,8 @@ if (leader && leader !== member) {
   const own = requests.filter((r) => r.steps.has(`${leader} durable`) && r.steps.has(`${leader} recv-ACK`));
   const late = own.map((r) => r.steps.get(`${leader} durable`) - r.steps.get(`${leader} recv-ACK`)).filter((x) => x > 0);
   const fsync = own.filter((r) => r.steps.has(`${leader} append`)).map((r) => r.steps.get(`${leader} durable`) - r.steps.get(`${leader} append`));
+  const started = own.filter((r) => r.steps.has(`${leader} log-write`)).map((r) => r.steps.get(`${leader} log-write`) - r.steps.get(`${leader} append`));
   if (own.length) {
-    console.log(`leader's own append to durable: ${median(fsync).toFixed(3)} ms median; durable after the first ACK had arrived in ${late.length} of ${own.length} requests${late.length ? `, by ${median(late).toFixed(3)} ms median` : ''}`);
+    console.log(`leader's own append to durable: ${median(fsync).toFixed(3)} ms median${started.length ? ` (${median(started).toFixed(3)} of it before the log write started)` : ''}; durable after the first ACK had arrived in ${late.length} of ${own.length} requests${late.length ? `, by ${median(late).toFixed(3)} ms median` : ''}`);
   }
 }
