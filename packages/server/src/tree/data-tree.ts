@@ -174,7 +174,7 @@ export class DataTree {
   private addNode(path: string, node: DataNode, parent: DataNode): void {
     this.addChildName(parent, baseName(path));
     this.nodes.set(path, node);
-    this.dataBytes += path.length + (node.data ? node.data.length : 0);
+    this.dataBytes += path.length + node.dataLength;
     this.ownerIndex(node.ephemeralOwner, true)?.add(path);
   }
 
@@ -326,11 +326,11 @@ export class DataTree {
     const node = this.nodes.get(path);
     if (!node) throw new ApplyError(ErrorCode.NONODE);
     this.nodes.delete(path);
-    this.dataBytes -= path.length + (node.data ? node.data.length : 0);
+    this.dataBytes -= path.length + node.dataLength;
     // A session's emptied set stays until the session closes, as in ZooKeeper: its grown
     // capacity decides the order of later ephemeral lists.
     this.ownerIndex(node.ephemeralOwner, false)?.delete(path);
-    this.addUsage(path, node.data ? -node.data.length : 0, -1);
+    this.addUsage(path, -node.dataLength, -1);
     triggers.push({ table: 'data', path, type: EventType.NodeDeleted, acl: node.acl });
     triggers.push({ table: 'child', path, type: EventType.NodeDeleted, suppressPrevious: true, acl: node.acl });
     triggers.push({ table: 'child', path: parentPath, type: EventType.NodeChildrenChanged, acl: parent.acl });
@@ -339,13 +339,13 @@ export class DataTree {
   private setData(path: string, data: Buffer | null, version: number, hdr: TxnHeader, triggers: WatchTrigger[]): Stat {
     const node = this.nodes.get(path);
     if (!node) throw new ApplyError(ErrorCode.NONODE);
-    const bytesDiff = (data ? data.length : 0) - (node.data ? node.data.length : 0);
+    const bytesDiff = (data ? data.length : 0) - node.dataLength;
     this.dataBytes += bytesDiff;
     node.data = data;
     this.addUsage(path, bytesDiff, 0);
     node.version = version;
     node.mtime = hdr.timeMs;
-    node.mzxid = hdr.zxid;
+    node.setMzxid(hdr.zxid);
     triggers.push({ table: 'data', path, type: EventType.NodeDataChanged, acl: node.acl });
     return node.stat();
   }
@@ -358,7 +358,7 @@ export class DataTree {
    */
   setConfigNode(data: Buffer, zxid: bigint, timeMs: number): WatchTrigger[] {
     const node = this.nodes.get(CONFIG_NODE)!;
-    if (node.data && node.data.equals(data)) return [];
+    if (node.dataEquals(data)) return [];
     const triggers: WatchTrigger[] = [];
     this.setData(CONFIG_NODE, data, -1, { sessionId: 0n, cxid: 0, zxid, timeMs, type: OpCode.reconfig }, triggers);
     return triggers;
