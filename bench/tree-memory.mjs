@@ -66,7 +66,7 @@ function heapSnapshot(label, tree) {
   const file = writeHeapSnapshot(join(opts.dir, `${label}.heapsnapshot`));
   console.log(`${label}: heap snapshot at ${tree.nodeCount} znodes, self size by constructor:`);
   for (const row of summarizeHeap(file, 15)) console.log(`  ${row}`);
-  rmSync(file);
+  if (!process.env.KEEP_HEAP) rmSync(file);
 }
 
 const cpuMs = () => {
@@ -112,6 +112,7 @@ if (opts.phase === 'apply') {
   report(`apply (with a tail window of ${tail.length} txns)`, tree, cpuMs() - started);
   tail.length = 0;
   report('apply (tail window dropped)', tree, cpuMs() - started);
+  if (heapAt) heapSnapshot('apply-end', tree);
   const storage = await openStorage({ dataDir: opts.dir });
   await new Snapshotter(storage.snapshots, () => tree, () => new Map(), 1, log).take();
   await storage.close();

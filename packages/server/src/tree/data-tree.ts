@@ -12,6 +12,18 @@ const WORLD_ALL: ACL[] = [{ perms: Perms.ALL, id: { scheme: 'world', id: 'anyone
 const CONFIG_NODE = '/zookeeper/config';
 const WORLD_READ: ACL[] = [{ perms: Perms.READ, id: { scheme: 'world', id: 'anyone' } }];
 
+/**
+ * `s` as a string of its own. A decoder may hand out a long string as a slice of a larger one
+ * (msgpackr decodes a run of a frame at once and slices it): kept as a path, the slice would
+ * keep that whole run alive for the node's life. V8 copies slices shorter than 13 chars.
+ */
+function ownString(s: string): string {
+  if (s.length < 13) return s;
+  const copy = Buffer.from(s, 'utf8').toString('utf8');
+  // A lone surrogate does not survive UTF-8: such a string stays as it is.
+  return copy === s ? copy : s;
+}
+
 /** A watch to fire: which watch table (data or child), the event and its path. */
 export interface WatchTrigger {
   table: 'data' | 'child';
@@ -172,6 +184,7 @@ export class DataTree {
 
   /** Links a new node into the tree and the owner indexes (ephemerals, containers, TTLs). */
   private addNode(path: string, node: DataNode, parent: DataNode): void {
+    path = ownString(path);
     this.addChildName(parent, baseName(path));
     this.nodes.set(path, node);
     this.dataBytes += path.length + node.dataLength;
