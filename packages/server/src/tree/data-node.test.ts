@@ -1,6 +1,6 @@
 import { OpCode, Perms } from '@zab/jute';
 import { describe, expect, it } from 'vitest';
-import { DataNode } from './data-node.js';
+import { DataNode, type SnapshotNode } from './data-node.js';
 import { DataTree } from './data-tree.js';
 
 const OPEN = [{ perms: Perms.ALL, id: { scheme: 'world', id: 'anyone' } }];
@@ -38,5 +38,28 @@ describe('DataNode holds its value compactly', () => {
     expect(tree.getNode('/a')!.childNames()).toEqual(['b']);
     const stat = tree.getNode('/a')!.stat();
     expect([stat.czxid, stat.mzxid, stat.pzxid]).toEqual([1n, 1n, 2n]);
+  });
+});
+
+describe('DataTree.restoreNode', () => {
+  const entry = (path: string, data: string, zxid: bigint): SnapshotNode => [path, Buffer.from(data), OPEN, zxid, zxid, zxid, 1, 1, 0, 0, 0, 0n];
+
+  it('lets a later entry for the same path win and keeps its children', () => {
+    const tree = new DataTree();
+    for (const e of [entry('/a', 'old', 1n), entry('/a/b', 'x', 2n), entry('/a', 'new', 3n)]) tree.restoreNode(e);
+    tree.finishRestore();
+    expect(tree.getNode('/a')!.data?.toString()).toBe('new');
+    expect(tree.getNode('/a')!.stat().mzxid).toBe(3n);
+    expect(tree.getNode('/a')!.childNames()).toEqual(['b']);
+    expect(tree.nodeCount).toBe(6);
+  });
+
+  it('does not add under a parent deleted since the last entry', () => {
+    const tree = new DataTree();
+    tree.restoreNode(entry('/a', '', 1n));
+    tree.restoreNode(entry('/a/b', '', 2n));
+    tree.apply({ sessionId: 1n, cxid: 1, zxid: 3n, timeMs: 3, type: OpCode.delete }, { kind: 'delete', path: '/a/b' });
+    tree.apply({ sessionId: 1n, cxid: 2, zxid: 4n, timeMs: 4, type: OpCode.delete }, { kind: 'delete', path: '/a' });
+    expect(() => tree.restoreNode(entry('/a/c', '', 5n))).toThrow(/before its parent/);
   });
 });
