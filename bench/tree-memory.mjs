@@ -58,7 +58,7 @@ function report(label, tree, cpuMs) {
   const per = (b) => (b / n).toFixed(0);
   console.log(
     `${label}: ${n} znodes, cpu ${(cpuMs / 1000).toFixed(1)} s; heapUsed ${mb(m.heapUsed)} MB (${per(m.heapUsed)} B/znode), ` +
-      `external ${mb(m.external)} MB (${per(m.external)} B/znode, arrayBuffers ${mb(m.arrayBuffers)} MB), rss ${mb(m.rss)} MB (${per(m.rss)} B/znode)`,
+      `heapTotal ${mb(m.heapTotal)} MB, external ${mb(m.external)} MB (${per(m.external)} B/znode, arrayBuffers ${mb(m.arrayBuffers)} MB), rss ${mb(m.rss)} MB (${per(m.rss)} B/znode)`,
   );
 }
 

@@ -39,8 +39,8 @@ export function ttlOf(owner: bigint): bigint {
  * (latin1) string, one char per byte, and `data` hands out a fresh Buffer copy. A Buffer of
  * its own costs ~100 bytes of object plus its backing store; one that arrived as a view into
  * a decoded frame, log record or snapshot chunk keeps that whole parent alive. Equal zxids
- * share one bigint and a plain node shares the 0n owner, so a leaf (czxid = mzxid = pzxid)
- * carries one zxid object, not three.
+ * share one bigint (equal times one number) and a plain node shares the 0n owner, so a leaf
+ * (czxid = mzxid = pzxid) carries one zxid object, not three.
  */
 export class DataNode {
   children: JavaHashOrderSet | null = null;
@@ -50,6 +50,7 @@ export class DataNode {
   mzxid: bigint;
   pzxid: bigint;
   ephemeralOwner: bigint;
+  mtime: number;
 
   constructor(
     data: Buffer | null,
@@ -58,13 +59,15 @@ export class DataNode {
     mzxid: bigint,
     pzxid: bigint,
     public ctime: number,
-    public mtime: number,
+    mtime: number,
     ephemeralOwner: bigint,
     public version = 0,
     public cversion = 0,
     public aversion = 0,
   ) {
     this.value = compactValue(data);
+    // A time past 2^31 ms is a heap number: equal ones decoded apart are stored as one.
+    this.mtime = mtime === ctime ? ctime : mtime;
     this.czxid = czxid;
     this.mzxid = mzxid === czxid ? czxid : mzxid;
     this.pzxid = pzxid === czxid ? czxid : pzxid === mzxid ? this.mzxid : pzxid;

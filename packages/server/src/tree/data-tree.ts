@@ -198,7 +198,6 @@ export class DataTree {
 
   /** Links a new node into the tree and the owner indexes (ephemerals, containers, TTLs). */
   private addNode(path: string, node: DataNode, parent: DataNode): void {
-    path = ownString(path);
     this.addChildName(parent, baseName(path));
     this.nodes.set(path, node);
     this.dataBytes += path.length + node.dataLength;
@@ -331,7 +330,8 @@ export class DataTree {
       parent.pzxid = hdr.zxid;
     }
     const node = new DataNode(data, this.acls.intern(acl), hdr.zxid, hdr.zxid, hdr.zxid, hdr.timeMs, hdr.timeMs, ephemeralOwner);
-    this.addNode(path, node, parent);
+    // Not needed on restore: a snapshot chunk's strings come out whole (checked with heap snapshots).
+    this.addNode(ownString(path), node, parent);
     // A stats node is counted from the tree when it is created (setquota on a populated subtree).
     if (name === STAT_NODE && parentPath.startsWith(QUOTA_ROOT)) {
       const root = parentPath.slice(QUOTA_ROOT.length);
