@@ -193,7 +193,7 @@ export class Prep {
         ephemeralOwner: n.ephemeralOwner,
         childCount: n.numChildren,
         acl: n.acl,
-        dataLength: n.data ? n.data.length : 0,
+        dataLength: n.dataLength,
       },
     };
   }
