@@ -137,6 +137,7 @@ export class EffectRunner {
       },
       (err) => parts.onFatal(new DriverFailure('the txn log append', err)),
       parts.onSynced,
+      (zxid) => parts.trace.mark('log-write', zxid),
     );
     this.transport = parts.transport({
       onMessage: (from, msg) => {

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { hex64 } from '@zab/jute';
 import { CorruptDataError, loadForRecovery, type RecoveryStart, type Storage } from '@zab/storage';
 import type { Logger } from 'pino';
@@ -20,6 +21,25 @@ export interface RecoveredState {
   sessions: Map<bigint, number>;
   snapshotZxid: bigint;
   replayedTxns: number;
+  /** Where recovery's time went, wall and CPU ms per phase: for the log and the benchmarks. */
+  phases: RecoveryPhase[];
+}
+
+/** One phase of recovery: choosing and checking the snapshot, loading it into the tree, replaying the log. */
+export interface RecoveryPhase {
+  name: 'check' | 'load' | 'replay';
+  wallMs: number;
+  cpuMs: number;
+}
+
+/** Starts timing a phase; the returned function ends it. */
+function phaseTimer(name: RecoveryPhase['name']): () => RecoveryPhase {
+  const wall = performance.now();
+  const cpu = process.cpuUsage();
+  return () => {
+    const used = process.cpuUsage(cpu);
+    return { name, wallMs: Math.round(performance.now() - wall), cpuMs: Math.round((used.user + used.system) / 1000) };
+  };
 }
 
 /** What the server tells an operator whose data it will not start over (storage's own advice names no server). */
@@ -42,7 +62,9 @@ export async function recover(
   onReplayed: (txn: StoredTxn) => void = () => undefined,
 ): Promise<RecoveredState> {
   try {
-    return await replay(await loadForRecovery(storage), extendedTypesEnabled, logger, onReplayed);
+    const checked = phaseTimer('check');
+    const start = await loadForRecovery(storage);
+    return await replay(start, extendedTypesEnabled, logger, onReplayed, [checked()]);
   } catch (e) {
     if (e instanceof CorruptDataError) throw new RecoveryError(`${e.message}. ${RESTORE_ADVICE}`);
     throw e;
@@ -50,9 +72,16 @@ export async function recover(
 }
 
 /** The snapshot storage chose, then every txn after it, applied to a fresh tree. */
-async function replay(start: RecoveryStart, extendedTypesEnabled: boolean, logger: Logger, onReplayed: (txn: StoredTxn) => void): Promise<RecoveredState> {
+async function replay(
+  start: RecoveryStart,
+  extendedTypesEnabled: boolean,
+  logger: Logger,
+  onReplayed: (txn: StoredTxn) => void,
+  phases: RecoveryPhase[],
+): Promise<RecoveredState> {
   const tree = new DataTree(extendedTypesEnabled);
   let sessions = new Map<bigint, number>();
+  const loaded = phaseTimer('load');
   if (start.snapshot) {
     for await (const e of start.snapshot.entries) tree.restoreNode(e as SnapshotNode);
     tree.finishRestore();
@@ -60,6 +89,8 @@ async function replay(start: RecoveryStart, extendedTypesEnabled: boolean, logge
     tree.lastProcessedZxid = start.snapshotZxid;
     logger.info({ zxid: hex64(start.snapshotZxid), nodes: tree.nodeCount, sessions: sessions.size }, 'loaded snapshot');
   }
+  phases.push(loaded());
+  const replayedIn = phaseTimer('replay');
   let prev = start.snapshotZxid;
   let replayed = 0;
   for await (const rec of start.txns) {
@@ -72,6 +103,8 @@ async function replay(start: RecoveryStart, extendedTypesEnabled: boolean, logge
     replayed++;
   }
   if (prev < start.lastZxid) throw new RecoveryError(`the txn log ends at ${hex64(start.lastZxid)} but replay stopped at ${hex64(prev)}. ${RESTORE_ADVICE}`);
-  logger.info({ zxid: hex64(tree.lastProcessedZxid), replayed, nodes: tree.nodeCount, sessions: sessions.size }, 'recovered');
-  return { tree, sessions, snapshotZxid: start.snapshotZxid, replayedTxns: replayed };
+  phases.push(replayedIn());
+  const ms = Object.fromEntries(phases.map((p) => [p.name, `${p.wallMs} ms (cpu ${p.cpuMs} ms)`]));
+  logger.info({ zxid: hex64(tree.lastProcessedZxid), replayed, nodes: tree.nodeCount, sessions: sessions.size, ...ms }, 'recovered');
+  return { tree, sessions, snapshotZxid: start.snapshotZxid, replayedTxns: replayed, phases };
 }

@@ -32,22 +32,71 @@ export function ttlOf(owner: bigint): bigint {
   return owner & ~EXTENDED_MASK;
 }
 
-/** One znode. Owned by the DataTree; readers must not modify it. */
+/**
+ * One znode. Owned by the DataTree; readers must not modify it.
+ *
+ * Held compactly, as a large tree holds millions of them: the value is kept as a one-byte
+ * (latin1) string, one char per byte, and `data` hands out a fresh Buffer copy. A Buffer of
+ * its own costs ~100 bytes of object plus its backing store; one that arrived as a view into
+ * a decoded frame, log record or snapshot chunk keeps that whole parent alive. Equal zxids
+ * share one bigint (equal times one number) and a plain node shares the 0n owner, so a leaf
+ * (czxid = mzxid = pzxid) carries one zxid object, not three.
+ */
 export class DataNode {
   children: JavaHashOrderSet | null = null;
+  /** The value's bytes as latin1 chars; null for null data (a create with no data). */
+  private value: string | null;
+  czxid: bigint;
+  mzxid: bigint;
+  pzxid: bigint;
+  ephemeralOwner: bigint;
+  mtime: number;
+
   constructor(
-    public data: Buffer | null,
+    data: Buffer | null,
     public acl: ACL[],
-    public czxid: bigint,
-    public mzxid: bigint,
-    public pzxid: bigint,
+    czxid: bigint,
+    mzxid: bigint,
+    pzxid: bigint,
     public ctime: number,
-    public mtime: number,
-    public ephemeralOwner: bigint,
+    mtime: number,
+    ephemeralOwner: bigint,
     public version = 0,
     public cversion = 0,
     public aversion = 0,
-  ) {}
+  ) {
+    this.value = compactValue(data);
+    // A time past 2^31 ms is a heap number: equal ones decoded apart are stored as one.
+    this.mtime = mtime === ctime ? ctime : mtime;
+    this.czxid = czxid;
+    this.mzxid = mzxid === czxid ? czxid : mzxid;
+    this.pzxid = pzxid === czxid ? czxid : pzxid === mzxid ? this.mzxid : pzxid;
+    this.ephemeralOwner = ephemeralOwner === 0n ? NO_OWNER : ephemeralOwner;
+  }
+
+  /** The value, as a new Buffer the caller may keep (null for null data). */
+  get data(): Buffer | null {
+    return this.value === null ? null : Buffer.from(this.value, 'latin1');
+  }
+
+  set data(data: Buffer | null) {
+    this.value = compactValue(data);
+  }
+
+  /** The value's length in bytes, without copying it. */
+  get dataLength(): number {
+    return this.value === null ? 0 : this.value.length;
+  }
+
+  /** Whether the value holds exactly these bytes. */
+  dataEquals(data: Buffer): boolean {
+    return this.value !== null && this.value.length === data.length && this.value === data.toString('latin1');
+  }
+
+  /** A newer zxid for the node's data, shared with czxid when equal. */
+  setMzxid(zxid: bigint): void {
+    this.mzxid = zxid === this.czxid ? this.czxid : zxid;
+  }
 
   get numChildren(): number {
     return this.children ? this.children.size : 0;
@@ -72,7 +121,7 @@ export class DataNode {
       cversion: (this.cversion * 2 - numChildren) | 0,
       aversion: this.aversion,
       ephemeralOwner: hidden ? 0n : owner,
-      dataLength: this.data ? this.data.length : 0,
+      dataLength: this.dataLength,
       numChildren,
       pzxid: this.pzxid,
     };
@@ -81,6 +130,14 @@ export class DataNode {
   childNames(): readonly string[] {
     return this.children ? this.children.ordered() : [];
   }
+}
+
+/** One shared 0n for every plain node's ephemeralOwner (each decoded 0n is an object of its own). */
+const NO_OWNER = 0n;
+
+/** A value's bytes as a flat latin1 string: a copy that holds no reference to the Buffer it came from. */
+function compactValue(data: Buffer | null): string | null {
+  return data === null ? null : data.toString('latin1');
 }
 
 /**

@@ -12,6 +12,18 @@ const WORLD_ALL: ACL[] = [{ perms: Perms.ALL, id: { scheme: 'world', id: 'anyone
 const CONFIG_NODE = '/zookeeper/config';
 const WORLD_READ: ACL[] = [{ perms: Perms.READ, id: { scheme: 'world', id: 'anyone' } }];
 
+/**
+ * `s` as a string of its own. A decoder may hand out a long string as a slice of a larger one
+ * (msgpackr decodes a run of a frame at once and slices it): kept as a path, the slice would
+ * keep that whole run alive for the node's life. V8 copies slices shorter than 13 chars.
+ */
+function ownString(s: string): string {
+  if (s.length < 13) return s;
+  const copy = Buffer.from(s, 'utf8').toString('utf8');
+  // A lone surrogate does not survive UTF-8: such a string stays as it is.
+  return copy === s ? copy : s;
+}
+
 /** A watch to fire: which watch table (data or child), the event and its path. */
 export interface WatchTrigger {
   table: 'data' | 'child';
@@ -52,6 +64,9 @@ export class DataTree {
   readonly containers = new Set<string>();
   readonly ttls = new Set<string>();
   private readonly acls = new AclInterner();
+  /** The parent restoreNode found last, and its path (cleared when that node is deleted). */
+  private lastRestoreParent: DataNode | null = null;
+  private lastRestoreParentPath = '';
   /** zxid of the last txn applied. */
   lastProcessedZxid = 0n;
   private dataBytes = 0;
@@ -151,18 +166,29 @@ export class DataTree {
     }
   }
 
-  /** Adds a node read from a snapshot (its parent must already be there). */
+  /**
+   * Adds a node read from a snapshot (its parent must already be there). Built for loading
+   * millions: a snapshot lists siblings together, so the last parent is remembered and most
+   * nodes cost one lookup in `nodes` (the set) and one in their parent's children (the add).
+   */
   restoreNode(e: SnapshotNode): void {
     const [path, data, acl, czxid, mzxid, pzxid, ctime, mtime, version, cversion, aversion, owner] = e;
-    const existing = this.nodes.get(path);
-    if (existing) {
+    const parentPath = parentOf(path);
+    let parent = this.lastRestoreParent;
+    if (parent === null || this.lastRestoreParentPath !== parentPath) {
+      parent = this.nodes.get(parentPath) ?? null;
+      if (!parent) throw new Error(`snapshot entry ${path} comes before its parent`);
+      this.lastRestoreParent = parent;
+      this.lastRestoreParentPath = parentPath;
+    }
+    const node = new DataNode(data, this.acls.intern(acl), czxid, mzxid, pzxid, ctime, mtime, owner, version, cversion, aversion);
+    if (path === '/' || parent.children?.has(baseName(path))) {
       // A fuzzy snapshot can hold a path twice (deleted and re-created during the walk): the later wins.
-      Object.assign(existing, { data, acl: this.acls.intern(acl), czxid, mzxid, pzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner: owner });
+      const existing = this.nodes.get(path)!;
+      Object.assign(existing, { data, acl: node.acl, czxid: node.czxid, mzxid: node.mzxid, pzxid: node.pzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner: node.ephemeralOwner });
       return;
     }
-    const parent = this.nodes.get(parentOf(path));
-    if (!parent) throw new Error(`snapshot entry ${path} comes before its parent`);
-    this.addNode(path, new DataNode(data, this.acls.intern(acl), czxid, mzxid, pzxid, ctime, mtime, owner, version, cversion, aversion), parent);
+    this.addNode(path, node, parent);
   }
 
   /** After the last restoreNode of a snapshot: recounts the quotas' usage, as ZooKeeper does on loading one. */
@@ -174,7 +200,7 @@ export class DataTree {
   private addNode(path: string, node: DataNode, parent: DataNode): void {
     this.addChildName(parent, baseName(path));
     this.nodes.set(path, node);
-    this.dataBytes += path.length + (node.data ? node.data.length : 0);
+    this.dataBytes += path.length + node.dataLength;
     this.ownerIndex(node.ephemeralOwner, true)?.add(path);
   }
 
@@ -304,7 +330,8 @@ export class DataTree {
       parent.pzxid = hdr.zxid;
     }
     const node = new DataNode(data, this.acls.intern(acl), hdr.zxid, hdr.zxid, hdr.zxid, hdr.timeMs, hdr.timeMs, ephemeralOwner);
-    this.addNode(path, node, parent);
+    // Not needed on restore: a snapshot chunk's strings come out whole (checked with heap snapshots).
+    this.addNode(ownString(path), node, parent);
     // A stats node is counted from the tree when it is created (setquota on a populated subtree).
     if (name === STAT_NODE && parentPath.startsWith(QUOTA_ROOT)) {
       const root = parentPath.slice(QUOTA_ROOT.length);
@@ -326,11 +353,12 @@ export class DataTree {
     const node = this.nodes.get(path);
     if (!node) throw new ApplyError(ErrorCode.NONODE);
     this.nodes.delete(path);
-    this.dataBytes -= path.length + (node.data ? node.data.length : 0);
+    if (node === this.lastRestoreParent) this.lastRestoreParent = null;
+    this.dataBytes -= path.length + node.dataLength;
     // A session's emptied set stays until the session closes, as in ZooKeeper: its grown
     // capacity decides the order of later ephemeral lists.
     this.ownerIndex(node.ephemeralOwner, false)?.delete(path);
-    this.addUsage(path, node.data ? -node.data.length : 0, -1);
+    this.addUsage(path, -node.dataLength, -1);
     triggers.push({ table: 'data', path, type: EventType.NodeDeleted, acl: node.acl });
     triggers.push({ table: 'child', path, type: EventType.NodeDeleted, suppressPrevious: true, acl: node.acl });
     triggers.push({ table: 'child', path: parentPath, type: EventType.NodeChildrenChanged, acl: parent.acl });
@@ -339,13 +367,13 @@ export class DataTree {
   private setData(path: string, data: Buffer | null, version: number, hdr: TxnHeader, triggers: WatchTrigger[]): Stat {
     const node = this.nodes.get(path);
     if (!node) throw new ApplyError(ErrorCode.NONODE);
-    const bytesDiff = (data ? data.length : 0) - (node.data ? node.data.length : 0);
+    const bytesDiff = (data ? data.length : 0) - node.dataLength;
     this.dataBytes += bytesDiff;
     node.data = data;
     this.addUsage(path, bytesDiff, 0);
     node.version = version;
     node.mtime = hdr.timeMs;
-    node.mzxid = hdr.zxid;
+    node.setMzxid(hdr.zxid);
     triggers.push({ table: 'data', path, type: EventType.NodeDataChanged, acl: node.acl });
     return node.stat();
   }
@@ -358,7 +386,7 @@ export class DataTree {
    */
   setConfigNode(data: Buffer, zxid: bigint, timeMs: number): WatchTrigger[] {
     const node = this.nodes.get(CONFIG_NODE)!;
-    if (node.data && node.data.equals(data)) return [];
+    if (node.dataEquals(data)) return [];
     const triggers: WatchTrigger[] = [];
     this.setData(CONFIG_NODE, data, -1, { sessionId: 0n, cxid: 0, zxid, timeMs, type: OpCode.reconfig }, triggers);
     return triggers;

@@ -56,7 +56,7 @@ export function recountQuota(tree: QuotaTreeView, root: string): void {
     const p = stack.pop()!;
     const n = tree.getNode(p)!;
     count++;
-    bytes += n.data ? n.data.length : 0;
+    bytes += n.dataLength;
     for (const c of n.childNames()) stack.push(childPath(p, c));
   }
   node.data = new StatsTrack().set('count', BigInt(count)).set('bytes', BigInt(bytes)).toBuffer();
