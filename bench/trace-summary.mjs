@@ -74,3 +74,40 @@ for (const r of rows) {
   console.log(`${r.p50.toFixed(3).padStart(8)} ${r.p90.toFixed(3).padStart(8)}  +${(r.p50 - prev).toFixed(3).padEnd(6)} ${r.step}`);
   prev = r.p50;
 }
+
+// The same requests, step by step along the path of a write through a follower: each step's
+// own duration (median and p90 of the per-request differences, which, unlike differences of
+// the medians above, add up request by request). The leader is the member that received a
+// REQUEST; the client's member is the follower it reached the leader through.
+const leader = [...new Set(marks.map((m) => m.who))].find((w) => marks.some((m) => m.who === w && m.event === 'recv-REQUEST'));
+const member = requests[0].who;
+if (leader && leader !== member) {
+  const path = [
+    [`${member} send-REQUEST`, 'follower: forward'],
+    [`${leader} recv-REQUEST`, 'hop follower -> leader'],
+    [`${leader} send-PROPOSAL`, 'leader: prep, propose'],
+    [`${member} recv-PROPOSAL`, 'hop leader -> follower'],
+    [`${member} log-write`, 'follower: until the log write starts'],
+    [`${member} durable`, 'follower: log write + fsync'],
+    [`${member} send-ACK`, 'follower: ACK'],
+    [`${leader} send-COMMIT`, 'hop + leader: quorum'],
+    [`${member} recv-COMMIT`, 'hop leader -> follower'],
+    [`${member} client-reply`, 'follower: apply, reply'],
+  ];
+  console.log(`\nstep by step (client at ${member}, leader ${leader}): median and p90 of each request's own step, ms`);
+  let from = null;
+  for (const [step, label] of path) {
+    const d = requests.map((r) => (r.steps.has(step) && (from === null || r.steps.has(from)) ? r.steps.get(step) - (from === null ? 0 : r.steps.get(from)) : null)).filter((x) => x !== null);
+    if (d.length) console.log(`${median(d).toFixed(3).padStart(8)} ${pct(d, 90).toFixed(3).padStart(8)}  ${label}`);
+    from = step;
+  }
+  // ZooKeeper's rule, kept here: the leader's own ack counts only once its log is durable.
+  // How often that, not a follower's ACK, was what the commit waited for:
+  const own = requests.filter((r) => r.steps.has(`${leader} durable`) && r.steps.has(`${leader} recv-ACK`));
+  const late = own.map((r) => r.steps.get(`${leader} durable`) - r.steps.get(`${leader} recv-ACK`)).filter((x) => x > 0);
+  const fsync = own.filter((r) => r.steps.has(`${leader} append`)).map((r) => r.steps.get(`${leader} durable`) - r.steps.get(`${leader} append`));
+  const started = own.filter((r) => r.steps.has(`${leader} log-write`)).map((r) => r.steps.get(`${leader} log-write`) - r.steps.get(`${leader} append`));
+  if (own.length) {
+    console.log(`leader's own append to durable: ${median(fsync).toFixed(3)} ms median${started.length ? ` (${median(started).toFixed(3)} of it before the log write started)` : ''}; durable after the first ACK had arrived in ${late.length} of ${own.length} requests${late.length ? `, by ${median(late).toFixed(3)} ms median` : ''}`);
+  }
+}

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { waitFor } from '../support/wait.js';
 // @ts-expect-error: a plain ES module without types (it runs in the container as is)
-import { myIdFromHostname, statefulSetServers, zooCfgFromEnv } from '../../docker/entrypoint.mjs';
+import { joinedCfgLines, myIdFromHostname, statefulSetServer, statefulSetServers, zooCfgFromEnv } from '../../docker/entrypoint.mjs';
+// @ts-expect-error: as above
+import { clientAddressOf, parseConfigData, serversById, startServers, superDigest } from '../../docker/membership.mjs';
 import { parseZooCfg } from '../../packages/server/src/config.js';
+import { digestId } from '../support/launch.js';
 
 describe('container entrypoint', () => {
   it('derives myid from a StatefulSet pod name', () => {
@@ -37,8 +40,57 @@ describe('container entrypoint', () => {
     expect(config.dataDir).toBe('/data');
   });
 
+  it('names a scaled-up pod beyond the founding members by its DNS name', () => {
+    expect(statefulSetServer(4, { set: 'zab', service: 'zab-headless', namespace: 'prod' })).toBe('server.5=zab-4.zab-headless.prod.svc.cluster.local:2888:3888;2181');
+  });
+
+  it('sets the super digest from ZAB_SUPER_PASSWORD, and reconfigEnabled with ZAB_JOIN', () => {
+    const { config } = parseZooCfg(zooCfgFromEnv({ ZAB_SUPER_PASSWORD: 'pw', ZAB_JOIN: 'true' }));
+    expect(config.reconfigEnabled).toBe(true);
+    expect(superDigest('pw')).toBe(digestId('super', 'pw'));
+    expect(zooCfgFromEnv({ ZAB_SUPER_PASSWORD: 'pw' })).toContain(`DigestAuthenticationProvider.superDigest=${digestId('super', 'pw')}\n`);
+    expect(zooCfgFromEnv({})).not.toMatch(/superDigest|reconfigEnabled/);
+  });
+
   it('refuses a malformed ZOO_SERVERS, naming it', () => {
     expect(() => zooCfgFromEnv({ ZOO_SERVERS: 'zab1:2888:3888' })).toThrow(/ZOO_SERVERS: "zab1:2888:3888"/);
+  });
+});
+
+describe('joining a running ensemble (ZAB_JOIN)', () => {
+  const live = parseConfigData(
+    ['server.1=zab1:2888:3888:participant;0.0.0.0:2181', 'server.2=zab2:2888:3888:participant;0.0.0.0:2181', 'server.3=zab3:2888:3888:participant;0.0.0.0:2181', 'version=200000003'].join('\n'),
+  );
+  const founding = serversById('server.1=zab1:2888:3888;2181 server.2=zab2:2888:3888;2181 server.3=zab3:2888:3888;2181');
+
+  it('reads /zookeeper/config, and reaches each member on its own host when the client address is a wildcard', () => {
+    expect(live.version).toBe('200000003');
+    expect([...live.servers.keys()]).toEqual([1, 2, 3]);
+    expect(clientAddressOf('server.2=zab2:2888:3888:participant;0.0.0.0:2181')).toBe('zab2:2181');
+    expect(clientAddressOf('server.2=zab2:2888:3888;2181')).toBe('zab2:2181');
+    expect(clientAddressOf('server.2=zab2:2888:3888;10.0.0.2:2182')).toBe('10.0.0.2:2182');
+    expect(clientAddressOf('server.2=[fe80::2]:2888:3888:observer;[::]:2181')).toBe('[fe80::2]:2181');
+    expect(clientAddressOf('server.2=zab2:2888:3888')).toBeNull();
+  });
+
+  it('starts a new member from the live configuration plus itself, a listed one from the live lines alone', () => {
+    const own = 'server.4=zab4:2888:3888;2181';
+    expect(startServers({ myId: 4, ownLine: own, live, founding })).toEqual([...live.servers.values(), own]);
+    expect(startServers({ myId: 2, ownLine: 'server.2=zab2:2888:3888;2181', live, founding })).toEqual([...live.servers.values()]);
+  });
+
+  it('creates the ensemble from ZOO_SERVERS when no member answers, unless ZOO_SERVERS leaves this member out', () => {
+    expect(startServers({ myId: 1, ownLine: founding.get(1), live: null, founding })).toEqual([...founding.values()]);
+    expect(startServers({ myId: 4, ownLine: 'server.4=zab4:2888:3888;2181', live: null, founding })).toBeNull();
+  });
+
+  it('restarts from the dynamic file it committed, with the environment\'s other settings', () => {
+    const lines = joinedCfgLines({ ZOO_TICK_TIME: '1000', ZOO_SERVERS: 'server.1=zab1:2888:3888;2181' }, {
+      myId: 2, dynamicFile: '/data/conf/zoo.cfg.dynamic.200000003', dynamic: [...live.servers.values()].join('\n'),
+    }).map((l: { text: string }) => l.text);
+    expect(lines).toContain('tickTime=1000');
+    expect(lines).toContain('dynamicConfigFile=/data/conf/zoo.cfg.dynamic.200000003');
+    expect(lines.filter((l: string) => /^(server\.|clientPort=)/.test(l))).toEqual([]);
   });
 });
 

@@ -34,4 +34,11 @@ describe('Kubernetes manifests', () => {
     expect(byKind('ConfigMap')).toHaveLength(1);
     expect(container.env.find((e: any) => e.name === 'ZAB_K8S_SERVICE').value).toBe(set.spec.serviceName);
   });
+
+  it('let pods beyond the founding members join through reconfig, with the super password from a secret', () => {
+    const env = (name: string) => container.env.find((e: any) => e.name === name);
+    expect(env('ZAB_JOIN').value).toBe('true');
+    expect(env('ZAB_K8S_REPLICAS').value).toBe(String(set.spec.replicas));
+    expect(env('ZAB_SUPER_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'zab-super', key: 'password', optional: true });
+  });
 });

@@ -2,45 +2,13 @@
 // zab and on Apache ZooKeeper 3.8 (ZAB_RECONFIG_TARGET, see target.ts). A writer runs
 // throughout; at the end every write the server acknowledged must be there, and the longest
 // time between two acknowledged writes is printed (a figure to compare, not asserted).
-import { createClient, type ZooKeeperClient } from '@zab/client';
+import { createClient } from '@zab/client';
 import { ErrorCode } from '@zab/jute';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEnsemble, type Ensemble, type Member } from '../support/ensemble.js';
 import { waitFor } from '../support/wait.js';
 import { reconfig, reconfigTargets, session } from './target.js';
-
-/** Creates /w/<name>-<n> one after another until stopped; keeps what was acknowledged, and when. */
-class Writer {
-  readonly acked: string[] = [];
-  private readonly ackTimesMs: number[] = [];
-  private stopped = false;
-  private readonly done: Promise<void>;
-
-  constructor(private readonly zk: ZooKeeperClient, name: string) {
-    this.done = (async () => {
-      await zk.create('/w').catch(() => undefined);
-      for (let n = 0; !this.stopped; n++) {
-        const path = `/w/${name}-${n}`;
-        try {
-          await zk.create(path, 'x');
-          this.acked.push(path);
-          this.ackTimesMs.push(performance.now());
-        } catch {
-          // Not acknowledged (connection lost, no quorum for a moment): it may or may not exist; go on.
-          await zk.connected().catch(() => undefined);
-        }
-      }
-    })();
-  }
-
-  async stop(): Promise<{ writes: number; longestGapMs: number }> {
-    this.stopped = true;
-    await this.done;
-    let gap = 0;
-    for (let i = 1; i < this.ackTimesMs.length; i++) gap = Math.max(gap, this.ackTimesMs[i]! - this.ackTimesMs[i - 1]!);
-    return { writes: this.acked.length, longestGapMs: Math.round(gap) };
-  }
-}
+import { Writer, checkAcked } from './writer.js';
 
 const voterLines = (data: string) => data.split('\n').filter((l) => l.includes(':participant'));
 
@@ -78,18 +46,6 @@ async function leaderAmong(members: Member[]): Promise<Member> {
   }, { deadlineMs: 60_000, pollMs: 200 });
 }
 
-async function checkAcked(ens: Ensemble, acked: string[]): Promise<void> {
-  const zk = createClient(ens.connectString, { sessionTimeoutMs: 10_000 });
-  try {
-    await zk.connected();
-    await zk.sync('/w');
-    const present = new Set((await zk.getChildren('/w')).children.map((c) => `/w/${c}`));
-    expect(acked.filter((p) => !present.has(p))).toEqual([]);
-  } finally {
-    await zk.close();
-  }
-}
-
 /** A member's server spec in a reconfig request, in the role given. */
 const spec = (m: Member, role: 'participant' | 'observer') => `server.${m.id}=127.0.0.1:${m.quorumPort}:${m.electionPort}:${role};127.0.0.1:${m.clientPort}`;
 
@@ -125,7 +81,7 @@ describe.each(reconfigTargets())('reconfiguring a live %s ensemble with a writer
     const { writes, longestGapMs } = await writer.stop();
     await zk.close();
     console.log(`[${kind}] 3 -> 5 -> 3: ${writes} acknowledged writes, longest gap ${longestGapMs} ms`);
-    await checkAcked(ens, writer.acked);
+    await checkAcked(ens.connectString, writer.acked);
   });
 
   it('replacing a failed member', async () => {
@@ -146,7 +102,7 @@ describe.each(reconfigTargets())('reconfiguring a live %s ensemble with a writer
     const { writes, longestGapMs } = await writer.stop();
     await zk.close();
     console.log(`[${kind}] replace a failed member: ${writes} acknowledged writes, longest gap ${longestGapMs} ms`);
-    await checkAcked(ens, writer.acked);
+    await checkAcked(ens.connectString, writer.acked);
   });
 
   it('a follower becomes an observer and a follower again', async () => {
@@ -166,7 +122,7 @@ describe.each(reconfigTargets())('reconfiguring a live %s ensemble with a writer
     const { writes, longestGapMs } = await writer.stop();
     await zk.close();
     console.log(`[${kind}] follower -> observer -> follower: ${writes} acknowledged writes, longest gap ${longestGapMs} ms`);
-    await checkAcked(ens, writer.acked);
+    await checkAcked(ens.connectString, writer.acked);
   });
 
   it('removing the current leader hands over to another member', async () => {
@@ -184,6 +140,6 @@ describe.each(reconfigTargets())('reconfiguring a live %s ensemble with a writer
     const { writes, longestGapMs } = await writer.stop();
     await zk.close();
     console.log(`[${kind}] remove the leader: ${writes} acknowledged writes, longest gap ${longestGapMs} ms`);
-    await checkAcked(ens, writer.acked);
+    await checkAcked(ens.connectString, writer.acked);
   });
 });

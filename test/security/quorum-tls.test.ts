@@ -3,15 +3,12 @@
 // member, then portUnification off, each step a rolling restart, while writers run. Nothing
 // acknowledged may be lost, and at the end the election port speaks only TLS. Against zab, or
 // ZooKeeper 3.8 with ZAB_SECURITY_TARGET=zookeeper.
-import { appendFile, readFile } from 'node:fs/promises';
 import net from 'node:net';
-import path from 'node:path';
 import tls from 'node:tls';
 import { readFileSync } from 'node:fs';
-import { createClient } from '@zab/client';
-import { KeeperError, NodeExistsError, SessionExpiredError } from '@zab/jute';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectTo, type Ensemble, startEnsemble } from '../support/ensemble.js';
+import { type Ensemble, startEnsemble } from '../support/ensemble.js';
+import { electionPortOf, expectAllAcked, restartWith, startWriters } from './rolling.js';
 import { makeTestPki, securityTarget, STORE_PASSWORD, type TestPki } from './security-target.js';
 
 let t: TestPki;
@@ -41,19 +38,7 @@ afterAll(async () => {
 
 /** Appends a line to a member's zoo.cfg (a later line wins) and restarts it; waits for the ensemble to serve again. */
 async function setAndRestart(memberIndex: number, key: string, value: string): Promise<void> {
-  const m = ens.members[memberIndex]!;
-  await appendFile(path.join(path.dirname(m.dataDir), 'zoo.cfg'), `${key}=${value}\n`);
-  await m.kill('SIGTERM');
-  await m.start();
-  await ens.waitServing(3, 120_000);
-}
-
-/** The election port of member `id`, from its zoo.cfg's server lines. */
-async function electionPort(id: number): Promise<number> {
-  const m = ens.members[0]!;
-  const cfg = await readFile(path.join(path.dirname(m.dataDir), 'zoo.cfg'), 'utf8');
-  const line = new RegExp(`^server\\.${id}=[^:]+:(\\d+):(\\d+)`, 'm').exec(cfg)!;
-  return Number(line[2]);
+  await restartWith(ens, ens.members[memberIndex]!, { [key]: value });
 }
 
 /** Whether a TLS handshake with the port succeeds, presenting `who`'s certificate as a peer would. */
@@ -71,54 +56,18 @@ function tlsHandshake(port: number, who: { cert: string; key: string }): Promise
 
 describe(`a rolling move of the quorum to TLS (${securityTarget()})`, () => {
   it('loses no acknowledged write, and ends with TLS only on the quorum ports', async () => {
-    const zk = createClient(ens.connectString, { sessionTimeoutMs: 60_000, requestTimeoutMs: 60_000 });
-    await zk.create('/roll', Buffer.alloc(0));
-    const acked = new Set<string>();
-    let writing = true;
-    const writers = [0, 1, 2].map(async (w) => {
-      for (let k = 0; writing; k++) {
-        const p = `/roll/w${w}-${k}`;
-        for (;;) {
-          try {
-            await zk.create(p, Buffer.from(String(k)));
-            acked.add(p);
-            break;
-          } catch (e) {
-            if (e instanceof NodeExistsError) {
-              acked.add(p); // the first attempt committed; its reply was lost with the connection
-              break;
-            }
-            if (!(e instanceof KeeperError) || e instanceof SessionExpiredError) throw e;
-            if (!writing) break;
-            // Connection loss while a member restarts: the client is already moving to another; try again after it.
-            await new Promise((resolve) => setTimeout(resolve, 50));
-          }
-        }
-      }
-    });
+    const writers = await startWriters(ens.connectString, '/roll');
     try {
-      const before = acked.size;
+      const before = writers.acked.size;
       for (let i = 0; i < 3; i++) await setAndRestart(i, 'portUnification', 'true');
       for (let i = 0; i < 3; i++) await setAndRestart(i, 'sslQuorum', 'true');
       for (let i = 0; i < 3; i++) await setAndRestart(i, 'portUnification', 'false');
-      expect(acked.size).toBeGreaterThan(before);
+      expect(writers.acked.size).toBeGreaterThan(before);
     } finally {
-      writing = false;
-      await Promise.all(writers);
-      await zk.close();
+      await writers.stop();
     }
-    for (const m of ens.members) {
-      const c = await connectTo(m);
-      try {
-        await c.send('sync', { path: '/roll' });
-        const children = new Set((await c.getChildren('/roll')).body!.children.map((x: string) => `/roll/${x}`));
-        const missing = [...acked].filter((p) => !children.has(p));
-        expect(missing, `member ${m.id} lost acknowledged writes`).toEqual([]);
-      } finally {
-        c.destroy();
-      }
-    }
-    const port = await electionPort(1);
+    await expectAllAcked(ens.members, '/roll', writers.acked);
+    const port = await electionPortOf(ens, 1);
     expect(await tlsHandshake(port, t.server)).toBe(true);
     // A certificate from the same CA that does not name the peer's address is refused, as ZooKeeper refuses it.
     expect(await tlsHandshake(port, t.alice)).toBe(false);

@@ -54,22 +54,25 @@ export async function mode(port: number): Promise<string | undefined> {
   return /Mode: (\w+)/.exec(out)?.[1];
 }
 
-/** A docker-compose project of one of the compose files, with its client ports on the host. */
+/** A docker-compose project of one of the compose files (or a file and its overrides), with its client ports on the host. */
 export class ComposeProject {
   constructor(
-    readonly file: string,
+    readonly file: string | string[],
     readonly project: string,
     readonly clientPorts: number[],
+    /** More variables the compose files read (e.g. ZAB_SUPER_PASSWORD). */
+    private readonly extraEnv: Record<string, string> = {},
   ) {}
 
   private env(): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { ZAB_IMAGE: TEST_IMAGE };
+    const env: NodeJS.ProcessEnv = { ZAB_IMAGE: TEST_IMAGE, ...this.extraEnv };
     this.clientPorts.forEach((p, i) => (env[`ZAB_CLIENT_PORT_${i + 1}`] = String(p)));
     return env;
   }
 
   compose(...args: string[]): Promise<Result> {
-    return run('docker-compose', ['-f', this.file, '-p', this.project, ...args], { env: this.env() });
+    const files = [this.file].flat().flatMap((f) => ['-f', f]);
+    return run('docker-compose', [...files, '-p', this.project, ...args], { env: this.env() });
   }
 
   /** The container of service zabN. */

@@ -61,6 +61,9 @@ describe('SERVER_JVMFLAGS and JVMFLAGS', () => {
     expect(zooCfgKeyOf('zookeeper.authProvider.1')).toBe('authProvider.1');
     expect(zooCfgKeyOf('zookeeper.request_throttle_max_requests')).toBe('requestThrottleLimit');
     expect(zooCfgKeyOf('zookeeper.observer.syncEnabled')).toBe('syncEnabled');
+    // ZooKeeper's code reads the prefixed name, its admin guide gives the bare one: both work.
+    expect(zooCfgKeyOf('zookeeper.request_throttle_drop_stale')).toBe('requestThrottleDropStale');
+    expect(zooCfgKeyOf('request_throttle_drop_stale')).toBe('requestThrottleDropStale');
     expect(zooCfgKeyOf('readonlymode.enabled')).toBe('readonlymode.enabled');
     expect(zooCfgKeyOf('jute.maxbuffer')).toBe('jute.maxbuffer');
     expect(zooCfgKeyOf('java.security.auth.login.config')).toBe('java.security.auth.login.config');

@@ -52,6 +52,8 @@ export const JVM_PROPERTY_KEYS: readonly JvmPropertyKey[] = [
   { property: 'zookeeper.enforceQuota', key: 'enforceQuota', systemPropertyOnly: false },
   { property: 'zookeeper.request_throttle_max_requests', key: 'requestThrottleLimit', systemPropertyOnly: false },
   { property: 'zookeeper.request_throttle_stall_time', key: 'requestThrottleStallTime', systemPropertyOnly: false },
+  // ZooKeeper's code reads the zookeeper.-prefixed name; its admin guide gives the bare one.
+  { property: 'zookeeper.request_throttle_drop_stale', key: 'requestThrottleDropStale', systemPropertyOnly: true },
   { property: 'request_throttle_drop_stale', key: 'requestThrottleDropStale', systemPropertyOnly: true },
   { property: 'zookeeper.request_stale_latency_check', key: 'requestStaleLatencyCheck', systemPropertyOnly: false },
   { property: 'zookeeper.request_stale_connection_check', key: 'requestStaleConnectionCheck', systemPropertyOnly: false },

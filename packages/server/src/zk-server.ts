@@ -123,11 +123,26 @@ export class ZkServer implements ConnectionHost {
     this.trace = settings.trace ?? NO_TRACE;
     const limits = settings.limits;
     this.requestThrottle = limits && limits.requestThrottleLimit > 0
-      ? new RequestThrottle(limits.requestThrottleLimit, () => {
-          for (const c of this.connections) c.updateFlow();
-        })
+      ? new RequestThrottle(limits.requestThrottleLimit, () =>
+          // Not inside the reply that made room: the requests handed on may be answered at
+          // once, and must not overtake the replies that connection is still sending.
+          this.clock.soon(() => {
+            for (const c of this.connections) if (!this.requestThrottle!.throttled) c.resumeAfterThrottle();
+          }),
+        )
       : undefined;
-    this.connectionThrottle = new ConnectionThrottle(this.clock, limits?.connectionMaxTokens ?? 0, limits?.connectionTokenFillTimeMs ?? 1, limits?.connectionTokenFillCount ?? 1);
+    this.connectionThrottle = new ConnectionThrottle(
+      this.clock,
+      limits?.connectionMaxTokens ?? 0,
+      limits?.connectionTokenFillTimeMs ?? 1,
+      limits?.connectionTokenFillCount ?? 1,
+      limits && {
+        freezeTimeMs: limits.connectionFreezeTimeMs,
+        dropIncrease: limits.connectionDropIncrease,
+        dropDecrease: limits.connectionDropDecrease,
+        decreaseRatio: limits.connectionDecreaseRatio,
+      },
+    );
     this.tree = options.recovered?.tree ?? new DataTree(settings.extendedTypesEnabled);
     this.sessions = new SessionTracker(settings.serverId, settings.tickTimeMs, this.nowMs(), this.clock.wallMs());
     this.onApplied = options.onApplied;
@@ -159,6 +174,7 @@ export class ZkServer implements ConnectionHost {
       reconfig,
       extendedTypesEnabled: this.settings.extendedTypesEnabled,
       skipAcl: this.settings.skipACL,
+      aclSchemes: this.settings.auth?.schemes,
       reconfigEnabled: this.settings.reconfigEnabled,
       enforceQuota: this.settings.enforceQuota ?? false,
       onQuotaExceeded: (message) => this.quotaWarnings.warn(message),

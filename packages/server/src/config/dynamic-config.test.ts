@@ -5,7 +5,7 @@ import { configuration } from '@zab/quorum';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.js';
-import { configData, configFromData, dynamicFileText, parseServerLines, versionOfDynamicFile } from './dynamic-config.js';
+import { configData, configFromData, dynamicFileText, nextFileText, parseServerLines, versionOfDynamicFile } from './dynamic-config.js';
 import { DynamicConfigFiles, readProposedConfig } from './dynamic-files.js';
 import { ConfigError } from './properties.js';
 
@@ -35,6 +35,14 @@ describe('the configuration as text', () => {
     expect(() => parseServerLines('server.1=a:1:2;3\nclientPort=2181', 'f')).toThrow(/f:2: clientPort is not a server.N line/);
     expect(() => parseServerLines('server.1=a:1:2;3\nserver.1=b:1:2;3', 'f')).toThrow(/server.1 appears twice/);
     expect(() => parseServerLines('server.1=a:1', 'f')).toThrow(ConfigError);
+  });
+
+  it('sorts a dynamic file\'s lines as strings, as 3.8 writes them, and puts the version in zoo.cfg.dynamic.next', () => {
+    const big = configuration(0x300000002n, [2, 10, 11].map((sid) => ({ sid, role: 'participant' as const, host: `zk${sid}`, quorumPort: 2888, electionPort: 3888, clientPort: 2181 })));
+    const lines = (ids: number[]) => ids.map((id) => `server.${id}=zk${id}:2888:3888:participant;0.0.0.0:2181`);
+    expect(dynamicFileText(big)).toBe(lines([10, 11, 2]).join('\n'));
+    expect(nextFileText(big)).toBe([...lines([10, 11, 2]), 'version=300000002'].join('\n'));
+    expect(configData(big).toString()).toBe([...lines([2, 10, 11]), 'version=300000002'].join('\n')); // /zookeeper/config: by id
   });
 
   it('takes the version from a dynamic file name', () => {

@@ -40,10 +40,22 @@ export function configData(c: Configuration): Buffer {
   return Buffer.from([...c.members.map(memberLine), `version=${c.version.toString(16)}`].join('\n'), 'utf8');
 }
 
-/** A `zoo.cfg.dynamic.<version>` file: the member lines only, the version being in its name. */
+/**
+ * A `zoo.cfg.dynamic.<version>` file: the member lines only, the version being in its name.
+ * 3.8 writes its dynamic files (QuorumPeerConfig.writeDynamicConfig) with the lines sorted as
+ * strings, so `server.10` comes before `server.2` there, unlike in `/zookeeper/config`.
+ */
 export function dynamicFileText(c: Configuration): string {
-  return c.members.map(memberLine).join('\n');
+  return c.members.map(memberLine).sort(byText).join('\n');
 }
+
+/** `zoo.cfg.dynamic.next`, a proposed configuration: its lines and `version=<hex>`, sorted as strings as 3.8 writes them (the version line last). */
+export function nextFileText(c: Configuration): string {
+  return [...c.members.map(memberLine), `version=${c.version.toString(16)}`].sort(byText).join('\n');
+}
+
+/** Java's String.compareTo: UTF-16 code units, as JavaScript compares strings. */
+const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * The `server.N` lines of a properties text (a dynamic file, `/zookeeper/config`'s data, a

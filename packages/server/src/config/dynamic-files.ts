@@ -3,7 +3,7 @@ import { copyFile, open, rename, unlink } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Configuration } from '@zab/quorum';
 import type { Logger } from 'pino';
-import { configData, configurationOf, dynamicFileText, parseServerLines } from './dynamic-config.js';
+import { configurationOf, dynamicFileText, nextFileText, parseServerLines } from './dynamic-config.js';
 import { parseProperties } from './properties.js';
 
 /**
@@ -43,7 +43,7 @@ export class DynamicConfigFiles {
   async save(active: Configuration, proposed: readonly Configuration[]): Promise<void> {
     const newest = proposed[proposed.length - 1];
     if (newest) {
-      await writeDurably(this.nextPath, configData(newest).toString('utf8'));
+      await writeDurably(this.nextPath, nextFileText(newest));
       this.hasNext = true;
     }
     if (active.version !== this.savedVersion && active.version > 0n) {

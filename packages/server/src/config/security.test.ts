@@ -67,9 +67,29 @@ describe('security settings', () => {
     expect(warnings.some((w) => w.includes('ssl.clientAuth'))).toBe(false);
   });
 
-  it('reads the limits, 0 (off) by default', () => {
-    expect(parseZooCfg(base).config.security.limits).toEqual({ maxCnxns: 0, connectionMaxTokens: 0, connectionTokenFillTimeMs: 1, connectionTokenFillCount: 1, requestThrottleLimit: 0 });
+  it('reads the limits, 0 (off) by default, and the random early drop with ZooKeeper\'s defaults', () => {
+    const blueDefaults = { connectionFreezeTimeMs: -1, connectionDropIncrease: 0.02, connectionDropDecrease: 0.002, connectionDecreaseRatio: 0 };
+    expect(parseZooCfg(base).config.security.limits).toEqual({ maxCnxns: 0, connectionMaxTokens: 0, connectionTokenFillTimeMs: 1, connectionTokenFillCount: 1, requestThrottleLimit: 0, ...blueDefaults });
     const { limits } = parseZooCfg(`${base}maxCnxns=10\nconnectionMaxTokens=5\nconnectionTokenFillTime=100\nconnectionTokenFillCount=2\nrequestThrottleLimit=50\n`).config.security;
-    expect(limits).toEqual({ maxCnxns: 10, connectionMaxTokens: 5, connectionTokenFillTimeMs: 100, connectionTokenFillCount: 2, requestThrottleLimit: 50 });
+    expect(limits).toEqual({ maxCnxns: 10, connectionMaxTokens: 5, connectionTokenFillTimeMs: 100, connectionTokenFillCount: 2, requestThrottleLimit: 50, ...blueDefaults });
+    const blue = parseZooCfg(`${base}connectionFreezeTime=500\nconnectionDropIncrease=0.1\nconnectionDropDecrease=.01\nconnectionDecreaseRatio=0.5\n`).config.security.limits;
+    expect(blue).toMatchObject({ connectionFreezeTimeMs: 500, connectionDropIncrease: 0.1, connectionDropDecrease: 0.01, connectionDecreaseRatio: 0.5 });
+    expect(() => parseZooCfg(`${base}connectionDropIncrease=lots\n`)).toThrow(/connectionDropIncrease must be a number between 0 and 1/);
+    expect(() => parseZooCfg(`${base}connectionFreezeTime=-2\n`)).toThrow(/connectionFreezeTime/);
+  });
+
+  it('reads quorum SASL as ZooKeeper checks it, and refuses Kerberos between members', () => {
+    const jaas = 'java.security.auth.login.config=/etc/zk/jaas.conf\n';
+    const q = parseZooCfg(`${base}${jaas}quorum.auth.enableSasl=true\nquorum.auth.learnerRequireSasl=true\nquorum.auth.serverRequireSasl=true\nquorum.cnxn.threads.size=20\n`);
+    expect(q.config.security.quorum).toMatchObject({ saslEnabled: true, learnerRequireSasl: true, serverRequireSasl: true, serverLoginContext: 'QuorumServer', learnerLoginContext: 'QuorumLearner' });
+    expect(q.warnings).toEqual([]);
+    const named = parseZooCfg(`${base}${jaas}quorum.auth.enableSasl=true\nquorum.auth.server.saslLoginContext=S\nquorum.auth.learner.saslLoginContext=L\n`).config.security.quorum;
+    expect(named).toMatchObject({ saslEnabled: true, learnerRequireSasl: false, serverRequireSasl: false, serverLoginContext: 'S', learnerLoginContext: 'L' });
+    expect(() => parseZooCfg(`${base}${jaas}quorum.auth.serverRequireSasl=true\nquorum.auth.learnerRequireSasl=true\n`)).toThrow(/quorum.auth.serverRequireSasl cannot be enabled: quorum.auth.enableSasl is disabled/);
+    expect(() => parseZooCfg(`${base}${jaas}quorum.auth.learnerRequireSasl=true\n`)).toThrow(/quorum.auth.learnerRequireSasl cannot be enabled: quorum.auth.enableSasl is disabled/);
+    expect(() => parseZooCfg(`${base}${jaas}quorum.auth.enableSasl=true\nquorum.auth.serverRequireSasl=true\n`)).toThrow(/cannot be enabled: quorum.auth.learnerRequireSasl is disabled/);
+    expect(() => parseZooCfg(`${base}quorum.auth.enableSasl=true\n`)).toThrow(/needs a JAAS file/);
+    expect(() => parseZooCfg(`${base}${jaas}quorum.auth.enableSasl=true\nquorum.auth.kerberos.servicePrincipal=zkquorum/_HOST\n`)).toThrow(/no Kerberos/);
+    expect(() => parseZooCfg(`${base}quorum.cnxn.threads.size=many\n`)).toThrow(/quorum.cnxn.threads.size must be an integer/);
   });
 });

@@ -56,13 +56,18 @@ export interface QuorumSecurityConfig {
   /** portUnification: the quorum and election ports also take plain members (a rolling move to TLS). */
   readonly portUnification: boolean;
   readonly tls?: TlsSettings;
-  /** quorum.auth.enableSasl: members authenticate each other with DIGEST-MD5 (QuorumServer/QuorumLearner). */
+  /**
+   * quorum.auth.enableSasl: this member takes part in DIGEST-MD5 exchanges other members start
+   * (users of its JAAS QuorumServer section); alone, it lets members that do not authenticate in.
+   */
   readonly saslEnabled: boolean;
-  /** quorum.auth.learnerRequireSasl: this member, as a learner, refuses a leader that does not authenticate. */
+  /** quorum.auth.learnerRequireSasl: this member authenticates (QuorumLearner) on every connection it opens and drops those where that fails. */
   readonly learnerRequireSasl: boolean;
-  /** quorum.auth.serverRequireSasl: this member refuses members that do not authenticate. */
+  /** quorum.auth.serverRequireSasl: this member closes every quorum and election connection that did not authenticate. */
   readonly serverRequireSasl: boolean;
+  /** quorum.auth.server.saslLoginContext: the JAAS section of the users (default QuorumServer). */
   readonly serverLoginContext: string;
+  /** quorum.auth.learner.saslLoginContext: the JAAS section of this member's user (default QuorumLearner). */
   readonly learnerLoginContext: string;
 }
 
@@ -75,6 +80,15 @@ export interface LimitsConfig {
   /** connectionTokenFillTime (ms) and connectionTokenFillCount: the bucket gains this many every that many ms. */
   readonly connectionTokenFillTimeMs: number;
   readonly connectionTokenFillCount: number;
+  /**
+   * connectionFreezeTime (ms; -1, the default, turns it off): how often the random early drop
+   * of new sessions is adjusted, by connectionDropIncrease while the bucket is empty and by
+   * connectionDropDecrease while it lacks no more than connectionDecreaseRatio of its tokens.
+   */
+  readonly connectionFreezeTimeMs: number;
+  readonly connectionDropIncrease: number;
+  readonly connectionDropDecrease: number;
+  readonly connectionDecreaseRatio: number;
   /** requestThrottleLimit (zookeeper.request_throttle_max_requests): requests in the server at once before it stops reading. */
   readonly requestThrottleLimit: number;
 }
@@ -107,14 +121,26 @@ export const SECURITY_KEYS: readonly string[] = [
   'secureClientPort', 'secureClientPortAddress', 'client.portUnification', 'client.certReload',
   'sslQuorum', 'portUnification', 'sslQuorumReloadCertFiles', 'quorum.auth.enableSasl', 'quorum.auth.learnerRequireSasl',
   'quorum.auth.serverRequireSasl', 'quorum.auth.server.saslLoginContext', 'quorum.auth.learner.saslLoginContext',
+  'quorum.auth.kerberos.servicePrincipal', 'quorum.cnxn.threads.size',
   'admin.forceHttps', 'admin.portUnification',
   'maxCnxns', 'connectionMaxTokens', 'connectionTokenFillTime', 'connectionTokenFillCount', 'requestThrottleLimit',
+  'connectionFreezeTime', 'connectionDropIncrease', 'connectionDropDecrease', 'connectionDecreaseRatio',
+  'requestThrottleStallTime', 'requestThrottleDropStale',
 ];
 export const SECURITY_KEY_PREFIXES: readonly string[] = ['authProvider.', 'ssl.'];
 
 /** ZKConfig's boolean: "true" in any case is true, anything else false (ZooKeeper reads these so). */
 function zkTrue(e: Entry | undefined): boolean {
   return e !== undefined && e.value.trim().toLowerCase() === 'true';
+}
+
+/** A number in [0, 1] (a probability step or a ratio), as Java's Double.parseDouble reads it; `fallback` when absent. */
+function fraction(e: Entry | undefined, fallback: number): number {
+  if (!e) return fallback;
+  const v = e.value.trim();
+  const n = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(v) ? Number(v) : NaN;
+  if (!(n >= 0 && n <= 1)) bad(e, 'must be a number between 0 and 1');
+  return n;
 }
 
 function tlsSettings(byKey: ReadonlyMap<string, Entry>, prefix: string): TlsSettings {
@@ -190,15 +216,22 @@ export function buildSecurityConfig(byKey: ReadonlyMap<string, Entry>, warnings:
     serverLoginContext: get('quorum.auth.server.saslLoginContext')?.value.trim() || 'QuorumServer',
     learnerLoginContext: get('quorum.auth.learner.saslLoginContext')?.value.trim() || 'QuorumLearner',
   };
-  if (quorum.saslEnabled) {
-    // Refused rather than ignored: a member that believes its peers must authenticate must not
-    // run with an ensemble that lets anyone join and vote.
-    bad(get('quorum.auth.enableSasl')!, 'is not supported by zab yet (members cannot authenticate each other with SASL; use sslQuorum with client certificates)');
+  const principal = get('quorum.auth.kerberos.servicePrincipal');
+  if (principal) {
+    bad(principal, 'names a Kerberos principal, and zab has no Kerberos (GSSAPI) between members or for clients: use DIGEST-MD5 users in the JAAS QuorumServer and QuorumLearner sections (see the README)');
   }
-  if ((quorum.learnerRequireSasl || quorum.serverRequireSasl) && !quorum.saslEnabled) {
-    const e = get('quorum.auth.learnerRequireSasl') ?? get('quorum.auth.serverRequireSasl')!;
-    bad(e, 'needs quorum.auth.enableSasl=true');
+  // As ZooKeeper's QuorumPeerConfig checks them, with its messages.
+  if (quorum.serverRequireSasl && !quorum.saslEnabled) bad(get('quorum.auth.serverRequireSasl')!, 'cannot be enabled: quorum.auth.enableSasl is disabled');
+  if (quorum.learnerRequireSasl && !quorum.saslEnabled) bad(get('quorum.auth.learnerRequireSasl')!, 'cannot be enabled: quorum.auth.enableSasl is disabled');
+  // A member that requires SASL of others but does not authenticate itself could not join them.
+  if (quorum.serverRequireSasl && !quorum.learnerRequireSasl) bad(get('quorum.auth.serverRequireSasl')!, 'cannot be enabled: quorum.auth.learnerRequireSasl is disabled');
+  if (quorum.saslEnabled && !clientAuth.jaasFile) {
+    bad(get('quorum.auth.enableSasl')!, 'needs a JAAS file with the QuorumServer and QuorumLearner sections (-Djava.security.auth.login.config=FILE in SERVER_JVMFLAGS, or the zoo.cfg key java.security.auth.login.config)');
   }
+  // quorum.cnxn.threads.size sizes ZooKeeper's pool of threads that authenticate peer
+  // connections; zab authenticates them on its event loop, so it is checked and not used.
+  const cnxnThreads = get('quorum.cnxn.threads.size');
+  if (cnxnThreads) int(cnxnThreads, 1);
 
   const forceHttps = get('admin.forceHttps') ? bool(get('admin.forceHttps')!) : false;
   const adminUnification = get('admin.portUnification') ? bool(get('admin.portUnification')!) : false;
@@ -209,6 +242,12 @@ export function buildSecurityConfig(byKey: ReadonlyMap<string, Entry>, warnings:
     adminTls = { forceHttps, portUnification: adminUnification, tls };
   }
 
+  // zab hands held requests on as soon as there is room (no throttler thread to stall) and
+  // always drops those of a closed connection (ZooKeeper's default).
+  const stall = get('requestThrottleStallTime');
+  if (stall) int(stall, 0);
+  const dropStale = get('requestThrottleDropStale');
+  if (dropStale && !bool(dropStale)) warnings.push(`${dropStale.where}: requestThrottleDropStale=false is not supported: zab drops the held requests of a closed connection`);
   const count = (k: string, fallback: number) => (get(k) ? int(get(k)!, 0) : fallback);
   const limits: LimitsConfig = {
     maxCnxns: count('maxCnxns', 0),
@@ -216,6 +255,11 @@ export function buildSecurityConfig(byKey: ReadonlyMap<string, Entry>, warnings:
     connectionTokenFillTimeMs: get('connectionTokenFillTime') ? int(get('connectionTokenFillTime')!, 1) : 1,
     connectionTokenFillCount: get('connectionTokenFillCount') ? int(get('connectionTokenFillCount')!, 1) : 1,
     requestThrottleLimit: count('requestThrottleLimit', 0),
+    connectionFreezeTimeMs: get('connectionFreezeTime') ? int(get('connectionFreezeTime')!, -1) : -1,
+    // ZooKeeper's defaults (BlueThrottle).
+    connectionDropIncrease: fraction(get('connectionDropIncrease'), 0.02),
+    connectionDropDecrease: fraction(get('connectionDropDecrease'), 0.002),
+    connectionDecreaseRatio: fraction(get('connectionDecreaseRatio'), 0),
   };
   return { clientAuth, adminTls, clientTls, quorum, limits };
 }

@@ -103,6 +103,7 @@ export class EffectRunner {
       },
       parts.onFatal,
       parts.onSynced,
+      (zxid) => parts.trace.mark('log-write', zxid),
     );
     this.transport = parts.transport({
       onMessage: (from, msg) => {

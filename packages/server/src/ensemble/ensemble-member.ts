@@ -11,6 +11,7 @@ import { recover } from '../persistence/recovery.js';
 import type { PersistenceSettings } from '../standalone.js';
 import type { ServerSettings, ZkServer } from '../zk-server.js';
 import { COMMITTED_LOG_MAX, COMMITTED_LOG_MAX_BYTES, EnsembleNode, startConfiguration, type EnsembleSettings } from './ensemble-node.js';
+import { ClientAddressFollower } from '../net/client-address.js';
 import { TailWindow } from './tail-window.js';
 import type { TxnPayload } from './txn-payload.js';
 
@@ -40,6 +41,7 @@ export async function startEnsembleMember(
   peerSockets?: PeerSockets,
   configFiles?: DynamicConfigFiles,
 ): Promise<EnsembleHandle> {
+  const clientAddress = new ClientAddressFollower(settings.myId, startConfiguration(settings), log);
   const storage = await openStorage({ dataDir: persistence.dataDir, dataLogDir: persistence.dataLogDir, warn: (msg, fields) => log.warn(fields ?? {}, msg) });
   let node: EnsembleNode;
   let purger: Purger;
@@ -63,7 +65,10 @@ export async function startEnsembleMember(
       linkSeed: randomInt(0x3fffffff),
       log,
       onFatal,
-      saveConfig: configFiles ? (active, proposed) => configFiles.save(active, proposed) : undefined,
+      saveConfig: async (active, proposed) => {
+        await configFiles?.save(active, proposed);
+        await clientAddress.follow(active);
+      },
     });
     await node.listen();
     purger = new Purger(storage, persistence.autopurgeSnapRetainCount, log);
@@ -89,10 +94,13 @@ export async function startEnsembleMember(
     await stop();
     throw e;
   }
+  await clientAddress.opened(ports);
   return {
     node,
     server: node.server,
-    address: ports.address,
+    get address() {
+      return ports.address;
+    },
     secureAddress: ports.secureAddress,
     async stop() {
       await ports.close();

@@ -79,6 +79,15 @@ export class ClientPort {
     if (socket.isPaused()) socket.resume();
   }
 
+  /**
+   * Stops accepting new connections and leaves the open ones to the server (a reconfiguration
+   * moved the client port elsewhere; 3.8 keeps its connections too). Whoever closes the port
+   * that replaced this one closes them.
+   */
+  stopAccepting(): void {
+    this.listener.close();
+  }
+
   /** Stops accepting, and closes the open connections (the listener's close waits for them). */
   async close(): Promise<void> {
     const closed = once(this.listener, 'close');

@@ -20,6 +20,13 @@ export interface ClientListen {
 export interface OpenClientPorts {
   address: { port: number; host: string };
   secureAddress?: { port: number; host: string };
+  /**
+   * Moves the plain client port to `port` on `host` (a reconfiguration changed this member's
+   * client address, as 3.8's cnxnFactory.reconfigure): listens there first, then stops
+   * accepting on the old one; open connections stay. If the new address cannot be bound the
+   * old one keeps serving and the error is thrown. Nothing to do without a plain port.
+   */
+  moveTo(port: number, host: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -32,8 +39,9 @@ export async function openClientPorts(server: ZkServer, listen: ClientListen): P
   try {
     const base = { maxClientCnxns: listen.maxClientCnxns, maxCnxns: listen.maxCnxns };
     let address: { port: number; host: string } | undefined;
+    let plain: ClientPort | undefined;
     if (!(listen.secure && listen.port === 0)) {
-      const plain = new ClientPort(server, { ...base, tls: listen.unified });
+      plain = new ClientPort(server, { ...base, tls: listen.unified });
       opened.push(plain);
       address = await plain.listen(listen.port, listen.host);
     }
@@ -43,7 +51,22 @@ export async function openClientPorts(server: ZkServer, listen: ClientListen): P
       opened.push(secure);
       secureAddress = await secure.listen(listen.secure.port, listen.secure.host);
     }
-    return { address: address ?? secureAddress!, secureAddress, close };
+    const ports: OpenClientPorts = {
+      address: address ?? secureAddress!,
+      secureAddress,
+      async moveTo(port, host) {
+        if (!plain) return;
+        const moved = new ClientPort(server, { ...base, tls: listen.unified });
+        const at = await moved.listen(port, host);
+        opened.push(moved);
+        plain.stopAccepting();
+        opened.splice(opened.indexOf(plain), 1);
+        plain = moved;
+        ports.address = at;
+      },
+      close,
+    };
+    return ports;
   } catch (e) {
     await close();
     throw e;

@@ -127,6 +127,14 @@ export class Connection implements Watcher {
    * pipelines (auth, sasl) would read another reply as its ConnectResponse.
    */
   private held: Buffer[] | null = null;
+  /**
+   * Frames read while the server was at its request limit (requestThrottleLimit), in order:
+   * handed on when it is under the limit again (`resumeAfterThrottle`), dropped if the
+   * connection closes first, as ZooKeeper drops a closed connection's stale requests. Reading
+   * goes on until this holds maxOutstandingPerConnection frames, so the server sees a
+   * connection close while its requests wait.
+   */
+  private throttled: Buffer[] = [];
 
   constructor(
     private readonly socket: ClientSocket,
@@ -186,9 +194,23 @@ export class Connection implements Watcher {
     for (const frame of frames) {
       if (this.isClosed) return;
       if (this.held) this.held.push(frame);
-      else this.onFrame(frame);
+      else this.take(frame);
     }
-    if (this.held) this.updateFlow();
+    if (this.held || this.throttled.length) this.updateFlow();
+  }
+
+  /** Handles a frame, or holds it while the server is at its request limit (or holds earlier ones). */
+  private take(frame: Buffer): void {
+    if (this.throttled.length || this.host.requestThrottle?.throttled) this.throttled.push(frame);
+    else this.onFrame(frame);
+  }
+
+  /** The server is under its request limit again: handles the frames held meanwhile, in order, while it stays under. */
+  resumeAfterThrottle(): void {
+    let i = 0;
+    while (i < this.throttled.length && !this.isClosed && !this.host.requestThrottle?.throttled) this.onFrame(this.throttled[i++]!);
+    this.throttled.splice(0, i);
+    this.updateFlow();
   }
 
   private onFrame(frame: Buffer): void {
@@ -314,7 +336,7 @@ export class Connection implements Watcher {
   private release(held: Buffer[]): void {
     for (const frame of held) {
       if (this.isClosed) return;
-      this.onFrame(frame);
+      this.take(frame);
     }
     if (this.held === held) this.held = null;
     this.updateFlow();
@@ -347,13 +369,13 @@ export class Connection implements Watcher {
     }
   }
 
-  /** Pauses reading while the queue is long, the socket is not draining or the server is throttled; resumes after. */
+  /** Pauses reading while the queue (or what the request limit holds) is long, the socket is not draining, or the session is being set up; resumes after. */
   updateFlow(): void {
     if (this.phase === Phase.Closed) return;
     const limit = this.host.maxOutstandingPerConnection;
     if (this.queue.length >= limit) this.pausedForQueue = true;
     else if (this.queue.length <= limit / 2) this.pausedForQueue = false;
-    const shouldPause = this.pausedForQueue || this.pausedForDrain || this.held !== null || this.host.requestThrottle?.throttled === true;
+    const shouldPause = this.pausedForQueue || this.pausedForDrain || this.held !== null || this.throttled.length >= limit;
     if (shouldPause && !this.socket.isPaused()) this.socket.pause();
     else if (!shouldPause && this.socket.isPaused()) this.socket.resume();
   }
@@ -374,6 +396,7 @@ export class Connection implements Watcher {
     this.closedNotified = true;
     this.host.requestThrottle?.remove(this.queue.length);
     this.queue.length = 0;
+    this.throttled.length = 0; // stale: never counted, never run
     this.host.onClose(this);
   }
 

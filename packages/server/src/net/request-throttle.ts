@@ -1,10 +1,12 @@
 /**
  * requestThrottleLimit (zookeeper.request_throttle_max_requests): the requests the whole server
- * holds at once. At the limit every connection stops reading (TCP pushes back on its client)
- * until replies bring the count under it, when `onRelease` lets them read again; what the
- * server holds stays bounded however many clients send. ZooKeeper stalls its throttler thread
- * instead (requestThrottleStallTime) and may drop stale requests (requestThrottleDropStale);
- * zab does neither: no request is dropped, and none waits longer than its connection's turn.
+ * works on at once (queued for their replies). At the limit, what connections read waits in each connection, in order
+ * (reading stops once a connection holds maxOutstandingPerConnection frames, so TCP pushes back
+ * on its client), until replies bring the count under it, when `onRelease` hands the waiting
+ * requests on; what the server works on stays bounded however many clients send. A connection
+ * that closes meanwhile loses what waits (ZooKeeper's requestThrottleDropStale, which is on by
+ * default). ZooKeeper's throttler thread polls every requestThrottleStallTime; zab hands
+ * requests on as soon as a reply makes room, so it has no stall time.
  */
 export class RequestThrottle {
   private inFlight = 0;
@@ -15,7 +17,7 @@ export class RequestThrottle {
     private readonly onRelease: () => void,
   ) {}
 
-  /** Whether connections must stop reading now. */
+  /** Whether connections must hold what they read now. */
   get throttled(): boolean {
     return this.stopped;
   }

@@ -54,6 +54,8 @@ export class GroupCommitLog {
     private readonly onFatal: (err: unknown) => void,
     /** Each durable append's time (ms) and txn count, for fsync figures. */
     private readonly onSynced: (ms: number, txns: number) => void = () => undefined,
+    /** An append is handed to the log now (the write trace: how long a batch waited before its write began). */
+    private readonly onWrite: (lastZxid: bigint) => void = () => undefined,
   ) {
     assert(options.maxBatchTxns > 0, 'maxBatchTxns must be positive');
   }
@@ -102,6 +104,7 @@ export class GroupCommitLog {
     const txns = batch.filter((e): e is StoredTxn => !isMarker(e));
     if (!txns.length) return Promise.resolve();
     const startMs = this.clock.monotonicMs();
+    this.onWrite(txns[txns.length - 1]!.zxid);
     return this.log.append(txns).then(() => this.onSynced(this.clock.monotonicMs() - startMs, txns.length));
   }
 

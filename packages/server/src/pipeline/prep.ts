@@ -21,6 +21,8 @@ export interface WriteRequest {
 export interface PrepOptions {
   extendedTypesEnabled: boolean;
   skipAcl: boolean;
+  /** Schemes an ACL may name (those with a registered provider); undefined: every scheme zab knows. */
+  aclSchemes?: ReadonlySet<string>;
   reconfigEnabled: boolean;
   /** The quorum's side of a reconfig: a leader's prep has it; elsewhere reconfig is Unimplemented. */
   reconfig?: ReconfigView;
@@ -284,7 +286,7 @@ export class Prep {
         this.checkSession(req.sessionId);
         const path: string = r.path;
         validate(path);
-        const acl = fixupAcl(r.acl, req.authIds);
+        const acl = fixupAcl(r.acl, req.authIds, this.opts.aclSchemes);
         const node = this.record(path);
         this.requireAcl(node.node!.acl, Perms.ADMIN, req.authIds);
         const version = checkVersion(node.node!.aversion, r.version);
@@ -347,7 +349,7 @@ export class Prep {
     const slash = path.lastIndexOf('/');
     if (slash < 0 || path.includes('\u0000')) throw new PrepError(ErrorCode.BADARGUMENTS);
     const parentPath = slash === 0 ? '/' : path.slice(0, slash);
-    const acl = fixupAcl(r.acl, req.authIds);
+    const acl = fixupAcl(r.acl, req.authIds, this.opts.aclSchemes);
     const parent = this.record(parentPath);
     this.requireAcl(parent.node!.acl, Perms.CREATE, req.authIds);
     const parentCVersion = parent.node!.cversion;

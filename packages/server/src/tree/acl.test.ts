@@ -55,6 +55,26 @@ describe('fixupAcl', () => {
     expect(invalid([{ perms: 31, id: { scheme: 'ip', id: '10.0.0.0/33' } }])).toBe(true);
     expect(invalid([{ perms: 31, id: { scheme: 'ip', id: '10.0.0.0/8' } }])).toBe(false);
   });
+  it('takes a scheme only with its provider registered, and expands auth only to those', () => {
+    const registered = new Set(['ip', 'digest']);
+    const sasl = { perms: 31, id: { scheme: 'sasl', id: 'alice' } };
+    const x509 = { perms: 31, id: { scheme: 'x509', id: 'CN=alice' } };
+    const code = (f: () => unknown) => {
+      try {
+        f();
+        return 0;
+      } catch (e) {
+        return (e as AclError).code;
+      }
+    };
+    expect(code(() => fixupAcl([sasl], [], registered))).toBe(ErrorCode.INVALIDACL);
+    expect(code(() => fixupAcl([x509], [], registered))).toBe(ErrorCode.INVALIDACL);
+    expect(fixupAcl([sasl, x509], [], new Set([...registered, 'sasl', 'x509']))).toEqual([sasl, x509]);
+    // A sasl id (logged in through the JAAS file alone) does not stand for an authenticated user without the provider.
+    const auth = [{ perms: 31, id: { scheme: 'auth', id: '' } }];
+    expect(code(() => fixupAcl(auth, [{ scheme: 'sasl', id: 'alice' }], registered))).toBe(ErrorCode.INVALIDACL);
+    expect(fixupAcl(auth, [{ scheme: 'sasl', id: 'alice' }], new Set([...registered, 'sasl']))).toEqual([sasl]);
+  });
   it('hides digests from callers without ADMIN', () => {
     expect(maskDigests([{ perms: 1, id: { scheme: 'digest', id: 'bob:abc=' } }])).toEqual([
       { perms: 1, id: { scheme: 'digest', id: 'bob:x' } },

@@ -87,9 +87,8 @@ const providers = new Map<string, Provider>([
     },
   ],
   // sasl:<user> (SASLAuthenticationProvider) and x509:<subject> (X509AuthenticationProvider):
-  // ids the sasl packet and the TLS handshake add; an ACL names them exactly. zab knows both
-  // schemes in ACLs whether or not authProvider.N registers them (ZooKeeper refuses such an ACL
-  // as InvalidACL without the provider); only logging in needs the provider.
+  // ids the sasl packet and the TLS handshake add; an ACL names them exactly. As in ZooKeeper,
+  // an ACL may name them only when authProvider.N registers them (fixupAcl's `schemes`).
   ['sasl', { isValid: (id) => id.length > 0, authenticated: true, matches: (a, b) => a === b, userName: (id) => id }],
   ['x509', { isValid: (id) => id.length > 0, authenticated: true, matches: (a, b) => a === b, userName: (id) => id }],
   [
@@ -126,9 +125,13 @@ export function checkAcl(acl: readonly ACL[], perm: number, ids: readonly Id[], 
 
 /**
  * Validates an ACL list for create/setACL and expands `auth` entries to the caller's
- * authenticated ids. Throws AclError(INVALIDACL) like ZooKeeper's fixupACL.
+ * authenticated ids. Throws AclError(INVALIDACL) like ZooKeeper's fixupACL. `schemes` are the
+ * schemes with a registered provider (ip, digest, and what authProvider.N adds): an ACL naming
+ * another is invalid, and `auth` expands only to ids of those, as in ZooKeeper's
+ * ProviderRegistry. Undefined: every scheme zab knows (for cores built without settings).
  */
-export function fixupAcl(acl: readonly ACL[], ids: readonly Id[]): ACL[] {
+export function fixupAcl(acl: readonly ACL[], ids: readonly Id[], schemes?: ReadonlySet<string>): ACL[] {
+  const providerOf = (scheme: string) => (schemes === undefined || schemes.has(scheme) ? providers.get(scheme) : undefined);
   const unique: ACL[] = [];
   for (const a of acl) {
     if (!unique.some((u) => u.perms === a.perms && u.id.scheme === a.id.scheme && u.id.id === a.id.id)) unique.push(a);
@@ -141,14 +144,14 @@ export function fixupAcl(acl: readonly ACL[], ids: readonly Id[]): ACL[] {
     } else if (a.id.scheme === 'auth') {
       let any = false;
       for (const id of idsInServerOrder(ids)) {
-        if (providers.get(id.scheme)?.authenticated) {
+        if (providerOf(id.scheme)?.authenticated) {
           any = true;
           out.push({ perms: a.perms, id: { scheme: id.scheme, id: id.id } });
         }
       }
       if (!any) throw new AclError(ErrorCode.INVALIDACL);
     } else {
-      const p = providers.get(a.id.scheme);
+      const p = providerOf(a.id.scheme);
       if (!p || !p.isValid(a.id.id)) throw new AclError(ErrorCode.INVALIDACL);
       out.push(a);
     }
