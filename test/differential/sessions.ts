@@ -108,34 +108,27 @@ export class SessionSet {
         return c.delete(op.path, op.version);
       case 'setData':
         return c.setData(op.path, buf(op.data), op.version);
+      // The kinds Op groups by argument list are the RawClient methods of the same names.
       case 'exists':
-        return c.exists(op.path, op.watch);
       case 'getData':
-        return c.getData(op.path, op.watch);
       case 'getChildren':
-        return c.getChildren(op.path, op.watch);
       case 'getChildren2':
-        return c.getChildren2(op.path, op.watch);
+        return c[op.kind](op.path, op.watch);
       case 'getACL':
-        return c.getACL(op.path);
+      case 'sync':
+      case 'getAllChildrenNumber':
+      case 'getEphemerals':
+        return c[op.kind](op.path);
       case 'setACL':
         return c.setACL(op.path, op.acl, op.version);
-      case 'sync':
-        return c.sync(op.path);
-      case 'getAllChildrenNumber':
-        return c.getAllChildrenNumber(op.path);
-      case 'getEphemerals':
-        return c.getEphemerals(op.path);
       case 'multi':
-        return c.multi(op.ops.map(toMultiOp));
       case 'multiRead':
-        return c.multiRead(op.ops.map(toMultiOp));
+        return c[op.kind](op.ops.map(toMultiOp));
       case 'addWatch':
         return c.addWatch(op.path, op.mode);
       case 'removeWatches':
-        return c.removeWatches(op.path, op.type);
       case 'checkWatches':
-        return c.checkWatches(op.path, op.type);
+        return c[op.kind](op.path, op.type);
       case 'auth':
         return c.auth('digest', Buffer.from(op.identity, 'utf8'));
       case 'whoAmI':

@@ -16,26 +16,19 @@ import { waitFor } from '../support/wait.js';
 import { expectAllAcked, restartWith, startWriters } from './rolling.js';
 import { securityTarget } from './security-target.js';
 
-const JAAS = `QuorumServer {
+/** The JAAS sections `<prefix>Server` and `<prefix>Learner` of DIGEST-MD5 user `test` with `password`. */
+const digestSections = (prefix: string, password: string) => `${prefix}Server {
   org.apache.zookeeper.server.auth.DigestLoginModule required
-  user_test="test";
+  user_test="${password}";
 };
-QuorumLearner {
+${prefix}Learner {
   org.apache.zookeeper.server.auth.DigestLoginModule required
   username="test"
-  password="test";
-};
-// A member that does not know the password: the same user, another password.
-GuessServer {
-  org.apache.zookeeper.server.auth.DigestLoginModule required
-  user_test="guess";
-};
-GuessLearner {
-  org.apache.zookeeper.server.auth.DigestLoginModule required
-  username="test"
-  password="guess";
+  password="${password}";
 };
 `;
+const JAAS = `${digestSections('Quorum', 'test')}// A member that does not know the password: the same user, another password.
+${digestSections('Guess', 'guess')}`;
 
 const REQUIRED = { 'quorum.auth.enableSasl': 'true', 'quorum.auth.learnerRequireSasl': 'true', 'quorum.auth.serverRequireSasl': 'true' };
 const WRONG_PASSWORD = { 'quorum.auth.server.saslLoginContext': 'GuessServer', 'quorum.auth.learner.saslLoginContext': 'GuessLearner' };

@@ -7,10 +7,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sendFourLetterWord } from '@zab/cli';
 import { RawClient } from './raw-client.js';
 import { waitFor } from './wait.js';
 
@@ -43,26 +43,9 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Sends a four-letter word on a fresh connection and returns everything the server wrote before closing. */
+/** Sends a four-letter word to a loopback port (zkcli's sender) and returns everything the server wrote before closing. */
 export function fourLetter(port: number, word: string, timeoutMs = 5_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect({ port, host: '127.0.0.1' });
-    const chunks: Buffer[] = [];
-    const t = setTimeout(() => {
-      s.destroy();
-      reject(new Error(`${word}: no answer within ${timeoutMs} ms`));
-    }, timeoutMs);
-    s.on('connect', () => s.write(word));
-    s.on('data', (c: Buffer) => chunks.push(c));
-    s.on('error', (e) => {
-      clearTimeout(t);
-      reject(e);
-    });
-    s.on('close', () => {
-      clearTimeout(t);
-      resolve(Buffer.concat(chunks).toString('utf8'));
-    });
-  });
+  return sendFourLetterWord({ host: '127.0.0.1', port }, word, timeoutMs);
 }
 
 /** Whether a server answers `ruok` with `imok` now (false when it does not answer at all). */

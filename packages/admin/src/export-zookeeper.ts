@@ -1,34 +1,27 @@
 import { mkdir, readdir, writeFile, rename, open } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
-import { recover, type ServerConfig } from '@zab/server';
+import { recover } from '@zab/server';
 import { hex64 as hex } from '@zab/jute';
 import { openStorage } from '@zab/storage';
+import type { MigratedState, MigrationOptions } from './migration.js';
 import { carryMyId, existingZabData } from './zab-data.js';
 import { parseZkFileName, VERSION_DIR } from './zookeeper/data-dir.js';
 import { MigrationRefusedError } from './zookeeper/errors.js';
 import { writeZkSnapshot } from './zookeeper/snapshot-writer.js';
 
 /** What to export where; the zab server the config describes must be stopped. */
-export interface ExportOptions {
+export interface ExportOptions extends MigrationOptions {
   /** ZooKeeper's dataDir to write into (its version-2 subdirectory must hold no snapshot or log). */
   targetDir: string;
-  /** The zab server's parsed zoo.cfg: where its data is. */
-  config: ServerConfig;
-  say?: (line: string) => void;
 }
 
 /** What an export wrote: the snapshot file, its zxid and size, the epochs and what became of myid. */
-export interface ExportReport {
+export interface ExportReport extends MigratedState {
   snapshot: string;
   zxid: bigint;
-  nodes: number;
-  sessions: number;
   bytes: number;
   digest: bigint;
-  acceptedEpoch: bigint;
-  currentEpoch: bigint;
-  myid: 'copied' | 'kept' | 'none';
 }
 
 /**

@@ -1,38 +1,29 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { ServerConfig } from '@zab/server';
 import { hex64 as hex } from '@zab/jute';
 import { openStorage } from '@zab/storage';
+import type { MigratedState, MigrationOptions } from './migration.js';
 import { rebuildFromZooKeeper } from './rebuild.js';
 import { carryMyId, existingZabData, removeDirs, zabDataDirs } from './zab-data.js';
 import { readEpochFile } from './zookeeper/data-dir.js';
 import { MigrationRefusedError } from './zookeeper/errors.js';
 
 /** Where to import from and into; both servers must be stopped. */
-export interface ImportOptions {
+export interface ImportOptions extends MigrationOptions {
   /** ZooKeeper's dataDir (snapshots, and the logs unless zkDataLogDir says otherwise). */
   zkDataDir: string;
   zkDataLogDir?: string;
-  /** The zab server's parsed zoo.cfg: where to write, and extendedTypesEnabled. */
-  config: ServerConfig;
-  /** Progress lines for the operator. */
-  say?: (line: string) => void;
 }
 
 /** What an import read and wrote. */
-export interface ImportReport {
+export interface ImportReport extends MigratedState {
   snapshot: string | null;
   snapshotZxid: bigint;
   logs: string[];
   txnsReplayed: number;
   lastZxid: bigint;
-  nodes: number;
-  sessions: number;
   /** The digests ZooKeeper recorded that the imported tree was checked against, e.g. `snapshot 0x1a`. */
   digestsChecked: string[];
-  acceptedEpoch: bigint;
-  currentEpoch: bigint;
-  myid: 'copied' | 'kept' | 'none';
 }
 
 /**

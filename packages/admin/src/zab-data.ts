@@ -1,5 +1,6 @@
 import { copyFile, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import type { MigratedState } from './migration.js';
 
 /**
  * Where zab keeps its data under the directories a zoo.cfg names (@zab/storage's layout):
@@ -34,7 +35,7 @@ export async function removeDirs(dirs: string[]): Promise<void> {
  * Copies `<from>/myid` to `<to>/myid` when `to` has none, so an ensemble member keeps its id.
  * Returns what it did, for the report.
  */
-export async function carryMyId(from: string, to: string): Promise<'copied' | 'kept' | 'none'> {
+export async function carryMyId(from: string, to: string): Promise<MigratedState['myid']> {
   const target = join(to, 'myid');
   if (await exists(target)) return 'kept';
   if (!(await exists(join(from, 'myid')))) return 'none';

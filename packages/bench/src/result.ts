@@ -5,34 +5,34 @@ import { Histogram, type HistogramData, type LatencySummary } from './histogram.
 import type { ErrorCounts } from './rpc.js';
 import type { WorkloadName, WorkloadSpec } from './spec.js';
 
-/** What a workload script measured, before it is summarised. */
-export interface Measured {
+/**
+ * The figures every workload reports; `L` is how a latency is held: a Histogram while the
+ * script measures, its LatencySummary once summarised.
+ */
+interface Figures<L> {
   /** Units counted in the window: operations, churn cycles, fan-out rounds, sessions, watches. */
   ops: number;
   windowS: number;
   errors: ErrorCounts;
   /** The headline latency (per operation; fan-out: per round, the write to the last watcher). */
-  latency: Histogram;
-  phases: Record<string, Histogram>;
+  latency: L;
+  phases: Record<string, L>;
   metrics: Record<string, number>;
   notes: string[];
 }
 
-export interface WorkloadResult {
+/** What a workload script measured, before it is summarised. */
+export type Measured = Figures<Histogram>;
+
+/** A workload's figures summarised, with what ran: the JSON zab-bench prints. */
+export interface WorkloadResult extends Figures<LatencySummary> {
   workload: WorkloadName;
   /** e.g. "create 16x8 100 B". */
   label: string;
   spec: Omit<WorkloadSpec, 'hosts'> & { hosts: string[] };
-  ops: number;
-  windowS: number;
   opsPerSec: number;
-  errors: ErrorCounts;
-  latency: LatencySummary;
   /** The headline latency histogram, for merging runs exactly. */
   latencyHistogram: HistogramData;
-  phases: Record<string, LatencySummary>;
-  metrics: Record<string, number>;
-  notes: string[];
   startedAt: string;
 }
 

@@ -4,16 +4,7 @@
 // answered in order, pings while idle, watch notifications handed to the caller. No retries,
 // no reconnect, no watch bookkeeping: the workloads decide what a lost connection means.
 import net from 'node:net';
-import {
-  ConnectRequest,
-  ConnectResponse,
-  ErrorCode,
-  FrameDecoder,
-  JuteReader,
-  JuteWriter,
-  OpCode,
-  Xid,
-} from '@zab/jute';
+import { ConnectRequest, ConnectResponse, ErrorCode, FrameDecoder, JuteReader, JuteWriter, OpCode, Xid } from '@zab/jute';
 import { nowMs } from './clock.js';
 
 /** The connection is gone (closed, reset, timed out, or the server broke the protocol). */

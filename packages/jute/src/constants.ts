@@ -40,11 +40,14 @@ export const OpCode = {
 } as const;
 export type OpCodeName = keyof typeof OpCode;
 
-const opNames = new Map<number, string>(Object.entries(OpCode).map(([k, v]) => [v, k]));
-/** The ZooKeeper name of an opcode, or `unknown(<n>)`. */
-export function opName(type: number): string {
-  return opNames.get(type) ?? `unknown(${type})`;
+/** A name -> code table read backwards: the name of a code, or `unknown(<n>)`. */
+function namesOf(table: Readonly<Record<string, number>>): (code: number) => string {
+  const names = new Map<number, string>(Object.entries(table).map(([k, v]) => [v, k]));
+  return (code) => names.get(code) ?? `unknown(${code})`;
 }
+
+/** The ZooKeeper name of an opcode, or `unknown(<n>)`. */
+export const opName = namesOf(OpCode);
 
 /** Error codes carried in ReplyHeader.err (KeeperException.Code). */
 export const ErrorCode = {
@@ -83,11 +86,8 @@ export const ErrorCode = {
 } as const;
 export type ErrorCodeName = keyof typeof ErrorCode;
 
-const errorNames = new Map<number, string>(Object.entries(ErrorCode).map(([k, v]) => [v, k]));
 /** The ZooKeeper name of an error code, or `unknown(<n>)`. */
-export function errorName(code: number): string {
-  return errorNames.get(code) ?? `unknown(${code})`;
-}
+export const errorName = namesOf(ErrorCode);
 
 /** ACL permission bits (ZooDefs.Perms). */
 export const Perms = {

@@ -8,7 +8,8 @@ export const ACL = record({ perms: int, id: Id });
 export type ACL = Infer<typeof ACL>;
 export const ACLList = vector(ACL);
 
-export const Stat = record({
+/** The fields Stat and StatPersisted (org.apache.zookeeper.data) open with, in wire order. */
+const STAT_HEAD = {
   czxid: long,
   mzxid: long,
   ctime: long,
@@ -17,11 +18,14 @@ export const Stat = record({
   cversion: int,
   aversion: int,
   ephemeralOwner: long,
-  dataLength: int,
-  numChildren: int,
-  pzxid: long,
-});
+};
+
+/** A znode's stat as clients see it. */
+export const Stat = record({ ...STAT_HEAD, dataLength: int, numChildren: int, pzxid: long });
 export type Stat = Infer<typeof Stat>;
+/** A znode's stat as snapshots hold it: dataLength and numChildren are not stored. */
+export const StatPersisted = record({ ...STAT_HEAD, pzxid: long });
+export type StatPersisted = Infer<typeof StatPersisted>;
 
 // The trailing readOnly flag of Connect{Request,Response} is optional on the wire:
 // the connection layer reads/writes it only when the peer sent it.

@@ -53,7 +53,7 @@ export class ClientPipe {
       cork: () => undefined,
       uncork: () => undefined,
       write: (buf: Buffer) => {
-        this.toClient(Buffer.from(buf));
+        this.travel('toClient', Buffer.from(buf));
         return true;
       },
       isPaused: () => this.paused,
@@ -83,13 +83,26 @@ export class ClientPipe {
 
   /** Client to member. */
   send(buf: Buffer): void {
-    if (this.clientClosed) return;
-    if (this.isCut) return void this.heldWhileCut.push(() => this.send(buf));
-    this.toServerAt = Math.max(this.toServerAt, this.scheduler.nowMs + this.rng.int(1, 3));
-    this.scheduler.after(this.toServerAt - this.scheduler.nowMs, () => {
-      if (this.serverClosed) return;
-      if (this.isCut) return void this.heldWhileCut.push(() => this.arriveAtServer(buf));
-      this.arriveAtServer(buf);
+    this.travel('toServer', buf);
+  }
+
+  /**
+   * One chunk's way across: it leaves unless its sender has closed, and lands 1-3 ms after the
+   * chunk before it on the same way unless its receiver has closed by then. While the network is
+   * cut it waits, before leaving and before landing, until `restore`.
+   */
+  private travel(way: 'toServer' | 'toClient', buf: Buffer): void {
+    const toServer = way === 'toServer';
+    if (toServer ? this.clientClosed : this.serverClosed) return;
+    if (this.isCut) return void this.heldWhileCut.push(() => this.travel(way, buf));
+    const land = () => (toServer ? this.arriveAtServer(buf) : this.arriveAtClient(buf));
+    const atMs = Math.max(toServer ? this.toServerAt : this.toClientAt, this.scheduler.nowMs + this.rng.int(1, 3));
+    if (toServer) this.toServerAt = atMs;
+    else this.toClientAt = atMs;
+    this.scheduler.after(atMs - this.scheduler.nowMs, () => {
+      if (toServer ? this.serverClosed : this.clientClosed) return;
+      if (this.isCut) return void this.heldWhileCut.push(land);
+      land();
     });
   }
 
@@ -132,17 +145,6 @@ export class ClientPipe {
     const held = this.heldWhileCut;
     this.heldWhileCut = [];
     for (const f of held) f();
-  }
-
-  private toClient(buf: Buffer): void {
-    if (this.serverClosed) return;
-    if (this.isCut) return void this.heldWhileCut.push(() => this.toClient(buf));
-    this.toClientAt = Math.max(this.toClientAt, this.scheduler.nowMs + this.rng.int(1, 3));
-    this.scheduler.after(this.toClientAt - this.scheduler.nowMs, () => {
-      if (this.clientClosed) return;
-      if (this.isCut) return void this.heldWhileCut.push(() => this.arriveAtClient(buf));
-      this.arriveAtClient(buf);
-    });
   }
 
   private arriveAtClient(buf: Buffer): void {

@@ -1,7 +1,7 @@
 // The jute records of ZooKeeper's persistence (zookeeper.jute, org.apache.zookeeper.server.persistence
-// and .txn, and the StatPersisted of .data), field for field in wire order, plus the two records
+// and .txn; the StatPersisted of .data is jute's, beside Stat), field for field in wire order, plus the two records
 // DataTree writes by hand: a snapshot's node and its trailing ZxidDigest.
-import { ACLList, bool, buffer, int, long, record, ustring, vector, type Infer } from '@zab/jute';
+import { ACLList, bool, buffer, int, long, record, StatPersisted, ustring, vector, type Infer } from '@zab/jute';
 
 /** The first record of every snapshot and txn log file. */
 export const FileHeader = record({ magic: int, version: int, dbid: long });
@@ -15,19 +15,6 @@ export const FILE_VERSION = 2;
 /** dbid as FileSnap writes it (-1) and as FileTxnLog writes it (0). */
 export const SNAP_DBID = -1n;
 export const TXNLOG_DBID = 0n;
-
-export const StatPersisted = record({
-  czxid: long,
-  mzxid: long,
-  ctime: long,
-  mtime: long,
-  version: int,
-  cversion: int,
-  aversion: int,
-  ephemeralOwner: long,
-  pzxid: long,
-});
-export type StatPersisted = Infer<typeof StatPersisted>;
 
 /** A znode as DataNode.serialize writes it: its ACL is a key into the snapshot's ACL cache. */
 export const SnapshotDataNode = record({ data: buffer, acl: long, stat: StatPersisted });

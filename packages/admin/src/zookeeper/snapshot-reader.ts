@@ -1,7 +1,7 @@
-import { ACL, ACLList, Perms, hex64 as hex, long, ustring } from '@zab/jute';
+import { ACL, ACLList, Perms, hex64 as hex, long, type StatPersisted, ustring } from '@zab/jute';
 import { openStream, type ZkFile } from './data-dir.js';
 import { MigrationRefusedError, ZkDataError } from './errors.js';
-import { FILE_VERSION, FileHeader, OPEN_UNSAFE_ACL_ID, SNAP_MAGIC, SnapshotDataNode, type StatPersisted, ZxidDigest } from './records.js';
+import { FILE_VERSION, FileHeader, OPEN_UNSAFE_ACL_ID, SNAP_MAGIC, SnapshotDataNode, ZxidDigest } from './records.js';
 import { StreamCursor } from './stream-cursor.js';
 
 /** ZooDefs.Ids.OPEN_ACL_UNSAFE, what the cache key -1 stands for. */

@@ -1,9 +1,9 @@
 import { open, rename, rm } from 'node:fs/promises';
-import { ACLList, JuteWriter, type ACL } from '@zab/jute';
+import { ACLList, JuteWriter, StatPersisted, type ACL } from '@zab/jute';
 import type { DataTree } from '@zab/server';
 import { Adler32 } from './adler32.js';
 import { DIGEST_VERSION, treeDigest } from './digest.js';
-import { FILE_VERSION, FileHeader, SNAP_DBID, SNAP_MAGIC, StatPersisted, ZxidDigest } from './records.js';
+import { FILE_VERSION, FileHeader, SNAP_DBID, SNAP_MAGIC, ZxidDigest } from './records.js';
 
 /** Bytes gathered before each write to the file. */
 const FLUSH_BYTES = 1024 * 1024;

@@ -2,18 +2,13 @@
 import { NoNodeError } from '@zab/jute';
 import { aclJson, aclLines, parseAcl } from '../format/acl.js';
 import { statJson, statLines } from '../format/stat.js';
-import { checkPath, childPath, defineCommand, NEW_STAT_FLAG, PATH_ARG, STAT_FLAG, VERSION_OPTION, versionOption } from './command.js';
+import { checkPath, childPath, defineCommand, definePathCommand, NEW_STAT_FLAG, PATH_ARG, STAT_FLAG, VERSION_OPTION, versionOption } from './command.js';
 
-export const getAcl = defineCommand({
-  spec: 'getAcl <path>',
+export const getAcl = definePathCommand({
   usage: 'getAcl [-s] path',
   describe: "print a znode's ACL",
-  builder: (y) =>
-    y
-      .positional('path', PATH_ARG)
-      .option('s', STAT_FLAG),
-  async run(ctx, args) {
-    const path = checkPath(args.path);
+  options: { s: STAT_FLAG },
+  async run(ctx, path, args) {
     const { acl, stat } = await (await ctx.session()).getACL(path);
     ctx.print([...aclLines(acl), ...(args.s ? statLines(stat) : [])], { path, acl: aclJson(acl), stat: statJson(stat) });
   },
@@ -27,9 +22,11 @@ export const setAcl = defineCommand({
     y
       .positional('path', PATH_ARG)
       .positional('acl', { type: 'string', demandOption: true })
-      .option('s', NEW_STAT_FLAG)
-      .option('v', VERSION_OPTION)
-      .option('R', { alias: 'recursive', type: 'boolean', default: false, describe: 'also every descendant (with any version)' }),
+      .options({
+        s: NEW_STAT_FLAG,
+        v: VERSION_OPTION,
+        R: { alias: 'recursive', type: 'boolean', default: false, describe: 'also every descendant (with any version)' },
+      }),
   async run(ctx, args) {
     const path = checkPath(args.path);
     const acl = parseAcl(args.acl);

@@ -1,6 +1,6 @@
 // The shape every command has, shared by the one-shot command line and the shell: yargs builds
 // its arguments the same way in both, so `ls -R /a` means the same typed or passed to zkcli.
-import type { ArgumentsCamelCase, Argv } from 'yargs';
+import type { ArgumentsCamelCase, Argv, InferredOptionTypes, Options } from 'yargs';
 import type { CommandContext } from '../context.js';
 import { UsageError } from '../errors.js';
 
@@ -21,18 +21,32 @@ export function defineCommand<A>(c: CliCommand<A>): CliCommand {
   return c as CliCommand;
 }
 
+/** A command's options, declared as one set (yargs `.options`): flag letter -> its yargs declaration. */
+export type OptionSet = { [flag: string]: Options };
+
 /**
- * A command whose one argument is a znode path (`name path`), checked before `run` sees it.
- * Shares the spec, usage and argument checks the path-only commands would otherwise repeat.
+ * A command whose one argument is a znode path (`name [options] path`), checked before `run`
+ * sees it. Holds the spec, the positional and the check that the path commands would otherwise
+ * each repeat; `options` are the command's flags, and `run` gets them typed.
  */
-export function definePathCommand(c: { name: string; describe: string; aliases?: string[]; run: (ctx: CommandContext, path: string) => Promise<void> }): CliCommand {
+export function definePathCommand<O extends OptionSet = Record<never, never>>(c: {
+  /** zkCli's usage line, e.g. `get [-s] [-w] path`; its first word is the command's name. */
+  usage: string;
+  describe: string;
+  aliases?: string[];
+  options?: O;
+  run: (ctx: CommandContext, path: string, args: ArgumentsCamelCase<InferredOptionTypes<O>>) => Promise<void>;
+}): CliCommand {
+  // yargs types `.options(O)` as Omit<T, keyof O> & ..., which TypeScript cannot resolve for a
+  // generic O; the arguments are the path and the options, as said here.
+  type Args = { path: string } & InferredOptionTypes<O>;
   return defineCommand({
-    spec: `${c.name} <path>`,
-    usage: `${c.name} path`,
+    spec: `${c.usage.split(' ')[0]} <path>`,
+    usage: c.usage,
     describe: c.describe,
     ...(c.aliases ? { aliases: c.aliases } : {}),
-    builder: (y) => y.positional('path', PATH_ARG),
-    run: (ctx, args) => c.run(ctx, checkPath(args.path)),
+    builder: (y) => y.positional('path', PATH_ARG).options(c.options ?? {}) as unknown as Argv<Args>,
+    run: (ctx, args) => c.run(ctx, checkPath(args.path), args as unknown as ArgumentsCamelCase<InferredOptionTypes<O>>),
   });
 }
 

@@ -38,10 +38,12 @@ export const create = defineCommand({
       .positional('path', PATH_ARG)
       .positional('data', { type: 'string', describe: 'the data, as UTF-8 text (none: null data)' })
       .positional('acl', { type: 'string', describe: 'scheme:id:perms[,...] (default world:anyone:cdrwa)' })
-      .option('s', { alias: 'sequential', type: 'boolean', default: false, describe: 'append a sequence number to the name' })
-      .option('e', { alias: 'ephemeral', type: 'boolean', default: false, describe: 'delete the znode when the session ends' })
-      .option('c', { alias: 'container', type: 'boolean', default: false, describe: 'a container: deleted once its last child is' })
-      .option('t', { alias: 'ttl', type: 'string', describe: 'delete the znode this many ms after its last change (once childless)' }),
+      .options({
+        s: { alias: 'sequential', type: 'boolean', default: false, describe: 'append a sequence number to the name' },
+        e: { alias: 'ephemeral', type: 'boolean', default: false, describe: 'delete the znode when the session ends' },
+        c: { alias: 'container', type: 'boolean', default: false, describe: 'a container: deleted once its last child is' },
+        t: { alias: 'ttl', type: 'string', describe: 'delete the znode this many ms after its last change (once childless)' },
+      }),
   async run(ctx, args) {
     const ttlMs = positiveIntegerOption(args.t, '-t argument must be a positive number of milliseconds');
     const mode = createMode({ sequential: args.s, ephemeral: args.e, container: args.c, ttlMs });

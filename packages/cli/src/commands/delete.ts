@@ -1,18 +1,13 @@
 // delete [-v version] path, and deleteall path.
 import { NoNodeError } from '@zab/jute';
 import type { CliSession } from '../session.js';
-import { checkPath, childPath, defineCommand, definePathCommand, PATH_ARG, VERSION_OPTION, versionOption } from './command.js';
+import { childPath, definePathCommand, VERSION_OPTION, versionOption } from './command.js';
 
-export const del = defineCommand({
-  spec: 'delete <path>',
+export const del = definePathCommand({
   usage: 'delete [-v version] path',
   describe: 'delete a znode that has no children',
-  builder: (y) =>
-    y
-      .positional('path', PATH_ARG)
-      .option('v', VERSION_OPTION),
-  async run(ctx, args) {
-    const path = checkPath(args.path);
+  options: { v: VERSION_OPTION },
+  async run(ctx, path, args) {
     await (await ctx.session()).delete(path, versionOption(args.v));
     ctx.print([], { path, deleted: 1 });
   },
@@ -41,7 +36,7 @@ async function deleteTree(zk: CliSession, path: string, isRoot: boolean): Promis
 }
 
 export const deleteall = definePathCommand({
-  name: 'deleteall',
+  usage: 'deleteall path',
   describe: 'delete a znode and everything under it',
   aliases: ['rmr'],
   async run(ctx, path) {

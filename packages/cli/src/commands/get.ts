@@ -1,7 +1,7 @@
 // get [-s] [-w] path, and stat [-w] path.
 import { NoNodeError } from '@zab/jute';
 import { statJson, statLines } from '../format/stat.js';
-import { checkPath, defineCommand, PATH_ARG, STAT_FLAG, watchFlag } from './command.js';
+import { definePathCommand, STAT_FLAG, watchFlag } from './command.js';
 
 /** zkCli prints data as UTF-8 text, and `null` for a znode created without data. */
 export function dataText(data: Buffer | null): string {
@@ -13,17 +13,11 @@ export function dataJson(data: Buffer | null): { data: string | null; dataBase64
   return { data: data === null ? null : data.toString('utf8'), dataBase64: data === null ? null : data.toString('base64') };
 }
 
-export const get = defineCommand({
-  spec: 'get <path>',
+export const get = definePathCommand({
   usage: 'get [-s] [-w] path',
   describe: "print a znode's data",
-  builder: (y) =>
-    y
-      .positional('path', PATH_ARG)
-      .option('s', STAT_FLAG)
-      .option('w', watchFlag('data')),
-  async run(ctx, args) {
-    const path = checkPath(args.path);
+  options: { s: STAT_FLAG, w: watchFlag('data') },
+  async run(ctx, path, args) {
     const w = args.w ? ctx.oneTimeWatch() : undefined;
     const { data, stat } = await (await ctx.session()).getData(path, w?.handler);
     ctx.print([dataText(data), ...(args.s ? statLines(stat) : [])], { path, ...dataJson(data), stat: statJson(stat) });
@@ -31,16 +25,11 @@ export const get = defineCommand({
   },
 });
 
-export const stat = defineCommand({
-  spec: 'stat <path>',
+export const stat = definePathCommand({
   usage: 'stat [-w] path',
   describe: "print a znode's stat",
-  builder: (y) =>
-    y
-      .positional('path', PATH_ARG)
-      .option('w', watchFlag('exists')),
-  async run(ctx, args) {
-    const path = checkPath(args.path);
+  options: { w: watchFlag('exists') },
+  async run(ctx, path, args) {
     const w = args.w ? ctx.oneTimeWatch() : undefined;
     const s = await (await ctx.session()).exists(path, w?.handler);
     // zkCli reports a missing node as NoNode even though exists() answers it without error;

@@ -3,7 +3,7 @@ import { NoNodeError } from '@zab/jute';
 import type { CommandContext } from '../context.js';
 import { statJson, statLines } from '../format/stat.js';
 import type { WatchHandler } from '../session.js';
-import { checkPath, childPath, defineCommand, definePathCommand, PATH_ARG, STAT_FLAG, watchFlag } from './command.js';
+import { childPath, definePathCommand, STAT_FLAG, watchFlag } from './command.js';
 
 /** Java's List.toString, which zkCli prints children with: `[a, b]`. */
 export function javaList(items: readonly string[]): string {
@@ -31,18 +31,15 @@ async function listSubtree(ctx: CommandContext, root: string, watch?: WatchHandl
   return out;
 }
 
-export const ls = defineCommand({
-  spec: 'ls <path>',
+export const ls = definePathCommand({
   usage: 'ls [-s] [-w] [-R] path',
   describe: 'list the children of a znode',
-  builder: (y) =>
-    y
-      .positional('path', PATH_ARG)
-      .option('s', STAT_FLAG)
-      .option('w', watchFlag('child'))
-      .option('R', { alias: 'recursive', type: 'boolean', default: false, describe: 'list the whole subtree, one path a line' }),
-  async run(ctx, args) {
-    const path = checkPath(args.path);
+  options: {
+    s: STAT_FLAG,
+    w: watchFlag('child'),
+    R: { alias: 'recursive', type: 'boolean', default: false, describe: 'list the whole subtree, one path a line' },
+  },
+  async run(ctx, path, args) {
     const w = args.w ? ctx.oneTimeWatch() : undefined;
     if (args.R) {
       const paths = await listSubtree(ctx, path, w?.handler);
@@ -59,7 +56,7 @@ export const ls = defineCommand({
 });
 
 export const getAllChildrenNumber = definePathCommand({
-  name: 'getAllChildrenNumber',
+  usage: 'getAllChildrenNumber path',
   describe: 'count every descendant of a znode',
   async run(ctx, path) {
     const count = await (await ctx.session()).getAllChildrenNumber(path);

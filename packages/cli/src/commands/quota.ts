@@ -2,10 +2,9 @@
 // nodes under /zookeeper/quota written and read as zkCli.sh 3.8 does (the server keeps the
 // usage in zookeeper_stats and, with enforceQuota=true, rejects writes past a hard limit).
 import { NoNodeError, NodeExistsError, StatsTrack } from '@zab/jute';
-import type { Argv } from 'yargs';
 import { QuotaError, UsageError } from '../errors.js';
 import type { CliSession } from '../session.js';
-import { checkPath, childPath, defineCommand, definePathCommand, PATH_ARG } from './command.js';
+import { childPath, definePathCommand } from './command.js';
 import { OPEN_ACL } from './create.js';
 
 const { QUOTA_ROOT, LIMIT_NODE, limitPath, statPath } = StatsTrack;
@@ -19,12 +18,13 @@ const LIMIT_KEYS = [
 ] as const;
 
 /** -n, -b, -N, -B: with a value for setquota (`string`), as flags for delquota (`boolean`). */
-function withLimitOptions<T>(y: Argv<T>, type: 'string' | 'boolean') {
-  return y
-    .option('n', { type, describe: 'num soft quota' })
-    .option('b', { type, describe: 'bytes soft quota' })
-    .option('N', { type, describe: 'num hard quota' })
-    .option('B', { type, describe: 'bytes hard quota' });
+function limitOptions<T extends 'string' | 'boolean'>(type: T) {
+  return {
+    n: { type, describe: 'num soft quota' },
+    b: { type, describe: 'bytes soft quota' },
+    N: { type, describe: 'num hard quota' },
+    B: { type, describe: 'bytes hard quota' },
+  };
 }
 
 /** The one limit option given: its StatsTrack key and value (zkCli.sh takes exactly one). */
@@ -78,13 +78,11 @@ async function createIfMissing(zk: CliSession, path: string, data: Buffer | null
   }
 }
 
-export const setquota = defineCommand({
-  spec: 'setquota <path>',
+export const setquota = definePathCommand({
   usage: 'setquota -n|-b|-N|-B val path',
   describe: 'set a quota on a znode: -n/-b soft count/bytes, -N/-B hard count/bytes',
-  builder: (y) => withLimitOptions(y.positional('path', PATH_ARG), 'string'),
-  async run(ctx, args) {
-    const path = checkPath(args.path);
+  options: limitOptions('string'),
+  async run(ctx, path, args) {
     if (path.startsWith(QUOTA_ROOT)) throw new UsageError(`cannot set a quota under the path: ${QUOTA_ROOT}`);
     const { key, value } = limitOption(args);
     const zk = await ctx.session();
@@ -108,7 +106,7 @@ export const setquota = defineCommand({
 });
 
 export const listquota = definePathCommand({
-  name: 'listquota',
+  usage: 'listquota path',
   describe: "print a znode's quota and its usage",
   async run(ctx, path) {
     const zk = await ctx.session();
@@ -130,13 +128,11 @@ export const listquota = definePathCommand({
   },
 });
 
-export const delquota = defineCommand({
-  spec: 'delquota <path>',
+export const delquota = definePathCommand({
   usage: 'delquota [-n|-b|-N|-B] path',
   describe: 'remove one limit of a quota, or (no option) the whole quota',
-  builder: (y) => withLimitOptions(y.positional('path', PATH_ARG), 'boolean'),
-  async run(ctx, args) {
-    const path = checkPath(args.path);
+  options: limitOptions('boolean'),
+  async run(ctx, path, args) {
     const zk = await ctx.session();
     if (!(await zk.exists(limitPath(path)))) throw new QuotaError(`quota for ${path} does not exist.`);
     const given = LIMIT_KEYS.filter(([o]) => args[o]);

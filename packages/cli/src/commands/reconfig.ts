@@ -25,10 +25,11 @@ export const config = defineCommand({
   usage: 'config [-c] [-w] [-s]',
   describe: "print the ensemble's configuration (/zookeeper/config)",
   builder: (y) =>
-    y
-      .option('c', { alias: 'client', type: 'boolean', default: false, describe: 'print the version and the client connect string only' })
-      .option('w', watchFlag('data'))
-      .option('s', STAT_FLAG),
+    y.options({
+      c: { alias: 'client', type: 'boolean', default: false, describe: 'print the version and the client connect string only' },
+      w: watchFlag('data'),
+      s: STAT_FLAG,
+    }),
   async run(ctx, args) {
     const w = args.w ? ctx.oneTimeWatch() : undefined;
     const { data, stat } = await (await ctx.session()).getConfig(w?.handler);
@@ -56,13 +57,14 @@ export const reconfig = defineCommand({
   usage: 'reconfig [-s] [-v version] [[-file path] | [-members serverID=host:port1:port2;port3[,...]*]] | [-add serverId=host:port1:port2;port3[,...]]* [-remove serverId[,...]*]',
   describe: "change the ensemble's membership (needs reconfigEnabled and the super user)",
   builder: (y) =>
-    y
-      .option('s', STAT_FLAG)
-      .option('v', { type: 'string', describe: 'only from this configuration version (hex, as config shows it)' })
-      .option('file', { type: 'string', describe: 'the new member list: the server.N lines of this file' })
-      .option('members', { type: 'string', describe: 'the new member list, comma-separated' })
-      .option('add', { type: 'string', describe: 'servers joining, comma-separated server.N=... specs' })
-      .option('remove', { type: 'string', describe: 'ids of servers leaving, comma-separated' }),
+    y.options({
+      s: STAT_FLAG,
+      v: { type: 'string', describe: 'only from this configuration version (hex, as config shows it)' },
+      file: { type: 'string', describe: 'the new member list: the server.N lines of this file' },
+      members: { type: 'string', describe: 'the new member list, comma-separated' },
+      add: { type: 'string', describe: 'servers joining, comma-separated server.N=... specs' },
+      remove: { type: 'string', describe: 'ids of servers leaving, comma-separated' },
+    }),
   async run(ctx, args) {
     const whole = args.file !== undefined || args.members !== undefined;
     if (args.file !== undefined && args.members !== undefined) throw new UsageError('give -file or -members, not both');

@@ -41,7 +41,7 @@ export const getEphemerals = defineCommand({
 });
 
 export const sync = definePathCommand({
-  name: 'sync',
+  usage: 'sync path',
   describe: 'bring the connected server up to date with the leader',
   async run(ctx, path) {
     await (await ctx.session()).sync(path);

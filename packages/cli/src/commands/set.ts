@@ -10,8 +10,7 @@ export const set = defineCommand({
     y
       .positional('path', PATH_ARG)
       .positional('data', { type: 'string', demandOption: true })
-      .option('s', NEW_STAT_FLAG)
-      .option('v', VERSION_OPTION),
+      .options({ s: NEW_STAT_FLAG, v: VERSION_OPTION }),
   async run(ctx, args) {
     const path = checkPath(args.path);
     const version = versionOption(args.v);

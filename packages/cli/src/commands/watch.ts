@@ -1,17 +1,14 @@
 // watch [-R] [--count N] path: a persistent watch whose events stream until interrupted.
-import { checkPath, defineCommand, PATH_ARG, positiveIntegerOption } from './command.js';
+import { definePathCommand, positiveIntegerOption } from './command.js';
 
-export const watch = defineCommand({
-  spec: 'watch <path>',
+export const watch = definePathCommand({
   usage: 'watch [-R] [--count N] path',
   describe: 'print the events of a persistent watch until interrupted (or --count events)',
-  builder: (y) =>
-    y
-      .positional('path', PATH_ARG)
-      .option('R', { alias: 'recursive', type: 'boolean', default: false, describe: 'the whole subtree (PERSISTENT_RECURSIVE)' })
-      .option('count', { type: 'string', describe: 'exit after this many events' }),
-  async run(ctx, args) {
-    const path = checkPath(args.path);
+  options: {
+    R: { alias: 'recursive', type: 'boolean', default: false, describe: 'the whole subtree (PERSISTENT_RECURSIVE)' },
+    count: { type: 'string', describe: 'exit after this many events' },
+  },
+  async run(ctx, path, args) {
     const count = positiveIntegerOption(args.count, '--count must be a positive integer');
     const mode = args.R ? 'PERSISTENT_RECURSIVE' : 'PERSISTENT';
     let seen = 0;

@@ -45,6 +45,20 @@ async function mesh(n: number) {
   return { peers, got, down, warnings, ts, start };
 }
 
+/**
+ * A two-server mesh with learner link `link` open from server 1 (the learner) to server 2 (the
+ * leader), once the leader has its FOLLOWERINFO; `toLearner` is the leader's socket of the link.
+ */
+async function learnerLink(link: number) {
+  const m = await mesh(2);
+  const learner = m.ts.get(1)!;
+  const leader = m.ts.get(2)!;
+  learner.send(2, { type: 'FOLLOWERINFO', link, acceptedEpoch: 0n, lastZxid: 0n });
+  await waitFor('the leader hears the learner', () => m.got.get(2)!.length === 1, LINK_WAIT);
+  const toLearner = (leader as any).links.get(`1:${link}`) as net.Socket;
+  return { ...m, learner, leader, toLearner };
+}
+
 const heard = (got: Map<number, { from: number; msg: Message<string> }[]>, at: number, from: number) => got.get(at)!.some((x) => x.from === from);
 /**
  * A TCP relay that can stop delivering, as a network dropping packets does: while cut, every
@@ -193,11 +207,7 @@ describe('TcpTransport', () => {
   });
 
   it('sends a large SNAP in parts without holding up the sender, and keeps later messages behind it', async () => {
-    const { got, ts } = await mesh(2);
-    const learner = ts.get(1)!;
-    const leader = ts.get(2)!;
-    learner.send(2, { type: 'FOLLOWERINFO', link: 3, acceptedEpoch: 0n, lastZxid: 0n });
-    await waitFor('the leader hears the learner', () => got.get(2)!.length === 1, LINK_WAIT);
+    const { got, leader } = await learnerLink(3);
     const nodes = Array.from({ length: 60_000 }, (_, i) => [`/n${i}`, Buffer.alloc(100, i & 0xff), 5n + BigInt(i)]);
     let turnsWhileStreaming = 0;
     const sender = leader as any;
@@ -227,11 +237,9 @@ describe('TcpTransport', () => {
   });
 
   it('puts a long DIFF back together from its parts', async () => {
-    const { got, ts } = await mesh(2);
-    ts.get(1)!.send(2, { type: 'FOLLOWERINFO', link: 5, acceptedEpoch: 0n, lastZxid: 0n });
-    await waitFor('the leader hears the learner', () => got.get(2)!.length === 1, LINK_WAIT);
+    const { got, leader } = await learnerLink(5);
     const entries = Array.from({ length: 5_001 }, (_, i) => ({ zxid: BigInt(i + 1), payload: `txn ${i + 1}` }));
-    ts.get(2)!.sendInParts(1, { type: 'DIFF', link: 5, entries: [] }, ['entries'], entries);
+    leader.sendInParts(1, { type: 'DIFF', link: 5, entries: [] }, ['entries'], entries);
     await waitFor('the learner gets the DIFF', () => got.get(1)!.length === 1, LINK_WAIT);
     const diff = got.get(1)![0]!.msg as any;
     expect(diff.type).toBe('DIFF');
@@ -240,13 +248,8 @@ describe('TcpTransport', () => {
   });
 
   it('closes a link whose parts come without their head', async () => {
-    const { got, warnings, ts } = await mesh(2);
-    const learner = ts.get(1)!;
-    const leader = ts.get(2)!;
-    learner.send(2, { type: 'FOLLOWERINFO', link: 4, acceptedEpoch: 0n, lastZxid: 0n });
-    await waitFor('the leader hears the learner', () => got.get(2)!.length === 1, LINK_WAIT);
-    const sock = (leader as any).links.get('1:4');
-    sock.write(encodeFrame({ part: [['/x']] }));
+    const { warnings, toLearner } = await learnerLink(4);
+    toLearner.write(encodeFrame({ part: [['/x']] }));
     await waitFor('the learner refuses the stray part', () => warnings.some((w) => w.includes('bad frame')), LINK_WAIT);
   });
 
@@ -411,12 +414,7 @@ describe('TcpTransport', () => {
   });
 
   it('never lets a message in parts write outside itself, and takes parts only from a leader', async () => {
-    const { peers, got, ts } = await mesh(2);
-    const learner = ts.get(1)!;
-    const leader = ts.get(2)!;
-    learner.send(2, { type: 'FOLLOWERINFO', link: 6, acceptedEpoch: 0n, lastZxid: 0n });
-    await waitFor('the leader hears the learner', () => got.get(2)!.length === 1, LINK_WAIT);
-    const toLearner = (leader as any).links.get('1:6') as net.Socket;
+    const { peers, got, toLearner } = await learnerLink(6);
     toLearner.write(encodeFrame({ type: 'DIFF', link: 6, entries: [], partsAt: ['constructor', 'prototype', 'polluted'] }));
     toLearner.write(encodeFrame({ part: [1] }));
     toLearner.write(encodeFrame({ partsEnd: true }));

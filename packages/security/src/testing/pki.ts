@@ -101,45 +101,31 @@ export async function opensslPkcs12(pki: Pki, leaf: Leaf, out: string, password:
   return file;
 }
 
-/** Rewrites a PKCS#12 file with keytool into `type` (JKS or PKCS12; with `legacy`, the JDK's
- *  pre-JDK-12 PKCS#12 algorithms). The key password is the store password, as ZooKeeper needs. */
-export async function keytoolImport(
-  pki: Pki,
-  srcP12: string,
-  srcPassword: string,
-  out: string,
-  type: 'JKS' | 'PKCS12',
-  password: string,
-  legacy = false,
-): Promise<string> {
+/**
+ * Writes the store `out` in pki.dir with keytool: one run for each argument list `steps` gives
+ * for the store's path, in order. `legacy` selects the JDK's pre-JDK-12 PKCS#12 algorithms.
+ * Returns the store's path.
+ */
+async function keytoolStore(pki: Pki, out: string, legacy: boolean, steps: (file: string) => string[][]): Promise<string> {
   const file = path.join(pki.dir, out);
-  await keytool(
-    ['-importkeystore', '-noprompt', '-srckeystore', srcP12, '-srcstoretype', 'PKCS12', '-srcstorepass', srcPassword,
-      '-destkeystore', file, '-deststoretype', type, '-deststorepass', password, '-destkeypass', password],
-    pki.dir,
-    legacy ? ['-Dkeystore.pkcs12.legacy'] : [],
-  );
+  for (const args of steps(file)) await keytool(args, pki.dir, legacy ? ['-Dkeystore.pkcs12.legacy'] : []);
   return file;
 }
 
+/** Rewrites a PKCS#12 file with keytool into `type` (JKS or PKCS12; with `legacy`, the JDK's
+ *  pre-JDK-12 PKCS#12 algorithms). The key password is the store password, as ZooKeeper needs. */
+export function keytoolImport(pki: Pki, srcP12: string, srcPassword: string, out: string, type: 'JKS' | 'PKCS12', password: string, legacy = false): Promise<string> {
+  return keytoolStore(pki, out, legacy, (file) => [
+    ['-importkeystore', '-noprompt', '-srckeystore', srcP12, '-srcstoretype', 'PKCS12', '-srcstorepass', srcPassword,
+      '-destkeystore', file, '-deststoretype', type, '-deststorepass', password, '-destkeypass', password],
+  ]);
+}
+
 /** A trust store written by keytool -importcert holding `certs` (PEM paths). */
-export async function keytoolTrustStore(
-  pki: Pki,
-  certs: readonly string[],
-  out: string,
-  type: 'JKS' | 'PKCS12',
-  password: string,
-  legacy = false,
-): Promise<string> {
-  const file = path.join(pki.dir, out);
-  for (const [i, cert] of certs.entries()) {
-    await keytool(
-      ['-importcert', '-noprompt', '-alias', `ca${i}`, '-file', cert, '-keystore', file, '-storetype', type, '-storepass', password],
-      pki.dir,
-      legacy ? ['-Dkeystore.pkcs12.legacy'] : [],
-    );
-  }
-  return file;
+export function keytoolTrustStore(pki: Pki, certs: readonly string[], out: string, type: 'JKS' | 'PKCS12', password: string, legacy = false): Promise<string> {
+  return keytoolStore(pki, out, legacy, (file) =>
+    certs.map((cert, i) => ['-importcert', '-noprompt', '-alias', `ca${i}`, '-file', cert, '-keystore', file, '-storetype', type, '-storepass', password]),
+  );
 }
 
 /** DER bytes of the first certificate in a PEM file. */
