@@ -53,6 +53,34 @@ async function logHas(m: Member, text: string): Promise<boolean> {
   return (await readFile(m.logFile, 'utf8')).includes(text);
 }
 
+/**
+ * Leaves the leader with three proposals no quorum saw: its followers are paused, so they
+ * cannot ack; the leader logs the creates (and never commits or applies them), and their
+ * proposals sit unread in the followers' socket buffers, lost when the followers are killed.
+ * Returns once the leader stepped down (it hears from no quorum for syncLimit: by then its
+ * appends are long durable); the followers stay paused.
+ */
+async function orphanProposals(ens: Ensemble, leader: Member): Promise<Member[]> {
+  const followers = ens.members.filter((m) => m !== leader);
+  const c = await RawClient.connect({ port: leader.clientPort, sessionTimeoutMs: 30_000, requestTimeoutMs: 60_000 });
+  for (const f of followers) f.pause();
+  const orphans = [0, 1, 2].map((i) => c.create(`/w/orphan-${i}`, null));
+  await waitFor('the leader to step down', async () => (await leader.mode()) !== 'leader', ROLE_CHANGE);
+  c.destroy();
+  for (const r of await Promise.all(orphans)) expect(r.err === 0 && !r.lost).toBe(false);
+  return followers;
+}
+
+/** The member's log lines (pino JSON) from the first one whose msg starts with `from`. */
+async function logFrom(m: Member, from: string): Promise<{ msg: string }[]> {
+  const lines = (await readFile(m.logFile, 'utf8'))
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { msg: string });
+  const i = lines.findIndex((l) => l.msg.startsWith(from));
+  return i < 0 ? [] : lines.slice(i);
+}
+
 describe('zab ensemble under faults (3 nodes unless said)', () => {
   it('SIGKILL of the leader: a new one is elected and writes resume', async () => {
     const { ens, work, leader } = await begin();
@@ -87,17 +115,8 @@ describe('zab ensemble under faults (3 nodes unless said)', () => {
   it('a former leader with proposals no quorum saw has them TRUNCated', async () => {
     const { ens, work, leader } = await begin();
     await work.stop();
-    const followers = ens.members.filter((m) => m !== leader);
-    const before = await RawClient.connect({ port: leader.clientPort, sessionTimeoutMs: 30_000, requestTimeoutMs: 60_000 });
-    // Paused followers cannot ack: the leader logs these, and their proposals sit unread in
-    // the followers' socket buffers, lost when the followers are killed below.
-    for (const f of followers) f.pause();
-    const orphans = [0, 1, 2].map((i) => before.create(`/w/orphan-${i}`, null));
-    // It steps down once it hears from no quorum for syncLimit: by then its appends are long durable.
-    await waitFor('the leader to step down', async () => (await leader.mode()) !== 'leader', ROLE_CHANGE);
+    const followers = await orphanProposals(ens, leader);
     await leader.kill('SIGKILL');
-    before.destroy();
-    for (const r of await Promise.all(orphans)) expect(r.err === 0 && !r.lost).toBe(false);
     for (const f of followers) await f.kill('SIGKILL');
     for (const f of followers) await f.start();
     await ens.leader();
@@ -115,6 +134,43 @@ describe('zab ensemble under faults (3 nodes unless said)', () => {
       const c = await RawClient.connect({ port: m.clientPort });
       for (const i of [0, 1, 2]) expect((await c.exists(`/w/orphan-${i}`)).err).not.toBe(0);
       await c.close();
+    }
+  });
+
+  it('a former leader, never restarted, takes a TRUNC of its unacked proposals without reloading its database', async () => {
+    const ens = (current.ens = await startEnsemble('zab'));
+    const leader = await ens.waitServing();
+    // Before its first txn an established leader's srvr shows its epoch's first zxid, as 3.8's.
+    const shown = BigInt(/Zxid: (0x[0-9a-f]+)/.exec(await fourLetter(leader.clientPort, 'srvr'))![1]!);
+    expect({ epoch: shown >> 32n >= 1n, counter: shown & 0xffffffffn }).toEqual({ epoch: true, counter: 0n });
+    const work = (current.work = new Workload(ens));
+    await work.start(2);
+    await work.progress(30);
+    await work.stop();
+    const followers = await orphanProposals(ens, leader);
+    // The former leader stays the same process (paused, so the others elect without it).
+    leader.pause();
+    for (const f of followers) await f.kill('SIGKILL');
+    for (const f of followers) await f.start();
+    await waitFor('a leader among the restarted followers', async () => (await Promise.all(followers.map((m) => m.mode()))).includes('leader'), ROLE_CHANGE);
+    const w2 = (current.work = new Workload(ens, '/w2'));
+    await w2.start(2);
+    await w2.progress(30);
+    leader.resume();
+    await ens.waitServing(3);
+    await w2.progress(20);
+    await w2.stop();
+    await expectConsistent(ens, w2.acked, '/w2');
+
+    const after = await logFrom(leader, 'sync with leader: TRUNC');
+    expect(after.length).toBeGreaterThan(0);
+    // It dropped the txns from its log and kept its state: no reload of snapshot and log.
+    expect(after.some((l) => l.msg.startsWith('TRUNC: dropped logged txns the leader does not have; the state held none of them'))).toBe(true);
+    expect(after.some((l) => l.msg === 'recovered' || l.msg.includes('then reloading'))).toBe(false);
+    for (const m of ens.members) {
+      const r = await RawClient.connect({ port: m.clientPort });
+      for (const i of [0, 1, 2]) expect((await r.exists(`/w/orphan-${i}`)).err).not.toBe(0);
+      await r.close();
     }
   });
 

@@ -28,16 +28,24 @@ class Cluster {
 
   /** Delivers every effect until nothing moves; ticks once per round. */
   settle(rounds = 200): void {
-    for (let i = 0; i < rounds; i++) {
-      let moved = false;
-      for (const [id, p] of this.peers) {
-        for (const e of p.takeEffects()) {
-          moved = true;
-          this.carryOut(id, e);
-        }
+    for (let i = 0; i < rounds; i++) if (!this.pass()) for (const p of this.peers.values()) p.onTick();
+  }
+
+  /** Delivers every effect until nothing moves, with no tick: what happens on messages alone, before any timeout. */
+  deliver(rounds = 200): void {
+    for (let i = 0; i < rounds && this.pass(); i++);
+  }
+
+  /** Carries out each peer's pending effects once; whether there were any. */
+  private pass(): boolean {
+    let moved = false;
+    for (const [id, p] of this.peers) {
+      for (const e of p.takeEffects()) {
+        moved = true;
+        this.carryOut(id, e);
       }
-      if (!moved) for (const p of this.peers.values()) p.onTick();
     }
+    return moved;
   }
 
   private carryOut(id: number, e: Effect<P>): void {
@@ -107,6 +115,35 @@ describe('QuorumPeer', () => {
     const next = c.leader()!;
     expect(next.config.myId).toBe(2);
     expect(next.establishedEpoch).toBe(2n);
+  });
+});
+
+describe('a restarted member', () => {
+  it('joins the established leader on the answers of a quorum of members out of the election, with no tick (no election timeout)', () => {
+    const c = new Cluster([1, 2, 3, 4, 5]);
+    c.settle();
+    // A second election (the first leader gone), so the others' round is not the one a restarted peer starts in.
+    c.peers.delete(c.leader()!.config.myId);
+    for (const p of c.peers.values()) for (let i = 0; i < timings.syncLimitTicks + 2; i++) p.onTick();
+    c.settle();
+    const leader = c.leader()!;
+    const id = [...c.peers.keys()].find((k) => k !== leader.config.myId)!;
+    const old = c.peers.get(id)!;
+    const restarted = new QuorumPeer<P>(quorumConfig(id, timings), {
+      acceptedEpoch: old.acceptedEpoch,
+      currentEpoch: old.currentEpoch,
+      tail: [],
+      base: 0n,
+      appliedZxid: 0n,
+      snapshotZxid: 0n,
+      linkSeed: 77,
+      config: old.activeConfig,
+    });
+    c.peers.set(id, restarted);
+    c.applied.set(id, []);
+    c.deliver();
+    expect({ state: restarted.state, leader: restarted.leaderId, serving: restarted.isServing }).toEqual({ state: 'FOLLOWING', leader: leader.config.myId, serving: true });
+    expect(leader.establishedEpoch).not.toBeNull(); // the leader kept leading: no new election
   });
 });
 

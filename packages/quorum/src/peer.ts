@@ -130,6 +130,10 @@ export class QuorumPeer<P> {
   get proposedConfigs(): readonly Configuration[] {
     return this.membership.proposed;
   }
+  /** Whether a link message from `from` on `link` is for this peer's learner (one from any other link is stale and dropped). */
+  isLearnerLink(from: number, link: number): boolean {
+    return this.learner !== null && this.learner.leaderId === from && this.learner.link === link;
+  }
   /** Leader: a reconfiguration is in flight (at most one is). */
   get reconfigInFlight(): boolean {
     return this.leader?.reconfigInFlight ?? false;
@@ -186,7 +190,7 @@ export class QuorumPeer<P> {
   onMessage(from: number, msg: Message<P>): void {
     if (!isLinkMessage(msg)) return this.onNotification(from, msg);
     if (this.leader) return this.leader.onMessage(from, msg);
-    if (this.learner && from === this.learner.leaderId && msg.link === this.learner.link) return this.learner.onMessage(msg);
+    if (this.learner && this.isLearnerLink(from, msg.link)) return this.learner.onMessage(msg);
     if (msg.type !== 'FOLLOWERINFO' && msg.type !== 'OBSERVERINFO') return;
     // A learner that settled on this server before this server settled itself (it is still
     // waiting out finalizeWait): keep its FOLLOWERINFO for the leader this server may become,

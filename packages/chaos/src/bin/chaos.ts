@@ -128,13 +128,39 @@ async function keepLogs(o: Options, seed: number, runDir: string): Promise<void>
   }
 }
 
+const USAGE = 'usage: npm run chaos -- [--seed N | --seeds N [--from S]] [--seconds S] [--members 3|5] [--target zab|zookeeper] [--logs DIR] [--keep-logs]';
+
+const HELP = `${USAGE}
+
+Runs an ensemble of real members (zab's zkserver, or Apache ZooKeeper 3.8 with --target
+zookeeper), each in its own network namespace, under a seeded schedule of faults (cut links,
+splits, SIGKILL, SIGSTOP, lossy links, full and slow disks), with real clients working
+throughout; then checks their histories (linearizability, lost writes, sequences, locks,
+watches, expiries), the members' trees, and that every member serves again within 10 s of
+each heal. Needs Linux and root; says what else is missing.
+
+  --seed N          one seed (its schedule replays exactly)
+  --seeds N         seeds 1..N (--from S starts at S instead of 1)
+  --seconds S       seconds of faults per seed (default 60)
+  --members 3|5     ensemble size (default 3)
+  --target T        zab (default) or zookeeper
+  --logs DIR        where failed runs' logs go (default $TMPDIR/zabchaos-logs)
+  --keep-logs       keep every run's logs, not only failed runs'
+  --help            this text
+
+The last line is "N passed, M failed"; the exit status is 1 when any run failed.`;
+
 async function outer(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(HELP);
+    return 0;
+  }
   let o: Options;
   try {
     o = parse(argv);
   } catch (e) {
     if (e instanceof UsageError) {
-      console.error(`chaos: ${e.message}\nusage: npm run chaos -- [--seed N | --seeds N [--from S]] [--seconds S] [--members 3|5] [--target zab|zookeeper] [--logs DIR] [--keep-logs]`);
+      console.error(`chaos: ${e.message}\n${USAGE}`);
       return 2;
     }
     throw e;

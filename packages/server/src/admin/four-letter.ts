@@ -34,11 +34,24 @@ function summary(server: ZkServer): string {
     `Sent: ${server.stats.packetsSent}`,
     `Connections: ${server.connections.size}`,
     `Outstanding: ${outstanding(server)}`,
-    `Zxid: ${hex64(server.tree.lastProcessedZxid)}`,
+    `Zxid: ${hex64(shownZxid(server))}`,
     `Mode: ${mode(server)}`,
     `Node count: ${server.tree.nodeCount + 1}`, // ZooKeeper keys its root twice ("" and "/") and counts both
     '',
   ].join('\n');
+}
+
+/**
+ * The zxid srvr and stat show: the last applied, except that an established leader shows at
+ * least its epoch's first zxid (epoch << 32), as ZooKeeper's leader sets its database's last
+ * processed zxid when it starts serving, before its first txn.
+ */
+export function shownZxid(server: ZkServer): bigint {
+  const applied = server.tree.lastProcessedZxid;
+  const f = server.ensembleFigures?.();
+  if (!f || f.state !== 'LEADING' || !f.serving) return applied;
+  const first = f.epoch << 32n;
+  return first > applied ? first : applied;
 }
 
 /** Whether the server serves read-only clients only (an ensemble member without a quorum, readonlymode.enabled). */

@@ -13,6 +13,7 @@ import { ConfigError, loadConfig, readMyId, type ServerConfig } from '../config.
 import { DynamicConfigFiles, readProposedConfig } from '../config/dynamic-files.js';
 import { jvmFlagsFromEnv } from '@zab/security';
 import { startSecurity } from '../auth/start-security.js';
+import { DriverFailure } from '../ensemble/effect-runner.js';
 import { startEnsembleMember } from '../ensemble/ensemble-member.js';
 import { startStandalone } from '../standalone.js';
 import type { ServerSettings } from '../zk-server.js';
@@ -125,8 +126,12 @@ async function main(logger: Logger): Promise<void> {
     maxClientCnxns: config.maxClientCnxns,
     ...security.listen,
   };
+  // An ensemble member's driver says which of its steps failed (a DriverFailure: the log
+  // append, the epoch write, a TRUNC, applying a commit...).
   const onFatal = (err: unknown) => {
-    logger.fatal({ err: (err as Error).message, stack: (err as Error).stack }, 'a log or epoch write failed; stopping so that nothing unlogged is ever acknowledged');
+    const e = err instanceof Error ? err : new Error(String(err));
+    const what = e instanceof DriverFailure ? e.message : `the ensemble driver failed: ${e.message}`;
+    logger.fatal({ err: e.message, cause: (e.cause as Error | undefined)?.message, stack: ((e.cause as Error | undefined) ?? e).stack }, `${what}; stopping so that nothing unlogged is ever acknowledged`);
     process.exit(1);
   };
 

@@ -13,6 +13,37 @@ const DIFF_IN_ONE_FRAME_MAX = 1000;
 /** An ensemble member's log: its ACK leaves before the next batch is encoded (see GroupCommitOptions). */
 const ENSEMBLE_LOG: GroupCommitOptions = { maxBatchTxns: 2000, gather: 'microtask', overlap: false };
 
+/** What carrying out each effect does, for the message of a DriverFailure. */
+const EFFECT_STEP: Record<Effect<TxnPayload>['kind'], string> = {
+  send: 'sending a message to a peer',
+  saveEpochs: 'the epoch write',
+  append: 'queueing txns for the log',
+  truncate: 'the TRUNC (truncating the log, catching up or rebuilding the state)',
+  installSnapshot: 'installing the leader\'s snapshot (SNAP)',
+  commit: 'applying committed txns',
+  role: 'taking a new role',
+  serving: 'starting or stopping serving clients',
+  request: 'handling a learner\'s request',
+  app: 'handling the leader\'s answer',
+  confirmed: 'answering a sync',
+  saveConfig: 'saving the configuration',
+  closeLink: 'closing a learner link',
+};
+
+/**
+ * Why an ensemble member must stop: the step of the driver that failed (a durable write, or
+ * an effect that threw), with the error as its cause.
+ */
+export class DriverFailure extends Error {
+  constructor(
+    readonly step: string,
+    cause: unknown,
+  ) {
+    super(`${step} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'DriverFailure';
+  }
+}
+
 /** The replicated state, as the runner hands it the core's state effects. */
 export interface ReplicatedState {
   /** Committed entries, in zxid order; those the state already holds (replayed at recovery) are skipped. */
@@ -54,8 +85,11 @@ export interface EffectRunnerParts {
   /** Sees every message before the core does (logs, figures). */
   inbound(from: number, msg: Message<TxnPayload>): void;
   warn(msg: string, fields: object): void;
-  /** A durable write failed: the member must stop rather than acknowledge what may not be on disk. */
-  onFatal(err: unknown): void;
+  /**
+   * The member must stop: a durable write failed (it must not acknowledge what may not be on
+   * disk), or carrying out an effect threw. `err` is a DriverFailure that says which.
+   */
+  onFatal(err: DriverFailure): void;
   /** The membership can change (reconfigEnabled): the transport follows each new configuration's addresses. */
   followsMembership: boolean;
   /** Each durable log append's time (ms) and txn count. */
@@ -101,7 +135,7 @@ export class EffectRunner {
         }
         void this.pump();
       },
-      parts.onFatal,
+      (err) => parts.onFatal(new DriverFailure('the txn log append', err)),
       parts.onSynced,
       (zxid) => parts.trace.mark('log-write', zxid),
     );
@@ -156,16 +190,17 @@ export class EffectRunner {
   private async pump(): Promise<void> {
     if (this.pumping) return;
     this.pumping = true;
+    let e: Effect<TxnPayload> | undefined;
     try {
       for (;;) {
-        for (const e of this.peer.takeEffects()) this.queue.push(e);
-        const e = this.queue.shift();
+        for (const x of this.peer.takeEffects()) this.queue.push(x);
+        e = this.queue.shift();
         if (!e) break;
         const pending = this.carryOut(e);
         if (pending) await pending;
       }
     } catch (err) {
-      this.parts.onFatal(err);
+      this.parts.onFatal(new DriverFailure(e ? EFFECT_STEP[e.kind] : 'taking the core\'s effects', err));
     } finally {
       this.pumping = false;
     }

@@ -69,6 +69,8 @@ export function readOnlyGraceMs(tickTimeMs: number): number {
  * by bytes too.
  */
 export const COMMITTED_LOG_MAX = 50_000;
+/** A run of txns this long (logged or applied at once) is a sync's, whose cost is logged at debug. */
+const LONG_RUN_TXNS = 1000;
 export const COMMITTED_LOG_MAX_BYTES = 64 * 1024 * 1024;
 
 /** The quorum core's configuration for this member: zoo.cfg's ticks turned into core ticks. */
@@ -181,7 +183,10 @@ export class EnsembleNode implements ReplicatedState, RoleEffects {
       inbound: (from, msg) => this.inbound(from, msg),
       warn: (msg, fields) => log.warn(fields, msg),
       onFatal: parts.onFatal,
-      onSynced: (ms, txns) => this.server.recordLogSync(ms, txns),
+      onSynced: (ms, txns) => {
+        this.server.recordLogSync(ms, txns);
+        if (txns >= LONG_RUN_TXNS) log.debug({ ms, txns }, 'logged a long run of txns (a sync)');
+      },
       followsMembership: parts.serverSettings.reconfigEnabled,
       trace: this.server.trace,
     });
@@ -217,15 +222,26 @@ export class EnsembleNode implements ReplicatedState, RoleEffects {
   // ---- ReplicatedState ----
 
   commit(entries: Entry<TxnPayload>[]): void {
+    const startMs = entries.length >= LONG_RUN_TXNS ? this.parts.clock.monotonicMs() : 0;
     for (const x of entries) {
       if (x.zxid <= this.server.tree.lastProcessedZxid) continue; // already in the state (recovery replayed it)
       this.server.commit(x.payload.hdr, x.payload.txn);
       this.counts.commits++;
     }
     this.barriers.released();
+    if (startMs) this.log.debug({ ms: this.parts.clock.monotonicMs() - startMs, txns: entries.length }, 'applied a long run of commits (a sync)');
   }
 
   async truncate(zxid: bigint): Promise<void> {
+    const applied = this.server.tree.lastProcessedZxid;
+    if (applied <= zxid) {
+      // The usual case (a former leader, a follower cut off with proposals it logged): none of
+      // the dropped txns was applied, so the state stays and only catches up with the logged
+      // txns up to `zxid`, which the core now counts as applied. No reload of the database.
+      for (const t of await this.installer.truncateLog(zxid, applied)) this.server.commit(t.hdr, t.txn);
+      return;
+    }
+    // Recovery replayed txns the leader does not have: rebuild without them.
     const { tree, sessions } = await this.installer.truncate(zxid);
     this.server.replaceState(tree, sessions);
     this.showConfig(this.peer.activeConfig); // a replaced tree starts from an empty /zookeeper/config
@@ -378,10 +394,13 @@ export class EnsembleNode implements ReplicatedState, RoleEffects {
     this.readOnly = null;
   }
 
+  /** Sees each message before the core: logs the syncs the core will act on (not those of a stale link, which it drops). */
   private inbound(from: number, msg: Message<TxnPayload>): void {
+    if (msg.type === 'ACK' && this.peer.state === 'LEADING') this.counts.acksReceived++;
+    // Where a sync spends its time (debug): the DIFF, NEWLEADER and UPTODATE arriving, then 'serving clients'.
+    if ((msg.type === 'NEWLEADER' || msg.type === 'UPTODATE') && this.peer.isLearnerLink(from, msg.link)) this.log.debug({ leader: from }, `sync with leader: ${msg.type}`);
+    if ((msg.type !== 'DIFF' && msg.type !== 'TRUNC' && msg.type !== 'SNAP') || !this.peer.isLearnerLink(from, msg.link)) return;
     if (msg.type === 'DIFF') this.log.info({ leader: from, txns: msg.entries.length }, 'sync with leader: DIFF');
-    else if (msg.type === 'TRUNC') this.log.info({ leader: from, zxid: hex64(msg.zxid) }, 'sync with leader: TRUNC');
-    else if (msg.type === 'SNAP') this.log.info({ leader: from, zxid: hex64(msg.zxid) }, 'sync with leader: SNAP');
-    else if (msg.type === 'ACK' && this.peer.state === 'LEADING') this.counts.acksReceived++;
+    else this.log.info({ leader: from, zxid: hex64(msg.zxid) }, `sync with leader: ${msg.type}`);
   }
 }

@@ -34,6 +34,12 @@ export class MemoryNetwork {
     };
   }
 
+  /** Test-only: hands `to` a message as if from `from`, on whatever link it names (a stale one too), in a later turn. */
+  inject(from: number, to: number, msg: Message<unknown>): void {
+    const [copy] = this.reader.push(encodeFrame(msg));
+    setImmediate(() => this.members.get(to)?.onMessage(from, copy as Message<unknown>));
+  }
+
   private deliver(from: number, to: number, msg: Message<unknown>): void {
     if (isLinkMessage(msg)) {
       const key = linkKey(from, to, msg.link);
