@@ -22,7 +22,7 @@
 //
 // The modes take turns (--rounds), each round on fresh files. DIR (default: a fresh directory under the OS temp dir, removed afterwards) should be on the
 // disk the servers' dataDir is on.
-import { closeSync, fdatasyncSync, fsyncSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fsyncSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -56,6 +56,7 @@ async function main() {
   if (!(count > 0) || !(bytes > 0) || !(rounds > 0) || writers.some((w) => !(w > 0))) throw new Error('--count, --bytes and --writers must be positive');
   if (count * bytes > PAD_BYTES) throw new Error(`--count x --bytes must fit in ${PAD_BYTES} bytes`);
   const base = v.dir ?? tmpdir();
+  mkdirSync(base, { recursive: true }); // --dir may name a folder on another disk that does not exist yet
   const dir = mkdtempSync(path.join(base, 'fsync-floor-'));
   console.log(`fsync floor: ${count} appends of ${bytes} bytes per writer, in ${dir}; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   console.log('mode      writers     p50 ms     p99 ms    mean ms   p50 / prealloc');
