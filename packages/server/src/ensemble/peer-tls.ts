@@ -7,18 +7,14 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import type { PeerSockets } from '@zab/quorum';
-import type { TlsContext } from '@zab/security';
 import type { Logger } from 'pino';
 import type { QuorumSecurityConfig } from '../config/security.js';
-import { sniffTls } from '../net/tls-accept.js';
-
-/** Bound on a peer's TLS handshake: a stalled one is dropped (and the peer tries again). */
-const HANDSHAKE_TIMEOUT_MS = 10_000;
+import { handshakeServer, type ReloadableTls, sniffTls } from '../net/tls-accept.js';
 
 /** The peer sockets for `quorum`'s settings, over a TLS context that may be reloaded (`current`, `attach`). */
 export function tlsPeerSockets(
   quorum: QuorumSecurityConfig,
-  context: { current(): TlsContext; attach(server: tls.Server): void },
+  context: ReloadableTls,
   log: Logger,
 ): PeerSockets {
   return {
@@ -29,22 +25,7 @@ export function tlsPeerSockets(
       return s;
     },
     acceptor(ready) {
-      // A tls.Server that never listens runs the handshakes with the server-side checks only it applies.
-      const handshakes = tls.createServer({ ...context.current().serverOptions, handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
-      context.attach(handshakes);
-      handshakes.on('tlsClientError', (err, socket) => {
-        log.warn({ remote: socket.remoteAddress, err: err.message }, 'quorum TLS handshake failed; dropping the peer connection');
-        socket.destroy();
-      });
-      handshakes.on('secureConnection', (secure: tls.TLSSocket) => {
-        const refused = context.current().checkClient(secure, true);
-        if (refused) {
-          log.warn({ remote: secure.remoteAddress, err: refused.message }, 'quorum peer refused');
-          secure.destroy();
-          return;
-        }
-        ready(secure);
-      });
+      const handshakes = handshakeServer(context, { name: 'quorum peer', verifyHostname: true, level: 'warn' }, log, (secure) => ready(secure));
       const secure = (raw: net.Socket) => void handshakes.emit('connection', raw);
       if (!quorum.portUnification) return secure;
       return (raw) =>

@@ -12,12 +12,9 @@ import type { Logger } from 'pino';
 import type { ClientAuthSettings } from '../auth/client-auth.js';
 
 /** What a client port needs to take TLS clients. The owner (bin/) keeps `current()` up to date on reloads. */
-export interface ClientPortTls {
+export interface ClientPortTls extends ReloadableTls {
   /** 'only': every client speaks TLS (secureClientPort); 'unified': TLS or plain, told by the first byte. */
   readonly mode: 'only' | 'unified';
-  current(): TlsContext;
-  /** Makes `server` take every reloaded context for its new handshakes. */
-  attach(server: tls.Server): void;
   /** How long a unified port waits for a client's first byte before taking it as plain (ssl.handshakeDetectionTimeoutMillis). */
   readonly handshakeDetectionTimeoutMs: number;
 }
@@ -46,12 +43,50 @@ export function sniffTls(socket: Socket, timeoutMs: number, then: (isTls: boolea
   socket.once('close', () => clearTimeout(timer));
 }
 
+/** A reloadable TLS context: the one current at accept time serves each new handshake. */
+export interface ReloadableTls {
+  current(): TlsContext;
+  /** Makes `server` take every reloaded context for its new handshakes. */
+  attach(server: tls.Server): void;
+}
+
 /**
- * The TLS side of one client port: a tls.Server that never listens. The port hands it each
- * accepted TCP socket ('connection'); node then runs the handshake with the server's checks
- * (requestCert, rejectUnauthorized, which only a tls.Server applies) and `onReady` gets the TLS
- * socket and the ids its certificate gives. A client refused (untrusted or missing
- * certificate, no x509 provider, a handshake that fails or stalls) is logged and dropped.
+ * A tls.Server that never listens: its owner hands it each accepted TCP socket ('connection');
+ * node then runs the handshake with the checks only a tls.Server applies (requestCert,
+ * rejectUnauthorized), then the context's own check (`checkClient`; `verifyHostname` for a
+ * quorum peer, whose certificate must name its address). A handshake that fails or stalls, or
+ * a socket refused, is logged (as `what`) and dropped; `onSecure` gets the rest with the
+ * context that accepted them. The client port and the quorum ports share it.
+ */
+export function handshakeServer(
+  source: ReloadableTls,
+  what: { name: string; verifyHostname: boolean; level: 'info' | 'warn' },
+  log: Logger,
+  onSecure: (secure: tls.TLSSocket, context: TlsContext) => void,
+): tls.Server {
+  const server = tls.createServer({ ...source.current().serverOptions, handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
+  source.attach(server);
+  server.on('tlsClientError', (err, socket) => {
+    log[what.level]({ remote: socket.remoteAddress, err: err.message }, `${what.name} TLS handshake failed; dropping the connection`);
+    socket.destroy();
+  });
+  server.on('secureConnection', (secure: tls.TLSSocket) => {
+    const context = source.current();
+    const refused = context.checkClient(secure, what.verifyHostname);
+    if (refused) {
+      log[what.level]({ remote: secure.remoteAddress, err: refused.message }, `${what.name} refused`);
+      secure.destroy();
+      return;
+    }
+    onSecure(secure, context);
+  });
+  return server;
+}
+
+/**
+ * The TLS side of one client port: `onReady` gets each accepted TLS socket and the ids its
+ * certificate gives. A client refused (untrusted or missing certificate, no x509 provider, a
+ * handshake that fails or stalls) is logged and dropped.
  */
 export function tlsAcceptor(
   tlsPort: ClientPortTls,
@@ -59,20 +94,7 @@ export function tlsAcceptor(
   log: Logger,
   onReady: (secure: tls.TLSSocket, ids: Id[]) => void,
 ): tls.Server {
-  const server = tls.createServer({ ...tlsPort.current().serverOptions, handshakeTimeout: HANDSHAKE_TIMEOUT_MS });
-  tlsPort.attach(server);
-  server.on('tlsClientError', (err, socket) => {
-    log.info({ remote: socket.remoteAddress, err: err.message }, 'TLS handshake failed; dropping the client');
-    socket.destroy();
-  });
-  server.on('secureConnection', (secure: tls.TLSSocket) => {
-    const context = tlsPort.current();
-    const refused = context.checkClient(secure);
-    if (refused) {
-      log.info({ remote: secure.remoteAddress, err: refused.message }, 'TLS client refused');
-      secure.destroy();
-      return;
-    }
+  return handshakeServer(tlsPort, { name: 'TLS client', verifyHostname: false, level: 'info' }, log, (secure, context) => {
     const ids = x509Ids(secure, context, auth);
     if (ids === null) {
       log.error({ remote: secure.remoteAddress, provider: auth?.sslAuthProvider ?? 'x509' }, 'X509 auth provider not found (register it with authProvider.N=org.apache.zookeeper.server.auth.X509AuthenticationProvider); closing');
@@ -81,7 +103,6 @@ export function tlsAcceptor(
     }
     onReady(secure, ids);
   });
-  return server;
 }
 
 /**
