@@ -32,5 +32,4 @@ export async function runSeeds(
         }),
     ),
   );
-  if (stop()) await Promise.all(workers.map((w) => w.terminate()));
 }

@@ -52,35 +52,37 @@ export class SimMember {
   async start(): Promise<void> {
     if (this.node || this.starting) return;
     this.starting = true;
-    const { scheduler, rng, network, log } = this.parts;
-    const incarnation = ++this.incarnation;
-    const clock = new SimClock(scheduler, rng, (err) => this.fatal(err));
-    const storage = new SimStorage(this.disk, scheduler, rng);
-    const window = new TailWindow(COMMITTED_LOG_MAX, COMMITTED_LOG_MAX_BYTES);
-    const recovered = await recover(storage, this.parts.serverSettings.extendedTypesEnabled, log, (t) => window.push(t));
-    const epochs = await storage.epochs.readEpochs();
-    if (incarnation !== this.incarnation) return;
-    const node = new EnsembleNode({
-      settings: { ...this.parts.settings, myId: this.id },
-      serverSettings: { ...this.parts.serverSettings, serverId: this.id },
-      storage,
-      recovered,
-      init: { ...epochs, ...window.finish(recovered.snapshotZxid) },
-      snapCount: this.parts.snapCount,
-      clock,
-      transport: network.transport(this.id, incarnation, (err) => this.fatal(err)),
-      linkSeed: rng.int(0, 0x3fffffff),
-      log,
-      onFatal: (err) => this.fatal(err),
-      random: () => rng.next(),
-      mutations: this.parts.mutations,
-    });
-    await node.listen();
-    node.start();
-    this.node = node;
-    this.storage = storage;
-    this.clock = clock;
-    this.starting = false;
+    try {
+      const { scheduler, rng, network, log } = this.parts;
+      const incarnation = ++this.incarnation;
+      const clock = new SimClock(scheduler, rng, (err) => this.fatal(err));
+      const storage = new SimStorage(this.disk, scheduler, rng);
+      const window = new TailWindow(COMMITTED_LOG_MAX, COMMITTED_LOG_MAX_BYTES);
+      const recovered = await recover(storage, this.parts.serverSettings.extendedTypesEnabled, log, (t) => window.push(t));
+      const epochs = await storage.epochs.readEpochs();
+      const node = new EnsembleNode({
+        settings: { ...this.parts.settings, myId: this.id },
+        serverSettings: { ...this.parts.serverSettings, serverId: this.id },
+        storage,
+        recovered,
+        init: { ...epochs, ...window.finish(recovered.snapshotZxid) },
+        snapCount: this.parts.snapCount,
+        clock,
+        transport: network.transport(this.id, incarnation, (err) => this.fatal(err)),
+        linkSeed: rng.int(0, 0x3fffffff),
+        log,
+        onFatal: (err) => this.fatal(err),
+        random: () => rng.next(),
+        mutations: this.parts.mutations,
+      });
+      await node.listen();
+      node.start();
+      this.node = node;
+      this.storage = storage;
+      this.clock = clock;
+    } finally {
+      this.starting = false; // a failed recovery leaves the member down, ready to try again
+    }
   }
 
   /** The process dies: timers, network, unsynced writes and client connections go with it. */

@@ -263,7 +263,6 @@ export class MemberSimulation {
       await m.start();
     } catch (err) {
       this.memberCrashes.push(`member ${m.id} could not restart from its disk at ${this.scheduler.nowMs} ms: ${(err as Error).message}`);
-      m.starting = false;
     }
   }
 

@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { OpCode } from '@zab/jute';
+import { OpCode, hex64 } from '@zab/jute';
 import { openStorage } from '@zab/storage';
 import type { Target } from '../env/members.js';
 import type { CommittedClose } from './expiry.js';
@@ -9,7 +9,6 @@ interface LoggedClose extends CommittedClose {
   zxid: bigint;
 }
 
-const hexId = (id: bigint) => '0x' + BigInt.asUintN(64, id).toString(16);
 
 /**
  * The closeSession txns the ensemble committed, read from the members' txn logs once they are
@@ -40,7 +39,7 @@ async function zabCloses(dataDir: string): Promise<LoggedClose[]> {
   try {
     for await (const t of storage.log.read(0n)) {
       const hdr = t['hdr'] as { sessionId: bigint; timeMs: number; type: number } | undefined;
-      if (hdr?.type === OpCode.closeSession) out.push({ zxid: t.zxid, session: hexId(hdr.sessionId), timeMs: hdr.timeMs });
+      if (hdr?.type === OpCode.closeSession) out.push({ zxid: t.zxid, session: hex64(hdr.sessionId), timeMs: hdr.timeMs });
     }
   } finally {
     await storage.close();
@@ -65,7 +64,7 @@ async function zookeeperCloses(dataDir: string): Promise<LoggedClose[]> {
       if (len <= 0 || at + 12 + len + 1 > buf.length) break;
       const rec = at + 12;
       if (len >= 32 && buf.readInt32BE(rec + 28) === OpCode.closeSession) {
-        out.push({ zxid: buf.readBigInt64BE(rec + 12), session: hexId(buf.readBigInt64BE(rec)), timeMs: Number(buf.readBigInt64BE(rec + 20)) });
+        out.push({ zxid: buf.readBigInt64BE(rec + 12), session: hex64(buf.readBigInt64BE(rec)), timeMs: Number(buf.readBigInt64BE(rec + 20)) });
       }
       at = rec + len + 1;
     }

@@ -1,4 +1,5 @@
 import type { ZooKeeperClient } from '@zab/client';
+import { hex64 } from '@zab/jute';
 
 /** A subtree as one member holds it: path -> data, META, then the stat fields every member must agree on. */
 export type TreeDump = Map<string, string>;
@@ -11,7 +12,6 @@ export function dataOf(entry: string): string {
   return entry.slice(0, entry.indexOf(META));
 }
 
-const hex = (v: bigint) => BigInt.asUintN(64, v).toString(16);
 
 /** Reads the subtree at `root` through `client` (after a sync, so it is the member's latest). */
 export async function dumpTree(client: ZooKeeperClient, root: string): Promise<TreeDump> {
@@ -21,7 +21,7 @@ export async function dumpTree(client: ZooKeeperClient, root: string): Promise<T
   while (queue.length) {
     const path = queue.shift()!;
     const { data, stat } = await client.getData(path);
-    out.set(path, `${data?.toString() ?? ''}${META} v${stat.version} cv${stat.cversion} c${hex(stat.czxid)} m${hex(stat.mzxid)} e${hex(stat.ephemeralOwner)}`);
+    out.set(path, `${data?.toString() ?? ''}${META} v${stat.version} cv${stat.cversion} c${hex64(stat.czxid)} m${hex64(stat.mzxid)} e${hex64(stat.ephemeralOwner)}`);
     const { children } = await client.getChildren(path);
     for (const c of children.sort()) queue.push(path === '/' ? `/${c}` : `${path}/${c}`);
   }

@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { AddWatchMode, BadVersionError, KeeperError, Mutex, NoNodeError, NodeExistsError, NotEmptyError, createClient, type ZooKeeperClient } from '@zab/client';
 import { monotonicUs } from '../clock.js';
 import type { Command as DriverCommand } from '../run/worker-process.js';
+import { hex64 } from '@zab/jute';
 
 interface Args {
   lib: 'nzc' | 'zab';
@@ -83,7 +84,6 @@ interface Session {
 /** node-zookeeper-client's NoNode error, for "the node is not this session's". */
 const notMine = (zk: any) => zk.Exception.create(zk.Exception.NO_NODE, 'not this session\'s node');
 
-const hexId = (id: bigint) => '0x' + BigInt.asUintN(64, id).toString(16);
 
 function nzcSession(args: Args, onState: (state: string, session: string | null) => void): Session {
   const require = createRequire(import.meta.url);
@@ -92,7 +92,7 @@ function nzcSession(args: Args, onState: (state: string, session: string | null)
   const c = zk.createClient(args.hosts, { sessionTimeout: args.sessionTimeoutMs, spinDelay: 100, retries: 0 });
   const id = () => {
     const buf: Buffer | undefined = c.getSessionId();
-    return buf && buf.length === 8 && buf.some((b) => b !== 0) ? hexId(buf.readBigInt64BE()) : null;
+    return buf && buf.length === 8 && buf.some((b) => b !== 0) ? hex64(buf.readBigInt64BE()) : null;
   };
   let last: string | null = null;
   c.on('state', (s: any) => {
@@ -155,7 +155,7 @@ function zabSession(args: Args, onState: (state: string, session: string | null)
   const c = createClient(args.hosts, { sessionTimeoutMs: args.sessionTimeoutMs, requestTimeoutMs: args.opTimeoutMs });
   let last: string | null = null;
   c.on('state', (s: string) => {
-    if (s === 'connected') onState('connected', (last = hexId(c.sessionId)));
+    if (s === 'connected') onState('connected', (last = hex64(c.sessionId)));
     else if (s === 'disconnected' || s === 'expired') onState(s, last);
   });
   const modeOf = (m: string) => m.replace('_', '-') as any;
@@ -164,11 +164,11 @@ function zabSession(args: Args, onState: (state: string, session: string | null)
     id: () => last,
     async get(path) {
       const { data, stat } = await c.getData(path);
-      return { value: data ? data.toString() : '', version: stat.version, mzxid: hexId(stat.mzxid) };
+      return { value: data ? data.toString() : '', version: stat.version, mzxid: hex64(stat.mzxid) };
     },
     async set(path, value, version) {
       const stat = await c.setData(path, value, version);
-      return { version: stat.version, mzxid: hexId(stat.mzxid) };
+      return { version: stat.version, mzxid: hex64(stat.mzxid) };
     },
     async create(path, value, mode) {
       return { path: await c.create(path, value, { mode: modeOf(mode) }) };
@@ -179,13 +179,13 @@ function zabSession(args: Args, onState: (state: string, session: string | null)
       } catch (e) {
         if (!(e instanceof NodeExistsError)) throw e;
         const { stat } = await c.getData(path);
-        if (hexId(stat.ephemeralOwner) !== last) throw e;
+        if (hex64(stat.ephemeralOwner) !== last) throw e;
       }
       return {};
     },
     async disown(path) {
       const { stat } = await c.getData(path);
-      if (hexId(stat.ephemeralOwner) !== last) throw new NoNodeError();
+      if (hex64(stat.ephemeralOwner) !== last) throw new NoNodeError();
       await c.delete(path, stat.version);
       return {};
     },
