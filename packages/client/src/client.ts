@@ -22,6 +22,7 @@ import {
   type ResponseOf,
   type Stat,
   type WatcherEvent,
+  CONFIG_NODE,
 } from '@zab/jute';
 import { parseConnectString, shuffled, toClientPath, toServerPath, type HostPort } from './connect-string.js';
 import { ClientConnection } from './connection.js';
@@ -32,7 +33,6 @@ import { watchEvents } from './watch-iterator.js';
 import { WatchKind, WatchRegistry, type Watcher } from './watches.js';
 
 /** Where a member shows the ensemble's membership; never under a chroot. */
-const CONFIG_NODE = '/zookeeper/config';
 
 export type { ClientOptions, ClientState, ClientTls } from './options.js';
 export { pemTls } from './options.js';

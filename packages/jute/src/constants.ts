@@ -156,3 +156,6 @@ export const Xid = {
 
 /** Default jute.maxbuffer: the largest frame either side accepts, in bytes. */
 export const DEFAULT_MAX_BUFFER_BYTES = 0xfffff;
+
+/** The znode where every member serves the ensemble's membership (ZooDefs.CONFIG_NODE). */
+export const CONFIG_NODE = '/zookeeper/config';

@@ -1,4 +1,4 @@
-import { CreateMode, ErrorCode, OpCode, Perms, type ACL, type Id, type MultiOp } from '@zab/jute';
+import { CreateMode, ErrorCode, OpCode, Perms, type ACL, type Id, type MultiOp, CONFIG_NODE } from '@zab/jute';
 import { AclError, checkAcl, fixupAcl } from '../tree/acl.js';
 import { CONTAINER_OWNER, MAX_TTL_MS, ephemeralKind, ttlOwner } from '../tree/data-node.js';
 import type { DataTree } from '../tree/data-tree.js';
@@ -426,7 +426,6 @@ function validParentOf(path: string): string {
   return slash === 0 ? '/' : path.slice(0, slash);
 }
 
-const CONFIG_NODE = '/zookeeper/config';
 const SPECIAL_PATHS = new Set(['/', '/zookeeper', '/zookeeper/quota', CONFIG_NODE]);
 
 function checkVersion(current: number, expected: number): number {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { EventType, ErrorCode, OpCode, Perms, type ACL, type Stat } from '@zab/jute';
+import { EventType, ErrorCode, OpCode, Perms, type ACL, type Stat, CONFIG_NODE } from '@zab/jute';
 import { AclInterner } from './acl-intern.js';
 import { DataNode, ephemeralKind, type SnapshotNode } from './data-node.js';
 import { JavaHashOrderSet } from './java-hash-order.js';
@@ -9,7 +9,6 @@ import type { Txn, TxnHeader, TxnResult } from './txn.js';
 
 
 const WORLD_ALL: ACL[] = [{ perms: Perms.ALL, id: { scheme: 'world', id: 'anyone' } }];
-const CONFIG_NODE = '/zookeeper/config';
 const WORLD_READ: ACL[] = [{ perms: Perms.READ, id: { scheme: 'world', id: 'anyone' } }];
 
 /**
@@ -78,7 +77,7 @@ export class DataTree {
     this.addSystemNode('/zookeeper', WORLD_ALL);
     this.addSystemNode('/zookeeper/quota', WORLD_ALL);
     // 3.8 sets its ACL once more after creating it, with version -1: aclVersion shows -1.
-    this.addSystemNode('/zookeeper/config', WORLD_READ, -1);
+    this.addSystemNode(CONFIG_NODE, WORLD_READ, -1);
   }
 
   private addSystemNode(path: string, acl: ACL[], aversion = 0): void {
