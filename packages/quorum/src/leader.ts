@@ -83,10 +83,10 @@ export class Leader<P> {
   }
 
   /** Whether this leader and the followers (never observers) that pass `pred` hold a quorum of every configuration in play. */
-  private hasQuorum(pred: (h: LearnerHandler) => boolean): boolean {
+  private hasQuorum(pred: (h: LearnerHandler) => boolean, holds = (sids: number[]) => this.ctx.membership.containsQuorum(sids)): boolean {
     const sids = [this.ctx.config.myId];
     for (const h of this.handlers.values()) if (!h.observer && pred(h)) sids.push(h.sid);
-    return this.ctx.membership.containsQuorum(sids);
+    return holds(sids);
   }
 
   onMessage(from: number, m: LinkMessage<P>): void {
@@ -286,9 +286,8 @@ export class Leader<P> {
 
   /** Whether this leader and its up-to-date followers hold a quorum of `config` (ZooKeeper's check before a reconfiguration). */
   isQuorumSynced(config: Configuration): boolean {
-    const sids = [this.ctx.config.myId];
-    for (const h of this.handlers.values()) if (!h.observer && h.phase === 'uptodate') sids.push(h.sid);
-    return new QuorumVerifier(config).containsQuorum(sids);
+    const verifier = new QuorumVerifier(config);
+    return this.hasQuorum((h) => h.phase === 'uptodate', (sids) => verifier.containsQuorum(sids));
   }
 
   /** Checks and takes the next proposal's zxid; the peer logs the entry and calls sendProposal. */

@@ -10,7 +10,6 @@
  */
 export class RequestThrottle {
   private inFlight = 0;
-  private stopped = false;
 
   constructor(
     private readonly limit: number,
@@ -19,25 +18,18 @@ export class RequestThrottle {
 
   /** Whether connections must hold what they read now. */
   get throttled(): boolean {
-    return this.stopped;
-  }
-
-  get outstanding(): number {
-    return this.inFlight;
+    return this.inFlight >= this.limit;
   }
 
   /** `n` requests entered the server. */
   add(n: number): void {
     this.inFlight += n;
-    if (!this.stopped && this.inFlight >= this.limit) this.stopped = true;
   }
 
   /** `n` requests left it (answered, or dropped with their connection). */
   remove(n: number): void {
+    const was = this.throttled;
     this.inFlight -= n;
-    if (this.stopped && this.inFlight < this.limit) {
-      this.stopped = false;
-      this.onRelease();
-    }
+    if (was && !this.throttled) this.onRelease();
   }
 }

@@ -40,7 +40,7 @@ export function onRequest(server: ZkServer, conn: Connection, xid: number, type:
     return;
   }
   const rec = decodeRequest(type, body);
-  if (!live && type !== OpCode.closeSession && server.sessions.get(conn.sessionId)?.closing) {
+  if (!live && type !== OpCode.closeSession && session?.closing) {
     // Its close is proposed, not committed: no SessionExpired until it is (see handshake.ts).
     conn.close();
     return;
