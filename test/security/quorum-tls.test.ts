@@ -8,7 +8,7 @@ import tls from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Ensemble, startEnsemble } from '../support/ensemble.js';
-import { electionPortOf, expectAllAcked, restartWith, startWriters } from './rolling.js';
+import { expectAllAcked, restartWith, startWriters } from './rolling.js';
 import { makeTestPki, securityTarget, STORE_PASSWORD, type TestPki } from './security-target.js';
 
 let t: TestPki;
@@ -67,7 +67,7 @@ describe(`a rolling move of the quorum to TLS (${securityTarget()})`, () => {
       await writers.stop();
     }
     await expectAllAcked(ens.members, '/roll', writers.acked);
-    const port = await electionPortOf(ens, 1);
+    const port = ens.members[0]!.electionPort;
     expect(await tlsHandshake(port, t.server)).toBe(true);
     // A certificate from the same CA that does not name the peer's address is refused, as ZooKeeper refuses it.
     expect(await tlsHandshake(port, t.alice)).toBe(false);

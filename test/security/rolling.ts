@@ -1,7 +1,7 @@
 // What the suites that change a running ensemble's security share: restarting a member with
 // zoo.cfg lines added (a later line wins, in zab and in ZooKeeper), writers that record every
 // create the ensemble acknowledged, and the check that every member holds them all.
-import { appendFile, readFile } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createClient } from '@zab/client';
 import { KeeperError, NodeExistsError, SessionExpiredError } from '@zab/jute';
@@ -19,13 +19,6 @@ export async function restartWith(ens: Ensemble, m: Member, lines: Record<string
   await m.kill('SIGTERM');
   await m.start();
   if (serving > 0) await ens.waitServing(serving, 120_000);
-}
-
-/** The election port of member `id`, from a member's zoo.cfg server lines. */
-export async function electionPortOf(ens: Ensemble, id: number): Promise<number> {
-  const cfg = await readFile(cfgFileOf(ens.members[0]!), 'utf8');
-  const line = new RegExp(`^server\\.${id}=[^:]+:(\\d+):(\\d+)`, 'm').exec(cfg)!;
-  return Number(line[2]);
 }
 
 /** Three writers creating /<root>/w<i>-<k> in a loop through one session; `acked` holds each create the ensemble acknowledged. */
