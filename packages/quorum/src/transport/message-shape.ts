@@ -1,4 +1,5 @@
 import type { LinkMessage } from '../messages.js';
+import { isPort } from './hello.js';
 
 /**
  * What a connection may carry: an election connection notifications only; a learner link
@@ -26,11 +27,35 @@ function entries(v: unknown): string | null {
   let last = -1n;
   for (const e of v) {
     if (!isPlainObject(e) || !isZxid(e['zxid']) || !('payload' in e)) return 'an entry is not {zxid, payload}';
+    if (e['config'] !== undefined) {
+      const bad = configProblem(e['config'], 'an entry\'s config');
+      if (bad) return bad;
+    }
     if ((e['zxid'] as bigint) <= last) return 'entries are not in zxid order';
     last = e['zxid'] as bigint;
   }
   return null;
 }
+
+/** A configuration as configuration.ts builds it: version, members with ids, roles and addresses. */
+function configProblem(v: unknown, what: string): string | null {
+  if (!isPlainObject(v) || !isZxid(v['version']) || !Array.isArray(v['members'])) return `${what} is not a configuration`;
+  const sids = new Set<unknown>();
+  for (const m of v['members'] as unknown[]) {
+    if (!isPlainObject(m) || !isWhole(m['sid']) || (m['sid'] as number) <= 0 || sids.has(m['sid'])) return `${what} has a member without a distinct server id`;
+    sids.add(m['sid']);
+    if (m['role'] !== 'participant' && m['role'] !== 'observer') return `${what}: server ${String(m['sid'])} has no role`;
+    if (typeof m['host'] !== 'string' || !isPort(m['quorumPort']) || !isPort(m['electionPort'])) return `${what}: server ${String(m['sid'])} has no address`;
+    if ((m['clientHost'] !== undefined && typeof m['clientHost'] !== 'string') || (m['clientPort'] !== undefined && !isPort(m['clientPort']))) {
+      return `${what}: server ${String(m['sid'])} has a bad client address`;
+    }
+  }
+  return null;
+}
+
+/** The optional designatedLeader of UPTODATE, COMMIT and INFORM: a server id when present. */
+const designated = (m: Record<string, unknown>): string | null =>
+  m['designatedLeader'] === undefined || isWhole(m['designatedLeader']) ? null : `${String(m['type'])}.designatedLeader is not a server id`;
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
@@ -51,7 +76,7 @@ export function messageProblem(m: unknown, channel: Channel): string | null {
     if (type !== 'NOTIFICATION') return `${type} on an election connection`;
     if (!isWhole(m['leader'])) return 'NOTIFICATION.leader is not a server id';
     if (typeof m['state'] !== 'string' || !STATES.has(m['state'])) return 'NOTIFICATION.state is not a peer state';
-    return zxids(m, 'zxid', 'electionEpoch', 'peerEpoch');
+    return zxids(m, 'zxid', 'electionEpoch', 'peerEpoch') ?? configProblem(m['config'], 'NOTIFICATION.config');
   }
   if (m['link'] !== channel.link) return `${type} names link ${String(m['link'])}, not this connection's ${channel.link}`;
   switch (type as LinkMessage<unknown>['type']) {
@@ -63,14 +88,22 @@ export function messageProblem(m: unknown, channel: Channel): string | null {
     case 'ACKEPOCH':
       return zxids(m, 'currentEpoch', 'lastZxid', 'appliedZxid', 'snapshotZxid');
     case 'TRUNC':
-    case 'SNAP':
-    case 'NEWLEADER':
-    case 'UPTODATE':
-    case 'COMMIT':
       return zxids(m, 'zxid');
+    case 'SNAP':
+      return zxids(m, 'zxid') ?? configProblem(m['config'], 'SNAP.config');
+    case 'NEWLEADER': {
+      const configs = m['configs'];
+      if (!Array.isArray(configs)) return 'NEWLEADER.configs is not a list';
+      return zxids(m, 'zxid') ?? configs.reduce<string | null>((bad, c) => bad ?? configProblem(c, 'NEWLEADER.configs'), null);
+    }
+    case 'UPTODATE':
+      return zxids(m, 'zxid') ?? configProblem(m['config'], 'UPTODATE.config') ?? designated(m);
+    case 'COMMIT':
+      return zxids(m, 'zxid') ?? designated(m);
+    case 'INFORM':
+      return entries(m['entries']) ?? designated(m);
     case 'DIFF':
     case 'PROPOSAL':
-    case 'INFORM':
       return entries(m['entries']);
     case 'ACK':
       return typeof m['newLeader'] === 'boolean' ? zxids(m, 'zxid') : 'ACK.newLeader is not a boolean';
