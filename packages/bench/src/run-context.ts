@@ -18,4 +18,6 @@ export interface RunContext {
   progress: ProgressLine;
   /** Told the window as soon as it is fixed (the comparison kills the leader inside it). */
   onWindow?: (window: RunWindow) => void;
+  /** Called once the measured window's operations are done, before anything is closed. */
+  onWindowEnd?: () => void;
 }

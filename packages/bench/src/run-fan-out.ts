@@ -55,6 +55,7 @@ export async function runFanOut(ctx: RunContext): Promise<Measured> {
     watcher.merge(mergeAll(heard.map((h) => h.arrivals)));
     write.recordMs(w.atMs - writeAtMs);
   }
+  ctx.onWindowEnd?.();
   const windowS = Math.max(0, (nowMs() - window.warmupEndMs) / 1000);
   const notes = missed > 0 ? [`${missed} watchers were not notified within the session timeout`] : [];
   return {

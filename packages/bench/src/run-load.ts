@@ -55,6 +55,7 @@ export async function runLoad(ctx: RunContext): Promise<Measured> {
   ctx.onWindow?.(window);
   ctx.progress.phase(spec.workload === 'churn' ? 'churning' : 'running', spec.workload === 'churn' ? 'sessions' : 'ops', { totals: () => pool.totals }, window);
   const parts = await pool.call<RunResult>('run', window satisfies RunArg);
+  ctx.onWindowEnd?.();
 
   const ops = parts.reduce((a, p) => a + p.ops, 0);
   for (const p of parts) addErrors(errors, p.errors);

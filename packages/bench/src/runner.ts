@@ -23,6 +23,8 @@ export interface RunOptions {
   /** The progress line's label (default: the workload's label). */
   label?: string;
   onWindow?: (window: RunWindow) => void;
+  /** Called once the measured window's operations are done (load rows and fanout), before sessions close. */
+  onWindowEnd?: () => void;
 }
 
 /** The keys k0.. the control session makes before the load (watches and fanout make their own). */
@@ -55,7 +57,7 @@ export async function runWorkload(spec: WorkloadSpec, opts: RunOptions = {}): Pr
   const first = spec.hosts[0]!;
   const control = await BenchSession.open({ host: first.host, port: first.port, sessionTimeoutMs: spec.sessionTimeoutMs, connectTimeoutMs: Math.max(5_000, spec.sessionTimeoutMs) });
   const pool = WorkerPool.start(spec);
-  const ctx: RunContext = { spec, pool, control, progress, ...(opts.onWindow ? { onWindow: opts.onWindow } : {}) };
+  const ctx: RunContext = { spec, pool, control, progress, ...(opts.onWindow ? { onWindow: opts.onWindow } : {}), ...(opts.onWindowEnd ? { onWindowEnd: opts.onWindowEnd } : {}) };
   try {
     await ensurePath(control, spec.rootPath);
     const keys = keysBefore(spec);

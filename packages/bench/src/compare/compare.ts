@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { checkInstalled, Cluster, type Member, type ServerKind } from './cluster.js';
+import { curves, curvesMarkdown } from './curves.js';
 import { compileLoadGen } from './java-driver.js';
 import { machineInfo } from './machine.js';
 import { PortPicker } from './ports.js';
@@ -108,8 +109,7 @@ async function runRow(s: CompareSettings, row: Row, kind: ServerKind, round: num
 
 export async function runCompare(argv: string[]): Promise<void> {
   const s = parseCompare(argv);
-  checkInstalled('zab', s.zabBin);
-  checkInstalled('zookeeper', s.zabBin);
+  for (const kind of s.systems) checkInstalled(kind, s.zabBin);
   // Ctrl-C or a kill: exit through process.exit, so every cluster's exit hook stops its members.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
   const startedAt = new Date();
@@ -119,20 +119,21 @@ export async function runCompare(argv: string[]): Promise<void> {
   const javaClasses = s.driver === 'jute' ? undefined : compileLoadGen();
   if (s.cpuProfDir) mkdirSync(s.cpuProfDir, { recursive: true });
   const ports = new PortPicker(s.ports);
-  process.stderr.write(`zab-bench compare: ${rows.length} rows x ${s.rounds} rounds, ${s.members} member(s), ZooKeeper -Xmx${s.zkHeap}\n`);
+  process.stderr.write(`zab-bench compare: ${rows.length} rows x ${s.rounds} rounds, ${s.members} member(s), ${s.systems.join(' and ')}, ZooKeeper -Xmx${s.zkHeap}\n`);
 
   const runs: RowRun[] = [];
   for (let round = 0; round < s.rounds; round++) {
     for (const [i, row] of rows.entries()) {
       const order: ServerKind[] = (round + i) % 2 === 0 ? ['zab', 'zookeeper'] : ['zookeeper', 'zab'];
-      for (const kind of order) runs.push(await runRow(s, row, kind, round, ports, javaClasses));
+      for (const kind of order.filter((k) => s.systems.includes(k))) runs.push(await runRow(s, row, kind, round, ports, javaClasses));
     }
   }
 
   const lines = metricLines(rows, runs, s.rounds);
-  const md = markdown(s, machine, command, startedAt, lines, runs);
+  const curveLines = curves(rows, lines);
+  const md = markdown(s, machine, command, startedAt, lines, runs, curvesMarkdown(curveLines, s.systems));
   const stamp = startedAt.toISOString().replace(/[:.]/g, '-').slice(0, 19);
-  const files = writeResults(s.outDir, stamp, s.members, { tool: 'zab-bench compare', command, startedAt: startedAt.toISOString(), machine, settings: s, lines, runs }, md);
+  const files = writeResults(s.outDir, stamp, s.members, { tool: 'zab-bench compare', command, startedAt: startedAt.toISOString(), machine, settings: s, lines, curves: curveLines, runs }, md);
   const shown = (f: string) => (path.relative(process.cwd(), f).startsWith('..') ? f : path.relative(process.cwd(), f));
   process.stdout.write(`${md}\nResults: ${shown(files.md)}, ${shown(files.json)}\n`);
   if (s.cpuProfDir) process.stdout.write(`CPU profiles: ${s.cpuProfDir}\n`);

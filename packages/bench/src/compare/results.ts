@@ -58,7 +58,9 @@ export function metricLines(rows: Row[], runs: RowRun[], rounds: number): Metric
   return lines;
 }
 
-function cell(v: number | null, unit: string): string {
+/** A median as the tables show it; `ran` false: that server was not measured (--systems). */
+export function cell(v: number | null, unit: string, ran = true): string {
+  if (!ran) return 'not run';
   if (v === null) return 'failed';
   const digits = unit === 'ms' ? (Math.abs(v) < 10 ? 3 : 1) : 1;
   return `${fmt(v, digits)} ${unit}`;
@@ -70,7 +72,9 @@ function verdict(l: MetricLine): string {
   return good ? '' : ' (worse)';
 }
 
-export function markdown(settings: CompareSettings, machine: MachineInfo, command: string, startedAt: Date, lines: MetricLine[], runs: RowRun[]): string {
+/** The report; `extra` (the curves) goes after the table, before the notes. */
+export function markdown(settings: CompareSettings, machine: MachineInfo, command: string, startedAt: Date, lines: MetricLine[], runs: RowRun[], extra: readonly string[] = []): string {
+  const ran = (kind: ServerKind) => settings.systems.includes(kind);
   const out = [
     `# zab against Apache ZooKeeper 3.8`,
     '',
@@ -79,14 +83,16 @@ export function markdown(settings: CompareSettings, machine: MachineInfo, comman
     `- Machine: ${machine.cores} cores, ${machine.cpuModel}, ${(machine.memoryBytes / 2 ** 30).toFixed(1)} GiB; ${machine.os}; Node ${machine.node}; ${machine.java}`,
     `- zab: ${machine.zabCommit}; ZooKeeper 3.8 (Debian's package) with -Xmx${settings.zkHeap}`,
     `- ${settings.members === 1 ? 'Standalone servers' : `${settings.members} members per ensemble`}, the same zoo.cfg for both, fsync on (zab syncs every write; ZooKeeper forceSync=yes), a fresh ensemble for every row; zab and ZooKeeper alternate`,
+    ...(settings.systems.length === 1 ? [`- Only ${settings.systems[0] === 'zab' ? 'zab' : 'ZooKeeper'} was measured (--systems)`] : []),
     `- ${settings.rounds} round(s); medians; load rows: ${settings.warmupS} s warm-up then ${settings.durationS} s measured; generator: ${settings.driver === 'jute' ? "zab-bench's own" : settings.driver === 'java' ? 'LoadGen on the official Java client where it has the row, zab-bench elsewhere' : 'both, on the same ensemble one after the other (measures marked "Java client" are LoadGen\'s)'}`,
     '',
     '| workload | measure | zab | ZooKeeper 3.8 | zab / ZooKeeper | better |',
     '|---|---|---|---|---|---|',
     ...lines.map(
       (l) =>
-        `| ${l.title} | ${l.metric} | ${cell(l.zabMedian, l.unit)} | ${cell(l.zookeeperMedian, l.unit)} | ${l.ratio === null ? '' : `${l.ratio.toFixed(2)}x${verdict(l)}`} | ${l.better} |`,
+        `| ${l.title} | ${l.metric} | ${cell(l.zabMedian, l.unit, ran('zab'))} | ${cell(l.zookeeperMedian, l.unit, ran('zookeeper'))} | ${l.ratio === null ? '' : `${l.ratio.toFixed(2)}x${verdict(l)}`} | ${l.better} |`,
     ),
+    ...extra,
   ];
   const notes = runs.flatMap((r) => [
     ...(r.error ? [`${r.kind}, round ${r.round + 1}, ${r.row}: failed: ${r.error.split('\n')[0]}`] : []),

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { nowMs } from '../clock.js';
 import { rssBytes } from '../proc-stats.js';
 import { runWorkload } from '../runner.js';
-import { aFollower, specFor, type Row, type RowContext } from './rows.js';
+import { aFollower, atSizes, specFor, type Row, type RowContext } from './rows.js';
 import type { CompareSettings } from './settings.js';
 
 /** Bytes a directory tree takes on disk (allocated blocks, as du counts them). */
@@ -30,16 +30,16 @@ const n = (x: number) => x.toLocaleString('en-US');
 
 export function stateRows(s: CompareSettings): Row[] {
   return [
-    {
-      id: 'idle',
+    ...atSizes('idle', s.idleSessions, 'sessions', (sessions, rowId, point) => ({
+      id: rowId,
       base: 'idle',
-      title: `${n(s.idleSessions)} idle sessions on one member`,
+      title: `${n(sessions)} idle sessions on one member`,
+      ...(point ? { size: point } : {}),
       async run(ctx) {
         const member = aFollower(ctx);
-        const r = await runWorkload(
-          specFor(ctx, { workload: 'idle', sessions: s.idleSessions, hosts: [member.endpoint], serverPids: pidsFrom(ctx, member) }),
-          { label: `${ctx.label} idle` },
-        );
+        const r = await runWorkload(specFor(ctx, { workload: 'idle', sessions, hosts: [member.endpoint], serverPids: pidsFrom(ctx, member) }), {
+          label: `${ctx.label} ${rowId}`,
+        });
         const m = r.metrics;
         return {
           metrics: [
@@ -52,17 +52,18 @@ export function stateRows(s: CompareSettings): Row[] {
           detail: r,
         };
       },
-    },
-    {
-      id: 'watches',
+    })),
+    ...atSizes('watches', s.watches, 'watches', (watches, rowId, point) => ({
+      id: rowId,
       base: 'watches',
-      title: `${n(s.watches)} watches on one member (100 sessions)`,
+      title: `${n(watches)} watches on one member (100 sessions)`,
+      ...(point ? { size: point } : {}),
       async run(ctx) {
         const member = aFollower(ctx);
-        const keys = Math.max(10_000, Math.ceil(s.watches / 100));
+        const keys = Math.max(10_000, Math.ceil(watches / 100));
         const r = await runWorkload(
-          specFor(ctx, { workload: 'watches', sessions: 100, keys, hosts: [member.endpoint], serverPids: pidsFrom(ctx, member) }),
-          { label: `${ctx.label} watches` },
+          specFor(ctx, { workload: 'watches', sessions: 100, keys, watches, hosts: [member.endpoint], serverPids: pidsFrom(ctx, member) }),
+          { label: `${ctx.label} ${rowId}` },
         );
         const m = r.metrics;
         const notes = [...r.notes];
@@ -78,7 +79,7 @@ export function stateRows(s: CompareSettings): Row[] {
           detail: r,
         };
       },
-    },
+    })),
     {
       id: 'znodes',
       base: 'znodes',

@@ -6,6 +6,8 @@ import type { WorkloadResult } from '../result.js';
 import { runWorkload } from '../runner.js';
 import type { WorkloadSpec } from '../spec.js';
 import type { Cluster, Member, ServerKind } from './cluster.js';
+import { nowMs } from '../clock.js';
+import { cpuPerOpMetrics, MembersCpu } from './cpu-per-op.js';
 import { runLoadGen, type JavaLoad, type JavaResult } from './java-driver.js';
 import type { CompareSettings, RowId } from './settings.js';
 
@@ -37,11 +39,19 @@ export interface RowContext {
   javaClasses: string | undefined;
 }
 
+/** Where a row sits on its curve: the size it was run at (sessions, watches, watchers). */
+export interface CurvePoint {
+  size: number;
+  unit: string;
+}
+
 export interface Row {
-  /** Unique among the rows of a comparison (java rows are "java-" + their base id). */
+  /** Unique among the rows of a comparison (java rows are "java-" + their base id; a curve's rows base-size). */
   id: string;
   base: RowId;
   title: string;
+  /** Rows run at several sizes (--idle-sessions 1000,10000, ...): each one's point. */
+  size?: CurvePoint;
   run(ctx: RowContext): Promise<RowOutcome>;
 }
 
@@ -58,7 +68,7 @@ export function specFor(ctx: RowContext, patch: Partial<WorkloadSpec> & Pick<Wor
     warmupS: s.warmupS,
     keys: 1000,
     readPct: 90,
-    watches: s.watches,
+    watches: s.watches[0]!,
     maxOps: 0,
     sessionTimeoutMs: 30_000,
     connectConcurrency: 32,
@@ -69,6 +79,15 @@ export function specFor(ctx: RowContext, patch: Partial<WorkloadSpec> & Pick<Wor
     serverPids: [],
     ...patch,
   };
+}
+
+/**
+ * A row once per size: one size keeps the plain id (fanout); several give ids base-size
+ * (fanout-1000, fanout-10000) and each row its point on the curve.
+ */
+export function atSizes(base: RowId, sizes: readonly number[], unit: string, make: (size: number, rowId: string, point: CurvePoint | undefined) => Row): Row[] {
+  if (sizes.length === 1) return [make(sizes[0]!, base, undefined)];
+  return sizes.map((size) => make(size, `${base}-${size}`, { size, unit }));
 }
 
 /** A member other than the leader (the leader itself when standalone). */
@@ -96,14 +115,38 @@ const oneByOne = (r: WorkloadResult): Metric[] => [
   { name: 'ops/s', unit: 'ops/s', better: 'higher', value: r.opsPerSec },
 ];
 
-function loadRow(id: RowId, title: string, patch: (s: CompareSettings) => Partial<WorkloadSpec> & Pick<WorkloadSpec, 'workload'>, metrics: (r: WorkloadResult, s: CompareSettings) => Metric[]): Row {
+/**
+ * A row of zab-bench's generator; every member's CPU is read over the measured window and given
+ * per `opName` (an op, or what the row counts instead: a session's cycle, a fan-out round).
+ */
+function loadRow(
+  id: RowId,
+  title: string,
+  patch: (s: CompareSettings) => Partial<WorkloadSpec> & Pick<WorkloadSpec, 'workload'>,
+  metrics: (r: WorkloadResult, s: CompareSettings) => Metric[],
+  opts: { opName?: string; rowId?: string; size?: CurvePoint } = {},
+): Row {
+  const rowId = opts.rowId ?? id;
   return {
-    id,
+    id: rowId,
     base: id,
     title,
+    ...(opts.size ? { size: opts.size } : {}),
     async run(ctx) {
-      const r = await runWorkload(specFor(ctx, patch(ctx.settings)), { label: `${ctx.label} ${id}` });
-      return outcome(r, metrics(r, ctx.settings));
+      const cpu = await MembersCpu.of(ctx.cluster.members);
+      let startTimer: NodeJS.Timeout | undefined;
+      const r = await runWorkload(specFor(ctx, patch(ctx.settings)), {
+        label: `${ctx.label} ${rowId}`,
+        onWindow: (w) => (startTimer = setTimeout(() => cpu.start(), Math.max(0, w.warmupEndMs - nowMs()))),
+        onWindowEnd: () => cpu.end(),
+      });
+      clearTimeout(startTimer);
+      const readings = cpu.readings;
+      const o = outcome(r, metrics(r, ctx.settings));
+      // delete's count stops where its znodes ran out, short of the window the CPU was read over.
+      if (readings !== undefined && r.metrics['exhausted'] === undefined) o.metrics.push(...cpuPerOpMetrics(readings, r.ops, opts.opName));
+      else o.notes.push('no CPU per op: the window was cut short or a member went');
+      return { ...o, detail: { ...r, membersCpu: readings ?? null } };
     },
   };
 }
@@ -154,17 +197,31 @@ export function loadRows(s: CompareSettings): Row[] {
     loadRow('mixed', `90% getData 10% setData, ${shape(s)}`, () => ({ workload: 'mixed' }), throughput),
     loadRow('create-1x1', `create, 1 x 1, ${size(s.valueBytes)}`, () => ({ workload: 'create', sessions: 1, inFlight: 1 }), oneByOne),
     loadRow('getData-1x1', `getData, 1 x 1, ${size(s.valueBytes)}`, () => ({ workload: 'getData', sessions: 1, inFlight: 1 }), oneByOne),
-    loadRow('churn', `session churn (connect, create an ephemeral, close), ${s.sessions} at once`, () => ({ workload: 'churn' }), (r) => [
-      { name: 'sessions/s', unit: '/s', better: 'higher', value: r.opsPerSec },
-      { name: 'connect p50', unit: 'ms', better: 'lower', value: r.phases['connect']?.p50Ms ?? 0 },
-      { name: 'close p50', unit: 'ms', better: 'lower', value: r.phases['close']?.p50Ms ?? 0 },
-      { name: 'cycle p99', unit: 'ms', better: 'lower', value: r.latency.p99Ms },
-    ]),
-    loadRow('fanout', `watch fan-out: ${s.fanoutWatchers.toLocaleString('en-US')} watchers of one znode, one write`, () => ({ workload: 'fanout', sessions: s.fanoutWatchers }), (r) => [
-      { name: 'all notified p50', unit: 'ms', better: 'lower', value: r.latency.p50Ms },
-      { name: 'all notified p99', unit: 'ms', better: 'lower', value: r.latency.p99Ms },
-      { name: 'one watcher p50', unit: 'ms', better: 'lower', value: r.phases['watcher']?.p50Ms ?? 0 },
-    ]),
+    loadRow(
+      'churn',
+      `session churn (connect, create an ephemeral, close), ${s.sessions} at once`,
+      () => ({ workload: 'churn' }),
+      (r) => [
+        { name: 'sessions/s', unit: '/s', better: 'higher', value: r.opsPerSec },
+        { name: 'connect p50', unit: 'ms', better: 'lower', value: r.phases['connect']?.p50Ms ?? 0 },
+        { name: 'close p50', unit: 'ms', better: 'lower', value: r.phases['close']?.p50Ms ?? 0 },
+        { name: 'cycle p99', unit: 'ms', better: 'lower', value: r.latency.p99Ms },
+      ],
+      { opName: 'session' },
+    ),
+    ...atSizes('fanout', s.fanoutWatchers, 'watchers', (watchers, rowId, point) =>
+      loadRow(
+        'fanout',
+        `watch fan-out: ${watchers.toLocaleString('en-US')} watchers of one znode, one write`,
+        () => ({ workload: 'fanout', sessions: watchers }),
+        (r) => [
+          { name: 'all notified p50', unit: 'ms', better: 'lower', value: r.latency.p50Ms },
+          { name: 'all notified p99', unit: 'ms', better: 'lower', value: r.latency.p99Ms },
+          { name: 'one watcher p50', unit: 'ms', better: 'lower', value: r.phases['watcher']?.p50Ms ?? 0 },
+        ],
+        { opName: 'write', rowId, ...(point ? { size: point } : {}) },
+      ),
+    ),
     sizeRow('size-1KB', 1000),
     sizeRow('size-100KB', 100_000),
     sizeRow('size-1MB', 1_000_000),

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseSize } from '../options.js';
+import type { ServerKind } from './cluster.js';
 import { DEFAULT_PORTS, parsePortRange, type PortRange } from './ports.js';
 
 /** The repository this package sits in (dist/compare -> the root). */
@@ -41,9 +42,12 @@ export interface CompareSettings {
   readonly inFlight: number;
   readonly valueBytes: number;
   readonly znodes: number;
-  readonly idleSessions: number;
-  readonly watches: number;
-  readonly fanoutWatchers: number;
+  /** The idle, watches and fanout rows run once per size, in ascending order: a curve when more than one. */
+  readonly idleSessions: readonly number[];
+  readonly watches: readonly number[];
+  readonly fanoutWatchers: readonly number[];
+  /** The servers measured; with one, the other side's column stays empty and no ratio is given. */
+  readonly systems: readonly ServerKind[];
   readonly zkHeap: string;
   readonly driver: Driver;
   /** Keep zab members' CPU profiles (leader and a follower of every row) here. */
@@ -69,9 +73,12 @@ zab/ZooKeeper ratios, written to bench/results/ as JSON and Markdown.
   --inflight N            requests in flight per session (default 8)
   --size BYTES            value size of the throughput rows (default 100)
   --znodes N              znodes for memory, disk and restart (default 1000000)
-  --idle-sessions N       sessions of the idle row (default 10000)
-  --watches N             watches of the watches row (default 1000000)
-  --fanout-watchers N     watchers of the fan-out row (default 1000)
+  --idle-sessions N[,N...]    sessions of the idle row (default 10000)
+  --watches N[,N...]          watches of the watches row (default 1000000)
+  --fanout-watchers N[,N...]  watchers of the fan-out row (default 1000)
+                          several sizes run the row once per size and add a curve: each point's
+                          zab / ZooKeeper ratio and the growth factor from the point before
+  --systems zab|zookeeper|both  the servers to measure (default both)
   --zk-heap SIZE          ZooKeeper's -Xmx (default 1g)
   --driver jute|java|both the load generator: zab-bench's own (jute), the Java LoadGen on the
                           official client (java; create, setData, getData, mixed and the 1x1
@@ -88,6 +95,21 @@ function whole(flag: string, v: string | undefined, fallback: number, min: numbe
   const n = Number(v);
   if (!Number.isInteger(n) || n < min) throw new Error(`--${flag}: ${v} is not a whole number of at least ${min}`);
   return n;
+}
+
+/** A comma-separated list of whole numbers of at least 1, all different; ascending. */
+export function sizes(flag: string, v: string | undefined, fallback: number): number[] {
+  if (v === undefined) return [fallback];
+  const xs = v.split(',').map((x) => whole(flag, x.trim(), 0, 1));
+  const sorted = [...new Set(xs)].sort((a, b) => a - b);
+  if (sorted.length !== xs.length) throw new Error(`--${flag}: ${v} names a size twice`);
+  return sorted;
+}
+
+function systemsOf(v: string | undefined): ServerKind[] {
+  if (v === undefined || v === 'both') return ['zab', 'zookeeper'];
+  if (v === 'zab' || v === 'zookeeper') return [v];
+  throw new Error(`--systems: ${v} is not zab, zookeeper or both`);
 }
 
 function seconds(flag: string, v: string | undefined, fallback: number): number {
@@ -121,6 +143,7 @@ export function parseCompare(argv: string[]): CompareSettings {
       ports: { type: 'string' },
       'zab-bin': { type: 'string' },
       workers: { type: 'string' },
+      systems: { type: 'string' },
     },
   });
   const rows = v.workloads === undefined ? [...ROW_IDS] : v.workloads.split(',').map((s) => s.trim());
@@ -141,9 +164,10 @@ export function parseCompare(argv: string[]): CompareSettings {
     inFlight: whole('inflight', v.inflight, 8, 1),
     valueBytes: v.size === undefined ? 100 : parseSize(v.size),
     znodes: whole('znodes', v.znodes, 1_000_000, 1),
-    idleSessions: whole('idle-sessions', v['idle-sessions'], 10_000, 1),
-    watches: whole('watches', v.watches, 1_000_000, 1),
-    fanoutWatchers: whole('fanout-watchers', v['fanout-watchers'], 1000, 1),
+    idleSessions: Object.freeze(sizes('idle-sessions', v['idle-sessions'], 10_000)),
+    watches: Object.freeze(sizes('watches', v.watches, 1_000_000)),
+    fanoutWatchers: Object.freeze(sizes('fanout-watchers', v['fanout-watchers'], 1000)),
+    systems: Object.freeze(systemsOf(v.systems)),
     zkHeap,
     driver,
     cpuProfDir: v['cpu-prof'] === undefined ? undefined : path.resolve(v['cpu-prof']),
