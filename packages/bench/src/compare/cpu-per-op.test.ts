@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cpuPerOpMetrics, roleNames, ticksToMs } from './cpu-per-op.js';
+import { cpuPerOpMetrics, idleCpuPerThousand, roleNames, ticksToMs } from './cpu-per-op.js';
 
 describe('CPU per op', () => {
   it('names members by role, followers numbered in member order', () => {
@@ -39,5 +39,12 @@ describe('CPU per op', () => {
   it('gives no figure when nothing was counted', () => {
     expect(cpuPerOpMetrics([{ id: 1, role: 'leader', cpuMs: 100 }], 0)).toEqual([]);
     expect(cpuPerOpMetrics([], 100)).toEqual([]);
+  });
+
+  it('gives idle CPU above the no-session level per 1,000 sessions', () => {
+    // 12% of a core with 4,000 sessions, 2% with none: 100 ms/s for 4,000, 25 ms/s per 1,000.
+    expect(idleCpuPerThousand(12, 2, 4000)).toBe(25);
+    expect(idleCpuPerThousand(5, 0, 500)).toBe(100);
+    expect(idleCpuPerThousand(5, 1, 0)).toBe(0);
   });
 });

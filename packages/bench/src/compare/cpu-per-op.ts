@@ -34,6 +34,16 @@ export function ticksToMs(ticks: number, ticksPerSecond: number): number {
 }
 
 /**
+ * What idle sessions cost in CPU (pings, session tracking): the members' CPU while they idle less
+ * their CPU with no sessions, as ms of CPU per second per 1,000 sessions, from both as % of a
+ * core. A cost linear in the sessions keeps this figure flat along a curve.
+ */
+export function idleCpuPerThousand(idlePct: number, noSessionsPct: number, sessions: number): number {
+  if (sessions <= 0) return 0;
+  return (((idlePct - noSessionsPct) * 10) / sessions) * 1000;
+}
+
+/**
  * The row's CPU figures: ms per op of each member and of all of them together. No figures when
  * no operation was counted (a per-op figure of nothing would be infinite or meaningless).
  */

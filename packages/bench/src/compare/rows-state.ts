@@ -6,6 +6,7 @@ import path from 'node:path';
 import { nowMs } from '../clock.js';
 import { rssBytes } from '../proc-stats.js';
 import { runWorkload } from '../runner.js';
+import { idleCpuPerThousand } from './cpu-per-op.js';
 import { aFollower, atSizes, specFor, type Row, type RowContext } from './rows.js';
 import type { CompareSettings } from './settings.js';
 
@@ -47,6 +48,12 @@ export function stateRows(s: CompareSettings): Row[] {
             { name: 'RSS per session, that member', unit: 'B', better: 'lower', value: m['rssPerSessionBytes'] ?? 0 },
             { name: 'RSS per session, all members', unit: 'B', better: 'lower', value: m['rssPerSessionBytesAllMembers'] ?? 0 },
             { name: 'CPU while idle, all members', unit: '% of a core', better: 'lower', value: m['idleCpuPctAllMembers'] ?? 0 },
+            {
+              name: 'CPU while idle per 1,000 sessions, less CPU with none, all members',
+              unit: 'ms/s',
+              better: 'lower',
+              value: idleCpuPerThousand(m['idleCpuPctAllMembers'] ?? 0, m['baselineCpuPctAllMembers'] ?? 0, m['sessionsConnected'] ?? 0),
+            },
           ],
           notes: r.notes,
           detail: r,
