@@ -30,6 +30,8 @@ describe('curves', () => {
     expect(growth(null, 250)).toBeNull();
     expect(growth(100, null)).toBeNull();
     expect(growth(0, 5)).toBeNull();
+    expect(growth(-6000, 13_000)).toBeNull();
+    expect(growth(9000, -1)).toBeNull();
   });
 
   it('lines up each measure by size with ratios and growth factors', () => {

@@ -29,9 +29,12 @@ export interface Curve {
   points: CurvePoint[];
 }
 
-/** b / a, or null when either is missing or a is 0. */
+/**
+ * b / a, or null when either is missing or not above 0 (a resident-memory difference can come
+ * out negative when a collection runs between the two readings: no growth can be read from it).
+ */
 export function growth(a: number | null, b: number | null): number | null {
-  return a === null || b === null || a === 0 ? null : b / a;
+  return a === null || b === null || a <= 0 || b <= 0 ? null : b / a;
 }
 
 /** One curve per (base row, measure) of the rows that carry a size, points in ascending size. */

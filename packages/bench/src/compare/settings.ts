@@ -73,12 +73,12 @@ zab/ZooKeeper ratios, written to bench/results/ as JSON and Markdown.
   --inflight N            requests in flight per session (default 8)
   --size BYTES            value size of the throughput rows (default 100)
   --znodes N              znodes for memory, disk and restart (default 1000000)
-  --idle-sessions N[,N...]    sessions of the idle row (default 10000)
-  --watches N[,N...]          watches of the watches row (default 1000000)
-  --fanout-watchers N[,N...]  watchers of the fan-out row (default 1000)
-                          several sizes run the row once per size and add a curve: each point's
-                          zab / ZooKeeper ratio and the growth factor from the point before
-  --systems zab|zookeeper|both  the servers to measure (default both)
+  --idle-sessions N,...   sessions of the idle row (default 10000)
+  --watches N,...         watches of the watches row (default 1000000)
+  --fanout-watchers N,... watchers of the fan-out row (default 1000); a list of sizes runs the
+                          row once per size and adds a curve: at each size the zab / ZooKeeper
+                          ratio and each server's growth factor from the size before
+  --systems WHICH         the servers to measure: zab, zookeeper or both (default both)
   --zk-heap SIZE          ZooKeeper's -Xmx (default 1g)
   --driver jute|java|both the load generator: zab-bench's own (jute), the Java LoadGen on the
                           official client (java; create, setData, getData, mixed and the 1x1
