@@ -180,6 +180,9 @@ public final class LoadGen {
     warmupEndNs = start + (long) (o.warmupS * 1e9);
     endNs = warmupEndNs + (long) (o.durationS * 1e9);
     slotsDone = new CountDownLatch(o.sessions * o.inflight);
+    // zab-bench reads the servers' CPU over the measured window, timed from this line.
+    System.out.write("LoadGen: load started\n".getBytes(StandardCharsets.UTF_8));
+    System.out.flush();
     for (int s = 0; s < o.sessions; s++) {
       for (int k = 0; k < o.inflight; k++) issue(s);
     }

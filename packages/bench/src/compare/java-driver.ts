@@ -57,7 +57,11 @@ export function compileLoadGen(): string {
   return out;
 }
 
-export function runLoadGen(classes: string | undefined, load: JavaLoad): Promise<JavaResult> {
+/** The line LoadGen prints as its load (warm-up, then window) begins. */
+const STARTED = 'LoadGen: load started';
+
+/** Runs LoadGen; `onStarted` is called when its load begins (the warm-up's start). */
+export function runLoadGen(classes: string | undefined, load: JavaLoad, onStarted?: () => void): Promise<JavaResult> {
   if (classes === undefined) throw new Error('runLoadGen before compileLoadGen');
   const args = [
     '-cp',
@@ -88,7 +92,14 @@ export function runLoadGen(classes: string | undefined, load: JavaLoad): Promise
     const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    let started = false;
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (!started && out.includes(STARTED)) {
+        started = true;
+        onStarted?.();
+      }
+    });
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
     child.on('exit', (code) => {

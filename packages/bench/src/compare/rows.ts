@@ -160,7 +160,13 @@ function javaRow(base: RowId, title: string, load: (s: CompareSettings) => Omit<
       const s = ctx.settings;
       const l = load(s);
       process.stderr.write(`${ctx.label} java-${base}: LoadGen ${l.op} ${l.sessions}x${l.inFlight}, ${s.warmupS + s.durationS} s\n`);
-      const r: JavaResult = await runLoadGen(ctx.javaClasses, { ...l, hosts: ctx.cluster.hosts, durationS: s.durationS, warmupS: s.warmupS, rootPath: `/zab-bench/java-${base}` });
+      // LoadGen's window is timed from its start line: its clock and ours differ by the line's trip.
+      const cpu = await MembersCpu.of(ctx.cluster.members);
+      const timers: NodeJS.Timeout[] = [];
+      const onStarted = () => timers.push(setTimeout(() => cpu.start(), s.warmupS * 1000), setTimeout(() => cpu.end(), (s.warmupS + s.durationS) * 1000));
+      const job = { ...l, hosts: ctx.cluster.hosts, durationS: s.durationS, warmupS: s.warmupS, rootPath: `/zab-bench/java-${base}` };
+      const r: JavaResult = await runLoadGen(ctx.javaClasses, job, onStarted).finally(() => timers.forEach(clearTimeout));
+      const readings = cpu.readings;
       const metrics: Metric[] = oneSession
         ? [
             { name: 'p50', unit: 'ms', better: 'lower', value: r.p50_ms },
@@ -173,7 +179,9 @@ function javaRow(base: RowId, title: string, load: (s: CompareSettings) => Omit<
             { name: 'p50', unit: 'ms', better: 'lower', value: r.p50_ms },
             { name: 'p99', unit: 'ms', better: 'lower', value: r.p99_ms },
           ];
-      return { metrics, notes: r.errors > 0 ? [`${r.errors} operations failed`] : [], detail: r };
+      if (readings !== undefined) metrics.push(...cpuPerOpMetrics(readings, r.ops));
+      const notes = [...(r.errors > 0 ? [`${r.errors} operations failed`] : []), ...(readings === undefined ? ['no CPU per op: the window was not read'] : [])];
+      return { metrics, notes, detail: { ...r, membersCpu: readings ?? null } };
     },
   };
 }
