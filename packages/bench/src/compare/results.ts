@@ -51,7 +51,8 @@ export function metricLines(rows: Row[], runs: RowRun[], rounds: number): Metric
       const zookeeper = per('zookeeper');
       const zabMedian = median(zab.filter((x): x is number => x !== null));
       const zookeeperMedian = median(zookeeper.filter((x): x is number => x !== null));
-      const ratio = zabMedian !== null && zookeeperMedian !== null && zookeeperMedian !== 0 ? zabMedian / zookeeperMedian : null;
+      // A negative figure (a resident-memory difference after a collection) has no meaningful ratio.
+      const ratio = zabMedian !== null && zookeeperMedian !== null && zabMedian >= 0 && zookeeperMedian > 0 ? zabMedian / zookeeperMedian : null;
       lines.push({ row: row.id, title: row.title, metric: m.name, unit: m.unit, better: m.better, zab, zookeeper, zabMedian, zookeeperMedian, ratio });
     }
   }
