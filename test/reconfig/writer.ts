@@ -3,7 +3,7 @@
 // containers (test/docker).
 import { createClient, type ZooKeeperClient } from '@zab/client';
 import { expect } from 'vitest';
-import { waitFor } from '../support/wait.js';
+import { waitFor, within } from '../support/wait.js';
 
 /** Creates /w/<name>-<n> one after another until stopped; keeps what was acknowledged, and when. */
 export class Writer {
@@ -60,15 +60,14 @@ export async function checkAcked(connectString: string, acked: string[]): Promis
 /** The configuration the member(s) at `connectString` serve (`/zookeeper/config`); rejects if none serves within `timeoutMs`. */
 export async function configAt(connectString: string, timeoutMs = 10_000): Promise<string> {
   const zk = createClient(connectString, { sessionTimeoutMs: 10_000 });
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no member of ${connectString} serves`)), timeoutMs)));
   try {
-    return await Promise.race([zk.connected().then(async () => (await zk.getConfig()).data?.toString('utf8') ?? ''), late]);
+    const config = zk.connected().then(async () => (await zk.getConfig()).data?.toString('utf8') ?? '');
+    return await within(timeoutMs, config, `no member of ${connectString} serves`);
   } finally {
-    clearTimeout(timer);
     await zk.close();
   }
 }
 
 /** The ids of a configuration's voting members. */
 export const voters = (config: string): number[] => config.split('\n').filter((l) => /^server\.\d+=.*:participant/.test(l)).map((l) => Number(/^server\.(\d+)/.exec(l)![1]));
+
