@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ComposeProject, buildImage, mode, run, CONTAINER_WAIT } from '../support/docker.js';
 import { freePort } from '../support/launch.js';
 import { waitFor } from '../support/wait.js';
-import { Writer, checkAcked, configAt, voters } from '../reconfig/writer.js';
+import { Writer, checkAcked, configAt, waitForVoters } from '../reconfig/writer.js';
 
 const PASSWORD = 'grow-secret';
 let project: ComposeProject;
@@ -17,15 +17,9 @@ const hostsOf = (ids: number[]) => ids.map((n) => `127.0.0.1:${project.clientPor
 const configOn = (n: number) => configAt(hostsOf([n]));
 
 /** Waits until every member listed serves a configuration whose voters are `ids`. */
-async function everyoneHasVoters(members: number[], ids: number[]): Promise<string> {
-  let config = '';
-  for (const n of members) {
-    config = await waitFor(`zab${n} to serve voters ${ids.join(',')}`, async () => {
-      const c = await configOn(n);
-      return voters(c).join(',') === ids.join(',') ? c : undefined;
-    }, { ...CONTAINER_WAIT, deadlineMs: 180_000, explain: () => project.logs() });
-  }
-  return config;
+function everyoneHasVoters(members: number[], ids: number[]): Promise<string> {
+  const sources = members.map((n) => ({ name: `zab${n}`, connectString: hostsOf([n]) }));
+  return waitForVoters(sources, ids, { ...CONTAINER_WAIT, deadlineMs: 180_000, explain: () => project.logs() });
 }
 
 /** When each container of zab1..zab3 last started, and how often Docker restarted it. */

@@ -13,7 +13,7 @@ import { waitFor } from '../support/wait.js';
 import { freePort } from '../support/launch.js';
 import { call, childrenOf, connectNzc } from '../support/nzc.js';
 import { createClient } from '@zab/client';
-import { Writer, checkAcked, configAt, voters } from '../reconfig/writer.js';
+import { Writer, checkAcked, configAt, waitForVoters } from '../reconfig/writer.js';
 
 const docs = parseAllDocuments(readFileSync(path.join(ROOT, 'deploy/kubernetes/zab.yaml'), 'utf8')).map((d) => d.toJS());
 const configMap = docs.find((d) => d.kind === 'ConfigMap');
@@ -120,13 +120,8 @@ describe('kubectl scale statefulset zab --replicas=5, then back to 3', () => {
     const zk = createClient(hostsOf([0, 1, 2]), { sessionTimeoutMs: 15_000 });
     await zk.connected();
     const writer = new Writer(zk, 'k8s');
-    const everyoneHasVoters = async (pods: number[], ids: number[]) => {
-      for (const i of pods) {
-        await waitFor(`${names[i]} to serve voters ${ids.join(',')}`, async () => voters(await configAt(hostsOf([i]))).join(',') === ids.join(','), {
-          ...CONTAINER_WAIT, deadlineMs: 180_000, explain: () => podLogs([0, 1, 2, 3, 4]),
-        });
-      }
-    };
+    const everyoneHasVoters = (pods: number[], ids: number[]) =>
+      waitForVoters(pods.map((i) => ({ name: names[i]!, connectString: hostsOf([i]) })), ids, { ...CONTAINER_WAIT, deadlineMs: 180_000, explain: () => podLogs([0, 1, 2, 3, 4]) });
 
     await startPod(3);
     await startPod(4);

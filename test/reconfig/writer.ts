@@ -3,7 +3,7 @@
 // containers (test/docker).
 import { createClient, type ZooKeeperClient } from '@zab/client';
 import { expect } from 'vitest';
-import { waitFor, within } from '../support/wait.js';
+import { type WaitOptions, waitFor, within } from '../support/wait.js';
 
 /** Creates /w/<name>-<n> one after another until stopped; keeps what was acknowledged, and when. */
 export class Writer {
@@ -71,3 +71,20 @@ export async function configAt(connectString: string, timeoutMs = 10_000): Promi
 /** The ids of a configuration's voting members. */
 export const voters = (config: string): number[] => config.split('\n').filter((l) => /^server\.\d+=.*:participant/.test(l)).map((l) => Number(/^server\.(\d+)/.exec(l)![1]));
 
+/** A member asked for its configuration: its name in messages and its client address. */
+export interface ConfigSource {
+  readonly name: string;
+  readonly connectString: string;
+}
+
+/** Waits until each of `members` in turn serves a configuration whose voters are `ids`; resolves with the last one's. */
+export async function waitForVoters(members: readonly ConfigSource[], ids: readonly number[], opts: WaitOptions): Promise<string> {
+  let config = '';
+  for (const m of members) {
+    config = await waitFor(`${m.name} to serve voters ${ids.join(',')}`, async () => {
+      const c = await configAt(m.connectString);
+      return voters(c).join(',') === ids.join(',') ? c : undefined;
+    }, opts);
+  }
+  return config;
+}
