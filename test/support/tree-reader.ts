@@ -2,8 +2,8 @@
 // as the super user so that no ACL hides a node: data, ACL, the full Stat and the children.
 // Two reads can then be compared field by field.
 import { ErrorCode, type ACL, type Stat } from '@zab/jute';
-import { RawClient } from '../support/raw-client.js';
-import { SUPER_PASSWORD } from '../support/launch.js';
+import { RawClient } from './raw-client.js';
+import { SUPER_PASSWORD } from './launch.js';
 
 export interface NodeView {
   data: string | null;
