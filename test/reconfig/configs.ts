@@ -1,61 +1,8 @@
-// A writer that runs while an ensemble is reconfigured, and the check that every write it had
-// acknowledged is there at the end: used on local processes (scenarios.test.ts) and on
-// containers (test/docker).
-import { createClient, type ZooKeeperClient } from '@zab/client';
-import { expect } from 'vitest';
+// What the reconfig suites ask of an ensemble's configuration: the one a member serves, its
+// voters, and waiting until every member serves the voters expected. Used on local processes
+// (scenarios.test.ts, test/deploy) and on containers (test/docker).
+import { createClient } from '@zab/client';
 import { type WaitOptions, waitFor, within } from '../support/wait.js';
-
-/** Creates /w/<name>-<n> one after another until stopped; keeps what was acknowledged, and when. */
-export class Writer {
-  readonly acked: string[] = [];
-  private readonly ackTimesMs: number[] = [];
-  private stopped = false;
-  private readonly done: Promise<void>;
-
-  constructor(private readonly zk: ZooKeeperClient, name: string) {
-    this.done = (async () => {
-      await zk.create('/w').catch(() => undefined);
-      for (let n = 0; !this.stopped; n++) {
-        const path = `/w/${name}-${n}`;
-        try {
-          await zk.create(path, 'x');
-          this.acked.push(path);
-          this.ackTimesMs.push(performance.now());
-        } catch {
-          // Not acknowledged (connection lost, no quorum for a moment): it may or may not exist; go on.
-          await zk.connected().catch(() => undefined);
-        }
-      }
-    })();
-  }
-
-  /** Waits until `count` more writes have been acknowledged (the ensemble takes writes `what`). */
-  async madeProgress(what: string, count = 20, deadlineMs = 60_000): Promise<void> {
-    const n = this.acked.length;
-    await waitFor(`writes go on ${what}`, () => this.acked.length > n + count, { deadlineMs });
-  }
-
-  async stop(): Promise<{ writes: number; longestGapMs: number }> {
-    this.stopped = true;
-    await this.done;
-    let gap = 0;
-    for (let i = 1; i < this.ackTimesMs.length; i++) gap = Math.max(gap, this.ackTimesMs[i]! - this.ackTimesMs[i - 1]!);
-    return { writes: this.acked.length, longestGapMs: Math.round(gap) };
-  }
-}
-
-/** Every path in `acked` is a child of /w, read after a sync through `connectString`. */
-export async function checkAcked(connectString: string, acked: string[]): Promise<void> {
-  const zk = createClient(connectString, { sessionTimeoutMs: 10_000 });
-  try {
-    await zk.connected();
-    await zk.sync('/w');
-    const present = new Set((await zk.getChildren('/w')).children.map((c) => `/w/${c}`));
-    expect(acked.filter((p) => !present.has(p))).toEqual([]);
-  } finally {
-    await zk.close();
-  }
-}
 
 /** The configuration the member(s) at `connectString` serve (`/zookeeper/config`); rejects if none serves within `timeoutMs`. */
 export async function configAt(connectString: string, timeoutMs = 10_000): Promise<string> {

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEnsemble, type Ensemble, type Member } from '../support/ensemble.js';
 import { waitFor } from '../support/wait.js';
 import { reconfig, reconfigTargets, session } from './target.js';
-import { Writer, checkAcked } from './writer.js';
+import { Writers, expectAcked } from '../support/writers.js';
 
 const voterLines = (data: string) => data.split('\n').filter((l) => l.includes(':participant'));
 
@@ -65,7 +65,7 @@ describe.each(reconfigTargets())('reconfiguring a live %s ensemble with a writer
   it('3 -> 5 -> 3 members', async () => {
     const zk = createClient(ens.connectString, { sessionTimeoutMs: 10_000 });
     await zk.connected();
-    const writer = new Writer(zk, 'grow');
+    const writer = await Writers.start(zk, '/w', ['grow']);
     const [j4, j5] = ens.joiners.slice(0, 2) as [Member, Member];
     await Promise.all([j4.start(), j5.start()]);
     // A joiner syncs with the leader as a learner before it is added.
@@ -76,18 +76,17 @@ describe.each(reconfigTargets())('reconfiguring a live %s ensemble with a writer
     expect(await reconfigAs(ens.members[1]!, { leaving: '4,5' })).toBe(ErrorCode.OK);
     await everyoneShows(ens.members, (d) => voterLines(d).length === 3 && !d.includes('server.4='), '3 voters');
     await Promise.all([j4.kill('SIGTERM'), j5.kill('SIGTERM')]);
-    const before = writer.acked.length;
-    await waitFor('writes go on with the three', () => writer.acked.length > before + 20, { deadlineMs: 30_000 });
+    await writer.madeProgress('with the three', 20, 30_000);
     const { writes, longestGapMs } = await writer.stop();
     await zk.close();
     console.log(`[${kind}] 3 -> 5 -> 3: ${writes} acknowledged writes, longest gap ${longestGapMs} ms`);
-    await checkAcked(ens.connectString, writer.acked);
+    await expectAcked([ens.connectString], '/w', writer.acked);
   });
 
   it('replacing a failed member', async () => {
     const zk = createClient(ens.connectString, { sessionTimeoutMs: 10_000 });
     await zk.connected();
-    const writer = new Writer(zk, 'replace');
+    const writer = await Writers.start(zk, '/w', ['replace']);
     const leader = await leaderAmong(current);
     const failed = ens.members.find((m) => m !== leader)!;
     await failed.kill('SIGKILL');
@@ -97,18 +96,17 @@ describe.each(reconfigTargets())('reconfiguring a live %s ensemble with a writer
     expect(await reconfigAs(leader, { joining: spec(j6, 'participant'), leaving: String(failed.id) })).toBe(ErrorCode.OK);
     current = [...current.filter((m) => m !== failed), j6];
     await everyoneShows(current, (d) => voterLines(d).length === 3 && d.includes(`server.${j6.id}=`) && !d.includes(`server.${failed.id}=`), `${failed.id} replaced by ${j6.id}`);
-    const before = writer.acked.length;
-    await waitFor('writes go on', () => writer.acked.length > before + 20, { deadlineMs: 30_000 });
+    await writer.madeProgress('after the replacement', 20, 30_000);
     const { writes, longestGapMs } = await writer.stop();
     await zk.close();
     console.log(`[${kind}] replace a failed member: ${writes} acknowledged writes, longest gap ${longestGapMs} ms`);
-    await checkAcked(ens.connectString, writer.acked);
+    await expectAcked([ens.connectString], '/w', writer.acked);
   });
 
   it('a follower becomes an observer and a follower again', async () => {
     const zk = createClient(ens.connectString, { sessionTimeoutMs: 10_000 });
     await zk.connected();
-    const writer = new Writer(zk, 'roles');
+    const writer = await Writers.start(zk, '/w', ['roles']);
     const leader = await leaderAmong(current);
     const f = current.find((m) => m !== leader)!;
     expect(await reconfigAs(leader, { joining: spec(f, 'observer') })).toBe(ErrorCode.OK);
@@ -117,29 +115,27 @@ describe.each(reconfigTargets())('reconfiguring a live %s ensemble with a writer
     expect(await reconfigAs(leader, { joining: spec(f, 'participant') })).toBe(ErrorCode.OK);
     await everyoneShows(current, (d) => d.includes(spec(f, 'participant')), `${f.id} a participant`);
     await waitFor(`${f.id} follows`, async () => (await f.mode()) === 'follower', { deadlineMs: 60_000, pollMs: 200 });
-    const before = writer.acked.length;
-    await waitFor('writes go on', () => writer.acked.length > before + 20, { deadlineMs: 30_000 });
+    await writer.madeProgress('with the follower back', 20, 30_000);
     const { writes, longestGapMs } = await writer.stop();
     await zk.close();
     console.log(`[${kind}] follower -> observer -> follower: ${writes} acknowledged writes, longest gap ${longestGapMs} ms`);
-    await checkAcked(ens.connectString, writer.acked);
+    await expectAcked([ens.connectString], '/w', writer.acked);
   });
 
   it('removing the current leader hands over to another member', async () => {
     const zk = createClient(ens.connectString, { sessionTimeoutMs: 10_000 });
     await zk.connected();
-    const writer = new Writer(zk, 'handover');
+    const writer = await Writers.start(zk, '/w', ['handover']);
     const leader = await leaderAmong(current);
     const others = current.filter((m) => m !== leader);
     const result = await reconfigAs(others[0]!, { leaving: String(leader.id) });
     expect([ErrorCode.OK, ErrorCode.CONNECTIONLOSS]).toContain(result);
     await everyoneShows(others, (d) => voterLines(d).length === 2 && !d.includes(`server.${leader.id}=`), `the leader ${leader.id} removed`);
     await waitFor('a remaining member leads', async () => (await Promise.all(others.map((m) => m.mode()))).includes('leader'), { deadlineMs: 60_000, pollMs: 200 });
-    const before = writer.acked.length;
-    await waitFor('writes go on under the new leader', () => writer.acked.length > before + 20, { deadlineMs: 60_000 });
+    await writer.madeProgress('under the new leader', 20, 60_000);
     const { writes, longestGapMs } = await writer.stop();
     await zk.close();
     console.log(`[${kind}] remove the leader: ${writes} acknowledged writes, longest gap ${longestGapMs} ms`);
-    await checkAcked(ens.connectString, writer.acked);
+    await expectAcked([ens.connectString], '/w', writer.acked);
   });
 });
