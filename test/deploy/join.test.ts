@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fourLetter, freePort } from '../support/launch.js';
 import { waitFor } from '../support/wait.js';
-import { configAt, voters, waitForVoters } from '../reconfig/writer.js';
+import { configAt, voters, waitForVoters } from '../reconfig/configs.js';
 
 const entry = new URL('../../docker/entrypoint.mjs', import.meta.url).pathname;
 const leaveBin = new URL('../../docker/zab-leave.mjs', import.meta.url).pathname;
