@@ -5,7 +5,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { createClient, type ZooKeeperClient } from '@zab/client';
 import type { Ensemble, Member } from '../support/ensemble.js';
 import { SUPER_PASSWORD, fourLetter } from '../support/launch.js';
-import { diffTrees, readTree } from '../support/tree-reader.js';
+import { diffTrees, readTreeWith, superSession } from '../support/tree-reader.js';
 import { waitFor } from '../support/wait.js';
 import type { GoodClients } from './good-clients.js';
 
@@ -111,11 +111,13 @@ async function zxids(members: Member[]): Promise<string[]> {
  */
 export async function treeDifference(ensemble: Ensemble, deadlineMs: number): Promise<{ difference: string | null; nodes: number }> {
   const members = ensemble.members.filter((m) => m.running);
+  // Opened before the first look: a new session is a txn, and the zxids must hold still across a read.
+  const sessions = await Promise.all(members.map((m) => superSession(m.clientPort)));
   let last: string[] = [];
   const compare = async () => {
     const before = (last = await zxids(members));
     if (before.includes('?') || new Set(before).size !== 1) return undefined;
-    const trees = await Promise.all(members.map((m) => readTree(m.clientPort)));
+    const trees = await Promise.all(members.map((m, i) => readTreeWith(sessions[i]!, m.clientPort)));
     if ((await zxids(members)).join() !== before.join()) return undefined;
     const [first, ...rest] = trees;
     for (const [i, t] of rest.entries()) {
@@ -124,8 +126,12 @@ export async function treeDifference(ensemble: Ensemble, deadlineMs: number): Pr
     }
     return { difference: null, nodes: first!.size };
   };
-  // A read that fails (a znode went between listing and reading it) is retried with the zxids.
-  return waitFor('every member to apply the same zxid', compare, { deadlineMs, pollMs: 200, retryErrors: true, explain: () => `zxids: ${last.join(', ')}` });
+  try {
+    // A read that fails (a znode went between listing and reading it) is retried with the zxids.
+    return await waitFor('every member to apply the same zxid', compare, { deadlineMs, pollMs: 200, retryErrors: true, explain: () => `zxids: ${last.join(', ')}` });
+  } finally {
+    await Promise.all(sessions.map((c) => c.close().catch(() => undefined)));
+  }
 }
 
 /** Each member writes /zookeeper/config itself at start-up with its own clock (as ZooKeeper does): its times are the member's, everything else must agree. */
