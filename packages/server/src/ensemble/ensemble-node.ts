@@ -24,7 +24,7 @@ import { Snapshotter } from '../persistence/snapshotter.js';
 import { ClosedWritePath } from '../pipeline/closed-path.js';
 import { ReadOnlyWritePath } from '../pipeline/read-only-path.js';
 import { ZkServer, type ServerSettings } from '../zk-server.js';
-import type { AppMessage } from './app-messages.js';
+import type { AppMessage, ForwardedWrite } from './app-messages.js';
 import type { DriverMutation } from './driver-mutations.js';
 import { leaderMessage, learnerMessage } from './peer-payloads.js';
 import { CORE_TICK_MS, EffectRunner, type ReplicatedState, type RoleEffects } from './effect-runner.js';
@@ -359,7 +359,7 @@ export class EnsembleNode implements ReplicatedState, RoleEffects {
       this.server.setWritePath(new ClosedWritePath());
       this.maybeStartReadOnlyGrace();
     } else {
-      const toLeader = (m: AppMessage) => {
+      const toLeader = (m: AppMessage | ForwardedWrite) => {
         const ok = this.peer.sendToLeader(m);
         this.runner.schedulePump();
         return ok;
