@@ -14,6 +14,9 @@
 //   dsync     as prealloc, but the file is opened O_DSYNC and each append is one pwrite(2) that
 //             returns once the data is durable: one syscall instead of two (what @zab/storage's
 //             journal does).
+//   txnlog    @zab/storage's txn log as the server opens it (openStorage): one txn of about
+//             --bytes per append, into its journal (dsync) and, unsynced, LevelDB, through
+//             libuv's threadpool as in the server (build first: npx tsc -b).
 //
 // The file routes make plain syscalls on a worker thread (no threadpool hop). With --writers N,
 // N threads append at once, each to its own file or database in the same directory: three
@@ -32,7 +35,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 
-const MODES = ['leveldb', 'prealloc', 'dsync', 'sparse', 'growing'];
+const MODES = ['leveldb', 'txnlog', 'prealloc', 'dsync', 'sparse', 'growing'];
 /** ZooKeeper's default preAllocSize. */
 const PAD_BYTES = 64 * 1024 * 1024;
 
@@ -117,6 +120,17 @@ async function appendMany({ mode, count, bytes, dir }) {
       times.push(performance.now() - t0);
     }
     await db.close();
+    return times;
+  }
+  if (mode === 'txnlog') {
+    const { openStorage } = await import('@zab/storage');
+    const storage = await openStorage({ dataDir: dir });
+    for (let i = 1; i <= count; i++) {
+      const t0 = performance.now();
+      await storage.log.append([{ zxid: BigInt(i), value }]);
+      times.push(performance.now() - t0);
+    }
+    await storage.close();
     return times;
   }
   const file = `${dir}.log`;
