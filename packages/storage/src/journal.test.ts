@@ -121,7 +121,7 @@ describe('the txn log with its journal (openStorage)', () => {
 
   /** Appends to the journal of a closed data dir as the log would, but leaves LevelDB without them (LevelDB's unsynced tail lost to a power failure). */
   async function journalOnly(dataDir: string, ...batches: JournalBatch[]): Promise<void> {
-    const { journal } = await Journal.open(join(dataDir, 'zab-journal'), SIZE, () => undefined);
+    const { journal } = await Journal.open(join(dataDir, 'zab-data', 'zab-journal'), SIZE, () => undefined);
     await appendAll(journal, ...batches);
     await journal.close();
   }
@@ -142,7 +142,7 @@ describe('the txn log with its journal (openStorage)', () => {
     const db = new ClassicLevel<Buffer, Buffer>(join(dir, 'zab-data'), { keyEncoding: 'buffer', valueEncoding: 'buffer' });
     expect(await db.get(txnKey(5n))).toEqual(encodeChecked(txn(5n)));
     await db.close();
-    expect((await openJournal(join(dir, 'zab-journal'))).batches).toEqual([]);
+    expect((await openJournal(join(dir, 'zab-data', 'zab-journal'))).batches).toEqual([]);
   });
 
   it('fills a txn LevelDB lost from the middle of its tail, and leaves the ones it holds alone', async () => {
@@ -164,7 +164,7 @@ describe('the txn log with its journal (openStorage)', () => {
     const first = await open(dir);
     await first.close();
     await journalOnly(dir, batchOf(1n), batchOf(2n));
-    const path = join(dir, 'zab-journal');
+    const path = join(dir, 'zab-data', 'zab-journal');
     const file = readFileSync(path);
     const at = file.indexOf(encodeChecked(txn(2n))) + 10;
     file[at] = file[at]! ^ 0xff;
@@ -202,7 +202,7 @@ describe('the txn log with its journal (openStorage)', () => {
     for (const z of all) await s.log.append([txn(z)]);
     await s.close();
     // Each record is some 200 bytes: 60 of them filled the 4 KiB file several times over.
-    expect(genOf(join(dir, 'zab-journal'))).toBeGreaterThan(2);
+    expect(genOf(join(dir, 'zab-data', 'zab-journal'))).toBeGreaterThan(2);
     expect(zxids(await collect((await open(dir)).log.read(0n)))).toEqual(all);
   });
 
@@ -211,9 +211,9 @@ describe('the txn log with its journal (openStorage)', () => {
     const s = await open(dir);
     await s.log.append([txn(1n)]);
     await s.close();
-    rmSync(join(dir, 'zab-journal'));
+    rmSync(join(dir, 'zab-data', 'zab-journal'));
     const again = await open(dir);
     expect(zxids(await collect(again.log.read(0n)))).toEqual([1n]);
-    expect(statSync(join(dir, 'zab-journal')).size).toBe(SIZE);
+    expect(statSync(join(dir, 'zab-data', 'zab-journal')).size).toBe(SIZE);
   });
 });

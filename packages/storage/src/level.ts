@@ -13,7 +13,7 @@ export interface StorageOptions {
   dataLogDir?: string;
   /** Told about every snapshot skipped as damaged and every torn one removed, and about what the journal replayed or cut at a torn record. */
   warn?: StorageWarn;
-  /** The size of the txn journal (`<dataLogDir>/zab-journal`) if it is created now; default 4 MiB. */
+  /** The size of the txn journal (`zab-journal` in the log's database directory) if it is created now; default 4 MiB. */
   journalBytes?: number;
 }
 
@@ -24,7 +24,7 @@ export interface StorageOptions {
  * - dataLogDir elsewhere (ZooKeeper's advice: the log on its own device, so its fsyncs do
  *   not queue behind snapshot writes): the txn log in `<dataLogDir>/zab-log`, the rest in
  *   `<dataDir>/zab-data`.
- * - the txn log's journal, `<dataLogDir or dataDir>/zab-journal` (journal.ts): appends are
+ * - the txn log's journal, `zab-journal` in the log's database directory (journal.ts): appends are
  *   durable there, and replayed into the LevelDB log on open. A data directory without one
  *   (from a version before the journal) gets an empty one.
  * LevelDB's LOCK file in each database keeps a second server (process) out: that open
@@ -44,7 +44,10 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
     opened.push(epochs);
     const snapshots = await LevelSnapshotStore.open(data, warn);
     opened.push(snapshots);
-    const journal = { path: join(logDir, 'zab-journal'), sizeBytes: opts.journalBytes ?? DEFAULT_JOURNAL_BYTES, warn };
+    // Inside the log's LevelDB directory (LevelDB leaves names it did not make alone): whoever
+    // moves or removes that database takes its journal with it, so a journal is never
+    // replayed into a database it was not written beside.
+    const journal = { path: join(logDb.dir, 'zab-journal'), sizeBytes: opts.journalBytes ?? DEFAULT_JOURNAL_BYTES, warn };
     const log = await LevelTxnLog.open(logDb, journal);
     opened.push(log);
     return {

@@ -86,7 +86,7 @@ async function levelHarness(separateLogDir: boolean): Promise<Harness> {
    */
   const editRaw = async (dir: string, findKey: (db: ClassicLevel<Buffer, Buffer>) => Promise<Buffer>, edit: Edit) => {
     await h.storage.close();
-    rmSync(join(dataLogDir, 'zab-journal'));
+    rmSync(join(separateLogDir ? join(dataLogDir, 'zab-log') : dataDb, 'zab-journal'));
     const db = new ClassicLevel<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
     const key = await findKey(db);
     const next = edit((await db.get(key))!);
