@@ -88,6 +88,9 @@ export class LevelTxnLog implements TxnLog {
         replayed.push(zxids[i]!);
       });
     }
+    // Never an empty batch (which LevelDB may skip, syncing nothing): the journal is emptied
+    // next, so this write must make everything LevelDB holds durable.
+    write.del(txnKey(0n));
     await write.write({ sync: true });
     await journal.reset();
     if (replayed.length) {
