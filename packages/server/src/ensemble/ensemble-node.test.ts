@@ -5,6 +5,7 @@ import { CreateMode, ErrorCode, OpCode, Perms } from '@zab/jute';
 import { memoryStorage } from '@zab/storage';
 import pino, { type Logger } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { NO_TRACE, type WriteTrace } from '../admin/write-trace.js';
 import type { Connection, PendingRequest } from '../net/connection.js';
 import { recover } from '../persistence/recovery.js';
 import { ManualClock } from '../test-support/manual-clock.js';
@@ -23,12 +24,18 @@ afterEach(async () => {
   nodes = [];
 });
 
-async function ensemble(clock: ManualClock, net: MemoryNetwork, readOnlyModeEnabled = false, logOf: (id: number) => Logger = () => log): Promise<EnsembleNode[]> {
+async function ensemble(
+  clock: ManualClock,
+  net: MemoryNetwork,
+  readOnlyModeEnabled = false,
+  logOf: (id: number) => Logger = () => log,
+  traceOf: (id: number) => WriteTrace = () => NO_TRACE,
+): Promise<EnsembleNode[]> {
   for (const { id } of SERVERS) {
     const storage = memoryStorage();
     const node = new EnsembleNode({
       settings: { myId: id, servers: SERVERS, tickTimeMs: 2000, initLimitTicks: 10, syncLimitTicks: 5, bindHost: '127.0.0.1', readOnlyModeEnabled },
-      serverSettings: { ...TEST_SETTINGS, serverId: id },
+      serverSettings: { ...TEST_SETTINGS, serverId: id, trace: traceOf(id) },
       storage,
       recovered: await recover(storage, false, log),
       init: { acceptedEpoch: 0n, currentEpoch: 0n, tail: [], base: 0n },
@@ -109,6 +116,21 @@ describe('EnsembleNode over in-memory storage and a virtual network', () => {
     await until(clock, () => again.state === 'ready', 'the write after the leader change');
     expect(again.reply?.err).toBe(0);
     expect(followers.every((n) => n.server.tree.getNode('/b'))).toBe(true);
+  });
+
+  it("a leader issues its own log write before it sends the PROPOSALs (its fsync runs beside the followers')", async () => {
+    const clock = new ManualClock();
+    const marks = new Map<number, string[]>([1, 2, 3].map((id) => [id, []]));
+    const traceOf = (id: number): WriteTrace => ({ mark: (event, zxid) => void marks.get(id)!.push(`${event} ${zxid?.toString(16)}`), close: () => undefined });
+    const ns = await ensemble(clock, new MemoryNetwork(), false, () => log, traceOf);
+    await until(clock, () => !!leaderOf(ns) && allServing(ns), 'a leader and two serving followers');
+    const leader = leaderOf(ns)!;
+    const sid = 0x78n;
+    leader.server.submitInternal(OpCode.createSession, sid, { timeoutMs: 30_000 });
+    await until(clock, () => ns.every((n) => n.server.sessionTimeouts.has(sid)), 'the session on every member');
+    const zxid = leader.server.tree.lastProcessedZxid.toString(16);
+    const steps = marks.get(leader.server.settings.serverId)!.filter((m) => m.endsWith(` ${zxid}`) && /^(append|log-write|send-PROPOSAL) /.test(m));
+    expect(steps).toEqual([`append ${zxid}`, `log-write ${zxid}`, `send-PROPOSAL ${zxid}`, `send-PROPOSAL ${zxid}`]);
   });
 
   it('a learner with no leader closes the connection of a write instead of holding it', async () => {
