@@ -116,6 +116,8 @@ export class EffectRunner {
   private pumpScheduled = false;
   private stopped = false;
   private cancelTick: Cancel = () => undefined;
+  /** Whether the core last said it leads (its appends then start at once: see carryOut). */
+  private leading = false;
   /** The epochs on disk, once read (see saveEpochs). */
   private durableEpochs: { acceptedEpoch: bigint; currentEpoch: bigint } | null = null;
 
@@ -215,7 +217,9 @@ export class EffectRunner {
         return this.saveEpochs(e.acceptedEpoch, e.currentEpoch);
       case 'append':
         this.parts.trace?.mark('append', e.entries[0]?.zxid);
-        this.log.add(...e.entries.map(storedTxn));
+        // A leader's PROPOSALs are the next effects: its write starts before they are sent.
+        if (this.leading) this.log.addAndWrite(...e.entries.map(storedTxn));
+        else this.log.add(...e.entries.map(storedTxn));
         return;
       case 'truncate':
         return this.log.idle().then(() => state.truncate(e.zxid));
@@ -228,6 +232,7 @@ export class EffectRunner {
         this.parts.trace?.mark('applied', e.entries[e.entries.length - 1]?.zxid);
         return;
       case 'role':
+        this.leading = e.state === 'LEADING';
         return roles.role(e.state, e.leader, e.epoch);
       case 'serving':
         return roles.serving(e.serving, e.epoch);

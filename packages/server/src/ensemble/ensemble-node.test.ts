@@ -145,6 +145,21 @@ describe('EnsembleNode over in-memory storage and a virtual network', () => {
     expect(marks.get(f.server.settings.serverId)!.map((m) => m.event)).toContain('send-REQUEST');
   });
 
+  it("a leader issues its own log write before it sends the PROPOSALs (its fsync runs beside the followers')", async () => {
+    const clock = new ManualClock();
+    const marks = new Map<number, string[]>([1, 2, 3].map((id) => [id, []]));
+    const traceOf = (id: number): WriteTrace => ({ mark: (event, zxid) => void marks.get(id)!.push(`${event} ${zxid?.toString(16)}`), close: () => undefined });
+    const ns = await ensemble(clock, new MemoryNetwork(), false, () => log, traceOf);
+    await until(clock, () => !!leaderOf(ns) && allServing(ns), 'a leader and two serving followers');
+    const leader = leaderOf(ns)!;
+    const sid = 0x78n;
+    leader.server.submitInternal(OpCode.createSession, sid, { timeoutMs: 30_000 });
+    await until(clock, () => ns.every((n) => n.server.sessionTimeouts.has(sid)), 'the session on every member');
+    const zxid = leader.server.tree.lastProcessedZxid.toString(16);
+    const steps = marks.get(leader.server.settings.serverId)!.filter((m) => m.endsWith(` ${zxid}`) && /^(append|log-write|send-PROPOSAL) /.test(m));
+    expect(steps).toEqual([`append ${zxid}`, `log-write ${zxid}`, `send-PROPOSAL ${zxid}`, `send-PROPOSAL ${zxid}`]);
+  });
+
   it('a learner with no leader closes the connection of a write instead of holding it', async () => {
     const clock = new ManualClock();
     const ns = await ensemble(clock, new MemoryNetwork());
