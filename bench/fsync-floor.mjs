@@ -11,6 +11,12 @@
 //             byte written at the end of the next 64 MiB, so the size does not change but the
 //             blocks written into are allocated as they fill).
 //   growing   write(2) at the end of the file + fdatasync(2): the size changes every time.
+//   dsync     as prealloc, but the file is opened O_DSYNC and each append is one pwrite(2) that
+//             returns once the data is durable: one syscall instead of two (what @zab/storage's
+//             journal does).
+//   txnlog    @zab/storage's txn log as the server opens it (openStorage): one txn of about
+//             --bytes per append, into its journal (dsync) and, unsynced, LevelDB, through
+//             libuv's threadpool as in the server (build first: npx tsc -b).
 //
 // The file routes make plain syscalls on a worker thread (no threadpool hop). With --writers N,
 // N threads append at once, each to its own file or database in the same directory: three
@@ -22,14 +28,14 @@
 //
 // The modes take turns (--rounds), each round on fresh files. DIR (default: a fresh directory under the OS temp dir, removed afterwards) should be on the
 // disk the servers' dataDir is on.
-import { closeSync, fdatasyncSync, fsyncSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, constants, fdatasyncSync, fsyncSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 
-const MODES = ['leveldb', 'prealloc', 'sparse', 'growing'];
+const MODES = ['leveldb', 'txnlog', 'prealloc', 'dsync', 'sparse', 'growing'];
 /** ZooKeeper's default preAllocSize. */
 const PAD_BYTES = 64 * 1024 * 1024;
 
@@ -116,15 +122,37 @@ async function appendMany({ mode, count, bytes, dir }) {
     await db.close();
     return times;
   }
+  if (mode === 'txnlog') {
+    const { openStorage } = await import('@zab/storage');
+    const storage = await openStorage({ dataDir: dir });
+    for (let i = 1; i <= count; i++) {
+      const t0 = performance.now();
+      await storage.log.append([{ zxid: BigInt(i), value }]);
+      times.push(performance.now() - t0);
+    }
+    await storage.close();
+    return times;
+  }
   const file = `${dir}.log`;
   const fd = openSync(file, 'w');
-  if (mode === 'prealloc') {
+  if (mode === 'prealloc' || mode === 'dsync') {
     const zeros = Buffer.alloc(1024 * 1024);
     for (let at = 0; at < count * bytes; at += zeros.length) writeSync(fd, zeros, 0, zeros.length, at);
   } else if (mode === 'sparse') {
     writeSync(fd, Buffer.alloc(1), 0, 1, PAD_BYTES - 1);
   }
   if (mode !== 'growing') fsyncSync(fd); // the preparation is durable before timing starts
+  if (mode === 'dsync') {
+    closeSync(fd);
+    const dfd = openSync(file, constants.O_WRONLY | constants.O_DSYNC);
+    for (let i = 0; i < count; i++) {
+      const t0 = performance.now();
+      writeSync(dfd, value, 0, bytes, i * bytes);
+      times.push(performance.now() - t0);
+    }
+    closeSync(dfd);
+    return times;
+  }
   for (let i = 0; i < count; i++) {
     const t0 = performance.now();
     writeSync(fd, value, 0, bytes, i * bytes);

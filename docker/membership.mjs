@@ -3,15 +3,10 @@
 // `reconfig -remove` of itself). Talks to the ensemble with @zab/client; the parsing and
 // planning functions are pure and exported for tests.
 import { createHash } from 'node:crypto';
+import { ErrorCode } from '@zab/jute';
 
 /** Reconfig answers worth retrying: a reconfig already in flight, the joiner not synced yet, a lost or slow connection. */
-const TRANSIENT = new Map([
-  [-14, 'ReconfigInProgress'],
-  [-13, 'NewConfigNoQuorum'],
-  [-4, 'ConnectionLoss'],
-  [-7, 'OperationTimeout'],
-  [-112, 'SessionExpired'],
-]);
+const TRANSIENT = new Set([ErrorCode.RECONFIGINPROGRESS, ErrorCode.NEWCONFIGNOQUORUM, ErrorCode.CONNECTIONLOSS, ErrorCode.OPERATIONTIMEOUT, ErrorCode.SESSIONEXPIRED]);
 
 /** zoo.cfg's `DigestAuthenticationProvider.superDigest` value for the super user's password. */
 export function superDigest(password) {
@@ -117,7 +112,7 @@ async function retrying(what, attempt, say, retryMs = 2_000) {
       if (v !== undefined) return v;
     } catch (e) {
       if (e?.fatal || (e?.code !== undefined && !TRANSIENT.has(e.code))) throw e;
-      say(`${what}: ${TRANSIENT.get(e?.code) ?? e.message}; trying again`);
+      say(`${what}: ${e?.message ?? e}; trying again`);
     }
     await pause(retryMs);
   }

@@ -2,8 +2,9 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, type RunningServer, startServer } from '../support/launch.js';
+import { describe, expect, it } from 'vitest';
+import { freePort } from '../support/launch.js';
+import { suiteServer } from '../support/suite-server.js';
 import { describeCommands } from './command-suite.js';
 import { expectRun, jsonLines } from './expect-output.js';
 import { startInTerminal, zkcli } from './run-zkcli.js';
@@ -11,7 +12,7 @@ import { startInTerminal, zkcli } from './run-zkcli.js';
 describeCommands('zab');
 
 describe('zkcli shell against zab', () => {
-  let server: RunningServer;
+  const server = suiteServer('zab');
   /** The shell (no command) with `script` on stdin and its own HOME, so history starts empty. */
   const shell = (script: string[], opts: { home?: string; args?: string[] } = {}) =>
     zkcli(['--server', `127.0.0.1:${server.port}`, ...(opts.args ?? [])], {
@@ -19,12 +20,6 @@ describe('zkcli shell against zab', () => {
       env: { HOME: opts.home ?? mkdtempSync(path.join(os.tmpdir(), 'zkcli-home-')) },
     });
 
-  beforeAll(async () => {
-    server = await startServer('zab');
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
 
   it('runs piped lines in one session, failures on stderr, exiting with the last status', async () => {
     const r = await shell([

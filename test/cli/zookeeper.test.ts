@@ -1,8 +1,8 @@
 // zkcli against Apache ZooKeeper 3.8: the same one-shot expectations as against zab, and a
 // transcript compared line for line with zkCli.sh's own (ids and times masked).
 import { spawn } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from '../support/launch.js';
+import { describe, expect, it } from 'vitest';
+import { suiteServer } from '../support/suite-server.js';
 import { describeCommands } from './command-suite.js';
 import { ZKCLI_BIN } from './run-zkcli.js';
 
@@ -34,13 +34,7 @@ function masked(text: string): string[] {
 }
 
 describe('zkcli and zkCli.sh, same script, same ZooKeeper', () => {
-  let server: RunningServer;
-  beforeAll(async () => {
-    server = await startServer('zookeeper');
-  });
-  afterAll(async () => {
-    await server?.stop();
-  });
+  const server = suiteServer('zookeeper');
 
   it('print the same transcript', async () => {
     const script = [

@@ -3,22 +3,19 @@
 // moves on to a server that works, and a request refused before it is sent leaves the
 // connection alone.
 import net from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { BadArgumentsError, FrameLengthError } from '@zab/jute';
 import { createClient, type ConnectionErrorEvent, type ZooKeeperClient } from '@zab/client';
-import { freePort, startServer, type RunningServer } from '../support/launch.js';
+import { freePort } from '../support/launch.js';
+import { suiteServer } from '../support/suite-server.js';
 
 describe('the client connection loop', () => {
-  let server: RunningServer;
+  const server = suiteServer('zab');
   const clients: ZooKeeperClient[] = [];
   const closers: (() => Promise<void>)[] = [];
-  beforeAll(async () => {
-    server = await startServer('zab');
-  }, 90_000);
   afterAll(async () => {
     await Promise.all(clients.map((c) => c.close()));
     for (const close of closers) await close();
-    await server?.stop();
   });
 
   it('reports a refused connection with its cause and moves on to the next server', async () => {

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   Barrier,
   DistributedQueue,
@@ -22,11 +22,11 @@ import {
   ensurePath,
   type ZooKeeperClient,
 } from '@zab/client';
-import { startServer, type RunningServer } from '../support/launch.js';
+import { suiteServer } from '../support/suite-server.js';
 import { CuttableProxy } from './proxy.js';
 import { waitFor } from '../support/wait.js';
 
-let server: RunningServer;
+const server = suiteServer('zab');
 const clients: ZooKeeperClient[] = [];
 async function open(): Promise<ZooKeeperClient> {
   const c = createClient(`127.0.0.1:${server.port}`, { sessionTimeoutMs: 10_000 });
@@ -45,12 +45,8 @@ async function openBehindProxy(sessionTimeoutMs: number): Promise<{ proxy: Cutta
   return { proxy, port, zk };
 }
 
-beforeAll(async () => {
-  server = await startServer('zab');
-}, 60_000);
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.close()));
-  await server?.stop();
 });
 
 describe('recipes', () => {

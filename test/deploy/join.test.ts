@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fourLetter, freePort } from '../support/launch.js';
 import { waitFor } from '../support/wait.js';
-import { configAt, voters } from '../reconfig/writer.js';
+import { configAt, voters, waitForVoters } from '../reconfig/configs.js';
 
 const entry = new URL('../../docker/entrypoint.mjs', import.meta.url).pathname;
 const leaveBin = new URL('../../docker/zab-leave.mjs', import.meta.url).pathname;
@@ -70,15 +70,9 @@ const modeOf = async (n: Node) => /Mode: (\w+)/.exec(await fourLetter(n.client, 
 const hostsOf = (ns: Node[]) => ns.map((n) => `127.0.0.1:${n.client}`).join(',');
 const tails = () => nodes.map((n) => `--- ${n.id} ---\n${n.output.split('\n').slice(-12).join('\n')}`).join('\n');
 
-async function votersEverywhere(ns: Node[], ids: number[]): Promise<string> {
-  let config = '';
-  for (const n of ns) {
-    config = await waitFor(`member ${n.id} to serve voters ${ids.join(',')}`, async () => {
-      const c = await configAt(hostsOf([n]), 5_000);
-      return voters(c).join(',') === ids.join(',') ? c : undefined;
-    }, { deadlineMs: 90_000, pollMs: 200, retryErrors: true, explain: tails });
-  }
-  return config;
+function votersEverywhere(ns: Node[], ids: number[]): Promise<string> {
+  const sources = ns.map((n) => ({ name: `member ${n.id}`, connectString: hostsOf([n]) }));
+  return waitForVoters(sources, ids, { deadlineMs: 90_000, pollMs: 200, retryErrors: true, explain: tails });
 }
 
 function leave(n: Node, env: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ComposeProject, buildImage, mode, run, CONTAINER_WAIT } from '../support/docker.js';
 import { freePort } from '../support/launch.js';
 import { waitFor } from '../support/wait.js';
-import { Writer, checkAcked, configAt, voters } from '../reconfig/writer.js';
+import { configAt, waitForVoters } from '../reconfig/configs.js';
+import { Writers, expectAcked } from '../support/writers.js';
 
 const PASSWORD = 'grow-secret';
 let project: ComposeProject;
@@ -17,15 +18,9 @@ const hostsOf = (ids: number[]) => ids.map((n) => `127.0.0.1:${project.clientPor
 const configOn = (n: number) => configAt(hostsOf([n]));
 
 /** Waits until every member listed serves a configuration whose voters are `ids`. */
-async function everyoneHasVoters(members: number[], ids: number[]): Promise<string> {
-  let config = '';
-  for (const n of members) {
-    config = await waitFor(`zab${n} to serve voters ${ids.join(',')}`, async () => {
-      const c = await configOn(n);
-      return voters(c).join(',') === ids.join(',') ? c : undefined;
-    }, { ...CONTAINER_WAIT, deadlineMs: 180_000, explain: () => project.logs() });
-  }
-  return config;
+function everyoneHasVoters(members: number[], ids: number[]): Promise<string> {
+  const sources = members.map((n) => ({ name: `zab${n}`, connectString: hostsOf([n]) }));
+  return waitForVoters(sources, ids, { ...CONTAINER_WAIT, deadlineMs: 180_000, explain: () => project.logs() });
 }
 
 /** When each container of zab1..zab3 last started, and how often Docker restarted it. */
@@ -55,7 +50,7 @@ describe('docker/compose-3.yml grown with docker/compose-grow.yml', () => {
     const before = await starts();
     const zk = createClient(hostsOf([1, 2, 3]), { sessionTimeoutMs: 15_000 });
     await zk.connected();
-    const writer = new Writer(zk, 'compose');
+    const writer = await Writers.start(zk, '/w', ['compose']);
 
     await project.compose('up', '-d', 'zab4', 'zab5');
     const five = await everyoneHasVoters([1, 2, 3, 4, 5], [1, 2, 3, 4, 5]);
@@ -83,7 +78,7 @@ describe('docker/compose-3.yml grown with docker/compose-grow.yml', () => {
     const { writes, longestGapMs } = await writer.stop();
     await zk.close();
     console.log(`[docker compose] 3 -> 5 -> 3: ${writes} acknowledged writes, longest gap ${longestGapMs} ms`);
-    await checkAcked(hostsOf([1, 2, 3]), writer.acked);
+    await expectAcked([hostsOf([1, 2, 3])], '/w', writer.acked);
     expect(await starts()).toEqual(before);
     expect(before.every((s) => s.endsWith(' 0'))).toBe(true);
   }, 900_000);

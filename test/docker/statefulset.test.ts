@@ -13,7 +13,8 @@ import { waitFor } from '../support/wait.js';
 import { freePort } from '../support/launch.js';
 import { call, childrenOf, connectNzc } from '../support/nzc.js';
 import { createClient } from '@zab/client';
-import { Writer, checkAcked, configAt, voters } from '../reconfig/writer.js';
+import { configAt, waitForVoters } from '../reconfig/configs.js';
+import { Writers, expectAcked } from '../support/writers.js';
 
 const docs = parseAllDocuments(readFileSync(path.join(ROOT, 'deploy/kubernetes/zab.yaml'), 'utf8')).map((d) => d.toJS());
 const configMap = docs.find((d) => d.kind === 'ConfigMap');
@@ -119,14 +120,9 @@ describe('kubectl scale statefulset zab --replicas=5, then back to 3', () => {
     const before = await startsOf();
     const zk = createClient(hostsOf([0, 1, 2]), { sessionTimeoutMs: 15_000 });
     await zk.connected();
-    const writer = new Writer(zk, 'k8s');
-    const everyoneHasVoters = async (pods: number[], ids: number[]) => {
-      for (const i of pods) {
-        await waitFor(`${names[i]} to serve voters ${ids.join(',')}`, async () => voters(await configAt(hostsOf([i]))).join(',') === ids.join(','), {
-          ...CONTAINER_WAIT, deadlineMs: 180_000, explain: () => podLogs([0, 1, 2, 3, 4]),
-        });
-      }
-    };
+    const writer = await Writers.start(zk, '/w', ['k8s']);
+    const everyoneHasVoters = (pods: number[], ids: number[]) =>
+      waitForVoters(pods.map((i) => ({ name: names[i]!, connectString: hostsOf([i]) })), ids, { ...CONTAINER_WAIT, deadlineMs: 180_000, explain: () => podLogs([0, 1, 2, 3, 4]) });
 
     await startPod(3);
     await startPod(4);
@@ -142,7 +138,7 @@ describe('kubectl scale statefulset zab --replicas=5, then back to 3', () => {
     const { writes, longestGapMs } = await writer.stop();
     await zk.close();
     console.log(`[statefulset] 3 -> 5 -> 3: ${writes} acknowledged writes, longest gap ${longestGapMs} ms`);
-    await checkAcked(hostsOf([0, 1, 2]), writer.acked);
+    await expectAcked([hostsOf([0, 1, 2])], '/w', writer.acked);
     expect(await startsOf()).toEqual(before);
   }, 900_000);
 });

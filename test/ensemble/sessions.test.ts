@@ -1,5 +1,6 @@
 // Sessions in an ensemble are global: created and closed as txns, kept alive through any
 // member, expired by the leader alone; a client is never served an older state than it saw.
+import { ErrorCode, JuteWriter, OpCode, RequestHeader } from '@zab/jute';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEnsemble, type Ensemble, type Member } from '../support/ensemble.js';
 import { RawClient } from '../support/raw-client.js';
@@ -74,5 +75,29 @@ describe('zab ensemble sessions', () => {
     }
     await writer.close();
     await reader.close();
+  });
+
+  it('a follower forwards its clients\' writes as their bytes: the leader decodes them, answers a body that does not decode MarshallingError, and the session goes on', async () => {
+    const c = await RawClient.connect({ port: followers[0]!.clientPort });
+    const value = Buffer.from([0, 1, 2, 0xff, 0xfe]);
+    expect((await c.create('/forwarded', value)).err).toBe(0);
+    expect((await c.multi([{ type: OpCode.setData, request: { path: '/forwarded', data: Buffer.from('two'), version: 0 } }, { type: OpCode.check, request: { path: '/forwarded', version: 1 } }])).err).toBe(0);
+    for (const [type, body] of [
+      [OpCode.create, Buffer.from('garbage!')],
+      [OpCode.setData, Buffer.from([0, 0, 0, 2, 0x2f])],
+    ] as const) {
+      const xid = 9_000 + type;
+      const w = new JuteWriter();
+      w.frame();
+      RequestHeader.write(w, { xid, type });
+      w.raw(body);
+      w.finishFrame();
+      const r = await c.sendRequest(xid, type, null, w.toBuffer());
+      expect(r.err, `opcode ${type}`).toBe(ErrorCode.MARSHALLINGERROR);
+    }
+    expect((await c.delete('/forwarded', 1)).err).toBe(0);
+    for (const m of ens.members) expect(await existsOn(m, '/forwarded')).toBe(false);
+    expect(c.protocolErrors).toEqual([]);
+    await c.close();
   });
 });

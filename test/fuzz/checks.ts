@@ -2,9 +2,10 @@
 // it was (same pid, never exited), its log free of errors and elections, every acknowledged write
 // on every member, and every member's tree the same.
 import { readFile, stat } from 'node:fs/promises';
-import { createClient, type Stat, type ZooKeeperClient } from '@zab/client';
+import { createClient, type ZooKeeperClient } from '@zab/client';
 import type { Ensemble, Member } from '../support/ensemble.js';
 import { SUPER_PASSWORD, fourLetter } from '../support/launch.js';
+import { diffTrees, readTreeWith, superSession } from '../support/tree-reader.js';
 import { waitFor } from '../support/wait.js';
 import type { GoodClients } from './good-clients.js';
 
@@ -100,34 +101,6 @@ export async function missingWrites(ensemble: Ensemble, good: GoodClients): Prom
   return missing;
 }
 
-const statText = (s: Stat) => `${s.czxid}/${s.mzxid}/${s.pzxid}/${s.version}/${s.cversion}/${s.aversion}/${s.ephemeralOwner}/${s.dataLength}/${s.numChildren}/${s.ctime}/${s.mtime}`;
-
-/** Every znode of a member's tree: path -> stat and data. */
-async function dumpTree(c: ZooKeeperClient): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  let level = ['/'];
-  while (level.length) {
-    const next: string[] = [];
-    await Promise.all(
-      level.map(async (p) => {
-        try {
-          const { data, stat } = await c.getData(p);
-          // Each member writes /zookeeper/config itself at start-up with its own clock (as
-          // ZooKeeper does): its times are the member's, everything else must agree.
-          const shown = p === '/zookeeper/config' ? { ...stat, ctime: 0n, mtime: 0n } : stat;
-          out.set(p, `${statText(shown)} ${data?.toString('base64') ?? '-'}`);
-          const { children } = await c.getChildren(p);
-          for (const k of children) next.push(p === '/' ? `/${k}` : `${p}/${k}`);
-        } catch (e) {
-          out.set(p, `(${(e as Error).name})`);
-        }
-      }),
-    );
-    level = next;
-  }
-  return out;
-}
-
 async function zxids(members: Member[]): Promise<string[]> {
   return Promise.all(members.map((m) => fourLetter(m.clientPort, 'srvr', 5_000).then((t) => /Zxid: (\S+)/.exec(t)?.[1] ?? '?', () => '?')));
 }
@@ -138,23 +111,28 @@ async function zxids(members: Member[]): Promise<string[]> {
  */
 export async function treeDifference(ensemble: Ensemble, deadlineMs: number): Promise<{ difference: string | null; nodes: number }> {
   const members = ensemble.members.filter((m) => m.running);
-  const clients = await Promise.all(members.map(superClient));
+  // Opened before the first look: a new session is a txn, and the zxids must hold still across a read.
+  const sessions = await Promise.all(members.map((m) => superSession(m.clientPort)));
   let last: string[] = [];
+  const compare = async () => {
+    const before = (last = await zxids(members));
+    if (before.includes('?') || new Set(before).size !== 1) return undefined;
+    const trees = await Promise.all(members.map((m, i) => readTreeWith(sessions[i]!, m.clientPort)));
+    if ((await zxids(members)).join() !== before.join()) return undefined;
+    const [first, ...rest] = trees;
+    for (const [i, t] of rest.entries()) {
+      const differences = diffTrees(first!, t, ownClock);
+      if (differences.length > 0) return { difference: `member ${members[0]!.id} vs member ${members[i + 1]!.id}: ${differences[0]}`, nodes: first!.size };
+    }
+    return { difference: null, nodes: first!.size };
+  };
   try {
-    const compare = async () => {
-      const before = (last = await zxids(members));
-      if (before.includes('?') || new Set(before).size !== 1) return undefined;
-      const trees = await Promise.all(clients.map(dumpTree));
-      if ((await zxids(members)).join() !== before.join()) return undefined;
-      const [first, ...rest] = trees;
-      for (const [i, t] of rest.entries()) {
-        for (const [p, v] of first!) if (t.get(p) !== v) return { difference: `${p}: member ${members[0]!.id} has ${v}, member ${members[i + 1]!.id} has ${t.get(p) ?? 'nothing'}`, nodes: first!.size };
-        for (const p of t.keys()) if (!first!.has(p)) return { difference: `${p}: only on member ${members[i + 1]!.id}`, nodes: first!.size };
-      }
-      return { difference: null, nodes: first!.size };
-    };
-    return await waitFor('every member to apply the same zxid', compare, { deadlineMs, pollMs: 200, explain: () => `zxids: ${last.join(', ')}` });
+    // A read that fails (a znode went between listing and reading it) is retried with the zxids.
+    return await waitFor('every member to apply the same zxid', compare, { deadlineMs, pollMs: 200, retryErrors: true, explain: () => `zxids: ${last.join(', ')}` });
   } finally {
-    await Promise.all(clients.map((c) => c.close().catch(() => undefined)));
+    await Promise.all(sessions.map((c) => c.close().catch(() => undefined)));
   }
 }
+
+/** Each member writes /zookeeper/config itself at start-up with its own clock (as ZooKeeper does): its times are the member's, everything else must agree. */
+const ownClock = (path: string, field: string) => path === '/zookeeper/config' && (field === 'stat.ctime' || field === 'stat.mtime');

@@ -5,6 +5,7 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { startEnsemble, type Ensemble } from '../support/ensemble.js';
+import { within } from '../support/wait.js';
 import { Campaign, type CampaignStats } from './campaign.js';
 import { logSize, missingWrites, rssKb, scanLog, treeDifference } from './checks.js';
 import { clientScript } from './client-scripts.js';
@@ -80,15 +81,6 @@ const SETTLE_MS = 90_000;
 const MAX_RSS_GROWTH_KB = 512 * 1024;
 /** Bound on each check after the fuzz (reading every acknowledged write, dumping a tree). */
 const CHECK_MS = 180_000;
-
-/** `p`, or a rejection once `ms` have passed. */
-function within<T>(ms: number, p: Promise<T>): Promise<T> {
-  let t: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    t = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, late]).finally(() => clearTimeout(t));
-}
 
 export async function runFuzz(opts: FuzzOptions): Promise<FuzzReport> {
   const log = opts.log ?? (() => undefined);

@@ -7,6 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { REPO_ROOT, fourLetter, spawnServer, type ServerKind } from '../support/launch.js';
 import { modeOf } from '../support/ensemble.js';
+import { settlesWithin } from '../support/wait.js';
 
 export const ZAB_ADMIN_BIN = path.join(REPO_ROOT, 'packages/admin/bin/zab.js');
 
@@ -37,7 +38,7 @@ export function startServerProcess(kind: ServerKind, cfgFile: string, logFile: s
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (proc.exitCode === null && proc.signalCode === null) {
         proc.kill(signal);
-        const done = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 15_000))]);
+        const done = await settlesWithin(exited, 15_000);
         if (!done) proc.kill('SIGKILL');
         await exited;
       }

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startEnsemble, type Ensemble } from '../support/ensemble.js';
 import { fillZooKeeper } from './fill.js';
 import { mntr, readCfg, runZab, startServerProcess, waitServing, writeCfg, type ServerProcess } from './processes.js';
-import { diffTrees, readTree, type NodeView } from './tree-reader.js';
+import { diffTrees, readTree, type NodeView } from '../support/tree-reader.js';
 
 /** Long enough that no session moved with the data expires while the trees are read. */
 const SESSION_TIMEOUT_MS = 120_000;

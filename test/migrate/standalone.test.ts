@@ -11,7 +11,7 @@ import { freePort } from '../support/ports.js';
 import { digestId, SUPER_PASSWORD } from '../support/launch.js';
 import { fillZooKeeper } from './fill.js';
 import { readCfg, runZab, startServerProcess, waitServing, writeCfg, type ServerProcess } from './processes.js';
-import { diffTrees, readTree, type NodeView } from './tree-reader.js';
+import { diffTrees, readTree, type NodeView } from '../support/tree-reader.js';
 import { OPEN_ACL, RawClient } from '../support/raw-client.js';
 
 interface Source {

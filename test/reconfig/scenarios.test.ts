@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEnsemble, type Ensemble, type Member } from '../support/ensemble.js';
 import { waitFor } from '../support/wait.js';
 import { reconfig, reconfigTargets, session } from './target.js';
-import { Writer, checkAcked } from './writer.js';
+import { Writers, expectAcked } from '../support/writers.js';
 
 const voterLines = (data: string) => data.split('\n').filter((l) => l.includes(':participant'));
 
@@ -62,84 +62,73 @@ describe.each(reconfigTargets())('reconfiguring a live %s ensemble with a writer
     await ens?.stop();
   });
 
-  it('3 -> 5 -> 3 members', async () => {
+  /**
+   * Runs `steps` while a writer creates /w/<name>-<n>; after them, writes must go on (`after`
+   * says in what state) and every acknowledged one must be there. Prints the writes and the
+   * longest gap between two acknowledgements (a figure, not asserted).
+   */
+  async function whileWriting(name: string, what: string, after: string, steps: () => Promise<void>, deadlineMs = 30_000): Promise<void> {
     const zk = createClient(ens.connectString, { sessionTimeoutMs: 10_000 });
     await zk.connected();
-    const writer = new Writer(zk, 'grow');
-    const [j4, j5] = ens.joiners.slice(0, 2) as [Member, Member];
-    await Promise.all([j4.start(), j5.start()]);
-    // A joiner syncs with the leader as a learner before it is added.
-    for (const j of [j4, j5]) await waitFor(`joiner ${j.id} follows`, async () => (await j.mode()) === 'follower', { deadlineMs: 90_000, pollMs: 200 });
-    const joining = [j4, j5].map((j) => spec(j, 'participant')).join(',');
-    expect(await reconfigAs(ens.members[0]!, { joining })).toBe(ErrorCode.OK);
-    await everyoneShows([...ens.members, j4, j5], (d) => voterLines(d).length === 5, '5 voters');
-    expect(await reconfigAs(ens.members[1]!, { leaving: '4,5' })).toBe(ErrorCode.OK);
-    await everyoneShows(ens.members, (d) => voterLines(d).length === 3 && !d.includes('server.4='), '3 voters');
-    await Promise.all([j4.kill('SIGTERM'), j5.kill('SIGTERM')]);
-    const before = writer.acked.length;
-    await waitFor('writes go on with the three', () => writer.acked.length > before + 20, { deadlineMs: 30_000 });
+    const writer = await Writers.start(zk, '/w', [name]);
+    await steps();
+    await writer.madeProgress(after, 20, deadlineMs);
     const { writes, longestGapMs } = await writer.stop();
     await zk.close();
-    console.log(`[${kind}] 3 -> 5 -> 3: ${writes} acknowledged writes, longest gap ${longestGapMs} ms`);
-    await checkAcked(ens.connectString, writer.acked);
+    console.log(`[${kind}] ${what}: ${writes} acknowledged writes, longest gap ${longestGapMs} ms`);
+    await expectAcked([ens.connectString], '/w', writer.acked);
+  }
+
+  it('3 -> 5 -> 3 members', async () => {
+    await whileWriting('grow', '3 -> 5 -> 3', 'with the three', async () => {
+      const [j4, j5] = ens.joiners.slice(0, 2) as [Member, Member];
+      await Promise.all([j4.start(), j5.start()]);
+      // A joiner syncs with the leader as a learner before it is added.
+      for (const j of [j4, j5]) await waitFor(`joiner ${j.id} follows`, async () => (await j.mode()) === 'follower', { deadlineMs: 90_000, pollMs: 200 });
+      const joining = [j4, j5].map((j) => spec(j, 'participant')).join(',');
+      expect(await reconfigAs(ens.members[0]!, { joining })).toBe(ErrorCode.OK);
+      await everyoneShows([...ens.members, j4, j5], (d) => voterLines(d).length === 5, '5 voters');
+      expect(await reconfigAs(ens.members[1]!, { leaving: '4,5' })).toBe(ErrorCode.OK);
+      await everyoneShows(ens.members, (d) => voterLines(d).length === 3 && !d.includes('server.4='), '3 voters');
+      await Promise.all([j4.kill('SIGTERM'), j5.kill('SIGTERM')]);
+    });
   });
 
   it('replacing a failed member', async () => {
-    const zk = createClient(ens.connectString, { sessionTimeoutMs: 10_000 });
-    await zk.connected();
-    const writer = new Writer(zk, 'replace');
-    const leader = await leaderAmong(current);
-    const failed = ens.members.find((m) => m !== leader)!;
-    await failed.kill('SIGKILL');
-    const j6 = ens.joiners[2]!;
-    await j6.start();
-    await waitFor('the replacement follows', async () => (await j6.mode()) === 'follower', { deadlineMs: 90_000, pollMs: 200 });
-    expect(await reconfigAs(leader, { joining: spec(j6, 'participant'), leaving: String(failed.id) })).toBe(ErrorCode.OK);
-    current = [...current.filter((m) => m !== failed), j6];
-    await everyoneShows(current, (d) => voterLines(d).length === 3 && d.includes(`server.${j6.id}=`) && !d.includes(`server.${failed.id}=`), `${failed.id} replaced by ${j6.id}`);
-    const before = writer.acked.length;
-    await waitFor('writes go on', () => writer.acked.length > before + 20, { deadlineMs: 30_000 });
-    const { writes, longestGapMs } = await writer.stop();
-    await zk.close();
-    console.log(`[${kind}] replace a failed member: ${writes} acknowledged writes, longest gap ${longestGapMs} ms`);
-    await checkAcked(ens.connectString, writer.acked);
+    await whileWriting('replace', 'replace a failed member', 'after the replacement', async () => {
+      const leader = await leaderAmong(current);
+      const failed = ens.members.find((m) => m !== leader)!;
+      await failed.kill('SIGKILL');
+      const j6 = ens.joiners[2]!;
+      await j6.start();
+      await waitFor('the replacement follows', async () => (await j6.mode()) === 'follower', { deadlineMs: 90_000, pollMs: 200 });
+      expect(await reconfigAs(leader, { joining: spec(j6, 'participant'), leaving: String(failed.id) })).toBe(ErrorCode.OK);
+      current = [...current.filter((m) => m !== failed), j6];
+      await everyoneShows(current, (d) => voterLines(d).length === 3 && d.includes(`server.${j6.id}=`) && !d.includes(`server.${failed.id}=`), `${failed.id} replaced by ${j6.id}`);
+    });
   });
 
   it('a follower becomes an observer and a follower again', async () => {
-    const zk = createClient(ens.connectString, { sessionTimeoutMs: 10_000 });
-    await zk.connected();
-    const writer = new Writer(zk, 'roles');
-    const leader = await leaderAmong(current);
-    const f = current.find((m) => m !== leader)!;
-    expect(await reconfigAs(leader, { joining: spec(f, 'observer') })).toBe(ErrorCode.OK);
-    await everyoneShows(current, (d) => d.includes(spec(f, 'observer')), `${f.id} an observer`);
-    await waitFor(`${f.id} observes`, async () => (await f.mode()) === 'observer', { deadlineMs: 60_000, pollMs: 200 });
-    expect(await reconfigAs(leader, { joining: spec(f, 'participant') })).toBe(ErrorCode.OK);
-    await everyoneShows(current, (d) => d.includes(spec(f, 'participant')), `${f.id} a participant`);
-    await waitFor(`${f.id} follows`, async () => (await f.mode()) === 'follower', { deadlineMs: 60_000, pollMs: 200 });
-    const before = writer.acked.length;
-    await waitFor('writes go on', () => writer.acked.length > before + 20, { deadlineMs: 30_000 });
-    const { writes, longestGapMs } = await writer.stop();
-    await zk.close();
-    console.log(`[${kind}] follower -> observer -> follower: ${writes} acknowledged writes, longest gap ${longestGapMs} ms`);
-    await checkAcked(ens.connectString, writer.acked);
+    await whileWriting('roles', 'follower -> observer -> follower', 'with the follower back', async () => {
+      const leader = await leaderAmong(current);
+      const f = current.find((m) => m !== leader)!;
+      expect(await reconfigAs(leader, { joining: spec(f, 'observer') })).toBe(ErrorCode.OK);
+      await everyoneShows(current, (d) => d.includes(spec(f, 'observer')), `${f.id} an observer`);
+      await waitFor(`${f.id} observes`, async () => (await f.mode()) === 'observer', { deadlineMs: 60_000, pollMs: 200 });
+      expect(await reconfigAs(leader, { joining: spec(f, 'participant') })).toBe(ErrorCode.OK);
+      await everyoneShows(current, (d) => d.includes(spec(f, 'participant')), `${f.id} a participant`);
+      await waitFor(`${f.id} follows`, async () => (await f.mode()) === 'follower', { deadlineMs: 60_000, pollMs: 200 });
+    });
   });
 
   it('removing the current leader hands over to another member', async () => {
-    const zk = createClient(ens.connectString, { sessionTimeoutMs: 10_000 });
-    await zk.connected();
-    const writer = new Writer(zk, 'handover');
-    const leader = await leaderAmong(current);
-    const others = current.filter((m) => m !== leader);
-    const result = await reconfigAs(others[0]!, { leaving: String(leader.id) });
-    expect([ErrorCode.OK, ErrorCode.CONNECTIONLOSS]).toContain(result);
-    await everyoneShows(others, (d) => voterLines(d).length === 2 && !d.includes(`server.${leader.id}=`), `the leader ${leader.id} removed`);
-    await waitFor('a remaining member leads', async () => (await Promise.all(others.map((m) => m.mode()))).includes('leader'), { deadlineMs: 60_000, pollMs: 200 });
-    const before = writer.acked.length;
-    await waitFor('writes go on under the new leader', () => writer.acked.length > before + 20, { deadlineMs: 60_000 });
-    const { writes, longestGapMs } = await writer.stop();
-    await zk.close();
-    console.log(`[${kind}] remove the leader: ${writes} acknowledged writes, longest gap ${longestGapMs} ms`);
-    await checkAcked(ens.connectString, writer.acked);
+    await whileWriting('handover', 'remove the leader', 'under the new leader', async () => {
+      const leader = await leaderAmong(current);
+      const others = current.filter((m) => m !== leader);
+      const result = await reconfigAs(others[0]!, { leaving: String(leader.id) });
+      expect([ErrorCode.OK, ErrorCode.CONNECTIONLOSS]).toContain(result);
+      await everyoneShows(others, (d) => voterLines(d).length === 2 && !d.includes(`server.${leader.id}=`), `the leader ${leader.id} removed`);
+      await waitFor('a remaining member leads', async () => (await Promise.all(others.map((m) => m.mode()))).includes('leader'), { deadlineMs: 60_000, pollMs: 200 });
+    }, 60_000);
   });
 });

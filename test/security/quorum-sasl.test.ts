@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectTo, type Ensemble, type EnsembleOptions, type Member, startEnsemble } from '../support/ensemble.js';
 import { OPEN_ACL } from '../support/raw-client.js';
 import { waitFor } from '../support/wait.js';
-import { expectAllAcked, restartWith, startWriters } from './rolling.js';
+import { expectAcked } from '../support/writers.js';
+import { eachMember, restartWith, startWriters } from './rolling.js';
 import { securityTarget } from './security-target.js';
 
 /** The JAAS sections `<prefix>Server` and `<prefix>Learner` of DIGEST-MD5 user `test` with `password`. */
@@ -117,7 +118,7 @@ describe(`quorum SASL required (${securityTarget()})`, () => {
   ] as const) {
     it(`keeps a member ${what} out: it never serves, its vote does not count, and the others keep writing`, async () => {
       const [a, b, outsider] = ens.members as [Member, Member, Member];
-      const writers = await startWriters(`127.0.0.1:${a.clientPort},127.0.0.1:${b.clientPort}`, `/keep-out-${lines === NO_SASL ? 'plain' : 'guess'}`);
+      const { writers, stop } = await startWriters(`127.0.0.1:${a.clientPort},127.0.0.1:${b.clientPort}`, `/keep-out-${lines === NO_SASL ? 'plain' : 'guess'}`);
       try {
         await restartWith(ens, outsider, lines, 0);
         await ens.waitServing(2, 60_000);
@@ -135,13 +136,13 @@ describe(`quorum SASL required (${securityTarget()})`, () => {
         await ens.waitServing(2, 120_000);
         expect(SERVING.has((await outsider.mode()) ?? '')).toBe(false);
       } finally {
-        await writers.stop();
+        await stop();
       }
-      expect(writers.acked.size).toBeGreaterThan(0);
-      await expectAllAcked([a, b], writers.root, writers.acked);
+      expect(writers.acked.length).toBeGreaterThan(0);
+      await expectAcked(eachMember([a, b]), writers.root, writers.acked);
       // With the right password again it joins and catches up.
       await restartWith(ens, outsider, { ...REQUIRED, ...RIGHT_PASSWORD }, 3);
-      await expectAllAcked([outsider], writers.root, writers.acked);
+      await expectAcked(eachMember([outsider]), writers.root, writers.acked);
     }, 600_000);
   }
 });
@@ -156,16 +157,16 @@ describe(`a rolling move of the quorum to required SASL (${securityTarget()})`, 
   });
 
   it('enableSasl, then learnerRequireSasl, then serverRequireSasl, member by member, loses no acknowledged write', async () => {
-    const writers = await startWriters(ens.connectString, '/sasl-roll');
+    const { writers, stop } = await startWriters(ens.connectString, '/sasl-roll');
     try {
       for (const key of ['quorum.auth.enableSasl', 'quorum.auth.learnerRequireSasl', 'quorum.auth.serverRequireSasl']) {
         for (const m of ens.members) await restartWith(ens, m, { [key]: 'true' });
       }
     } finally {
-      await writers.stop();
+      await stop();
     }
-    expect(writers.acked.size).toBeGreaterThan(0);
-    await expectAllAcked(ens.members, '/sasl-roll', writers.acked);
+    expect(writers.acked.length).toBeGreaterThan(0);
+    await expectAcked(eachMember(ens.members), '/sasl-roll', writers.acked);
     // And now it is enforced: a member that does not know the password is refused.
     const outsider = ens.members[2]!;
     await restartWith(ens, outsider, WRONG_PASSWORD, 0);

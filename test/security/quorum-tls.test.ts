@@ -8,7 +8,8 @@ import tls from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Ensemble, startEnsemble } from '../support/ensemble.js';
-import { expectAllAcked, restartWith, startWriters } from './rolling.js';
+import { expectAcked } from '../support/writers.js';
+import { eachMember, restartWith, startWriters } from './rolling.js';
 import { makeTestPki, securityTarget, STORE_PASSWORD, type TestPki } from './security-target.js';
 
 let t: TestPki;
@@ -56,17 +57,17 @@ function tlsHandshake(port: number, who: { cert: string; key: string }): Promise
 
 describe(`a rolling move of the quorum to TLS (${securityTarget()})`, () => {
   it('loses no acknowledged write, and ends with TLS only on the quorum ports', async () => {
-    const writers = await startWriters(ens.connectString, '/roll');
+    const { writers, stop } = await startWriters(ens.connectString, '/roll');
     try {
-      const before = writers.acked.size;
+      const before = writers.acked.length;
       for (let i = 0; i < 3; i++) await setAndRestart(i, 'portUnification', 'true');
       for (let i = 0; i < 3; i++) await setAndRestart(i, 'sslQuorum', 'true');
       for (let i = 0; i < 3; i++) await setAndRestart(i, 'portUnification', 'false');
-      expect(writers.acked.size).toBeGreaterThan(before);
+      expect(writers.acked.length).toBeGreaterThan(before);
     } finally {
-      await writers.stop();
+      await stop();
     }
-    await expectAllAcked(ens.members, '/roll', writers.acked);
+    await expectAcked(eachMember(ens.members), '/roll', writers.acked);
     const port = ens.members[0]!.electionPort;
     expect(await tlsHandshake(port, t.server)).toBe(true);
     // A certificate from the same CA that does not name the peer's address is refused, as ZooKeeper refuses it.

@@ -1,12 +1,11 @@
 // What the suites that change a running ensemble's security share: restarting a member with
-// zoo.cfg lines added (a later line wins, in zab and in ZooKeeper), writers that record every
-// create the ensemble acknowledged, and the check that every member holds them all.
+// zoo.cfg lines added (a later line wins, in zab and in ZooKeeper), and writers with time to
+// ride out the restarts.
 import { appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createClient } from '@zab/client';
-import { KeeperError, NodeExistsError, SessionExpiredError } from '@zab/jute';
-import { expect } from 'vitest';
-import { connectTo, type Ensemble, type Member } from '../support/ensemble.js';
+import type { Ensemble, Member } from '../support/ensemble.js';
+import { Writers } from '../support/writers.js';
 
 /** The member's zoo.cfg. */
 export function cfgFileOf(m: Member): string {
@@ -21,46 +20,15 @@ export async function restartWith(ens: Ensemble, m: Member, lines: Record<string
   if (serving > 0) await ens.waitServing(serving, 120_000);
 }
 
-/** Three writers creating /<root>/w<i>-<k> in a loop through one session; `acked` holds each create the ensemble acknowledged. */
-export interface Writers {
-  readonly root: string;
-  readonly acked: ReadonlySet<string>;
-  stop(): Promise<void>;
-}
-
-export async function startWriters(connectString: string, root: string): Promise<Writers> {
+/** Three writers (test/support/writers) creating <root>/w<i>-<k> through one session of their own, with time to ride out restarts; stop() closes it. */
+export async function startWriters(connectString: string, root: string): Promise<{ writers: Writers; stop(): Promise<void> }> {
   const zk = createClient(connectString, { sessionTimeoutMs: 60_000, requestTimeoutMs: 60_000 });
-  await zk.create(root, Buffer.alloc(0));
-  const acked = new Set<string>();
-  let writing = true;
-  const writers = [0, 1, 2].map(async (w) => {
-    for (let k = 0; writing; k++) {
-      const p = `${root}/w${w}-${k}`;
-      for (;;) {
-        try {
-          await zk.create(p, Buffer.from(String(k)));
-          acked.add(p);
-          break;
-        } catch (e) {
-          if (e instanceof NodeExistsError) {
-            acked.add(p); // the first attempt committed; its reply was lost with the connection
-            break;
-          }
-          if (!(e instanceof KeeperError) || e instanceof SessionExpiredError) throw e;
-          if (!writing) break;
-          // Connection loss while a member restarts: the client is already moving to another; try again after it.
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-      }
-    }
-  });
+  const writers = await Writers.start(zk, root, ['w0', 'w1', 'w2']);
   return {
-    root,
-    acked,
+    writers,
     async stop() {
-      writing = false;
       try {
-        await Promise.all(writers);
+        await writers.stop();
       } finally {
         await zk.close();
       }
@@ -68,17 +36,5 @@ export async function startWriters(connectString: string, root: string): Promise
   };
 }
 
-/** Checks, after a sync, that each of `members` holds every acknowledged create under `root`. */
-export async function expectAllAcked(members: readonly Member[], root: string, acked: ReadonlySet<string>): Promise<void> {
-  for (const m of members) {
-    const c = await connectTo(m);
-    try {
-      await c.send('sync', { path: root });
-      const children = new Set((await c.getChildren(root)).body!.children.map((x: string) => `${root}/${x}`));
-      const missing = [...acked].filter((p) => !children.has(p));
-      expect(missing, `member ${m.id} lost acknowledged writes`).toEqual([]);
-    } finally {
-      c.destroy();
-    }
-  }
-}
+/** The client address of each of `members`, one connect string each (for expectAcked). */
+export const eachMember = (members: readonly Member[]): string[] => members.map((m) => `127.0.0.1:${m.clientPort}`);

@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { waitFor } from './wait.js';
+import { settlesWithin, waitFor } from './wait.js';
 
 export const CHROMIUM = process.env['ZAB_CHROMIUM'] ?? '/usr/bin/chromium';
 
@@ -249,7 +249,7 @@ export async function launchChromium(): Promise<Browser> {
     },
     async close() {
       await conn.send('Browser.close').catch(() => undefined);
-      const done = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5_000))]);
+      const done = await settlesWithin(exited, 5_000);
       if (!done) {
         proc.kill('SIGKILL');
         await exited;

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { RawClient } from './raw-client.js';
 import { SUPER_PASSWORD, digestId, fourLetter, freePort, spawnServer, type ServerKind } from './launch.js';
-import { waitFor } from './wait.js';
+import { settlesWithin, waitFor } from './wait.js';
 
 /** Every member process started here, killed if the test process exits without stopping them. */
 const started = new Set<ChildProcess>();
@@ -217,7 +217,7 @@ async function makeMember(
       if (!proc || !member.running) return;
       if (signal === 'SIGTERM') proc.kill('SIGCONT');
       proc.kill(signal);
-      const done = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 10_000))]);
+      const done = await settlesWithin(exited, 10_000);
       if (!done) {
         proc.kill('SIGKILL');
         await exited;

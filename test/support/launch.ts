@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sendFourLetterWord } from '@zab/cli';
 import { RawClient } from './raw-client.js';
-import { waitFor } from './wait.js';
+import { settlesWithin, waitFor } from './wait.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** The zab server entry point; ZAB_SERVER_BIN points the suites at another build. */
@@ -192,7 +192,7 @@ export async function startServer(kind: ServerKind, opts: StartOptions = {}): Pr
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) {
         proc.kill('SIGTERM');
-        const killed = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5_000))]);
+        const killed = await settlesWithin(exited, 5_000);
         if (!killed) {
           proc.kill('SIGKILL');
           await exited;

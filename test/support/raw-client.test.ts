@@ -2,18 +2,12 @@
 // well-formed reply, error codes come back as data, notifications are kept in order, and a
 // closed connection resolves what was pending instead of hanging.
 import { AddWatchMode, CreateMode, ErrorCode, EventType, KeeperState, WatcherType } from '@zab/jute';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startServer } from './launch.js';
+import { describe, expect, it } from 'vitest';
+import { suiteServer } from './suite-server.js';
 import { OPEN_ACL, op, RawClient } from './raw-client.js';
 
 describe('RawClient against ZooKeeper 3.8', () => {
-  let zk: RunningServer;
-  beforeAll(async () => {
-    zk = await startServer('zookeeper');
-  });
-  afterAll(async () => {
-    await zk?.stop();
-  });
+  const zk = suiteServer('zookeeper');
 
   it('negotiates a session and echoes the readOnly byte only when it was sent', async () => {
     const a = await RawClient.connect({ port: zk.port, autoPing: false, sessionTimeoutMs: 1_000 });

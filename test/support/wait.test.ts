@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { waitFor } from './wait.js';
+import { settlesWithin, waitFor, within } from './wait.js';
 
 describe('waitFor', () => {
   it('resolves with what the probe returns once it holds, polling until then', async () => {
@@ -23,5 +23,18 @@ describe('waitFor', () => {
     };
     await expect(waitFor('x', probe, { deadlineMs: 10_000 })).rejects.toThrow('broken probe');
     expect(calls).toBe(1);
+  });
+});
+
+describe('within and settlesWithin', () => {
+  const never = new Promise<never>(() => undefined);
+
+  it('hand back what settles in time, and reject or say false for what does not', async () => {
+    expect(await within(10_000, Promise.resolve('answer'))).toBe('answer');
+    await expect(within(10_000, Promise.reject(new Error('its own error')))).rejects.toThrow('its own error');
+    await expect(within(20, never)).rejects.toThrow('no answer within 20 ms');
+    await expect(within(20, never, 'no member serves')).rejects.toThrow('no member serves');
+    expect(await settlesWithin(Promise.resolve(), 10_000)).toBe(true);
+    expect(await settlesWithin(never, 20)).toBe(false);
   });
 });

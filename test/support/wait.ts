@@ -45,3 +45,20 @@ export async function waitFor<T>(what: string, probe: () => T | Promise<T>, opts
     await new Promise((r) => setTimeout(r, pollMs)); // poll interval, not a wait for the condition
   }
 }
+
+/** `p`, or a rejection with `failure` once `ms` have passed; the timer goes either way. */
+export function within<T>(ms: number, p: Promise<T>, failure = `no answer within ${ms} ms`): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(failure)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
+/** Whether `p` settles within `ms`: a process asked to exit that has not by then is killed. */
+export function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  return within(ms, p).then(
+    () => true,
+    () => false,
+  );
+}

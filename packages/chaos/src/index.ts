@@ -12,4 +12,7 @@ export { checkRegisters, registerOps, REGISTER_INIT, type RegisterFigures } from
 export { checkSequence, checkWatcher, sequenceOf } from './checks/sequence.js';
 export { checkHolders } from './checks/holders.js';
 export { checkExpiries, type CommittedClose } from './checks/expiry.js';
+export { closesInLog, closesOfMajority, type LoggedClose } from './checks/committed-closes.js';
+export { checkClients, checkRestart, countOutcomes, type WorkloadPaths } from './checks/run-checks.js';
+export { dumpEntry, type DumpedStat, type TreeDump } from './checks/trees.js';
 export { emptyHistory, type ClientRole, type History, type LockLostEvent, type OpRecord, type StateEvent, type WatchEvent } from './run/history.js';

@@ -41,9 +41,10 @@ export const OpCode = {
 export type OpCodeName = keyof typeof OpCode;
 
 /** A name -> code table read backwards: the name of a code, or `unknown(<n>)`. */
-function namesOf(table: Readonly<Record<string, number>>): (code: number) => string {
+/** The lookup of `table`'s names by value: a value's name, or `unknown(value)` for one the table lacks. */
+export function namesOf(table: Readonly<Record<string, number>>, unknown = (code: number) => `unknown(${code})`): (code: number) => string {
   const names = new Map<number, string>(Object.entries(table).map(([k, v]) => [v, k]));
-  return (code) => names.get(code) ?? `unknown(${code})`;
+  return (code) => names.get(code) ?? unknown(code);
 }
 
 /** The ZooKeeper name of an opcode, or `unknown(<n>)`. */

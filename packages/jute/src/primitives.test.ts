@@ -148,3 +148,19 @@ describe('JuteWriter framing', () => {
     expect(() => new JuteWriter().finishFrame()).toThrow();
   });
 });
+
+describe('JuteReader.rest', () => {
+  it('gives the bytes not read yet, without moving, as a view of the frame', () => {
+    const frame = hex('00000007 0102 03');
+    const r = new JuteReader(frame);
+    expect(r.int()).toBe(7);
+    const rest = r.rest();
+    expect(rest).toEqual(hex('0102 03'));
+    expect(r.offset).toBe(4);
+    expect(rest.buffer).toBe(frame.buffer);
+    r.bool();
+    r.bool();
+    r.bool();
+    expect(r.rest()).toHaveLength(0);
+  });
+});

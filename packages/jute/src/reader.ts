@@ -26,6 +26,11 @@ export class JuteReader {
     return this.buf.length - this.pos;
   }
 
+  /** The bytes not read yet, as a view of the frame (no copy); the position stays where it is. */
+  rest(): Buffer {
+    return this.buf.subarray(this.pos);
+  }
+
   private need(bytes: number, what: string): void {
     if (bytes < 0 || this.pos + bytes > this.buf.length) {
       throw new JuteDecodeError(`truncated ${what}: need ${bytes} bytes at offset ${this.pos}, frame has ${this.buf.length}`);

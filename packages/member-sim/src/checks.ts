@@ -1,4 +1,4 @@
-import { ANOMALY_KINDS, Anomalies, checkExpiries, checkHolders, checkRegisters, checkSequence, checkWatcher } from '@zab/chaos';
+import { ANOMALY_KINDS, Anomalies, checkClients, checkExpiries, checkRestart, countOutcomes } from '@zab/chaos';
 import type { MemberSimRun } from './simulation.js';
 import { PATHS } from './workload.js';
 
@@ -28,11 +28,7 @@ export interface MemberSimVerdict {
 export function checkRun(run: MemberSimRun): MemberSimVerdict {
   const h = run.history;
   const anomalies = new Anomalies();
-  const regs = checkRegisters(h.ops, PATHS.registers, run.finalVersions, anomalies, 0);
-  const seq = checkSequence(h.ops, PATHS.sequenceParent, run.sequenceChildren, anomalies);
-  for (const [client, role] of h.roles) if (role === 'watcher') checkWatcher(client, h.ops, h.watches, h.states, h.watchRegistrations, PATHS.sequenceParent, run.sequenceChildren, anomalies);
-  checkHolders(PATHS.lock, h.ops, 'lockAcquire', 'lockRelease', h.states, h.locksLost, anomalies);
-  checkHolders(PATHS.owner, h.ops, 'own', 'disown', h.states, [], anomalies);
+  const clients = checkClients(h, PATHS, run.finalVersions, run.sequenceChildren, anomalies, 0);
   checkExpiries(h.ops, h.states, run.committedCloses, anomalies);
   const digests = [...run.digests.values()];
   if (digests.some((d) => d === null || d !== digests[0])) {
@@ -44,25 +40,14 @@ export function checkRun(run: MemberSimRun): MemberSimVerdict {
     lostOnRestart++;
     anomalies.add('lost-write', 'after every member was killed and restarted, the members did not serve and agree again');
   } else {
-    for (const [id, after] of run.restart.after) {
-      const diff = firstDifference(run.restart.before, after);
-      if (diff === null) continue;
-      const dataOnly = (m: Map<string, string>) => new Map([...m].map(([p, v]) => [p, v.slice(0, v.indexOf('\u0000'))]));
-      if (firstDifference(dataOnly(run.restart.before), dataOnly(after)) === null) {
-        anomalies.add('divergent-members', `member ${id} after every member was killed and restarted: ${diff}`);
-      } else {
-        lostOnRestart++;
-        anomalies.add('lost-write', `member ${id} after every member was killed and restarted: ${diff}`);
-      }
-    }
+    lostOnRestart = checkRestart(run.restart.before, run.restart.after, anomalies);
   }
   const counts: Record<string, number> = Object.fromEntries(ANOMALY_KINDS.map((k) => [k, anomalies.counts.get(k) ?? 0]));
   const details: string[] = [];
   for (const [kind, lines] of anomalies.details) for (const l of lines) details.push(`[${kind}] ${l}`);
   counts['liveness'] = run.timeToServeMs === null ? 1 : 0;
   if (run.timeToServeMs === null) details.push(`[liveness] not every member served within ${run.options.livenessBoundMs} ms of the heal`);
-  const ops = { total: h.ops.length, ok: 0, fail: 0, info: 0 };
-  for (const o of h.ops) ops[o.outcome]++;
+  const ops = countOutcomes(h.ops);
   const total = Object.values(counts).reduce((a, b) => a + b, 0);
   return {
     seed: run.seed,
@@ -70,16 +55,9 @@ export function checkRun(run: MemberSimRun): MemberSimVerdict {
     ops,
     anomalies: counts,
     details,
-    staleReads: regs.staleReads,
-    lostWrites: regs.lostWrites + seq.lostWrites + lostOnRestart,
+    staleReads: clients.registers.staleReads,
+    lostWrites: clients.lostWrites + lostOnRestart,
     timeToServeMs: run.timeToServeMs,
     faults: run.faults,
   };
-}
-
-/** The first znode two dumps disagree on, or null. */
-function firstDifference(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): string | null {
-  for (const [k, v] of a) if (b.get(k) !== v) return `${k}: ${JSON.stringify(v)} before, ${JSON.stringify(b.get(k) ?? '(missing)')} after`;
-  for (const [k, v] of b) if (!a.has(k)) return `${k}: (missing) before, ${JSON.stringify(v)} after`;
-  return null;
 }

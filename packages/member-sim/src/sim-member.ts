@@ -1,5 +1,5 @@
 import type { Rng } from '@zab/quorum';
-import { COMMITTED_LOG_MAX, COMMITTED_LOG_MAX_BYTES, Connection, EnsembleNode, TailWindow, recover, type DriverMutation, type EnsembleSettings, type ServerSettings } from '@zab/server';
+import { COMMITTED_LOG_MAX, COMMITTED_LOG_MAX_BYTES, Connection, EnsembleNode, TailWindow, recoverMember, type DriverMutation, type EnsembleSettings, type ServerSettings } from '@zab/server';
 import type { Logger } from 'pino';
 import { ClientPipe, type ClientEnd } from './client-pipe.js';
 import { SimClock, type Scheduler } from './scheduler.js';
@@ -23,8 +23,8 @@ export interface MemberParts {
 
 /**
  * One ensemble member as a process would run it: a disk that outlives it, and incarnations
- * started on that disk (recovery exactly as ensemble-member.ts does it: replay, the DIFF tail,
- * the epochs) and crashed (its clock, network endpoint, storage and client connections die
+ * started on that disk (recovery is the server's recoverMember: replay, the DIFF tail, the
+ * epochs) and crashed (its clock, network endpoint, storage and client connections die
  * with it). The member's own code (EnsembleNode and everything under it) is the production
  * code; only what it is built over is simulated.
  */
@@ -58,14 +58,13 @@ export class SimMember {
       const clock = new SimClock(scheduler, rng, (err) => this.fatal(err));
       const storage = new SimStorage(this.disk, scheduler, rng);
       const window = new TailWindow(COMMITTED_LOG_MAX, COMMITTED_LOG_MAX_BYTES);
-      const recovered = await recover(storage, this.parts.serverSettings.extendedTypesEnabled, log, (t) => window.push(t));
-      const epochs = await storage.epochs.readEpochs();
+      const { recovered, init } = await recoverMember(storage, this.parts.serverSettings.extendedTypesEnabled, log, window);
       const node = new EnsembleNode({
         settings: { ...this.parts.settings, myId: this.id },
         serverSettings: { ...this.parts.serverSettings, serverId: this.id },
         storage,
         recovered,
-        init: { ...epochs, ...window.finish(recovered.snapshotZxid) },
+        init,
         snapCount: this.parts.snapCount,
         clock,
         transport: network.transport(this.id, incarnation, (err) => this.fatal(err)),

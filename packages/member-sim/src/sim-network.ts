@@ -1,4 +1,4 @@
-import { FrameReader, encodeFrame, isLinkMessage, type Message, type Rng, type Transport, type TransportEvents } from '@zab/quorum';
+import { FrameReader, PartsReceiver, encodeFrame, isLinkMessage, type Message, type Part, type PartsEnd, type Rng, type Transport, type TransportEvents } from '@zab/quorum';
 import type { TxnPayload } from '@zab/server';
 import type { Scheduler } from './scheduler.js';
 
@@ -20,7 +20,12 @@ interface Link {
   /** When the last message on it arrives: later ones arrive after it (TCP's order). */
   lastAt: number;
   broken: boolean;
+  /** Each end's reassembly of messages sent in parts, as TcpTransport reads a link (only the learner's end takes them). */
+  receivers: Map<number, PartsReceiver>;
 }
+
+/** Items per part of a message sent in parts: small, so a SNAP or DIFF of a simulated run comes in several. */
+const PART_ITEMS = 16;
 
 /**
  * The network between members, as the quorum core's Transport contract describes it:
@@ -49,12 +54,13 @@ export class SimNetwork {
     return (events) => ({
       listen: async () => void this.endpoints.set(myId, { events, incarnation, onError }),
       send: (to, msg) => this.send(myId, incarnation, to, msg),
+      // As TcpTransport sends it: the message with `partsAt` and without the list, the list in
+      // parts, then the end; the learner's end puts it back together with the same PartsReceiver.
       sendInParts: (to, msg, at, items) => {
-        const whole = { ...msg } as Record<string, unknown>;
-        let holder = whole;
-        for (const k of at.slice(0, -1)) holder = holder[k] = { ...(holder[k] as object) } as Record<string, unknown>;
-        holder[at[at.length - 1]!] = items;
-        this.send(myId, incarnation, to, whole as unknown as Message<TxnPayload>);
+        const frames: object[] = [{ ...msg, partsAt: at }];
+        for (let i = 0; i < items.length; i += PART_ITEMS) frames.push({ part: items.slice(i, i + PART_ITEMS) } satisfies Part);
+        frames.push({ partsEnd: true } satisfies PartsEnd);
+        this.send(myId, incarnation, to, msg, frames);
       },
       // Each send is handed over as it is made: nothing waits to be flushed.
       flush: () => undefined,
@@ -103,24 +109,29 @@ export class SimNetwork {
     this.breakLink(a, b, l);
   }
 
-  private send(from: number, fromIncarnation: number, to: number, msg: Message<TxnPayload>): void {
+  /** Sends `msg`, as `frames` on its link when it goes in parts. */
+  private send(from: number, fromIncarnation: number, to: number, msg: Message<TxnPayload>, frames: readonly object[] = [msg]): void {
     const sender = this.endpoints.get(from);
     if (!sender || sender.incarnation !== fromIncarnation) return; // a dead incarnation sends nothing
-    const frame = encodeFrame(msg);
     if (isLinkMessage(msg)) {
       const key = linkKey(from, to, msg.link);
       let link = this.links.get(key);
       if (!link && (msg.type === 'FOLLOWERINFO' || msg.type === 'OBSERVERINFO')) {
-        link = { lastAt: this.scheduler.nowMs, broken: false };
+        // The learner opens the link: only what reaches it may come in parts (TcpTransport's rule).
+        link = { lastAt: this.scheduler.nowMs, broken: false, receivers: new Map([[from, new PartsReceiver(true)], [to, new PartsReceiver(false)]]) };
         this.links.set(key, link);
       }
       if (!link || link.broken) return;
       const target = this.endpoints.get(to);
       if (!target || !this.reachable(from, to)) return this.breakLink(from, to, msg.link);
-      link.lastAt = Math.max(link.lastAt, this.scheduler.nowMs + this.rng.int(1, 4));
-      this.deliverAt(link.lastAt, from, to, target.incarnation, frame, () => !link.broken);
+      const open = link;
+      for (const f of frames) {
+        open.lastAt = Math.max(open.lastAt, this.scheduler.nowMs + this.rng.int(1, 4));
+        this.deliverAt(open.lastAt, from, to, target.incarnation, encodeFrame(f), () => !open.broken, open.receivers.get(to));
+      }
       return;
     }
+    const frame = encodeFrame(msg);
     const target = this.endpoints.get(to);
     if (!target || !this.reachable(from, to)) return;
     if (this.faulty && this.rng.chance(this.faults.dropRate)) return;
@@ -130,13 +141,17 @@ export class SimNetwork {
     }
   }
 
-  private deliverAt(at: number, from: number, to: number, incarnation: number, frame: Buffer, stillOpen: () => boolean): void {
+  /** Delivers `frame` at `at`; on a link through its receiving end's `parts`. */
+  private deliverAt(at: number, from: number, to: number, incarnation: number, frame: Buffer, stillOpen: () => boolean, parts?: PartsReceiver): void {
     this.scheduler.after(at - this.scheduler.nowMs, () => {
       const target = this.endpoints.get(to);
       if (!target || target.incarnation !== incarnation || !stillOpen()) return;
-      const [msg] = this.reader.push(frame);
+      const [decoded] = this.reader.push(frame);
       try {
-        target.events.onMessage(from, msg as Message<TxnPayload>);
+        const got = parts ? parts.take(decoded) : { message: decoded };
+        // TcpTransport closes such a link; between two members running the same code it is a bug, so it is reported as one.
+        if ('fail' in got) throw new Error(`link frame from member ${from}: ${got.fail}`);
+        if ('message' in got) target.events.onMessage(from, got.message as Message<TxnPayload>);
       } catch (err) {
         target.onError(err);
       }

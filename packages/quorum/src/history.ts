@@ -113,7 +113,10 @@ export class History<P> {
     if (i === this.start) return;
     this.start = i;
     this.base = this.entries[this.start - 1]!.zxid;
-    if (this.start > 1024 && this.start * 2 > this.entries.length) {
+    // Trimmed entries stay referenced until spliced out: splice once they are half the array
+    // (amortized O(1) a trim). No minimum count: a window of few large txns (multis of
+    // hundreds of creates) held 1,024 trimmed ones, and every create in them, before.
+    if (this.start * 2 > this.entries.length) {
       this.entries = this.entries.slice(this.start);
       this.start = 0;
     }

@@ -9,4 +9,5 @@ export { TcpTransport } from './transport/tcp-transport.js';
 export { PLAIN_PEER_SOCKETS, peersOf, type PeerAddress, type PeerSockets } from './transport/peer-sockets.js';
 export type { Transport, TransportEvents } from './transport/transport.js';
 export { encodeFrame, FrameReader, FrameError, PROTOCOL_VERSION } from './transport/frames.js';
+export { PartsReceiver, type Part, type PartsEnd, type PartsStep } from './transport/parts.js';
 export { Rng } from './sim/rng.js';

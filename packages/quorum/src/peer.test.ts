@@ -237,6 +237,18 @@ describe('History', () => {
     expect(h.base).toBe(4n); // the truncated txn's bytes are gone: 6 bytes
   });
 
+  it('lets trimmed txns go: it holds at most twice its window, however few txns that is', () => {
+    // A window of a few large txns (multis of hundreds of creates) kept 1,024 trimmed ones alive.
+    const h = new History<P>([], 0n, 0n, 3);
+    for (let z = 1n; z <= 200n; z++) {
+      h.append([{ zxid: z, payload: String(z) }]);
+      h.appliedZxid = z;
+      h.trim();
+      expect(h['entries'].length).toBeLessThanOrEqual(2 * 3 + 1);
+    }
+    expect(h.after(h.base).map((e) => e.zxid)).toEqual([198n, 199n, 200n]);
+  });
+
   it('finds ranges and floors by binary search across a large window', () => {
     const h = new History<P>([], 0n, 0n, 50_000);
     const zxids = Array.from({ length: 40_000 }, (_, i) => BigInt(2 * i + 2)); // even zxids 2..80000

@@ -222,7 +222,7 @@ const TLS_KEYS = new Set(['ssl.authProvider', ...TLS_SETTING_NAMES.flatMap((n) =
 /** Whether config/security reads `key` (ssl.* keys only those @zab/security serves). */
 function isSecurityKey(key: string): boolean {
   if (SECURITY_KEYS.includes(key) || TLS_KEYS.has(key)) return true;
-  return SECURITY_KEY_PREFIXES.some((p) => p !== 'ssl.' && key.startsWith(p));
+  return SECURITY_KEY_PREFIXES.some((p) => key.startsWith(p));
 }
 
 /** zoo.cfg text -> config (pure). */
@@ -240,8 +240,8 @@ export function loadConfig(opts: {
   overrides?: Record<string, string>;
   /** Where SERVER_JVMFLAGS and JVMFLAGS are read (default: none); their -D settings come first, so zoo.cfg wins. */
   env?: Readonly<Record<string, string | undefined>>;
-}): { config: ServerConfig; warnings: string[] } {
-  const fromFlags = opts.env ? jvmFlagEntries(opts.env) : { entries: [], warnings: [] };
+}): { config: ServerConfig; warnings: string[]; jvmProperties: ReadonlyMap<string, string> } {
+  const fromFlags = opts.env ? jvmFlagEntries(opts.env) : { entries: [], warnings: [], properties: new Map<string, string>() };
   const entries: Entry[] = [...fromFlags.entries];
   if (opts.configPath) {
     let text: string;
@@ -254,7 +254,7 @@ export function loadConfig(opts: {
   }
   for (const [key, value] of Object.entries(opts.overrides ?? {})) entries.push({ key, value, where: `--${key}` });
   const built = buildConfig(withDynamicServers(entries));
-  return { config: built.config, warnings: [...fromFlags.warnings, ...built.warnings] };
+  return { config: built.config, warnings: [...fromFlags.warnings, ...built.warnings], jvmProperties: fromFlags.properties };
 }
 
 /**

@@ -3,7 +3,7 @@
 export * from './zk-server.js';
 export * from './standalone.js';
 export * from './clock.js';
-export { startEnsembleMember, type EnsembleHandle } from './ensemble/ensemble-member.js';
+export { recoverMember, startEnsembleMember, type EnsembleHandle } from './ensemble/ensemble-member.js';
 export { EnsembleNode, type EnsembleSettings } from './ensemble/ensemble-node.js';
 export type { EnsembleFigures } from './admin/ensemble-figures.js';
 export type { WritePath } from './pipeline/write-path.js';

@@ -6,7 +6,7 @@ import { ConnectionThrottle } from './net/connection-throttle.js';
 import { RequestThrottle } from './net/request-throttle.js';
 import type { EnsembleFigures } from './admin/ensemble-figures.js';
 import { FsyncStats } from './admin/fsync-stats.js';
-import { NO_TRACE, type WriteTrace } from './admin/write-trace.js';
+import type { WriteTrace } from './admin/write-trace.js';
 import { ServerStats } from './admin/request-stats.js';
 import { systemClock, type Clock } from './clock.js';
 import { ClientConnections } from './net/client-connections.js';
@@ -101,7 +101,8 @@ export class ZkServer implements ConnectionHost {
   readonly maxBufferBytes: number;
   readonly skipAcl: boolean;
   readonly maxOutstandingPerConnection: number;
-  readonly trace: WriteTrace;
+  /** The write trace, when one is on; absent, the marks are skipped with their arguments. */
+  readonly trace: WriteTrace | undefined;
   readonly requestThrottle: RequestThrottle | undefined;
   /** The bucket every new session takes a token from (handshake). */
   readonly connectionThrottle: ConnectionThrottle;
@@ -120,7 +121,7 @@ export class ZkServer implements ConnectionHost {
     this.maxBufferBytes = settings.juteMaxBuffer;
     this.skipAcl = settings.skipACL;
     this.maxOutstandingPerConnection = settings.maxOutstandingPerConnection;
-    this.trace = settings.trace ?? NO_TRACE;
+    this.trace = settings.trace;
     const limits = settings.limits;
     this.requestThrottle = limits && limits.requestThrottleLimit > 0
       ? new RequestThrottle(limits.requestThrottleLimit, () =>
@@ -298,7 +299,7 @@ export class ZkServer implements ConnectionHost {
   }
 
   onRequest(conn: Connection, xid: number, type: number, body: JuteReader): void {
-    if (type !== OpCode.ping) this.trace.mark('client-request');
+    if (type !== OpCode.ping) this.trace?.mark('client-request');
     onRequest(this, conn, xid, type, body);
   }
 
@@ -310,7 +311,7 @@ export class ZkServer implements ConnectionHost {
   }
 
   onReplySent(latencyMs: number, type: number): void {
-    if (type !== OpCode.ping) this.trace.mark('client-reply');
+    if (type !== OpCode.ping) this.trace?.mark('client-reply');
     this.stats.packetsSent++;
     this.stats.recordReply(latencyMs);
     this.stats.latencyByOp.observe(type, latencyMs);

@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { SharedDb } from './level-db.js';
 import { LevelEpochStore } from './level-epoch-store.js';
 import { LevelSnapshotStore } from './level-snapshot-store.js';
+import { DEFAULT_JOURNAL_BYTES } from './journal.js';
 import { LevelTxnLog } from './level-txn-log.js';
 import type { Storage, StorageWarn } from './types.js';
 
@@ -10,8 +11,10 @@ export interface StorageOptions {
   dataDir: string;
   /** The txn log lives in `<dataLogDir>/zab-log`; when absent or equal to dataDir it shares `<dataDir>/zab-data`. */
   dataLogDir?: string;
-  /** Told about every snapshot skipped as damaged and every torn one removed. */
+  /** Told about every snapshot skipped as damaged and every torn one removed, and about what the journal replayed or cut at a torn record. */
   warn?: StorageWarn;
+  /** The size of the txn journal (`zab-journal` in the log's database directory) if it is created now; default 4 MiB. */
+  journalBytes?: number;
 }
 
 /**
@@ -21,8 +24,12 @@ export interface StorageOptions {
  * - dataLogDir elsewhere (ZooKeeper's advice: the log on its own device, so its fsyncs do
  *   not queue behind snapshot writes): the txn log in `<dataLogDir>/zab-log`, the rest in
  *   `<dataDir>/zab-data`.
+ * - the txn log's journal, `zab-journal` in the log's database directory (journal.ts): appends are
+ *   durable there, and replayed into the LevelDB log on open. A data directory without one
+ *   (from a version before the journal) gets an empty one.
  * LevelDB's LOCK file in each database keeps a second server (process) out: that open
- * fails with DataDirLockedError naming the directory. Removes torn snapshots on open.
+ * fails with DataDirLockedError naming the directory (before the journal is touched).
+ * Removes torn snapshots on open.
  */
 export async function openStorage(opts: StorageOptions): Promise<Storage> {
   const warn = opts.warn ?? (() => undefined);
@@ -37,7 +44,11 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
     opened.push(epochs);
     const snapshots = await LevelSnapshotStore.open(data, warn);
     opened.push(snapshots);
-    const log = await LevelTxnLog.open(logDb);
+    // Inside the log's LevelDB directory (LevelDB leaves names it did not make alone): whoever
+    // moves or removes that database takes its journal with it, so a journal is never
+    // replayed into a database it was not written beside.
+    const journal = { path: join(logDb.dir, 'zab-journal'), sizeBytes: opts.journalBytes ?? DEFAULT_JOURNAL_BYTES, warn };
+    const log = await LevelTxnLog.open(logDb, journal);
     opened.push(log);
     return {
       log,

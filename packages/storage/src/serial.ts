@@ -4,10 +4,25 @@
  */
 export class Serial {
   private tail: Promise<unknown> = Promise.resolve();
+  /** Operations run or queued and not yet settled. */
+  private active = 0;
 
   run<T>(op: () => Promise<T>): Promise<T> {
-    const result = this.tail.then(op, op);
-    this.tail = result.catch(() => undefined);
+    return this.track(this.tail.then(op, op));
+  }
+
+  /**
+   * As run, but when nothing is running or queued `op` starts within this call, not a
+   * microtask later: a write issued now reaches the disk before whatever the caller does
+   * next (a leader's log write before its PROPOSALs are encoded and sent).
+   */
+  runSoonest<T>(op: () => Promise<T>): Promise<T> {
+    return this.track(this.active === 0 ? op() : this.tail.then(op, op));
+  }
+
+  private track<T>(result: Promise<T>): Promise<T> {
+    this.active++;
+    this.tail = result.catch(() => undefined).finally(() => this.active--);
     return result;
   }
 }

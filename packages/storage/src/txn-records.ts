@@ -23,8 +23,8 @@ export function encodeBatch(txns: LoggedTxn[]): { zxids: bigint[]; values: Buffe
 /**
  * What every TxnLog.append does before writing: checks and encodes the batch (nothing at all
  * for an empty one), then, in the log's turn of `writes`, checks that it continues the log
- * (`lastZxid()` then) and hands it to `write`. AssertionError, with nothing written, when it
- * does not.
+ * (`lastZxid()` then) and hands it to `write`, within this call if no other write is running
+ * or queued. AssertionError, with nothing written, when it does not.
  */
 export function appendInTurn(
   writes: Serial,
@@ -34,7 +34,8 @@ export function appendInTurn(
 ): Promise<void> {
   if (txns.length === 0) return Promise.resolve();
   const { zxids, values } = encodeBatch(txns);
-  return writes.run(async () => {
+  // Started within this call when the log is idle: see Serial.runSoonest.
+  return writes.runSoonest(async () => {
     const last = lastZxid();
     if (zxids[0]! <= last) assert.fail(`txn log append out of order: ${hex64(zxids[0]!)} after ${hex64(last)}`);
     await write(zxids, values);

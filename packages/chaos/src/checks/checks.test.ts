@@ -6,7 +6,9 @@ import { checkExpiries } from './expiry.js';
 import { checkHolders } from './holders.js';
 import { checkRegisters } from './registers.js';
 import { checkSequence, checkWatcher } from './sequence.js';
-import { divergentMembers } from './trees.js';
+import { checkRestart } from './run-checks.js';
+import { divergentMembers, dumpEntry, persistentPart } from './trees.js';
+import { closesOfMajority } from './committed-closes.js';
 
 let nextId = 1;
 /** An op record; times in ms for readability (stored in µs). */
@@ -152,6 +154,37 @@ describe('member trees', () => {
     const t = (x: string) => new Map([['/chaos', x]]);
     expect(divergentMembers(new Map([[1, t('a')], [2, t('a')], [3, t('b')]])).map((d) => d.id)).toEqual([3]);
     expect(divergentMembers(new Map([[1, t('a')], [2, t('a')], [3, t('a')]]))).toEqual([]);
+  });
+
+  const stat = { version: 1, cversion: 0, czxid: 0x100000001n, mzxid: 0x100000002n, ephemeralOwner: 0n };
+  it('keep the persistent znodes of a dump and leave out the ephemeral ones', () => {
+    const dump = new Map([
+      ['/chaos/r/0', dumpEntry('7', stat)],
+      ['/chaos/owner', dumpEntry('me', { ...stat, ephemeralOwner: 0x1234n })],
+    ]);
+    expect([...persistentPart(dump).keys()]).toEqual(['/chaos/r/0']);
+  });
+
+  it('tell a write lost in a restart of all members from a stat that changed', () => {
+    const before = new Map([['/chaos/r/0', dumpEntry('7', stat)]]);
+    const anomalies = new Anomalies();
+    const lost = checkRestart(before, new Map([
+      [1, before],
+      [2, new Map([['/chaos/r/0', dumpEntry('7', { ...stat, mzxid: 0x100000003n })]])],
+      [3, new Map([['/chaos/r/0', dumpEntry('6', stat)]])],
+      [4, new Map()],
+    ]), anomalies);
+    expect(lost).toBe(2);
+    expect(kinds(anomalies)).toEqual({ 'divergent-members': 1, 'lost-write': 2 });
+  });
+});
+
+describe('committed closes', () => {
+  it('count a close that a majority of the members logged', () => {
+    const close = (zxid: bigint, session: string) => ({ zxid, session, timeMs: 5 });
+    const logged = [[close(1n, '0xa'), close(2n, '0xb')], [close(1n, '0xa'), close(1n, '0xa')], [close(2n, '0xb'), close(3n, '0xc')]];
+    expect(closesOfMajority(logged).map((c) => c.session).sort()).toEqual(['0xa', '0xb']);
+    expect(closesOfMajority([[close(1n, '0xa')], [], []])).toEqual([]);
   });
 });
 

@@ -1,11 +1,12 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { OpCode, hex64 } from '@zab/jute';
-import { openStorage } from '@zab/storage';
+import { openStorage, type TxnLog } from '@zab/storage';
 import type { Target } from '../env/members.js';
 import type { CommittedClose } from './expiry.js';
 
-interface LoggedClose extends CommittedClose {
+/** A closeSession txn as one member's log holds it. */
+export interface LoggedClose extends CommittedClose {
   zxid: bigint;
 }
 
@@ -19,9 +20,15 @@ interface LoggedClose extends CommittedClose {
  * nothing but a purge (off in these runs) removes a committed txn from a log.
  */
 export async function committedCloses(target: Target, dataDirs: readonly string[]): Promise<CommittedClose[]> {
+  const logged: LoggedClose[][] = [];
+  for (const dir of dataDirs) logged.push(target === 'zab' ? await zabCloses(dir) : await zookeeperCloses(dir));
+  return closesOfMajority(logged);
+}
+
+/** The closes a majority of the members' logs (`logged`, one list a member) hold. */
+export function closesOfMajority(logged: readonly (readonly LoggedClose[])[]): CommittedClose[] {
   const seen = new Map<string, { close: LoggedClose; members: number }>();
-  for (const dir of dataDirs) {
-    const closes = target === 'zab' ? await zabCloses(dir) : await zookeeperCloses(dir);
+  for (const closes of logged) {
     const unique = new Map(closes.map((c) => [`${c.zxid}|${c.session}`, c]));
     for (const [key, c] of unique) {
       const entry = seen.get(key) ?? { close: c, members: 0 };
@@ -29,22 +36,27 @@ export async function committedCloses(target: Target, dataDirs: readonly string[
       seen.set(key, entry);
     }
   }
-  const majority = Math.floor(dataDirs.length / 2) + 1;
+  const majority = Math.floor(logged.length / 2) + 1;
   return [...seen.values()].filter((e) => e.members >= majority).map((e) => ({ session: e.close.session, timeMs: e.close.timeMs }));
+}
+
+/** The closeSession txns in a zab txn log (a @zab/storage log, on disk or simulated). */
+export async function closesInLog(log: Pick<TxnLog, 'read'>): Promise<LoggedClose[]> {
+  const out: LoggedClose[] = [];
+  for await (const t of log.read(0n)) {
+    const hdr = t['hdr'] as { sessionId: bigint; timeMs: number; type: number } | undefined;
+    if (hdr?.type === OpCode.closeSession) out.push({ zxid: t.zxid, session: hex64(hdr.sessionId), timeMs: hdr.timeMs });
+  }
+  return out;
 }
 
 async function zabCloses(dataDir: string): Promise<LoggedClose[]> {
   const storage = await openStorage({ dataDir });
-  const out: LoggedClose[] = [];
   try {
-    for await (const t of storage.log.read(0n)) {
-      const hdr = t['hdr'] as { sessionId: bigint; timeMs: number; type: number } | undefined;
-      if (hdr?.type === OpCode.closeSession) out.push({ zxid: t.zxid, session: hex64(hdr.sessionId), timeMs: hdr.timeMs });
-    }
+    return await closesInLog(storage.log);
   } finally {
     await storage.close();
   }
-  return out;
 }
 
 /**

@@ -13,6 +13,23 @@ export function dataOf(entry: string): string {
 }
 
 
+/** The stat fields every member must agree on (the znode's or its Stat's). */
+export interface DumpedStat {
+  version: number;
+  cversion: number;
+  czxid: bigint;
+  mzxid: bigint;
+  ephemeralOwner: bigint;
+}
+
+/** One znode's dump entry: its data, META, then the stat fields every member must agree on. */
+export function dumpEntry(data: string, stat: DumpedStat): string {
+  return `${data}${META} v${stat.version} cv${stat.cversion} c${hex64(stat.czxid)} m${hex64(stat.mzxid)} e${hex64(stat.ephemeralOwner)}`;
+}
+
+/** How a persistent znode's entry ends (no ephemeral owner). */
+const PERSISTENT = ` e${hex64(0n)}`;
+
 /** Reads the subtree at `root` through `client` (after a sync, so it is the member's latest). */
 export async function dumpTree(client: ZooKeeperClient, root: string): Promise<TreeDump> {
   await client.sync(root);
@@ -21,7 +38,7 @@ export async function dumpTree(client: ZooKeeperClient, root: string): Promise<T
   while (queue.length) {
     const path = queue.shift()!;
     const { data, stat } = await client.getData(path);
-    out.set(path, `${data?.toString() ?? ''}${META} v${stat.version} cv${stat.cversion} c${hex64(stat.czxid)} m${hex64(stat.mzxid)} e${hex64(stat.ephemeralOwner)}`);
+    out.set(path, dumpEntry(data?.toString() ?? '', stat));
     const { children } = await client.getChildren(path);
     for (const c of children.sort()) queue.push(path === '/' ? `/${c}` : `${path}/${c}`);
   }
@@ -30,7 +47,7 @@ export async function dumpTree(client: ZooKeeperClient, root: string): Promise<T
 
 /** Persistent nodes only (ephemerals may rightly go between two dumps as sessions expire). */
 export function persistentPart(dump: TreeDump): TreeDump {
-  return new Map([...dump].filter(([, v]) => v.endsWith(' e0')));
+  return new Map([...dump].filter(([, v]) => v.endsWith(PERSISTENT)));
 }
 
 export function sameDump(a: TreeDump, b: TreeDump): boolean {

@@ -1,10 +1,8 @@
 import { ANOMALY_KINDS, Anomalies } from '../checks/anomalies.js';
 import { committedCloses } from '../checks/committed-closes.js';
 import { checkExpiries } from '../checks/expiry.js';
-import { checkHolders } from '../checks/holders.js';
-import { checkRegisters } from '../checks/registers.js';
-import { checkSequence, checkWatcher } from '../checks/sequence.js';
-import { dataOf, divergentMembers, firstDifference, persistentPart, sameDump, type TreeDump } from '../checks/trees.js';
+import { checkClients, checkRestart, countOutcomes } from '../checks/run-checks.js';
+import { dataOf, divergentMembers, persistentPart, type TreeDump } from '../checks/trees.js';
 import type { History } from './history.js';
 import type { SeedConfig } from './run-seed.js';
 import type { Episode } from './schedule.js';
@@ -63,44 +61,27 @@ export interface AnalysisInput {
 export async function analyse(a: AnalysisInput): Promise<RunResult> {
   const { history: h, cfg } = a;
   const anomalies = new Anomalies();
-  const regs = checkRegisters(h.ops, PATHS.registers, a.finalVersions, anomalies, a.originUs);
-
   const reference = [...a.before.values()][0] ?? new Map<string, string>();
   const children = new Map<string, string>();
   for (const [p, v] of reference) {
     if (p.startsWith(PATHS.sequenceParent + '/')) children.set(p.slice(PATHS.sequenceParent.length + 1), dataOf(v));
   }
-  const seq = checkSequence(h.ops, PATHS.sequenceParent, children, anomalies);
-  for (const [client, role] of h.roles) if (role === 'watcher') checkWatcher(client, h.ops, h.watches, h.states, h.watchRegistrations, PATHS.sequenceParent, children, anomalies);
-  checkHolders(PATHS.lock, h.ops, 'lockAcquire', 'lockRelease', h.states, h.locksLost, anomalies);
-  checkHolders(PATHS.owner, h.ops, 'own', 'disown', h.states, [], anomalies);
+  const clients = checkClients(h, PATHS, a.finalVersions, children, anomalies, a.originUs);
+  const regs = clients.registers;
 
   const divergent = divergentMembers(a.before);
   for (const d of divergent) anomalies.add('divergent-members', `member ${d.id} differs: ${d.difference}`);
-  let lostWrites = regs.lostWrites + seq.lostWrites;
+  let lostWrites = clients.lostWrites;
   if (!a.restartServed || !a.after) {
     anomalies.add('lost-write', 'after every member was killed and restarted, the ensemble did not serve again (a corrupt log?)');
   } else {
-    const was = persistentPart(reference);
-    for (const [id, d] of a.after) {
-      const now = persistentPart(d);
-      if (sameDump(was, now)) continue;
-      const dataOnly = (x: TreeDump) => new Map([...x].map(([p, v]) => [p, dataOf(v)]));
-      if (sameDump(dataOnly(was), dataOnly(now))) {
-        // Every node and its data survived; a stat (a version, cversion, zxid) did not.
-        anomalies.add('divergent-members', `member ${id} after the restart of all members: ${firstDifference(was, now)}`);
-      } else {
-        lostWrites++;
-        anomalies.add('lost-write', `member ${id} after the restart of all members: ${firstDifference(was, now)}`);
-      }
-    }
+    lostWrites += checkRestart(persistentPart(reference), new Map([...a.after].map(([id, d]) => [id, persistentPart(d)])), anomalies);
   }
   for (const c of a.crashes) anomalies.add('member-crash', c);
   const closes = await committedCloses(cfg.target, a.dataDirs);
   const expiriesTold = checkExpiries(h.ops, h.states, closes, anomalies);
 
-  const ops = { total: h.ops.length, ok: 0, fail: 0, info: 0 };
-  for (const o of h.ops) ops[o.outcome]++;
+  const ops = countOutcomes(h.ops);
   const faults: Record<string, number> = {};
   for (const e of a.episodes) faults[e.kind] = (faults[e.kind] ?? 0) + 1;
   const livenessMiss = a.heals.some((x) => overBound(x, cfg.livenessBoundMs));

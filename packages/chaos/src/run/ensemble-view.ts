@@ -7,24 +7,40 @@ const POLL_MS = 100;
 
 const serving = (mode: string | null) => mode === 'leader' || mode === 'follower' || mode === 'observer';
 
+/** The time timeToServe reads and waits on: wall-clock ms (Date.now()) and a pause between looks. */
+export interface PollClock {
+  nowMs(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+const WALL_CLOCK: PollClock = {
+  nowMs: () => Date.now(),
+  sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+};
+
 /**
  * Waits until every member serves (srvr says leader, follower or observer) and exactly one
  * leads, and says how long that took: for each member from `sinceMs` (Date.now() time) or, if
  * later, from when its process first answered at all (so a restarted member's own start-up,
  * which says nothing about the ensemble, is not counted); the figure is the largest. A member
  * stops counting as serving only when it answers that it does not serve. Null when not all
- * served within `boundMs`.
+ * served within `boundMs`. `clock` is the wall clock but in unit tests.
  */
-export async function timeToServe(members: readonly Member[], sinceMs: number, boundMs: number): Promise<{ ms: number | null; modes: (string | null)[] }> {
+export async function timeToServe(
+  members: readonly Member[],
+  sinceMs: number,
+  boundMs: number,
+  clock: PollClock = WALL_CLOCK,
+): Promise<{ ms: number | null; modes: (string | null)[] }> {
   const up = new Map<number, number>();
   const served = new Map<number, number>();
   /** Each member's mode as it last answered (a probe that timed out changes nothing). */
   const modes: (string | null)[] = members.map(() => null);
   // The bound counts from the later of the heal and the member's start-up, as the figure does.
   const startDeadline = sinceMs + boundMs + 60_000;
-  while (Date.now() < startDeadline) {
+  while (clock.nowMs() < startDeadline) {
     const probes = await Promise.all(members.map((m) => m.probe()));
-    const now = Date.now();
+    const now = clock.nowMs();
     members.forEach((m, i) => {
       if (probes[i]!.answered) modes[i] = probes[i]!.mode;
       if (probes[i]!.answered && !up.has(m.id)) up.set(m.id, now);
@@ -40,7 +56,7 @@ export async function timeToServe(members: readonly Member[], sinceMs: number, b
     }
     const overdue = members.some((m) => up.has(m.id) && !served.has(m.id) && now - Math.max(sinceMs, up.get(m.id)!) > boundMs);
     if (overdue || (up.size === members.length && now - sinceMs > boundMs + 60_000)) break;
-    await new Promise((r) => setTimeout(r, POLL_MS));
+    await clock.sleep(POLL_MS);
   }
   return { ms: null, modes };
 }

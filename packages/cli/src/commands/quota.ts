@@ -9,12 +9,12 @@ import { OPEN_ACL } from './create.js';
 
 const { QUOTA_ROOT, LIMIT_NODE, limitPath, statPath } = StatsTrack;
 
-/** The StatsTrack key each option sets, in zkCli.sh's order of precedence. */
+/** The StatsTrack key each option sets and what it limits, in zkCli.sh's order of precedence. */
 const LIMIT_KEYS = [
-  ['n', 'count'],
-  ['b', 'bytes'],
-  ['N', 'countHardLimit'],
-  ['B', 'byteHardLimit'],
+  ['n', 'count', 'count'],
+  ['b', 'bytes', 'bytes'],
+  ['N', 'countHardLimit', 'count'],
+  ['B', 'byteHardLimit', 'bytes'],
 ] as const;
 
 /** -n, -b, -N, -B: with a value for setquota (`string`), as flags for delquota (`boolean`). */
@@ -27,17 +27,17 @@ function limitOptions<T extends 'string' | 'boolean'>(type: T) {
   };
 }
 
-/** The one limit option given: its StatsTrack key and value (zkCli.sh takes exactly one). */
-function limitOption(args: Record<string, unknown>): { key: string; value: bigint } {
+/** The one limit option given: its StatsTrack key, what it limits and its value (zkCli.sh takes exactly one). */
+function limitOption(args: Record<string, unknown>): { key: string; kind: 'count' | 'bytes'; value: bigint } {
   const given = LIMIT_KEYS.filter(([o]) => args[o] !== undefined);
   if (given.length !== 1) throw new UsageError('give exactly one of -n, -b, -N, -B');
-  const [option, key] = given[0]!;
+  const [option, key, kind] = given[0]!;
   const text = String(args[option]);
   if (!/^[+-]?\d{1,18}$/.test(text)) throw new UsageError('NumberFormatException happens when parsing the option value');
   const value = BigInt(text);
-  if ((option === 'n' || option === 'N') && value <= 0n) throw new UsageError('the num quota must be greater than zero');
-  if ((option === 'b' || option === 'B') && value < 0n) throw new UsageError('the bytes quota must be greater than or equal to zero');
-  return { key, value };
+  if (kind === 'count' && value <= 0n) throw new UsageError('the num quota must be greater than zero');
+  if (kind === 'bytes' && value < 0n) throw new UsageError('the bytes quota must be greater than or equal to zero');
+  return { key, kind, value };
 }
 
 async function childrenOrNone(zk: CliSession, path: string): Promise<string[] | null> {
@@ -84,7 +84,7 @@ export const setquota = definePathCommand({
   options: limitOptions('string'),
   async run(ctx, path, args) {
     if (path.startsWith(QUOTA_ROOT)) throw new UsageError(`cannot set a quota under the path: ${QUOTA_ROOT}`);
-    const { key, value } = limitOption(args);
+    const { key, kind, value } = limitOption(args);
     const zk = await ctx.session();
     if (!(await zk.exists(path))) throw new NoNodeError(path);
     await checkNoNestedQuota(zk, path);
@@ -99,8 +99,8 @@ export const setquota = definePathCommand({
     }
     // A limit below what is already there is allowed, with zkCli.sh's warning.
     const usage = new StatsTrack((await zk.getData(statPath(path))).data);
-    const soFar = key === 'count' || key === 'countHardLimit' ? usage.count : usage.bytes;
-    if (soFar > value) ctx.notice(`[Warning]: the ${key.startsWith('count') ? 'count' : 'bytes'} quota you create is less than the existing ${key.startsWith('count') ? 'count' : 'bytes'}: ${soFar}`);
+    const soFar = usage[kind];
+    if (soFar > value) ctx.notice(`[Warning]: the ${kind} quota you create is less than the existing ${kind}: ${soFar}`);
     ctx.print([], { path, [key]: Number(value) });
   },
 });

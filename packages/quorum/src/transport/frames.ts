@@ -9,9 +9,11 @@ const packr = new Packr({ useRecords: false, int64AsType: 'bigint', moreTypes: t
 /**
  * Server-to-server protocol version, checked in every handshake. 2: configurations travel in
  * notifications, SNAP, NEWLEADER and UPTODATE, and commits may name a designated leader; a
- * server of version 1 is refused at the hello rather than misread.
+ * server of version 1 is refused at the hello rather than misread. 3: a learner forwards a
+ * client's write as the client's record bytes (a version-2 leader would answer it
+ * MarshallingError).
  */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 /** A DIFF of many large txns can be big (a SNAP is streamed in parts): allow it, but not without bound. */
 export const MAX_FRAME_BYTES = 1024 * 1024 * 1024;
 

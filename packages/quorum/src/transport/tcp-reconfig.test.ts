@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../../../../test/support/ports.js';
+import { waitFor } from '../../../../test/support/wait.js';
 import { quorumConfig } from '../config.js';
 import { configuration, type Configuration, type Member } from '../configuration.js';
 import type { Effect } from '../effects.js';
@@ -95,13 +96,8 @@ class TcpMember {
   }
 }
 
-async function until(cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, TICK_MS)); // poll interval
-  }
-}
+/** How long each step of a scenario may take on a busy machine; probed every tick. */
+const STEP = { deadlineMs: 20_000, pollMs: TICK_MS };
 
 const running: TcpMember[] = [];
 afterEach(async () => {
@@ -135,7 +131,7 @@ describe('reconfiguration over TcpTransport on loopback', () => {
       l.peer.proposeReconfig(zxid, `reconfig ${members.map((m) => m.sid)}`, config);
       l.pump();
     };
-    await until(() => leader() !== undefined, 'a leader is established');
+    await waitFor('a leader is established', () => leader() !== undefined, STEP);
     write('a');
 
     // Server 4 knows the three and itself; they know nothing of it.
@@ -143,22 +139,22 @@ describe('reconfiguration over TcpTransport on loopback', () => {
     const joiner = await new TcpMember(4, configuration(0n, [...three, four])).listen();
     ms.set(4, joiner);
     running.push(joiner);
-    await until(() => joiner.peer.isServing && joiner.holds('a'), 'the joiner follows and syncs');
+    await waitFor('the joiner follows and syncs', () => joiner.peer.isServing && joiner.holds('a'), STEP);
     expect(ids(joiner.peer.activeConfig)).toBe('1 2 3'); // adopted the ensemble's
     expect(leader()!.peer.syncedLearners.map((l) => l.sid)).toContain(4);
 
     reconfigure([...three, four]);
-    await until(() => [...ms.values()].every((m) => ids(m.peer.activeConfig) === '1 2 3 4'), 'everyone runs 1 2 3 4');
+    await waitFor('everyone runs 1 2 3 4', () => [...ms.values()].every((m) => ids(m.peer.activeConfig) === '1 2 3 4'), STEP);
 
     // The leader removes itself: the designated voter takes over without an election.
     const old = leader()!;
     const rest = [...three, four].filter((m) => m.sid !== old.id);
     reconfigure(rest);
-    await until(() => leader() !== undefined && leader() !== old, 'a new leader serves');
+    await waitFor('a new leader serves', () => leader() !== undefined && leader() !== old, STEP);
     expect(rest.map((m) => m.sid)).toContain(leader()!.id);
     expect(old.peer.state).toBe('FOLLOWING'); // a non-voting follower now
     write('b');
-    await until(() => [...ms.values()].every((m) => m.holds('b')), 'every server has the write made under the new leader');
+    await waitFor('every server has the write made under the new leader', () => [...ms.values()].every((m) => m.holds('b')), STEP);
     for (const m of ms.values()) expect(ids(m.peer.activeConfig)).toBe(rest.map((r) => r.sid).join(' '));
   }, 60_000);
 });

@@ -306,13 +306,23 @@ export class TcpTransport<P> implements Transport<P> {
         this.stalled.add(peer);
         this.events.onWarn('election connection delivered nothing back; replacing it', { peer, ms: stalledMs });
       }
+      this.reconnectElection(peer, sock);
+    }
+  }
+
+  /**
+   * Drops `peer`'s election connection (`sock`, when there is one) and connects again at once;
+   * the last LOOKING notification sent on it goes again on the new one unless newer ones wait.
+   */
+  private reconnectElection(peer: number, sock: net.Socket | undefined): void {
+    if (sock) {
       this.election.delete(peer);
       const last = this.liveness.forget(sock);
       sock.destroy();
       if (last && !this.electionQueue.get(peer)?.length) this.electionQueue.set(peer, [last]);
-      this.connecting.delete(peer);
-      this.connectElection(peer);
     }
+    this.connecting.delete(peer);
+    this.connectElection(peer);
   }
 
   /**
@@ -368,14 +378,7 @@ export class TcpTransport<P> implements Transport<P> {
           sock.destroy();
           const live = this.election.get(hello.sid);
           if (live && this.liveness.recentlyHeard(live, Date.now())) return;
-          if (live) {
-            this.election.delete(hello.sid);
-            const last = this.liveness.forget(live);
-            live.destroy();
-            if (last && !this.electionQueue.get(hello.sid)?.length) this.electionQueue.set(hello.sid, [last]);
-          }
-          this.connecting.delete(hello.sid);
-          this.connectElection(hello.sid);
+          this.reconnectElection(hello.sid, live);
           return;
         }
         this.adoptElection(hello.sid, sock, reader);

@@ -10,15 +10,14 @@ const TRACE_BUFFER_MARKS = 512;
  * its fsync, the commit applied, the reply), appended to a file as `<ms> <event> <zxid>`, the
  * time on the clock's monotonic scale, which every process on one machine shares.
  * `bench/trace-summary.mjs` merges the files of an ensemble's members into time per step.
- * Off (the default) it costs one call per step; on, it buffers marks and writes them in
+ * Off (the default) there is no trace: its owners hold `undefined` and skip each mark, its
+ * event name and zxid unbuilt (`trace?.mark(...)`); on, it buffers marks and writes them in
  * batches, and `close` writes what is left (the owner calls it at shutdown).
  */
 export interface WriteTrace {
   mark(event: string, zxid?: bigint): void;
   close(): void;
 }
-
-export const NO_TRACE: WriteTrace = Object.freeze({ mark: () => undefined, close: () => undefined });
 
 /** A trace appended to `file` (ZAB_TRACE_WRITES). */
 export function fileTrace(file: string, clock: Clock): WriteTrace {

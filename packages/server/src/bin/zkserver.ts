@@ -11,7 +11,6 @@ import { fileTrace, type WriteTrace } from '../admin/write-trace.js';
 import { systemClock } from '../clock.js';
 import { ConfigError, loadConfig, readMyId, type ServerConfig } from '../config.js';
 import { DynamicConfigFiles, readProposedConfig } from '../config/dynamic-files.js';
-import { jvmFlagsFromEnv } from '@zab/security';
 import { startSecurity } from '../auth/start-security.js';
 import { DriverFailure } from '../ensemble/effect-runner.js';
 import { startEnsembleMember } from '../ensemble/ensemble-member.js';
@@ -38,8 +37,8 @@ function refuse(e: unknown): never {
   process.exit(2);
 }
 
-/** zoo.cfg with the flags over it. */
-function readConfig(): ServerConfig {
+/** zoo.cfg with the flags over it, and the -D properties of SERVER_JVMFLAGS and JVMFLAGS. */
+function readConfig(): { config: ServerConfig; jvmProperties: ReadonlyMap<string, string> } {
   const overrides = Object.fromEntries(
     Object.entries(argv)
       .filter(([k]) => !['_', '$0', 'config', 'c', 'log-level', 'help'].includes(k))
@@ -49,7 +48,7 @@ function readConfig(): ServerConfig {
     // SERVER_JVMFLAGS and JVMFLAGS: the -D settings an operator's environment gives ZooKeeper.
     const loaded = loadConfig({ configPath: argv.config, overrides, env: process.env });
     for (const w of loaded.warnings) log.warn(w);
-    return loaded.config;
+    return loaded;
   } catch (e) {
     return refuse(e);
   }
@@ -81,13 +80,13 @@ function writeTrace(): WriteTrace | undefined {
 }
 
 async function main(logger: Logger): Promise<void> {
-  const config = readConfig();
+  const { config, jvmProperties } = readConfig();
   mkdirSync(config.dataDir, { recursive: true });
   const ensemble = config.servers.length > 1 || (config.servers.length === 1 && !config.standaloneEnabled);
   const myId = serverId(config, ensemble);
   const me = config.servers.find((s) => s.id === myId);
   // The JAAS file and the client port's key and trust stores: unreadable ones stop start-up here.
-  const security = await startSecurity(config.security, config.clientPortAddress, jvmFlagsFromEnv(process.env).properties, logger).catch((e: Error) => {
+  const security = await startSecurity(config.security, config.clientPortAddress, jvmProperties, logger).catch((e: Error) => {
     logger.fatal({ err: e.message }, 'cannot start');
     console.error(`zkserver: cannot start: ${e.message}`);
     process.exit(2);

@@ -12,8 +12,13 @@ const JVM_OWN = /^(java\.(?!security\.auth\.login\.config$)|javax\.|sun\.|jdk\.|
  * The entries SERVER_JVMFLAGS and JVMFLAGS set, and the warnings about them: one warning naming
  * every -D property that is no ZooKeeper setting zab knows (the JVM's own are passed over
  * quietly). Options that are not -D (-Xmx1g, -XX:...) are the JVM's and are ignored.
+ * `properties` are all the -D properties, for what resolves ${name} against them (the JAAS file).
  */
-export function jvmFlagEntries(env: Readonly<Record<string, string | undefined>>): { entries: Entry[]; warnings: string[] } {
+export function jvmFlagEntries(env: Readonly<Record<string, string | undefined>>): {
+  entries: Entry[];
+  warnings: string[];
+  properties: ReadonlyMap<string, string>;
+} {
   let flags: ReturnType<typeof jvmFlagsFromEnv>;
   try {
     flags = jvmFlagsFromEnv(env);
@@ -24,5 +29,5 @@ export function jvmFlagEntries(env: Readonly<Record<string, string | undefined>>
   const entries: Entry[] = [...settings].map(([key, value]) => ({ key, value, where: `-D${origin.get(key)} (SERVER_JVMFLAGS/JVMFLAGS)` }));
   const ignored = unmapped.filter((p) => !JVM_OWN.test(p));
   const warnings = ignored.length ? [`SERVER_JVMFLAGS/JVMFLAGS: ${ignored.map((p) => `-D${p}`).join(', ')} ${ignored.length === 1 ? 'is' : 'are'} no ZooKeeper setting zab knows; ignored`] : [];
-  return { entries, warnings };
+  return { entries, warnings, properties: flags.properties };
 }

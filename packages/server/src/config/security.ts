@@ -113,7 +113,7 @@ export interface SecurityConfig {
   readonly limits: LimitsConfig;
 }
 
-/** Every key this module reads (besides authProvider.*, ssl.* and ssl.quorum.*, matched by prefix). */
+/** Every key this module reads besides authProvider.* (matched by prefix) and the ssl.* and ssl.quorum.* settings @zab/security serves (config.ts lists those). */
 export const SECURITY_KEYS: readonly string[] = [
   'java.security.auth.login.config', 'sasl.serverconfig', 'SASLAuthenticationProvider.superPassword',
   'kerberos.removeHostFromPrincipal', 'kerberos.removeRealmFromPrincipal', 'sessionRequireClientSASLAuth',
@@ -127,7 +127,7 @@ export const SECURITY_KEYS: readonly string[] = [
   'connectionFreezeTime', 'connectionDropIncrease', 'connectionDropDecrease', 'connectionDecreaseRatio',
   'requestThrottleStallTime', 'requestThrottleDropStale',
 ];
-export const SECURITY_KEY_PREFIXES: readonly string[] = ['authProvider.', 'ssl.'];
+export const SECURITY_KEY_PREFIXES: readonly string[] = ['authProvider.'];
 
 /** ZKConfig's boolean: "true" in any case is true, anything else false (ZooKeeper reads these so). */
 function zkTrue(e: Entry | undefined): boolean {
@@ -204,7 +204,11 @@ export function buildSecurityConfig(byKey: ReadonlyMap<string, Entry>, warnings:
 
   const sslQuorum = get('sslQuorum') ? bool(get('sslQuorum')!) : false;
   const quorumUnification = get('portUnification') ? bool(get('portUnification')!) : false;
-  const quorumTls = sslQuorum || quorumUnification ? tlsSettings(byKey, 'ssl.quorum.') : undefined;
+  const forceHttps = get('admin.forceHttps') ? bool(get('admin.forceHttps')!) : false;
+  const adminUnification = get('admin.portUnification') ? bool(get('admin.portUnification')!) : false;
+  // ssl.quorum.* serves the quorum ports and, as in 3.8, the admin server's HTTPS.
+  const quorumStores = sslQuorum || quorumUnification || forceHttps || adminUnification ? tlsSettings(byKey, 'ssl.quorum.') : undefined;
+  const quorumTls = sslQuorum || quorumUnification ? quorumStores : undefined;
   if (quorumTls && !quorumTls.keyStore) throw new ConfigError(`${(get('sslQuorum') ?? get('portUnification'))!.where}: TLS between members needs ssl.quorum.keyStore.location`);
   const quorum: QuorumSecurityConfig = {
     sslQuorum,
@@ -233,11 +237,9 @@ export function buildSecurityConfig(byKey: ReadonlyMap<string, Entry>, warnings:
   const cnxnThreads = get('quorum.cnxn.threads.size');
   if (cnxnThreads) int(cnxnThreads, 1);
 
-  const forceHttps = get('admin.forceHttps') ? bool(get('admin.forceHttps')!) : false;
-  const adminUnification = get('admin.portUnification') ? bool(get('admin.portUnification')!) : false;
   let adminTls: AdminTlsConfig | undefined;
-  if (forceHttps || adminUnification) {
-    const tls = { ...tlsSettings(byKey, 'ssl.quorum.'), clientAuth: 'none' as const };
+  if (quorumStores && (forceHttps || adminUnification)) {
+    const tls = { ...quorumStores, clientAuth: 'none' as const };
     if (!tls.keyStore) throw new ConfigError(`${(get('admin.forceHttps') ?? get('admin.portUnification'))!.where}: HTTPS on the admin server needs ssl.quorum.keyStore.location (ZooKeeper 3.8 uses the quorum's stores there)`);
     adminTls = { forceHttps, portUnification: adminUnification, tls };
   }

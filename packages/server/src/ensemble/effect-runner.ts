@@ -94,8 +94,8 @@ export interface EffectRunnerParts {
   followsMembership: boolean;
   /** Each durable log append's time (ms) and txn count. */
   onSynced(ms: number, txns: number): void;
-  /** Marks of the write path's steps (performance work). */
-  trace: WriteTrace;
+  /** Marks of the write path's steps (performance work); absent, no mark is built at all. */
+  trace?: WriteTrace;
 }
 
 /**
@@ -116,11 +116,13 @@ export class EffectRunner {
   private pumpScheduled = false;
   private stopped = false;
   private cancelTick: Cancel = () => undefined;
+  /** Whether the core last said it leads (its appends then start at once: see carryOut). */
+  private leading = false;
   /** The epochs on disk, once read (see saveEpochs). */
   private durableEpochs: { acceptedEpoch: bigint; currentEpoch: bigint } | null = null;
 
   constructor(private readonly parts: EffectRunnerParts) {
-    const { peer, clock } = parts;
+    const { peer, clock, trace } = parts;
     this.peer = peer;
     this.log = new GroupCommitLog(
       parts.log,
@@ -130,18 +132,18 @@ export class EffectRunner {
         // Only txns are queued here: the last one is the batch's zxid.
         const last = batch[batch.length - 1]!;
         if (!isMarker(last)) {
-          parts.trace.mark('durable', last.zxid);
+          parts.trace?.mark('durable', last.zxid);
           peer.onPersisted(last.zxid);
         }
         void this.pump();
       },
       (err) => parts.onFatal(new DriverFailure('the txn log append', err)),
       parts.onSynced,
-      (zxid) => parts.trace.mark('log-write', zxid),
+      trace && ((zxid) => trace.mark('log-write', zxid)),
     );
     this.transport = parts.transport({
       onMessage: (from, msg) => {
-        parts.trace.mark(`recv-${msg.type}`, traceZxid(msg));
+        parts.trace?.mark(`recv-${msg.type}`, traceZxid(msg));
         parts.inbound(from, msg);
         peer.onMessage(from, msg);
         // At once, not next turn: each hop of a proposal's round trip would wait otherwise.
@@ -214,8 +216,10 @@ export class EffectRunner {
       case 'saveEpochs':
         return this.saveEpochs(e.acceptedEpoch, e.currentEpoch);
       case 'append':
-        this.parts.trace.mark('append', e.entries[0]?.zxid);
-        this.log.add(...e.entries.map(storedTxn));
+        this.parts.trace?.mark('append', e.entries[0]?.zxid);
+        // A leader's PROPOSALs are the next effects: its write starts before they are sent.
+        if (this.leading) this.log.addAndWrite(...e.entries.map(storedTxn));
+        else this.log.add(...e.entries.map(storedTxn));
         return;
       case 'truncate':
         return this.log.idle().then(() => state.truncate(e.zxid));
@@ -225,14 +229,15 @@ export class EffectRunner {
         // The COMMITs and ACKs emitted before it leave now, not after the txns are applied.
         this.transport.flush();
         state.commit(e.entries);
-        this.parts.trace.mark('applied', e.entries[e.entries.length - 1]?.zxid);
+        this.parts.trace?.mark('applied', e.entries[e.entries.length - 1]?.zxid);
         return;
       case 'role':
+        this.leading = e.state === 'LEADING';
         return roles.role(e.state, e.leader, e.epoch);
       case 'serving':
         return roles.serving(e.serving, e.epoch);
       case 'request':
-        this.parts.trace.mark('request');
+        this.parts.trace?.mark('request');
         return roles.request(e.from, e.payload);
       case 'app':
         return roles.app(e.payload);
@@ -264,7 +269,7 @@ export class EffectRunner {
       const payload = this.parts.roles.pingPayload();
       if (payload !== undefined) msg = { ...msg, payload };
     }
-    this.parts.trace.mark(`send-${msg.type}`, traceZxid(msg));
+    this.parts.trace?.mark(`send-${msg.type}`, traceZxid(msg));
     this.transport.send(to, msg);
   }
 

@@ -7,10 +7,11 @@ import { systemClock } from '../clock.js';
 import type { DynamicConfigFiles } from '../config/dynamic-files.js';
 import { openClientPorts, type ClientListen, type OpenClientPorts } from '../net/client-ports.js';
 import { Purger } from '../persistence/purger.js';
-import { recover } from '../persistence/recovery.js';
+import { recover, type RecoveredState } from '../persistence/recovery.js';
+import type { Storage } from '@zab/storage';
 import type { PersistenceSettings } from '../standalone.js';
 import type { ServerSettings, ZkServer } from '../zk-server.js';
-import { COMMITTED_LOG_MAX, COMMITTED_LOG_MAX_BYTES, EnsembleNode, startConfiguration, type EnsembleSettings } from './ensemble-node.js';
+import { COMMITTED_LOG_MAX, COMMITTED_LOG_MAX_BYTES, EnsembleNode, startConfiguration, type EnsembleNodeParts, type EnsembleSettings } from './ensemble-node.js';
 import { ClientAddressFollower } from '../net/client-address.js';
 import { TailWindow } from './tail-window.js';
 import type { TxnPayload } from './txn-payload.js';
@@ -23,6 +24,23 @@ export interface EnsembleHandle {
   /** secureClientPort's address, when configured. */
   secureAddress?: { port: number; host: string };
   stop(): Promise<void>;
+}
+
+/**
+ * A member's state from its storage, as EnsembleNode starts from it: the replayed tree, the
+ * epochs, and the last txns of the log (those `window` keeps: the window a leader keeps for
+ * DIFF), collected as recovery replays them. A member process and the member simulator
+ * (@zab/member-sim) both recover so.
+ */
+export async function recoverMember(
+  storage: Storage,
+  extendedTypesEnabled: boolean,
+  log: Logger,
+  window: TailWindow,
+): Promise<{ recovered: RecoveredState; init: EnsembleNodeParts['init'] }> {
+  const recovered = await recover(storage, extendedTypesEnabled, log, (t) => window.push(t));
+  const epochs = await storage.epochs.readEpochs();
+  return { recovered, init: { ...epochs, ...window.finish(recovered.snapshotZxid) } };
 }
 
 /**
@@ -46,11 +64,7 @@ export async function startEnsembleMember(
   let node: EnsembleNode;
   let purger: Purger;
   try {
-    // The last txns of the log, within the window a leader keeps for DIFF, collected as
-    // recovery replays them.
-    const window = new TailWindow(COMMITTED_LOG_MAX, COMMITTED_LOG_MAX_BYTES);
-    const recovered = await recover(storage, serverSettings.extendedTypesEnabled, log, (t) => window.push(t));
-    const epochs = await storage.epochs.readEpochs();
+    const { recovered, init } = await recoverMember(storage, serverSettings.extendedTypesEnabled, log, new TailWindow(COMMITTED_LOG_MAX, COMMITTED_LOG_MAX_BYTES));
     const start = startConfiguration(settings);
     const peers = peersOf([start, ...(settings.proposedConfig ? [settings.proposedConfig] : [])]);
     node = new EnsembleNode({
@@ -58,7 +72,7 @@ export async function startEnsembleMember(
       serverSettings,
       storage,
       recovered,
-      init: { ...epochs, ...window.finish(recovered.snapshotZxid) },
+      init,
       snapCount: persistence.snapCount,
       clock: systemClock,
       transport: (events) => new TcpTransport<TxnPayload>(settings.myId, peers, events, settings.bindHost, peerSockets),
@@ -75,7 +89,7 @@ export async function startEnsembleMember(
     purger.start(persistence.autopurgePurgeIntervalHours);
     node.start();
     log.info(
-      { myId: settings.myId, zxid: hex64(recovered.tree.lastProcessedZxid), acceptedEpoch: String(epochs.acceptedEpoch), currentEpoch: String(epochs.currentEpoch) },
+      { myId: settings.myId, zxid: hex64(recovered.tree.lastProcessedZxid), acceptedEpoch: String(init.acceptedEpoch), currentEpoch: String(init.currentEpoch) },
       'ensemble member started; looking for a leader',
     );
   } catch (e) {

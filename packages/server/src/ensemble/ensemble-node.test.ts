@@ -6,6 +6,7 @@ import { memoryStorage } from '@zab/storage';
 import pino, { type Logger } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Connection, PendingRequest } from '../net/connection.js';
+import type { WriteTrace } from '../admin/write-trace.js';
 import { recover } from '../persistence/recovery.js';
 import { ManualClock } from '../test-support/manual-clock.js';
 import { MemoryNetwork } from '../test-support/memory-network.js';
@@ -23,12 +24,18 @@ afterEach(async () => {
   nodes = [];
 });
 
-async function ensemble(clock: ManualClock, net: MemoryNetwork, readOnlyModeEnabled = false, logOf: (id: number) => Logger = () => log): Promise<EnsembleNode[]> {
+async function ensemble(
+  clock: ManualClock,
+  net: MemoryNetwork,
+  readOnlyModeEnabled = false,
+  logOf: (id: number) => Logger = () => log,
+  traceOf: (id: number) => WriteTrace | undefined = () => undefined,
+): Promise<EnsembleNode[]> {
   for (const { id } of SERVERS) {
     const storage = memoryStorage();
     const node = new EnsembleNode({
       settings: { myId: id, servers: SERVERS, tickTimeMs: 2000, initLimitTicks: 10, syncLimitTicks: 5, bindHost: '127.0.0.1', readOnlyModeEnabled },
-      serverSettings: { ...TEST_SETTINGS, serverId: id },
+      serverSettings: { ...TEST_SETTINGS, serverId: id, trace: traceOf(id) },
       storage,
       recovered: await recover(storage, false, log),
       init: { acceptedEpoch: 0n, currentEpoch: 0n, tail: [], base: 0n },
@@ -109,6 +116,48 @@ describe('EnsembleNode over in-memory storage and a virtual network', () => {
     await until(clock, () => again.state === 'ready', 'the write after the leader change');
     expect(again.reply?.err).toBe(0);
     expect(followers.every((n) => n.server.tree.getNode('/b'))).toBe(true);
+  });
+
+  it('with a write trace, a forwarded write leaves a mark of each of its steps on the member that takes each one', async () => {
+    const clock = new ManualClock();
+    const net = new MemoryNetwork();
+    const marks = new Map<number, { event: string; zxid: bigint | undefined }[]>();
+    const traceOf = (id: number): WriteTrace => {
+      const list: { event: string; zxid: bigint | undefined }[] = [];
+      marks.set(id, list);
+      return { mark: (event, zxid) => list.push({ event, zxid }), close: () => undefined };
+    };
+    const ns = await ensemble(clock, net, false, () => log, traceOf);
+    await until(clock, () => !!leaderOf(ns) && allServing(ns), 'a leader and two serving followers');
+    const leader = leaderOf(ns)!;
+    const f = ns.find((n) => n !== leader)!;
+    const sid = 0x78n;
+    leader.server.submitInternal(OpCode.createSession, sid, { timeoutMs: 30_000 });
+    await until(clock, () => ns.every((n) => n.server.sessionTimeouts.has(sid)), 'the session on every member');
+    const create = waiter(OpCode.create, 1);
+    f.server.writePath.submit({ type: OpCode.create, sessionId: sid, cxid: 1, record: { path: '/t', data: null, acl: OPEN, flags: 0 }, authIds: [] }, create);
+    await until(clock, () => create.state === 'ready' && ns.every((n) => n.server.tree.getNode('/t')), 'the create everywhere');
+    const zxid = f.server.tree.getNode('/t')!.czxid;
+    const stepsOf = (n: EnsembleNode) => marks.get(n.server.settings.serverId)!.filter((m) => m.zxid === zxid).map((m) => m.event);
+    expect(stepsOf(leader)).toEqual(expect.arrayContaining(['send-PROPOSAL', 'append', 'log-write', 'durable', 'recv-ACK', 'send-COMMIT', 'applied']));
+    expect(stepsOf(f)).toEqual(expect.arrayContaining(['recv-PROPOSAL', 'append', 'log-write', 'durable', 'send-ACK', 'recv-COMMIT', 'applied']));
+    expect(marks.get(leader.server.settings.serverId)!.map((m) => m.event)).toEqual(expect.arrayContaining(['recv-REQUEST', 'request']));
+    expect(marks.get(f.server.settings.serverId)!.map((m) => m.event)).toContain('send-REQUEST');
+  });
+
+  it("a leader issues its own log write before it sends the PROPOSALs (its fsync runs beside the followers')", async () => {
+    const clock = new ManualClock();
+    const marks = new Map<number, string[]>([1, 2, 3].map((id) => [id, []]));
+    const traceOf = (id: number): WriteTrace => ({ mark: (event, zxid) => void marks.get(id)!.push(`${event} ${zxid?.toString(16)}`), close: () => undefined });
+    const ns = await ensemble(clock, new MemoryNetwork(), false, () => log, traceOf);
+    await until(clock, () => !!leaderOf(ns) && allServing(ns), 'a leader and two serving followers');
+    const leader = leaderOf(ns)!;
+    const sid = 0x78n;
+    leader.server.submitInternal(OpCode.createSession, sid, { timeoutMs: 30_000 });
+    await until(clock, () => ns.every((n) => n.server.sessionTimeouts.has(sid)), 'the session on every member');
+    const zxid = leader.server.tree.lastProcessedZxid.toString(16);
+    const steps = marks.get(leader.server.settings.serverId)!.filter((m) => m.endsWith(` ${zxid}`) && /^(append|log-write|send-PROPOSAL) /.test(m));
+    expect(steps).toEqual([`append ${zxid}`, `log-write ${zxid}`, `send-PROPOSAL ${zxid}`, `send-PROPOSAL ${zxid}`]);
   });
 
   it('a learner with no leader closes the connection of a write instead of holding it', async () => {

@@ -24,7 +24,7 @@ import { Snapshotter } from '../persistence/snapshotter.js';
 import { ClosedWritePath } from '../pipeline/closed-path.js';
 import { ReadOnlyWritePath } from '../pipeline/read-only-path.js';
 import { ZkServer, type ServerSettings } from '../zk-server.js';
-import type { AppMessage } from './app-messages.js';
+import type { AppMessage, ForwardedWrite } from './app-messages.js';
 import type { DriverMutation } from './driver-mutations.js';
 import { leaderMessage, learnerMessage } from './peer-payloads.js';
 import { CORE_TICK_MS, EffectRunner, type ReplicatedState, type RoleEffects } from './effect-runner.js';
@@ -65,13 +65,16 @@ export function readOnlyGraceMs(tickTimeMs: number): number {
 
 /**
  * Committed txns kept in memory so a learner behind gets a DIFF rather than a SNAP of the
- * whole tree: enough for a member restarted under load (a few seconds of writes), bounded
- * by bytes too.
+ * whole tree: enough for a member restarted under load (a second or two of writes). A DIFF
+ * is served from this window only (the core reads no disk), so it is bounded by what it
+ * costs the heap, counted as txnBytes measures it: COMMITTED_LOG_MAX_BYTES binds first for
+ * any txn but the smallest (16 MiB is ~12,500 creates of 100 bytes; ZooKeeper keeps 500,
+ * zookeeper.commitLogCount, and reads older ones from its log files).
  */
-export const COMMITTED_LOG_MAX = 50_000;
+export const COMMITTED_LOG_MAX = 20_000;
 /** A run of txns this long (logged or applied at once) is a sync's, whose cost is logged at debug. */
 const LONG_RUN_TXNS = 1000;
-export const COMMITTED_LOG_MAX_BYTES = 64 * 1024 * 1024;
+export const COMMITTED_LOG_MAX_BYTES = 16 * 1024 * 1024;
 
 /** The quorum core's configuration for this member: zoo.cfg's ticks turned into core ticks. */
 export function coreConfig(settings: EnsembleSettings): QuorumConfig {
@@ -359,7 +362,7 @@ export class EnsembleNode implements ReplicatedState, RoleEffects {
       this.server.setWritePath(new ClosedWritePath());
       this.maybeStartReadOnlyGrace();
     } else {
-      const toLeader = (m: AppMessage) => {
+      const toLeader = (m: AppMessage | ForwardedWrite) => {
         const ok = this.peer.sendToLeader(m);
         this.runner.schedulePump();
         return ok;

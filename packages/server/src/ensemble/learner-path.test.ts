@@ -5,7 +5,7 @@ import type { Connection, PendingRequest } from '../net/connection.js';
 import { TEST_SETTINGS } from '../test-support/server-settings.js';
 import type { TxnHeader } from '../tree/txn.js';
 import { ZkServer } from '../zk-server.js';
-import type { AppMessage } from './app-messages.js';
+import type { AppMessage, ForwardedWrite } from './app-messages.js';
 import { LearnerWritePath } from './learner-path.js';
 import { SyncBarriers } from './sync-barriers.js';
 import { TouchRelay } from './touch-relay.js';
@@ -13,14 +13,14 @@ import { TouchRelay } from './touch-relay.js';
 const S = 0x5an;
 
 function learnerPath() {
-  const sent: AppMessage[] = [];
+  const sent: (AppMessage | ForwardedWrite)[] = [];
   const barriers = new SyncBarriers({ confirmLeadership: () => false, sendToLeader: () => false }, () => 0n, () => undefined);
   const server = new ZkServer(TEST_SETTINGS, pino({ level: 'silent' }));
   const path = new LearnerWritePath(server, { toLeader: (m) => (sent.push(m), true), barriers, touches: new TouchRelay() }, true);
   const conn = { authIds: [] } as unknown as Connection;
-  const forward = (type: number, xid: number): PendingRequest => {
+  const forward = (type: number, xid: number, body?: Buffer): PendingRequest => {
     const p: PendingRequest = { conn, xid, type, record: {}, state: 'waiting', receivedAtMs: 0 };
-    path.submit({ type, sessionId: S, cxid: xid, record: {}, authIds: [] }, p);
+    path.submit({ type, sessionId: S, cxid: xid, record: {}, authIds: [], ...(body ? { body } : {}) }, p);
     return p;
   };
   const hdr = (type: number, cxid: number): TxnHeader => ({ sessionId: S, cxid, zxid: 1n, timeMs: 0, type });
@@ -37,6 +37,17 @@ describe('LearnerWritePath', () => {
     expect(path.takeWaiter(hdr(OpCode.closeSession, 0))).toBeUndefined();
     // Then the create2's own txn: an error, as the session is gone.
     expect(path.takeWaiter(hdr(OpCode.error, 0))).toBe(create);
+  });
+
+  it('forwards a client\'s write as the client\'s record bytes, and a write no client sent as its record', () => {
+    const { forward, sent } = learnerPath();
+    const bytes = Buffer.from([0, 0, 0, 2, 0x2f, 0x61, 0xff, 0xff, 0xff, 0xff]);
+    forward(OpCode.delete, 1, bytes);
+    forward(OpCode.delete, 2);
+    expect(sent).toEqual([
+      { kind: 'write', type: OpCode.delete, sessionId: S, cxid: 1, body: bytes, authIds: [] },
+      { kind: 'write', type: OpCode.delete, sessionId: S, cxid: 2, record: {}, authIds: [] },
+    ]);
   });
 
   it('matches by cxid, in order, a failed write by its error txn', () => {

@@ -7,14 +7,14 @@ import { noSession } from '../session/handshake.js';
 import { sessionPassword } from '../session/session-tracker.js';
 import type { TxnHeader } from '../tree/txn.js';
 import type { ZkServer } from '../zk-server.js';
-import type { AppMessage } from './app-messages.js';
+import type { AppMessage, ForwardedWrite } from './app-messages.js';
 import type { SyncBarriers } from './sync-barriers.js';
 import type { TouchRelay } from './touch-relay.js';
 
 /** What a learner's write path is given. */
 export interface LearnerParts {
   /** A REQUEST to the leader (and its effects carried out soon); false when there is no synced leader. */
-  toLeader(m: AppMessage): boolean;
+  toLeader(m: AppMessage | ForwardedWrite): boolean;
   barriers: SyncBarriers;
   touches: TouchRelay;
 }
@@ -51,7 +51,11 @@ export class LearnerWritePath implements WritePath {
       if (!list) this.awaiting.set(req.sessionId, (list = []));
       list.push(waiter);
     }
-    const forwarded = { kind: 'write', type: req.type, sessionId: req.sessionId, cxid: req.cxid, record: req.record, authIds: waiter?.conn.authIds ?? [] } as const;
+    const authIds = waiter?.conn.authIds ?? [];
+    // The client's own bytes when there are some: the leader decodes them (a record would be re-encoded here and checked field by field there).
+    const forwarded: ForwardedWrite = req.body
+      ? { kind: 'write', type: req.type, sessionId: req.sessionId, cxid: req.cxid, body: req.body, authIds }
+      : { kind: 'write', type: req.type, sessionId: req.sessionId, cxid: req.cxid, record: req.record, authIds };
     if (!this.parts.toLeader(forwarded)) (waiter?.conn ?? this.server.connections.ofSession(req.sessionId))?.close();
   }
 

@@ -2,11 +2,16 @@ import { CreateRequest, JuteReader, JuteWriter, OpCode } from '@zab/jute';
 import { describe, expect, it } from 'vitest';
 import { leaderMessage, learnerMessage } from './peer-payloads.js';
 
-/** A create record as a follower decodes it from its client's bytes. */
-function decodedCreate(): unknown {
+/** A create record's bytes as a client sends them. */
+function createBytes(): Buffer {
   const w = new JuteWriter();
   CreateRequest.write(w, { path: '/a', data: Buffer.from('x'), acl: [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }], flags: 1 });
-  return CreateRequest.read(new JuteReader(w.toBuffer()));
+  return w.toBuffer();
+}
+
+/** A create record as a follower decodes it from its client's bytes. */
+function decodedCreate(): unknown {
+  return CreateRequest.read(new JuteReader(createBytes()));
 }
 
 const write = (over: Record<string, unknown>) => ({ kind: 'write', type: OpCode.create, sessionId: 5n, cxid: 3, record: decodedCreate(), authIds: [{ scheme: 'ip', id: '127.0.0.1' }], ...over });
@@ -24,6 +29,27 @@ describe('messages between the hosts of an ensemble', () => {
     expect(learnerMessage({ kind: 'touch', sessions: [[1n, 4000]] })).toEqual({ kind: 'touch', sessions: [[1n, 4000]] });
     expect(leaderMessage({ kind: 'revalidated', token: 1, valid: false })).toEqual({ kind: 'revalidated', token: 1, valid: false });
     expect(leaderMessage({ kind: 'synced', token: 1 })).toEqual({ kind: 'synced', token: 1 });
+  });
+
+  it('decodes a write forwarded as its client\'s bytes as this member would have decoded them from the client', () => {
+    const viaBytes = (type: number, body: unknown) => {
+      const m: Record<string, unknown> = write({ type, body });
+      delete m['record'];
+      return learnerMessage(m);
+    };
+    expect(viaBytes(OpCode.create, createBytes())).toEqual(write({}));
+    // Trailing bytes are ignored, as they are from a client.
+    expect(viaBytes(OpCode.create, Buffer.concat([createBytes(), Buffer.from([1, 2])]))).toEqual(write({}));
+    // Bytes that do not decode reach prep as no record (MarshallingError), as the learner's own decode found.
+    expect(viaBytes(OpCode.create, createBytes().subarray(0, 5))).toEqual(write({ record: undefined }));
+    expect(viaBytes(OpCode.delete, Buffer.from([0, 0, 0, 2, 0x2f, 0x61, 0xff, 0xff, 0xff, 0xff]))).toMatchObject({ type: OpCode.delete, record: { path: '/a', version: -1 } });
+    expect(viaBytes(OpCode.closeSession, Buffer.alloc(0))).toMatchObject({ type: OpCode.closeSession, record: {} });
+    // A plain Uint8Array (what a decoder may give for bytes) is bytes too.
+    expect(viaBytes(OpCode.create, new Uint8Array(createBytes()))).toEqual(write({}));
+    // Not bytes, both forms at once, or a createSession (its client sent no record bytes): refused.
+    for (const m of [viaBytes(OpCode.create, 'x'), viaBytes(OpCode.create, [1, 2]), viaBytes(OpCode.create, undefined), viaBytes(OpCode.createSession, createBytes()), learnerMessage(write({ body: createBytes() }))]) {
+      expect(m).toBeNull();
+    }
   });
 
   it('refuses anything with a wrong type, a missing field or an unknown kind', () => {

@@ -1,4 +1,5 @@
 import { type Codec, JuteReader, JuteWriter, OpCode, opRecords } from '@zab/jute';
+import { decodeRequest } from '../pipeline/decode.js';
 import { isWriteType } from '../pipeline/prep.js';
 import type { AppMessage, ForwardedRequest } from './app-messages.js';
 
@@ -43,13 +44,25 @@ function forwardedRecord(type: number, record: unknown): { record: unknown } | n
   return checked === undefined ? null : { record: checked };
 }
 
+/**
+ * The record of a write forwarded as its client's bytes, decoded as this member would decode
+ * them from the client itself (undefined when they do not decode: prep answers
+ * MarshallingError, as the learner's own decode found). A createSession has no client bytes.
+ */
+function forwardedBody(type: number, body: unknown): { record: unknown } | null {
+  if (!(body instanceof Uint8Array) || type === OpCode.createSession) return null;
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  return { record: decodeRequest(type, new JuteReader(bytes)) };
+}
+
 /** A forwarded write whose every field has its type, or null. A learner forwards no deleteContainer: only a leader's reaper makes one. */
 function forwardedWrite(m: Record<string, unknown>): ForwardedRequest | null {
   const { type, sessionId, cxid, record, authIds } = m;
   if (!isInt32(type) || !isWriteType(type) || type === OpCode.deleteContainer) return null;
   if (typeof sessionId !== 'bigint' || !isInt32(cxid)) return null;
   if (!Array.isArray(authIds) || !authIds.every((a) => isObject(a) && typeof a['scheme'] === 'string' && typeof a['id'] === 'string')) return null;
-  const checked = forwardedRecord(type, record);
+  if ('body' in m && 'record' in m) return null;
+  const checked = 'body' in m ? forwardedBody(type, m['body']) : forwardedRecord(type, record);
   if (!checked) return null;
   const ids = authIds.map((a) => ({ scheme: a['scheme'] as string, id: a['id'] as string }));
   return { kind: 'write', type, sessionId, cxid, record: checked.record, authIds: ids };

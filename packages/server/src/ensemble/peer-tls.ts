@@ -9,7 +9,7 @@ import tls from 'node:tls';
 import type { PeerSockets } from '@zab/quorum';
 import type { Logger } from 'pino';
 import type { QuorumSecurityConfig } from '../config/security.js';
-import { handshakeServer, type ReloadableTls, sniffTls } from '../net/tls-accept.js';
+import { acceptTlsOrPlain, handshakeServer, type ReloadableTls } from '../net/tls-accept.js';
 
 /** The peer sockets for `quorum`'s settings, over a TLS context that may be reloaded (`current`, `attach`). */
 export function tlsPeerSockets(
@@ -26,13 +26,11 @@ export function tlsPeerSockets(
     },
     acceptor(ready) {
       const handshakes = handshakeServer(context, { name: 'quorum peer', verifyHostname: true, level: 'warn' }, log, (secure) => ready(secure));
-      const secure = (raw: net.Socket) => void handshakes.emit('connection', raw);
-      if (!quorum.portUnification) return secure;
+      const mode = quorum.portUnification ? 'unified' : 'only';
       return (raw) =>
-        sniffTls(raw, context.current().settings.handshakeDetectionTimeoutMs, (isTls) => {
-          if (isTls) return secure(raw);
-          raw.resume();
-          ready(raw);
+        acceptTlsOrPlain(raw, mode, context.current().settings.handshakeDetectionTimeoutMs, handshakes, (plain) => {
+          plain.resume();
+          ready(plain);
         });
     },
   };

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import type tls from 'node:tls';
 import type { Id } from '@zab/jute';
 import { Connection } from './connection.js';
-import { type ClientPortTls, sniffTls, tlsAcceptor } from './tls-accept.js';
+import { acceptTlsOrPlain, type ClientPortTls, tlsAcceptor } from './tls-accept.js';
 import type { ZkServer } from '../zk-server.js';
 
 /** How one client port takes connections. */
@@ -65,10 +65,7 @@ export class ClientPort {
     });
     if (!tls || !this.tlsServer) return this.serve(socket, []);
     socket.on('error', (err) => log.debug({ remote: addr, err: err.message }, 'client socket error before the handshake'));
-    const tlsServer = this.tlsServer;
-    const secure = () => tlsServer.emit('connection', socket);
-    if (tls.mode === 'only') return void secure();
-    sniffTls(socket, tls.handshakeDetectionTimeoutMs, (isTls) => (isTls ? void secure() : this.serve(socket, [])));
+    acceptTlsOrPlain(socket, tls.mode, tls.handshakeDetectionTimeoutMs, this.tlsServer, (plain) => this.serve(plain, []));
   }
 
   private serve(socket: Socket, ids: Id[]): void {

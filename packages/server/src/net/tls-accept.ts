@@ -28,7 +28,7 @@ const HANDSHAKE_TIMEOUT_MS = 10_000;
  * On a unified port: waits for the first byte (no longer than the detection timeout) and hands
  * back the socket it arrived on, put back as it was: TLS when it starts a handshake record.
  */
-export function sniffTls(socket: Socket, timeoutMs: number, then: (isTls: boolean) => void): void {
+function sniffTls(socket: Socket, timeoutMs: number, then: (isTls: boolean) => void): void {
   const timer = setTimeout(() => {
     socket.off('data', onData);
     then(false);
@@ -41,6 +41,23 @@ export function sniffTls(socket: Socket, timeoutMs: number, then: (isTls: boolea
   };
   socket.once('data', onData);
   socket.once('close', () => clearTimeout(timer));
+}
+
+/**
+ * How every TLS-capable port (client, admin, quorum and election) takes an accepted TCP socket:
+ * 'only' hands it to `handshakes` (a handshakeServer); 'unified' waits for its first byte (no
+ * longer than `detectionTimeoutMs`) and hands it to `handshakes` when that starts a TLS record,
+ * else to `plain`, paused with that byte put back (`plain` resumes it or drops it).
+ */
+export function acceptTlsOrPlain(
+  raw: Socket,
+  mode: 'only' | 'unified',
+  detectionTimeoutMs: number,
+  handshakes: tls.Server,
+  plain: (raw: Socket) => void,
+): void {
+  if (mode === 'only') return void handshakes.emit('connection', raw);
+  sniffTls(raw, detectionTimeoutMs, (isTls) => (isTls ? void handshakes.emit('connection', raw) : plain(raw)));
 }
 
 /** A reloadable TLS context: the one current at accept time serves each new handshake. */
@@ -56,11 +73,11 @@ export interface ReloadableTls {
  * rejectUnauthorized), then the context's own check (`checkClient`; `verifyHostname` for a
  * quorum peer, whose certificate must name its address). A handshake that fails or stalls, or
  * a socket refused, is logged (as `what`) and dropped; `onSecure` gets the rest with the
- * context that accepted them. The client port and the quorum ports share it.
+ * context that accepted them. The client, admin and quorum ports share it.
  */
 export function handshakeServer(
   source: ReloadableTls,
-  what: { name: string; verifyHostname: boolean; level: 'info' | 'warn' },
+  what: { name: string; verifyHostname: boolean; level: 'debug' | 'info' | 'warn' },
   log: Logger,
   onSecure: (secure: tls.TLSSocket, context: TlsContext) => void,
 ): tls.Server {

@@ -83,6 +83,25 @@ describe('GroupCommitLog', () => {
     }
   });
 
+  it('addAndWrite issues the write within the call when none is in flight; add only after the gather', async () => {
+    const { gcl, events, release } = run({ maxBatchTxns: 10, gather: 'microtask', overlap: false });
+    gcl.add(txn(1));
+    expect(events).toEqual([]);
+    await until(() => events.length === 1);
+    release();
+    await until(() => events.length === 3);
+    gcl.addAndWrite(txn(2));
+    expect(events.at(-1)).toBe('append 2');
+    // While a write is in flight it queues, as add does, for the next batch.
+    gcl.addAndWrite(txn(3));
+    expect(events.at(-1)).toBe('append 2');
+    release();
+    await until(() => events.length === 7);
+    release();
+    await gcl.idle();
+    expect(events).toEqual(['append 1', 'synced 1', 'durable 1', 'append 2', 'synced 1', 'durable 2', 'append 3', 'synced 1', 'durable 3']);
+  });
+
   it('stops on a failed append: the owner hears of it, and nothing after it is written', async () => {
     const storage = memoryStorage();
     const events: string[] = [];

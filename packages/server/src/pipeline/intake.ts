@@ -39,6 +39,8 @@ export function onRequest(server: ZkServer, conn: Connection, xid: number, type:
     conn.close();
     return;
   }
+  // A write's record bytes, before decoding moves past them: a learner forwards them as they came.
+  const bodyBytes = isWriteType(type) ? body.rest() : undefined;
   const rec = decodeRequest(type, body);
   if (!live && type !== OpCode.closeSession && session?.closing) {
     // Its close is proposed, not committed: no SessionExpired until it is (see handshake.ts).
@@ -72,7 +74,7 @@ export function onRequest(server: ZkServer, conn: Connection, xid: number, type:
       server.sessions.setClosing(conn.sessionId);
     }
     conn.enqueue(p);
-    path.submit({ type, sessionId: conn.sessionId, cxid: xid, record: rec, authIds: conn.authIds }, p);
+    path.submit({ type, sessionId: conn.sessionId, cxid: xid, record: rec, authIds: conn.authIds, ...(bodyBytes && { body: bodyBytes }) }, p);
     return;
   }
   conn.enqueue(server.pending(conn, xid, type, rec, 'read'));

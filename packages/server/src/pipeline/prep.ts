@@ -16,6 +16,12 @@ export interface WriteRequest {
   cxid: number;
   record: any;
   authIds: readonly Id[];
+  /**
+   * The record's bytes as the client sent them (after the request header), when a client
+   * sent it: a learner forwards these rather than `record`, so the leader decodes them once
+   * instead of checking a re-encoded record field by field.
+   */
+  body?: Buffer;
 }
 
 export interface PrepOptions {

@@ -9,7 +9,7 @@ import { LeaderWritePath, type LeaderQuorum } from '../ensemble/leader-path.js';
 import { LearnerWritePath } from '../ensemble/learner-path.js';
 import { SyncBarriers } from '../ensemble/sync-barriers.js';
 import { TouchRelay } from '../ensemble/touch-relay.js';
-import type { AppMessage } from '../ensemble/app-messages.js';
+import type { AppMessage, ForwardedWrite } from '../ensemble/app-messages.js';
 import type { Connection, PendingRequest } from '../net/connection.js';
 import { ManualClock } from '../test-support/manual-clock.js';
 import { TEST_SETTINGS } from '../test-support/server-settings.js';
@@ -87,7 +87,7 @@ describe('a session whose close has not committed', () => {
     expect(answers).toEqual([{ kind: 'revalidated', token: 5, valid: false, closing: true }]);
 
     const follower = new ZkServer({ ...TEST_SETTINGS, serverId: 2 }, pino({ level: 'silent' }), { recovered: { tree: new DataTree(false), sessions: new Map([[SID, TIMEOUT_MS]]) } });
-    const sent: AppMessage[] = [];
+    const sent: (AppMessage | ForwardedWrite)[] = [];
     const barriers = new SyncBarriers({ confirmLeadership: () => false, sendToLeader: () => false }, () => 0n, () => undefined);
     const learner = new LearnerWritePath(follower, { toLeader: (m) => sent.push(m) > 0, barriers, touches: new TouchRelay() }, true);
     follower.setWritePath(learner);

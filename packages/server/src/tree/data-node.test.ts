@@ -1,12 +1,19 @@
 import { OpCode, Perms } from '@zab/jute';
 import { describe, expect, it } from 'vitest';
-import { DataNode, type SnapshotNode } from './data-node.js';
+import type { SnapshotNode } from './data-node.js';
 import { DataTree } from './data-tree.js';
 
 const OPEN = [{ perms: Perms.ALL, id: { scheme: 'world', id: 'anyone' } }];
-const node = (data: Buffer | null) => new DataNode(data, OPEN, 5n, 5n, 5n, 1, 1, 0n);
+let created = 0;
+/** A node holding `data`, in a tree of its own. */
+const node = (data: Buffer | null) => {
+  const tree = new DataTree();
+  const path = `/n${created++}`;
+  tree.apply({ sessionId: 1n, cxid: 1, zxid: 5n, timeMs: 1, type: OpCode.create }, { kind: 'create', path, data, acl: OPEN, ephemeralOwner: 0n, parentCVersion: -1 });
+  return tree.getNode(path)!;
+};
 
-describe('DataNode holds its value compactly', () => {
+describe('a znode holds its value compactly', () => {
   it('keeps every byte value exactly, and null apart from empty', () => {
     const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
     const n = node(all);
@@ -30,11 +37,12 @@ describe('DataNode holds its value compactly', () => {
     expect(n.data?.toString()).toBe('value');
   });
 
-  it('gives a leaf no children set, and its parent one', () => {
+  it('gives a leaf no children, and its parent one', () => {
     const tree = new DataTree();
     tree.apply({ sessionId: 1n, cxid: 1, zxid: 1n, timeMs: 1, type: OpCode.create }, { kind: 'create', path: '/a', data: Buffer.from('x'), acl: OPEN, ephemeralOwner: 0n, parentCVersion: -1 });
     tree.apply({ sessionId: 1n, cxid: 2, zxid: 2n, timeMs: 2, type: OpCode.create }, { kind: 'create', path: '/a/b', data: null, acl: OPEN, ephemeralOwner: 0n, parentCVersion: -1 });
-    expect(tree.getNode('/a/b')!.children).toBeNull();
+    expect(tree.getNode('/a/b')!.numChildren).toBe(0);
+    expect(tree.getNode('/a/b')!.childNames()).toEqual([]);
     expect(tree.getNode('/a')!.childNames()).toEqual(['b']);
     const stat = tree.getNode('/a')!.stat();
     expect([stat.czxid, stat.mzxid, stat.pzxid]).toEqual([1n, 1n, 2n]);

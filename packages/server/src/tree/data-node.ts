@@ -1,5 +1,5 @@
 import type { ACL, Stat } from '@zab/jute';
-import { JavaHashOrderSet } from './java-hash-order.js';
+import type { NodeStore } from './node-store.js';
 
 // A znode's ephemeralOwner says what kind of node it is, as in ZooKeeper's EphemeralType:
 // 0 a plain node, CONTAINER_OWNER a container, the TTL mask a TTL node (with extended types
@@ -33,73 +33,86 @@ export function ttlOf(owner: bigint): bigint {
 }
 
 /**
- * One znode. Owned by the DataTree; readers must not modify it.
- *
- * Held compactly, as a large tree holds millions of them: the value is kept as a one-byte
- * (latin1) string, one char per byte, and `data` hands out a fresh Buffer copy. A Buffer of
- * its own costs ~100 bytes of object plus its backing store; one that arrived as a view into
- * a decoded frame, log record or snapshot chunk keeps that whole parent alive. Equal zxids
- * share one bigint (equal times one number) and a plain node shares the 0n owner, so a leaf
- * (czxid = mzxid = pzxid) carries one zxid object, not three.
+ * A view of one znode in the tree's NodeStore, for reading. Good until the tree next
+ * changes: a deleted node's id is reused, so callers read what they need and let the view
+ * go (none keeps one across a txn). `data` is a fresh Buffer copy each time.
  */
 export class DataNode {
-  children: JavaHashOrderSet | null = null;
-  /** The value's bytes as latin1 chars; null for null data (a create with no data). */
-  private value: string | null;
-  czxid: bigint;
-  mzxid: bigint;
-  pzxid: bigint;
-  ephemeralOwner: bigint;
-  mtime: number;
-
   constructor(
-    data: Buffer | null,
-    public acl: ACL[],
-    czxid: bigint,
-    mzxid: bigint,
-    pzxid: bigint,
-    public ctime: number,
-    mtime: number,
-    ephemeralOwner: bigint,
-    public version = 0,
-    public cversion = 0,
-    public aversion = 0,
-  ) {
-    this.value = compactValue(data);
-    // A time past 2^31 ms is a heap number: equal ones decoded apart are stored as one.
-    this.mtime = mtime === ctime ? ctime : mtime;
-    this.czxid = czxid;
-    this.mzxid = mzxid === czxid ? czxid : mzxid;
-    this.pzxid = pzxid === czxid ? czxid : pzxid === mzxid ? this.mzxid : pzxid;
-    this.ephemeralOwner = ephemeralOwner === 0n ? NO_OWNER : ephemeralOwner;
-  }
+    private readonly store: NodeStore,
+    /** The node's row in the store. */
+    readonly id: number,
+  ) {}
 
   /** The value, as a new Buffer the caller may keep (null for null data). */
   get data(): Buffer | null {
-    return this.value === null ? null : Buffer.from(this.value, 'latin1');
+    return this.store.data(this.id);
   }
 
+  /** Rewrites the value in place (quota stats nodes, as ZooKeeper updates them): no version, zxid or size accounting changes. */
   set data(data: Buffer | null) {
-    this.value = compactValue(data);
+    this.store.setData(this.id, data);
   }
 
   /** The value's length in bytes, without copying it. */
   get dataLength(): number {
-    return this.value === null ? 0 : this.value.length;
+    return this.store.dataLength(this.id);
   }
 
   /** Whether the value holds exactly these bytes. */
   dataEquals(data: Buffer): boolean {
-    return this.value !== null && this.value.length === data.length && this.value === data.toString('latin1');
+    return this.store.dataEquals(this.id, data);
   }
 
-  /** A newer zxid for the node's data, shared with czxid when equal. */
-  setMzxid(zxid: bigint): void {
-    this.mzxid = zxid === this.czxid ? this.czxid : zxid;
+  /** The ACL list, shared with every node that has the same one: never modify it. */
+  get acl(): ACL[] {
+    return this.store.acl(this.id);
+  }
+
+  get czxid(): bigint {
+    return this.store.czxid[this.id]!;
+  }
+
+  get mzxid(): bigint {
+    return this.store.mzxid[this.id]!;
+  }
+
+  get pzxid(): bigint {
+    return this.store.pzxid[this.id]!;
+  }
+
+  get ctime(): number {
+    return this.store.ctimeMs[this.id]!;
+  }
+
+  get mtime(): number {
+    return this.store.mtimeMs[this.id]!;
+  }
+
+  get version(): number {
+    return this.store.version[this.id]!;
+  }
+
+  /** The number of child creations (see `stat` for what clients see). */
+  get cversion(): number {
+    return this.store.cversion[this.id]!;
+  }
+
+  get aversion(): number {
+    return this.store.aversion[this.id]!;
+  }
+
+  get ephemeralOwner(): bigint {
+    return this.store.ephemeralOwner[this.id]!;
   }
 
   get numChildren(): number {
-    return this.children ? this.children.size : 0;
+    return this.store.numChildren(this.id);
+  }
+
+  /** Children's names in ZooKeeper's (Java HashSet) order, as a new array. */
+  childNames(): string[] {
+    return this.store.childNames(this.id);
   }
 
   /**
@@ -126,18 +139,6 @@ export class DataNode {
       pzxid: this.pzxid,
     };
   }
-
-  childNames(): readonly string[] {
-    return this.children ? this.children.ordered() : [];
-  }
-}
-
-/** One shared 0n for every plain node's ephemeralOwner (each decoded 0n is an object of its own). */
-const NO_OWNER = 0n;
-
-/** A value's bytes as a flat latin1 string: a copy that holds no reference to the Buffer it came from. */
-function compactValue(data: Buffer | null): string | null {
-  return data === null ? null : data.toString('latin1');
 }
 
 /**

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { EventType, ErrorCode, OpCode, Perms, type ACL, type Stat, CONFIG_NODE } from '@zab/jute';
-import { AclInterner } from './acl-intern.js';
 import { DataNode, ephemeralKind, type SnapshotNode } from './data-node.js';
 import { JavaHashOrderSet } from './java-hash-order.js';
+import { NodeStore, type NodeFields } from './node-store.js';
 import { baseName, childPath, parentOf } from './path.js';
 import { QUOTA_ROOT, STAT_NODE, addQuotaUsage, quotaRootOf, recountAllQuotas, recountQuota } from './quota.js';
 import type { Txn, TxnHeader, TxnResult } from './txn.js';
@@ -16,6 +16,11 @@ const WORLD_READ: ACL[] = [{ perms: Perms.READ, id: { scheme: 'world', id: 'anyo
  * (msgpackr decodes a run of a frame at once and slices it): kept as a path, the slice would
  * keep that whole run alive for the node's life. V8 copies slices shorter than 13 chars.
  */
+/** The fields of a node the tree makes without a txn (the root, /zookeeper and its system children). */
+function systemNode(acl: ACL[], aversion: number): NodeFields {
+  return { data: Buffer.alloc(0), acl, czxid: 0n, mzxid: 0n, pzxid: 0n, ctimeMs: 0, mtimeMs: 0, ephemeralOwner: 0n, version: 0, cversion: 0, aversion };
+}
+
 function ownString(s: string): string {
   if (s.length < 13) return s;
   const copy = Buffer.from(s, 'utf8').toString('utf8');
@@ -58,21 +63,21 @@ class ApplyError extends Error {
  * the same tree. It returns watch triggers instead of notifying anyone itself.
  */
 export class DataTree {
-  private readonly nodes = new Map<string, DataNode>();
+  /** Node id by path; the store holds each id's fields. '' is never a key (getNode maps it to '/'). */
+  private readonly ids = new Map<string, number>();
+  private readonly store = new NodeStore();
   private readonly ephemerals = new Map<bigint, JavaHashOrderSet>();
   readonly containers = new Set<string>();
   readonly ttls = new Set<string>();
-  private readonly acls = new AclInterner();
   /** The parent restoreNode found last, and its path (cleared when that node is deleted). */
-  private lastRestoreParent: DataNode | null = null;
+  private lastRestoreParent = -1;
   private lastRestoreParentPath = '';
   /** zxid of the last txn applied. */
   lastProcessedZxid = 0n;
   private dataBytes = 0;
 
   constructor(readonly extendedTypesEnabled = false) {
-    const root = new DataNode(Buffer.alloc(0), this.acls.intern(WORLD_ALL), 0n, 0n, 0n, 0, 0, 0n);
-    this.nodes.set('/', root);
+    this.ids.set('/', this.store.allocate('/', systemNode(WORLD_ALL, 0)));
     // The system nodes are added without a txn and without touching cversion, as ZooKeeper does.
     this.addSystemNode('/zookeeper', WORLD_ALL);
     this.addSystemNode('/zookeeper/quota', WORLD_ALL);
@@ -81,22 +86,22 @@ export class DataTree {
   }
 
   private addSystemNode(path: string, acl: ACL[], aversion = 0): void {
-    const node = new DataNode(Buffer.alloc(0), this.acls.intern(acl), 0n, 0n, 0n, 0, 0, 0n, 0, 0, aversion);
-    this.nodes.set(path, node);
-    this.addChildName(this.nodes.get(parentOf(path))!, baseName(path));
+    const id = this.store.allocate(path, systemNode(acl, aversion));
+    this.ids.set(path, id);
+    this.store.addChild(this.ids.get(parentOf(path))!, id);
   }
 
-  private addChildName(parent: DataNode, name: string): void {
-    (parent.children ??= new JavaHashOrderSet(8)).add(name);
-  }
-
-  /** The node at `path`. '' names the root too: ZooKeeper keys its root under both. */
+  /**
+   * A view of the node at `path`, good until the tree next changes. '' names the root too:
+   * ZooKeeper keys its root under both.
+   */
   getNode(path: string): DataNode | undefined {
-    return this.nodes.get(path === '' ? '/' : path);
+    const id = this.ids.get(path === '' ? '/' : path);
+    return id === undefined ? undefined : new DataNode(this.store, id);
   }
 
   get nodeCount(): number {
-    return this.nodes.size;
+    return this.ids.size;
   }
 
   /** Bytes of paths and data, as ZooKeeper's approximate data size counts them. */
@@ -127,16 +132,17 @@ export class DataTree {
   /** Number of nodes below `path` (all descendants). */
   descendantCount(path: string): number {
     // ZooKeeper counts keys starting with path + '/': for '' that is every node, root included.
-    if (path === '') return this.nodes.size;
-    const node = this.nodes.get(path);
-    if (!node) return 0;
+    if (path === '') return this.ids.size;
+    const id = this.ids.get(path);
+    if (id === undefined) return 0;
     let n = 0;
-    const stack: string[] = [path];
+    const stack = [id];
     while (stack.length) {
-      const p = stack.pop()!;
-      for (const c of this.nodes.get(p)!.childNames()) {
+      const children = this.store.children[stack.pop()!];
+      if (!children) continue;
+      for (const c of children) {
         n++;
-        stack.push(childPath(p, c));
+        stack.push(c);
       }
     }
     return n;
@@ -147,7 +153,7 @@ export class DataTree {
     const stack = ['/'];
     while (stack.length) {
       const p = stack.pop()!;
-      const node = this.nodes.get(p)!;
+      const node = new DataNode(this.store, this.ids.get(p)!);
       yield [p, node];
       for (const c of node.childNames()) stack.push(childPath(p, c));
     }
@@ -160,8 +166,9 @@ export class DataTree {
    * zxid the snapshot started at makes it exact.
    */
   *snapshotEntries(): IterableIterator<SnapshotNode> {
-    for (const [path, n] of this.nodes) {
-      yield [path, n.data, n.acl, n.czxid, n.mzxid, n.pzxid, n.ctime, n.mtime, n.version, n.cversion, n.aversion, n.ephemeralOwner];
+    const s = this.store;
+    for (const [path, id] of this.ids) {
+      yield [path, s.data(id), s.acl(id), s.czxid[id]!, s.mzxid[id]!, s.pzxid[id]!, s.ctimeMs[id]!, s.mtimeMs[id]!, s.version[id]!, s.cversion[id]!, s.aversion[id]!, s.ephemeralOwner[id]!];
     }
   }
 
@@ -171,23 +178,25 @@ export class DataTree {
    * nodes cost one lookup in `nodes` (the set) and one in their parent's children (the add).
    */
   restoreNode(e: SnapshotNode): void {
-    const [path, data, acl, czxid, mzxid, pzxid, ctime, mtime, version, cversion, aversion, owner] = e;
+    const [path, data, acl, czxid, mzxid, pzxid, ctimeMs, mtimeMs, version, cversion, aversion, ephemeralOwner] = e;
+    const fields: NodeFields = { data, acl, czxid, mzxid, pzxid, ctimeMs, mtimeMs, ephemeralOwner, version, cversion, aversion };
+    const existing = this.ids.get(path);
+    if (existing !== undefined) {
+      // A fuzzy snapshot can hold a path twice (deleted and re-created during the walk): the later wins.
+      this.unindex(path, existing);
+      this.store.write(existing, fields);
+      this.index(path, existing);
+      return;
+    }
     const parentPath = parentOf(path);
     let parent = this.lastRestoreParent;
-    if (parent === null || this.lastRestoreParentPath !== parentPath) {
-      parent = this.nodes.get(parentPath) ?? null;
-      if (!parent) throw new Error(`snapshot entry ${path} comes before its parent`);
+    if (parent < 0 || this.lastRestoreParentPath !== parentPath) {
+      parent = this.ids.get(parentPath) ?? -1;
+      if (parent < 0) throw new Error(`snapshot entry ${path} comes before its parent`);
       this.lastRestoreParent = parent;
       this.lastRestoreParentPath = parentPath;
     }
-    const node = new DataNode(data, this.acls.intern(acl), czxid, mzxid, pzxid, ctime, mtime, owner, version, cversion, aversion);
-    if (path === '/' || parent.children?.has(baseName(path))) {
-      // A fuzzy snapshot can hold a path twice (deleted and re-created during the walk): the later wins.
-      const existing = this.nodes.get(path)!;
-      Object.assign(existing, { data, acl: node.acl, czxid: node.czxid, mzxid: node.mzxid, pzxid: node.pzxid, ctime, mtime, version, cversion, aversion, ephemeralOwner: node.ephemeralOwner });
-      return;
-    }
-    this.addNode(path, node, parent);
+    this.addNode(path, fields, parent);
   }
 
   /** After the last restoreNode of a snapshot: recounts the quotas' usage, as ZooKeeper does on loading one. */
@@ -195,12 +204,25 @@ export class DataTree {
     recountAllQuotas(this);
   }
 
-  /** Links a new node into the tree and the owner indexes (ephemerals, containers, TTLs). */
-  private addNode(path: string, node: DataNode, parent: DataNode): void {
-    this.addChildName(parent, baseName(path));
-    this.nodes.set(path, node);
-    this.dataBytes += path.length + node.dataLength;
-    this.ownerIndex(node.ephemeralOwner, true)?.add(path);
+  /** Adds a node under `parent` and links it into the owner indexes (ephemerals, containers, TTLs); returns its id. */
+  private addNode(path: string, fields: NodeFields, parent: number): number {
+    const id = this.store.allocate(path, fields);
+    this.store.addChild(parent, id);
+    this.ids.set(path, id);
+    this.index(path, id);
+    return id;
+  }
+
+  /** Counts a node's bytes and adds it to its owner's index. */
+  private index(path: string, id: number): void {
+    this.dataBytes += path.length + this.store.dataLength(id);
+    this.ownerIndex(this.store.ephemeralOwner[id]!, true)?.add(path);
+  }
+
+  /** Undoes `index`. A session's emptied set stays until the session closes, as in ZooKeeper: its grown capacity decides the order of later ephemeral lists. */
+  private unindex(path: string, id: number): void {
+    this.dataBytes -= path.length + this.store.dataLength(id);
+    this.ownerIndex(this.store.ephemeralOwner[id]!, false)?.delete(path);
   }
 
   /** The index a node with this owner belongs to: containers, TTL nodes, or its session's ephemerals (none for a plain node). */
@@ -223,9 +245,9 @@ export class DataTree {
   /** A digest of the whole tree (paths, data, ACLs, stats), to compare trees across restarts and servers. */
   digest(): string {
     const h = createHash('sha256');
-    const paths = [...this.nodes.keys()].sort();
+    const paths = [...this.ids.keys()].sort();
     for (const p of paths) {
-      const n = this.nodes.get(p)!;
+      const n = new DataNode(this.store, this.ids.get(p)!);
       h.update(p).update('\0');
       if (n.data) h.update(n.data);
       // /zookeeper/config's mtime is each member's own clock (setConfigNode): not replicated state.
@@ -310,71 +332,69 @@ export class DataTree {
     hdr: TxnHeader,
     triggers: WatchTrigger[],
   ): DataNode {
+    const s = this.store;
     const parentPath = parentOf(path);
-    const name = baseName(path);
-    const parent = this.nodes.get(parentPath);
-    if (!parent) throw new ApplyError(ErrorCode.NONODE);
-    if (parentCVersion === -1) parentCVersion = parent.cversion + 1;
-    if (parent.children?.has(name)) {
-      // Only a replay over a fuzzy snapshot gets here (prep rules it out live): the node is
-      // already in the snapshot, but the parent may predate this txn's cversion bump.
-      if (parentCVersion > parent.cversion) {
-        parent.cversion = parentCVersion;
-        parent.pzxid = hdr.zxid;
-      }
-      throw new ApplyError(ErrorCode.NODEEXISTS);
+    const parent = this.ids.get(parentPath);
+    if (parent === undefined) throw new ApplyError(ErrorCode.NONODE);
+    if (parentCVersion === -1) parentCVersion = s.cversion[parent]! + 1;
+    const bumpParent = parentCVersion > s.cversion[parent]!;
+    if (bumpParent) {
+      s.cversion[parent] = parentCVersion;
+      s.pzxid[parent] = hdr.zxid;
     }
-    if (parentCVersion > parent.cversion) {
-      parent.cversion = parentCVersion;
-      parent.pzxid = hdr.zxid;
-    }
-    const node = new DataNode(data, this.acls.intern(acl), hdr.zxid, hdr.zxid, hdr.zxid, hdr.timeMs, hdr.timeMs, ephemeralOwner);
+    // Only a replay over a fuzzy snapshot gets here (prep rules it out live): the node is
+    // already in the snapshot, but the parent may predate this txn's cversion bump (made above).
+    if (this.ids.has(path)) throw new ApplyError(ErrorCode.NODEEXISTS);
+    const z = hdr.zxid;
+    const fields: NodeFields = { data, acl, czxid: z, mzxid: z, pzxid: z, ctimeMs: hdr.timeMs, mtimeMs: hdr.timeMs, ephemeralOwner, version: 0, cversion: 0, aversion: 0 };
     // Not needed on restore: a snapshot chunk's strings come out whole (checked with heap snapshots).
-    this.addNode(ownString(path), node, parent);
+    const id = this.addNode(ownString(path), fields, parent);
     // A stats node is counted from the tree when it is created (setquota on a populated subtree).
-    if (name === STAT_NODE && parentPath.startsWith(QUOTA_ROOT)) {
+    if (baseName(path) === STAT_NODE && parentPath.startsWith(QUOTA_ROOT)) {
       const root = parentPath.slice(QUOTA_ROOT.length);
       if (root.length > 1) recountQuota(this, root);
     }
     this.addUsage(path, data ? data.length : 0, 1);
-    triggers.push({ table: 'data', path, type: EventType.NodeCreated, acl: node.acl });
-    triggers.push({ table: 'child', path: parentPath, type: EventType.NodeChildrenChanged, acl: parent.acl });
-    return node;
+    triggers.push({ table: 'data', path, type: EventType.NodeCreated, acl: s.acl(id) });
+    triggers.push({ table: 'child', path: parentPath, type: EventType.NodeChildrenChanged, acl: s.acl(parent) });
+    return new DataNode(s, id);
   }
 
   private deleteNode(path: string, zxid: bigint, triggers: WatchTrigger[]): void {
+    const s = this.store;
     const parentPath = parentOf(path);
-    const parent = this.nodes.get(parentPath);
-    if (!parent) throw new ApplyError(ErrorCode.NONODE);
-    parent.children?.delete(baseName(path));
+    const parent = this.ids.get(parentPath);
+    if (parent === undefined) throw new ApplyError(ErrorCode.NONODE);
     // Only move pzxid forward: replays of a fuzzy snapshot may see older deletes.
-    if (zxid > parent.pzxid) parent.pzxid = zxid;
-    const node = this.nodes.get(path);
-    if (!node) throw new ApplyError(ErrorCode.NONODE);
-    this.nodes.delete(path);
-    if (node === this.lastRestoreParent) this.lastRestoreParent = null;
-    this.dataBytes -= path.length + node.dataLength;
-    // A session's emptied set stays until the session closes, as in ZooKeeper: its grown
-    // capacity decides the order of later ephemeral lists.
-    this.ownerIndex(node.ephemeralOwner, false)?.delete(path);
-    this.addUsage(path, -node.dataLength, -1);
-    triggers.push({ table: 'data', path, type: EventType.NodeDeleted, acl: node.acl });
-    triggers.push({ table: 'child', path, type: EventType.NodeDeleted, suppressPrevious: true, acl: node.acl });
-    triggers.push({ table: 'child', path: parentPath, type: EventType.NodeChildrenChanged, acl: parent.acl });
+    if (zxid > s.pzxid[parent]!) s.pzxid[parent] = zxid;
+    const id = this.ids.get(path);
+    if (id === undefined) throw new ApplyError(ErrorCode.NONODE);
+    const acl = s.acl(id);
+    const dataLength = s.dataLength(id);
+    s.deleteChild(parent, id);
+    this.ids.delete(path);
+    if (id === this.lastRestoreParent) this.lastRestoreParent = -1;
+    this.unindex(path, id);
+    s.release(id);
+    this.addUsage(path, -dataLength, -1);
+    triggers.push({ table: 'data', path, type: EventType.NodeDeleted, acl });
+    triggers.push({ table: 'child', path, type: EventType.NodeDeleted, suppressPrevious: true, acl });
+    triggers.push({ table: 'child', path: parentPath, type: EventType.NodeChildrenChanged, acl: s.acl(parent) });
   }
 
   private setData(path: string, data: Buffer | null, version: number, hdr: TxnHeader, triggers: WatchTrigger[]): Stat {
-    const node = this.nodes.get(path);
-    if (!node) throw new ApplyError(ErrorCode.NONODE);
-    const bytesDiff = (data ? data.length : 0) - node.dataLength;
+    const s = this.store;
+    const id = this.ids.get(path);
+    if (id === undefined) throw new ApplyError(ErrorCode.NONODE);
+    const bytesDiff = (data ? data.length : 0) - s.dataLength(id);
     this.dataBytes += bytesDiff;
-    node.data = data;
+    s.setData(id, data);
     this.addUsage(path, bytesDiff, 0);
-    node.version = version;
-    node.mtime = hdr.timeMs;
-    node.setMzxid(hdr.zxid);
-    triggers.push({ table: 'data', path, type: EventType.NodeDataChanged, acl: node.acl });
-    return node.stat();
+    s.version[id] = version;
+    s.mtimeMs[id] = hdr.timeMs;
+    s.mzxid[id] = hdr.zxid;
+    triggers.push({ table: 'data', path, type: EventType.NodeDataChanged, acl: s.acl(id) });
+    return new DataNode(s, id).stat();
   }
 
   /**
@@ -384,8 +404,7 @@ export class DataTree {
    * watch fires, when the node holds these bytes already (the reconfig txn wrote them).
    */
   setConfigNode(data: Buffer, zxid: bigint, timeMs: number): WatchTrigger[] {
-    const node = this.nodes.get(CONFIG_NODE)!;
-    if (node.dataEquals(data)) return [];
+    if (this.store.dataEquals(this.ids.get(CONFIG_NODE)!, data)) return [];
     const triggers: WatchTrigger[] = [];
     this.setData(CONFIG_NODE, data, -1, { sessionId: 0n, cxid: 0, zxid, timeMs, type: OpCode.reconfig }, triggers);
     return triggers;
@@ -398,11 +417,11 @@ export class DataTree {
   }
 
   private setAcl(path: string, acl: ACL[], version: number): Stat {
-    const node = this.nodes.get(path);
-    if (!node) throw new ApplyError(ErrorCode.NONODE);
-    node.acl = this.acls.intern(acl);
-    node.aversion = version;
-    return node.stat();
+    const id = this.ids.get(path);
+    if (id === undefined) throw new ApplyError(ErrorCode.NONODE);
+    this.store.setAcl(id, acl);
+    this.store.aversion[id] = version;
+    return new DataNode(this.store, id).stat();
   }
 
   private killSession(sessionId: bigint, paths: string[], zxid: bigint, triggers: WatchTrigger[]): void {

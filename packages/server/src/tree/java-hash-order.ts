@@ -1,5 +1,5 @@
 /**
- * A set of strings that iterates in the order a java.util.HashSet with the same history
+ * A set that iterates in the order a java.util.HashSet with the same history
  * would. Apache ZooKeeper returns children and ephemeral lists straight from HashSets, so
  * clients (and our differential tests) see that order; matching it makes zab's replies
  * byte-identical. Within a bucket Java keeps insertion order (resizes split buckets
@@ -11,12 +11,16 @@
  * just as a fresh insertion sequence number would: so only the names are kept, and the
  * hashes are computed when the order is asked for. Restoring a large tree adds millions
  * of names and orders few of them.
+ *
+ * Members are strings (ephemeral paths) or anything with a name the caller derives (a
+ * tree's child ids, named by their paths): Java hashes the name. A member's name must not
+ * change while it is in the set.
  */
-export class JavaHashOrderSet {
-  private readonly names = new Set<string>();
+export class JavaHashOrderSet<T = string> {
+  private readonly names = new Set<T>();
   private capacity: number;
   private threshold: number;
-  private sorted: string[] | null = null;
+  private sorted: T[] | null = null;
 
   /** initialCapacity as passed to `new HashSet<>(n)` (Java's default is 16). */
   constructor(initialCapacity = 16) {
@@ -30,11 +34,11 @@ export class JavaHashOrderSet {
     return this.names.size;
   }
 
-  has(name: string): boolean {
+  has(name: T): boolean {
     return this.names.has(name);
   }
 
-  add(name: string): boolean {
+  add(name: T): boolean {
     const before = this.names.size;
     this.names.add(name);
     if (this.names.size === before) return false;
@@ -46,7 +50,7 @@ export class JavaHashOrderSet {
     return true;
   }
 
-  delete(name: string): boolean {
+  delete(name: T): boolean {
     if (!this.names.delete(name)) return false;
     this.sorted = null;
     return true;
@@ -57,21 +61,24 @@ export class JavaHashOrderSet {
    * (tableSizeFor(size / 0.75 + 1)) with them re-added in iteration order. The clone can
    * iterate in a different order than the original when the original had grown larger.
    */
-  javaClone(): JavaHashOrderSet {
-    const copy = new JavaHashOrderSet(Math.floor(this.size / 0.75 + 1));
-    for (const name of this.ordered()) copy.add(name);
+  javaClone(nameOf: (member: T) => string = String): JavaHashOrderSet<T> {
+    const copy = new JavaHashOrderSet<T>(Math.floor(this.size / 0.75 + 1));
+    for (const name of this.ordered(nameOf)) copy.add(name);
     return copy;
   }
 
-  /** Members in Java iteration order. The array is shared: callers must not modify it. */
-  ordered(): readonly string[] {
+  /**
+   * Members in Java iteration order, hashing each member's name (`nameOf`, the member itself
+   * for strings). The array is shared: callers must not modify it.
+   */
+  ordered(nameOf: (member: T) => string = String): readonly T[] {
     if (this.sorted) return this.sorted;
     const mask = this.capacity - 1;
     const list = [...this.names];
     const bucket = new Int32Array(list.length);
     const order = new Array<number>(list.length);
     for (let i = 0; i < list.length; i++) {
-      bucket[i] = spread(javaStringHash(list[i]!)) & mask;
+      bucket[i] = spread(javaStringHash(nameOf(list[i]!))) & mask;
       order[i] = i;
     }
     // By bucket, then insertion order (the index into the Set's own order).
@@ -80,7 +87,7 @@ export class JavaHashOrderSet {
     return this.sorted;
   }
 
-  [Symbol.iterator](): Iterator<string> {
+  [Symbol.iterator](): Iterator<T> {
     return this.names.values();
   }
 }

@@ -79,9 +79,14 @@ async function levelHarness(separateLogDir: boolean): Promise<Harness> {
   const warnings: string[] = [];
   const open = () => openStorage({ dataDir, dataLogDir, warn: (m) => warnings.push(m) });
   onTestFinished(() => h.storage.close());
-  /** Closes storage, edits one record with plain LevelDB, opens storage again. */
+  /**
+   * Closes storage, edits one record with plain LevelDB, opens storage again. The journal goes
+   * too (as if LevelDB had been synced since, or the directory came from a version without
+   * one): it would otherwise put back a txn the edit removed.
+   */
   const editRaw = async (dir: string, findKey: (db: ClassicLevel<Buffer, Buffer>) => Promise<Buffer>, edit: Edit) => {
     await h.storage.close();
+    rmSync(join(separateLogDir ? join(dataLogDir, 'zab-log') : dataDb, 'zab-journal'));
     const db = new ClassicLevel<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
     const key = await findKey(db);
     const next = edit((await db.get(key))!);

@@ -2,8 +2,8 @@
 // as the super user so that no ACL hides a node: data, ACL, the full Stat and the children.
 // Two reads can then be compared field by field.
 import { ErrorCode, type ACL, type Stat } from '@zab/jute';
-import { RawClient } from '../support/raw-client.js';
-import { SUPER_PASSWORD } from '../support/launch.js';
+import { RawClient } from './raw-client.js';
+import { SUPER_PASSWORD } from './launch.js';
 
 export interface NodeView {
   data: string | null;
@@ -16,33 +16,51 @@ export interface NodeView {
 /** Requests in flight at once while walking. */
 const WINDOW = 64;
 
+/** Reads every znode of the server on `port`, through a session of its own (opened and closed here). */
 export async function readTree(port: number): Promise<Map<string, NodeView>> {
-  const c = await RawClient.connect({ port, sessionTimeoutMs: 30_000 });
+  const c = await superSession(port);
   try {
-    const auth = await c.auth('digest', Buffer.from(`super:${SUPER_PASSWORD}`));
-    if (auth.err !== ErrorCode.OK) throw new Error(`super auth failed: ${auth.err}`);
-    const out = new Map<string, NodeView>();
-    let level = ['/'];
-    while (level.length) {
-      const next: string[] = [];
-      for (let i = 0; i < level.length; i += WINDOW) {
-        await Promise.all(
-          level.slice(i, i + WINDOW).map(async (path) => {
-            const [d, a, ch] = await Promise.all([c.getData(path), c.getACL(path), c.getChildren(path)]);
-            for (const r of [d, a, ch]) if (r.err !== ErrorCode.OK) throw new Error(`reading ${path} on port ${port}: error ${r.err}${r.lost ? ` (${r.lost})` : ''}`);
-            const data = (d.body as { data: Buffer | null; stat: Stat }).data;
-            const children = [...(ch.body as { children: string[] }).children].sort();
-            out.set(path, { data: data === null ? null : data.toString('base64'), acl: (a.body as { acl: ACL[] }).acl, stat: (d.body as { stat: Stat }).stat, children });
-            for (const name of children) next.push(path === '/' ? `/${name}` : `${path}/${name}`);
-          }),
-        );
-      }
-      level = next;
-    }
-    return out;
+    return await readTreeWith(c, port);
   } finally {
     await c.close().catch(() => undefined);
   }
+}
+
+/** A session on `port` authenticated as the super user, as readTreeWith needs it. */
+export async function superSession(port: number): Promise<RawClient> {
+  const c = await RawClient.connect({ port, sessionTimeoutMs: 30_000 });
+  const auth = await c.auth('digest', Buffer.from(`super:${SUPER_PASSWORD}`));
+  if (auth.err !== ErrorCode.OK) {
+    c.destroy();
+    throw new Error(`super auth failed: ${auth.err}`);
+  }
+  return c;
+}
+
+/**
+ * Reads every znode through `c` (a superSession; `port` names the server in errors). Opening a
+ * session is itself a txn: a caller that compares zxids around a read opens its sessions first.
+ */
+export async function readTreeWith(c: RawClient, port: number): Promise<Map<string, NodeView>> {
+  const out = new Map<string, NodeView>();
+  let level = ['/'];
+  while (level.length) {
+    const next: string[] = [];
+    for (let i = 0; i < level.length; i += WINDOW) {
+      await Promise.all(
+        level.slice(i, i + WINDOW).map(async (path) => {
+          const [d, a, ch] = await Promise.all([c.getData(path), c.getACL(path), c.getChildren(path)]);
+          for (const r of [d, a, ch]) if (r.err !== ErrorCode.OK) throw new Error(`reading ${path} on port ${port}: error ${r.err}${r.lost ? ` (${r.lost})` : ''}`);
+          const data = (d.body as { data: Buffer | null; stat: Stat }).data;
+          const children = [...(ch.body as { children: string[] }).children].sort();
+          out.set(path, { data: data === null ? null : data.toString('base64'), acl: (a.body as { acl: ACL[] }).acl, stat: (d.body as { stat: Stat }).stat, children });
+          for (const name of children) next.push(path === '/' ? `/${name}` : `${path}/${name}`);
+        }),
+      );
+    }
+    level = next;
+  }
+  return out;
 }
 
 /**

@@ -1,0 +1,172 @@
+import { OpCode, Perms, type ACL } from '@zab/jute';
+import { describe, expect, it } from 'vitest';
+import { CONTAINER_OWNER, ttlOwner } from './data-node.js';
+import { DataTree } from './data-tree.js';
+import { JavaHashOrderSet } from './java-hash-order.js';
+import { NodeStore, type NodeFields } from './node-store.js';
+import type { Txn } from './txn.js';
+
+const OPEN: ACL[] = [{ perms: Perms.ALL, id: { scheme: 'world', id: 'anyone' } }];
+const READ: ACL[] = [{ perms: Perms.READ, id: { scheme: 'digest', id: 'u:x' } }];
+
+const fields = (over: Partial<NodeFields> = {}): NodeFields => ({
+  data: Buffer.from('v'),
+  acl: OPEN,
+  czxid: 1n,
+  mzxid: 1n,
+  pzxid: 1n,
+  ctimeMs: 1,
+  mtimeMs: 1,
+  ephemeralOwner: 0n,
+  version: 0,
+  cversion: 0,
+  aversion: 0,
+  ...over,
+});
+
+/** A tree and a way to apply txns to it with increasing zxids. */
+function treeWithLog() {
+  const tree = new DataTree(true);
+  let zxid = 0n;
+  const apply = (txn: Txn, sessionId = 1n) => {
+    zxid++;
+    const type = txn.kind === 'delete' ? OpCode.delete : txn.kind === 'setData' ? OpCode.setData : OpCode.create;
+    return tree.apply({ sessionId, cxid: Number(zxid), zxid, timeMs: 1_700_000_000_000 + Number(zxid), type }, txn);
+  };
+  const create = (path: string, ephemeralOwner = 0n, data: Buffer | null = Buffer.from(path)) =>
+    apply({ kind: 'create', path, data, acl: OPEN, ephemeralOwner, parentCVersion: -1 });
+  return { tree, apply, create };
+}
+
+describe('NodeStore', () => {
+  it('reuses a freed id and clears what the freed node held', () => {
+    const store = new NodeStore();
+    const a = store.allocate('/a', fields({ data: Buffer.from('a-value') }));
+    const b = store.allocate('/b', fields());
+    store.addChild(a, b);
+    store.release(a);
+    expect(store.size).toBe(1);
+    const c = store.allocate('/c', fields({ data: null, version: 7 }));
+    expect(c).toBe(a);
+    expect(store.data(c)).toBeNull();
+    expect(store.numChildren(c)).toBe(0);
+    expect(store.version[c]).toBe(7);
+    expect(store.paths[c]).toBe('/c');
+    store.release(b);
+    expect(() => store.release(b)).toThrow(/freed twice/);
+  });
+
+  it('keeps every field of every row across growth', () => {
+    const store = new NodeStore();
+    const n = 1000; // past several doublings of the initial 64 rows
+    for (let i = 0; i < n; i++) {
+      store.allocate(`/n${i}`, fields({ czxid: BigInt(i) << 32n, mtimeMs: 1_700_000_000_000 + i, version: -1 - i, aversion: i, acl: i % 2 ? OPEN : READ }));
+    }
+    for (const i of [0, 63, 64, 500, 999]) {
+      expect(store.czxid[i]).toBe(BigInt(i) << 32n);
+      expect(store.mtimeMs[i]).toBe(1_700_000_000_000 + i);
+      expect(store.version[i]).toBe(-1 - i);
+      expect(store.aversion[i]).toBe(i);
+      expect(store.acl(i)).toEqual(i % 2 ? OPEN : READ);
+    }
+    // Equal ACLs are one shared list.
+    expect(store.acl(1)).toBe(store.acl(3));
+  });
+});
+
+describe('DataTree on the node store', () => {
+  it('reuses a deleted node id without the old node showing through', () => {
+    const { tree, apply, create } = treeWithLog();
+    create('/a');
+    create('/a/x');
+    const oldId = tree.getNode('/a/x')!.id;
+    apply({ kind: 'delete', path: '/a/x' });
+    expect(tree.getNode('/a/x')).toBeUndefined();
+    create('/b', 0n, null);
+    const b = tree.getNode('/b')!;
+    expect(b.id).toBe(oldId);
+    expect(b.data).toBeNull();
+    expect(b.stat().czxid).toBe(4n);
+    expect(tree.getNode('/a')!.childNames()).toEqual([]);
+    expect(tree.getNode('/')!.childNames().sort()).toEqual(['a', 'b', 'zookeeper']);
+  });
+
+  it('lists children in the order a Java HashSet with the same history iterates', () => {
+    const { tree, apply, create } = treeWithLog();
+    const reference = new JavaHashOrderSet(8);
+    create('/p');
+    const names = Array.from({ length: 300 }, (_, i) => (i % 3 ? `n${i}` : `lock-${String(i).padStart(10, '0')}`));
+    for (const name of names) {
+      create(`/p/${name}`);
+      reference.add(name);
+    }
+    // Deletes and re-creates move a name to the end of its bucket; the table never shrinks.
+    for (const name of names.slice(0, 250)) {
+      apply({ kind: 'delete', path: `/p/${name}` });
+      reference.delete(name);
+    }
+    for (const name of [names[3]!, 'z', names[1]!]) {
+      create(`/p/${name}`);
+      reference.add(name);
+    }
+    expect(tree.getNode('/p')!.childNames()).toEqual(reference.ordered());
+    expect(tree.getNode('/p')!.numChildren).toBe(53);
+  });
+
+  it('keeps stat fields, with cversion shown as child changes', () => {
+    const { tree, apply, create } = treeWithLog();
+    create('/s'); // zxid 1
+    create('/s/a'); // 2
+    create('/s/b'); // 3
+    apply({ kind: 'delete', path: '/s/a' }); // 4
+    apply({ kind: 'setData', path: '/s', data: Buffer.from('12345'), version: 1 }); // 5
+    const stat = tree.getNode('/s')!.stat();
+    expect(stat).toEqual({
+      czxid: 1n,
+      mzxid: 5n,
+      pzxid: 4n,
+      ctime: 1_700_000_000_001n,
+      mtime: 1_700_000_000_005n,
+      version: 1,
+      cversion: 3, // two creations, one deletion
+      aversion: 0,
+      ephemeralOwner: 0n,
+      dataLength: 5,
+      numChildren: 1,
+    });
+  });
+
+  it('keeps 64-bit session owners exact, and indexes ephemerals, containers and TTL nodes by them', () => {
+    const { tree, apply, create } = treeWithLog();
+    // Past 2^53 and negative as signed longs: a float64 column would round both.
+    const sessions = [0x7fffffffffffff01n, -0x7ffffffffffffeffn, (3n << 56n) | 0x0123456789abn];
+    sessions.forEach((sid, i) => create(`/e${i}`, sid));
+    create('/c', CONTAINER_OWNER);
+    create('/t', ttlOwner(5000n));
+    sessions.forEach((sid, i) => {
+      expect(tree.getNode(`/e${i}`)!.ephemeralOwner).toBe(sid);
+      expect(tree.getNode(`/e${i}`)!.stat().ephemeralOwner).toBe(sid);
+      expect(tree.ephemeralsOf(sid)).toEqual([`/e${i}`]);
+    });
+    expect(tree.getNode('/c')!.stat().ephemeralOwner).toBe(0n);
+    expect([...tree.containers]).toEqual(['/c']);
+    expect([...tree.ttls]).toEqual(['/t']);
+    apply({ kind: 'closeSession', ephemerals: ['/e1'] }, sessions[1]);
+    expect(tree.getNode('/e1')).toBeUndefined();
+    expect(tree.ephemeralsOf(sessions[1]!)).toEqual([]);
+    expect(tree.ephemeralsOf(sessions[0]!)).toEqual(['/e0']);
+  });
+
+  it('snapshots and restores every field', () => {
+    const { tree, apply, create } = treeWithLog();
+    create('/r', 0n, null);
+    create('/r/e', -0x7ffffffffffffffbn);
+    apply({ kind: 'setData', path: '/r', data: Buffer.from([0, 255, 128]), version: 4 });
+    const copy = new DataTree(true);
+    for (const e of tree.snapshotEntries()) copy.restoreNode(e);
+    copy.finishRestore();
+    expect(copy.digest()).toBe(tree.digest());
+    expect(copy.ephemeralsOf(-0x7ffffffffffffffbn)).toEqual(['/r/e']);
+    expect(copy.approximateDataSize).toBe(tree.approximateDataSize);
+  });
+});
