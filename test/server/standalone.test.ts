@@ -18,7 +18,7 @@ afterEach(async () => {
 
 describe('four-letter words', () => {
   it('answers the whitelisted ones with ZooKeeper layouts and refuses the rest', async () => {
-    server = await startServer('zab', { cfg: { '4lw.commands.whitelist': 'ruok, srvr, mntr,cons,wchc' } });
+    server = await startServer('zab', { cfg: { '4lw.commands.whitelist': 'ruok, srvr, mntr,cons,wchc,wchs' } });
     const c = await RawClient.connect({ port: server.port });
     await c.create('/w', null, OPEN_ACL, 0);
     await c.getData('/w', true);
@@ -30,7 +30,14 @@ describe('four-letter words', () => {
     expect(mntr).toContain('zk_watch_count\t1\n');
     expect(await fourLetter(server.port, 'cons')).toMatch(new RegExp(`sid=0x${BigInt.asUintN(64, c.sessionId).toString(16)},lop=GETD`));
     expect(await fourLetter(server.port, 'wchc')).toBe(`0x${BigInt.asUintN(64, c.sessionId).toString(16)}\n\t/w\n\n`);
+    expect(await fourLetter(server.port, 'wchs')).toBe('1 connections watching 1 paths\nTotal watches:1\n');
+    const c2 = await RawClient.connect({ port: server.port });
+    await c2.create('/w2', null, OPEN_ACL, 0);
+    await c2.getData('/w', true);
+    await c2.getData('/w2', true);
+    expect(await fourLetter(server.port, 'wchs')).toBe('2 connections watching 2 paths\nTotal watches:3\n');
     expect(await fourLetter(server.port, 'stat')).toBe('stat is not executed because it is not in the whitelist.\n');
+    c2.destroy();
     c.destroy();
   });
 });

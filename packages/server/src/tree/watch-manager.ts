@@ -123,10 +123,16 @@ export class WatchTable {
     return fired;
   }
 
+  /** Watches in the table. Counted over watchers, as there are far fewer of them than paths (mntr and wchs read it). */
   get size(): number {
     let n = 0;
-    for (const m of this.byPath.values()) n += m.size;
+    for (const paths of this.byWatcher.values()) n += paths.size;
     return n;
+  }
+
+  /** Watchers (connections) with at least one watch here. */
+  get watcherCount(): number {
+    return this.byWatcher.size;
   }
 
   get pathCount(): number {
