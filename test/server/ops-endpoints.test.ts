@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEnsemble, type Ensemble, type Member } from '../support/ensemble.js';
 import { freePort } from '../support/launch.js';
 import { parseExposition, type Exposition } from '../support/prometheus.js';
-import { RawClient } from '../support/raw-client.js';
+import { OPEN_ACL, RawClient } from '../support/raw-client.js';
 import { waitFor } from '../support/wait.js';
 
 /** A scrape may fail while a member restarts its endpoint: try again until the deadline. */
@@ -63,6 +63,18 @@ describe('admin server and metrics', () => {
     expect(Object.keys((await admin(leader.id, 'voting_view')).body.current_config)).toEqual(['1', '2', '3']);
     const list = await (await fetch(`http://127.0.0.1:${adminPort.get(1)}/commands`)).json();
     expect(list.commands).toContain('monitor');
+    // Data watches only, as ZooKeeper's summary counts them: one connection, two paths, three watches.
+    const c = await RawClient.connect({ port: leader.clientPort });
+    await c.create('/summary-a', null, OPEN_ACL, 0);
+    await c.create('/summary-b', null, OPEN_ACL, 0);
+    await c.getData('/summary-a', true);
+    await c.getData('/summary-b', true);
+    await c.getChildren('/summary-a', true);
+    const c2 = await RawClient.connect({ port: leader.clientPort });
+    await c2.getData('/summary-a', true);
+    expect((await admin(leader.id, 'watch_summary')).body).toMatchObject({ num_connections: 2, num_paths: 2, num_total_watches: 3 });
+    c.destroy();
+    c2.destroy();
     const unknown = await admin(1, 'nosuch');
     expect(unknown.status).toBe(404);
     expect(unknown.body.error).toMatch(/Unknown command/);

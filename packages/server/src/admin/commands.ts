@@ -3,7 +3,7 @@
 // four-letter words print, read from the same functions.
 import { hex64 } from '@zab/jute';
 import type { ServerConfig } from '../config.js';
-import { ZAB_VERSION, confLines, enviLines, isReadOnly, mntrRows, mode } from './four-letter.js';
+import { ZAB_VERSION, confLines, enviLines, isReadOnly, mntrRows, mode, watchSummary } from './four-letter.js';
 import type { ZkServer } from '../zk-server.js';
 import { CONSOLE_COMMAND_ALIASES, consoleCommand } from './console-commands.js';
 
@@ -91,15 +91,8 @@ export function adminCommand(name: string, server: ZkServer, config: ServerConfi
       case 'connections':
         return { connections: connections(server) };
       case 'watch_summary': {
-        let watches = 0;
-        const sessions = new Set<unknown>();
-        for (const t of [server.watches.data, server.watches.child]) {
-          for (const [, watchers] of t.entries()) {
-            watches += watchers.size;
-            for (const w of watchers.keys()) sessions.add(w);
-          }
-        }
-        return { num_connections: sessions.size, num_paths: server.watches.data.size + server.watches.child.size, num_total_watches: watches };
+        const w = watchSummary(server);
+        return { num_connections: w.connections, num_paths: w.paths, num_total_watches: w.watches };
       }
       case 'environment':
         return keyValues(enviLines());

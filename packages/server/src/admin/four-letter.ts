@@ -109,6 +109,16 @@ function consLine(c: Connection): string {
 }
 
 /** session -> paths (wchc) or path -> sessions (wchp); like ZooKeeper, over the data watch table only. */
+/**
+ * wchs and the admin server's watch_summary: the data watches' connections, paths and total,
+ * from the table's counts as ZooKeeper's summary takes them (grouping every watch, as wchc
+ * does, took seconds with a million watches).
+ */
+export function watchSummary(server: ZkServer): { connections: number; paths: number; watches: number } {
+  const t = server.watches.data;
+  return { connections: t.watcherCount, paths: t.pathCount, watches: t.size };
+}
+
 function watchesBy(server: ZkServer, bySession: boolean): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
   for (const table of [server.watches.data]) {
@@ -271,10 +281,8 @@ export function answerFourLetterWord(server: ZkServer, config: ServerConfig, _co
     case 'envi':
       return envi();
     case 'wchs': {
-      // From the table's counts, as ZooKeeper's summary does: with a million watches, grouping
-      // them as wchc does took seconds.
-      const t = server.watches.data;
-      return `${t.watcherCount} connections watching ${t.pathCount} paths\nTotal watches:${t.size}\n`;
+      const w = watchSummary(server);
+      return `${w.connections} connections watching ${w.paths} paths\nTotal watches:${w.watches}\n`;
     }
     case 'wchc':
       return listing(watchesBy(server, true));
