@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { close, constants, open as openFd, write } from 'node:fs';
-import { open, readFile, rename } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
+import { replaceFileDurably } from './durable-file.js';
 import { FILE_HEADER_BYTES, decodeFileHeader, encodeFileHeader, encodeRecord, scanJournal, type JournalBatch } from './journal-format.js';
 import type { StorageWarn } from './types.js';
 
@@ -119,21 +119,9 @@ async function writeAll(fd: number, buf: Buffer, position: number): Promise<void
 
 /** Writes a journal of `sizeBytes` zeros with a generation-1 header, durably, at `path`. */
 async function createZeroed(path: string, sizeBytes: number): Promise<void> {
-  const tmp = `${path}.new`;
-  const h = await open(tmp, 'w');
-  try {
+  await replaceFileDurably(path, async (h) => {
     const zeros = Buffer.alloc(Math.min(ZEROS_BYTES, sizeBytes));
     for (let at = 0; at < sizeBytes; at += zeros.length) await h.write(zeros, 0, Math.min(zeros.length, sizeBytes - at), at);
     await h.write(encodeFileHeader(1), 0, FILE_HEADER_BYTES, 0);
-    await h.sync();
-  } finally {
-    await h.close();
-  }
-  await rename(tmp, path);
-  const dir = await open(dirname(path), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
+  });
 }

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { copyFile, open, rename, unlink } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { copyFile, unlink } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { Configuration } from '@zab/quorum';
+import { replaceFileDurably } from '@zab/storage';
 import type { Logger } from 'pino';
 import { configurationOf, dynamicFileText, nextFileText, parseServerLines } from './dynamic-config.js';
 import { parseProperties } from './properties.js';
@@ -96,20 +97,6 @@ export function readProposedConfig(configPath: string): Configuration | null {
   return configurationOf(parseServerLines(text, next), BigInt('0x' + version[1]));
 }
 
-async function writeDurably(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp`;
-  const f = await open(tmp, 'w');
-  try {
-    await f.writeFile(text, 'utf8');
-    await f.sync();
-  } finally {
-    await f.close();
-  }
-  await rename(tmp, path);
-  const dir = await open(dirname(path), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
+function writeDurably(path: string, text: string): Promise<void> {
+  return replaceFileDurably(path, (f) => f.writeFile(text, 'utf8'));
 }
