@@ -156,31 +156,25 @@ export class NodeStore {
 
   private grow(): void {
     const cap = this.capacity * 2;
-    const big = (a: BigInt64Array) => {
-      const b = new BigInt64Array(cap);
-      b.set(a);
-      return b;
-    };
-    const f64 = (a: Float64Array) => {
-      const b = new Float64Array(cap);
-      b.set(a);
-      return b;
-    };
-    const i32 = (a: Int32Array) => {
-      const b = new Int32Array(cap);
-      b.set(a);
-      return b;
-    };
-    this.czxid = big(this.czxid);
-    this.mzxid = big(this.mzxid);
-    this.pzxid = big(this.pzxid);
-    this.ephemeralOwner = big(this.ephemeralOwner);
-    this.ctimeMs = f64(this.ctimeMs);
-    this.mtimeMs = f64(this.mtimeMs);
-    this.version = i32(this.version);
-    this.cversion = i32(this.cversion);
-    this.aversion = i32(this.aversion);
-    this.aclId = i32(this.aclId);
+    this.czxid = grown(this.czxid, cap);
+    this.mzxid = grown(this.mzxid, cap);
+    this.pzxid = grown(this.pzxid, cap);
+    this.ephemeralOwner = grown(this.ephemeralOwner, cap);
+    this.ctimeMs = grown(this.ctimeMs, cap);
+    this.mtimeMs = grown(this.mtimeMs, cap);
+    this.version = grown(this.version, cap);
+    this.cversion = grown(this.cversion, cap);
+    this.aversion = grown(this.aversion, cap);
+    this.aclId = grown(this.aclId, cap);
     this.capacity = cap;
   }
+}
+
+type Column = BigInt64Array | Float64Array | Int32Array;
+
+/** A column of `capacity` rows holding `column`'s rows first. */
+function grown<C extends Column>(column: C, capacity: number): C {
+  const bigger = new (column.constructor as new (length: number) => C)(capacity);
+  bigger.set(column as never);
+  return bigger;
 }
