@@ -1,8 +1,7 @@
 // `zab import` and `zab export` around standalone Apache ZooKeeper 3.8 servers: snapshots in
 // each of ZooKeeper's compressions (none, gz, snappy) read and checked against ZooKeeper's
-// digests; damaged input (a flipped byte in a txn log, cut snapshots) reported by file and
-// offset (a cut newest snapshot skipped for the one before, as ZooKeeper does; nothing written
-// when none is left); existing data never overwritten.
+// digests; damaged input (a flipped byte in a txn log, a cut snapshot) reported by file and
+// offset with nothing written; existing data never overwritten.
 import { mkdir, mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -138,26 +137,15 @@ describe('damaged or conflicting input', () => {
     expect(existsSync(path.join(zab.dataDir, 'zab-data'))).toBe(false);
   });
 
-  it('a cut newest snapshot is named by file and offset and skipped for the one before, as ZooKeeper does; the tree is the same', async () => {
+  it('a cut snapshot is named by file and offset, and nothing is written', async () => {
     const dir = await copy('cut');
     const snap = await newest(dir, 'snapshot');
     const size = (await readFile(snap)).length;
     await truncate(snap, Math.floor(size / 2));
     const zab = await zabCfg('zab-cut');
     const r = await runZab(['import', '--from-zookeeper', dir, '--config', zab.cfg]);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`skipped: ${snap.replace(/[.]/g, '\\.')} at offset \\d+: the file ends inside`));
-    expect(diffTrees(src.reference, await serveAndRead(zab.cfg, zab.port))).toEqual([]);
-  });
-
-  it('with every snapshot cut, one is named by file and offset, and nothing is written', async () => {
-    const dir = await copy('all-cut');
-    const names = (await readdir(path.join(dir, 'version-2'))).filter((n) => n.startsWith('snapshot.'));
-    for (const n of names) await truncate(path.join(dir, 'version-2', n), 20);
-    const zab = await zabCfg('zab-all-cut');
-    const r = await runZab(['import', '--from-zookeeper', dir, '--config', zab.cfg]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/snapshot\.[0-9a-f]+ at offset \d+: /);
+    expect(r.stderr).toMatch(new RegExp(`${snap.replace(/[.]/g, '\\.')} at offset \\d+: the file ends inside`));
     expect(existsSync(path.join(zab.dataDir, 'zab-data'))).toBe(false);
   });
 

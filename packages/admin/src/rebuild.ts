@@ -41,29 +41,16 @@ export async function rebuildFromZooKeeper(zkDataDir: string, zkDataLogDir: stri
     throw new MigrationRefusedError(`no ZooKeeper snapshot.* or log.* files in ${resolve(zkDataDir, VERSION_DIR)}${zkDataLogDir !== zkDataDir ? ` or ${resolve(zkDataLogDir, VERSION_DIR)}` : ''}`);
   }
 
-  let tree = new DataTree(extendedTypesEnabled);
+  const tree = new DataTree(extendedTypesEnabled);
   let sessions = new Map<bigint, number>();
   const digestsChecked: string[] = [];
   let snapshotZxid = 0n;
   // The digest to check once replay reaches its zxid (a fuzzy snapshot's is ahead of its name).
   let pendingDigest: { zxid: bigint; digest: bigint; what: string } | null = null;
-  let snapshot: ZkFile | null = null;
-  // Newest first; a damaged one is skipped for the one before, as ZooKeeper's own start-up
-  // does (a snapshot cut short by a stop while its thread was writing it is the usual case).
-  // The logs must still reach back to the one used: the gap check below says so if not.
-  for (const candidate of snapshots) {
-    const attempt = new DataTree(extendedTypesEnabled);
-    say(`reading ${candidate.path}`);
-    let summary: Awaited<ReturnType<typeof readZkSnapshot>>;
-    try {
-      summary = await readZkSnapshot(candidate, (n) => attempt.restoreNode(toZabNode(n, extendedTypesEnabled)));
-    } catch (e) {
-      if (!(e instanceof ZkDataError) || candidate === snapshots.at(-1)) throw e;
-      say(`  skipped: ${e.message}; trying the snapshot before it, as ZooKeeper does`);
-      continue;
-    }
-    tree = attempt;
-    snapshot = candidate;
+  const snapshot = snapshots[0] ?? null;
+  if (snapshot) {
+    say(`reading ${snapshot.path}`);
+    const summary = await readZkSnapshot(snapshot, (n) => tree.restoreNode(toZabNode(n, extendedTypesEnabled)));
     snapshotZxid = summary.zxid;
     sessions = summary.sessions;
     tree.lastProcessedZxid = snapshotZxid;
@@ -71,7 +58,6 @@ export async function rebuildFromZooKeeper(zkDataDir: string, zkDataLogDir: stri
     if (summary.digest && summary.digest.digestVersion === DIGEST_VERSION) {
       pendingDigest = { zxid: summary.digest.zxid, digest: summary.digest.digest, what: `snapshot ${snapshot.name}` };
     }
-    break;
   }
 
   // Exact from here on: every later txn's logged digest is compared through the tracker.
