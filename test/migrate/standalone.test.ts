@@ -1,7 +1,8 @@
 // `zab import` and `zab export` around standalone Apache ZooKeeper 3.8 servers: snapshots in
 // each of ZooKeeper's compressions (none, gz, snappy) read and checked against ZooKeeper's
-// digests; damaged input (a flipped byte in a txn log, a cut snapshot) reported by file and
-// offset with nothing written; existing data never overwritten.
+// digests; damaged input (a flipped byte in a txn log, cut snapshots) reported by file and
+// offset (a cut newest snapshot skipped for the one before, as ZooKeeper does; nothing written
+// when none is left); existing data never overwritten.
 import { mkdir, mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -10,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/ports.js';
 import { digestId, SUPER_PASSWORD } from '../support/launch.js';
 import { fillZooKeeper } from './fill.js';
-import { readCfg, runZab, startServerProcess, waitServing, writeCfg, type ServerProcess } from './processes.js';
+import { readCfg, runZab, startServerProcess, waitServing, waitSnapshotsWritten, writeCfg, type ServerProcess } from './processes.js';
 import { diffTrees, readTree, type NodeView } from '../support/tree-reader.js';
 import { OPEN_ACL, RawClient } from '../support/raw-client.js';
 
@@ -54,6 +55,7 @@ async function zookeeperData(name: string, javaProps: Record<string, string>, lo
   await waitServing([port]);
   const filled = await fillZooKeeper([port], 40_000);
   const reference = await readTree(port);
+  await waitSnapshotsWritten(port, path.join(home, 'data'));
   await zk.stop('SIGTERM');
   for (const s of filled.sessions) s.destroy();
   return { home, dataDir: path.join(home, 'data'), ...(logDir ? { dataLogDir: path.join(home, 'log') } : {}), reference };
@@ -137,15 +139,29 @@ describe('damaged or conflicting input', () => {
     expect(existsSync(path.join(zab.dataDir, 'zab-data'))).toBe(false);
   });
 
-  it('a cut snapshot is named by file and offset, and nothing is written', async () => {
+  it('a cut newest snapshot is named by file and offset and skipped for the one before, as ZooKeeper does; the tree is the same', async () => {
     const dir = await copy('cut');
     const snap = await newest(dir, 'snapshot');
     const size = (await readFile(snap)).length;
     await truncate(snap, Math.floor(size / 2));
     const zab = await zabCfg('zab-cut');
     const r = await runZab(['import', '--from-zookeeper', dir, '--config', zab.cfg]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`skipped: ${snap.replace(/[.]/g, '\\.')} at offset \\d+: the file ends inside`));
+    expect(r.stdout).toMatch(/imported \d+ znodes .* \(snapshot \S+ \+ [1-9]\d* txns/);
+    expect(r.stdout).not.toContain(`(snapshot ${snap} `);
+    expect(diffTrees(src.reference, await serveAndRead(zab.cfg, zab.port))).toEqual([]);
+  });
+
+  it('with every snapshot cut, the newest is named by file and offset, and nothing is written', async () => {
+    const dir = await copy('all-cut');
+    const snap = await newest(dir, 'snapshot');
+    const names = (await readdir(path.join(dir, 'version-2'))).filter((n) => n.startsWith('snapshot.'));
+    for (const n of names) await truncate(path.join(dir, 'version-2', n), 20);
+    const zab = await zabCfg('zab-all-cut');
+    const r = await runZab(['import', '--from-zookeeper', dir, '--config', zab.cfg]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`${snap.replace(/[.]/g, '\\.')} at offset \\d+: the file ends inside`));
+    expect(r.stderr).toMatch(new RegExp(`${snap.replace(/[.]/g, '\\.')} at offset \\d+: .*; every older snapshot is damaged too`));
     expect(existsSync(path.join(zab.dataDir, 'zab-data'))).toBe(false);
   });
 
