@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { IdleHeapCompaction, processHeapProbe, type HeapProbe } from './idle-heap-compaction.js';
 
 const MB = 1024 * 1024;
-const SETTINGS = { checkIntervalMs: 1000, maxBusyShare: 0.05, minGrowthBytes: 64 * MB };
+const SETTINGS = { checkIntervalMs: 1000, maxBusyShare: 0.05, idleIntervals: 2, minGrowthBytes: 64 * MB };
 
 /** A heap whose figures the test sets; `collect` drops the held heap to `heldAfterCollect`. */
 function fakeHeap(): HeapProbe & { held: number; busy: number; heldAfterCollect: number; collected: number } {
@@ -28,6 +28,7 @@ describe('IdleHeapCompaction', () => {
     expect(c.check()).toBeNull(); // busy: a burst is still running
     heap.busy = 0.01;
     heap.heldAfterCollect = 300 * MB;
+    expect(c.check()).toBeNull(); // one idle interval: the burst may only have paused
     expect(c.check()).toEqual({ beforeBytes: 400 * MB, afterBytes: 300 * MB });
     expect(heap.collected).toBe(1);
   });
@@ -38,10 +39,16 @@ describe('IdleHeapCompaction', () => {
     heap.held = 400 * MB;
     heap.heldAfterCollect = 300 * MB; // fragments: 300 MB held for less live
     c.check();
+    c.check();
+    expect(heap.collected).toBe(1);
     for (let i = 0; i < 5; i++) expect(c.check()).toBeNull();
     heap.held = 363 * MB;
     expect(c.check()).toBeNull();
     heap.held = 365 * MB;
+    heap.busy = 0.5;
+    expect(c.check()).toBeNull(); // grown, but busy again
+    heap.busy = 0.01;
+    expect(c.check()).toBeNull();
     expect(c.check()).not.toBeNull();
     expect(heap.collected).toBe(2);
   });

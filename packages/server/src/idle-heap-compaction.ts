@@ -13,8 +13,10 @@ import type { Cancel, Clock } from './clock.js';
 export interface IdleHeapCompactionSettings {
   /** How often the loop's idleness and the heap are sampled. */
   checkIntervalMs: number;
-  /** The event loop counts as idle when it was busy less than this share of the last interval. */
+  /** An interval counts as idle when the event loop was busy less than this share of it. */
   maxBusyShare: number;
+  /** Collect only after this many idle intervals in a row: a member whose leader stalls for a second mid-burst is not idle. */
+  idleIntervals: number;
   /** Collect only when the heap V8 holds has grown by this much since just after the last collection. */
   minGrowthBytes: number;
 }
@@ -22,6 +24,7 @@ export interface IdleHeapCompactionSettings {
 export const IDLE_HEAP_COMPACTION: IdleHeapCompactionSettings = Object.freeze({
   checkIntervalMs: 1000,
   maxBusyShare: 0.05,
+  idleIntervals: 2,
   minGrowthBytes: 64 * 1024 * 1024,
 });
 
@@ -36,7 +39,7 @@ export interface HeapProbe {
 }
 
 /**
- * Decides, each check, whether to collect: the loop was idle over the last interval and the heap
+ * Decides, each check, whether to collect: the loop was idle over the last `idleIntervals` intervals and the heap
  * V8 holds is at least `minGrowthBytes` above what it held just after the previous collection
  * (at start-up: zero, so a recovered tree's load also counts). Measured from the heap held, not
  * the live bytes, so pages a collection cannot empty (fragments) never trigger the next one: a
@@ -44,6 +47,7 @@ export interface HeapProbe {
  */
 export class IdleHeapCompaction {
   private heldAfterLastBytes = 0;
+  private idleInARow = 0;
   collections = 0;
 
   constructor(
@@ -54,11 +58,13 @@ export class IdleHeapCompaction {
   /** One check; returns the heap before and after when it collected, else null. */
   check(): { beforeBytes: number; afterBytes: number } | null {
     const busy = this.heap.busyShareSinceLastCall();
-    if (busy > this.settings.maxBusyShare) return null;
+    this.idleInARow = busy > this.settings.maxBusyShare ? 0 : this.idleInARow + 1;
+    if (this.idleInARow < this.settings.idleIntervals) return null;
     const beforeBytes = this.heap.totalBytes();
     if (beforeBytes - this.heldAfterLastBytes < this.settings.minGrowthBytes) return null;
     this.heap.collect();
     this.collections++;
+    this.idleInARow = 0;
     this.heldAfterLastBytes = this.heap.totalBytes();
     return { beforeBytes, afterBytes: this.heldAfterLastBytes };
   }
