@@ -117,7 +117,7 @@ export class EffectRunner {
   private pumpScheduled = false;
   private stopped = false;
   private cancelTick: Cancel = () => undefined;
-  /** Whether the core last said it leads (its appends then start at once: see carryOut). */
+  /** Whether the core last said it leads (its appends then wait for their PROPOSALs: see releaseHeld). */
   private leading = false;
   /** Leader: txns of an append whose write waits until the PROPOSALs emitted after it are sent (see releaseHeld). */
   private held: StoredTxn[] = [];
