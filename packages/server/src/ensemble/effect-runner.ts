@@ -184,6 +184,16 @@ export class EffectRunner {
     });
   }
 
+  /**
+   * As schedulePump, but on a microtask: once the caller's synchronous work is done (not inside
+   * it: the pump may apply commits and answer clients), before the turn's other I/O. For one
+   * effect with nothing to gather it with (a learner's only write waiting).
+   */
+  pumpAfterThis(): void {
+    if (this.stopped) return;
+    queueMicrotask(() => void this.pump());
+  }
+
   /** Stops ticking and closes the transport; the owner then waits for the log (`log.idle()`). */
   async stop(): Promise<void> {
     this.stopped = true;

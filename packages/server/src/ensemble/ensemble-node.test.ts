@@ -173,6 +173,40 @@ describe('EnsembleNode over in-memory storage and a virtual network', () => {
     expect(mine.slice(from, to + 1)).toEqual([`append ${zxid}`, `send-PROPOSAL ${zxid}`, `send-PROPOSAL ${zxid}`, 'flush', `log-write ${zxid}`]);
   });
 
+  it("a learner's only waiting write leaves for the leader before the turn's other I/O; one behind it waits for the turn", async () => {
+    const clock = new ManualClock();
+    const sent = new Map<number, string[]>([1, 2, 3].map((id) => [id, []]));
+    const traceOf = (id: number): WriteTrace => ({ mark: (event) => void (event === 'send-REQUEST' && sent.get(id)!.push(event)), close: () => undefined });
+    const ns = await ensemble(clock, new MemoryNetwork(), false, () => log, traceOf);
+    await until(clock, () => !!leaderOf(ns) && allServing(ns), 'a leader and two serving followers');
+    const leader = leaderOf(ns)!;
+    const f = ns.find((n) => n !== leader)!;
+    const requests = sent.get(f.server.settings.serverId)!;
+    const sid = 0x79n;
+    leader.server.submitInternal(OpCode.createSession, sid, { timeoutMs: 30_000 });
+    await until(clock, () => ns.every((n) => n.server.sessionTimeouts.has(sid)), 'the session on every member');
+    const microtasks = async () => {
+      for (let i = 0; i < 10; i++) await Promise.resolve();
+    };
+    const before = requests.length;
+    const first = waiter(OpCode.create, 1);
+    f.server.writePath.submit({ type: OpCode.create, sessionId: sid, cxid: 1, record: { path: '/m1', data: null, acl: OPEN, flags: 0 }, authIds: [] }, first);
+    await microtasks();
+    expect(requests.length).toBe(before + 1);
+    // The first is still waiting for its commit: the second is gathered with the turn's I/O.
+    const second = waiter(OpCode.create, 2);
+    f.server.writePath.submit({ type: OpCode.create, sessionId: sid, cxid: 2, record: { path: '/m2', data: null, acl: OPEN, flags: 0 }, authIds: [] }, second);
+    await microtasks();
+    expect(requests.length).toBe(before + 1);
+    await until(clock, () => first.state === 'ready' && second.state === 'ready', 'both creates');
+    expect(requests.length).toBe(before + 2);
+    // Both answered: a third is alone again.
+    const third = waiter(OpCode.create, 3);
+    f.server.writePath.submit({ type: OpCode.create, sessionId: sid, cxid: 3, record: { path: '/m3', data: null, acl: OPEN, flags: 0 }, authIds: [] }, third);
+    await microtasks();
+    expect(requests.length).toBe(before + 3);
+  });
+
   it('a learner with no leader closes the connection of a write instead of holding it', async () => {
     const clock = new ManualClock();
     const ns = await ensemble(clock, new MemoryNetwork());
