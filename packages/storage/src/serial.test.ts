@@ -33,4 +33,15 @@ describe('Serial', () => {
     await expect(failed).rejects.toThrow('boom');
     await expect(s.runSoonest(async () => 7)).resolves.toBe(7);
   });
+
+  it('an operation that throws instead of rejecting is reported as a rejection', async () => {
+    const s = new Serial();
+    const thrown = (): Promise<number> => {
+      throw new Error('sync boom');
+    };
+    let failed: Promise<number> | undefined;
+    expect(() => (failed = s.runSoonest(thrown))).not.toThrow();
+    await expect(failed).rejects.toThrow('sync boom');
+    await expect(s.runSoonest(async () => 8)).resolves.toBe(8);
+  });
 });

@@ -43,7 +43,7 @@ function getChildren(ctx: ReadContext, path: string, watch: boolean): { err: num
   if (err) return { err };
   const node = ctx.tree.getNode(path)!;
   if (watch) ctx.watches.child.add(path, ctx.watcher, 'standard');
-  return { err: ErrorCode.OK, children: [...node.childNames()] };
+  return { err: ErrorCode.OK, children: node.childNames() };
 }
 
 /**
