@@ -431,8 +431,7 @@ export class DataTree {
     if (this.ids.has(path)) throw new ApplyError(ErrorCode.NODEEXISTS);
     const z = hdr.zxid;
     const fields: NodeFields = { data, acl, czxid: z, mzxid: z, pzxid: z, ctimeMs: hdr.timeMs, mtimeMs: hdr.timeMs, ephemeralOwner, version: 0, cversion: 0, aversion: 0 };
-    // Not done on restore: a column block's paths (and values) are slices of one string per
-    // block, which lives while any of them does; nearly all of them live as long as the tree.
+    // Not needed on restore: NodeStore.importRows decodes each path into a string of its own.
     const id = this.addNode(ownString(path), fields, parent);
     // A stats node is counted from the tree when it is created (setquota on a populated subtree).
     if (baseName(path) === STAT_NODE && parentPath.startsWith(QUOTA_ROOT)) {
