@@ -16,7 +16,9 @@
 //             journal does).
 //   txnlog    @zab/storage's txn log as the server opens it (openStorage): one txn of about
 //             --bytes per append, into its journal (dsync) and, unsynced, LevelDB, through
-//             libuv's threadpool as in the server (build first: npx tsc -b).
+//             libuv's threadpool as in the server (build first: npx tsc -b). Appends of
+//             DEFAULT_JOURNAL_DIRECT_BYTES or more skip the journal: one synced LevelDB write.
+//   journal   as txnlog, but every append goes through the journal whatever its size.
 //
 // The file routes make plain syscalls on a worker thread (no threadpool hop). With --writers N,
 // N threads append at once, each to its own file or database in the same directory: three
@@ -35,7 +37,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 
-const MODES = ['leveldb', 'txnlog', 'prealloc', 'dsync', 'sparse', 'growing'];
+const MODES = ['leveldb', 'txnlog', 'journal', 'prealloc', 'dsync', 'sparse', 'growing'];
 /** ZooKeeper's default preAllocSize. */
 const PAD_BYTES = 64 * 1024 * 1024;
 
@@ -122,9 +124,9 @@ async function appendMany({ mode, count, bytes, dir }) {
     await db.close();
     return times;
   }
-  if (mode === 'txnlog') {
+  if (mode === 'txnlog' || mode === 'journal') {
     const { openStorage } = await import('@zab/storage');
-    const storage = await openStorage({ dataDir: dir });
+    const storage = await openStorage({ dataDir: dir, ...(mode === 'journal' ? { journalDirectBytes: Infinity } : {}) });
     for (let i = 1; i <= count; i++) {
       const t0 = performance.now();
       await storage.log.append([{ zxid: BigInt(i), value }]);

@@ -4,17 +4,18 @@
 // acknowledged must be there afterwards, zxids must keep growing, sequential names must
 // never repeat, and ephemerals of sessions that died with the server must go once their
 // timeout passes.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateMode, ErrorCode } from '@zab/jute';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ZAB_BIN, answersImok, freePort } from '../support/launch.js';
+import { freePort } from '../support/launch.js';
 import { waitFor } from '../support/wait.js';
+import { kill9, startZab } from './standalone-process.js';
 import { OPEN_ACL, RawClient } from '../support/raw-client.js';
 
 const ROUNDS = 20;
+const CONFIG = 'tickTime=250\nsnapCount=200\n';
 const SESSIONS = 3;
 const seed = Number(process.env['ZAB_CRASH_SEED'] ?? Date.now() % 1_000_000);
 let rng = seed;
@@ -22,24 +23,6 @@ const random = () => ((rng = (Math.imul(rng, 1103515245) + 12345) >>> 0) / 2 ** 
 
 const dir = mkdtempSync(join(tmpdir(), 'zab-crash-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-async function startZab(port: number): Promise<ChildProcess> {
-  const cfg = join(dir, 'zoo.cfg');
-  writeFileSync(cfg, `tickTime=250\ndataDir=${dir}/data\nclientPort=${port}\nclientPortAddress=127.0.0.1\n4lw.commands.whitelist=*\nsnapCount=200\nadmin.enableServer=false\n`);
-  const proc = spawn(process.execPath, [ZAB_BIN, '--config', cfg], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const started = async () => {
-    if (proc.exitCode !== null) throw new Error(`zab exited with ${proc.exitCode} at start`);
-    return answersImok(port);
-  };
-  await waitFor('zab to start', started, { deadlineMs: 30_000, pollMs: 25 });
-  return proc;
-}
-
-async function kill9(proc: ChildProcess): Promise<void> {
-  const exited = new Promise((r) => proc.once('exit', r));
-  proc.kill('SIGKILL');
-  await exited;
-}
 
 describe(`crash safety (seed ${seed}; rerun with ZAB_CRASH_SEED=${seed})`, () => {
   it('keeps every acknowledged write across 20 SIGKILLs', async () => {
@@ -52,7 +35,7 @@ describe(`crash safety (seed ${seed}; rerun with ZAB_CRASH_SEED=${seed})`, () =>
     let maxAckedZxid = 0n;
 
     for (let round = 0; round < ROUNDS; round++) {
-      const proc = await startZab(port);
+      const proc = await startZab(dir, port, CONFIG);
       // Check what the previous rounds saw acknowledged.
       const checker = await RawClient.connect({ port });
       for (const path of created) expect((await checker.exists(path)).err, `${path} (round ${round})`).toBe(ErrorCode.OK);
@@ -121,7 +104,7 @@ describe(`crash safety (seed ${seed}; rerun with ZAB_CRASH_SEED=${seed})`, () =>
     }
 
     // The sessions died with the server: their ephemerals go once their timeout passes.
-    const proc = await startZab(port);
+    const proc = await startZab(dir, port, CONFIG);
     const c = await RawClient.connect({ port });
     const gone = async () => {
       for (const eph of ephemerals) if ((await c.exists(eph)).err === ErrorCode.OK) return false;

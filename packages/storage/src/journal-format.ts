@@ -38,10 +38,16 @@ export function decodeFileHeader(b: Buffer): number | undefined {
   return crc32(b.subarray(0, 8)) === b.readUInt32BE(8) ? b.readUInt32BE(4) : undefined;
 }
 
+/** The bytes of the record encodeRecord would make of txns with these values (its header included). */
+export function recordBytes(values: readonly Buffer[]): number {
+  let bytes = RECORD_HEADER_BYTES;
+  for (const v of values) bytes += TXN_HEADER_BYTES + v.length;
+  return bytes;
+}
+
 /** One record (header and payload, one buffer: one write) holding `batch`, stamped with `gen`. */
 export function encodeRecord(gen: number, batch: JournalBatch): Buffer {
-  let len = 0;
-  for (const v of batch.values) len += TXN_HEADER_BYTES + v.length;
+  const len = recordBytes(batch.values) - RECORD_HEADER_BYTES;
   const out = Buffer.allocUnsafe(RECORD_HEADER_BYTES + len);
   out.writeUInt32BE(len, 0);
   out.writeUInt32BE(gen, 4);

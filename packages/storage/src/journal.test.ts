@@ -206,6 +206,24 @@ describe('the txn log with its journal (openStorage)', () => {
     expect(zxids(await collect((await open(dir)).log.read(0n)))).toEqual(all);
   });
 
+  it('an append of journalDirectBytes or more (or bigger than the journal) skips it for a synced LevelDB write; smaller ones go on in the journal', async () => {
+    const dir = tempDir();
+    const s = await openStorage({ dataDir: dir, journalBytes: SIZE, journalDirectBytes: 8192 });
+    const big = txn(2n, { data: Buffer.alloc(3 * SIZE, 7) });
+    const overDirect = txn(3n, { data: Buffer.alloc(10_000, 8) });
+    await s.log.append([txn(1n)]);
+    await s.log.append([big]);
+    await s.log.append([overDirect]);
+    await s.log.append([txn(4n)]);
+    await s.close();
+    const path = join(dir, 'zab-data', 'zab-journal');
+    // No reset (still generation 1): the small ones before and after are records of it.
+    expect(genOf(path)).toBe(1);
+    expect((await openJournal(path)).batches.map((b) => b.zxids)).toEqual([[1n], [4n]]);
+    const again = await open(dir);
+    expect(await collect(again.log.read(0n))).toEqual([txn(1n), big, overDirect, txn(4n)]);
+  });
+
   it('a data directory without a journal (an earlier version) opens with an empty one', async () => {
     const dir = tempDir();
     const s = await open(dir);

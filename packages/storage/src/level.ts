@@ -15,6 +15,8 @@ export interface StorageOptions {
   warn?: StorageWarn;
   /** The size of the txn journal (`zab-journal` in the log's database directory) if it is created now; default 4 MiB. */
   journalBytes?: number;
+  /** Appends whose journal record would be this big or bigger skip the journal for one synced LevelDB write; default DEFAULT_JOURNAL_DIRECT_BYTES. */
+  journalDirectBytes?: number;
 }
 
 /**
@@ -47,7 +49,7 @@ export async function openStorage(opts: StorageOptions): Promise<Storage> {
     // Inside the log's LevelDB directory (LevelDB leaves names it did not make alone): whoever
     // moves or removes that database takes its journal with it, so a journal is never
     // replayed into a database it was not written beside.
-    const journal = { path: join(logDb.dir, 'zab-journal'), sizeBytes: opts.journalBytes ?? DEFAULT_JOURNAL_BYTES, warn };
+    const journal = { path: join(logDb.dir, 'zab-journal'), sizeBytes: opts.journalBytes ?? DEFAULT_JOURNAL_BYTES, directBytes: opts.journalDirectBytes, warn };
     const log = await LevelTxnLog.open(logDb, journal);
     opened.push(log);
     return {
