@@ -59,7 +59,7 @@ export async function importFromZooKeeper(opts: ImportOptions): Promise<ImportRe
     const storage = await openStorage({ dataDir: config.dataDir, dataLogDir: config.dataLogDir });
     try {
       // The meta is @zab/server's snapshot meta: session timeouts by id.
-      await storage.snapshots.save(lastZxid, tree.snapshotEntries(), { sessions: [...sessions] });
+      await storage.snapshots.save(lastZxid, tree.snapshotBlocks(), { sessions: [...sessions] });
       await storage.epochs.writeAcceptedEpoch(acceptedEpoch);
       await storage.epochs.writeCurrentEpoch(currentEpoch);
     } finally {

@@ -13,8 +13,14 @@ import type { SkippedSnapshot, SnapshotInfo, StorageWarn } from './types.js';
  * without a manifest is torn and invisible; a chunk that does not match its manifest line
  * is damaged and reported before any of its entries are handed out.
  */
-/** 2: chunks are concatenated msgpack values (1 had a length before each). */
-export const MANIFEST_VERSION = 2;
+/**
+ * 3: as 2, written by servers whose entries may be column blocks, which a server that wrote
+ * 2 cannot read: it refuses the manifest (an unknown version) rather than misread them.
+ * 2: chunks are concatenated msgpack values (1 had a length before each).
+ */
+export const MANIFEST_VERSION = 3;
+/** The manifest versions this code loads (the chunks of 2 and 3 are stored alike). */
+const READABLE_VERSIONS: readonly number[] = [2, 3];
 
 /** Bytes of packed entries per chunk: bounds memory on save and load. */
 export const CHUNK_BYTES = 512 * 1024;
@@ -113,11 +119,11 @@ export function decodeChunk(data: Buffer | undefined, line: ChunkLine | undefine
   return out;
 }
 
-/** Whether a decoded manifest has the shape and version this code writes (an older or foreign one is not loaded). */
+/** Whether a decoded manifest has the shape and a version this code reads (an older, newer or foreign one is not loaded). */
 export function isManifest(m: unknown): m is Manifest {
   const x = m as Manifest;
   return (
-    typeof x === 'object' && x !== null && x.v === MANIFEST_VERSION && typeof x.zxid === 'bigint' && typeof x.gen === 'number' &&
+    typeof x === 'object' && x !== null && READABLE_VERSIONS.includes(x.v) && typeof x.zxid === 'bigint' && typeof x.gen === 'number' &&
     Array.isArray(x.chunks) && typeof x.meta === 'object'
   );
 }
@@ -130,7 +136,7 @@ export function infoOf(m: Manifest): SnapshotInfo {
 export function decodeManifest(value: Buffer, zxid: bigint): Manifest {
   const where = `snapshot ${hex64(zxid)} manifest`;
   const m = decodeChecked(value, where, zxid);
-  if (!isManifest(m) || m.zxid !== zxid) throw new CorruptDataError(where, `not a version ${MANIFEST_VERSION} manifest for this zxid`, { zxid });
+  if (!isManifest(m) || m.zxid !== zxid) throw new CorruptDataError(where, `not a version ${READABLE_VERSIONS.join(' or ')} manifest for this zxid`, { zxid });
   return m;
 }
 

@@ -1,8 +1,8 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { encodeChecked, pack } from './codec.js';
+import { decodeChecked, encodeChecked, pack } from './codec.js';
 import { CorruptDataError } from './errors.js';
-import { CHUNK_BYTES, MANIFEST_VERSION } from './snapshot-format.js';
+import { CHUNK_BYTES } from './snapshot-format.js';
 import { collect, flipByte, implementations, remove } from './test-support/harness.js';
 
 /** Entries shaped like the server's DataTree nodes; `n` of them span several chunks. */
@@ -140,7 +140,18 @@ describe.each(implementations)('SnapshotStore (%s)', (name, make) => {
     await h.storage.snapshots.save(10n, nodes(3));
     await h.editManifest(10n, () => encodeChecked({ zxid: 10n, chunks: [] }));
     expect(await h.storage.snapshots.list()).toEqual([]);
-    expect(h.warnings.at(-1)).toBe(`skipping snapshot 0xa: snapshot 0xa manifest: not a version ${MANIFEST_VERSION} manifest for this zxid`);
+    expect(h.warnings.at(-1)).toBe(`skipping snapshot 0xa: snapshot 0xa manifest: not a version 2 or 3 manifest for this zxid`);
+  });
+
+  it('loads a version 2 manifest, as versions before the column snapshots wrote it', async () => {
+    const h = await make();
+    await h.storage.snapshots.save(10n, nodes(MANY), { sessions: [] });
+    await h.editManifest(10n, (bytes) => encodeChecked({ ...(decodeChecked(bytes, 'manifest') as object), v: 2 }));
+    const loaded = (await h.storage.snapshots.loadNewest())!;
+    expect(loaded.info.zxid).toBe(10n);
+    expectSameEntries(await collect(loaded.entries), nodes(MANY));
+    await h.editManifest(10n, (bytes) => encodeChecked({ ...(decodeChecked(bytes, 'manifest') as object), v: 4 }));
+    expect(await h.storage.snapshots.list()).toEqual([]);
   });
 
   it('replaces a snapshot saved again at the same zxid', async () => {

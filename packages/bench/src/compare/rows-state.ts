@@ -3,6 +3,7 @@
 // after SIGKILL), and failover (the longest write gap while the leader is SIGKILLed).
 import { readdirSync, lstatSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { nowMs } from '../clock.js';
 import { rssBytes } from '../proc-stats.js';
 import { runWorkload } from '../runner.js';
@@ -28,6 +29,29 @@ function pidsFrom(ctx: RowContext, first: ReturnType<typeof aFollower>): number[
 }
 
 const n = (x: number) => x.toLocaleString('en-US');
+
+/** How long settledRss watches at most, and the steadiness it waits for. */
+const SETTLE = { maxS: 30, steadyS: 5, toleranceBytes: 2 * 1024 * 1024 };
+
+/**
+ * Each pid's RSS once the members have been left alone: sampled every second until no member's
+ * RSS has fallen by more than 2 MB over the last 5 samples, for at most 30 s. A server that
+ * gives back memory when idle (a JVM's periodic collection, zab's idle collection) shows it
+ * here; right after a fill both still hold what the fill grew.
+ */
+export async function settledRss(pids: number[]): Promise<{ rss: number[]; afterS: number }> {
+  const history: number[][] = [pids.map(rssBytes)];
+  for (let s = 1; s <= SETTLE.maxS; s++) {
+    await delay(1000);
+    history.push(pids.map(rssBytes));
+    if (history.length > SETTLE.steadyS) {
+      const then = history[history.length - 1 - SETTLE.steadyS]!;
+      const now = history.at(-1)!;
+      if (now.every((r, i) => then[i]! - r <= SETTLE.toleranceBytes)) return { rss: now, afterS: s };
+    }
+  }
+  return { rss: history.at(-1)!, afterS: SETTLE.maxS };
+}
 
 export function stateRows(s: CompareSettings): Row[] {
   return [
@@ -101,6 +125,7 @@ export function stateRows(s: CompareSettings): Row[] {
         const count = (await ctx.leader.nodeCount()) ?? 0;
         await ctx.cluster.waitNodeCount(count);
         const rss = ctx.cluster.members.map((m) => rssBytes(m.pid));
+        const settled = await settledRss(ctx.cluster.members.map((m) => m.pid));
         const disk = ctx.cluster.members.reduce((a, m) => a + diskBytes(m.dataDir), 0);
         process.stderr.write(`${ctx.label} znodes: ${n(count)} znodes on every member; SIGKILL all, restart\n`);
         await Promise.all(ctx.cluster.members.map((m) => m.stop('SIGKILL')));
@@ -111,11 +136,12 @@ export function stateRows(s: CompareSettings): Row[] {
         return {
           metrics: [
             { name: 'RSS per member', unit: 'MB', better: 'lower', value: rss.reduce((a, b) => a + b, 0) / rss.length / 1e6 },
+            { name: 'RSS per member, left idle until steady', unit: 'MB', better: 'lower', value: settled.rss.reduce((a, b) => a + b, 0) / settled.rss.length / 1e6 },
             { name: 'disk, all members', unit: 'MB', better: 'lower', value: disk / 1e6 },
             { name: 'SIGKILL all, restart: every member serving them', unit: 'ms', better: 'lower', value: restartMs },
           ],
           notes: fill.ops < s.znodes ? [`only ${fill.ops} of ${s.znodes} creates succeeded`] : [],
-          detail: { fill, fillS, nodeCount: count, rssBytes: rss, diskBytes: disk, restartMs },
+          detail: { fill, fillS, nodeCount: count, rssBytes: rss, settledRssBytes: settled.rss, settledAfterS: settled.afterS, diskBytes: disk, restartMs },
         };
       },
     },

@@ -9,6 +9,7 @@ import { startOpsEndpoints } from '../admin/admin-server.js';
 import { answerFourLetterWord } from '../admin/four-letter.js';
 import { fileTrace, type WriteTrace } from '../admin/write-trace.js';
 import { systemClock } from '../clock.js';
+import { startIdleHeapCompaction } from '../idle-heap-compaction.js';
 import { ConfigError, loadConfig, readMyId, type ServerConfig } from '../config.js';
 import { DynamicConfigFiles, readProposedConfig } from '../config/dynamic-files.js';
 import { startSecurity } from '../auth/start-security.js';
@@ -175,11 +176,14 @@ async function main(logger: Logger): Promise<void> {
     process.exit(1);
   });
 
+  const stopCompaction = startIdleHeapCompaction(systemClock, logger);
+
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) return; // a second signal waits for the first shutdown
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    stopCompaction();
     void ops
       .close()
       .then(() => handle.stop())

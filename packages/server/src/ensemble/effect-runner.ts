@@ -3,6 +3,7 @@ import type { EpochStore, TxnLog } from '@zab/storage';
 import type { WriteTrace } from '../admin/write-trace.js';
 import type { Cancel, Clock } from '../clock.js';
 import { GroupCommitLog, isMarker, type GroupCommitOptions } from '../persistence/group-commit-log.js';
+import type { StoredTxn } from '../persistence/stored-state.js';
 import type { WireSnapshot } from './state-install.js';
 import { storedTxn, type TxnPayload } from './txn-payload.js';
 
@@ -116,8 +117,10 @@ export class EffectRunner {
   private pumpScheduled = false;
   private stopped = false;
   private cancelTick: Cancel = () => undefined;
-  /** Whether the core last said it leads (its appends then start at once: see carryOut). */
+  /** Whether the core last said it leads (its appends then wait for their PROPOSALs: see releaseHeld). */
   private leading = false;
+  /** Leader: txns of an append whose write waits until the PROPOSALs emitted after it are sent (see releaseHeld). */
+  private held: StoredTxn[] = [];
   /** The epochs on disk, once read (see saveEpochs). */
   private durableEpochs: { acceptedEpoch: bigint; currentEpoch: bigint } | null = null;
 
@@ -181,6 +184,16 @@ export class EffectRunner {
     });
   }
 
+  /**
+   * As schedulePump, but on a microtask: once the caller's synchronous work is done (not inside
+   * it: the pump may apply commits and answer clients), before the turn's other I/O. For one
+   * effect with nothing to gather it with (a learner's only write waiting).
+   */
+  pumpAfterThis(): void {
+    if (this.stopped) return;
+    queueMicrotask(() => void this.pump());
+  }
+
   /** Stops ticking and closes the transport; the owner then waits for the log (`log.idle()`). */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -197,6 +210,7 @@ export class EffectRunner {
       for (;;) {
         for (const x of this.peer.takeEffects()) this.queue.push(x);
         e = this.queue.shift();
+        if (this.held.length && !(e?.kind === 'send' && e.msg.type === 'PROPOSAL')) this.releaseHeld();
         if (!e) break;
         const pending = this.carryOut(e);
         if (pending) await pending;
@@ -217,8 +231,8 @@ export class EffectRunner {
         return this.saveEpochs(e.acceptedEpoch, e.currentEpoch);
       case 'append':
         this.parts.trace?.mark('append', e.entries[0]?.zxid);
-        // A leader's PROPOSALs are the next effects: its write starts before they are sent.
-        if (this.leading) this.log.addAndWrite(...e.entries.map(storedTxn));
+        // A leader's PROPOSALs are the next effects: they go first (releaseHeld).
+        if (this.leading) for (const t of e.entries) this.held.push(storedTxn(t));
         else this.log.add(...e.entries.map(storedTxn));
         return;
       case 'truncate':
@@ -252,6 +266,24 @@ export class EffectRunner {
       case 'closeLink':
         return this.transport.closeLink(e.peer, e.link);
     }
+  }
+
+  /**
+   * A leader's appended txns go to its log once the PROPOSALs that follow the append have been
+   * handed to the transport (before any other effect, and when the pump runs dry). With no
+   * write in flight the PROPOSALs leave now (flush) and the write starts right after, in the
+   * same turn: the followers' fsyncs, which a commit needs (with the leader's or without it),
+   * do not wait for the leader's write to be encoded and handed to the threadpool, and its own
+   * fsync starts a send later. With a write in flight the txns only queue behind it (its
+   * batch is not written before that write is durable anyway), and the PROPOSALs stay corked
+   * with the rest of the turn's messages, so a busy leader makes no extra socket writes.
+   */
+  private releaseHeld(): void {
+    const txns = this.held;
+    this.held = [];
+    if (this.log.busy) return this.log.add(...txns);
+    this.transport.flush();
+    this.log.addAndWrite(...txns);
   }
 
   private send(to: number, msg: Message<TxnPayload>): void {

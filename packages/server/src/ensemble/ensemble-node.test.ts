@@ -2,6 +2,7 @@
 // manual clock: the real driver (effect runner, write paths, barriers) with no TCP, LevelDB or
 // timers, as a simulator will run it.
 import { CreateMode, ErrorCode, OpCode, Perms } from '@zab/jute';
+import type { Transport, TransportEvents } from '@zab/quorum';
 import { memoryStorage } from '@zab/storage';
 import pino, { type Logger } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -145,19 +146,65 @@ describe('EnsembleNode over in-memory storage and a virtual network', () => {
     expect(marks.get(f.server.settings.serverId)!.map((m) => m.event)).toContain('send-REQUEST');
   });
 
-  it("a leader issues its own log write before it sends the PROPOSALs (its fsync runs beside the followers')", async () => {
+  it('a leader sends its PROPOSALs, then issues its own log write in the same turn (the followers do not wait for it)', async () => {
     const clock = new ManualClock();
     const marks = new Map<number, string[]>([1, 2, 3].map((id) => [id, []]));
     const traceOf = (id: number): WriteTrace => ({ mark: (event, zxid) => void marks.get(id)!.push(`${event} ${zxid?.toString(16)}`), close: () => undefined });
-    const ns = await ensemble(clock, new MemoryNetwork(), false, () => log, traceOf);
+    // The transport's flush (the corked sends leave now) is marked too.
+    const net = new (class extends MemoryNetwork {
+      override transport<P>(myId: number): (events: TransportEvents<P>) => Transport<P> {
+        return (events) => {
+          const t = super.transport<P>(myId)(events);
+          return { ...t, flush: () => void marks.get(myId)!.push('flush') };
+        };
+      }
+    })();
+    const ns = await ensemble(clock, net, false, () => log, traceOf);
     await until(clock, () => !!leaderOf(ns) && allServing(ns), 'a leader and two serving followers');
     const leader = leaderOf(ns)!;
     const sid = 0x78n;
     leader.server.submitInternal(OpCode.createSession, sid, { timeoutMs: 30_000 });
     await until(clock, () => ns.every((n) => n.server.sessionTimeouts.has(sid)), 'the session on every member');
     const zxid = leader.server.tree.lastProcessedZxid.toString(16);
-    const steps = marks.get(leader.server.settings.serverId)!.filter((m) => m.endsWith(` ${zxid}`) && /^(append|log-write|send-PROPOSAL) /.test(m));
-    expect(steps).toEqual([`append ${zxid}`, `log-write ${zxid}`, `send-PROPOSAL ${zxid}`, `send-PROPOSAL ${zxid}`]);
+    const mine = marks.get(leader.server.settings.serverId)!;
+    const from = mine.indexOf(`append ${zxid}`);
+    const to = mine.indexOf(`log-write ${zxid}`);
+    expect(from).toBeGreaterThanOrEqual(0);
+    expect(mine.slice(from, to + 1)).toEqual([`append ${zxid}`, `send-PROPOSAL ${zxid}`, `send-PROPOSAL ${zxid}`, 'flush', `log-write ${zxid}`]);
+  });
+
+  it("a learner's only waiting write leaves for the leader before the turn's other I/O; one behind it waits for the turn", async () => {
+    const clock = new ManualClock();
+    const sent = new Map<number, string[]>([1, 2, 3].map((id) => [id, []]));
+    const traceOf = (id: number): WriteTrace => ({ mark: (event) => void (event === 'send-REQUEST' && sent.get(id)!.push(event)), close: () => undefined });
+    const ns = await ensemble(clock, new MemoryNetwork(), false, () => log, traceOf);
+    await until(clock, () => !!leaderOf(ns) && allServing(ns), 'a leader and two serving followers');
+    const leader = leaderOf(ns)!;
+    const f = ns.find((n) => n !== leader)!;
+    const requests = sent.get(f.server.settings.serverId)!;
+    const sid = 0x79n;
+    leader.server.submitInternal(OpCode.createSession, sid, { timeoutMs: 30_000 });
+    await until(clock, () => ns.every((n) => n.server.sessionTimeouts.has(sid)), 'the session on every member');
+    const microtasks = async () => {
+      for (let i = 0; i < 10; i++) await Promise.resolve();
+    };
+    const before = requests.length;
+    const first = waiter(OpCode.create, 1);
+    f.server.writePath.submit({ type: OpCode.create, sessionId: sid, cxid: 1, record: { path: '/m1', data: null, acl: OPEN, flags: 0 }, authIds: [] }, first);
+    await microtasks();
+    expect(requests.length).toBe(before + 1);
+    // The first is still waiting for its commit: the second is gathered with the turn's I/O.
+    const second = waiter(OpCode.create, 2);
+    f.server.writePath.submit({ type: OpCode.create, sessionId: sid, cxid: 2, record: { path: '/m2', data: null, acl: OPEN, flags: 0 }, authIds: [] }, second);
+    await microtasks();
+    expect(requests.length).toBe(before + 1);
+    await until(clock, () => first.state === 'ready' && second.state === 'ready', 'both creates');
+    expect(requests.length).toBe(before + 2);
+    // Both answered: a third is alone again.
+    const third = waiter(OpCode.create, 3);
+    f.server.writePath.submit({ type: OpCode.create, sessionId: sid, cxid: 3, record: { path: '/m3', data: null, acl: OPEN, flags: 0 }, authIds: [] }, third);
+    await microtasks();
+    expect(requests.length).toBe(before + 3);
   });
 
   it('a learner with no leader closes the connection of a write instead of holding it', async () => {

@@ -362,9 +362,10 @@ export class EnsembleNode implements ReplicatedState, RoleEffects {
       this.server.setWritePath(new ClosedWritePath());
       this.maybeStartReadOnlyGrace();
     } else {
-      const toLeader = (m: AppMessage | ForwardedWrite) => {
+      const toLeader = (m: AppMessage | ForwardedWrite, alone = false) => {
         const ok = this.peer.sendToLeader(m);
-        this.runner.schedulePump();
+        if (alone) this.runner.pumpAfterThis();
+        else this.runner.schedulePump();
         return ok;
       };
       this.learner = new LearnerWritePath(this.server, { toLeader, barriers: this.barriers, touches: this.touches }, serving);

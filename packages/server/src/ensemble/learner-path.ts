@@ -13,8 +13,12 @@ import type { TouchRelay } from './touch-relay.js';
 
 /** What a learner's write path is given. */
 export interface LearnerParts {
-  /** A REQUEST to the leader (and its effects carried out soon); false when there is no synced leader. */
-  toLeader(m: AppMessage | ForwardedWrite): boolean;
+  /**
+   * A REQUEST to the leader (and its effects carried out soon); false when there is no synced
+   * leader. `alone`: the only write this learner has waiting, so no other REQUEST is worth
+   * gathering with it: it leaves at the end of the caller's work, not after the turn's I/O.
+   */
+  toLeader(m: AppMessage | ForwardedWrite, alone?: boolean): boolean;
   barriers: SyncBarriers;
   touches: TouchRelay;
 }
@@ -34,6 +38,8 @@ export class LearnerWritePath implements WritePath {
   private readonly awaiting = new Map<bigint, PendingRequest[]>();
   /** Reconnects waiting for the leader's word, by token. */
   private readonly revalidating = new Map<number, { conn: Connection; pending: PendingRequest; timeoutMs: number }>();
+  /** How many requests `awaiting` holds. */
+  private waiting = 0;
 
   constructor(
     private readonly server: ZkServer,
@@ -50,13 +56,14 @@ export class LearnerWritePath implements WritePath {
       let list = this.awaiting.get(req.sessionId);
       if (!list) this.awaiting.set(req.sessionId, (list = []));
       list.push(waiter);
+      this.waiting++;
     }
     const authIds = waiter?.conn.authIds ?? [];
     // The client's own bytes when there are some: the leader decodes them (a record would be re-encoded here and checked field by field there).
     const forwarded: ForwardedWrite = req.body
       ? { kind: 'write', type: req.type, sessionId: req.sessionId, cxid: req.cxid, body: req.body, authIds }
       : { kind: 'write', type: req.type, sessionId: req.sessionId, cxid: req.cxid, record: req.record, authIds };
-    if (!this.parts.toLeader(forwarded)) (waiter?.conn ?? this.server.connections.ofSession(req.sessionId))?.close();
+    if (!this.parts.toLeader(forwarded, waiter !== undefined && this.waiting === 1)) (waiter?.conn ?? this.server.connections.ofSession(req.sessionId))?.close();
   }
 
   sync(done: () => void): void {
@@ -117,6 +124,7 @@ export class LearnerWritePath implements WritePath {
     const i = list.findIndex((p) => p.xid === hdr.cxid && (p.type === hdr.type || hdr.type === OpCode.error));
     if (i < 0) return undefined;
     const [p] = list.splice(i, 1);
+    this.waiting--;
     if (!list.length) this.awaiting.delete(hdr.sessionId);
     return p;
   }

@@ -71,7 +71,9 @@ export class StateInstaller {
     tree.lastProcessedZxid = zxid;
     await this.storage.log.truncateAfter(zxid);
     await this.storage.snapshots.dropAfter(zxid);
-    await this.storage.snapshots.save(zxid, snap.nodes, snapshotMeta(snap.sessions));
+    // Stored in the column format from the tree just built (no one else holds it yet, so it
+    // does not change while it is written); the wire keeps one tuple per node.
+    await this.storage.snapshots.save(zxid, tree.snapshotBlocks(), snapshotMeta(snap.sessions));
     this.log.info({ zxid: hex64(zxid), nodes: tree.nodeCount }, 'SNAP: installed the leader\'s snapshot');
     return { tree, sessions: new Map(snap.sessions) };
   }

@@ -67,8 +67,8 @@ export class GroupCommitLog {
 
   /**
    * As add, but when no append is in flight the write is issued within this call, without
-   * the gather: a leader's append, whose PROPOSALs are sent right after it in the same turn,
-   * so its own fsync runs beside the followers' instead of starting after the sends.
+   * the gather: a leader's append, issued as soon as its PROPOSALs are on the wire, so its
+   * own fsync runs beside the followers' instead of a turn later.
    */
   addAndWrite(...entries: LogEntry[]): void {
     this.enqueue(entries, true);
@@ -78,6 +78,11 @@ export class GroupCommitLog {
     if (this.failed) return;
     for (const e of entries) this.queue.push(e);
     if (!this.writing) this.writing = this.drain(writeNow).finally(() => (this.writing = null));
+  }
+
+  /** Whether an append is being written or gathered: what is added now waits for it (or joins it). */
+  get busy(): boolean {
+    return this.writing !== null;
   }
 
   /** Resolves once nothing is queued or being written. */

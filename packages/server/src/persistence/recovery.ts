@@ -3,6 +3,7 @@ import { hex64 } from '@zab/jute';
 import { CorruptDataError, loadForRecovery, type RecoveryStart, type Storage } from '@zab/storage';
 import type { Logger } from 'pino';
 import type { SnapshotNode } from '../tree/data-node.js';
+import type { ColumnBlock } from '../tree/node-store.js';
 import { DataTree } from '../tree/data-tree.js';
 import { sessionsOf, type StoredTxn } from './stored-state.js';
 
@@ -83,7 +84,7 @@ async function replay(
   let sessions = new Map<bigint, number>();
   const loaded = phaseTimer('load');
   if (start.snapshot) {
-    for await (const e of start.snapshot.entries) tree.restoreNode(e as SnapshotNode);
+    for await (const e of start.snapshot.entries) tree.restoreEntry(e as SnapshotNode | ColumnBlock);
     tree.finishRestore();
     sessions = sessionsOf(start.snapshot.meta);
     tree.lastProcessedZxid = start.snapshotZxid;

@@ -6,9 +6,10 @@ import { snapshotMeta } from './stored-state.js';
 
 /**
  * Takes a fuzzy snapshot every `snapCount` txns or so (between half and all of it, picked
- * at random as ZooKeeper does, so ensemble members do not all snapshot at once). Nodes are
- * streamed in chunks while the server keeps applying txns; replaying the log from the
- * snapshot's zxid makes it exact.
+ * at random as ZooKeeper does, so ensemble members do not all snapshot at once). The tree's
+ * columns are copied out a block at a time (DataTree.snapshotBlocks) and stored while the
+ * server keeps applying txns between blocks; replaying the log from the snapshot's zxid
+ * makes it exact.
  */
 export class Snapshotter {
   private sinceLast = 0;
@@ -45,7 +46,7 @@ export class Snapshotter {
     const meta = snapshotMeta(this.sessions());
     const started = Date.now();
     try {
-      const info = await this.snapshots.save(zxid, tree.snapshotEntries(), meta);
+      const info = await this.snapshots.save(zxid, tree.snapshotBlocks(), meta);
       this.logger.info({ zxid: hex64(zxid), entries: info.entries, bytes: info.bytes, ms: Date.now() - started }, 'snapshot saved');
     } catch (err) {
       // A failed snapshot loses nothing: the log still holds every txn. The next one retries.

@@ -3,7 +3,8 @@ import type { Txn, TxnHeader } from '../tree/txn.js';
 
 /**
  * What the server keeps in storage, opaque to @zab/storage: each txn log record is a
- * StoredTxn (its zxid, header and txn), each snapshot's entries are the tree's SnapshotNodes
+ * StoredTxn (its zxid, header and txn), each snapshot's entries are the tree's ColumnBlocks
+ * (SnapshotNodes, one per znode, in snapshots written before the column format; both load)
  * and its meta a SnapshotMeta.
  */
 export interface StoredTxn extends LoggedTxn {
