@@ -116,4 +116,22 @@ describe('GroupCommitLog', () => {
     await gcl.idle();
     expect(events).toEqual(['fatal disk full']);
   });
+
+  it('writes what is added on a microtask queued while the last batch was handed back', async () => {
+    // onDurable's own follow-ups may run as microtasks after drain's loop found the queue
+    // empty: the log must not still count itself busy then, or they wait for the next add.
+    const storage = memoryStorage();
+    const durable: string[] = [];
+    let follow = true;
+    const gcl: GroupCommitLog = new GroupCommitLog(storage.log, { maxBatchTxns: 10, gather: 'microtask', overlap: false }, systemClock, (b) => {
+      durable.push(names(b));
+      if (follow) {
+        follow = false;
+        void Promise.resolve().then(() => gcl.add(txn(2)));
+      }
+    }, (e) => durable.push(`fatal ${e}`));
+    gcl.add(txn(1));
+    await until(() => durable.length === 2);
+    expect(durable).toEqual(['1', '2']);
+  });
 });

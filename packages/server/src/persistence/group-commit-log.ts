@@ -77,7 +77,7 @@ export class GroupCommitLog {
   private enqueue(entries: LogEntry[], writeNow: boolean): void {
     if (this.failed) return;
     for (const e of entries) this.queue.push(e);
-    if (!this.writing) this.writing = this.drain(writeNow).finally(() => (this.writing = null));
+    if (!this.writing) this.writing = this.drain(writeNow);
   }
 
   /** Whether an append is being written or gathered: what is added now waits for it (or joins it). */
@@ -116,6 +116,12 @@ export class GroupCommitLog {
       this.failed = true;
       this.queue = [];
       this.onFatal(err);
+    } finally {
+      // In the same step that found the queue empty: what an add queues after this starts a
+      // new drain. (Cleared a promise reaction later, an add from a microtask onDurable queued
+      // would find the log still busy and wait for the next add.) drain always awaits its first
+      // append before reaching here, so `writing` has been assigned by then.
+      this.writing = null;
     }
   }
 
