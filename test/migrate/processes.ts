@@ -3,11 +3,11 @@
 // test's: they outlive the processes, because the tests carry data from one server to another.
 import { type ChildProcess, execFile } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { REPO_ROOT, fourLetter, spawnServer, type ServerKind } from '../support/launch.js';
 import { modeOf } from '../support/ensemble.js';
-import { settlesWithin } from '../support/wait.js';
+import { settlesWithin, waitFor } from '../support/wait.js';
 
 export const ZAB_ADMIN_BIN = path.join(REPO_ROOT, 'packages/admin/bin/zab.js');
 
@@ -89,4 +89,29 @@ export function runZab(args: string[]): Promise<{ code: number; stdout: string; 
 export async function mntr(port: number, key: string): Promise<string | undefined> {
   const text = await fourLetter(port, 'mntr');
   return new RegExp(`^${key}\\t(.*)$`, 'm').exec(text)?.[1];
+}
+
+/**
+ * Snapshot files in `dataDir`/version-2 (each made as a snapshot starts) less mntr's count of
+ * snapshots taken (zk_cnt_snapshottime, counted as each finishes): the ones in flight, plus
+ * any the server wrote outside its snapshot path (a quorum member's first one is not counted).
+ */
+export async function snapshotsUncounted(port: number, dataDir: string): Promise<number> {
+  const files = (await readdir(path.join(dataDir, 'version-2'))).filter((n) => n.startsWith('snapshot.')).length;
+  return files - Number(await mntr(port, 'zk_cnt_snapshottime'));
+}
+
+/**
+ * Waits until a ZooKeeper server has finished every snapshot it began: its snapshot thread
+ * runs beside the writes, and a stop while it writes leaves the newest snapshot cut (which
+ * ZooKeeper's start-up and `zab import` skip for the one before; tests that want the newest
+ * whole wait here). `atStart`: snapshotsUncounted once the server served, before any write
+ * (0 for a standalone server).
+ */
+export async function waitSnapshotsWritten(port: number, dataDir: string, atStart = 0, deadlineMs = 60_000): Promise<void> {
+  let last = 0;
+  await waitFor(`ZooKeeper on port ${port} to finish its snapshots`, async () => (last = await snapshotsUncounted(port, dataDir)) === atStart, {
+    deadlineMs,
+    explain: () => `${last} snapshot files more than snapshots taken, ${atStart} at start`,
+  });
 }

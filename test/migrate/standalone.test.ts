@@ -1,7 +1,8 @@
 // `zab import` and `zab export` around standalone Apache ZooKeeper 3.8 servers: snapshots in
 // each of ZooKeeper's compressions (none, gz, snappy) read and checked against ZooKeeper's
-// digests; damaged input (a flipped byte in a txn log, a cut snapshot) reported by file and
-// offset with nothing written; existing data never overwritten.
+// digests; damaged input (a flipped byte in a txn log, cut snapshots) reported by file and
+// offset (a cut newest snapshot skipped for the one before, as ZooKeeper does; nothing written
+// when none is left); existing data never overwritten.
 import { mkdir, mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -10,9 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/ports.js';
 import { digestId, SUPER_PASSWORD } from '../support/launch.js';
 import { fillZooKeeper } from './fill.js';
-import { readCfg, runZab, startServerProcess, waitServing, writeCfg, type ServerProcess } from './processes.js';
+import { readCfg, runZab, startServerProcess, waitServing, waitSnapshotsWritten, writeCfg, type ServerProcess } from './processes.js';
 import { diffTrees, readTree, type NodeView } from '../support/tree-reader.js';
 import { OPEN_ACL, RawClient } from '../support/raw-client.js';
+import { adler32, listSnapshots, listTxnLogs, readZkSnapshot, readZkTxnLog, type ZkFile } from '@zab/admin';
 
 interface Source {
   home: string;
@@ -54,6 +56,7 @@ async function zookeeperData(name: string, javaProps: Record<string, string>, lo
   await waitServing([port]);
   const filled = await fillZooKeeper([port], 40_000);
   const reference = await readTree(port);
+  await waitSnapshotsWritten(port, path.join(home, 'data'));
   await zk.stop('SIGTERM');
   for (const s of filled.sessions) s.destroy();
   return { home, dataDir: path.join(home, 'data'), ...(logDir ? { dataLogDir: path.join(home, 'log') } : {}), reference };
@@ -137,16 +140,63 @@ describe('damaged or conflicting input', () => {
     expect(existsSync(path.join(zab.dataDir, 'zab-data'))).toBe(false);
   });
 
-  it('a cut snapshot is named by file and offset, and nothing is written', async () => {
+  it('a cut newest snapshot is named by file and offset and skipped for the one before, as ZooKeeper does; the tree is the same', async () => {
     const dir = await copy('cut');
     const snap = await newest(dir, 'snapshot');
     const size = (await readFile(snap)).length;
     await truncate(snap, Math.floor(size / 2));
     const zab = await zabCfg('zab-cut');
     const r = await runZab(['import', '--from-zookeeper', dir, '--config', zab.cfg]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`skipped: ${snap.replace(/[.]/g, '\\.')} at offset \\d+: the file ends inside`));
+    expect(r.stdout).toMatch(/imported \d+ znodes .* \(snapshot \S+ \+ [1-9]\d* txns/);
+    expect(r.stdout).not.toContain(`(snapshot ${snap} `);
+    expect(diffTrees(src.reference, await serveAndRead(zab.cfg, zab.port))).toEqual([]);
+  });
+
+  it('with every snapshot cut, the newest is named by file and offset, and nothing is written', async () => {
+    const dir = await copy('all-cut');
+    const snap = await newest(dir, 'snapshot');
+    const names = (await readdir(path.join(dir, 'version-2'))).filter((n) => n.startsWith('snapshot.'));
+    for (const n of names) await truncate(path.join(dir, 'version-2', n), 20);
+    const zab = await zabCfg('zab-all-cut');
+    const r = await runZab(['import', '--from-zookeeper', dir, '--config', zab.cfg]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`${snap.replace(/[.]/g, '\\.')} at offset \\d+: the file ends inside`));
+    expect(r.stderr).toMatch(new RegExp(`${snap.replace(/[.]/g, '\\.')} at offset \\d+: .*; every older snapshot is damaged too`));
     expect(existsSync(path.join(zab.dataDir, 'zab-data'))).toBe(false);
+  });
+
+  it('a snapshot holding the txn after the digest it records (ZooKeeper applied it as it wrote) is checked from that txn on', async () => {
+    // Made from a whole snapshot at zxid Z whose txn Z changed a node: named Z-1 and recording
+    // the digest ZooKeeper logged with txn Z-1, as ZooKeeper writes one when txn Z is applied
+    // while its snapshot thread reads the digest (seen on 3.8 members under load).
+    const dir = await copy('fuzzy');
+    const logged = new Map<bigint, bigint>();
+    for (const log of await listTxnLogs(dir)) for await (const t of readZkTxnLog(log)) if (t.digest) logged.set(t.hdr.zxid, t.digest.treeDigest);
+    const snapshots = await listSnapshots(dir);
+    let chosen: ZkFile | undefined;
+    for (const s of snapshots) {
+      let highest = 0n;
+      const summary = await readZkSnapshot(s, (n) => {
+        for (const z of [n.stat.czxid, n.stat.mzxid, n.stat.pzxid]) if (z > highest) highest = z;
+      });
+      if (highest === s.zxid && summary.digest?.zxid === s.zxid && logged.has(s.zxid - 1n)) chosen ??= s;
+    }
+    expect(chosen, 'a snapshot that is not fuzzy').toBeDefined();
+    const bytes = await readFile(chosen!.path);
+    for (const s of snapshots) if (s.zxid >= chosen!.zxid) await rm(s.path); // it and every newer one
+    const sealAt = bytes.length - 13; // long Adler-32, then the string "/"
+    bytes.writeBigInt64BE(chosen!.zxid - 1n, sealAt - 20); // ZxidDigest: zxid, version, digest
+    bytes.writeBigInt64BE(logged.get(chosen!.zxid - 1n)!, sealAt - 8);
+    bytes.writeBigInt64BE(BigInt(adler32(bytes.subarray(0, sealAt))), sealAt);
+    const name = `snapshot.${(chosen!.zxid - 1n).toString(16)}`;
+    await writeFile(path.join(dir, 'version-2', name), bytes);
+    const zab = await zabCfg('zab-fuzzy');
+    const r = await runZab(['import', '--from-zookeeper', dir, '--config', zab.cfg]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`the digest in snapshot ${name} is for 0x${(chosen!.zxid - 1n).toString(16)}, but the snapshot holds changes up to 0x${chosen!.zxid.toString(16)}`);
+    expect(r.stdout).toContain(`digests checked: the log record of txn 0x${chosen!.zxid.toString(16)}`);
+    expect(diffTrees(src.reference, await serveAndRead(zab.cfg, zab.port))).toEqual([]);
   });
 
   it('refuses to import over zab data, and to export over ZooKeeper data', async () => {

@@ -27,7 +27,7 @@ export interface ImportReport extends MigratedState {
 }
 
 /**
- * Imports Apache ZooKeeper's data (3.4 to 3.9): the newest snapshot, then every logged txn
+ * Imports Apache ZooKeeper's data (3.4 to 3.9): the newest whole snapshot, then every logged txn
  * after it, into the tree, sessions and last zxid of a zab server, written as one zab
  * snapshot at that zxid with ZAB epochs, into the directories the zab zoo.cfg names.
  * Everything is read and checked (seals, record checksums, zxids without gaps, the tree

@@ -6,4 +6,5 @@ export { readZkSnapshot, type ZkSnapshotNode, type ZkSnapshotSummary } from './z
 export { readZkTxnLog, type LoggedZkTxn } from './zookeeper/txn-log-reader.js';
 export { writeZkSnapshot } from './zookeeper/snapshot-writer.js';
 export { treeDigest } from './zookeeper/digest.js';
+export { adler32 } from './zookeeper/adler32.js';
 export { listSnapshots, listTxnLogs, type ZkFile } from './zookeeper/data-dir.js';

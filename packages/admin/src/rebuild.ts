@@ -5,7 +5,7 @@ import { listSnapshots, listTxnLogs, logsAfter, VERSION_DIR, type ZkFile } from 
 import { DIGEST_VERSION, treeDigest } from './zookeeper/digest.js';
 import { DigestTracker } from './zookeeper/digest-tracker.js';
 import { MigrationRefusedError, ZkDataError } from './zookeeper/errors.js';
-import { readZkSnapshot, type ZkSnapshotNode } from './zookeeper/snapshot-reader.js';
+import { readZkSnapshot, type ZkSnapshotNode, type ZkSnapshotSummary } from './zookeeper/snapshot-reader.js';
 import { readZkTxnLog } from './zookeeper/txn-log-reader.js';
 
 /** The state ZooKeeper's files hold, rebuilt in zab's tree, and how it was checked. */
@@ -26,13 +26,14 @@ export interface Rebuilt {
 const EXTENDED_OWNER = -0x100000000000000n;
 
 /**
- * Rebuilds what ZooKeeper would load from its dataDir and dataLogDir: the newest snapshot,
- * then every logged txn after it, applied by zab's own DataTree. Checks as it goes: seals and
- * record checksums (in the readers), zxids without a gap from the snapshot on, and the tree
- * digests ZooKeeper recorded (3.6+): the snapshot's, once replay reaches its zxid (before that
- * the fuzzy snapshot's tree is not exact), and from there the one logged with every txn, kept
- * up to date node by node as ZooKeeper keeps it. The first mismatch names the txn's record.
- * Without a snapshot digest, only the digest after the last txn is compared (one full walk).
+ * Rebuilds what ZooKeeper would load from its dataDir and dataLogDir: the newest snapshot that
+ * reads whole (a damaged one is skipped, as ZooKeeper does), then every logged txn after it,
+ * applied by zab's own DataTree. Checks as it goes: seals and record checksums (in the
+ * readers), zxids without a gap from the snapshot on, and the tree digests ZooKeeper recorded
+ * (3.6+): the snapshot's, once replay reaches its zxid (before that the fuzzy snapshot's tree
+ * is not exact), or, when the snapshot holds changes past that zxid, the first logged digest
+ * after them; from there the one logged with every txn, kept up to date node by node as
+ * ZooKeeper keeps it. The first mismatch names the txn's record.
  */
 export async function rebuildFromZooKeeper(zkDataDir: string, zkDataLogDir: string, extendedTypesEnabled: boolean, say: (line: string) => void): Promise<Rebuilt> {
   const snapshots = await listSnapshots(zkDataDir);
@@ -41,35 +42,43 @@ export async function rebuildFromZooKeeper(zkDataDir: string, zkDataLogDir: stri
     throw new MigrationRefusedError(`no ZooKeeper snapshot.* or log.* files in ${resolve(zkDataDir, VERSION_DIR)}${zkDataLogDir !== zkDataDir ? ` or ${resolve(zkDataLogDir, VERSION_DIR)}` : ''}`);
   }
 
-  const tree = new DataTree(extendedTypesEnabled);
-  let sessions = new Map<bigint, number>();
+  const loaded = await newestWholeSnapshot(snapshots, extendedTypesEnabled, say);
+  const tree = loaded?.tree ?? new DataTree(extendedTypesEnabled);
+  const snapshot = loaded?.snapshot ?? null;
+  const sessions = loaded?.summary.sessions ?? new Map<bigint, number>();
+  const snapshotZxid = loaded?.summary.zxid ?? 0n;
+  tree.lastProcessedZxid = snapshotZxid;
+  // ZooKeeper writes a snapshot while it applies txns (it is fuzzy): the tree is exact only
+  // once replay has passed every txn whose changes the snapshot may hold, up to the highest
+  // zxid in its nodes' stats. That can be one past the digest it records at its end (the txn
+  // being applied as it read the digest: seen on ZooKeeper 3.8 members under load, where
+  // ZooKeeper's own replay counts a digest mismatch there and matches again from the next txn).
+  const exactFrom = loaded && loaded.highestZxid > snapshotZxid ? loaded.highestZxid : snapshotZxid;
   const digestsChecked: string[] = [];
-  let snapshotZxid = 0n;
-  // The digest to check once replay reaches its zxid (a fuzzy snapshot's is ahead of its name).
+  // The digest to compare the whole tree with first; from there every logged digest is compared.
   let pendingDigest: { zxid: bigint; digest: bigint; what: string } | null = null;
-  const snapshot = snapshots[0] ?? null;
-  if (snapshot) {
-    say(`reading ${snapshot.path}`);
-    const summary = await readZkSnapshot(snapshot, (n) => tree.restoreNode(toZabNode(n, extendedTypesEnabled)));
-    snapshotZxid = summary.zxid;
-    sessions = summary.sessions;
-    tree.lastProcessedZxid = snapshotZxid;
-    say(`  ${summary.nodes} znodes, ${sessions.size} sessions, zxid ${hex(snapshotZxid)}`);
-    if (summary.digest && summary.digest.digestVersion === DIGEST_VERSION) {
-      pendingDigest = { zxid: summary.digest.zxid, digest: summary.digest.digest, what: `snapshot ${snapshot.name}` };
+  const d = loaded?.summary.digest;
+  if (loaded && d && d.digestVersion === DIGEST_VERSION) {
+    if (d.zxid >= exactFrom) pendingDigest = { zxid: d.zxid, digest: d.digest, what: `snapshot ${loaded.snapshot.name}` };
+    else {
+      // Before the snapshot's name (a new leader names its snapshot epoch:0, after its last
+      // digest; ZooKeeper ignores such a digest too), or before changes the snapshot holds.
+      const why = d.zxid < snapshotZxid ? 'before the snapshot' : `but the snapshot holds changes up to ${hex(exactFrom)}`;
+      say(`  the digest in snapshot ${loaded.snapshot.name} is for ${hex(d.zxid)}, ${why}; checking against the first logged digest from ${hex(exactFrom)} instead`);
     }
   }
 
   // Exact from here on: every later txn's logged digest is compared through the tracker.
   const digest: { tracker: DigestTracker | null } = { tracker: null };
-  const checkFull = (expected: { zxid: bigint; digest: bigint; what: string }, file: string, offset: number, actual = treeDigest(tree)) => {
+  const checkFull = (expected: { zxid: bigint; digest: bigint; what: string }, file: string, offset: number) => {
+    const actual = treeDigest(tree);
     if (actual !== expected.digest) {
       throw new ZkDataError(file, offset, `the tree after ${hex(expected.zxid)} does not match the digest ZooKeeper recorded in ${expected.what} (${expected.digest}, computed ${actual})`);
     }
     digestsChecked.push(`${expected.what} at ${hex(expected.zxid)}`);
     digest.tracker = new DigestTracker(tree, actual);
   };
-  if (pendingDigest && pendingDigest.zxid <= snapshotZxid) {
+  if (pendingDigest && pendingDigest.zxid === snapshotZxid) {
     checkFull(pendingDigest, snapshot!.path, -1);
     pendingDigest = null;
   }
@@ -79,7 +88,6 @@ export async function rebuildFromZooKeeper(zkDataDir: string, zkDataLogDir: stri
   let replayed = 0;
   const used: string[] = [];
   let lastTxnDigest: { zxid: bigint; digest: bigint; what: string; file: string; offset: number } | null = null;
-  let recheckAtNextLogged = false;
   for (const log of logsAfter(logs, snapshotZxid)) {
     say(`reading ${log.path}`);
     used.push(log.path);
@@ -99,23 +107,8 @@ export async function rebuildFromZooKeeper(zkDataDir: string, zkDataLogDir: stri
         }
       } else {
         tree.apply(t.hdr, t.txn);
-        if (pendingDigest && zxid === pendingDigest.zxid) {
-          const actual = treeDigest(tree); // one walk of the whole tree, shared with checkFull
-          if (actual === pendingDigest.digest) checkFull(pendingDigest, t.file, t.offset, actual);
-          else {
-            // A fuzzy snapshot taken on a member applying txns as it wrote them can record a
-            // digest that is not the tree's at the zxid it names (seen on a lagging ZooKeeper
-            // 3.8 follower; ZooKeeper itself only counts such a mismatch). The tree is then
-            // checked in full against the first logged txn digest from here on, which is exact.
-            say(`  the digest in ${pendingDigest.what} does not match the tree at ${hex(pendingDigest.zxid)}; checking against the next logged digest instead`);
-            recheckAtNextLogged = true;
-          }
-          pendingDigest = null;
-        }
-        if (recheckAtNextLogged && logged !== null) {
-          checkFull({ zxid, digest: logged, what: `the log record of txn ${hex(zxid)}` }, t.file, t.offset);
-          recheckAtNextLogged = false;
-        }
+        if (pendingDigest && zxid === pendingDigest.zxid) checkFull(pendingDigest, t.file, t.offset);
+        else if (!pendingDigest && zxid >= exactFrom && logged !== null) checkFull({ zxid, digest: logged, what: `the log record of txn ${hex(zxid)}` }, t.file, t.offset);
       }
       if (t.txn.kind === 'createSession') sessions.set(t.hdr.sessionId, t.txn.timeoutMs);
       if (t.txn.kind === 'closeSession') sessions.delete(t.hdr.sessionId);
@@ -125,9 +118,57 @@ export async function rebuildFromZooKeeper(zkDataDir: string, zkDataLogDir: stri
     }
   }
   if (replayed === 0 && logs.length && !snapshot) throw new MigrationRefusedError(`the txn logs in ${resolve(zkDataLogDir, VERSION_DIR)} hold no txns, and there is no snapshot`);
+  if (prev < exactFrom) {
+    // The logs end inside the snapshot's fuzzy range: ZooKeeper's own start-up would warn that
+    // its state might be inconsistent. Every txn applied was logged first, so this is damage.
+    throw new ZkDataError(snapshot!.path, -1, `the snapshot holds changes up to ${hex(exactFrom)}, but the logs end at ${hex(prev)}: the tree cannot be rebuilt exactly`);
+  }
   if (txnDigests) digestsChecked.push(`${txnDigests} txn digests (${hex(firstTxnDigest)} to ${hex(prev)})`);
   else if (lastTxnDigest && !digest.tracker) checkFull(lastTxnDigest, lastTxnDigest.file, lastTxnDigest.offset);
   return { tree, sessions, snapshot, snapshotZxid, logs: used, replayed, digestsChecked };
+}
+
+/** A snapshot loaded into a tree. */
+interface LoadedSnapshot {
+  tree: DataTree;
+  snapshot: ZkFile;
+  summary: ZkSnapshotSummary;
+  /** The highest czxid, mzxid or pzxid of its nodes: the last txn whose changes it may hold. */
+  highestZxid: bigint;
+}
+
+/**
+ * The newest snapshot that reads whole, loaded into a tree, or null when there is none. A
+ * damaged one (cut short when ZooKeeper stopped while its snapshot thread wrote it, the usual
+ * case; or a bad seal) is skipped for the one before and named, as ZooKeeper's own start-up
+ * does (FileSnap.deserialize tries the newest valid snapshots in turn); the logs must still
+ * reach back to the one used, which the replay's gap check says if not. When every snapshot
+ * is damaged, the newest one's error is thrown: ZooKeeper refuses to start then too ("No
+ * snapshot found, but there are log entries").
+ */
+async function newestWholeSnapshot(snapshots: ZkFile[], extendedTypesEnabled: boolean, say: (line: string) => void): Promise<LoadedSnapshot | null> {
+  let newestError: ZkDataError | null = null;
+  for (const snapshot of snapshots) {
+    say(`reading ${snapshot.path}`);
+    const tree = new DataTree(extendedTypesEnabled);
+    let highestZxid = 0n;
+    const onNode = (n: ZkSnapshotNode) => {
+      const { czxid, mzxid, pzxid } = n.stat;
+      for (const z of [czxid, mzxid, pzxid]) if (z > highestZxid) highestZxid = z;
+      tree.restoreNode(toZabNode(n, extendedTypesEnabled));
+    };
+    try {
+      const summary = await readZkSnapshot(snapshot, onNode);
+      say(`  ${summary.nodes} znodes, ${summary.sessions.size} sessions, zxid ${hex(summary.zxid)}`);
+      return { tree, snapshot, summary, highestZxid };
+    } catch (e) {
+      if (!(e instanceof ZkDataError)) throw e;
+      newestError ??= e;
+      say(`  skipped: ${e.message}; trying the snapshot before it, as ZooKeeper does`);
+    }
+  }
+  if (newestError) throw new ZkDataError(newestError.file, newestError.offset, `${newestError.detail}; every older snapshot is damaged too`, { cause: newestError });
+  return null;
 }
 
 /** A ZooKeeper snapshot node as zab's tree restores it; refuses TTL nodes zab would take for ephemerals. */

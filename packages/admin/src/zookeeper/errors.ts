@@ -10,7 +10,8 @@ export class ZkDataError extends Error {
     readonly file: string,
     /** Byte offset of the damaged record or field, or -1 when it concerns the file as a whole. */
     readonly offset: number,
-    detail: string,
+    /** What is wrong there, without the file and offset. */
+    readonly detail: string,
     options?: { cause?: unknown },
   ) {
     super(`${file}${offset >= 0 ? ` at offset ${offset}` : ''}: ${detail}`, options);
