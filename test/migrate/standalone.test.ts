@@ -167,35 +167,52 @@ describe('damaged or conflicting input', () => {
   });
 
   it('a snapshot holding the txn after the digest it records (ZooKeeper applied it as it wrote) is checked from that txn on', async () => {
-    // Made from a whole snapshot at zxid Z whose txn Z changed a node: named Z-1 and recording
-    // the digest ZooKeeper logged with txn Z-1, as ZooKeeper writes one when txn Z is applied
-    // while its snapshot thread reads the digest (seen on 3.8 members under load).
+    // ZooKeeper 3.8 writes such a snapshot when txn Z is applied while its snapshot thread reads
+    // the digest (seen on members under load). The fill may have left one: then it is used as
+    // it is. Otherwise one is made from a whole snapshot at zxid Z whose txn Z changed a node:
+    // named Z-1 and recording the digest ZooKeeper logged with txn Z-1.
     const dir = await copy('fuzzy');
     const logged = new Map<bigint, bigint>();
     for (const log of await listTxnLogs(dir)) for await (const t of readZkTxnLog(log)) if (t.digest) logged.set(t.hdr.zxid, t.digest.treeDigest);
     const snapshots = await listSnapshots(dir);
-    let chosen: ZkFile | undefined;
+    let natural: { file: ZkFile; digestZxid: bigint; highest: bigint } | undefined;
+    let whole: ZkFile | undefined;
     for (const s of snapshots) {
       let highest = 0n;
       const summary = await readZkSnapshot(s, (n) => {
         for (const z of [n.stat.czxid, n.stat.mzxid, n.stat.pzxid]) if (z > highest) highest = z;
       });
-      if (highest === s.zxid && summary.digest?.zxid === s.zxid && logged.has(s.zxid - 1n)) chosen ??= s;
+      const d = summary.digest?.zxid;
+      if (d === undefined || !logged.has(highest)) continue;
+      if (d >= s.zxid && highest > d) natural ??= { file: s, digestZxid: d, highest };
+      else if (highest === s.zxid && d === s.zxid && logged.has(s.zxid - 1n)) whole ??= s;
     }
-    expect(chosen, 'a snapshot that is not fuzzy').toBeDefined();
-    const bytes = await readFile(chosen!.path);
-    for (const s of snapshots) if (s.zxid >= chosen!.zxid) await rm(s.path); // it and every newer one
-    const sealAt = bytes.length - 13; // long Adler-32, then the string "/"
-    bytes.writeBigInt64BE(chosen!.zxid - 1n, sealAt - 20); // ZxidDigest: zxid, version, digest
-    bytes.writeBigInt64BE(logged.get(chosen!.zxid - 1n)!, sealAt - 8);
-    bytes.writeBigInt64BE(BigInt(adler32(bytes.subarray(0, sealAt))), sealAt);
-    const name = `snapshot.${(chosen!.zxid - 1n).toString(16)}`;
-    await writeFile(path.join(dir, 'version-2', name), bytes);
+    expect(natural ?? whole, 'a snapshot that is fuzzy past its digest, or a whole one to make one from').toBeDefined();
+    let name: string;
+    let digestZxid: bigint;
+    let holdsUpTo: bigint;
+    if (natural) {
+      for (const s of snapshots) if (s.zxid > natural.file.zxid) await rm(s.path); // every newer one
+      ({ digestZxid, highest: holdsUpTo } = natural);
+      name = natural.file.name;
+    } else {
+      const chosen = whole!;
+      const bytes = await readFile(chosen.path);
+      for (const s of snapshots) if (s.zxid >= chosen.zxid) await rm(s.path); // it and every newer one
+      const sealAt = bytes.length - 13; // long Adler-32, then the string "/"
+      bytes.writeBigInt64BE(chosen.zxid - 1n, sealAt - 20); // ZxidDigest: zxid, version, digest
+      bytes.writeBigInt64BE(logged.get(chosen.zxid - 1n)!, sealAt - 8);
+      bytes.writeBigInt64BE(BigInt(adler32(bytes.subarray(0, sealAt))), sealAt);
+      name = `snapshot.${(chosen.zxid - 1n).toString(16)}`;
+      await writeFile(path.join(dir, 'version-2', name), bytes);
+      digestZxid = chosen.zxid - 1n;
+      holdsUpTo = chosen.zxid;
+    }
     const zab = await zabCfg('zab-fuzzy');
     const r = await runZab(['import', '--from-zookeeper', dir, '--config', zab.cfg]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain(`the digest in snapshot ${name} is for 0x${(chosen!.zxid - 1n).toString(16)}, but the snapshot holds changes up to 0x${chosen!.zxid.toString(16)}`);
-    expect(r.stdout).toContain(`digests checked: the log record of txn 0x${chosen!.zxid.toString(16)}`);
+    expect(r.stdout).toContain(`the digest in snapshot ${name} is for 0x${digestZxid.toString(16)}, but the snapshot holds changes up to 0x${holdsUpTo.toString(16)}`);
+    expect(r.stdout).toContain(`digests checked: the log record of txn 0x${holdsUpTo.toString(16)}`);
     expect(diffTrees(src.reference, await serveAndRead(zab.cfg, zab.port))).toEqual([]);
   });
 
