@@ -48,7 +48,6 @@ export interface HeapProbe {
 export class IdleHeapCompaction {
   private heldAfterLastBytes = 0;
   private idleInARow = 0;
-  collections = 0;
 
   constructor(
     private readonly heap: HeapProbe,
@@ -63,7 +62,6 @@ export class IdleHeapCompaction {
     const beforeBytes = this.heap.totalBytes();
     if (beforeBytes - this.heldAfterLastBytes < this.settings.minGrowthBytes) return null;
     this.heap.collect();
-    this.collections++;
     this.idleInARow = 0;
     this.heldAfterLastBytes = this.heap.totalBytes();
     return { beforeBytes, afterBytes: this.heldAfterLastBytes };
