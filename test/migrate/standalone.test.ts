@@ -176,7 +176,7 @@ describe('damaged or conflicting input', () => {
     for (const log of await listTxnLogs(dir)) for await (const t of readZkTxnLog(log)) if (t.digest) logged.set(t.hdr.zxid, t.digest.treeDigest);
     const snapshots = await listSnapshots(dir);
     let natural: { file: ZkFile; digestZxid: bigint; highest: bigint } | undefined;
-    let whole: ZkFile | undefined;
+    let whole: { file: ZkFile; highest: bigint } | undefined;
     for (const s of snapshots) {
       let highest = 0n;
       const summary = await readZkSnapshot(s, (n) => {
@@ -185,7 +185,7 @@ describe('damaged or conflicting input', () => {
       const d = summary.digest?.zxid;
       if (d === undefined || !logged.has(highest)) continue;
       if (d >= s.zxid && highest > d) natural ??= { file: s, digestZxid: d, highest };
-      else if (highest === s.zxid && d === s.zxid && logged.has(s.zxid - 1n)) whole ??= s;
+      else if (highest <= s.zxid && logged.has(highest - 1n)) whole ??= { file: s, highest };
     }
     expect(natural ?? whole, 'a snapshot that is fuzzy past its digest, or a whole one to make one from').toBeDefined();
     let name: string;
@@ -196,9 +196,10 @@ describe('damaged or conflicting input', () => {
       ({ digestZxid, highest: holdsUpTo } = natural);
       name = natural.file.name;
     } else {
-      const chosen = whole!;
-      const bytes = await readFile(chosen.path);
-      for (const s of snapshots) if (s.zxid >= chosen.zxid) await rm(s.path); // it and every newer one
+      // Z is the last txn that changed a node in it (later ones, session txns, change none).
+      const chosen = { zxid: whole!.highest };
+      const bytes = await readFile(whole!.file.path);
+      for (const s of snapshots) if (s.zxid >= chosen.zxid - 1n) await rm(s.path); // it and every one from Z-1 on
       const sealAt = bytes.length - 13; // long Adler-32, then the string "/"
       bytes.writeBigInt64BE(chosen.zxid - 1n, sealAt - 20); // ZxidDigest: zxid, version, digest
       bytes.writeBigInt64BE(logged.get(chosen.zxid - 1n)!, sealAt - 8);
