@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { hex64 } from '@zab/jute';
 import { TcpTransport, peersOf, type PeerSockets } from '@zab/quorum';
 import { openStorage } from '@zab/storage';
@@ -60,7 +61,11 @@ export async function startEnsembleMember(
   configFiles?: DynamicConfigFiles,
 ): Promise<EnsembleHandle> {
   const clientAddress = new ClientAddressFollower(settings.myId, startConfiguration(settings), log);
+  const openAtMs = performance.now();
   const storage = await openStorage({ dataDir: persistence.dataDir, dataLogDir: persistence.dataLogDir, warn: (msg, fields) => log.warn(fields ?? {}, msg) });
+  // Since the process started (performance.now()'s origin): how long node, the modules and
+  // the storage took before recovery, for a restart's timeline.
+  log.info({ openMs: Math.round(performance.now() - openAtMs), sinceStartMs: Math.round(performance.now()) }, 'storage opened');
   let node: EnsembleNode;
   let purger: Purger;
   try {
