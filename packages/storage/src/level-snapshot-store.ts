@@ -5,7 +5,7 @@ import { encodeChecked } from './codec.js';
 import { CorruptDataError } from './errors.js';
 import { CHUNK, MANIFEST, chunkKey, chunkRange, chunkZxidEnd, chunkZxidStart, keyZxid, kindEnd, kindStart, manifestKey, parseChunkKey } from './keys.js';
 import type { DB, SharedDb } from './level-db.js';
-import { chunkedIterable } from './chunked-iterable.js';
+import { chunkedIterable, readAhead } from './chunked-iterable.js';
 import { Serial } from './serial.js';
 import { MANIFEST_VERSION, chunkEntries, chunkWhere, decodeChunk, decodeManifest, decodeOrError, infoOf, isSkipped, listInfos, skipSnapshot, verifyChunk, type Manifest, type ManifestOrError } from './snapshot-format.js';
 import type { LoadNewestOptions, LoadedSnapshot, NewestSnapshot, SkippedSnapshot, SnapshotInfo, SnapshotStore, StorageWarn } from './types.js';
@@ -189,16 +189,22 @@ export class LevelSnapshotStore implements SnapshotStore {
   private stream(m: Manifest, snapshot: Snapshot): AsyncIterable<unknown> {
     const it = this.db.iterator({ ...chunkRange(m.zxid, m.gen), snapshot });
     let index = 0;
+    let read = 0;
+    const chunks = readAhead(
+      () => it.next(),
+      (next) => next !== undefined && ++read < m.chunks.length,
+    );
     return chunkedIterable(
       async () => {
         if (index >= m.chunks.length) return undefined;
-        const next = await it.next();
+        const next = await chunks.next();
         const data = next !== undefined && parseChunkKey(next[0]).index === index ? next[1] : undefined;
         const entries = decodeChunk(data, m.chunks[index], chunkWhere(hex64(m.zxid), index), m.zxid);
         index++;
         return entries;
       },
       async () => {
+        await chunks.settle();
         await it.close();
         await snapshot.close();
       },
