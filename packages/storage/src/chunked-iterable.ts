@@ -82,7 +82,9 @@ export function readAhead<T>(read: () => Promise<T>, more: (value: T) => boolean
   };
   return {
     async next(): Promise<T> {
-      const value = await (pending ?? start());
+      const p = pending ?? start();
+      pending = null;
+      const value = await p;
       pending = more(value) ? start() : null;
       return value;
     },
