@@ -39,7 +39,7 @@ export async function recoverMember(
   log: Logger,
   window: TailWindow,
 ): Promise<{ recovered: RecoveredState; init: EnsembleNodeParts['init'] }> {
-  const recovered = await recover(storage, extendedTypesEnabled, log, (t) => window.push(t));
+  const recovered = await recover(storage, extendedTypesEnabled, log, (t, lastZxid) => window.push(t, lastZxid));
   const epochs = await storage.epochs.readEpochs();
   return { recovered, init: { ...epochs, ...window.finish(recovered.snapshotZxid) } };
 }

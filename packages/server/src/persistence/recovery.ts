@@ -59,8 +59,11 @@ export async function recover(
   storage: Storage,
   extendedTypesEnabled: boolean,
   logger: Logger,
-  /** Sees every txn replayed, in order (an ensemble member keeps the last ones for DIFF). */
-  onReplayed: (txn: StoredTxn) => void = () => undefined,
+  /**
+   * Sees every txn replayed, in order (an ensemble member keeps the last ones for DIFF), with
+   * the zxid replay will end at: a txn's distance from the end is known as it is replayed.
+   */
+  onReplayed: (txn: StoredTxn, lastZxid: bigint) => void = () => undefined,
 ): Promise<RecoveredState> {
   const skipped: SkippedSnapshot[] = [];
   try {
@@ -115,7 +118,7 @@ async function replay(
   start: RecoveryStart,
   { tree, sessions }: { tree: DataTree; sessions: Map<bigint, number> },
   logger: Logger,
-  onReplayed: (txn: StoredTxn) => void,
+  onReplayed: (txn: StoredTxn, lastZxid: bigint) => void,
   phases: RecoveryPhase[],
 ): Promise<RecoveredState> {
   const replayedIn = phaseTimer('replay');
@@ -126,7 +129,7 @@ async function replay(
     tree.apply(t.hdr, t.txn);
     if (t.txn.kind === 'createSession') sessions.set(t.hdr.sessionId, t.txn.timeoutMs);
     if (t.txn.kind === 'closeSession') sessions.delete(t.hdr.sessionId);
-    onReplayed(t);
+    onReplayed(t, start.lastZxid);
     prev = t.zxid;
     replayed++;
   }
