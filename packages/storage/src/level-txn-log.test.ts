@@ -60,14 +60,12 @@ function watchLevel(db: SharedDb['db'], resolved: () => number): { calls: string
     const write = chained.write.bind(chained);
     chained.write = (async (options?: { sync?: boolean }) => {
       if (options?.sync) note('synced write');
-      await write(options ?? {});
+      await write(options);
       landed++;
     }) as never;
     return chained;
   }) as never);
-  onTestFinished(() => {
-    vi.restoreAllMocks();
-  });
+  onTestFinished(() => vi.restoreAllMocks());
   return { calls, early };
 }
 
