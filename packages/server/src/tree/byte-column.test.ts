@@ -83,6 +83,21 @@ describe('ByteColumn', () => {
     expect(col.copy(0)!.toString()).toBe('xyz');
   });
 
+  it('shares an own-buffer row without copying it, and never writes a shared row in place', () => {
+    const col = new ByteColumn();
+    const big = bytes(OWN_BUFFER_BYTES * 2, 5);
+    col.set(0, big);
+    col.set(1, Buffer.from('small'));
+    const sharedBig = col.share(0)!;
+    expect(sharedBig).toBe(col.share(0)); // the row's own Buffer, not a copy
+    const sharedSmall = col.share(1)!;
+    sharedSmall[0] = 0x78; // a copy: writing it leaves the row alone
+    expect(col.copy(1)!.toString()).toBe('small');
+    col.set(0, bytes(OWN_BUFFER_BYTES * 2, 6));
+    expect(sharedBig.equals(big)).toBe(true); // the new value went into a new Buffer
+    expect(col.share(2)).toBeNull();
+  });
+
   it('takes a view of one of its own rows as a new value', () => {
     const col = new ByteColumn(2, 0);
     col.set(0, Buffer.from('first'));

@@ -146,6 +146,18 @@ export class ByteColumn {
     return b;
   }
 
+  /**
+   * Row `id`'s bytes for the caller to keep but never write; null for null. Rows under
+   * OWN_BUFFER_BYTES are copied (a view would pin the whole arena for as long as it is kept);
+   * a bigger row is its own Buffer, which the column never writes after making it (a new
+   * value gets a new Buffer), so it is handed out as it is and a reply of a 1 MB value costs
+   * no copy of it.
+   */
+  share(id: number): Buffer | null {
+    const n = this.lengthOf(id);
+    return n >= OWN_BUFFER_BYTES ? this.own.get(id)! : this.copy(id);
+  }
+
   /** Whether row `id` is not null and holds exactly `bytes`. */
   equals(id: number, bytes: Uint8Array): boolean {
     const n = this.lengthOf(id);
