@@ -271,6 +271,16 @@ describe('ByteColumn', () => {
     expect(Array.from(back.lengths)).toEqual(Array.from(lengths));
   });
 
+  it('takes plain Uint8Arrays as well as Buffers', () => {
+    const col = new ByteColumn();
+    col.set(0, new Uint8Array([1, 2, 3]));
+    col.set(1, new Uint8Array(OWN_BUFFER_BYTES).fill(4));
+    col.importRun(2, new Uint8Array([5, 6, 7]), Int32Array.from([1, 2]));
+    expect([...col.copy(0)!]).toEqual([1, 2, 3]);
+    expect(col.equals(1, Buffer.alloc(OWN_BUFFER_BYTES, 4))).toBe(true);
+    expect([...col.copy(2)!, ...col.copy(3)!]).toEqual([5, 6, 7]);
+  });
+
   it('refuses a run whose lengths do not fit it, changing nothing', () => {
     const col = new ByteColumn();
     col.set(0, Buffer.from('keep'));
