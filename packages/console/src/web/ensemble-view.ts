@@ -64,7 +64,9 @@ export class EnsembleView {
   }
 
   private render(members: MemberFigures[]): void {
-    const leader = members.find((m) => m.ensemble?.state === 'LEADING' || m.ensemble?.state === 'STANDALONE');
+    // A member elected leader is LEADING before a quorum has taken its new epoch (its epoch is
+    // still the old one); it leads once it serves.
+    const leader = members.find((m) => (m.ensemble?.state === 'LEADING' && m.ensemble.serving) || m.ensemble?.state === 'STANDALONE');
     const newLeader = leader?.id ?? null;
     if (newLeader !== this.leaderId) {
       const at = new Date().toLocaleTimeString();
