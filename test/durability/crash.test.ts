@@ -4,6 +4,7 @@
 // acknowledged must be there afterwards, zxids must keep growing, sequential names must
 // never repeat, and ephemerals of sessions that died with the server must go once their
 // timeout passes.
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,7 +35,12 @@ async function expectAllExist(c: RawClient, paths: Iterable<string>, when: strin
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'zab-crash-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+/** The server of the round running: killed after the test even when an assertion ended it early. */
+let running: ChildProcess | undefined;
+afterAll(async () => {
+  if (running && running.exitCode === null && running.signalCode === null) await kill9(running);
+  rmSync(dir, { recursive: true, force: true });
+});
 
 describe(`crash safety (seed ${seed}; rerun with ZAB_CRASH_SEED=${seed})`, () => {
   it('keeps every acknowledged write across 20 SIGKILLs', async () => {
@@ -47,7 +53,7 @@ describe(`crash safety (seed ${seed}; rerun with ZAB_CRASH_SEED=${seed})`, () =>
     let maxAckedZxid = 0n;
 
     for (let round = 0; round < ROUNDS; round++) {
-      const proc = await startZab(dir, port, CONFIG);
+      const proc = (running = await startZab(dir, port, CONFIG));
       // Check what the previous rounds saw acknowledged.
       const checker = await RawClient.connect({ port });
       await expectAllExist(checker, created, `round ${round}`);
@@ -116,7 +122,7 @@ describe(`crash safety (seed ${seed}; rerun with ZAB_CRASH_SEED=${seed})`, () =>
     }
 
     // The sessions died with the server: their ephemerals go once their timeout passes.
-    const proc = await startZab(dir, port, CONFIG);
+    const proc = (running = await startZab(dir, port, CONFIG));
     const c = await RawClient.connect({ port });
     const gone = async () => {
       for (const eph of ephemerals) if ((await c.exists(eph)).err === ErrorCode.OK) return false;
