@@ -5,27 +5,22 @@ import { JavaHashOrderSet } from './java-hash-order.js';
 import { NodeStore, type ColumnBlock, type NodeFields } from './node-store.js';
 import { baseName, childPath, parentOf } from './path.js';
 import { QUOTA_ROOT, STAT_NODE, addQuotaUsage, quotaRootOf, recountAllQuotas, recountQuota } from './quota.js';
+import { TreeSnapshot } from './tree-snapshot.js';
 import type { Txn, TxnHeader, TxnResult } from './txn.js';
-
-
-/** Bytes of a column block a snapshot aims at: storage's chunk size, so one block makes one chunk. */
-const BLOCK_BYTES = 512 * 1024;
-/** Slots of restoreParentOf's cache (a power of two). */
-const PARENT_CACHE_SLOTS = 4096;
 
 const WORLD_ALL: ACL[] = [{ perms: Perms.ALL, id: { scheme: 'world', id: 'anyone' } }];
 const WORLD_READ: ACL[] = [{ perms: Perms.READ, id: { scheme: 'world', id: 'anyone' } }];
+
+/** The fields of a node the tree makes without a txn (the root, /zookeeper and its system children). */
+function systemNode(acl: ACL[], aversion: number): NodeFields {
+  return { data: Buffer.alloc(0), acl, czxid: 0n, mzxid: 0n, pzxid: 0n, ctimeMs: 0, mtimeMs: 0, ephemeralOwner: 0n, version: 0, cversion: 0, aversion };
+}
 
 /**
  * `s` as a string of its own. A decoder may hand out a long string as a slice of a larger one
  * (msgpackr decodes a run of a frame at once and slices it): kept as a path, the slice would
  * keep that whole run alive for the node's life. V8 copies slices shorter than 13 chars.
  */
-/** The fields of a node the tree makes without a txn (the root, /zookeeper and its system children). */
-function systemNode(acl: ACL[], aversion: number): NodeFields {
-  return { data: Buffer.alloc(0), acl, czxid: 0n, mzxid: 0n, pzxid: 0n, ctimeMs: 0, mtimeMs: 0, ephemeralOwner: 0n, version: 0, cversion: 0, aversion };
-}
-
 function ownString(s: string): string {
   if (s.length < 13) return s;
   const copy = Buffer.from(s, 'utf8').toString('utf8');
@@ -74,8 +69,24 @@ export class DataTree {
   private readonly ephemerals = new Map<bigint, JavaHashOrderSet>();
   readonly containers = new Set<string>();
   readonly ttls = new Set<string>();
-  /** restoreBlock's cache of parent ids (restoreParentOf), while a snapshot loads. */
-  private restoreParents: Int32Array | null = null;
+  /** Saving and loading snapshots, over a narrow view of this tree's private state. */
+  private readonly snapshot = new TreeSnapshot({
+    store: this.store,
+    nodeCount: () => this.ids.size,
+    nodeIds: () => this.ids.values(),
+    idOf: (path) => this.ids.get(path),
+    addNode: (path, fields, parent) => this.addNode(path, fields, parent),
+    link: (path, id, parent) => {
+      this.store.addChild(parent, id);
+      this.ids.set(path, id);
+      this.index(path, id);
+    },
+    replace: (path, id, write) => {
+      this.unindex(path, id);
+      write();
+      this.index(path, id);
+    },
+  });
   /** zxid of the last txn applied. */
   lastProcessedZxid = 0n;
   private dataBytes = 0;
@@ -163,128 +174,29 @@ export class DataTree {
     }
   }
 
-  /**
-   * The tree as snapshot entries, parents before children (Map insertion order guarantees
-   * it: a node is always inserted after its parent). Safe to consume across event-loop
-   * turns while txns keep applying: the result is fuzzy, and replaying the log from the
-   * zxid the snapshot started at makes it exact.
-   */
-  *snapshotEntries(): IterableIterator<SnapshotNode> {
-    const s = this.store;
-    for (const [path, id] of this.ids) {
-      yield [path, s.data(id), s.acl(id), s.czxid[id]!, s.mzxid[id]!, s.pzxid[id]!, s.ctimeMs[id]!, s.mtimeMs[id]!, s.version[id]!, s.cversion[id]!, s.aversion[id]!, s.ephemeralOwner[id]!];
-    }
+  /** The tree as snapshot entries, parents before children (TreeSnapshot.entries). */
+  snapshotEntries(): IterableIterator<SnapshotNode> {
+    return this.snapshot.entries();
   }
 
-  /**
-   * Adds a node read from a snapshot of the per-node format (its parent must already be
-   * there). Built for loading millions: recent parents are cached (restoreParentOf), so most
-   * nodes cost one lookup in the path map and one add to their parent's children.
-   */
+  /** The tree as column blocks of about `blockBytes` each (TreeSnapshot.blocks). */
+  snapshotBlocks(blockBytes?: number): IterableIterator<ColumnBlock> {
+    return this.snapshot.blocks(blockBytes);
+  }
+
+  /** Adds a node of a per-node snapshot (its parent must already be there; a later copy of a path wins). */
   restoreNode(e: SnapshotNode): void {
-    const [path, data, acl, czxid, mzxid, pzxid, ctimeMs, mtimeMs, version, cversion, aversion, ephemeralOwner] = e;
-    const fields: NodeFields = { data, acl, czxid, mzxid, pzxid, ctimeMs, mtimeMs, ephemeralOwner, version, cversion, aversion };
-    const existing = this.ids.get(path);
-    if (existing !== undefined) {
-      // A fuzzy snapshot can hold a path twice (deleted and re-created during the walk): the later wins.
-      this.unindex(path, existing);
-      this.store.write(existing, fields);
-      this.index(path, existing);
-      return;
-    }
-    this.addNode(path, fields, this.restoreParentOf(path));
+    this.snapshot.restoreNode(e);
   }
 
-  /**
-   * The tree as column blocks (NodeStore.exportRows) of about BLOCK_BYTES each, nodes in
-   * path-map order as snapshotEntries gives them (parents before children). Each block is
-   * copied out of the columns in one synchronous step when it is pulled; between pulls txns
-   * may apply, so the result is fuzzy in the same way, and replay from the snapshot's zxid
-   * makes it exact.
-   */
-  *snapshotBlocks(blockBytes = BLOCK_BYTES): IterableIterator<ColumnBlock> {
-    const s = this.store;
-    const ids = this.ids.values();
-    const rows = new Int32Array(Math.max(1, Math.min(this.ids.size + 16, Math.ceil(blockBytes / 64))));
-    for (;;) {
-      let count = 0;
-      let bytes = 0;
-      let done = false;
-      // No id is pulled ahead of a yield: it could be freed and reused meanwhile.
-      while (count < rows.length && bytes < blockBytes) {
-        const next = ids.next();
-        if (next.done) {
-          done = true;
-          break;
-        }
-        rows[count++] = next.value;
-        bytes += 64 + s.paths[next.value]!.length + s.dataLength(next.value);
-      }
-      if (count > 0) yield s.exportRows(rows, count);
-      if (done) return;
-    }
-  }
-
-  /** Adds one snapshot entry: a node of the per-node format (restoreNode) or a ColumnBlock of the column format. */
+  /** Adds one snapshot entry: a node of the per-node format or a ColumnBlock of the column format. */
   restoreEntry(e: SnapshotNode | ColumnBlock): void {
-    if (Array.isArray(e)) this.restoreNode(e);
-    else if (typeof e === 'object' && e !== null && 'columns' in e) this.restoreBlock(e);
-    else throw new Error(`snapshot entry is neither a node nor a column block (${typeof e})`);
+    this.snapshot.restoreEntry(e);
   }
 
-  /**
-   * restoreNode for a whole block: the rows go into the store in bulk, then each is linked
-   * to its parent, indexed and counted in block order, so the path map, children sets (their
-   * Java order follows insertion) and ephemeral sets come out as restoreNode's would.
-   */
-  private restoreBlock(b: ColumnBlock): void {
-    const s = this.store;
-    const first = s.importRows(b);
-    for (let id = first; id < first + b.rows; id++) {
-      const path = s.paths[id]!;
-      const existing = this.ids.get(path);
-      if (existing !== undefined) {
-        // The later copy wins, in the row the path already has (see restoreNode).
-        this.unindex(path, existing);
-        s.copyRow(id, existing);
-        s.release(id);
-        this.index(path, existing);
-        continue;
-      }
-      s.addChild(this.restoreParentOf(path), id);
-      this.ids.set(path, id);
-      this.dataBytes += path.length + s.dataLength(id);
-      if (s.hasOwner(id)) this.ownerIndex(s.ephemeralOwner[id]!, true)?.add(path);
-    }
-  }
-
-  /**
-   * The id of `path`'s parent while restoring. Snapshots in creation order interleave
-   * siblings of many parents, so a cache of recent parents, slotted by a hash of the parent
-   * part of `path` and checked against the candidate's own path (so a freed or reused id is
-   * never taken for it), spares most nodes making the parent's path string and looking it up
-   * in the path map (a fifth of a block's restore, measured).
-   */
-  private restoreParentOf(path: string): number {
-    const cache = (this.restoreParents ??= new Int32Array(PARENT_CACHE_SLOTS).fill(-1));
-    const slash = path.lastIndexOf('/');
-    let hash = slash;
-    for (let i = slash - 1, end = Math.max(0, slash - 24); i >= end; i--) hash = (Math.imul(hash, 31) + path.charCodeAt(i)) | 0;
-    const slot = hash & (PARENT_CACHE_SLOTS - 1);
-    const candidate = cache[slot]!;
-    if (candidate >= 0) {
-      const p = this.store.paths[candidate]!;
-      if (slash === 0 ? p === '/' : p.length === slash && path.startsWith(p)) return candidate;
-    }
-    const parent = this.ids.get(slash === 0 ? '/' : path.slice(0, slash));
-    if (parent === undefined) throw new Error(`snapshot entry ${path} comes before its parent`);
-    cache[slot] = parent;
-    return parent;
-  }
-
-  /** After the last restoreNode of a snapshot: recounts the quotas' usage, as ZooKeeper does on loading one. */
+  /** After the last restore of a snapshot: recounts the quotas' usage, as ZooKeeper does on loading one. */
   finishRestore(): void {
-    this.restoreParents = null;
+    this.snapshot.finishRestore();
     recountAllQuotas(this);
   }
 
