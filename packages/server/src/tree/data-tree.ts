@@ -3,7 +3,8 @@ import { EventType, ErrorCode, OpCode, Perms, type ACL, type Stat, CONFIG_NODE }
 import { DataNode, ephemeralKind, type SnapshotNode } from './data-node.js';
 import { JavaHashOrderSet } from './java-hash-order.js';
 import { NodeStore, type ColumnBlock, type NodeFields } from './node-store.js';
-import { baseName, childPath, parentOf } from './path.js';
+import { baseName, parentOf } from './path.js';
+import { PathIndex } from './path-index.js';
 import { QUOTA_ROOT, STAT_NODE, addQuotaUsage, quotaRootOf, recountAllQuotas, recountQuota } from './quota.js';
 import { TreeSnapshot } from './tree-snapshot.js';
 import type { Txn, TxnHeader, TxnResult } from './txn.js';
@@ -18,8 +19,9 @@ function systemNode(acl: ACL[], aversion: number): NodeFields {
 
 /**
  * `s` as a string of its own. A decoder may hand out a long string as a slice of a larger one
- * (msgpackr decodes a run of a frame at once and slices it): kept as a path, the slice would
- * keep that whole run alive for the node's life. V8 copies slices shorter than 13 chars.
+ * (msgpackr decodes a run of a frame at once and slices it): kept in an owner index (a
+ * session's ephemerals, containers, TTLs), the slice would keep that whole run alive for the
+ * node's life. V8 copies slices shorter than 13 chars.
  */
 function ownString(s: string): string {
   if (s.length < 13) return s;
@@ -63,23 +65,28 @@ class ApplyError extends Error {
  * the same tree. It returns watch triggers instead of notifying anyone itself.
  */
 export class DataTree {
-  /** Node id by path; the store holds each id's fields. '' is never a key (getNode maps it to '/'). */
-  private readonly ids = new Map<string, number>();
   private readonly store = new NodeStore();
+  /** Node id by path, keyed by the store's path bytes. '' is never a key (getNode maps it to '/'). */
+  private readonly pathIndex = new PathIndex(this.store.paths);
+  /** The root's id (the first row). */
+  private readonly rootId: number;
   private readonly ephemerals = new Map<bigint, JavaHashOrderSet>();
   readonly containers = new Set<string>();
   readonly ttls = new Set<string>();
   /** Saving and loading snapshots, over a narrow view of this tree's private state. */
   private readonly snapshot = new TreeSnapshot({
     store: this.store,
-    nodeCount: () => this.ids.size,
-    nodeIds: () => this.ids.values(),
-    idOf: (path) => this.ids.get(path),
+    pathIndex: this.pathIndex,
+    rootId: () => this.rootId,
+    nodeCount: () => this.pathIndex.size,
+    nodeIds: () => this.nodeIds(),
     addNode: (path, fields, parent) => this.addNode(path, fields, parent),
-    link: (path, id, parent) => {
+    linkRow: (id, parent, hash, pathChars) => {
       this.store.addChild(parent, id);
-      this.ids.set(path, id);
-      this.index(path, id);
+      this.pathIndex.insert(id, hash);
+      this.dataBytes += pathChars + this.store.dataLength(id);
+      // Only an owned node's path is made into a string, for its owner's index.
+      if (this.store.hasOwner(id)) this.ownerIndex(this.store.ephemeralOwner[id]!, true)?.add(this.store.pathOf(id));
     },
     replace: (path, id, write) => {
       this.unindex(path, id);
@@ -92,7 +99,8 @@ export class DataTree {
   private dataBytes = 0;
 
   constructor(readonly extendedTypesEnabled = false) {
-    this.ids.set('/', this.store.allocate('/', systemNode(WORLD_ALL, 0)));
+    this.rootId = this.store.allocate('/', systemNode(WORLD_ALL, 0));
+    this.pathIndex.add(this.rootId);
     // The system nodes are added without a txn and without touching cversion, as ZooKeeper does.
     this.addSystemNode('/zookeeper', WORLD_ALL);
     this.addSystemNode('/zookeeper/quota', WORLD_ALL);
@@ -102,8 +110,8 @@ export class DataTree {
 
   private addSystemNode(path: string, acl: ACL[], aversion = 0): void {
     const id = this.store.allocate(path, systemNode(acl, aversion));
-    this.ids.set(path, id);
-    this.store.addChild(this.ids.get(parentOf(path))!, id);
+    this.pathIndex.add(id);
+    this.store.addChild(this.idOf(parentOf(path))!, id);
   }
 
   /**
@@ -111,12 +119,18 @@ export class DataTree {
    * ZooKeeper keys its root under both.
    */
   getNode(path: string): DataNode | undefined {
-    const id = this.ids.get(path === '' ? '/' : path);
-    return id === undefined ? undefined : new DataNode(this.store, id);
+    const id = this.pathIndex.get(path === '' ? '/' : path);
+    return id < 0 ? undefined : new DataNode(this.store, id);
+  }
+
+  /** The id of the node at `path`, if there is one. */
+  private idOf(path: string): number | undefined {
+    const id = this.pathIndex.get(path);
+    return id < 0 ? undefined : id;
   }
 
   get nodeCount(): number {
-    return this.ids.size;
+    return this.pathIndex.size;
   }
 
   /** Bytes of paths and data, as ZooKeeper's approximate data size counts them. */
@@ -147,8 +161,8 @@ export class DataTree {
   /** Number of nodes below `path` (all descendants). */
   descendantCount(path: string): number {
     // ZooKeeper counts keys starting with path + '/': for '' that is every node, root included.
-    if (path === '') return this.ids.size;
-    const id = this.ids.get(path);
+    if (path === '') return this.pathIndex.size;
+    const id = this.idOf(path);
     if (id === undefined) return 0;
     let n = 0;
     const stack = [id];
@@ -165,12 +179,41 @@ export class DataTree {
 
   /** All paths, parents before children (for snapshots and digests). */
   *walk(): IterableIterator<[string, DataNode]> {
-    const stack = ['/'];
+    const s = this.store;
+    const stack = [this.rootId];
     while (stack.length) {
-      const p = stack.pop()!;
-      const node = new DataNode(this.store, this.ids.get(p)!);
-      yield [p, node];
-      for (const c of node.childNames()) stack.push(childPath(p, c));
+      const id = stack.pop()!;
+      yield [s.pathOf(id), new DataNode(s, id)];
+      const children = s.children[id];
+      if (children) for (const c of children.ordered(s.nameOf)) stack.push(c);
+    }
+  }
+
+  /**
+   * Every node's id, parents before children, depth first with each node's children in the
+   * order they were added (so a tree restored from them adds each parent's children in the
+   * same order, and its children sets order as the original's). Safe across event-loop turns
+   * while txns apply (snapshots take their time): a node's children are taken as a live
+   * iterator of its children set before its id is handed out, so no id is held while it
+   * could be freed and reused; nodes added meanwhile may or may not be seen.
+   */
+  private *nodeIds(): IterableIterator<number> {
+    const s = this.store;
+    const stack: Iterator<number>[] = [];
+    const descend = (id: number) => {
+      const children = s.children[id];
+      if (children && children.size > 0) stack.push(children[Symbol.iterator]());
+    };
+    descend(this.rootId);
+    yield this.rootId;
+    while (stack.length) {
+      const next = stack[stack.length - 1]!.next();
+      if (next.done) {
+        stack.pop();
+        continue;
+      }
+      descend(next.value);
+      yield next.value;
     }
   }
 
@@ -196,7 +239,6 @@ export class DataTree {
 
   /** After the last restore of a snapshot: recounts the quotas' usage, as ZooKeeper does on loading one. */
   finishRestore(): void {
-    this.snapshot.finishRestore();
     recountAllQuotas(this);
   }
 
@@ -204,7 +246,7 @@ export class DataTree {
   private addNode(path: string, fields: NodeFields, parent: number): number {
     const id = this.store.allocate(path, fields);
     this.store.addChild(parent, id);
-    this.ids.set(path, id);
+    this.pathIndex.add(id);
     this.index(path, id);
     return id;
   }
@@ -212,7 +254,7 @@ export class DataTree {
   /** Counts a node's bytes and adds it to its owner's index. */
   private index(path: string, id: number): void {
     this.dataBytes += path.length + this.store.dataLength(id);
-    this.ownerIndex(this.store.ephemeralOwner[id]!, true)?.add(path);
+    this.ownerIndex(this.store.ephemeralOwner[id]!, true)?.add(ownString(path));
   }
 
   /** Undoes `index`. A session's emptied set stays until the session closes, as in ZooKeeper: its grown capacity decides the order of later ephemeral lists. */
@@ -241,9 +283,9 @@ export class DataTree {
   /** A digest of the whole tree (paths, data, ACLs, stats), to compare trees across restarts and servers. */
   digest(): string {
     const h = createHash('sha256');
-    const paths = [...this.ids.keys()].sort();
+    const paths = [...this.walk()].map(([p]) => p).sort();
     for (const p of paths) {
-      const n = new DataNode(this.store, this.ids.get(p)!);
+      const n = this.getNode(p)!;
       h.update(p).update('\0');
       if (n.data) h.update(n.data);
       // /zookeeper/config's mtime is each member's own clock (setConfigNode): not replicated state.
@@ -330,7 +372,7 @@ export class DataTree {
   ): DataNode {
     const s = this.store;
     const parentPath = parentOf(path);
-    const parent = this.ids.get(parentPath);
+    const parent = this.idOf(parentPath);
     if (parent === undefined) throw new ApplyError(ErrorCode.NONODE);
     if (parentCVersion === -1) parentCVersion = s.cversion[parent]! + 1;
     const bumpParent = parentCVersion > s.cversion[parent]!;
@@ -340,11 +382,10 @@ export class DataTree {
     }
     // Only a replay over a fuzzy snapshot gets here (prep rules it out live): the node is
     // already in the snapshot, but the parent may predate this txn's cversion bump (made above).
-    if (this.ids.has(path)) throw new ApplyError(ErrorCode.NODEEXISTS);
+    if (this.pathIndex.get(path) >= 0) throw new ApplyError(ErrorCode.NODEEXISTS);
     const z = hdr.zxid;
     const fields: NodeFields = { data, acl, czxid: z, mzxid: z, pzxid: z, ctimeMs: hdr.timeMs, mtimeMs: hdr.timeMs, ephemeralOwner, version: 0, cversion: 0, aversion: 0 };
-    // Not needed on restore: NodeStore.importRows decodes each path into a string of its own.
-    const id = this.addNode(ownString(path), fields, parent);
+    const id = this.addNode(path, fields, parent);
     // A stats node is counted from the tree when it is created (setquota on a populated subtree).
     if (baseName(path) === STAT_NODE && parentPath.startsWith(QUOTA_ROOT)) {
       const root = parentPath.slice(QUOTA_ROOT.length);
@@ -359,16 +400,16 @@ export class DataTree {
   private deleteNode(path: string, zxid: bigint, triggers: WatchTrigger[]): void {
     const s = this.store;
     const parentPath = parentOf(path);
-    const parent = this.ids.get(parentPath);
+    const parent = this.idOf(parentPath);
     if (parent === undefined) throw new ApplyError(ErrorCode.NONODE);
     // Only move pzxid forward: replays of a fuzzy snapshot may see older deletes.
     if (zxid > s.pzxid[parent]!) s.pzxid[parent] = zxid;
-    const id = this.ids.get(path);
+    const id = this.idOf(path);
     if (id === undefined) throw new ApplyError(ErrorCode.NONODE);
     const acl = s.acl(id);
     const dataLength = s.dataLength(id);
     s.deleteChild(parent, id);
-    this.ids.delete(path);
+    this.pathIndex.remove(id);
     this.unindex(path, id);
     s.release(id);
     this.addUsage(path, -dataLength, -1);
@@ -379,7 +420,7 @@ export class DataTree {
 
   private setData(path: string, data: Buffer | null, version: number, hdr: TxnHeader, triggers: WatchTrigger[]): Stat {
     const s = this.store;
-    const id = this.ids.get(path);
+    const id = this.idOf(path);
     if (id === undefined) throw new ApplyError(ErrorCode.NONODE);
     const bytesDiff = (data ? data.length : 0) - s.dataLength(id);
     this.dataBytes += bytesDiff;
@@ -399,7 +440,7 @@ export class DataTree {
    * watch fires, when the node holds these bytes already (the reconfig txn wrote them).
    */
   setConfigNode(data: Buffer, zxid: bigint, timeMs: number): WatchTrigger[] {
-    if (this.store.dataEquals(this.ids.get(CONFIG_NODE)!, data)) return [];
+    if (this.store.dataEquals(this.idOf(CONFIG_NODE)!, data)) return [];
     const triggers: WatchTrigger[] = [];
     this.setData(CONFIG_NODE, data, -1, { sessionId: 0n, cxid: 0, zxid, timeMs, type: OpCode.reconfig }, triggers);
     return triggers;
@@ -412,7 +453,7 @@ export class DataTree {
   }
 
   private setAcl(path: string, acl: ACL[], version: number): Stat {
-    const id = this.ids.get(path);
+    const id = this.idOf(path);
     if (id === undefined) throw new ApplyError(ErrorCode.NONODE);
     this.store.setAcl(id, acl);
     this.store.aversion[id] = version;

@@ -51,7 +51,7 @@ describe('NodeStore', () => {
     expect(store.data(c)).toBeNull();
     expect(store.numChildren(c)).toBe(0);
     expect(store.version[c]).toBe(7);
-    expect(store.paths[c]).toBe('/c');
+    expect(store.pathOf(c)).toBe('/c');
     store.release(b);
     expect(() => store.release(b)).toThrow(/freed twice/);
   });

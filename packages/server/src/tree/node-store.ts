@@ -2,6 +2,7 @@ import assert from 'node:assert';
 import { endianness } from 'node:os';
 import type { ACL } from '@zab/jute';
 import { AclInterner } from './acl-intern.js';
+import { ByteColumn } from './byte-column.js';
 import { JavaHashOrderSet } from './java-hash-order.js';
 
 /** A znode's fields as the store takes them on create (the value is copied, never kept). */
@@ -74,8 +75,13 @@ export class NodeStore {
   cversion = new Int32Array(INITIAL_CAPACITY);
   aversion = new Int32Array(INITIAL_CAPACITY);
   aclId = new Int32Array(INITIAL_CAPACITY);
-  /** Each row's path ('' for a free row); the same string the tree keys its path map with. */
-  readonly paths: string[] = [];
+  /**
+   * Each row's path as UTF-8 bytes, off the V8 heap (null for a free row): the keys of the
+   * tree's PathIndex, which must drop a row before its path is freed.
+   */
+  readonly paths = new ByteColumn(INITIAL_CAPACITY);
+  /** Ids handed out so far, free ones included: the next new row's id. */
+  private rowCount = 0;
   /** Each row's value as latin1 chars; null for null data. */
   private readonly values: (string | null)[] = [];
   /** Each row's children by id, in a set that orders them as Java's HashSet; null for a node never given a child. */
@@ -88,14 +94,12 @@ export class NodeStore {
   allocate(path: string, f: NodeFields): number {
     let id = this.freeIds.pop();
     if (id === undefined) {
-      id = this.paths.length;
+      id = this.rowCount++;
       if (id === this.capacity) this.grow();
-      this.paths.push(path);
       this.values.push(null);
       this.children.push(null);
-    } else {
-      this.paths[id] = path;
     }
+    this.paths.setString(id, path, 'utf8');
     this.write(id, f);
     return id;
   }
@@ -117,8 +121,8 @@ export class NodeStore {
 
   /** Frees row `id` for reuse; the caller has unlinked it from its parent and the path map. */
   release(id: number): void {
-    assert(this.paths[id] !== '', `node id ${id} freed twice`);
-    this.paths[id] = '';
+    assert(!this.paths.isNull(id), `node id ${id} freed twice`);
+    this.paths.free(id);
     this.values[id] = null;
     this.children[id] = null;
     this.freeIds.push(id);
@@ -126,7 +130,7 @@ export class NodeStore {
 
   /** Rows in use. */
   get size(): number {
-    return this.paths.length - this.freeIds.length;
+    return this.rowCount - this.freeIds.length;
   }
 
   data(id: number): Buffer | null {
@@ -162,10 +166,15 @@ export class NodeStore {
     return c ? c.size : 0;
   }
 
-  /** The child's name: its path past the parent's. */
+  /** Row `id`'s path, decoded from its bytes (a new string each call). */
+  pathOf(id: number): string {
+    return this.paths.view(id)!.toString('utf8');
+  }
+
+  /** The child's name: its path past the parent's, decoded from the path's bytes. */
   readonly nameOf = (id: number): string => {
-    const p = this.paths[id]!;
-    return p.slice(p.lastIndexOf('/') + 1);
+    const p = this.paths.view(id)!;
+    return p.toString('utf8', p.lastIndexOf(0x2f /* / */) + 1);
   };
 
   addChild(parent: number, child: number): void {
@@ -195,9 +204,7 @@ export class NodeStore {
     const narrowIn = [this.version, this.cversion, this.aversion];
     const wide = new Uint32Array(WIDE_COLUMNS * count * 2);
     const narrow = new Int32Array(NARROW_COLUMNS * count);
-    const pathLengths = new Uint32Array(count);
     const valueLengths = new Int32Array(count);
-    const paths: string[] = new Array<string>(count);
     let valueBytes = 0;
     const localAcl = new Map<number, number>();
     const acls: ACL[][] = [];
@@ -218,17 +225,11 @@ export class NodeStore {
         acls.push(this.acls.listOf(aclId));
       }
       narrow[3 * count + r] = local;
-      const path = this.paths[id]!;
-      paths[r] = path;
-      pathLengths[r] = path.length;
       const v = this.values[id]!;
       valueLengths[r] = v === null ? -1 : v.length;
       if (v !== null) valueBytes += v.length;
     }
-    // Paths are nearly always ASCII: then one join and one encoding give every path's bytes and its byte length is its length.
-    const joined = paths.join('');
-    const pathBytes = Buffer.from(joined, 'utf8');
-    if (pathBytes.length !== joined.length) for (let r = 0; r < count; r++) pathLengths[r] = Buffer.byteLength(paths[r]!, 'utf8');
+    const paths = this.paths.exportRun(ids, count);
     // Written value by value: joining a few thousand one-byte strings first costs ten times as much (measured).
     const values = Buffer.allocUnsafe(valueBytes);
     let at = 0;
@@ -242,8 +243,8 @@ export class NodeStore {
       wide: bytesOf(wide),
       narrow: bytesOf(narrow),
       acls,
-      paths: pathBytes,
-      pathLengths: bytesOf(pathLengths),
+      paths: paths.run,
+      pathLengths: bytesOf(paths.lengths),
       values,
       valueLengths: bytesOf(valueLengths),
     };
@@ -266,7 +267,7 @@ export class NodeStore {
     if (b.narrow?.length !== NARROW_COLUMNS * n * 4) throw bad('32-bit columns');
     if (b.pathLengths?.length !== n * 4 || b.valueLengths?.length !== n * 4) throw bad('length columns');
     if (!Array.isArray(b.acls)) throw bad('ACL table');
-    const first = this.paths.length;
+    const first = this.rowCount;
     while (this.capacity < first + n) this.grow();
     this.wideColumns().forEach((c, i) => new Uint8Array(c.buffer, c.byteOffset + first * 8, n * 8).set(b.wide.subarray(i * n * 8, (i + 1) * n * 8)));
     [this.version, this.cversion, this.aversion].forEach((c, i) => new Uint8Array(c.buffer, c.byteOffset + first * 4, n * 4).set(b.narrow.subarray(i * n * 4, (i + 1) * n * 4)));
@@ -274,15 +275,14 @@ export class NodeStore {
     const localAcl = int32s(b.narrow.subarray(3 * n * 4));
     const pathLengths = uint32s(b.pathLengths);
     const valueLengths = int32s(b.valueLengths);
-    let p = 0;
+    let pathBytes = 0;
+    for (let r = 0; r < n; r++) pathBytes += pathLengths[r]!;
+    if (pathBytes !== b.paths.length) throw bad('path or value lengths do not add up to their byte runs');
     let v = 0;
     for (let r = 0; r < n; r++) {
       const aclId = aclIds[localAcl[r]!];
       if (aclId === undefined) throw bad(`row ${r} names ACL ${localAcl[r]} of ${aclIds.length}`);
       this.aclId[first + r] = aclId;
-      const pathEnd = p + pathLengths[r]!;
-      this.paths.push(b.paths.toString('utf8', p, pathEnd));
-      p = pathEnd;
       const valueLength = valueLengths[r]!;
       if (valueLength < 0) this.values.push(null);
       else {
@@ -291,7 +291,9 @@ export class NodeStore {
       }
       this.children.push(null);
     }
-    if (p !== b.paths.length || v !== b.values.length) throw bad('path or value lengths do not add up to their byte runs');
+    if (v !== b.values.length) throw bad('path or value lengths do not add up to their byte runs');
+    this.paths.importRun(first, b.paths, pathLengths);
+    this.rowCount += n;
     return first;
   }
 
@@ -352,6 +354,7 @@ function int32s(b: Buffer): Int32Array {
   return b.byteOffset % 4 === 0 ? new Int32Array(b.buffer, b.byteOffset, b.length / 4) : new Int32Array(Uint8Array.prototype.slice.call(b).buffer);
 }
 
-function uint32s(b: Buffer): Uint32Array {
+/** uint32 cells of `b` (copied when `b` is not 4-byte aligned). */
+export function uint32s(b: Buffer): Uint32Array {
   return b.byteOffset % 4 === 0 ? new Uint32Array(b.buffer, b.byteOffset, b.length / 4) : new Uint32Array(Uint8Array.prototype.slice.call(b).buffer);
 }

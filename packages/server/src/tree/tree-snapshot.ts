@@ -1,52 +1,49 @@
 import type { SnapshotNode } from './data-node.js';
-import type { ColumnBlock, NodeFields, NodeStore } from './node-store.js';
+import { uint32s, type ColumnBlock, type NodeFields, type NodeStore } from './node-store.js';
+import { HASH_SEED, hashFinish, hashStep, type PathIndex } from './path-index.js';
 
 /** Bytes of a column block a snapshot aims at: storage's chunk size, so one block makes one chunk. */
 const BLOCK_BYTES = 512 * 1024;
-/** Slots of parentOf's cache (a power of two). */
-const PARENT_CACHE_SLOTS = 4096;
+const SLASH = 0x2f;
 
 /**
  * What saving and loading a snapshot need of the tree, and no more: the DataTree hands its
- * snapshot module this view of its own private state. `idOf` and `nodeIds` read the path
- * index; `link` and `replace` keep the index, the tree's byte count and its owner indexes
+ * snapshot module this view of its own private state, to read only: `addNode`, `linkRow`
+ * and `replace` keep the path index, the tree's byte count and its owner indexes
  * (ephemerals, containers, TTLs) consistent with the store.
  */
 export interface SnapshotTreeView {
   readonly store: NodeStore;
+  readonly pathIndex: PathIndex;
+  rootId(): number;
   /** Nodes in the tree. */
   nodeCount(): number;
-  /** Node ids in the path index's order, which puts every parent before its children. */
+  /** Node ids, every parent before its children, each parent's children in the order they were added. */
   nodeIds(): IterableIterator<number>;
-  idOf(path: string): number | undefined;
-  /** Allocates a row for a new node at `path` under `parent` and links it (as `link`); returns its id. */
+  /** Allocates a row for a new node at `path` under `parent` and links it; returns its id. */
   addNode(path: string, fields: NodeFields, parent: number): number;
-  /** Links row `id`, already in the store with `path`, as a new node under `parent`. */
-  link(path: string, id: number, parent: number): void;
+  /** Links row `id`, already in the store with its path (whose hash is `hash`, `pathChars` UTF-16 units long), as a new node under `parent`. */
+  linkRow(id: number, parent: number, hash: number, pathChars: number): void;
   /** Rewrites node `id` at `path` by `write` (which changes its row's fields), re-counting and re-indexing it. */
   replace(path: string, id: number, write: () => void): void;
 }
 
 /**
  * A tree's snapshots: saving it as per-node entries or column blocks, and loading either
- * back (a fuzzy snapshot may hold a path twice: the later copy wins). Loading keeps a cache
- * of recent parents from the first restore until `finishRestore`.
+ * back (a fuzzy snapshot may hold a path twice: the later copy wins).
  */
 export class TreeSnapshot {
-  /** restoreBlock's cache of parent ids (parentOf), while a snapshot loads. */
-  private restoreParents: Int32Array | null = null;
-
   constructor(private readonly tree: SnapshotTreeView) {}
 
   /**
-   * The tree as snapshot entries, parents before children (the path index's order). Safe to
+   * The tree as snapshot entries, parents before children (nodeIds' order). Safe to
    * consume across event-loop turns while txns keep applying: the result is fuzzy, and
    * replaying the log from the zxid the snapshot started at makes it exact.
    */
   *entries(): IterableIterator<SnapshotNode> {
     const s = this.tree.store;
     for (const id of this.tree.nodeIds()) {
-      yield [s.paths[id]!, s.data(id), s.acl(id), s.czxid[id]!, s.mzxid[id]!, s.pzxid[id]!, s.ctimeMs[id]!, s.mtimeMs[id]!, s.version[id]!, s.cversion[id]!, s.aversion[id]!, s.ephemeralOwner[id]!];
+      yield [s.pathOf(id), s.data(id), s.acl(id), s.czxid[id]!, s.mzxid[id]!, s.pzxid[id]!, s.ctimeMs[id]!, s.mtimeMs[id]!, s.version[id]!, s.cversion[id]!, s.aversion[id]!, s.ephemeralOwner[id]!];
     }
   }
 
@@ -72,7 +69,7 @@ export class TreeSnapshot {
           break;
         }
         rows[count++] = next.value;
-        bytes += 64 + s.paths[next.value]!.length + s.dataLength(next.value);
+        bytes += 64 + s.paths.length(next.value) + s.dataLength(next.value);
       }
       if (count > 0) yield s.exportRows(rows, count);
       if (done) return;
@@ -88,65 +85,84 @@ export class TreeSnapshot {
 
   /**
    * Adds a node read from a snapshot of the per-node format (its parent must already be
-   * there). Built for loading millions: recent parents are cached (parentOf), so most
-   * nodes cost one lookup in the path index and one add to their parent's children.
+   * there).
    */
   restoreNode(e: SnapshotNode): void {
     const [path, data, acl, czxid, mzxid, pzxid, ctimeMs, mtimeMs, version, cversion, aversion, ephemeralOwner] = e;
     const fields: NodeFields = { data, acl, czxid, mzxid, pzxid, ctimeMs, mtimeMs, ephemeralOwner, version, cversion, aversion };
-    const existing = this.tree.idOf(path);
+    const found = this.tree.pathIndex.get(path);
+    const existing = found < 0 ? undefined : found;
     // A fuzzy snapshot can hold a path twice (deleted and re-created during the walk): the later wins.
     if (existing !== undefined) this.tree.replace(path, existing, () => this.tree.store.write(existing, fields));
-    else this.tree.addNode(path, fields, this.parentOf(path));
-  }
-
-  /** After the last restore of a snapshot: drops the parent cache. */
-  finishRestore(): void {
-    this.restoreParents = null;
+    else {
+      const slash = path.lastIndexOf('/');
+      const parent = slash === 0 ? this.tree.rootId() : this.tree.pathIndex.get(path.slice(0, slash));
+      if (parent < 0) throw new Error(`snapshot entry ${path} comes before its parent`);
+      this.tree.addNode(path, fields, parent);
+    }
   }
 
   /**
-   * restoreNode for a whole block: the rows go into the store in bulk, then each is linked
-   * to its parent, indexed and counted in block order, so the path index, children sets (their
-   * Java order follows insertion) and ephemeral sets come out as restoreNode's would.
+   * restoreNode for a whole block: the rows (their paths' bytes with them) go into the store
+   * in bulk, then each is linked to its parent, indexed and counted in block order, so the
+   * path index, children sets (their Java order follows insertion) and ephemeral sets come
+   * out as restoreNode's would. No string is made for a path (only for an owned node's, for
+   * its owner's index): each path is hashed once over the block's path run, the hash of its
+   * parent's part taken on the way, and a row whose parent is the previous row's (children
+   * of one parent come in runs) takes it without a lookup.
    */
   private restoreBlock(b: ColumnBlock): void {
-    const s = this.tree.store;
+    const { store: s, pathIndex } = this.tree;
     const first = s.importRows(b);
-    for (let id = first; id < first + b.rows; id++) {
-      const path = s.paths[id]!;
-      const existing = this.tree.idOf(path);
-      if (existing !== undefined) {
-        // The later copy wins, in the row the path already has (see restoreNode).
-        this.tree.replace(path, existing, () => s.copyRow(id, existing));
-        s.release(id);
-        continue;
+    const run = b.paths;
+    const lengths = uint32s(b.pathLengths);
+    const root = this.tree.rootId();
+    let start = 0;
+    let lastParent = -1;
+    let lastParentStart = 0;
+    let lastParentEnd = 0;
+    for (let r = 0; r < b.rows; r++) {
+      const id = first + r;
+      const end = start + lengths[r]!;
+      let h = HASH_SEED;
+      let slash = start;
+      let parentState = h;
+      let chars = 0;
+      for (let i = start; i < end; i++) {
+        const byte = run[i]!;
+        if (byte === SLASH) {
+          slash = i;
+          parentState = h;
+        }
+        // One UTF-16 unit a UTF-8 sequence, two for a 4-byte one (ZooKeeper counts a path's Java chars).
+        if ((byte & 0xc0) !== 0x80) chars += byte >= 0xf0 ? 2 : 1;
+        h = hashStep(h, byte);
       }
-      this.tree.link(path, id, this.parentOf(path));
+      const hash = hashFinish(h);
+      const existing = pathIndex.find(run, start, end, hash);
+      if (existing >= 0) {
+        // The later copy wins, in the row the path already has (see restoreNode).
+        this.tree.replace(s.pathOf(existing), existing, () => s.copyRow(id, existing));
+        s.release(id);
+      } else {
+        let parent: number;
+        if (slash === start) parent = root;
+        else if (lastParent >= 0 && sameBytes(run, lastParentStart, lastParentEnd, start, slash)) parent = lastParent;
+        else parent = pathIndex.find(run, start, slash, hashFinish(parentState));
+        if (parent < 0) throw new Error(`snapshot entry ${run.toString('utf8', start, end)} comes before its parent`);
+        lastParent = parent;
+        lastParentStart = start;
+        lastParentEnd = slash;
+        this.tree.linkRow(id, parent, hash, chars);
+      }
+      start = end;
     }
   }
+}
 
-  /**
-   * The id of `path`'s parent while restoring. Snapshots in creation order interleave
-   * siblings of many parents, so a cache of recent parents, slotted by a hash of the parent
-   * part of `path` and checked against the candidate's own path (so a freed or reused id is
-   * never taken for it), spares most nodes making the parent's path string and looking it up
-   * in the path index (a fifth of a block's restore, measured).
-   */
-  private parentOf(path: string): number {
-    const cache = (this.restoreParents ??= new Int32Array(PARENT_CACHE_SLOTS).fill(-1));
-    const slash = path.lastIndexOf('/');
-    let hash = slash;
-    for (let i = slash - 1, end = Math.max(0, slash - 24); i >= end; i--) hash = (Math.imul(hash, 31) + path.charCodeAt(i)) | 0;
-    const slot = hash & (PARENT_CACHE_SLOTS - 1);
-    const candidate = cache[slot]!;
-    if (candidate >= 0) {
-      const p = this.tree.store.paths[candidate]!;
-      if (slash === 0 ? p === '/' : p.length === slash && path.startsWith(p)) return candidate;
-    }
-    const parent = this.tree.idOf(slash === 0 ? '/' : path.slice(0, slash));
-    if (parent === undefined) throw new Error(`snapshot entry ${path} comes before its parent`);
-    cache[slot] = parent;
-    return parent;
-  }
+/** Whether `run[aStart..aEnd)` and `run[bStart..bEnd)` hold the same bytes. */
+function sameBytes(run: Uint8Array, aStart: number, aEnd: number, bStart: number, bEnd: number): boolean {
+  if (aEnd - aStart !== bEnd - bStart) return false;
+  for (let i = aEnd - aStart - 1; i >= 0; i--) if (run[aStart + i] !== run[bStart + i]) return false;
+  return true;
 }
