@@ -185,7 +185,7 @@ export class DataTree {
       const id = stack.pop()!;
       yield [s.pathOf(id), new DataNode(s, id)];
       const children = s.children[id];
-      if (children) for (const c of children.ordered(s.nameOf)) stack.push(c);
+      if (children) for (const c of children.ordered(s.nameHashOf)) stack.push(c);
     }
   }
 

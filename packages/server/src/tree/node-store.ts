@@ -3,7 +3,7 @@ import { endianness } from 'node:os';
 import type { ACL } from '@zab/jute';
 import { AclInterner } from './acl-intern.js';
 import { ByteColumn } from './byte-column.js';
-import { JavaHashOrderSet } from './java-hash-order.js';
+import { JavaHashOrderSet, javaStringHash } from './java-hash-order.js';
 
 /** A znode's fields as the store takes them on create (the value is copied, never kept). */
 export interface NodeFields {
@@ -174,7 +174,22 @@ export class NodeStore {
   /** The child's name: its path past the parent's, decoded from the path's bytes. */
   readonly nameOf = (id: number): string => {
     const p = this.paths.view(id)!;
-    return p.toString('utf8', p.lastIndexOf(0x2f /* / */) + 1);
+    return p.toString('utf8', nameStart(p));
+  };
+
+  /**
+   * Java's String.hashCode of the child's name, read from its path's bytes: an ASCII name's
+   * bytes are its UTF-16 units, so no string is made for it (childNames orders by this hash).
+   */
+  readonly nameHashOf = (id: number): number => {
+    const p = this.paths.view(id)!;
+    let h = 0;
+    for (let i = nameStart(p); i < p.length; i++) {
+      const b = p[i]!;
+      if (b >= 0x80) return javaStringHash(this.nameOf(id));
+      h = (Math.imul(h, 31) + b) | 0;
+    }
+    return h;
   };
 
   addChild(parent: number, child: number): void {
@@ -188,7 +203,7 @@ export class NodeStore {
   /** Children's names in ZooKeeper's order (a new array the caller may keep). */
   childNames(id: number): string[] {
     const c = this.children[id];
-    return c ? c.ordered(this.nameOf).map(this.nameOf) : [];
+    return c ? c.ordered(this.nameHashOf).map(this.nameOf) : [];
   }
 
   // Bulk export and import for column snapshots (DataTree.snapshotBlocks / restoreEntry).
@@ -333,6 +348,13 @@ export class NodeStore {
     this.aclId = grown(this.aclId, cap);
     this.capacity = cap;
   }
+}
+
+/** Where the last name of a path's bytes starts: past its last '/' (a loop: names are short, and Buffer.lastIndexOf is a native call). */
+function nameStart(path: Uint8Array): number {
+  let i = path.length - 1;
+  while (i > 0 && path[i] !== 0x2f) i--;
+  return i + 1;
 }
 
 type Column = BigInt64Array | Float64Array | Int32Array;
