@@ -283,9 +283,9 @@ export class DataTree {
   /** A digest of the whole tree (paths, data, ACLs, stats), to compare trees across restarts and servers. */
   digest(): string {
     const h = createHash('sha256');
-    const paths = [...this.walk()].map(([p]) => p).sort();
-    for (const p of paths) {
-      const n = this.getNode(p)!;
+    // By path in UTF-16 order, as sorting the path strings orders them.
+    const nodes = [...this.walk()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const [p, n] of nodes) {
       h.update(p).update('\0');
       if (n.data) h.update(n.data);
       // /zookeeper/config's mtime is each member's own clock (setConfigNode): not replicated state.
