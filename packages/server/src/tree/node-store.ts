@@ -33,7 +33,7 @@ const NARROW_COLUMNS = 4;
  * A run of rows of a NodeStore as a column snapshot stores them: every column's cells as
  * raw little-endian bytes, column after column (`wide`: the 64-bit and float64 columns;
  * `narrow`: the int32 ones, the ACL as an index into `acls`, this block's distinct lists),
- * the paths as one UTF-8 run cut by their byte lengths (uint32), the values as one latin1
+ * the paths as one UTF-8 run cut by their byte lengths (uint32), the values as one byte
  * run cut by their byte lengths (int32, -1 for null). Plain Buffers and arrays, so msgpack
  * stores each column with one copy and reads it back as a view.
  */
@@ -55,8 +55,9 @@ export interface ColumnBlock {
  * beyond its path and value; a row of typed arrays costs 64 bytes outside the heap. zxids
  * and ephemeralOwner are 64-bit columns (session ids use every bit, so they stay exact),
  * times are float64 (ms since the epoch, exact), versions int32, the ACL an index into the
- * interned lists. A value is a one-byte (latin1) string copy, one char per byte: it holds no
- * reference to the frame, log record or snapshot chunk it came in.
+ * interned lists. Values live off the V8 heap in a ByteColumn (one string a value cost a heap
+ * object each, and V8's slack above the live heap grows with the heap), copied in: a value
+ * holds no reference to the frame, log record or snapshot chunk it came in.
  *
  * Owned by the DataTree, which alone allocates, frees and writes rows; ids of deleted nodes
  * are reused, so an id (or a DataNode view of it) is only good until the tree next changes.
@@ -82,8 +83,8 @@ export class NodeStore {
   readonly paths = new ByteColumn(INITIAL_CAPACITY);
   /** Ids handed out so far, free ones included: the next new row's id. */
   private rowCount = 0;
-  /** Each row's value as latin1 chars; null for null data. */
-  private readonly values: (string | null)[] = [];
+  /** Each row's value; null for null data. */
+  private readonly values = new ByteColumn(INITIAL_CAPACITY);
   /** Each row's children by id, in a set that orders them as Java's HashSet; null for a node never given a child. */
   readonly children: (JavaHashOrderSet<number> | null)[] = [];
   /** Freed ids, reused last freed first. */
@@ -96,7 +97,6 @@ export class NodeStore {
     if (id === undefined) {
       id = this.rowCount++;
       if (id === this.capacity) this.grow();
-      this.values.push(null);
       this.children.push(null);
     }
     this.paths.setString(id, path, 'utf8');
@@ -123,7 +123,7 @@ export class NodeStore {
   release(id: number): void {
     assert(!this.paths.isNull(id), `node id ${id} freed twice`);
     this.paths.free(id);
-    this.values[id] = null;
+    this.values.free(id);
     this.children[id] = null;
     this.freeIds.push(id);
   }
@@ -133,23 +133,32 @@ export class NodeStore {
     return this.rowCount - this.freeIds.length;
   }
 
+  /** The value as a new Buffer the caller may keep and write (null for null data). */
   data(id: number): Buffer | null {
-    const v = this.values[id]!;
-    return v === null ? null : Buffer.from(v, 'latin1');
+    return this.values.copy(id);
   }
 
+  /** The value for the caller to keep but never write, copied only when small (ByteColumn.share). */
+  sharedData(id: number): Buffer | null {
+    return this.values.share(id);
+  }
+
+  /** Copies `data` in (null for null data). */
   setData(id: number, data: Buffer | null): void {
-    this.values[id] = data === null ? null : data.toString('latin1');
+    this.values.set(id, data);
   }
 
   dataLength(id: number): number {
-    const v = this.values[id];
-    return v ? v.length : 0;
+    return this.values.length(id);
   }
 
   dataEquals(id: number, data: Buffer): boolean {
-    const v = this.values[id];
-    return v !== null && v !== undefined && v.length === data.length && v === data.toString('latin1');
+    return this.values.equals(id, data);
+  }
+
+  /** Bytes of values held, and allocated for them (garbage and headroom included). */
+  get valueBytes(): { live: number; held: number } {
+    return { live: this.values.liveBytes, held: this.values.heldBytes };
   }
 
   /** The node's ACL list: shared by every node with the same one, never to be modified. */
@@ -219,8 +228,6 @@ export class NodeStore {
     const narrowIn = [this.version, this.cversion, this.aversion];
     const wide = new Uint32Array(WIDE_COLUMNS * count * 2);
     const narrow = new Int32Array(NARROW_COLUMNS * count);
-    const valueLengths = new Int32Array(count);
-    let valueBytes = 0;
     const localAcl = new Map<number, number>();
     const acls: ACL[][] = [];
     for (let r = 0; r < count; r++) {
@@ -240,18 +247,9 @@ export class NodeStore {
         acls.push(this.acls.listOf(aclId));
       }
       narrow[3 * count + r] = local;
-      const v = this.values[id]!;
-      valueLengths[r] = v === null ? -1 : v.length;
-      if (v !== null) valueBytes += v.length;
     }
     const paths = this.paths.exportRun(ids, count);
-    // Written value by value: joining a few thousand one-byte strings first costs ten times as much (measured).
-    const values = Buffer.allocUnsafe(valueBytes);
-    let at = 0;
-    for (let r = 0; r < count; r++) {
-      const v = this.values[ids[r]!];
-      if (v) at += values.write(v, at, 'latin1');
-    }
+    const values = this.values.exportRun(ids, count);
     return {
       columns: COLUMN_BLOCK_VERSION,
       rows: count,
@@ -260,17 +258,17 @@ export class NodeStore {
       acls,
       paths: paths.run,
       pathLengths: bytesOf(paths.lengths),
-      values,
-      valueLengths: bytesOf(valueLengths),
+      values: values.run,
+      valueLengths: bytesOf(values.lengths),
     };
   }
 
   /**
    * Appends a block's rows as new rows (no children yet) and returns the first one's id; the
-   * rows are ids first .. first + rows - 1. The columns are copied in bulk; each path and
-   * value is decoded into a string of its own (a slice of one string per block would keep the
-   * block's whole run alive, measured +26 bytes a znode of heap after a restore). Throws when the block's parts do not
-   * fit together (a block that passed its chunk's CRC but was not written by exportRows).
+   * rows are ids first .. first + rows - 1. The columns are copied in bulk, the paths' and
+   * the values' runs into their byte columns with one copy each: no string is made for a path
+   * or a value. Throws when the block's parts do not fit together (a block that passed its
+   * chunk's CRC but was not written by exportRows).
    */
   importRows(b: ColumnBlock): number {
     assert(endianness() === 'LE', 'column snapshots are read in little-endian byte order');
@@ -289,24 +287,23 @@ export class NodeStore {
     const aclIds = b.acls.map((acl) => this.acls.idOf(acl));
     const localAcl = int32s(b.narrow.subarray(3 * n * 4));
     const pathLengths = uint32s(b.pathLengths);
-    const valueLengths = int32s(b.valueLengths);
     let pathBytes = 0;
     for (let r = 0; r < n; r++) pathBytes += pathLengths[r]!;
-    if (pathBytes !== b.paths.length) throw bad('path or value lengths do not add up to their byte runs');
-    let v = 0;
+    if (pathBytes !== b.paths.length) throw bad('path or value lengths do not add up to their byte runs (paths)');
+    if (!(b.values instanceof Uint8Array)) throw bad('value run');
+    // Checks the lengths against the run before it changes anything.
+    try {
+      this.values.importRun(first, b.values, int32s(b.valueLengths));
+    } catch (e) {
+      throw bad(`path or value lengths do not add up to their byte runs (${(e as Error).message})`);
+    }
     for (let r = 0; r < n; r++) {
       const aclId = aclIds[localAcl[r]!];
       if (aclId === undefined) throw bad(`row ${r} names ACL ${localAcl[r]} of ${aclIds.length}`);
       this.aclId[first + r] = aclId;
-      const valueLength = valueLengths[r]!;
-      if (valueLength < 0) this.values.push(null);
-      else {
-        this.values.push(b.values.toString('latin1', v, v + valueLength));
-        v += valueLength;
-      }
-      this.children.push(null);
     }
-    if (v !== b.values.length) throw bad('path or value lengths do not add up to their byte runs');
+    // Only once nothing can throw: a block refused part way leaves the rows beyond rowCount, to be overwritten.
+    for (let r = 0; r < n; r++) this.children.push(null);
     this.paths.importRun(first, b.paths, pathLengths);
     this.rowCount += n;
     return first;
@@ -316,7 +313,7 @@ export class NodeStore {
   copyRow(from: number, to: number): void {
     for (const c of this.wideColumns()) c[to] = c[from]! as never;
     for (const c of [this.version, this.cversion, this.aversion, this.aclId]) c[to] = c[from]!;
-    this.values[to] = this.values[from]!;
+    this.values.set(to, this.values.view(from));
   }
 
   /** Whether row `id` has a non-zero ephemeralOwner, read without making a bigint. */
