@@ -79,7 +79,6 @@ export class DataTree {
     pathIndex: this.pathIndex,
     rootId: () => this.rootId,
     nodeCount: () => this.pathIndex.size,
-    nodeIds: () => this.nodeIds(),
     addNode: (path, fields, parent) => this.addNode(path, fields, parent),
     linkRow: (id, parent, hash, pathChars) => {
       this.store.addChild(parent, id);
@@ -186,34 +185,6 @@ export class DataTree {
       yield [s.pathOf(id), new DataNode(s, id)];
       const children = s.children[id];
       if (children) for (const c of children.ordered(s.nameHashOf)) stack.push(c);
-    }
-  }
-
-  /**
-   * Every node's id, parents before children, depth first with each node's children in the
-   * order they were added (so a tree restored from them adds each parent's children in the
-   * same order, and its children sets order as the original's). Safe across event-loop turns
-   * while txns apply (snapshots take their time): a node's children are taken as a live
-   * iterator of its children set before its id is handed out, so no id is held while it
-   * could be freed and reused; nodes added meanwhile may or may not be seen.
-   */
-  private *nodeIds(): IterableIterator<number> {
-    const s = this.store;
-    const stack: Iterator<number>[] = [];
-    const descend = (id: number) => {
-      const children = s.children[id];
-      if (children && children.size > 0) stack.push(children[Symbol.iterator]());
-    };
-    descend(this.rootId);
-    yield this.rootId;
-    while (stack.length) {
-      const next = stack[stack.length - 1]!.next();
-      if (next.done) {
-        stack.pop();
-        continue;
-      }
-      descend(next.value);
-      yield next.value;
     }
   }
 

@@ -18,8 +18,6 @@ export interface SnapshotTreeView {
   rootId(): number;
   /** Nodes in the tree. */
   nodeCount(): number;
-  /** Node ids, every parent before its children, each parent's children in the order they were added. */
-  nodeIds(): IterableIterator<number>;
   /** Allocates a row for a new node at `path` under `parent` and links it; returns its id. */
   addNode(path: string, fields: NodeFields, parent: number): number;
   /** Links row `id`, already in the store with its path (whose hash is `hash`, `pathChars` UTF-16 units long), as a new node under `parent`. */
@@ -42,7 +40,7 @@ export class TreeSnapshot {
    */
   *entries(): IterableIterator<SnapshotNode> {
     const s = this.tree.store;
-    for (const id of this.tree.nodeIds()) {
+    for (const id of this.nodeIds()) {
       yield [s.pathOf(id), s.data(id), s.acl(id), s.czxid[id]!, s.mzxid[id]!, s.pzxid[id]!, s.ctimeMs[id]!, s.mtimeMs[id]!, s.version[id]!, s.cversion[id]!, s.aversion[id]!, s.ephemeralOwner[id]!];
     }
   }
@@ -55,7 +53,7 @@ export class TreeSnapshot {
    */
   *blocks(blockBytes = BLOCK_BYTES): IterableIterator<ColumnBlock> {
     const s = this.tree.store;
-    const ids = this.tree.nodeIds();
+    const ids = this.nodeIds();
     const rows = new Int32Array(Math.max(1, Math.min(this.tree.nodeCount() + 16, Math.ceil(blockBytes / 64))));
     for (;;) {
       let count = 0;
@@ -73,6 +71,35 @@ export class TreeSnapshot {
       }
       if (count > 0) yield s.exportRows(rows, count);
       if (done) return;
+    }
+  }
+
+  /**
+   * Every node's id, parents before children, depth first with each node's children in the
+   * order they were added (so a tree restored from them adds each parent's children in the
+   * same order, and its children sets order as the original's). Safe across event-loop turns
+   * while txns apply (snapshots take their time): a node's children are taken as a live
+   * iterator of its children set before its id is handed out, so no id is held while it
+   * could be freed and reused; nodes added meanwhile may or may not be seen.
+   */
+  private *nodeIds(): IterableIterator<number> {
+    const s = this.tree.store;
+    const root = this.tree.rootId();
+    const stack: Iterator<number>[] = [];
+    const descend = (id: number) => {
+      const children = s.children[id];
+      if (children && children.size > 0) stack.push(children[Symbol.iterator]());
+    };
+    descend(root);
+    yield root;
+    while (stack.length) {
+      const next = stack[stack.length - 1]!.next();
+      if (next.done) {
+        stack.pop();
+        continue;
+      }
+      descend(next.value);
+      yield next.value;
     }
   }
 
