@@ -51,7 +51,7 @@ describe('NodeStore', () => {
     expect(store.data(c)).toBeNull();
     expect(store.numChildren(c)).toBe(0);
     expect(store.version[c]).toBe(7);
-    expect(store.paths[c]).toBe('/c');
+    expect(store.pathOf(c)).toBe('/c');
     store.release(b);
     expect(() => store.release(b)).toThrow(/freed twice/);
   });
@@ -128,7 +128,8 @@ describe('DataTree on the node store', () => {
     const { tree, apply, create } = treeWithLog();
     const reference = new JavaHashOrderSet(8);
     create('/p');
-    const names = Array.from({ length: 300 }, (_, i) => (i % 3 ? `n${i}` : `lock-${String(i).padStart(10, '0')}`));
+    // Non-ASCII names too: Java hashes UTF-16 units, while the tree keeps the names' UTF-8 bytes.
+    const names = Array.from({ length: 300 }, (_, i) => (i % 5 === 1 ? `ü-名${i}` : i % 3 ? `n${i}` : `lock-${String(i).padStart(10, '0')}`));
     for (const name of names) {
       create(`/p/${name}`);
       reference.add(name);

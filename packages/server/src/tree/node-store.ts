@@ -3,7 +3,7 @@ import { endianness } from 'node:os';
 import type { ACL } from '@zab/jute';
 import { AclInterner } from './acl-intern.js';
 import { ByteColumn } from './byte-column.js';
-import { JavaHashOrderSet } from './java-hash-order.js';
+import { JavaHashOrderSet, javaStringHash } from './java-hash-order.js';
 
 /** A znode's fields as the store takes them on create (the value is copied, never kept). */
 export interface NodeFields {
@@ -76,8 +76,13 @@ export class NodeStore {
   cversion = new Int32Array(INITIAL_CAPACITY);
   aversion = new Int32Array(INITIAL_CAPACITY);
   aclId = new Int32Array(INITIAL_CAPACITY);
-  /** Each row's path ('' for a free row); the same string the tree keys its path map with. */
-  readonly paths: string[] = [];
+  /**
+   * Each row's path as UTF-8 bytes, off the V8 heap (null for a free row): the keys of the
+   * tree's PathIndex, which must drop a row before its path is freed.
+   */
+  readonly paths = new ByteColumn(INITIAL_CAPACITY);
+  /** Ids handed out so far, free ones included: the next new row's id. */
+  private rowCount = 0;
   /** Each row's value; null for null data. */
   private readonly values = new ByteColumn(INITIAL_CAPACITY);
   /** Each row's children by id, in a set that orders them as Java's HashSet; null for a node never given a child. */
@@ -90,13 +95,11 @@ export class NodeStore {
   allocate(path: string, f: NodeFields): number {
     let id = this.freeIds.pop();
     if (id === undefined) {
-      id = this.paths.length;
+      id = this.rowCount++;
       if (id === this.capacity) this.grow();
-      this.paths.push(path);
       this.children.push(null);
-    } else {
-      this.paths[id] = path;
     }
+    this.paths.setString(id, path, 'utf8');
     this.write(id, f);
     return id;
   }
@@ -118,8 +121,8 @@ export class NodeStore {
 
   /** Frees row `id` for reuse; the caller has unlinked it from its parent and the path map. */
   release(id: number): void {
-    assert(this.paths[id] !== '', `node id ${id} freed twice`);
-    this.paths[id] = '';
+    assert(!this.paths.isNull(id), `node id ${id} freed twice`);
+    this.paths.free(id);
     this.values.free(id);
     this.children[id] = null;
     this.freeIds.push(id);
@@ -127,7 +130,7 @@ export class NodeStore {
 
   /** Rows in use. */
   get size(): number {
-    return this.paths.length - this.freeIds.length;
+    return this.rowCount - this.freeIds.length;
   }
 
   /** The value as a new Buffer the caller may keep and write (null for null data). */
@@ -172,10 +175,30 @@ export class NodeStore {
     return c ? c.size : 0;
   }
 
-  /** The child's name: its path past the parent's. */
+  /** Row `id`'s path, decoded from its bytes (a new string each call). */
+  pathOf(id: number): string {
+    return this.paths.view(id)!.toString('utf8');
+  }
+
+  /** The child's name: its path past the parent's, decoded from the path's bytes. */
   readonly nameOf = (id: number): string => {
-    const p = this.paths[id]!;
-    return p.slice(p.lastIndexOf('/') + 1);
+    const p = this.paths.view(id)!;
+    return p.toString('utf8', nameStart(p));
+  };
+
+  /**
+   * Java's String.hashCode of the child's name, read from its path's bytes: an ASCII name's
+   * bytes are its UTF-16 units, so no string is made for it (childNames orders by this hash).
+   */
+  readonly nameHashOf = (id: number): number => {
+    const p = this.paths.view(id)!;
+    let h = 0;
+    for (let i = nameStart(p); i < p.length; i++) {
+      const b = p[i]!;
+      if (b >= 0x80) return javaStringHash(this.nameOf(id));
+      h = (Math.imul(h, 31) + b) | 0;
+    }
+    return h;
   };
 
   addChild(parent: number, child: number): void {
@@ -189,7 +212,7 @@ export class NodeStore {
   /** Children's names in ZooKeeper's order (a new array the caller may keep). */
   childNames(id: number): string[] {
     const c = this.children[id];
-    return c ? c.ordered(this.nameOf).map(this.nameOf) : [];
+    return c ? c.ordered(this.nameHashOf).map(this.nameOf) : [];
   }
 
   // Bulk export and import for column snapshots (DataTree.snapshotBlocks / restoreEntry).
@@ -205,8 +228,6 @@ export class NodeStore {
     const narrowIn = [this.version, this.cversion, this.aversion];
     const wide = new Uint32Array(WIDE_COLUMNS * count * 2);
     const narrow = new Int32Array(NARROW_COLUMNS * count);
-    const pathLengths = new Uint32Array(count);
-    const paths: string[] = new Array<string>(count);
     const localAcl = new Map<number, number>();
     const acls: ACL[][] = [];
     for (let r = 0; r < count; r++) {
@@ -226,14 +247,8 @@ export class NodeStore {
         acls.push(this.acls.listOf(aclId));
       }
       narrow[3 * count + r] = local;
-      const path = this.paths[id]!;
-      paths[r] = path;
-      pathLengths[r] = path.length;
     }
-    // Paths are nearly always ASCII: then one join and one encoding give every path's bytes and its byte length is its length.
-    const joined = paths.join('');
-    const pathBytes = Buffer.from(joined, 'utf8');
-    if (pathBytes.length !== joined.length) for (let r = 0; r < count; r++) pathLengths[r] = Buffer.byteLength(paths[r]!, 'utf8');
+    const paths = this.paths.exportRun(ids, count);
     const values = this.values.exportRun(ids, count);
     return {
       columns: COLUMN_BLOCK_VERSION,
@@ -241,8 +256,8 @@ export class NodeStore {
       wide: bytesOf(wide),
       narrow: bytesOf(narrow),
       acls,
-      paths: pathBytes,
-      pathLengths: bytesOf(pathLengths),
+      paths: paths.run,
+      pathLengths: bytesOf(paths.lengths),
       values: values.run,
       valueLengths: bytesOf(values.lengths),
     };
@@ -250,11 +265,10 @@ export class NodeStore {
 
   /**
    * Appends a block's rows as new rows (no children yet) and returns the first one's id; the
-   * rows are ids first .. first + rows - 1. The columns are copied in bulk, the values' run
-   * into the value column with one copy; each path is decoded into a string of its own (a
-   * slice of one string per block would keep the block's whole run alive, measured +26 bytes
-   * a znode of heap after a restore). Throws when the block's parts do not fit together (a
-   * block that passed its chunk's CRC but was not written by exportRows).
+   * rows are ids first .. first + rows - 1. The columns are copied in bulk, the paths' and
+   * the values' runs into their byte columns with one copy each: no string is made for a path
+   * or a value. Throws when the block's parts do not fit together (a block that passed its
+   * chunk's CRC but was not written by exportRows).
    */
   importRows(b: ColumnBlock): number {
     assert(endianness() === 'LE', 'column snapshots are read in little-endian byte order');
@@ -266,13 +280,16 @@ export class NodeStore {
     if (b.narrow?.length !== NARROW_COLUMNS * n * 4) throw bad('32-bit columns');
     if (b.pathLengths?.length !== n * 4 || b.valueLengths?.length !== n * 4) throw bad('length columns');
     if (!Array.isArray(b.acls)) throw bad('ACL table');
-    const first = this.paths.length;
+    const first = this.rowCount;
     while (this.capacity < first + n) this.grow();
     this.wideColumns().forEach((c, i) => new Uint8Array(c.buffer, c.byteOffset + first * 8, n * 8).set(b.wide.subarray(i * n * 8, (i + 1) * n * 8)));
     [this.version, this.cversion, this.aversion].forEach((c, i) => new Uint8Array(c.buffer, c.byteOffset + first * 4, n * 4).set(b.narrow.subarray(i * n * 4, (i + 1) * n * 4)));
     const aclIds = b.acls.map((acl) => this.acls.idOf(acl));
     const localAcl = int32s(b.narrow.subarray(3 * n * 4));
     const pathLengths = uint32s(b.pathLengths);
+    let pathBytes = 0;
+    for (let r = 0; r < n; r++) pathBytes += pathLengths[r]!;
+    if (pathBytes !== b.paths.length) throw bad('path or value lengths do not add up to their byte runs (paths)');
     if (!(b.values instanceof Uint8Array)) throw bad('value run');
     // Checks the lengths against the run before it changes anything.
     try {
@@ -280,17 +297,15 @@ export class NodeStore {
     } catch (e) {
       throw bad(`path or value lengths do not add up to their byte runs (${(e as Error).message})`);
     }
-    let p = 0;
     for (let r = 0; r < n; r++) {
       const aclId = aclIds[localAcl[r]!];
       if (aclId === undefined) throw bad(`row ${r} names ACL ${localAcl[r]} of ${aclIds.length}`);
       this.aclId[first + r] = aclId;
-      const pathEnd = p + pathLengths[r]!;
-      this.paths.push(b.paths.toString('utf8', p, pathEnd));
-      p = pathEnd;
-      this.children.push(null);
     }
-    if (p !== b.paths.length) throw bad('path or value lengths do not add up to their byte runs (paths)');
+    // Only once nothing can throw: a block refused part way leaves the rows beyond rowCount, to be overwritten.
+    for (let r = 0; r < n; r++) this.children.push(null);
+    this.paths.importRun(first, b.paths, pathLengths);
+    this.rowCount += n;
     return first;
   }
 
@@ -332,6 +347,13 @@ export class NodeStore {
   }
 }
 
+/** Where the last name of a path's bytes starts: past its last '/' (a loop: names are short, and Buffer.lastIndexOf is a native call). */
+function nameStart(path: Uint8Array): number {
+  let i = path.length - 1;
+  while (i > 0 && path[i] !== 0x2f) i--;
+  return i + 1;
+}
+
 type Column = BigInt64Array | Float64Array | Int32Array;
 
 /** A column of `capacity` rows holding `column`'s rows first. */
@@ -351,6 +373,7 @@ function int32s(b: Buffer): Int32Array {
   return b.byteOffset % 4 === 0 ? new Int32Array(b.buffer, b.byteOffset, b.length / 4) : new Int32Array(Uint8Array.prototype.slice.call(b).buffer);
 }
 
-function uint32s(b: Buffer): Uint32Array {
+/** uint32 cells of `b` (copied when `b` is not 4-byte aligned). */
+export function uint32s(b: Buffer): Uint32Array {
   return b.byteOffset % 4 === 0 ? new Uint32Array(b.buffer, b.byteOffset, b.length / 4) : new Uint32Array(Uint8Array.prototype.slice.call(b).buffer);
 }
