@@ -26,6 +26,7 @@ function paired(own: Row, twin: Row): Row {
     id: own.id,
     base: own.base,
     title: own.title,
+    ...(own.placement ? { placement: own.placement } : {}),
     async run(ctx) {
       // One generator failing must not lose the other's figures.
       const attempt = (r: Row) => r.run(ctx).catch((e: unknown): RowOutcome => ({ metrics: [], notes: [`failed: ${e instanceof Error ? e.message : String(e)}`], detail: null }));
@@ -49,9 +50,10 @@ export function chosenRows(s: CompareSettings): Row[] {
   const java = s.driver === 'jute' ? [] : javaRows(s);
   return s.rows.flatMap((id) => {
     const own = jute.filter((r) => r.base === id);
-    const twin = java.find((r) => r.base === id);
-    if (twin === undefined) return own;
-    return s.driver === 'java' ? [twin] : own.map((r) => paired(r, twin));
+    const twins = java.filter((r) => r.base === id);
+    if (twins.length === 0) return own;
+    // A twin runs where its zab-bench row does (the same placement).
+    return s.driver === 'java' ? twins : own.map((r) => paired(r, twins.find((t) => t.placement === r.placement)!));
   });
 }
 

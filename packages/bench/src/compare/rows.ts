@@ -6,10 +6,12 @@ import type { WorkloadResult } from '../result.js';
 import { runWorkload } from '../runner.js';
 import type { WorkloadSpec } from '../spec.js';
 import type { Cluster, Member, ServerKind } from './cluster.js';
+import type { Endpoint } from '../session.js';
 import { nowMs } from '../clock.js';
 import { cpuPerOpMetrics, MembersCpu } from './cpu-per-op.js';
 import { runLoadGen, type JavaLoad, type JavaResult } from './java-driver.js';
 import type { CompareSettings, RowId } from './settings.js';
+import { placedMember, placedRow, placementsFor, type Placement } from './placement.js';
 
 /** One figure of a row; `better` says which way is good for zab / ZooKeeper ratios. */
 export interface Metric {
@@ -52,6 +54,8 @@ export interface Row {
   title: string;
   /** Rows run at several sizes (--idle-sessions 1000,10000, ...): each one's point. */
   size?: CurvePoint;
+  /** One-session rows: the member their session is pinned to, relative to the leader. */
+  placement?: Placement;
   run(ctx: RowContext): Promise<RowOutcome>;
 }
 
@@ -90,6 +94,11 @@ export function atSizes(base: RowId, sizes: readonly number[], unit: string, mak
   return sizes.map((size) => make(size, `${base}-${size}`, { size, unit }));
 }
 
+/** The hosts a row's sessions use: every member, or only the one its placement names. */
+function hostsAt(ctx: RowContext, placement: Placement | undefined): { hosts: Endpoint[] } {
+  return { hosts: placement === undefined ? ctx.cluster.hosts : [placedMember(placement, ctx.cluster.members, ctx.leader).endpoint] };
+}
+
 /** A member other than the leader (the leader itself when standalone). */
 export function aFollower(ctx: RowContext): Member {
   return ctx.cluster.members.find((m) => m !== ctx.leader && m.running) ?? ctx.leader;
@@ -124,7 +133,7 @@ function loadRow(
   title: string,
   patch: (s: CompareSettings) => Partial<WorkloadSpec> & Pick<WorkloadSpec, 'workload'>,
   metrics: (r: WorkloadResult, s: CompareSettings) => Metric[],
-  opts: { opName?: string; rowId?: string; size?: CurvePoint } = {},
+  opts: { opName?: string; rowId?: string; size?: CurvePoint; placement?: Placement } = {},
 ): Row {
   const rowId = opts.rowId ?? id;
   return {
@@ -132,10 +141,11 @@ function loadRow(
     base: id,
     title,
     ...(opts.size ? { size: opts.size } : {}),
+    ...(opts.placement ? { placement: opts.placement } : {}),
     async run(ctx) {
       const cpu = await MembersCpu.of(ctx.cluster.members);
       let startTimer: NodeJS.Timeout | undefined;
-      const r = await runWorkload(specFor(ctx, patch(ctx.settings)), {
+      const r = await runWorkload(specFor(ctx, { ...patch(ctx.settings), ...hostsAt(ctx, opts.placement) }), {
         label: `${ctx.label} ${rowId}`,
         onWindow: (w) => (startTimer = setTimeout(() => cpu.start(), Math.max(0, w.warmupEndMs - nowMs()))),
         onWindowEnd: () => cpu.end(),
@@ -151,20 +161,29 @@ function loadRow(
   };
 }
 
-function javaRow(base: RowId, title: string, load: (s: CompareSettings) => Omit<JavaLoad, 'hosts' | 'durationS' | 'warmupS' | 'rootPath'>, oneSession: boolean): Row {
+function javaRow(
+  base: RowId,
+  title: string,
+  load: (s: CompareSettings) => Omit<JavaLoad, 'hosts' | 'durationS' | 'warmupS' | 'rootPath'>,
+  oneSession: boolean,
+  placement?: Placement,
+): Row {
+  const placed = placedRow(base, title, placement);
+  const id = `java-${placed.rowId}`;
   return {
-    id: `java-${base}`,
+    id,
     base,
-    title: `${title}, Java client`,
+    title: `${placed.title}, Java client`,
+    ...(placement ? { placement } : {}),
     async run(ctx) {
       const s = ctx.settings;
       const l = load(s);
-      process.stderr.write(`${ctx.label} java-${base}: LoadGen ${l.op} ${l.sessions}x${l.inFlight}, ${s.warmupS + s.durationS} s\n`);
+      process.stderr.write(`${ctx.label} ${id}: LoadGen ${l.op} ${l.sessions}x${l.inFlight}, ${s.warmupS + s.durationS} s\n`);
       // LoadGen's window is timed from its start line: its clock and ours differ by the line's trip.
       const cpu = await MembersCpu.of(ctx.cluster.members);
       const timers: NodeJS.Timeout[] = [];
       const onStarted = () => timers.push(setTimeout(() => cpu.start(), s.warmupS * 1000), setTimeout(() => cpu.end(), (s.warmupS + s.durationS) * 1000));
-      const job = { ...l, hosts: ctx.cluster.hosts, durationS: s.durationS, warmupS: s.warmupS, rootPath: `/zab-bench/java-${base}` };
+      const job = { ...l, ...hostsAt(ctx, placement), durationS: s.durationS, warmupS: s.warmupS, rootPath: `/zab-bench/java-${base}` };
       const r: JavaResult = await runLoadGen(ctx.javaClasses, job, onStarted).finally(() => timers.forEach(clearTimeout));
       const readings = cpu.readings;
       const metrics: Metric[] = oneSession
@@ -189,6 +208,19 @@ function javaRow(base: RowId, title: string, load: (s: CompareSettings) => Omit<
 const size = (n: number) => (n >= 1_000_000 ? `${n / 1_000_000} MB` : n >= 1000 ? `${n / 1000} KB` : `${n} B`);
 const shape = (s: CompareSettings) => `${s.sessions} x ${s.inFlight}, ${size(s.valueBytes)}`;
 
+/** A one-session row's placements: leader and follower; standalone, none (the row keeps its plain id). */
+const placementsOrNone = (s: CompareSettings): (Placement | undefined)[] => {
+  const at = placementsFor(s.members);
+  return at.length === 0 ? [undefined] : [...at];
+};
+
+/** A one-session row of zab-bench's generator once per placement (`create-1x1-leader`, `create-1x1-follower`). */
+const oneByOneRows = (s: CompareSettings, base: RowId, title: string, patch: Pick<WorkloadSpec, 'workload'>): Row[] =>
+  placementsOrNone(s).map((p) => {
+    const r = placedRow(base, title, p);
+    return loadRow(base, r.title, () => ({ ...patch, sessions: 1, inFlight: 1 }), oneByOne, { rowId: r.rowId, ...(p ? { placement: p } : {}) });
+  });
+
 /** The rows of zab-bench's own generator, by id; titles follow the settings. */
 export function loadRows(s: CompareSettings): Row[] {
   const sizeRow = (id: RowId, bytes: number) =>
@@ -203,8 +235,8 @@ export function loadRows(s: CompareSettings): Row[] {
     loadRow('delete', `delete, ${shape(s)}`, () => ({ workload: 'delete' }), throughput),
     loadRow('getData', `getData, ${shape(s)}`, () => ({ workload: 'getData' }), throughput),
     loadRow('mixed', `90% getData 10% setData, ${shape(s)}`, () => ({ workload: 'mixed' }), throughput),
-    loadRow('create-1x1', `create, 1 x 1, ${size(s.valueBytes)}`, () => ({ workload: 'create', sessions: 1, inFlight: 1 }), oneByOne),
-    loadRow('getData-1x1', `getData, 1 x 1, ${size(s.valueBytes)}`, () => ({ workload: 'getData', sessions: 1, inFlight: 1 }), oneByOne),
+    ...oneByOneRows(s, 'create-1x1', `create, 1 x 1, ${size(s.valueBytes)}`, { workload: 'create' }),
+    ...oneByOneRows(s, 'getData-1x1', `getData, 1 x 1, ${size(s.valueBytes)}`, { workload: 'getData' }),
     loadRow(
       'churn',
       `session churn (connect, create an ephemeral, close), ${s.sessions} at once`,
@@ -246,7 +278,7 @@ export function javaRows(s: CompareSettings): Row[] {
     javaRow('setData', `setData, ${shape(s)} (1,000 keys)`, () => ({ ...full, op: 'setData' }), false),
     javaRow('getData', `getData, ${shape(s)}`, () => ({ ...full, op: 'getData' }), false),
     javaRow('mixed', `90% getData 10% setData, ${shape(s)}`, () => ({ ...full, op: 'mixed' }), false),
-    javaRow('create-1x1', `create, 1 x 1, ${size(s.valueBytes)}`, () => ({ ...one, op: 'create' }), true),
-    javaRow('getData-1x1', `getData, 1 x 1, ${size(s.valueBytes)}`, () => ({ ...one, op: 'getData' }), true),
+    ...placementsOrNone(s).map((p) => javaRow('create-1x1', `create, 1 x 1, ${size(s.valueBytes)}`, () => ({ ...one, op: 'create' }), true, p)),
+    ...placementsOrNone(s).map((p) => javaRow('getData-1x1', `getData, 1 x 1, ${size(s.valueBytes)}`, () => ({ ...one, op: 'getData' }), true, p)),
   ];
 }
