@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chunkedIterable } from './chunked-iterable.js';
+import { chunkedIterable, readAhead } from './chunked-iterable.js';
 
 /** An iterable over `chunks`, recording when it was released. */
 function source(chunks: (number[] | Error)[]) {
@@ -50,5 +50,39 @@ describe('chunkedIterable', () => {
     const it = iterable[Symbol.asyncIterator]();
     const results = await Promise.all([it.next(), it.next(), it.next(), it.next(), it.next()]);
     expect(results.map((r) => (r.done ? 'done' : r.value))).toEqual([1, 2, 3, 4, 'done']);
+  });
+});
+
+describe('readAhead', () => {
+  it('starts the next read as soon as one resolves, and stops at the end', async () => {
+    const values = [1, 2, 3, 0];
+    let started = 0;
+    const r = readAhead(
+      async () => values[started++]!,
+      (v) => v !== 0,
+    );
+    expect(await r.next()).toBe(1);
+    expect(started).toBe(2); // the second read is in flight before the consumer asks for it
+    expect(await r.next()).toBe(2);
+    expect(await r.next()).toBe(3);
+    expect(await r.next()).toBe(0);
+    expect(started).toBe(4); // none after the end
+    await r.settle();
+  });
+
+  it('hands a failed read ahead to the next call only, and settle swallows one nobody asks for', async () => {
+    let n = 0;
+    const r = readAhead(
+      async () => {
+        if (++n % 2 === 0) throw new Error(`read ${n} failed`);
+        return n;
+      },
+      () => true,
+    );
+    expect(await r.next()).toBe(1);
+    await expect(r.next()).rejects.toThrow('read 2 failed');
+    expect(await r.next()).toBe(3); // read 4 is in flight now, and fails with nobody asking
+    await r.settle();
+    expect(n).toBe(4);
   });
 });

@@ -64,3 +64,34 @@ export function chunkedIterable<T>(nextChunk: () => Promise<T[] | undefined>, re
   };
   return iterator;
 }
+
+/**
+ * One read kept in flight ahead of its consumer: as soon as a read resolves the next one is
+ * started, so LevelDB reads (and decompresses) the next batch on its thread while this thread
+ * decodes and applies the one it has; reading a snapshot or the log tail in turn left the
+ * loading thread idle ~25% of a restart. `more` says whether a read may follow a result
+ * (false at the end). `settle` waits for the read in flight (its error is the next call's,
+ * or nobody's once the consumer stops), so the source can be closed after it.
+ */
+export function readAhead<T>(read: () => Promise<T>, more: (value: T) => boolean): { next(): Promise<T>; settle(): Promise<void> } {
+  let pending: Promise<T> | null = null;
+  const start = (): Promise<T> => {
+    const p = read();
+    p.catch(() => undefined); // observed by next() or settle(), never unhandled
+    return p;
+  };
+  return {
+    async next(): Promise<T> {
+      const p = pending ?? start();
+      pending = null;
+      const value = await p;
+      pending = more(value) ? start() : null;
+      return value;
+    },
+    async settle(): Promise<void> {
+      const p = pending;
+      pending = null;
+      await p?.catch(() => undefined);
+    },
+  };
+}

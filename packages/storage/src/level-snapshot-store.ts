@@ -5,10 +5,10 @@ import { encodeChecked } from './codec.js';
 import { CorruptDataError } from './errors.js';
 import { CHUNK, MANIFEST, chunkKey, chunkRange, chunkZxidEnd, chunkZxidStart, keyZxid, kindEnd, kindStart, manifestKey, parseChunkKey } from './keys.js';
 import type { DB, SharedDb } from './level-db.js';
-import { chunkedIterable } from './chunked-iterable.js';
+import { chunkedIterable, readAhead } from './chunked-iterable.js';
 import { Serial } from './serial.js';
-import { MANIFEST_VERSION, chunkEntries, chunkWhere, decodeChunk, decodeManifest, decodeOrError, infoOf, listInfos, skipSnapshot, verifyChunk, type Manifest, type ManifestOrError } from './snapshot-format.js';
-import type { LoadedSnapshot, NewestSnapshot, SkippedSnapshot, SnapshotInfo, SnapshotStore, StorageWarn } from './types.js';
+import { MANIFEST_VERSION, chunkEntries, chunkWhere, decodeChunk, decodeManifest, decodeOrError, infoOf, isSkipped, listInfos, skipSnapshot, verifyChunk, type Manifest, type ManifestOrError } from './snapshot-format.js';
+import type { LoadNewestOptions, LoadedSnapshot, NewestSnapshot, SkippedSnapshot, SnapshotInfo, SnapshotStore, StorageWarn } from './types.js';
 import { assertZxid } from './zxid.js';
 
 type ReadOptions = { snapshot?: Snapshot };
@@ -128,16 +128,17 @@ export class LevelSnapshotStore implements SnapshotStore {
     return listInfos(await this.manifests(), this.warn);
   }
 
-  async loadNewest(skipped: SkippedSnapshot[] = []): Promise<NewestSnapshot | null> {
+  async loadNewest(skipped: SkippedSnapshot[] = [], options: LoadNewestOptions = {}): Promise<NewestSnapshot | null> {
     this.assertOpen();
     // One consistent view for choosing, checking and streaming: a purge or save meanwhile changes nothing here.
     const snapshot = this.db.snapshot();
     try {
       const from = skipped.length;
       for (const x of await this.manifests({ snapshot })) {
+        if (isSkipped(skipped, x.zxid)) continue;
         try {
           if (!('m' in x)) throw x.error;
-          await this.verifyChunks(x.m, snapshot);
+          if (options.checkFirst !== false) await this.verifyChunks(x.m, snapshot);
         } catch (e) {
           if (!(e instanceof CorruptDataError)) throw e;
           skipSnapshot(this.warn, skipped, x.zxid, e);
@@ -188,16 +189,22 @@ export class LevelSnapshotStore implements SnapshotStore {
   private stream(m: Manifest, snapshot: Snapshot): AsyncIterable<unknown> {
     const it = this.db.iterator({ ...chunkRange(m.zxid, m.gen), snapshot });
     let index = 0;
+    let read = 0;
+    const chunks = readAhead(
+      () => it.next(),
+      (next) => next !== undefined && ++read < m.chunks.length,
+    );
     return chunkedIterable(
       async () => {
         if (index >= m.chunks.length) return undefined;
-        const next = await it.next();
+        const next = await chunks.next();
         const data = next !== undefined && parseChunkKey(next[0]).index === index ? next[1] : undefined;
         const entries = decodeChunk(data, m.chunks[index], chunkWhere(hex64(m.zxid), index), m.zxid);
         index++;
         return entries;
       },
       async () => {
+        await chunks.settle();
         await it.close();
         await snapshot.close();
       },

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { makeZxid } from '@zab/jute';
 import { CorruptDataError } from './errors.js';
 import { loadForRecovery, readContiguous } from './recovery.js';
+import type { SkippedSnapshot } from './types.js';
 import { collect, flipByte, implementations, range, txn, zxids, type Harness } from './test-support/harness.js';
 
 const e = makeZxid;
@@ -67,6 +68,24 @@ describe.each(implementations)('recovery (%s)', (_name, make) => {
     expect(r.snapshot!.skipped.map((s) => s.zxid)).toEqual([20n]);
     expect(h.warnings).toContain('skipping snapshot 0x14: snapshot 0x14 chunk 0: checksum mismatch');
     expect(zxids(await collect(r.txns))).toEqual(range(11n, 30n));
+  });
+
+  it('with checkFirst false, meets the damaged chunk only while streaming, and passes over what the caller skipped', async () => {
+    const h = await newerSnapshotDamaged(30n, 11n);
+    const skipped: SkippedSnapshot[] = [];
+    const first = await loadForRecovery(h.storage, { skipped, checkFirst: false });
+    expect(first.snapshotZxid).toBe(20n);
+    expect(h.warnings).toEqual([]);
+    await expect(collect(first.snapshot!.entries)).rejects.toThrow('snapshot 0x14 chunk 0: checksum mismatch');
+    skipped.push({ zxid: 20n, reason: 'damaged' });
+    const second = await loadForRecovery(h.storage, { skipped, checkFirst: false });
+    expect(second.snapshotZxid).toBe(10n);
+    expect(h.warnings).toEqual([]);
+    expect(await collect(second.snapshot!.entries)).toEqual([['/ten']]);
+    expect(zxids(await collect(second.txns))).toEqual(range(11n, 30n));
+    // The same checks as for a snapshot skipped up front: the log must reach back to 0xa.
+    await h.storage.log.dropBefore(21n);
+    await expect(loadForRecovery(h.storage, { skipped, checkFirst: false })).rejects.toThrow('txn log: starts at 0x15 but replay must start right after snapshot 0xa');
   });
 
   it('refuses to fall back when the log no longer covers the older snapshot', async () => {

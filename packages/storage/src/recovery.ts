@@ -32,6 +32,18 @@ export interface RecoveryStart {
   txns: AsyncIterable<LoggedTxn>;
 }
 
+/** How loadForRecovery picks its snapshot. */
+export interface RecoveryOptions {
+  /**
+   * Snapshots already found damaged (newest first), as loadNewest takes them: passed over,
+   * and counted as skipped by the checks below. A caller that loads with `checkFirst: false`
+   * and meets a damaged chunk pushes that snapshot here and calls again.
+   */
+  skipped?: SkippedSnapshot[];
+  /** loadNewest's: false checks the chunks only as they stream (see there). Default true. */
+  checkFirst?: boolean;
+}
+
 /**
  * Picks the newest valid snapshot and checks that the txn log reaches back to it, so that
  * snapshot + replay is everything that was logged. Throws CorruptDataError (never returns an
@@ -41,10 +53,10 @@ export interface RecoveryStart {
  *   newest of them (they may have been dropped once that snapshot was taken);
  * - every snapshot was damaged and the log does not start at the beginning.
  */
-export async function loadForRecovery(storage: Storage): Promise<RecoveryStart> {
+export async function loadForRecovery(storage: Storage, options: RecoveryOptions = {}): Promise<RecoveryStart> {
   const { log, snapshots } = storage;
-  const skipped: SkippedSnapshot[] = [];
-  const snapshot = await snapshots.loadNewest(skipped);
+  const skipped = options.skipped ?? [];
+  const snapshot = await snapshots.loadNewest(skipped, { checkFirst: options.checkFirst });
   const snapshotZxid = snapshot?.info.zxid ?? 0n;
   const logFirstZxid = await log.firstZxid();
   const logLastZxid = await log.lastZxid();

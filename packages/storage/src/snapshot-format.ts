@@ -158,6 +158,11 @@ export function skipSnapshot(warn: StorageWarn, skipped: SkippedSnapshot[], zxid
   skipped.push({ zxid, reason: e.message });
 }
 
+/** Whether `zxid` was already passed over (loadNewest does not look at it again). */
+export function isSkipped(skipped: readonly SkippedSnapshot[], zxid: bigint): boolean {
+  return skipped.some((s) => s.zxid === zxid);
+}
+
 /** The infos of the manifests that decode, newest first as given; the others are skipped with a warning. */
 export function listInfos(manifests: Iterable<{ zxid: bigint; m: Manifest } | { zxid: bigint; error: CorruptDataError }>, warn: StorageWarn): SnapshotInfo[] {
   const out: SnapshotInfo[] = [];

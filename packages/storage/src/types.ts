@@ -89,6 +89,12 @@ export interface NewestSnapshot extends LoadedSnapshot {
   skipped: SkippedSnapshot[];
 }
 
+/** How loadNewest checks the snapshot it picks. */
+export interface LoadNewestOptions {
+  /** Read and CRC-check every chunk before resolving (default true); false: only as they stream. */
+  checkFirst?: boolean;
+}
+
 /**
  * Snapshots of the replicated state. Saves, purges and drops run one at a time in call
  * order; list and load run beside them.
@@ -107,9 +113,16 @@ export interface SnapshotStore {
    * before this resolves, then again as they stream). Damaged or torn newer ones are
    * skipped with a warning naming them, listed in the result's `skipped` and pushed onto
    * the `skipped` argument if given (which also tells a null result "there were snapshots,
-   * all damaged" from "there were none"). Null when there is no valid one.
+   * all damaged" from "there were none"); a snapshot already in that argument is passed
+   * over without another look. Null when there is no valid one.
+   *
+   * With `checkFirst: false` only the manifest is checked before this resolves, and the
+   * chunks only as they stream (each before any of its entries is yielded): one read of the
+   * snapshot instead of two. A damaged chunk then throws CorruptDataError after earlier
+   * entries were handed out; the caller must discard what it built from them, push the
+   * snapshot onto `skipped` and call again for an older one.
    */
-  loadNewest(skipped?: SkippedSnapshot[]): Promise<NewestSnapshot | null>;
+  loadNewest(skipped?: SkippedSnapshot[], options?: LoadNewestOptions): Promise<NewestSnapshot | null>;
   /** One complete snapshot by zxid, or null; chunks are checked only as they stream. */
   load(zxid: bigint): Promise<LoadedSnapshot | null>;
   /** Complete snapshots, newest first (a manifest that does not decode is skipped with a warning). */

@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { hex64 } from '@zab/jute';
 import { TcpTransport, peersOf, type PeerSockets } from '@zab/quorum';
 import { openStorage } from '@zab/storage';
@@ -38,7 +39,7 @@ export async function recoverMember(
   log: Logger,
   window: TailWindow,
 ): Promise<{ recovered: RecoveredState; init: EnsembleNodeParts['init'] }> {
-  const recovered = await recover(storage, extendedTypesEnabled, log, (t) => window.push(t));
+  const recovered = await recover(storage, extendedTypesEnabled, log, (t, lastZxid) => window.push(t, lastZxid));
   const epochs = await storage.epochs.readEpochs();
   return { recovered, init: { ...epochs, ...window.finish(recovered.snapshotZxid) } };
 }
@@ -60,7 +61,11 @@ export async function startEnsembleMember(
   configFiles?: DynamicConfigFiles,
 ): Promise<EnsembleHandle> {
   const clientAddress = new ClientAddressFollower(settings.myId, startConfiguration(settings), log);
+  const openAtMs = performance.now();
   const storage = await openStorage({ dataDir: persistence.dataDir, dataLogDir: persistence.dataLogDir, warn: (msg, fields) => log.warn(fields ?? {}, msg) });
+  // Since the process started (performance.now()'s origin): how long node, the modules and
+  // the storage took before recovery, for a restart's timeline.
+  log.info({ openMs: Math.round(performance.now() - openAtMs), sinceStartMs: Math.round(performance.now()) }, 'storage opened');
   let node: EnsembleNode;
   let purger: Purger;
   try {

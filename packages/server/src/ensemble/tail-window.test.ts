@@ -30,4 +30,23 @@ describe('TailWindow', () => {
     for (let z = 1n; z <= 10n; z++) window.push(create(z, 0));
     expect(window.finish(0n).tail.map((e) => e.zxid)).toEqual([8n, 9n, 10n]);
   });
+
+  it('keeps the same txns when told where the log ends, dropping the far ones as they come', () => {
+    const e = (epoch: bigint, counter: bigint) => (epoch << 32n) | counter;
+    // Epoch 1: counters 1..50; epoch 2 from counter `from` (a new epoch may start at 0 or 1) to `end`.
+    const cases = [[40, 0, 29n, Infinity], [20, 0, 29n, Infinity], [30, 0, 29n, Infinity], [30, 1, 29n, Infinity], [29, 1, 29n, Infinity], [10, 1, 5n, Infinity], [25, 0, 29n, 12 * txnBytes(create(1n, 50).txn)]] as const;
+    for (const [count, from, end, maxBytes] of cases) {
+      const log = [...Array.from({ length: 50 }, (_, i) => create(e(1n, BigInt(i + 1)), 50)), ...Array.from({ length: Number(end) + 1 - from }, (_, i) => create(e(2n, BigInt(i + from)), 50))];
+      const told = new TailWindow(count, maxBytes);
+      const plain = new TailWindow(count, maxBytes);
+      for (const t of log) {
+        told.push(t, e(2n, end));
+        plain.push(t);
+      }
+      const a = told.finish(0n);
+      const b = plain.finish(0n);
+      expect(a.tail.map((x) => x.zxid)).toEqual(b.tail.map((x) => x.zxid));
+      expect(a.base).toBe(b.base);
+    }
+  });
 });

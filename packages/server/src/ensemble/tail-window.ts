@@ -1,3 +1,4 @@
+import { counterOf, epochOf } from '@zab/jute';
 import type { Entry } from '@zab/quorum';
 import type { StoredTxn } from '../persistence/stored-state.js';
 import { entryOf, txnBytes, type TxnPayload } from './txn-payload.js';
@@ -18,7 +19,19 @@ export class TailWindow {
     private readonly maxBytes: number,
   ) {}
 
-  push(t: StoredTxn): void {
+  /**
+   * Adds the next txn. Given the zxid the log ends at, a txn that has `count` or more txns
+   * after it is dropped at once, as fit() would drop it at the end: a restart replaying
+   * 70,000 txns then holds ~20,000, not all of them until the next trim, and the GC has that
+   * much less to copy. The txns after it are known from the zxids, since a replayed log has no
+   * gap: within the last epoch its counter's distance to the end; from an earlier epoch at
+   * least the last epoch's counter (its txns run from counter 0 or 1 to there).
+   */
+  push(t: StoredTxn, lastZxid?: bigint): void {
+    if (lastZxid !== undefined && txnsAfterAtLeast(t.zxid, lastZxid) >= this.count) {
+      this.droppedUpTo = t.zxid;
+      return;
+    }
     this.kept.push(entryOf(t));
     this.bytes += txnBytes(t.txn);
     // Trimmed in bulk, at twice the bounds, not on every txn.
@@ -38,4 +51,10 @@ export class TailWindow {
     this.droppedUpTo = this.kept[drop - 1]!.zxid;
     this.kept = this.kept.slice(drop);
   }
+}
+
+/** A lower bound of how many txns follow `zxid` in a gapless log that ends at `lastZxid`. */
+function txnsAfterAtLeast(zxid: bigint, lastZxid: bigint): bigint {
+  const last = counterOf(lastZxid);
+  return epochOf(zxid) === epochOf(lastZxid) ? last - counterOf(zxid) : last;
 }

@@ -78,4 +78,37 @@ describe('recover', () => {
     await storage.log.dropBefore(21n);
     await expect(recover(storage, false, log)).rejects.toThrow(RecoveryError);
   });
+
+  it('drops a load that meets a damaged chunk part way and starts over from the older snapshot', async () => {
+    const storage = memoryStorage();
+    // Values of 100 KB: snapshot 0x14 spans several chunks, so the load has built part of
+    // the tree from the good ones when it reaches the damaged last one.
+    const big = Buffer.alloc(100_000, 7);
+    const txns = [txn(1n, 'createSession')];
+    for (let z = 2n; z <= 30n; z++) {
+      const t = txn(z);
+      txns.push({ ...t, txn: { ...t.txn, data: big } as StoredTxn['txn'] });
+    }
+    await storage.log.append(txns);
+    const whole = new DataTree();
+    for (const t of txns) whole.apply(t.hdr, t.txn);
+    await snapshot(storage, 10n);
+    await snapshot(storage, 20n);
+    const ids = [...storage.snapshots.chunks.keys()].filter((k) => k.startsWith('20/')).sort((a, b) => Number(a.split('/')[2]) - Number(b.split('/')[2]));
+    expect(ids.length).toBeGreaterThan(2);
+    const last = Buffer.from(storage.snapshots.chunks.get(ids.at(-1)!)!);
+    last[last.length >> 1]! ^= 0x55;
+    storage.snapshots.chunks.set(ids.at(-1)!, last);
+    const warnings: string[] = [];
+    const warnLog = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line).msg) });
+    const r = await recover(storage, false, warnLog);
+    expect(r.snapshotZxid).toBe(10n);
+    expect(r.replayedTxns).toBe(20);
+    expect(r.tree.nodeCount).toBe(whole.nodeCount);
+    expect(r.tree.digest()).toBe(whole.digest());
+    expect(warnings).toEqual([expect.stringMatching(new RegExp(`^skipping snapshot 0x14: snapshot 0x14 chunk ${ids.length - 1}: checksum mismatch`))]);
+    // Once the log no longer reaches back to the older snapshot, nothing is served.
+    await storage.log.dropBefore(21n);
+    await expect(recover(storage, false, log)).rejects.toThrow(/^txn log: starts at 0x15 but replay must start right after snapshot 0xa/);
+  });
 });

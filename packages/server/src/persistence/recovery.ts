@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { hex64 } from '@zab/jute';
-import { CorruptDataError, loadForRecovery, type RecoveryStart, type Storage } from '@zab/storage';
+import { CorruptDataError, loadForRecovery, type RecoveryStart, type SkippedSnapshot, type Storage } from '@zab/storage';
 import type { Logger } from 'pino';
 import type { SnapshotNode } from '../tree/data-node.js';
 import type { ColumnBlock } from '../tree/node-store.js';
@@ -26,7 +26,7 @@ export interface RecoveredState {
   phases: RecoveryPhase[];
 }
 
-/** One phase of recovery: choosing and checking the snapshot, loading it into the tree, replaying the log. */
+/** One phase of recovery: choosing the snapshot (its manifest, the log's ends), loading it into the tree (each chunk CRC-checked as it is read), replaying the log. */
 export interface RecoveryPhase {
   name: 'check' | 'load' | 'replay';
   wallMs: number;
@@ -59,38 +59,68 @@ export async function recover(
   storage: Storage,
   extendedTypesEnabled: boolean,
   logger: Logger,
-  /** Sees every txn replayed, in order (an ensemble member keeps the last ones for DIFF). */
-  onReplayed: (txn: StoredTxn) => void = () => undefined,
+  /**
+   * Sees every txn replayed, in order (an ensemble member keeps the last ones for DIFF), with
+   * the zxid replay will end at: a txn's distance from the end is known as it is replayed.
+   */
+  onReplayed: (txn: StoredTxn, lastZxid: bigint) => void = () => undefined,
 ): Promise<RecoveredState> {
+  const skipped: SkippedSnapshot[] = [];
   try {
-    const checked = phaseTimer('check');
-    const start = await loadForRecovery(storage);
-    return await replay(start, extendedTypesEnabled, logger, onReplayed, [checked()]);
+    for (;;) {
+      // The snapshot's chunks are CRC-checked as the load reads them, not in a pass of their
+      // own first (one read of the snapshot, not two). A damaged one throws mid-load: the
+      // tree built so far is dropped and recovery starts over from the next older snapshot,
+      // with the checks a snapshot skipped up front gets (the log must still reach back).
+      const checking = phaseTimer('check');
+      const start = await loadForRecovery(storage, { skipped, checkFirst: false });
+      const checked = checking();
+      const loaded = await loadSnapshot(start, extendedTypesEnabled, logger);
+      if ('damaged' in loaded) {
+        logger.warn({ zxid: hex64(start.snapshotZxid), discardedMs: loaded.wallMs }, `skipping snapshot ${hex64(start.snapshotZxid)}: ${loaded.damaged.message}`);
+        skipped.push({ zxid: start.snapshotZxid, reason: loaded.damaged.message });
+        continue;
+      }
+      return await replay(start, loaded, logger, onReplayed, [checked, loaded.phase]);
+    }
   } catch (e) {
     if (e instanceof CorruptDataError) throw new RecoveryError(`${e.message}. ${RESTORE_ADVICE}`);
     throw e;
   }
 }
 
-/** The snapshot storage chose, then every txn after it, applied to a fresh tree. */
-async function replay(
+/** The tree and sessions of the snapshot storage chose (empty without one), or the damage that stopped its load. */
+async function loadSnapshot(
   start: RecoveryStart,
   extendedTypesEnabled: boolean,
   logger: Logger,
-  onReplayed: (txn: StoredTxn) => void,
-  phases: RecoveryPhase[],
-): Promise<RecoveredState> {
+): Promise<{ tree: DataTree; sessions: Map<bigint, number>; phase: RecoveryPhase } | { damaged: CorruptDataError; wallMs: number }> {
   const tree = new DataTree(extendedTypesEnabled);
   let sessions = new Map<bigint, number>();
   const loaded = phaseTimer('load');
   if (start.snapshot) {
-    for await (const e of start.snapshot.entries) tree.restoreEntry(e as SnapshotNode | ColumnBlock);
+    try {
+      for await (const e of start.snapshot.entries) tree.restoreEntry(e as SnapshotNode | ColumnBlock);
+    } catch (e) {
+      if (e instanceof CorruptDataError) return { damaged: e, wallMs: loaded().wallMs };
+      throw e;
+    }
     tree.finishRestore();
     sessions = sessionsOf(start.snapshot.meta);
     tree.lastProcessedZxid = start.snapshotZxid;
     logger.info({ zxid: hex64(start.snapshotZxid), nodes: tree.nodeCount, sessions: sessions.size }, 'loaded snapshot');
   }
-  phases.push(loaded());
+  return { tree, sessions, phase: loaded() };
+}
+
+/** Every txn after the loaded snapshot, applied to its tree. */
+async function replay(
+  start: RecoveryStart,
+  { tree, sessions }: { tree: DataTree; sessions: Map<bigint, number> },
+  logger: Logger,
+  onReplayed: (txn: StoredTxn, lastZxid: bigint) => void,
+  phases: RecoveryPhase[],
+): Promise<RecoveredState> {
   const replayedIn = phaseTimer('replay');
   let prev = start.snapshotZxid;
   let replayed = 0;
@@ -99,7 +129,7 @@ async function replay(
     tree.apply(t.hdr, t.txn);
     if (t.txn.kind === 'createSession') sessions.set(t.hdr.sessionId, t.txn.timeoutMs);
     if (t.txn.kind === 'closeSession') sessions.delete(t.hdr.sessionId);
-    onReplayed(t);
+    onReplayed(t, start.lastZxid);
     prev = t.zxid;
     replayed++;
   }
