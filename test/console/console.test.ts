@@ -328,11 +328,15 @@ describe('web console in Chromium against a 3-member ensemble', () => {
     await load;
     await shot('08-ensemble');
     await leader.kill('SIGKILL');
-    await page.waitFor('a new leader', `(() => { const l = document.querySelector('#ensemble-host tr[data-role=leading]'); return l && l.dataset.member !== ${JSON.stringify(String(leader.id))} && document.querySelector('#ensemble-host tr[data-member="${leader.id}"]').dataset.role === 'unreachable'; })()`, 60_000);
-    const epochAfter = Number(await page.eval(`document.querySelector('#ensemble-host tr[data-role=leading] td:nth-child(3)').textContent`));
+    // The summary names a leader once it serves: elected, it is LEADING a moment earlier, still in the old epoch.
+    await page.waitFor('a new leader', `(() => { const l = document.getElementById('ensemble-summary').dataset.leader; return l !== '' && l !== ${JSON.stringify(String(leader.id))} && document.querySelector('#ensemble-host tr[data-member="${leader.id}"]').dataset.role === 'unreachable'; })()`, 60_000);
+    const newLeader = await page.eval<string>(`document.getElementById('ensemble-summary').dataset.leader`);
+    expect(await page.eval(`document.querySelector('#ensemble-host tr[data-member="${newLeader}"]').dataset.role`)).toBe('leading');
+    const epochAfter = Number(await page.eval(`document.querySelector('#ensemble-host tr[data-member="${newLeader}"] td:nth-child(3)').textContent`));
     expect(epochAfter).toBeGreaterThan(epochBefore);
     expect(await text('#ensemble-summary')).toContain('2 of 3 members answer');
     expect(await page.eval(`document.querySelector('.changes').textContent`)).toContain(`member ${leader.id} leads`);
+    expect(await page.eval(`document.querySelector('.changes li').textContent`)).toContain(`member ${newLeader} leads (epoch ${epochAfter})`);
     await shot('09-new-leader');
     expect(page.errors).toEqual([]);
   });

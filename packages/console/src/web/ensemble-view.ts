@@ -6,6 +6,7 @@ import { ApiError, type ConsoleApi, type MemberFigures } from './api.js';
 import { lineChart, type Series } from './chart.js';
 import { fill, h, table } from './dom.js';
 import { intervalOf, mean, perSecond, quantile, sumIntervals, type Interval } from './histogram-math.js';
+import { servingLeader } from './serving-leader.js';
 
 /** Poll period and how many polls the charts span (5 minutes). */
 export const POLL_MS = 2_000;
@@ -64,7 +65,7 @@ export class EnsembleView {
   }
 
   private render(members: MemberFigures[]): void {
-    const leader = members.find((m) => m.ensemble?.state === 'LEADING' || m.ensemble?.state === 'STANDALONE');
+    const leader = servingLeader(members);
     const newLeader = leader?.id ?? null;
     if (newLeader !== this.leaderId) {
       const at = new Date().toLocaleTimeString();

@@ -35,7 +35,7 @@ function getData(ctx: ReadContext, path: string, watch: boolean): Reply {
   if (err) return fail(err);
   const node = ctx.tree.getNode(path)!;
   if (watch) ctx.watches.data.add(path, ctx.watcher, 'standard');
-  return replyTo('getData', { data: node.data, stat: node.stat() });
+  return replyTo('getData', { data: node.sharedData, stat: node.stat() });
 }
 
 function getChildren(ctx: ReadContext, path: string, watch: boolean): { err: number; children?: string[] } {
@@ -122,7 +122,7 @@ export function executeRead(ctx: ReadContext, type: number, r: any): Reply {
           const res = getData(ctx, op.request.path, op.request.watch);
           if (res.err) return { type: OpCode.error, err: res.err };
           const node = ctx.tree.getNode(op.request.path)!;
-          return { type: OpCode.getData, err: 0, body: { data: node.data, stat: node.stat() } };
+          return { type: OpCode.getData, err: 0, body: { data: node.sharedData, stat: node.stat() } };
         }
         if (op.type === OpCode.getChildren) {
           const res = getChildren(ctx, op.request.path, op.request.watch);

@@ -35,7 +35,8 @@ export function ttlOf(owner: bigint): bigint {
 /**
  * A view of one znode in the tree's NodeStore, for reading. Good until the tree next
  * changes: a deleted node's id is reused, so callers read what they need and let the view
- * go (none keeps one across a txn). `data` is a fresh Buffer copy each time.
+ * go (none keeps one across a txn). `data` is a fresh Buffer copy each time; `sharedData`
+ * spares a big value's copy for callers that only read it.
  */
 export class DataNode {
   constructor(
@@ -47,6 +48,15 @@ export class DataNode {
   /** The value, as a new Buffer the caller may keep (null for null data). */
   get data(): Buffer | null {
     return this.store.data(this.id);
+  }
+
+  /**
+   * The value for the caller to keep but never write (a reply's body): a small value is a
+   * copy, a big one (4 KiB or more) the store's own Buffer, which the store never writes
+   * (null for null data).
+   */
+  get sharedData(): Buffer | null {
+    return this.store.sharedData(this.id);
   }
 
   /** Rewrites the value in place (quota stats nodes, as ZooKeeper updates them): no version, zxid or size accounting changes. */

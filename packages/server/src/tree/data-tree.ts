@@ -3,29 +3,26 @@ import { EventType, ErrorCode, OpCode, Perms, type ACL, type Stat, CONFIG_NODE }
 import { DataNode, ephemeralKind, type SnapshotNode } from './data-node.js';
 import { JavaHashOrderSet } from './java-hash-order.js';
 import { NodeStore, type ColumnBlock, type NodeFields } from './node-store.js';
-import { baseName, childPath, parentOf } from './path.js';
+import { baseName, parentOf } from './path.js';
+import { PathIndex } from './path-index.js';
 import { QUOTA_ROOT, STAT_NODE, addQuotaUsage, quotaRootOf, recountAllQuotas, recountQuota } from './quota.js';
+import { TreeSnapshot } from './tree-snapshot.js';
 import type { Txn, TxnHeader, TxnResult } from './txn.js';
-
-
-/** Bytes of a column block a snapshot aims at: storage's chunk size, so one block makes one chunk. */
-const BLOCK_BYTES = 512 * 1024;
-/** Slots of restoreParentOf's cache (a power of two). */
-const PARENT_CACHE_SLOTS = 4096;
 
 const WORLD_ALL: ACL[] = [{ perms: Perms.ALL, id: { scheme: 'world', id: 'anyone' } }];
 const WORLD_READ: ACL[] = [{ perms: Perms.READ, id: { scheme: 'world', id: 'anyone' } }];
 
-/**
- * `s` as a string of its own. A decoder may hand out a long string as a slice of a larger one
- * (msgpackr decodes a run of a frame at once and slices it): kept as a path, the slice would
- * keep that whole run alive for the node's life. V8 copies slices shorter than 13 chars.
- */
 /** The fields of a node the tree makes without a txn (the root, /zookeeper and its system children). */
 function systemNode(acl: ACL[], aversion: number): NodeFields {
   return { data: Buffer.alloc(0), acl, czxid: 0n, mzxid: 0n, pzxid: 0n, ctimeMs: 0, mtimeMs: 0, ephemeralOwner: 0n, version: 0, cversion: 0, aversion };
 }
 
+/**
+ * `s` as a string of its own. A decoder may hand out a long string as a slice of a larger one
+ * (msgpackr decodes a run of a frame at once and slices it): kept in an owner index (a
+ * session's ephemerals, containers, TTLs), the slice would keep that whole run alive for the
+ * node's life. V8 copies slices shorter than 13 chars.
+ */
 function ownString(s: string): string {
   if (s.length < 13) return s;
   const copy = Buffer.from(s, 'utf8').toString('utf8');
@@ -68,20 +65,41 @@ class ApplyError extends Error {
  * the same tree. It returns watch triggers instead of notifying anyone itself.
  */
 export class DataTree {
-  /** Node id by path; the store holds each id's fields. '' is never a key (getNode maps it to '/'). */
-  private readonly ids = new Map<string, number>();
   private readonly store = new NodeStore();
+  /** Node id by path, keyed by the store's path bytes. '' is never a key (getNode maps it to '/'). */
+  private readonly pathIndex = new PathIndex(this.store.paths);
+  /** The root's id (the first row). */
+  private readonly rootId: number;
   private readonly ephemerals = new Map<bigint, JavaHashOrderSet>();
   readonly containers = new Set<string>();
   readonly ttls = new Set<string>();
-  /** restoreBlock's cache of parent ids (restoreParentOf), while a snapshot loads. */
-  private restoreParents: Int32Array | null = null;
+  /** Saving and loading snapshots, over a narrow view of this tree's private state. */
+  private readonly snapshot = new TreeSnapshot({
+    store: this.store,
+    pathIndex: this.pathIndex,
+    rootId: () => this.rootId,
+    nodeCount: () => this.pathIndex.size,
+    addNode: (path, fields, parent) => this.addNode(path, fields, parent),
+    linkRow: (id, parent, hash, pathChars) => {
+      this.store.addChild(parent, id);
+      this.pathIndex.insert(id, hash);
+      this.dataBytes += pathChars + this.store.dataLength(id);
+      // Only an owned node's path is made into a string, for its owner's index.
+      if (this.store.hasOwner(id)) this.ownerIndex(this.store.ephemeralOwner[id]!, true)?.add(this.store.pathOf(id));
+    },
+    replace: (path, id, write) => {
+      this.unindex(path, id);
+      write();
+      this.index(path, id);
+    },
+  });
   /** zxid of the last txn applied. */
   lastProcessedZxid = 0n;
   private dataBytes = 0;
 
   constructor(readonly extendedTypesEnabled = false) {
-    this.ids.set('/', this.store.allocate('/', systemNode(WORLD_ALL, 0)));
+    this.rootId = this.store.allocate('/', systemNode(WORLD_ALL, 0));
+    this.pathIndex.add(this.rootId);
     // The system nodes are added without a txn and without touching cversion, as ZooKeeper does.
     this.addSystemNode('/zookeeper', WORLD_ALL);
     this.addSystemNode('/zookeeper/quota', WORLD_ALL);
@@ -91,8 +109,8 @@ export class DataTree {
 
   private addSystemNode(path: string, acl: ACL[], aversion = 0): void {
     const id = this.store.allocate(path, systemNode(acl, aversion));
-    this.ids.set(path, id);
-    this.store.addChild(this.ids.get(parentOf(path))!, id);
+    this.pathIndex.add(id);
+    this.store.addChild(this.idOf(parentOf(path))!, id);
   }
 
   /**
@@ -100,12 +118,18 @@ export class DataTree {
    * ZooKeeper keys its root under both.
    */
   getNode(path: string): DataNode | undefined {
-    const id = this.ids.get(path === '' ? '/' : path);
-    return id === undefined ? undefined : new DataNode(this.store, id);
+    const id = this.pathIndex.get(path === '' ? '/' : path);
+    return id < 0 ? undefined : new DataNode(this.store, id);
+  }
+
+  /** The id of the node at `path`, if there is one. */
+  private idOf(path: string): number | undefined {
+    const id = this.pathIndex.get(path);
+    return id < 0 ? undefined : id;
   }
 
   get nodeCount(): number {
-    return this.ids.size;
+    return this.pathIndex.size;
   }
 
   /** Bytes of paths and data, as ZooKeeper's approximate data size counts them. */
@@ -136,8 +160,8 @@ export class DataTree {
   /** Number of nodes below `path` (all descendants). */
   descendantCount(path: string): number {
     // ZooKeeper counts keys starting with path + '/': for '' that is every node, root included.
-    if (path === '') return this.ids.size;
-    const id = this.ids.get(path);
+    if (path === '') return this.pathIndex.size;
+    const id = this.idOf(path);
     if (id === undefined) return 0;
     let n = 0;
     const stack = [id];
@@ -154,137 +178,38 @@ export class DataTree {
 
   /** All paths, parents before children (for snapshots and digests). */
   *walk(): IterableIterator<[string, DataNode]> {
-    const stack = ['/'];
+    const s = this.store;
+    const stack = [this.rootId];
     while (stack.length) {
-      const p = stack.pop()!;
-      const node = new DataNode(this.store, this.ids.get(p)!);
-      yield [p, node];
-      for (const c of node.childNames()) stack.push(childPath(p, c));
+      const id = stack.pop()!;
+      yield [s.pathOf(id), new DataNode(s, id)];
+      const children = s.children[id];
+      if (children) for (const c of children.ordered(s.nameHashOf)) stack.push(c);
     }
   }
 
-  /**
-   * The tree as snapshot entries, parents before children (Map insertion order guarantees
-   * it: a node is always inserted after its parent). Safe to consume across event-loop
-   * turns while txns keep applying: the result is fuzzy, and replaying the log from the
-   * zxid the snapshot started at makes it exact.
-   */
-  *snapshotEntries(): IterableIterator<SnapshotNode> {
-    const s = this.store;
-    for (const [path, id] of this.ids) {
-      yield [path, s.data(id), s.acl(id), s.czxid[id]!, s.mzxid[id]!, s.pzxid[id]!, s.ctimeMs[id]!, s.mtimeMs[id]!, s.version[id]!, s.cversion[id]!, s.aversion[id]!, s.ephemeralOwner[id]!];
-    }
+  /** The tree as snapshot entries, parents before children (TreeSnapshot.entries). */
+  snapshotEntries(): IterableIterator<SnapshotNode> {
+    return this.snapshot.entries();
   }
 
-  /**
-   * Adds a node read from a snapshot of the per-node format (its parent must already be
-   * there). Built for loading millions: recent parents are cached (restoreParentOf), so most
-   * nodes cost one lookup in the path map and one add to their parent's children.
-   */
+  /** The tree as column blocks of about `blockBytes` each (TreeSnapshot.blocks). */
+  snapshotBlocks(blockBytes?: number): IterableIterator<ColumnBlock> {
+    return this.snapshot.blocks(blockBytes);
+  }
+
+  /** Adds a node of a per-node snapshot (its parent must already be there; a later copy of a path wins). */
   restoreNode(e: SnapshotNode): void {
-    const [path, data, acl, czxid, mzxid, pzxid, ctimeMs, mtimeMs, version, cversion, aversion, ephemeralOwner] = e;
-    const fields: NodeFields = { data, acl, czxid, mzxid, pzxid, ctimeMs, mtimeMs, ephemeralOwner, version, cversion, aversion };
-    const existing = this.ids.get(path);
-    if (existing !== undefined) {
-      // A fuzzy snapshot can hold a path twice (deleted and re-created during the walk): the later wins.
-      this.unindex(path, existing);
-      this.store.write(existing, fields);
-      this.index(path, existing);
-      return;
-    }
-    this.addNode(path, fields, this.restoreParentOf(path));
+    this.snapshot.restoreNode(e);
   }
 
-  /**
-   * The tree as column blocks (NodeStore.exportRows) of about BLOCK_BYTES each, nodes in
-   * path-map order as snapshotEntries gives them (parents before children). Each block is
-   * copied out of the columns in one synchronous step when it is pulled; between pulls txns
-   * may apply, so the result is fuzzy in the same way, and replay from the snapshot's zxid
-   * makes it exact.
-   */
-  *snapshotBlocks(blockBytes = BLOCK_BYTES): IterableIterator<ColumnBlock> {
-    const s = this.store;
-    const ids = this.ids.values();
-    const rows = new Int32Array(Math.max(1, Math.min(this.ids.size + 16, Math.ceil(blockBytes / 64))));
-    for (;;) {
-      let count = 0;
-      let bytes = 0;
-      let done = false;
-      // No id is pulled ahead of a yield: it could be freed and reused meanwhile.
-      while (count < rows.length && bytes < blockBytes) {
-        const next = ids.next();
-        if (next.done) {
-          done = true;
-          break;
-        }
-        rows[count++] = next.value;
-        bytes += 64 + s.paths[next.value]!.length + s.dataLength(next.value);
-      }
-      if (count > 0) yield s.exportRows(rows, count);
-      if (done) return;
-    }
-  }
-
-  /** Adds one snapshot entry: a node of the per-node format (restoreNode) or a ColumnBlock of the column format. */
+  /** Adds one snapshot entry: a node of the per-node format or a ColumnBlock of the column format. */
   restoreEntry(e: SnapshotNode | ColumnBlock): void {
-    if (Array.isArray(e)) this.restoreNode(e);
-    else if (typeof e === 'object' && e !== null && 'columns' in e) this.restoreBlock(e);
-    else throw new Error(`snapshot entry is neither a node nor a column block (${typeof e})`);
+    this.snapshot.restoreEntry(e);
   }
 
-  /**
-   * restoreNode for a whole block: the rows go into the store in bulk, then each is linked
-   * to its parent, indexed and counted in block order, so the path map, children sets (their
-   * Java order follows insertion) and ephemeral sets come out as restoreNode's would.
-   */
-  private restoreBlock(b: ColumnBlock): void {
-    const s = this.store;
-    const first = s.importRows(b);
-    for (let id = first; id < first + b.rows; id++) {
-      const path = s.paths[id]!;
-      const existing = this.ids.get(path);
-      if (existing !== undefined) {
-        // The later copy wins, in the row the path already has (see restoreNode).
-        this.unindex(path, existing);
-        s.copyRow(id, existing);
-        s.release(id);
-        this.index(path, existing);
-        continue;
-      }
-      s.addChild(this.restoreParentOf(path), id);
-      this.ids.set(path, id);
-      this.dataBytes += path.length + s.dataLength(id);
-      if (s.hasOwner(id)) this.ownerIndex(s.ephemeralOwner[id]!, true)?.add(path);
-    }
-  }
-
-  /**
-   * The id of `path`'s parent while restoring. Snapshots in creation order interleave
-   * siblings of many parents, so a cache of recent parents, slotted by a hash of the parent
-   * part of `path` and checked against the candidate's own path (so a freed or reused id is
-   * never taken for it), spares most nodes making the parent's path string and looking it up
-   * in the path map (a fifth of a block's restore, measured).
-   */
-  private restoreParentOf(path: string): number {
-    const cache = (this.restoreParents ??= new Int32Array(PARENT_CACHE_SLOTS).fill(-1));
-    const slash = path.lastIndexOf('/');
-    let hash = slash;
-    for (let i = slash - 1, end = Math.max(0, slash - 24); i >= end; i--) hash = (Math.imul(hash, 31) + path.charCodeAt(i)) | 0;
-    const slot = hash & (PARENT_CACHE_SLOTS - 1);
-    const candidate = cache[slot]!;
-    if (candidate >= 0) {
-      const p = this.store.paths[candidate]!;
-      if (slash === 0 ? p === '/' : p.length === slash && path.startsWith(p)) return candidate;
-    }
-    const parent = this.ids.get(slash === 0 ? '/' : path.slice(0, slash));
-    if (parent === undefined) throw new Error(`snapshot entry ${path} comes before its parent`);
-    cache[slot] = parent;
-    return parent;
-  }
-
-  /** After the last restoreNode of a snapshot: recounts the quotas' usage, as ZooKeeper does on loading one. */
+  /** After the last restore of a snapshot: recounts the quotas' usage, as ZooKeeper does on loading one. */
   finishRestore(): void {
-    this.restoreParents = null;
     recountAllQuotas(this);
   }
 
@@ -292,7 +217,7 @@ export class DataTree {
   private addNode(path: string, fields: NodeFields, parent: number): number {
     const id = this.store.allocate(path, fields);
     this.store.addChild(parent, id);
-    this.ids.set(path, id);
+    this.pathIndex.add(id);
     this.index(path, id);
     return id;
   }
@@ -300,7 +225,7 @@ export class DataTree {
   /** Counts a node's bytes and adds it to its owner's index. */
   private index(path: string, id: number): void {
     this.dataBytes += path.length + this.store.dataLength(id);
-    this.ownerIndex(this.store.ephemeralOwner[id]!, true)?.add(path);
+    this.ownerIndex(this.store.ephemeralOwner[id]!, true)?.add(ownString(path));
   }
 
   /** Undoes `index`. A session's emptied set stays until the session closes, as in ZooKeeper: its grown capacity decides the order of later ephemeral lists. */
@@ -329,9 +254,9 @@ export class DataTree {
   /** A digest of the whole tree (paths, data, ACLs, stats), to compare trees across restarts and servers. */
   digest(): string {
     const h = createHash('sha256');
-    const paths = [...this.ids.keys()].sort();
-    for (const p of paths) {
-      const n = new DataNode(this.store, this.ids.get(p)!);
+    // By path in UTF-16 order, as sorting the path strings orders them.
+    const nodes = [...this.walk()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const [p, n] of nodes) {
       h.update(p).update('\0');
       if (n.data) h.update(n.data);
       // /zookeeper/config's mtime is each member's own clock (setConfigNode): not replicated state.
@@ -418,7 +343,7 @@ export class DataTree {
   ): DataNode {
     const s = this.store;
     const parentPath = parentOf(path);
-    const parent = this.ids.get(parentPath);
+    const parent = this.idOf(parentPath);
     if (parent === undefined) throw new ApplyError(ErrorCode.NONODE);
     if (parentCVersion === -1) parentCVersion = s.cversion[parent]! + 1;
     const bumpParent = parentCVersion > s.cversion[parent]!;
@@ -428,11 +353,10 @@ export class DataTree {
     }
     // Only a replay over a fuzzy snapshot gets here (prep rules it out live): the node is
     // already in the snapshot, but the parent may predate this txn's cversion bump (made above).
-    if (this.ids.has(path)) throw new ApplyError(ErrorCode.NODEEXISTS);
+    if (this.pathIndex.get(path) >= 0) throw new ApplyError(ErrorCode.NODEEXISTS);
     const z = hdr.zxid;
     const fields: NodeFields = { data, acl, czxid: z, mzxid: z, pzxid: z, ctimeMs: hdr.timeMs, mtimeMs: hdr.timeMs, ephemeralOwner, version: 0, cversion: 0, aversion: 0 };
-    // Not needed on restore: NodeStore.importRows decodes each path into a string of its own.
-    const id = this.addNode(ownString(path), fields, parent);
+    const id = this.addNode(path, fields, parent);
     // A stats node is counted from the tree when it is created (setquota on a populated subtree).
     if (baseName(path) === STAT_NODE && parentPath.startsWith(QUOTA_ROOT)) {
       const root = parentPath.slice(QUOTA_ROOT.length);
@@ -447,16 +371,16 @@ export class DataTree {
   private deleteNode(path: string, zxid: bigint, triggers: WatchTrigger[]): void {
     const s = this.store;
     const parentPath = parentOf(path);
-    const parent = this.ids.get(parentPath);
+    const parent = this.idOf(parentPath);
     if (parent === undefined) throw new ApplyError(ErrorCode.NONODE);
     // Only move pzxid forward: replays of a fuzzy snapshot may see older deletes.
     if (zxid > s.pzxid[parent]!) s.pzxid[parent] = zxid;
-    const id = this.ids.get(path);
+    const id = this.idOf(path);
     if (id === undefined) throw new ApplyError(ErrorCode.NONODE);
     const acl = s.acl(id);
     const dataLength = s.dataLength(id);
     s.deleteChild(parent, id);
-    this.ids.delete(path);
+    this.pathIndex.remove(id);
     this.unindex(path, id);
     s.release(id);
     this.addUsage(path, -dataLength, -1);
@@ -467,7 +391,7 @@ export class DataTree {
 
   private setData(path: string, data: Buffer | null, version: number, hdr: TxnHeader, triggers: WatchTrigger[]): Stat {
     const s = this.store;
-    const id = this.ids.get(path);
+    const id = this.idOf(path);
     if (id === undefined) throw new ApplyError(ErrorCode.NONODE);
     const bytesDiff = (data ? data.length : 0) - s.dataLength(id);
     this.dataBytes += bytesDiff;
@@ -487,7 +411,7 @@ export class DataTree {
    * watch fires, when the node holds these bytes already (the reconfig txn wrote them).
    */
   setConfigNode(data: Buffer, zxid: bigint, timeMs: number): WatchTrigger[] {
-    if (this.store.dataEquals(this.ids.get(CONFIG_NODE)!, data)) return [];
+    if (this.store.dataEquals(this.idOf(CONFIG_NODE)!, data)) return [];
     const triggers: WatchTrigger[] = [];
     this.setData(CONFIG_NODE, data, -1, { sessionId: 0n, cxid: 0, zxid, timeMs, type: OpCode.reconfig }, triggers);
     return triggers;
@@ -500,7 +424,7 @@ export class DataTree {
   }
 
   private setAcl(path: string, acl: ACL[], version: number): Stat {
-    const id = this.ids.get(path);
+    const id = this.idOf(path);
     if (id === undefined) throw new ApplyError(ErrorCode.NONODE);
     this.store.setAcl(id, acl);
     this.store.aversion[id] = version;

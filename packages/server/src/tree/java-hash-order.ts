@@ -13,8 +13,9 @@
  * of names and orders few of them.
  *
  * Members are strings (ephemeral paths) or anything with a name the caller derives (a
- * tree's child ids, named by their paths): Java hashes the name. A member's name must not
- * change while it is in the set.
+ * tree's child ids, named by their paths): Java hashes the name, and the caller hands in
+ * that hash (`hashOf`: the name's javaStringHash, which the tree reads from the name's bytes
+ * without making the string). A member's name must not change while it is in the set.
  */
 export class JavaHashOrderSet<T = string> {
   private readonly names = new Set<T>();
@@ -61,24 +62,25 @@ export class JavaHashOrderSet<T = string> {
    * (tableSizeFor(size / 0.75 + 1)) with them re-added in iteration order. The clone can
    * iterate in a different order than the original when the original had grown larger.
    */
-  javaClone(nameOf: (member: T) => string = String): JavaHashOrderSet<T> {
+  javaClone(hashOf: (member: T) => number = stringHash): JavaHashOrderSet<T> {
     const copy = new JavaHashOrderSet<T>(Math.floor(this.size / 0.75 + 1));
-    for (const name of this.ordered(nameOf)) copy.add(name);
+    for (const name of this.ordered(hashOf)) copy.add(name);
     return copy;
   }
 
   /**
-   * Members in Java iteration order, hashing each member's name (`nameOf`, the member itself
-   * for strings). The array is shared: callers must not modify it.
+   * Members in Java iteration order, by the Java hash of each member's name (`hashOf`;
+   * javaStringHash of the member itself for strings). The array is shared: callers must not
+   * modify it.
    */
-  ordered(nameOf: (member: T) => string = String): readonly T[] {
+  ordered(hashOf: (member: T) => number = stringHash): readonly T[] {
     if (this.sorted) return this.sorted;
     const mask = this.capacity - 1;
     const list = [...this.names];
     const bucket = new Int32Array(list.length);
     const order = new Array<number>(list.length);
     for (let i = 0; i < list.length; i++) {
-      bucket[i] = spread(javaStringHash(nameOf(list[i]!))) & mask;
+      bucket[i] = spread(hashOf(list[i]!)) & mask;
       order[i] = i;
     }
     // By bucket, then insertion order (the index into the Set's own order).
@@ -97,6 +99,11 @@ export function javaStringHash(s: string): number {
   let h = 0;
   for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
   return h;
+}
+
+/** The default hashOf: a member that is a string is its own name. */
+function stringHash(member: unknown): number {
+  return javaStringHash(String(member));
 }
 
 /** HashMap.hash(): folds the high bits into the low ones. */

@@ -51,7 +51,7 @@ describe('NodeStore', () => {
     expect(store.data(c)).toBeNull();
     expect(store.numChildren(c)).toBe(0);
     expect(store.version[c]).toBe(7);
-    expect(store.paths[c]).toBe('/c');
+    expect(store.pathOf(c)).toBe('/c');
     store.release(b);
     expect(() => store.release(b)).toThrow(/freed twice/);
   });
@@ -71,6 +71,39 @@ describe('NodeStore', () => {
     }
     // Equal ACLs are one shared list.
     expect(store.acl(1)).toBe(store.acl(3));
+  });
+
+  it('keeps values exact: null and empty, every byte, big ones, copied rows, and fresh copies for callers', () => {
+    const store = new NodeStore();
+    const every = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    const big = Buffer.alloc(1 << 20, 0xa5);
+    const ids = [null, Buffer.alloc(0), every, big].map((data, i) => store.allocate(`/v${i}`, fields({ data })));
+    expect(store.data(ids[0]!)).toBeNull();
+    expect(store.data(ids[1]!)).toEqual(Buffer.alloc(0));
+    expect(store.data(ids[2]!)).toEqual(every);
+    expect(store.dataEquals(ids[3]!, big)).toBe(true);
+    expect(store.dataLength(ids[3]!)).toBe(1 << 20);
+    const kept = store.data(ids[2]!)!;
+    kept[0] = 0xff; // the caller's own copy
+    expect(store.dataEquals(ids[2]!, every)).toBe(true);
+    expect(store.sharedData(ids[3]!)).toBe(store.sharedData(ids[3]!)); // a big value is handed out without a copy
+    store.copyRow(ids[2]!, ids[0]!);
+    store.setData(ids[2]!, Buffer.from('changed'));
+    expect(store.data(ids[0]!)).toEqual(every);
+    expect(store.valueBytes.live).toBe(0 + 256 + (1 << 20) + 7);
+    store.release(ids[3]!);
+    expect(store.valueBytes.live).toBe(256 + 7);
+  });
+
+  it('exports values in bulk and imports them back, refusing a value run its lengths do not fit', () => {
+    const store = new NodeStore();
+    const values = [Buffer.from('a'), null, Buffer.alloc(0), Buffer.alloc(5000, 7), Buffer.from('z')];
+    values.forEach((data, i) => store.allocate(`/v${i}`, fields({ data })));
+    const block = store.exportRows(Int32Array.from([4, 3, 2, 1, 0]), 5);
+    const other = new NodeStore();
+    const first = other.importRows(block);
+    expect([0, 1, 2, 3, 4].map((r) => other.data(first + r))).toEqual([...values].reverse());
+    expect(() => new NodeStore().importRows({ ...block, values: block.values.subarray(1) })).toThrow(/malformed: path or value lengths/);
   });
 });
 
@@ -95,7 +128,8 @@ describe('DataTree on the node store', () => {
     const { tree, apply, create } = treeWithLog();
     const reference = new JavaHashOrderSet(8);
     create('/p');
-    const names = Array.from({ length: 300 }, (_, i) => (i % 3 ? `n${i}` : `lock-${String(i).padStart(10, '0')}`));
+    // Non-ASCII names too: Java hashes UTF-16 units, while the tree keeps the names' UTF-8 bytes.
+    const names = Array.from({ length: 300 }, (_, i) => (i % 5 === 1 ? `ü-名${i}` : i % 3 ? `n${i}` : `lock-${String(i).padStart(10, '0')}`));
     for (const name of names) {
       create(`/p/${name}`);
       reference.add(name);

@@ -2,7 +2,8 @@ import assert from 'node:assert';
 import { endianness } from 'node:os';
 import type { ACL } from '@zab/jute';
 import { AclInterner } from './acl-intern.js';
-import { JavaHashOrderSet } from './java-hash-order.js';
+import { ByteColumn } from './byte-column.js';
+import { JavaHashOrderSet, javaStringHash } from './java-hash-order.js';
 
 /** A znode's fields as the store takes them on create (the value is copied, never kept). */
 export interface NodeFields {
@@ -32,7 +33,7 @@ const NARROW_COLUMNS = 4;
  * A run of rows of a NodeStore as a column snapshot stores them: every column's cells as
  * raw little-endian bytes, column after column (`wide`: the 64-bit and float64 columns;
  * `narrow`: the int32 ones, the ACL as an index into `acls`, this block's distinct lists),
- * the paths as one UTF-8 run cut by their byte lengths (uint32), the values as one latin1
+ * the paths as one UTF-8 run cut by their byte lengths (uint32), the values as one byte
  * run cut by their byte lengths (int32, -1 for null). Plain Buffers and arrays, so msgpack
  * stores each column with one copy and reads it back as a view.
  */
@@ -54,8 +55,9 @@ export interface ColumnBlock {
  * beyond its path and value; a row of typed arrays costs 64 bytes outside the heap. zxids
  * and ephemeralOwner are 64-bit columns (session ids use every bit, so they stay exact),
  * times are float64 (ms since the epoch, exact), versions int32, the ACL an index into the
- * interned lists. A value is a one-byte (latin1) string copy, one char per byte: it holds no
- * reference to the frame, log record or snapshot chunk it came in.
+ * interned lists. Values live off the V8 heap in a ByteColumn (one string a value cost a heap
+ * object each, and V8's slack above the live heap grows with the heap), copied in: a value
+ * holds no reference to the frame, log record or snapshot chunk it came in.
  *
  * Owned by the DataTree, which alone allocates, frees and writes rows; ids of deleted nodes
  * are reused, so an id (or a DataNode view of it) is only good until the tree next changes.
@@ -74,10 +76,15 @@ export class NodeStore {
   cversion = new Int32Array(INITIAL_CAPACITY);
   aversion = new Int32Array(INITIAL_CAPACITY);
   aclId = new Int32Array(INITIAL_CAPACITY);
-  /** Each row's path ('' for a free row); the same string the tree keys its path map with. */
-  readonly paths: string[] = [];
-  /** Each row's value as latin1 chars; null for null data. */
-  private readonly values: (string | null)[] = [];
+  /**
+   * Each row's path as UTF-8 bytes, off the V8 heap (null for a free row): the keys of the
+   * tree's PathIndex, which must drop a row before its path is freed.
+   */
+  readonly paths = new ByteColumn(INITIAL_CAPACITY);
+  /** Ids handed out so far, free ones included: the next new row's id. */
+  private rowCount = 0;
+  /** Each row's value; null for null data. */
+  private readonly values = new ByteColumn(INITIAL_CAPACITY);
   /** Each row's children by id, in a set that orders them as Java's HashSet; null for a node never given a child. */
   readonly children: (JavaHashOrderSet<number> | null)[] = [];
   /** Freed ids, reused last freed first. */
@@ -88,14 +95,11 @@ export class NodeStore {
   allocate(path: string, f: NodeFields): number {
     let id = this.freeIds.pop();
     if (id === undefined) {
-      id = this.paths.length;
+      id = this.rowCount++;
       if (id === this.capacity) this.grow();
-      this.paths.push(path);
-      this.values.push(null);
       this.children.push(null);
-    } else {
-      this.paths[id] = path;
     }
+    this.paths.setString(id, path, 'utf8');
     this.write(id, f);
     return id;
   }
@@ -117,35 +121,44 @@ export class NodeStore {
 
   /** Frees row `id` for reuse; the caller has unlinked it from its parent and the path map. */
   release(id: number): void {
-    assert(this.paths[id] !== '', `node id ${id} freed twice`);
-    this.paths[id] = '';
-    this.values[id] = null;
+    assert(!this.paths.isNull(id), `node id ${id} freed twice`);
+    this.paths.free(id);
+    this.values.free(id);
     this.children[id] = null;
     this.freeIds.push(id);
   }
 
   /** Rows in use. */
   get size(): number {
-    return this.paths.length - this.freeIds.length;
+    return this.rowCount - this.freeIds.length;
   }
 
+  /** The value as a new Buffer the caller may keep and write (null for null data). */
   data(id: number): Buffer | null {
-    const v = this.values[id]!;
-    return v === null ? null : Buffer.from(v, 'latin1');
+    return this.values.copy(id);
   }
 
+  /** The value for the caller to keep but never write, copied only when small (ByteColumn.share). */
+  sharedData(id: number): Buffer | null {
+    return this.values.share(id);
+  }
+
+  /** Copies `data` in (null for null data). */
   setData(id: number, data: Buffer | null): void {
-    this.values[id] = data === null ? null : data.toString('latin1');
+    this.values.set(id, data);
   }
 
   dataLength(id: number): number {
-    const v = this.values[id];
-    return v ? v.length : 0;
+    return this.values.length(id);
   }
 
   dataEquals(id: number, data: Buffer): boolean {
-    const v = this.values[id];
-    return v !== null && v !== undefined && v.length === data.length && v === data.toString('latin1');
+    return this.values.equals(id, data);
+  }
+
+  /** Bytes of values held, and allocated for them (garbage and headroom included). */
+  get valueBytes(): { live: number; held: number } {
+    return { live: this.values.liveBytes, held: this.values.heldBytes };
   }
 
   /** The node's ACL list: shared by every node with the same one, never to be modified. */
@@ -162,10 +175,30 @@ export class NodeStore {
     return c ? c.size : 0;
   }
 
-  /** The child's name: its path past the parent's. */
+  /** Row `id`'s path, decoded from its bytes (a new string each call). */
+  pathOf(id: number): string {
+    return this.paths.view(id)!.toString('utf8');
+  }
+
+  /** The child's name: its path past the parent's, decoded from the path's bytes. */
   readonly nameOf = (id: number): string => {
-    const p = this.paths[id]!;
-    return p.slice(p.lastIndexOf('/') + 1);
+    const p = this.paths.view(id)!;
+    return p.toString('utf8', nameStart(p));
+  };
+
+  /**
+   * Java's String.hashCode of the child's name, read from its path's bytes: an ASCII name's
+   * bytes are its UTF-16 units, so no string is made for it (childNames orders by this hash).
+   */
+  readonly nameHashOf = (id: number): number => {
+    const p = this.paths.view(id)!;
+    let h = 0;
+    for (let i = nameStart(p); i < p.length; i++) {
+      const b = p[i]!;
+      if (b >= 0x80) return javaStringHash(this.nameOf(id));
+      h = (Math.imul(h, 31) + b) | 0;
+    }
+    return h;
   };
 
   addChild(parent: number, child: number): void {
@@ -179,7 +212,7 @@ export class NodeStore {
   /** Children's names in ZooKeeper's order (a new array the caller may keep). */
   childNames(id: number): string[] {
     const c = this.children[id];
-    return c ? c.ordered(this.nameOf).map(this.nameOf) : [];
+    return c ? c.ordered(this.nameHashOf).map(this.nameOf) : [];
   }
 
   // Bulk export and import for column snapshots (DataTree.snapshotBlocks / restoreEntry).
@@ -195,10 +228,6 @@ export class NodeStore {
     const narrowIn = [this.version, this.cversion, this.aversion];
     const wide = new Uint32Array(WIDE_COLUMNS * count * 2);
     const narrow = new Int32Array(NARROW_COLUMNS * count);
-    const pathLengths = new Uint32Array(count);
-    const valueLengths = new Int32Array(count);
-    const paths: string[] = new Array<string>(count);
-    let valueBytes = 0;
     const localAcl = new Map<number, number>();
     const acls: ACL[][] = [];
     for (let r = 0; r < count; r++) {
@@ -218,43 +247,28 @@ export class NodeStore {
         acls.push(this.acls.listOf(aclId));
       }
       narrow[3 * count + r] = local;
-      const path = this.paths[id]!;
-      paths[r] = path;
-      pathLengths[r] = path.length;
-      const v = this.values[id]!;
-      valueLengths[r] = v === null ? -1 : v.length;
-      if (v !== null) valueBytes += v.length;
     }
-    // Paths are nearly always ASCII: then one join and one encoding give every path's bytes and its byte length is its length.
-    const joined = paths.join('');
-    const pathBytes = Buffer.from(joined, 'utf8');
-    if (pathBytes.length !== joined.length) for (let r = 0; r < count; r++) pathLengths[r] = Buffer.byteLength(paths[r]!, 'utf8');
-    // Written value by value: joining a few thousand one-byte strings first costs ten times as much (measured).
-    const values = Buffer.allocUnsafe(valueBytes);
-    let at = 0;
-    for (let r = 0; r < count; r++) {
-      const v = this.values[ids[r]!];
-      if (v) at += values.write(v, at, 'latin1');
-    }
+    const paths = this.paths.exportRun(ids, count);
+    const values = this.values.exportRun(ids, count);
     return {
       columns: COLUMN_BLOCK_VERSION,
       rows: count,
       wide: bytesOf(wide),
       narrow: bytesOf(narrow),
       acls,
-      paths: pathBytes,
-      pathLengths: bytesOf(pathLengths),
-      values,
-      valueLengths: bytesOf(valueLengths),
+      paths: paths.run,
+      pathLengths: bytesOf(paths.lengths),
+      values: values.run,
+      valueLengths: bytesOf(values.lengths),
     };
   }
 
   /**
    * Appends a block's rows as new rows (no children yet) and returns the first one's id; the
-   * rows are ids first .. first + rows - 1. The columns are copied in bulk; each path and
-   * value is decoded into a string of its own (a slice of one string per block would keep the
-   * block's whole run alive, measured +26 bytes a znode of heap after a restore). Throws when the block's parts do not
-   * fit together (a block that passed its chunk's CRC but was not written by exportRows).
+   * rows are ids first .. first + rows - 1. The columns are copied in bulk, the paths' and
+   * the values' runs into their byte columns with one copy each: no string is made for a path
+   * or a value. Throws when the block's parts do not fit together (a block that passed its
+   * chunk's CRC but was not written by exportRows).
    */
   importRows(b: ColumnBlock): number {
     assert(endianness() === 'LE', 'column snapshots are read in little-endian byte order');
@@ -266,32 +280,32 @@ export class NodeStore {
     if (b.narrow?.length !== NARROW_COLUMNS * n * 4) throw bad('32-bit columns');
     if (b.pathLengths?.length !== n * 4 || b.valueLengths?.length !== n * 4) throw bad('length columns');
     if (!Array.isArray(b.acls)) throw bad('ACL table');
-    const first = this.paths.length;
+    const first = this.rowCount;
     while (this.capacity < first + n) this.grow();
     this.wideColumns().forEach((c, i) => new Uint8Array(c.buffer, c.byteOffset + first * 8, n * 8).set(b.wide.subarray(i * n * 8, (i + 1) * n * 8)));
     [this.version, this.cversion, this.aversion].forEach((c, i) => new Uint8Array(c.buffer, c.byteOffset + first * 4, n * 4).set(b.narrow.subarray(i * n * 4, (i + 1) * n * 4)));
     const aclIds = b.acls.map((acl) => this.acls.idOf(acl));
     const localAcl = int32s(b.narrow.subarray(3 * n * 4));
     const pathLengths = uint32s(b.pathLengths);
-    const valueLengths = int32s(b.valueLengths);
-    let p = 0;
-    let v = 0;
+    let pathBytes = 0;
+    for (let r = 0; r < n; r++) pathBytes += pathLengths[r]!;
+    if (pathBytes !== b.paths.length) throw bad('path or value lengths do not add up to their byte runs (paths)');
+    if (!(b.values instanceof Uint8Array)) throw bad('value run');
+    // Checks the lengths against the run before it changes anything.
+    try {
+      this.values.importRun(first, b.values, int32s(b.valueLengths));
+    } catch (e) {
+      throw bad(`path or value lengths do not add up to their byte runs (${(e as Error).message})`);
+    }
     for (let r = 0; r < n; r++) {
       const aclId = aclIds[localAcl[r]!];
       if (aclId === undefined) throw bad(`row ${r} names ACL ${localAcl[r]} of ${aclIds.length}`);
       this.aclId[first + r] = aclId;
-      const pathEnd = p + pathLengths[r]!;
-      this.paths.push(b.paths.toString('utf8', p, pathEnd));
-      p = pathEnd;
-      const valueLength = valueLengths[r]!;
-      if (valueLength < 0) this.values.push(null);
-      else {
-        this.values.push(b.values.toString('latin1', v, v + valueLength));
-        v += valueLength;
-      }
-      this.children.push(null);
     }
-    if (p !== b.paths.length || v !== b.values.length) throw bad('path or value lengths do not add up to their byte runs');
+    // Only once nothing can throw: a block refused part way leaves the rows beyond rowCount, to be overwritten.
+    for (let r = 0; r < n; r++) this.children.push(null);
+    this.paths.importRun(first, b.paths, pathLengths);
+    this.rowCount += n;
     return first;
   }
 
@@ -299,7 +313,7 @@ export class NodeStore {
   copyRow(from: number, to: number): void {
     for (const c of this.wideColumns()) c[to] = c[from]! as never;
     for (const c of [this.version, this.cversion, this.aversion, this.aclId]) c[to] = c[from]!;
-    this.values[to] = this.values[from]!;
+    this.values.set(to, this.values.view(from));
   }
 
   /** Whether row `id` has a non-zero ephemeralOwner, read without making a bigint. */
@@ -333,6 +347,13 @@ export class NodeStore {
   }
 }
 
+/** Where the last name of a path's bytes starts: past its last '/' (a loop: names are short, and Buffer.lastIndexOf is a native call). */
+function nameStart(path: Uint8Array): number {
+  let i = path.length - 1;
+  while (i > 0 && path[i] !== 0x2f) i--;
+  return i + 1;
+}
+
 type Column = BigInt64Array | Float64Array | Int32Array;
 
 /** A column of `capacity` rows holding `column`'s rows first. */
@@ -352,6 +373,7 @@ function int32s(b: Buffer): Int32Array {
   return b.byteOffset % 4 === 0 ? new Int32Array(b.buffer, b.byteOffset, b.length / 4) : new Int32Array(Uint8Array.prototype.slice.call(b).buffer);
 }
 
-function uint32s(b: Buffer): Uint32Array {
+/** uint32 cells of `b` (copied when `b` is not 4-byte aligned). */
+export function uint32s(b: Buffer): Uint32Array {
   return b.byteOffset % 4 === 0 ? new Uint32Array(b.buffer, b.byteOffset, b.length / 4) : new Uint32Array(Uint8Array.prototype.slice.call(b).buffer);
 }

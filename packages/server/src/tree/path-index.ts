@@ -1,0 +1,194 @@
+import assert from 'node:assert';
+
+/** Where a PathIndex reads its keys: row `id`'s path as UTF-8 bytes (a view good until the keys next change), null for a free row. */
+export interface PathKeys {
+  view(id: number): Uint8Array | null;
+}
+
+/** Slot of a table that holds no id. */
+const EMPTY = -1;
+/** Occupied slots a table may hold, as a fraction of its slots, before it doubles: linear probing stays short below ~0.7. */
+const MAX_LOAD = 0.7;
+
+/** The FNV-1a offset basis: the state of the hash over no bytes. */
+export const HASH_SEED = 0x811c9dc5 | 0;
+
+/** FNV-1a's step: `state` followed by one more byte. */
+export function hashStep(state: number, byte: number): number {
+  return Math.imul(state ^ byte, 0x01000193);
+}
+
+/**
+ * Finishes a hash state into the key's hash: FNV-1a's low bits vary little between paths
+ * that differ only in their last characters (/app/n0000000001, ..2), so murmur3's finalizer
+ * mixes the state before the table takes its low bits as a slot.
+ */
+export function hashFinish(state: number): number {
+  let h = state ^ (state >>> 16);
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+/** The hash of `bytes[start..end)`, as the index keys a path of those bytes. */
+export function hashBytes(bytes: Uint8Array, start: number, end: number): number {
+  let h = HASH_SEED;
+  for (let i = start; i < end; i++) h = hashStep(h, bytes[i]!);
+  return hashFinish(h);
+}
+
+/**
+ * Row ids by path, off the V8 heap: an open-addressing table (linear probing, deletion by
+ * backward shift, so no tombstones) over two Int32Arrays, one of ids and one of their keys'
+ * hashes. The keys themselves are not copied: each id's key is its path's UTF-8 bytes in
+ * `keys` (the node store's path column), read only to confirm a slot whose hash matches.
+ * The cached hash spares that read on most probes and lets the table grow without reading
+ * any key; a slot costs 8 bytes, and with at most MAX_LOAD of the slots used, 11-23 bytes a
+ * path (a Map<string, number> costs ~29 bytes an entry on the heap, plus the key strings).
+ *
+ * Owned by the DataTree. The caller keeps it consistent with `keys`: an id is added only
+ * once its key is in `keys` and not already in the index, and removed before its key
+ * changes or is freed. Lookups return the id, or -1.
+ */
+export class PathIndex {
+  private slots: Int32Array;
+  private hashes: Int32Array;
+  private mask: number;
+  private count = 0;
+  /** UTF-8 of a non-ASCII path being looked up. */
+  private scratch = Buffer.allocUnsafe(256);
+
+  constructor(
+    private readonly keys: PathKeys,
+    initialSlots = 16,
+  ) {
+    let cap = 16;
+    while (cap < initialSlots) cap *= 2;
+    this.slots = new Int32Array(cap).fill(EMPTY);
+    this.hashes = new Int32Array(cap);
+    this.mask = cap - 1;
+  }
+
+  /** Paths in the index. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Bytes the table holds (its two arrays), for accounting. */
+  get heldBytes(): number {
+    return this.slots.byteLength + this.hashes.byteLength;
+  }
+
+  /** The id of `path`, or -1. An ASCII path (nearly every one) is hashed and compared char by char, without encoding it. */
+  get(path: string): number {
+    let h = HASH_SEED;
+    const n = path.length;
+    for (let i = 0; i < n; i++) {
+      const c = path.charCodeAt(i);
+      if (c >= 0x80) return this.getEncoded(path);
+      h = hashStep(h, c);
+    }
+    const hash = hashFinish(h);
+    for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
+      const id = this.slots[slot]!;
+      if (id === EMPTY) return -1;
+      if (this.hashes[slot] === hash && asciiEquals(this.keys.view(id), path)) return id;
+    }
+  }
+
+  /** The id of the path whose UTF-8 bytes are `bytes[start..end)` and whose hash (hashBytes) is `hash`, or -1. */
+  find(bytes: Uint8Array, start: number, end: number, hash: number): number {
+    for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
+      const id = this.slots[slot]!;
+      if (id === EMPTY) return -1;
+      if (this.hashes[slot] === hash && rangeEquals(this.keys.view(id), bytes, start, end)) return id;
+    }
+  }
+
+  /** Adds `id`, whose key in `keys` hashes to `hash` (hashBytes) and is not in the index yet. */
+  insert(id: number, hash: number): void {
+    assert(id >= 0, `path index given id ${id}`);
+    if (this.count + 1 > this.slots.length * MAX_LOAD) this.grow();
+    let slot = hash & this.mask;
+    while (this.slots[slot] !== EMPTY) slot = (slot + 1) & this.mask;
+    this.slots[slot] = id;
+    this.hashes[slot] = hash;
+    this.count++;
+  }
+
+  /** Adds `id` by its key in `keys` (which must not be in the index yet). */
+  add(id: number): void {
+    const key = this.keys.view(id);
+    assert(key !== null, `path index given free row ${id}`);
+    this.insert(id, hashBytes(key, 0, key.length));
+  }
+
+  /** Removes `id`, whose key is still in `keys`; false when it is not in the index. */
+  remove(id: number): boolean {
+    const key = this.keys.view(id);
+    if (key === null) return false;
+    const hash = hashBytes(key, 0, key.length);
+    let slot = hash & this.mask;
+    for (;;) {
+      const at = this.slots[slot]!;
+      if (at === EMPTY) return false;
+      if (at === id) break;
+      slot = (slot + 1) & this.mask;
+    }
+    this.count--;
+    // Backward shift: each later entry of the cluster that the hole now separates from its home slot moves into the hole.
+    let hole = slot;
+    for (let j = (hole + 1) & this.mask; this.slots[j] !== EMPTY; j = (j + 1) & this.mask) {
+      const home = this.hashes[j]! & this.mask;
+      // The entry may stay when its home lies cyclically in (hole, j].
+      const stays = hole <= j ? home > hole && home <= j : home > hole || home <= j;
+      if (stays) continue;
+      this.slots[hole] = this.slots[j]!;
+      this.hashes[hole] = this.hashes[j]!;
+      hole = j;
+    }
+    this.slots[hole] = EMPTY;
+    return true;
+  }
+
+  /** get() for a path with a char past ASCII: its UTF-8 bytes hashed and compared. */
+  private getEncoded(path: string): number {
+    if (this.scratch.length < path.length * 3) this.scratch = Buffer.allocUnsafe(path.length * 3);
+    const n = this.scratch.write(path, 0, 'utf8');
+    return this.find(this.scratch, 0, n, hashBytes(this.scratch, 0, n));
+  }
+
+  /** Doubles the table, re-slotting every entry by its cached hash (no key is read). */
+  private grow(): void {
+    const oldSlots = this.slots;
+    const oldHashes = this.hashes;
+    const cap = oldSlots.length * 2;
+    this.slots = new Int32Array(cap).fill(EMPTY);
+    this.hashes = new Int32Array(cap);
+    this.mask = cap - 1;
+    for (let i = 0; i < oldSlots.length; i++) {
+      const id = oldSlots[i]!;
+      if (id === EMPTY) continue;
+      const hash = oldHashes[i]!;
+      let slot = hash & this.mask;
+      while (this.slots[slot] !== EMPTY) slot = (slot + 1) & this.mask;
+      this.slots[slot] = id;
+      this.hashes[slot] = hash;
+    }
+  }
+}
+
+/** Whether `key` holds exactly the ASCII string `s`, one byte a char. */
+function asciiEquals(key: Uint8Array | null, s: string): boolean {
+  if (key === null || key.length !== s.length) return false;
+  for (let i = key.length - 1; i >= 0; i--) if (key[i] !== s.charCodeAt(i)) return false;
+  return true;
+}
+
+/** Whether `key` holds exactly `bytes[start..end)`. */
+function rangeEquals(key: Uint8Array | null, bytes: Uint8Array, start: number, end: number): boolean {
+  if (key === null || key.length !== end - start) return false;
+  for (let i = key.length - 1; i >= 0; i--) if (key[i] !== bytes[start + i]) return false;
+  return true;
+}
