@@ -7,8 +7,10 @@ import {
   type Id,
   type MultiOp,
   type MultiResult,
+  type Stat,
 } from '@zab/jute';
 import { checkAcl, clientInfo, idsInServerOrder, maskDigests } from '../tree/acl.js';
+import type { DataNode } from '../tree/data-node.js';
 import type { DataTree } from '../tree/data-tree.js';
 import { RelativePathError, type WatchManager, type Watcher } from '../tree/watch-manager.js';
 import { OK, fail, replyTo, type Reply } from './reply.js';
@@ -23,27 +25,28 @@ export interface ReadContext {
   skipAcl: boolean;
 }
 
-function readable(ctx: ReadContext, path: string, perm: number = Perms.READ): number {
+/** The node at `path` when the caller may read it with `perm`, else the error code (one path lookup). */
+function readable(ctx: ReadContext, path: string, perm: number = Perms.READ): DataNode | number {
   const node = ctx.tree.getNode(path);
   if (!node) return ErrorCode.NONODE;
   if (!checkAcl(node.acl, perm, ctx.authIds, ctx.skipAcl)) return ErrorCode.NOAUTH;
-  return ErrorCode.OK;
+  return node;
 }
 
-function getData(ctx: ReadContext, path: string, watch: boolean): Reply {
-  const err = readable(ctx, path);
-  if (err) return fail(err);
-  const node = ctx.tree.getNode(path)!;
+/** getData's result (the value and its Stat, watch set), or its error code. */
+function getData(ctx: ReadContext, path: string, watch: boolean): { data: Buffer | null; stat: Stat } | number {
+  const node = readable(ctx, path);
+  if (typeof node === 'number') return node;
   if (watch) ctx.watches.data.add(path, ctx.watcher, 'standard');
-  return replyTo('getData', { data: node.sharedData, stat: node.stat() });
+  return { data: node.sharedData, stat: node.stat() };
 }
 
-function getChildren(ctx: ReadContext, path: string, watch: boolean): { err: number; children?: string[] } {
-  const err = readable(ctx, path);
-  if (err) return { err };
-  const node = ctx.tree.getNode(path)!;
+/** getChildren's result (the node, its children's names, watch set), or its error code. */
+function getChildren(ctx: ReadContext, path: string, watch: boolean): { node: DataNode; children: string[] } | number {
+  const node = readable(ctx, path);
+  if (typeof node === 'number') return node;
   if (watch) ctx.watches.child.add(path, ctx.watcher, 'standard');
-  return { err: ErrorCode.OK, children: node.childNames() };
+  return { node, children: node.childNames() };
 }
 
 /**
@@ -60,27 +63,27 @@ export function executeRead(ctx: ReadContext, type: number, r: any): Reply {
       const node = ctx.tree.getNode(path);
       return node ? replyTo('exists', { stat: node.stat() }) : fail(ErrorCode.NONODE);
     }
-    case OpCode.getData:
-      return getData(ctx, r.path, r.watch);
+    case OpCode.getData: {
+      const res = getData(ctx, r.path, r.watch);
+      return typeof res === 'number' ? fail(res) : replyTo('getData', res);
+    }
     case OpCode.getChildren: {
       const res = getChildren(ctx, r.path, r.watch);
-      return res.children ? replyTo('getChildren', { children: res.children }) : fail(res.err);
+      return typeof res === 'number' ? fail(res) : replyTo('getChildren', { children: res.children });
     }
     case OpCode.getChildren2: {
       const res = getChildren(ctx, r.path, r.watch);
-      if (!res.children) return fail(res.err);
-      return replyTo('getChildren2', { children: res.children, stat: ctx.tree.getNode(r.path)!.stat() });
+      return typeof res === 'number' ? fail(res) : replyTo('getChildren2', { children: res.children, stat: res.node.stat() });
     }
     case OpCode.getACL: {
-      const err = readable(ctx, r.path, Perms.READ | Perms.ADMIN);
-      if (err) return fail(err);
-      const node = ctx.tree.getNode(r.path)!;
+      const node = readable(ctx, r.path, Perms.READ | Perms.ADMIN);
+      if (typeof node === 'number') return fail(node);
       const admin = checkAcl(node.acl, Perms.ADMIN, ctx.authIds, ctx.skipAcl);
       return replyTo('getACL', { acl: admin ? node.acl : maskDigests(node.acl), stat: node.stat() });
     }
     case OpCode.getAllChildrenNumber: {
-      const err = readable(ctx, r.path);
-      if (err) return fail(err);
+      const node = readable(ctx, r.path);
+      if (typeof node === 'number') return fail(node);
       const path: string = r.path;
       return replyTo('getAllChildrenNumber', { totalNumber: ctx.tree.descendantCount(path) });
     }
@@ -120,13 +123,12 @@ export function executeRead(ctx: ReadContext, type: number, r: any): Reply {
       const results: MultiResult[] = (r as MultiOp[]).map((op) => {
         if (op.type === OpCode.getData) {
           const res = getData(ctx, op.request.path, op.request.watch);
-          if (res.err) return { type: OpCode.error, err: res.err };
-          const node = ctx.tree.getNode(op.request.path)!;
-          return { type: OpCode.getData, err: 0, body: { data: node.sharedData, stat: node.stat() } };
+          if (typeof res === 'number') return { type: OpCode.error, err: res };
+          return { type: OpCode.getData, err: 0, body: res };
         }
         if (op.type === OpCode.getChildren) {
           const res = getChildren(ctx, op.request.path, op.request.watch);
-          if (!res.children) return { type: OpCode.error, err: res.err };
+          if (typeof res === 'number') return { type: OpCode.error, err: res };
           return { type: OpCode.getChildren, err: 0, body: { children: res.children } };
         }
         return { type: OpCode.error, err: ErrorCode.BADARGUMENTS };

@@ -258,7 +258,8 @@ export class DataTree {
     const nodes = [...this.walk()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     for (const [p, n] of nodes) {
       h.update(p).update('\0');
-      if (n.data) h.update(n.data);
+      const data = n.data; // a fresh copy each read
+      if (data) h.update(data);
       // /zookeeper/config's mtime is each member's own clock (setConfigNode): not replicated state.
       const mtime = p === CONFIG_NODE ? 0 : n.mtime;
       h.update(`\0${JSON.stringify(n.acl)}|${n.czxid}|${n.mzxid}|${n.pzxid}|${n.ctime}|${mtime}|${n.version}|${n.cversion}|${n.aversion}|${n.ephemeralOwner}|${n.numChildren}\n`);
