@@ -110,10 +110,7 @@ export class PathIndex {
   insert(id: number, hash: number): void {
     assert(id >= 0, `path index given id ${id}`);
     if (this.count + 1 > this.slots.length * MAX_LOAD) this.grow();
-    let slot = hash & this.mask;
-    while (this.slots[slot] !== EMPTY) slot = (slot + 1) & this.mask;
-    this.slots[slot] = id;
-    this.hashes[slot] = hash;
+    this.place(id, hash);
     this.count++;
   }
 
@@ -170,12 +167,16 @@ export class PathIndex {
     for (let i = 0; i < oldSlots.length; i++) {
       const id = oldSlots[i]!;
       if (id === EMPTY) continue;
-      const hash = oldHashes[i]!;
-      let slot = hash & this.mask;
-      while (this.slots[slot] !== EMPTY) slot = (slot + 1) & this.mask;
-      this.slots[slot] = id;
-      this.hashes[slot] = hash;
+      this.place(id, oldHashes[i]!);
     }
+  }
+
+  /** Puts `id` in the first empty slot from its hash's home (there is one: the load is bounded). */
+  private place(id: number, hash: number): void {
+    let slot = hash & this.mask;
+    while (this.slots[slot] !== EMPTY) slot = (slot + 1) & this.mask;
+    this.slots[slot] = id;
+    this.hashes[slot] = hash;
   }
 }
 
