@@ -333,4 +333,26 @@ describe('a commit', () => {
     const order = leader.takeEffects().map((e) => (e.kind === 'send' ? `${e.msg.type}->${e.to}` : e.kind));
     expect(order).toEqual(['COMMIT->1', 'COMMIT->2', 'commit']);
   });
+
+  it('goes first to the learner whose REQUEST came last (its client most likely waits for it)', () => {
+    const c = new Cluster([1, 2, 3]);
+    c.settle();
+    const leader = c.leader()!;
+    const zxid = leader.nextZxid()!;
+    leader.propose(zxid, 'a');
+    const sent = leader.takeEffects() as Extract<Effect<P>, { kind: 'send' }>[];
+    const toOne = sent.find((e) => e.to === 1)!;
+    const toTwo = sent.find((e) => e.to === 2)!.msg as Extract<Message<P>, { type: 'PROPOSAL' }>;
+    leader.onMessage(2, { type: 'REQUEST', link: toTwo.link, payload: 'b' });
+    leader.takeEffects();
+    leader.onPersisted(zxid);
+    const follower = c.peers.get(1)!;
+    follower.onMessage(3, toOne.msg);
+    follower.takeEffects();
+    follower.onPersisted(zxid);
+    const ack = follower.takeEffects().find((e) => e.kind === 'send')! as Extract<Effect<P>, { kind: 'send' }>;
+    leader.onMessage(1, ack.msg);
+    const order = leader.takeEffects().map((e) => (e.kind === 'send' ? `${e.msg.type}->${e.to}` : e.kind));
+    expect(order).toEqual(['COMMIT->2', 'COMMIT->1', 'commit']);
+  });
 });
