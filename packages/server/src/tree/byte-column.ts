@@ -161,6 +161,38 @@ export class ByteColumn {
     return this.segments[at >>> SEGMENT_SHIFT]!.subarray(w, w + n);
   }
 
+  /** Whether row `id` holds exactly the ASCII string `s`, one byte a char; read in place, no view made (false for null). */
+  asciiEquals(id: number, s: string): boolean {
+    const n = this.lengthOf(id);
+    if (n !== s.length) return false;
+    const b = this.holderOf(id, n);
+    const w = this.startIn(id, n);
+    // From the end: paths under one parent share their start.
+    for (let i = n - 1; i >= 0; i--) if (b[w + i] !== s.charCodeAt(i)) return false;
+    return true;
+  }
+
+  /** Whether row `id` holds exactly `bytes[start..end)`; read in place, no view made (false for null). */
+  rangeEquals(id: number, bytes: Uint8Array, start: number, end: number): boolean {
+    const n = this.lengthOf(id);
+    if (n !== end - start) return false;
+    const b = this.holderOf(id, n);
+    const w = this.startIn(id, n);
+    for (let i = n - 1; i >= 0; i--) if (b[w + i] !== bytes[start + i]) return false;
+    return true;
+  }
+
+  /** The Buffer that holds row `id` of length `n` (0 or more): its own, or its arena segment (any, for an empty row). */
+  private holderOf(id: number, n: number): Buffer {
+    if (n >= OWN_BUFFER_BYTES) return this.own.get(id)!;
+    return n === 0 ? this.segments[0]! : this.segments[this.offsets[id]! >>> SEGMENT_SHIFT]!;
+  }
+
+  /** Where row `id` of length `n` starts in holderOf(id, n). */
+  private startIn(id: number, n: number): number {
+    return n >= OWN_BUFFER_BYTES || n === 0 ? 0 : this.offsets[id]! & WITHIN_MASK;
+  }
+
   /** Row `id`'s bytes in a new Buffer the caller may keep; null for null. */
   copy(id: number): Buffer | null {
     const n = this.lengthOf(id);
