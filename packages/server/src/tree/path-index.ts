@@ -129,7 +129,7 @@ export class PathIndex {
   /** Adds `id`, whose key in `keys` hashes to `hash` (hashBytes) and is not in the index yet. */
   insert(id: number, hash: number): void {
     assert(id >= 0, `path index given id ${id}`);
-    if (this.count + 1 > (this.mask + 1) * MAX_LOAD) this.grow();
+    if (this.count + 1 > (this.mask + 1) * MAX_LOAD) this.resize((this.mask + 1) * 2);
     this.place(id, hash);
     this.count++;
   }
@@ -180,10 +180,9 @@ export class PathIndex {
     return this.find(this.scratch, 0, n, hashBytes(this.scratch, 0, n));
   }
 
-  /** Doubles the table, re-slotting every entry by its cached hash (no key is read). */
-  private grow(): void {
+  /** Makes the table `cap` slots (a larger power of two), re-slotting every entry by its cached hash (no key is read). */
+  private resize(cap: number): void {
     const old = this.table;
-    const cap = (this.mask + 1) * 2;
     this.table = emptyTable(cap);
     this.mask = cap - 1;
     this.lastFound = 0;
