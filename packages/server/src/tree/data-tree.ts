@@ -166,9 +166,9 @@ export class DataTree {
     let n = 0;
     const stack = [id];
     while (stack.length) {
-      const children = this.store.children[stack.pop()!];
-      if (!children) continue;
-      for (const c of children) {
+      const id = stack.pop()!;
+      if (this.store.numChildren(id) === 0) continue;
+      for (const c of this.store.childIds(id)) {
         n++;
         stack.push(c);
       }
@@ -183,8 +183,7 @@ export class DataTree {
     while (stack.length) {
       const id = stack.pop()!;
       yield [s.pathOf(id), new DataNode(s, id)];
-      const children = s.children[id];
-      if (children) for (const c of children.ordered(s.nameHashOf)) stack.push(c);
+      if (s.numChildren(id) > 0) for (const c of s.orderedChildren(id)) stack.push(c);
     }
   }
 
