@@ -9,6 +9,9 @@ import { QUOTA_ROOT, STAT_NODE, addQuotaUsage, quotaRootOf, recountAllQuotas, re
 import { TreeSnapshot } from './tree-snapshot.js';
 import type { Txn, TxnHeader, TxnResult } from './txn.js';
 
+/** The most nodes `reserve` makes room for at once (~2.5 GB of tables): past it, the tables grow as nodes come. */
+const MAX_RESERVED_NODES = 2 ** 25;
+
 const WORLD_ALL: ACL[] = [{ perms: Perms.ALL, id: { scheme: 'world', id: 'anyone' } }];
 const WORLD_READ: ACL[] = [{ perms: Perms.READ, id: { scheme: 'world', id: 'anyone' } }];
 
@@ -130,6 +133,18 @@ export class DataTree {
 
   get nodeCount(): number {
     return this.pathIndex.size;
+  }
+
+  /**
+   * Sizes the tree's tables for `nodes` nodes (a snapshot's count, before loading it), so a
+   * load fills them instead of doubling them, copying what they hold, as it goes. A hint: the
+   * tree still grows past it. At most MAX_RESERVED_NODES are reserved, whatever a snapshot says.
+   */
+  reserve(nodes: number): void {
+    const n = Math.min(nodes, MAX_RESERVED_NODES);
+    if (!(n > 0)) return;
+    this.store.reserve(n);
+    this.pathIndex.reserve(n);
   }
 
   /** Bytes of paths and data, as ZooKeeper's approximate data size counts them. */

@@ -102,7 +102,7 @@ export class NodeStore {
     let id = this.freeIds.pop();
     if (id === undefined) {
       id = this.rowCount++;
-      if (id === this.capacity) this.grow();
+      if (id === this.capacity) this.grow(this.capacity * 2);
     }
     this.paths.setString(id, path, 'utf8');
     this.write(id, f);
@@ -132,6 +132,16 @@ export class NodeStore {
     this.children.clear(id);
     this.generation[id]++;
     this.freeIds.push(id);
+  }
+
+  /** Makes room for `rows` rows in all, so they can be added without growing the columns (each column's capacity a power of two, as growth leaves it). */
+  reserve(rows: number): void {
+    if (rows <= this.capacity) return;
+    let cap = this.capacity;
+    while (cap < rows) cap *= 2;
+    this.grow(cap);
+    this.paths.reserveRows(cap);
+    this.values.reserveRows(cap);
   }
 
   /** Rows in use. */
@@ -310,7 +320,7 @@ export class NodeStore {
     if (b.pathLengths?.length !== n * 4 || b.valueLengths?.length !== n * 4) throw bad('length columns');
     if (!Array.isArray(b.acls)) throw bad('ACL table');
     const first = this.rowCount;
-    while (this.capacity < first + n) this.grow();
+    if (this.capacity < first + n) this.reserve(first + n);
     this.wideColumns().forEach((c, i) => new Uint8Array(c.buffer, c.byteOffset + first * 8, n * 8).set(b.wide.subarray(i * n * 8, (i + 1) * n * 8)));
     [this.version, this.cversion, this.aversion].forEach((c, i) => new Uint8Array(c.buffer, c.byteOffset + first * 4, n * 4).set(b.narrow.subarray(i * n * 4, (i + 1) * n * 4)));
     const aclIds = b.acls.map((acl) => this.acls.idOf(acl));
@@ -359,8 +369,8 @@ export class NodeStore {
     return [this.czxid, this.mzxid, this.pzxid, this.ephemeralOwner, this.ctimeMs, this.mtimeMs];
   }
 
-  private grow(): void {
-    const cap = this.capacity * 2;
+  /** Grows every row column to `cap` rows (the byte columns grow as their own rows are set). */
+  private grow(cap: number): void {
     this.czxid = grown(this.czxid, cap);
     this.mzxid = grown(this.mzxid, cap);
     this.pzxid = grown(this.pzxid, cap);

@@ -106,10 +106,17 @@ export class PathIndex {
     }
   }
 
+  /** Sizes the table to hold `paths` paths in all without growing. */
+  reserve(paths: number): void {
+    let cap = this.slots.length;
+    while (paths > cap * MAX_LOAD) cap *= 2;
+    if (cap > this.slots.length) this.resize(cap);
+  }
+
   /** Adds `id`, whose key in `keys` hashes to `hash` (hashBytes) and is not in the index yet. */
   insert(id: number, hash: number): void {
     assert(id >= 0, `path index given id ${id}`);
-    if (this.count + 1 > this.slots.length * MAX_LOAD) this.grow();
+    if (this.count + 1 > this.slots.length * MAX_LOAD) this.resize(this.slots.length * 2);
     this.place(id, hash);
     this.count++;
   }
@@ -156,11 +163,10 @@ export class PathIndex {
     return this.find(this.scratch, 0, n, hashBytes(this.scratch, 0, n));
   }
 
-  /** Doubles the table, re-slotting every entry by its cached hash (no key is read). */
-  private grow(): void {
+  /** Makes the table `cap` slots (a larger power of two), re-slotting every entry by its cached hash (no key is read). */
+  private resize(cap: number): void {
     const oldSlots = this.slots;
     const oldHashes = this.hashes;
-    const cap = oldSlots.length * 2;
     this.slots = new Int32Array(cap).fill(EMPTY);
     this.hashes = new Int32Array(cap);
     this.mask = cap - 1;
