@@ -9,7 +9,7 @@ import { QUOTA_ROOT, STAT_NODE, addQuotaUsage, quotaRootOf, recountAllQuotas, re
 import { TreeSnapshot } from './tree-snapshot.js';
 import type { Txn, TxnHeader, TxnResult } from './txn.js';
 
-/** The most nodes `reserve` makes room for at once (~2.5 GB of tables): past it, the tables grow as nodes come. */
+/** The most nodes `reserve` makes room for at once (tables of ~4 GB, mostly untouched until used): past it, the tables grow as nodes come. */
 const MAX_RESERVED_NODES = 2 ** 25;
 
 const WORLD_ALL: ACL[] = [{ perms: Perms.ALL, id: { scheme: 'world', id: 'anyone' } }];
