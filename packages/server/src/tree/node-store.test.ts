@@ -179,6 +179,24 @@ describe('DataTree on the node store', () => {
     expect(copy.nodeCount).toBe(seen.length);
   });
 
+  it('survives a replay that deletes a node whose fuzzy snapshot holds a later child of it', () => {
+    // The snapshot caught /a/late (created after the logged delete of /a); replaying the delete
+    // leaves it behind, and its own logged delete must not disturb the next /a's children.
+    const { tree, apply, create } = treeWithLog();
+    create('/a');
+    create('/a/late');
+    apply({ kind: 'delete', path: '/a' });
+    create('/a');
+    create('/a/x');
+    create('/a/y');
+    apply({ kind: 'delete', path: '/a/late' });
+    expect(tree.getNode('/a')!.childNames().sort()).toEqual(['x', 'y']);
+    apply({ kind: 'delete', path: '/a/x' });
+    create('/a/z');
+    expect(tree.getNode('/a')!.childNames().sort()).toEqual(['y', 'z']);
+    expect(tree.getNode('/a')!.numChildren).toBe(2);
+  });
+
   it('keeps stat fields, with cversion shown as child changes', () => {
     const { tree, apply, create } = treeWithLog();
     create('/s'); // zxid 1
