@@ -226,7 +226,7 @@ export class NodeStore {
     this.children.add(parent, child);
   }
 
-  /** Removes `child` from `parent`'s children (it must be one), in O(1). */
+  /** Removes `child` from `parent`'s children in O(1); a child left in no list when its parent's row was released (ChildLists.clear) stays as it is. */
   deleteChild(parent: number, child: number): void {
     this.children.remove(parent, child);
   }
@@ -247,11 +247,6 @@ export class NodeStore {
   /** Children's ids in the order they were added (a new array). */
   childIds(id: number): Int32Array {
     return this.children.inserted(id);
-  }
-
-  /** The size of the table row `id`'s Java HashSet of children would have (0: it never had a child). */
-  childTableSize(id: number): number {
-    return this.children.tableSize(id);
   }
 
   // Bulk export and import for column snapshots (DataTree.snapshotBlocks / restoreEntry).
