@@ -66,6 +66,7 @@ export class StateInstaller {
 
   async installSnapshot(zxid: bigint, snap: WireSnapshot): Promise<InstalledState> {
     const tree = new DataTree(this.extendedTypesEnabled);
+    tree.reserve(snap.nodes.length);
     for (const n of snap.nodes) tree.restoreNode(n);
     tree.finishRestore();
     tree.lastProcessedZxid = zxid;
@@ -73,7 +74,7 @@ export class StateInstaller {
     await this.storage.snapshots.dropAfter(zxid);
     // Stored in the column format from the tree just built (no one else holds it yet, so it
     // does not change while it is written); the wire keeps one tuple per node.
-    await this.storage.snapshots.save(zxid, tree.snapshotBlocks(), snapshotMeta(snap.sessions));
+    await this.storage.snapshots.save(zxid, tree.snapshotBlocks(), snapshotMeta(snap.sessions, tree.nodeCount));
     this.log.info({ zxid: hex64(zxid), nodes: tree.nodeCount }, 'SNAP: installed the leader\'s snapshot');
     return { tree, sessions: new Map(snap.sessions) };
   }

@@ -138,7 +138,7 @@ describe('column snapshots', () => {
       const blocks = [...tree.snapshotBlocks(blockBytes)];
       if (blockBytes) expect(blocks.length).toBeGreaterThan(20);
       else expect(blocks.length).toBeLessThanOrEqual(3);
-      await storage.snapshots.save(tree.lastProcessedZxid, blocks, snapshotMeta(sessions));
+      await storage.snapshots.save(tree.lastProcessedZxid, blocks, snapshotMeta(sessions, tree.nodeCount));
       await storage.close();
       const reopened = await openStorage({ dataDir: dir });
       const r = await recover(reopened, true, log);
@@ -237,7 +237,7 @@ describe('column snapshots', () => {
         run(OpCode.setData, { path: '/late', data: Buffer.from(`r${r}`), version: -1 });
       }
       expect(round).toBeGreaterThan(10);
-      await storage.snapshots.save(zxid, entries, snapshotMeta([]));
+      await storage.snapshots.save(zxid, entries, snapshotMeta([], tree.nodeCount));
       await storage.log.append(txns.slice(from));
       const r = await recover(storage, true, log);
       expect(r.replayedTxns).toBe(txns.length - from);

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { SnapshotNode } from '../tree/data-node.js';
 import type { ColumnBlock } from '../tree/node-store.js';
 import { DataTree } from '../tree/data-tree.js';
-import { sessionsOf, type StoredTxn } from './stored-state.js';
+import { nodeCountOf, sessionsOf, type StoredTxn } from './stored-state.js';
 
 /** What is on disk cannot be turned back into the state that was acknowledged. */
 export class RecoveryError extends Error {
@@ -99,6 +99,7 @@ async function loadSnapshot(
   let sessions = new Map<bigint, number>();
   const loaded = phaseTimer('load');
   if (start.snapshot) {
+    tree.reserve(nodeCountOf(start.snapshot.meta));
     try {
       for await (const e of start.snapshot.entries) tree.restoreEntry(e as SnapshotNode | ColumnBlock);
     } catch (e) {

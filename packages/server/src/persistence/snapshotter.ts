@@ -43,7 +43,7 @@ export class Snapshotter {
   async take(): Promise<void> {
     const tree = this.tree();
     const zxid = tree.lastProcessedZxid;
-    const meta = snapshotMeta(this.sessions());
+    const meta = snapshotMeta(this.sessions(), tree.nodeCount);
     const started = Date.now();
     try {
       const info = await this.snapshots.save(zxid, tree.snapshotBlocks(), meta);

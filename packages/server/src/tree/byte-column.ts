@@ -456,6 +456,11 @@ export class ByteColumn {
     this.compactionCount++;
   }
 
+  /** Makes room for rows 0 .. rows - 1 without growing again (a load that knows how many rows come). */
+  reserveRows(rows: number): void {
+    this.ensureRows(rows);
+  }
+
   /** Grows the row columns to hold at least `rows` rows (doubling), new rows null. */
   private ensureRows(rows: number): void {
     const old = this.lengths.length;

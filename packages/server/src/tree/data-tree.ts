@@ -9,6 +9,9 @@ import { QUOTA_ROOT, STAT_NODE, addQuotaUsage, quotaRootOf, recountAllQuotas, re
 import { TreeSnapshot } from './tree-snapshot.js';
 import type { Txn, TxnHeader, TxnResult } from './txn.js';
 
+/** The most nodes `reserve` makes room for at once (tables of ~4 GB, mostly untouched until used): past it, the tables grow as nodes come. */
+const MAX_RESERVED_NODES = 2 ** 25;
+
 const WORLD_ALL: ACL[] = [{ perms: Perms.ALL, id: { scheme: 'world', id: 'anyone' } }];
 const WORLD_READ: ACL[] = [{ perms: Perms.READ, id: { scheme: 'world', id: 'anyone' } }];
 
@@ -132,6 +135,18 @@ export class DataTree {
     return this.pathIndex.size;
   }
 
+  /**
+   * Sizes the tree's tables for `nodes` nodes (a snapshot's count, before loading it), so a
+   * load fills them instead of doubling them, copying what they hold, as it goes. A hint: the
+   * tree still grows past it. At most MAX_RESERVED_NODES are reserved, whatever a snapshot says.
+   */
+  reserve(nodes: number): void {
+    const n = Math.min(nodes, MAX_RESERVED_NODES);
+    if (!(n > 0)) return;
+    this.store.reserve(n);
+    this.pathIndex.reserve(n);
+  }
+
   /** Bytes of paths and data, as ZooKeeper's approximate data size counts them. */
   get approximateDataSize(): number {
     return this.dataBytes;
@@ -166,9 +181,9 @@ export class DataTree {
     let n = 0;
     const stack = [id];
     while (stack.length) {
-      const children = this.store.children[stack.pop()!];
-      if (!children) continue;
-      for (const c of children) {
+      const id = stack.pop()!;
+      if (this.store.numChildren(id) === 0) continue;
+      for (const c of this.store.childIds(id)) {
         n++;
         stack.push(c);
       }
@@ -183,8 +198,7 @@ export class DataTree {
     while (stack.length) {
       const id = stack.pop()!;
       yield [s.pathOf(id), new DataNode(s, id)];
-      const children = s.children[id];
-      if (children) for (const c of children.ordered(s.nameHashOf)) stack.push(c);
+      if (s.numChildren(id) > 0) for (const c of s.orderedChildren(id)) stack.push(c);
     }
   }
 

@@ -80,7 +80,7 @@ export class JavaHashOrderSet<T = string> {
     const bucket = new Int32Array(list.length);
     const order = new Array<number>(list.length);
     for (let i = 0; i < list.length; i++) {
-      bucket[i] = spread(hashOf(list[i]!)) & mask;
+      bucket[i] = javaBucketHash(hashOf(list[i]!)) & mask;
       order[i] = i;
     }
     // By bucket, then insertion order (the index into the Set's own order).
@@ -106,7 +106,7 @@ function stringHash(member: unknown): number {
   return javaStringHash(String(member));
 }
 
-/** HashMap.hash(): folds the high bits into the low ones. */
-function spread(h: number): number {
+/** HashMap.hash() of a key whose hashCode is `h`: folds the high bits into the low ones; the bucket is its low bits. */
+export function javaBucketHash(h: number): number {
   return h ^ (h >>> 16);
 }

@@ -1,6 +1,6 @@
 import { OpCode, Perms, type ACL } from '@zab/jute';
 import { describe, expect, it } from 'vitest';
-import { CONTAINER_OWNER, ttlOwner } from './data-node.js';
+import { CONTAINER_OWNER, ttlOwner, type SnapshotNode } from './data-node.js';
 import { DataTree } from './data-tree.js';
 import { JavaHashOrderSet } from './java-hash-order.js';
 import { NodeStore, type NodeFields } from './node-store.js';
@@ -145,6 +145,56 @@ describe('DataTree on the node store', () => {
     }
     expect(tree.getNode('/p')!.childNames()).toEqual(reference.ordered());
     expect(tree.getNode('/p')!.numChildren).toBe(53);
+  });
+
+  it("walks a snapshot safely while nodes are deleted and their ids reused under parents the walk has not reached", () => {
+    const { tree, apply, create } = treeWithLog();
+    create('/a');
+    for (let i = 0; i < 10; i++) create(`/a/x${i}`);
+    create('/b');
+    create('/b/y');
+    const entries = tree.snapshotEntries();
+    const taken: SnapshotNode[] = [];
+    for (let e = entries.next(); !e.done; e = entries.next()) {
+      taken.push(e.value);
+      if (e.value[0] !== '/a/x2') continue;
+      // /a's children were listed when /a was reached; x5's id now names a node under /b, which comes later.
+      const x5 = tree.getNode('/a/x5')!.id;
+      apply({ kind: 'delete', path: '/a/x5' });
+      create('/b/new');
+      expect(tree.getNode('/b/new')!.id).toBe(x5);
+      // And x7's id goes to a node of /a's own, created after the walk listed /a's children.
+      apply({ kind: 'delete', path: '/a/x7' });
+      create('/a/late');
+    }
+    const seen = taken.map((e) => e[0]);
+    expect(seen).not.toContain('/a/x5');
+    expect(seen).not.toContain('/a/x7');
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.filter((p) => p.startsWith('/b')).sort()).toEqual(['/b', '/b/new', '/b/y']);
+    expect(seen).toContain('/a/x9');
+    // Parents before children, so the entries restore.
+    const copy = new DataTree(true);
+    for (const e of taken) copy.restoreNode(e);
+    expect(copy.nodeCount).toBe(seen.length);
+  });
+
+  it('survives a replay that deletes a node whose fuzzy snapshot holds a later child of it', () => {
+    // The snapshot caught /a/late (created after the logged delete of /a); replaying the delete
+    // leaves it behind, and its own logged delete must not disturb the next /a's children.
+    const { tree, apply, create } = treeWithLog();
+    create('/a');
+    create('/a/late');
+    apply({ kind: 'delete', path: '/a' });
+    create('/a');
+    create('/a/x');
+    create('/a/y');
+    apply({ kind: 'delete', path: '/a/late' });
+    expect(tree.getNode('/a')!.childNames().sort()).toEqual(['x', 'y']);
+    apply({ kind: 'delete', path: '/a/x' });
+    create('/a/z');
+    expect(tree.getNode('/a')!.childNames().sort()).toEqual(['y', 'z']);
+    expect(tree.getNode('/a')!.numChildren).toBe(2);
   });
 
   it('keeps stat fields, with cversion shown as child changes', () => {

@@ -3,7 +3,9 @@ import { endianness } from 'node:os';
 import type { ACL } from '@zab/jute';
 import { AclInterner } from './acl-intern.js';
 import { ByteColumn } from './byte-column.js';
-import { JavaHashOrderSet, javaStringHash } from './java-hash-order.js';
+import { ChildLists } from './child-lists.js';
+import { grown } from './columns.js';
+import { javaStringHash } from './java-hash-order.js';
 
 /** A znode's fields as the store takes them on create (the value is copied, never kept). */
 export interface NodeFields {
@@ -62,7 +64,9 @@ export interface ColumnBlock {
  * Owned by the DataTree, which alone allocates, frees and writes rows; ids of deleted nodes
  * are reused, so an id (or a DataNode view of it) is only good until the tree next changes.
  * The store knows nothing of paths' meaning or of the tree's shape beyond each row's path
- * and its children's ids: the tree keeps those consistent.
+ * and its children's ids: the tree keeps those consistent. A row's `generation` counts the
+ * times it was released, so a holder of an id across a change (a snapshot's walk) can tell
+ * whether it still names the same node.
  */
 export class NodeStore {
   private capacity = INITIAL_CAPACITY;
@@ -85,8 +89,10 @@ export class NodeStore {
   private rowCount = 0;
   /** Each row's value; null for null data. */
   private readonly values = new ByteColumn(INITIAL_CAPACITY);
-  /** Each row's children by id, in a set that orders them as Java's HashSet; null for a node never given a child. */
-  readonly children: (JavaHashOrderSet<number> | null)[] = [];
+  /** Each row's children by id, in insertion order, listed in Java's HashSet order by `childNames`. */
+  private readonly children = new ChildLists(INITIAL_CAPACITY);
+  /** Times each row was released (wrapping at 2^32). */
+  generation = new Uint32Array(INITIAL_CAPACITY);
   /** Freed ids, reused last freed first. */
   private readonly freeIds: number[] = [];
   private readonly acls = new AclInterner();
@@ -96,8 +102,7 @@ export class NodeStore {
     let id = this.freeIds.pop();
     if (id === undefined) {
       id = this.rowCount++;
-      if (id === this.capacity) this.grow();
-      this.children.push(null);
+      if (id === this.capacity) this.grow(this.capacity * 2);
     }
     this.paths.setString(id, path, 'utf8');
     this.write(id, f);
@@ -124,8 +129,19 @@ export class NodeStore {
     assert(!this.paths.isNull(id), `node id ${id} freed twice`);
     this.paths.free(id);
     this.values.free(id);
-    this.children[id] = null;
+    this.children.clear(id);
+    this.generation[id]++;
     this.freeIds.push(id);
+  }
+
+  /** Makes room for `rows` rows in all, so they can be added without growing the columns (each column's capacity a power of two, as growth leaves it). */
+  reserve(rows: number): void {
+    if (rows <= this.capacity) return;
+    let cap = this.capacity;
+    while (cap < rows) cap *= 2;
+    this.grow(cap);
+    this.paths.reserveRows(cap);
+    this.values.reserveRows(cap);
   }
 
   /** Rows in use. */
@@ -171,19 +187,21 @@ export class NodeStore {
   }
 
   numChildren(id: number): number {
-    const c = this.children[id];
-    return c ? c.size : 0;
+    return this.children.count(id);
   }
 
   /** Row `id`'s path, decoded from its bytes (a new string each call). */
   pathOf(id: number): string {
-    return this.paths.view(id)!.toString('utf8');
+    const b = this.paths.bufferOf(id);
+    const start = this.paths.startOf(id);
+    return b.toString('utf8', start, start + this.paths.length(id));
   }
 
-  /** The child's name: its path past the parent's, decoded from the path's bytes. */
+  /** The child's name: its path past the parent's, decoded from the path's bytes (no Buffer made for them). */
   readonly nameOf = (id: number): string => {
-    const p = this.paths.view(id)!;
-    return p.toString('utf8', nameStart(p));
+    const b = this.paths.bufferOf(id);
+    const end = this.paths.startOf(id) + this.paths.length(id);
+    return b.toString('utf8', nameStart(b, this.paths.startOf(id), end), end);
   };
 
   /**
@@ -191,28 +209,44 @@ export class NodeStore {
    * bytes are its UTF-16 units, so no string is made for it (childNames orders by this hash).
    */
   readonly nameHashOf = (id: number): number => {
-    const p = this.paths.view(id)!;
+    const b = this.paths.bufferOf(id);
+    const start = this.paths.startOf(id);
+    const end = start + this.paths.length(id);
     let h = 0;
-    for (let i = nameStart(p); i < p.length; i++) {
-      const b = p[i]!;
-      if (b >= 0x80) return javaStringHash(this.nameOf(id));
-      h = (Math.imul(h, 31) + b) | 0;
+    for (let i = nameStart(b, start, end); i < end; i++) {
+      const c = b[i]!;
+      if (c >= 0x80) return javaStringHash(this.nameOf(id));
+      h = (Math.imul(h, 31) + c) | 0;
     }
     return h;
   };
 
+  /** Adds `child` (a row in no list) as `parent`'s newest child. */
   addChild(parent: number, child: number): void {
-    (this.children[parent] ??= new JavaHashOrderSet<number>(8)).add(child);
+    this.children.add(parent, child);
   }
 
+  /** Removes `child` from `parent`'s children in O(1); a child left in no list when its parent's row was released (ChildLists.clear) stays as it is. */
   deleteChild(parent: number, child: number): void {
-    this.children[parent]?.delete(child);
+    this.children.remove(parent, child);
   }
 
   /** Children's names in ZooKeeper's order (a new array the caller may keep). */
   childNames(id: number): string[] {
-    const c = this.children[id];
-    return c ? c.ordered(this.nameHashOf).map(this.nameOf) : [];
+    const ids = this.children.ordered(id, this.nameHashOf);
+    const names = new Array<string>(ids.length);
+    for (let i = 0; i < ids.length; i++) names[i] = this.nameOf(ids[i]!);
+    return names;
+  }
+
+  /** Children's ids in ZooKeeper's order (a new array). */
+  orderedChildren(id: number): Int32Array {
+    return this.children.ordered(id, this.nameHashOf);
+  }
+
+  /** Children's ids in the order they were added (a new array). */
+  childIds(id: number): Int32Array {
+    return this.children.inserted(id);
   }
 
   // Bulk export and import for column snapshots (DataTree.snapshotBlocks / restoreEntry).
@@ -281,7 +315,7 @@ export class NodeStore {
     if (b.pathLengths?.length !== n * 4 || b.valueLengths?.length !== n * 4) throw bad('length columns');
     if (!Array.isArray(b.acls)) throw bad('ACL table');
     const first = this.rowCount;
-    while (this.capacity < first + n) this.grow();
+    if (this.capacity < first + n) this.reserve(first + n);
     this.wideColumns().forEach((c, i) => new Uint8Array(c.buffer, c.byteOffset + first * 8, n * 8).set(b.wide.subarray(i * n * 8, (i + 1) * n * 8)));
     [this.version, this.cversion, this.aversion].forEach((c, i) => new Uint8Array(c.buffer, c.byteOffset + first * 4, n * 4).set(b.narrow.subarray(i * n * 4, (i + 1) * n * 4)));
     const aclIds = b.acls.map((acl) => this.acls.idOf(acl));
@@ -303,7 +337,6 @@ export class NodeStore {
       this.aclId[first + r] = aclId;
     }
     // Only once nothing can throw: a block refused part way leaves the rows beyond rowCount, to be overwritten.
-    for (let r = 0; r < n; r++) this.children.push(null);
     this.paths.importRun(first, b.paths, pathLengths);
     this.rowCount += n;
     return first;
@@ -331,8 +364,8 @@ export class NodeStore {
     return [this.czxid, this.mzxid, this.pzxid, this.ephemeralOwner, this.ctimeMs, this.mtimeMs];
   }
 
-  private grow(): void {
-    const cap = this.capacity * 2;
+  /** Grows every row column to `cap` rows (the byte columns grow as their own rows are set). */
+  private grow(cap: number): void {
     this.czxid = grown(this.czxid, cap);
     this.mzxid = grown(this.mzxid, cap);
     this.pzxid = grown(this.pzxid, cap);
@@ -343,24 +376,17 @@ export class NodeStore {
     this.cversion = grown(this.cversion, cap);
     this.aversion = grown(this.aversion, cap);
     this.aclId = grown(this.aclId, cap);
+    this.generation = grown(this.generation, cap);
+    this.children.reserve(cap);
     this.capacity = cap;
   }
 }
 
-/** Where the last name of a path's bytes starts: past its last '/' (a loop: names are short, and Buffer.lastIndexOf is a native call). */
-function nameStart(path: Uint8Array): number {
-  let i = path.length - 1;
-  while (i > 0 && path[i] !== 0x2f) i--;
+/** Where the last name of the path in `bytes[start..end)` starts: past its last '/' (a loop: names are short, and Buffer.lastIndexOf is a native call). */
+function nameStart(bytes: Uint8Array, start: number, end: number): number {
+  let i = end - 1;
+  while (i > start && bytes[i] !== 0x2f) i--;
   return i + 1;
-}
-
-type Column = BigInt64Array | Float64Array | Int32Array;
-
-/** A column of `capacity` rows holding `column`'s rows first. */
-function grown<C extends Column>(column: C, capacity: number): C {
-  const bigger = new (column.constructor as new (length: number) => C)(capacity);
-  bigger.set(column as never);
-  return bigger;
 }
 
 /** A typed array's bytes as a Buffer sharing its memory. */

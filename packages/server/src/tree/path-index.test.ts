@@ -46,6 +46,20 @@ function rng(seed: number): () => number {
 const NAMES = ['a', 'b', 'node', 'n0000000001', 'ü', '名前', 'ß-x', 'zz'];
 
 describe('PathIndex', () => {
+  it('reserved for n paths, takes them without growing, and finds every one', () => {
+    const keys = new ArrayKeys();
+    const index = new PathIndex(keys);
+    index.reserve(1000);
+    const held = index.heldBytes;
+    expect(held).toBe(2048 * 8); // the least power of two of slots that holds 1,000 at most 70% full
+    const ids = Array.from({ length: 1000 }, (_, i) => keys.allocate(`/r/n${i}`));
+    for (const id of ids) index.add(id);
+    expect(index.heldBytes).toBe(held);
+    ids.forEach((id, i) => expect(index.get(`/r/n${i}`)).toBe(id));
+    index.add(keys.allocate('/r/one-more-than-reserved'));
+    expect(index.heldBytes).toBe(held); // 1,001 still fit: reserve is a floor, growth goes on as before
+  });
+
   it('agrees with a Map through random adds and removes, with ids reused and the table growing', () => {
     for (const seed of [1, 2, 3]) {
       const random = rng(seed);

@@ -126,6 +126,13 @@ export class PathIndex {
     }
   }
 
+  /** Sizes the table to hold `paths` paths in all without growing. */
+  reserve(paths: number): void {
+    let cap = this.mask + 1;
+    while (paths > cap * MAX_LOAD) cap *= 2;
+    if (cap > this.mask + 1) this.resize(cap);
+  }
+
   /** Adds `id`, whose key in `keys` hashes to `hash` (hashBytes) and is not in the index yet. */
   insert(id: number, hash: number): void {
     assert(id >= 0, `path index given id ${id}`);

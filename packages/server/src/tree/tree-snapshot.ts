@@ -78,28 +78,37 @@ export class TreeSnapshot {
    * Every node's id, parents before children, depth first with each node's children in the
    * order they were added (so a tree restored from them adds each parent's children in the
    * same order, and its children sets order as the original's). Safe across event-loop turns
-   * while txns apply (snapshots take their time): a node's children are taken as a live
-   * iterator of its children set before its id is handed out, so no id is held while it
-   * could be freed and reused; nodes added meanwhile may or may not be seen.
+   * while txns apply (snapshots take their time): a node's children's ids are copied, with
+   * their rows' generations, before its id is handed out, and each is handed out only if its
+   * row has not been released since (a node deleted meanwhile is skipped, and so is whatever
+   * took its id); nodes added meanwhile under a node already reached are not seen.
    */
   private *nodeIds(): IterableIterator<number> {
     const s = this.tree.store;
     const root = this.tree.rootId();
-    const stack: Iterator<number>[] = [];
+    /** A parent's children when it was reached, their generations then, and the next one to hand out. */
+    const stack: { ids: Int32Array; generations: Uint32Array; at: number }[] = [];
     const descend = (id: number) => {
-      const children = s.children[id];
-      if (children && children.size > 0) stack.push(children[Symbol.iterator]());
+      if (s.numChildren(id) === 0) return;
+      const ids = s.childIds(id);
+      const generations = new Uint32Array(ids.length);
+      for (let i = 0; i < ids.length; i++) generations[i] = s.generation[ids[i]!]!;
+      stack.push({ ids, generations, at: 0 });
     };
     descend(root);
     yield root;
     while (stack.length) {
-      const next = stack[stack.length - 1]!.next();
-      if (next.done) {
+      const top = stack[stack.length - 1]!;
+      if (top.at === top.ids.length) {
         stack.pop();
         continue;
       }
-      descend(next.value);
-      yield next.value;
+      const id = top.ids[top.at]!;
+      const alive = s.generation[id] === top.generations[top.at];
+      top.at++;
+      if (!alive) continue;
+      descend(id);
+      yield id;
     }
   }
 
