@@ -52,6 +52,17 @@ describe('IdleHeapCompaction', () => {
     expect(c.check()).not.toBeNull();
     expect(heap.collected).toBe(2);
   });
+
+  it('does not collect within its hold, however idle and grown, then as before', () => {
+    const heap = fakeHeap();
+    const c = new IdleHeapCompaction(heap, SETTINGS, 3);
+    heap.held = 400 * MB;
+    heap.heldAfterCollect = 300 * MB;
+    for (let i = 0; i < 3; i++) expect(c.check()).toBeNull();
+    expect(heap.collected).toBe(0);
+    expect(c.check()).toBeNull(); // the first idle interval after the hold
+    expect(c.check()).toEqual({ beforeBytes: 400 * MB, afterBytes: 300 * MB });
+  });
 });
 
 describe('processHeapProbe', () => {

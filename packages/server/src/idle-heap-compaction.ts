@@ -52,11 +52,17 @@ export class IdleHeapCompaction {
   constructor(
     private readonly heap: HeapProbe,
     private readonly settings: IdleHeapCompactionSettings = IDLE_HEAP_COMPACTION,
+    /** The first checks that never collect, idle or not (a start-up's hold: see startIdleHeapCompaction). */
+    private holdChecks = 0,
   ) {}
 
   /** One check; returns the heap before and after when it collected, else null. */
   check(): { beforeBytes: number; afterBytes: number } | null {
     const busy = this.heap.busyShareSinceLastCall();
+    if (this.holdChecks > 0) {
+      this.holdChecks--;
+      return null;
+    }
     this.idleInARow = busy > this.settings.maxBusyShare ? 0 : this.idleInARow + 1;
     if (this.idleInARow < this.settings.idleIntervals) return null;
     const beforeBytes = this.heap.totalBytes();
@@ -91,9 +97,16 @@ export function processHeapProbe(): HeapProbe {
   };
 }
 
-/** Checks every `checkIntervalMs` on `clock` (its timers never keep the process alive); returns the cancel. */
-export function startIdleHeapCompaction(clock: Clock, log: Logger, heap: HeapProbe = processHeapProbe(), settings = IDLE_HEAP_COMPACTION): Cancel {
-  const compaction = new IdleHeapCompaction(heap, settings);
+/**
+ * Checks every `checkIntervalMs` on `clock` (its timers never keep the process alive); returns
+ * the cancel. No collection within `holdMs` from now: a server passes the time its start took
+ * (recovery mostly), so that when a whole ensemble restarts on one host, the members recover
+ * at once and the first to serve would otherwise collect (a 0.3 s pause of CPU with 1,000,000
+ * znodes) while the others are still loading on the same cores. On hosts of their own, the
+ * memory comes back that much later, nothing else.
+ */
+export function startIdleHeapCompaction(clock: Clock, log: Logger, heap: HeapProbe = processHeapProbe(), settings = IDLE_HEAP_COMPACTION, holdMs = 0): Cancel {
+  const compaction = new IdleHeapCompaction(heap, settings, Math.ceil(holdMs / settings.checkIntervalMs));
   return clock.every(settings.checkIntervalMs, () => {
     const startMs = clock.monotonicMs();
     const r = compaction.check();

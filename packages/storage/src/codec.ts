@@ -35,15 +35,19 @@ export function encodeChecked(value: unknown): Buffer {
   return out;
 }
 
-/** Decodes what encodeChecked wrote; CorruptDataError (naming `where`) on any damage. */
-export function decodeChecked(buf: Buffer, where: string, zxid?: bigint): unknown {
-  if (buf.length < 5) throw new CorruptDataError(where, `record of ${buf.length} bytes is too short`, { zxid });
+/**
+ * Decodes what encodeChecked wrote; CorruptDataError (naming `where`) on any damage. `where`
+ * may be a function, called only to name a damaged record.
+ */
+export function decodeChecked(buf: Buffer, where: string | (() => string), zxid?: bigint): unknown {
+  const name = (): string => (typeof where === 'string' ? where : where());
+  if (buf.length < 5) throw new CorruptDataError(name(), `record of ${buf.length} bytes is too short`, { zxid });
   const payload = buf.subarray(4);
-  if (crc32(payload) !== buf.readUInt32BE(0)) throw new CorruptDataError(where, 'checksum mismatch', { zxid });
+  if (crc32(payload) !== buf.readUInt32BE(0)) throw new CorruptDataError(name(), 'checksum mismatch', { zxid });
   try {
     return packr.unpack(payload);
   } catch (e) {
-    throw new CorruptDataError(where, `undecodable record (${(e as Error).message})`, { zxid, cause: e });
+    throw new CorruptDataError(name(), `undecodable record (${(e as Error).message})`, { zxid, cause: e });
   }
 }
 

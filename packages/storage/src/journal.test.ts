@@ -58,6 +58,29 @@ describe('Journal', () => {
     expect((await openJournal(path)).batches.map((b) => b.zxids)).toEqual([[7n]]);
   });
 
+  it('ends quietly where the new records stop part way into an older one, whatever generation its bytes read as', async () => {
+    const path = join(tempDir(), 'zab-journal');
+    const { journal } = await openJournal(path);
+    await appendAll(journal, batchOf(1n, 2n, 3n, 4n));
+    await journal.reset();
+    await appendAll(journal, batchOf(7n));
+    await journal.close();
+    // After 7's record the file holds the middle of generation 1's record; make its bytes read
+    // as a header of a generation above the file's (2), as an old value's bytes often do.
+    const file = readFileSync(path);
+    const end = FILE_HEADER_BYTES + RECORD_HEADER_BYTES + 12 + encodeChecked(txn(7n)).length;
+    file.writeUInt32BE(0x2f7a6162, end + 4);
+    writeFileSync(path, file);
+    const warnings: string[] = [];
+    const reopened = await openJournal(path, warnings);
+    expect(reopened.batches.map((b) => b.zxids)).toEqual([[7n]]);
+    expect(warnings).toEqual([]);
+    // The next append goes right after 7.
+    await appendAll(reopened.journal, batchOf(8n));
+    await reopened.journal.close();
+    expect((await openJournal(path)).batches.map((b) => b.zxids)).toEqual([[7n], [8n]]);
+  });
+
   it('ends at the last good record when the last one is torn or damaged, and says so', async () => {
     const path = join(tempDir(), 'zab-journal');
     const { journal } = await openJournal(path);

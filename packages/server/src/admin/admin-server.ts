@@ -6,7 +6,7 @@ import type { ServerConfig } from '../config.js';
 import type { ZkServer } from '../zk-server.js';
 import { listenAdminTls } from './admin-tls.js';
 import { ADMIN_COMMANDS, adminCommand } from './commands.js';
-import { mountConsole } from './console-route.js';
+import type { WebConsole } from '@zab/console';
 import { renderMetrics } from './metrics.js';
 
 export interface OpsEndpoints {
@@ -35,11 +35,29 @@ export async function startOpsEndpoints(server: ZkServer, config: ServerConfig, 
   const voters = config.servers.map((s) => ({ id: s.id, host: `${s.host}:${s.quorumPort}:${s.electionPort}`, role: s.role }));
   try {
     if (config.adminEnableServer) {
-      let webConsole: ReturnType<typeof mountConsole> | null = null;
+      // The web console (@zab/console, with the client and CLI packages under it) is loaded on
+      // the first request for it, not at start: its modules are ~150 ms of a member's CPU, and
+      // at a whole-ensemble restart every member's start-up shares two cores with the others'
+      // recovery. Nothing else of the admin server needs them.
+      let webConsole: Promise<WebConsole> | null = null;
+      const consoleNow = (port: number): Promise<WebConsole> =>
+        (webConsole ??= import('./console-route.js').then((m) => {
+          const c = m.mountConsole(server, config, port, log);
+          log.info({ consoleBytes: c.pageBytes }, 'web console loaded');
+          return c;
+        }));
       const admin = http.createServer((req, res) => {
-        // The web console (@zab/console) answers /console and below.
-        if (webConsole?.handle(req, res)) return;
         const url = new URL(req.url ?? '/', 'http://admin');
+        if (url.pathname === '/console' || url.pathname.startsWith('/console/')) {
+          consoleNow(adminPort).then(
+            (c) => c.handle(req, res),
+            (e: Error) => {
+              log.warn({ err: e.message }, 'cannot load the web console');
+              res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `cannot load the web console: ${e.message}` }));
+            },
+          );
+          return;
+        }
         const m = /^\/commands(?:\/([\w]+))?\/?$/.exec(url.pathname);
         let status = 200;
         let body: unknown;
@@ -57,9 +75,9 @@ export async function startOpsEndpoints(server: ZkServer, config: ServerConfig, 
       adminPort = config.security.adminTls
         ? (await listenAdminTls(admin, config.security.adminTls, config.adminServerPort, config.adminServerAddress, log)).port
         : await listen(admin, config.adminServerPort, config.adminServerAddress);
-      webConsole = mountConsole(server, config, adminPort, log);
-      closing.push(() => webConsole!.close());
-      log.info({ port: adminPort, consoleBytes: webConsole.pageBytes }, 'admin server listening (/commands, /console)');
+      // A console still loading when the server stops is closed once it has loaded.
+      closing.push(async () => (webConsole ? (await webConsole.catch(() => null))?.close() : undefined));
+      log.info({ port: adminPort }, 'admin server listening (/commands, /console)');
     }
     if (config.metricsHttpPort !== null) {
       const metrics = http.createServer((req, res) => {

@@ -176,7 +176,8 @@ async function main(logger: Logger): Promise<void> {
     process.exit(1);
   });
 
-  const stopCompaction = startIdleHeapCompaction(systemClock, logger);
+  // Held for as long again as this start took (performance.now() counts from the process's start).
+  const stopCompaction = startIdleHeapCompaction(systemClock, logger, undefined, undefined, performance.now());
 
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {
