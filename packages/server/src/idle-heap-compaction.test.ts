@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { IdleHeapCompaction, processHeapProbe, type HeapProbe } from './idle-heap-compaction.js';
+import { pino } from 'pino';
+import { IdleHeapCompaction, processHeapProbe, startIdleHeapCompaction, type HeapProbe } from './idle-heap-compaction.js';
 import { loadMallocTrim } from './malloc-trim.js';
+import { ManualClock } from './test-support/manual-clock.js';
 
 const MB = 1024 * 1024;
 const SETTINGS = { checkIntervalMs: 1000, maxBusyShare: 0.05, idleIntervals: 2, minGrowthBytes: 64 * MB, youngIdleIntervals: 6, maxIdleYoungBytes: 8 * MB };
@@ -107,6 +109,57 @@ describe('IdleHeapCompaction: the young generation', () => {
     heap.young = 8 * MB;
     for (let i = 0; i < 30; i++) expect(c.check()).toBeNull();
     expect(heap.collected).toBe(0);
+  });
+});
+
+describe('startIdleHeapCompaction', () => {
+  it('trims malloc after each idle collection, loading the trim once, at the first', () => {
+    const clock = new ManualClock();
+    const lines: Record<string, unknown>[] = [];
+    const log = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s) as Record<string, unknown>) });
+    const heap = fakeHeap();
+    let loads = 0;
+    let trims = 0;
+    const cancel = startIdleHeapCompaction(clock, log, heap, SETTINGS, () => {
+      loads++;
+      return () => ++trims > 0;
+    });
+    clock.advance(10_000);
+    expect(loads).toBe(0); // nothing collected yet: koffi is not loaded at start
+    heap.held = 400 * MB;
+    heap.heldAfterCollect = 100 * MB;
+    heap.young = 32 * MB;
+    heap.youngAfterCollect = 32 * MB; // the first collection leaves it
+    clock.advance(2_000);
+    expect(heap.collected).toBe(1);
+    heap.youngAfterCollect = 1 * MB;
+    clock.advance(6_000);
+    expect(heap.collected).toBe(2);
+    expect([loads, trims]).toEqual([1, 2]);
+    expect(lines.map((l) => [l['msg'], l['reason'], l['mallocTrimmed']])).toEqual([
+      ['idle: collected the heap', 'heap grew', true],
+      ['idle: collected the heap', 'young generation', true],
+    ]);
+    cancel();
+  });
+
+  it('collects without a trim where there is none, and loads it only once', () => {
+    const clock = new ManualClock();
+    const heap = fakeHeap();
+    let loads = 0;
+    const cancel = startIdleHeapCompaction(clock, pino({ level: 'silent' }), heap, SETTINGS, () => {
+      loads++;
+      return null;
+    });
+    heap.held = 400 * MB;
+    heap.heldAfterCollect = 100 * MB;
+    clock.advance(3_000);
+    expect(heap.collected).toBe(1);
+    heap.held = 400 * MB; // another burst
+    clock.advance(3_000);
+    expect(heap.collected).toBe(2);
+    expect(loads).toBe(1);
+    cancel();
   });
 });
 

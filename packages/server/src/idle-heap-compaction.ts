@@ -127,7 +127,7 @@ export function processHeapProbe(): HeapProbe {
 
 /**
  * Checks every `checkIntervalMs` on `clock` (its timers never keep the process alive); returns
- * the cancel. After each collection, `trim` (glibc's malloc_trim, when it can be called) gives
+ * the cancel. After each collection, the trim `loadTrim` gives (glibc's malloc_trim, when it can be called) gives
  * back the C heap's free pages: the collection has just freed the native memory of the Buffers
  * and typed arrays it dropped.
  */
@@ -136,15 +136,19 @@ export function startIdleHeapCompaction(
   log: Logger,
   heap: HeapProbe = processHeapProbe(),
   settings = IDLE_HEAP_COMPACTION,
-  trim: MallocTrim | null = loadMallocTrimOrLog(log),
+  loadTrim: () => MallocTrim | null = () => loadMallocTrimOrLog(log),
 ): Cancel {
   const compaction = new IdleHeapCompaction(heap, settings);
+  // Loaded at the first collection, not at start: loading koffi costs ~0.1 s of CPU, and a
+  // restarting ensemble's members are CPU-bound until they serve.
+  let trim: MallocTrim | null | undefined;
   return clock.every(settings.checkIntervalMs, () => {
     const startMs = clock.monotonicMs();
     const rssBeforeBytes = process.memoryUsage.rss();
     const r = compaction.check();
     if (r) {
       const trimStartMs = clock.monotonicMs();
+      if (trim === undefined) trim = loadTrim();
       const trimmed = trim?.() ?? false;
       const trimMs = clock.monotonicMs() - trimStartMs;
       log.info(
