@@ -127,9 +127,9 @@ export function processHeapProbe(): HeapProbe {
 
 /**
  * Checks every `checkIntervalMs` on `clock` (its timers never keep the process alive); returns
- * the cancel. After each collection, the trim `loadTrim` gives (glibc's malloc_trim, when it can be called) gives
- * back the C heap's free pages: the collection has just freed the native memory of the Buffers
- * and typed arrays it dropped.
+ * the cancel. After each collection, the trim from `loadTrim` (glibc's malloc_trim, where it can
+ * be called) gives back the C heap's free pages: the collection has just freed the native memory
+ * of the Buffers and typed arrays it dropped. The first collection's `trimMs` includes the load.
  */
 export function startIdleHeapCompaction(
   clock: Clock,

@@ -13,7 +13,7 @@ export type MallocTrim = () => boolean;
 /** glibc's malloc_trim(0), or null where it cannot be called (the reason in `whyNot`). */
 export function loadMallocTrim(): { trim: MallocTrim; whyNot?: undefined } | { trim: null; whyNot: string } {
   if (process.platform !== 'linux') return { trim: null, whyNot: `${process.platform} is not Linux` };
-  // musl (Alpine) has no malloc_trim; its runtime report names the libc.
+  // Only glibc has malloc_trim; node's report names glibc's version when it runs on it (not on musl).
   const header = (process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
   if (!header?.glibcVersionRuntime) return { trim: null, whyNot: 'the C library is not glibc' };
   try {
