@@ -1,22 +1,27 @@
 #!/usr/bin/env node
-// CPU time and write syscalls per txn on each member of a 3-member zab ensemble under a
-// zab-bench load: figures that depend little on what else the machine runs, unlike ops/s.
-// Starts the members (fsync on), finds the leader, runs `zab-bench run` against all three,
-// and samples every member's /proc/PID/stat (user + system time) and /proc/PID/io (syscw)
-// with the leader's zxid and znode count (srvr) every 250 ms. Each interval is classed by what
+// CPU time, voluntary context switches and write syscalls per txn on each member of a zab
+// ensemble (3 members, or --members 5) under a zab-bench load: figures that depend little on
+// what else the machine runs, unlike ops/s. Starts the members (fsync on), finds the leader,
+// runs `zab-bench run` against all of them (--pin leader|follower: only the leader, or only
+// the follower of the lowest id, as the bench's 1x1 rows pin their session), and samples every
+// member's /proc/PID/stat (user + system time), /proc/PID/task/*/status (voluntary context
+// switches of all its threads: the main thread's and libuv's pool's wake-ups) and /proc/PID/io
+// (syscw) with the leader's zxid and znode count (srvr) every 250 ms. Each interval is classed by what
 // the txns did to the znode count: a create for each txn, a delete for each, or none (setData);
 // mixed intervals are left out. So the delete row's own deletes are told from the creates that
 // fill its pool, and the clean-up's deletes count as deletes.
 //
 //   node bench/cpu-per-op.mjs --workload delete [--sessions 16 --inflight 8 --size 100]
 //        [--duration 8 --warmup 1] [--ports 41000] [--dir /tmp/cpu-per-op] [--cfg key=value,...]
-//        [--cpu-prof DIR]
+//        [--cpu-prof DIR] [--members 3|5] [--pin leader|follower]
+//        [--min-txns 50]
+//   one client's create: --workload create --sessions 1 --inflight 1 --members 5 --pin leader --min-txns 5
 //
 // --cpu-prof keeps each member's V8 profile, and a copy cut to the workload's own intervals
 // (`leader-N.cpuprofile`, `follower-N.cpuprofile`) for bench/profile-summary.mjs.
 // Batching makes the per-op figures fall as throughput rises: compare runs of similar ops/s.
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,13 +39,18 @@ const { values: o } = parseArgs({
     dir: { type: 'string', default: '/tmp/cpu-per-op' },
     cfg: { type: 'string', default: '' },
     'cpu-prof': { type: 'string' },
+    members: { type: 'string', default: '3' },
+    pin: { type: 'string' },
+    'min-txns': { type: 'string', default: '50' },
   },
 });
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const SAMPLE_MS = 250;
-/** Intervals with fewer txns than this are too short to class. */
-const MIN_TXNS = 50;
-const ids = [1, 2, 3];
+/** Intervals with fewer txns than this are too short to class (one client's 1x1 on a busy machine: lower it). */
+const MIN_TXNS = Number(o['min-txns']);
+const ids = Array.from({ length: Number(o.members) }, (_, i) => i + 1);
+if (ids.length < 3 || ids.length % 2 === 0) throw new Error(`--members ${o.members}: an odd number, 3 or more`);
+if (o.pin && o.pin !== 'leader' && o.pin !== 'follower') throw new Error(`--pin ${o.pin}: leader or follower`);
 const base = Number(o.ports);
 const client = (i) => base + i;
 const profDir = o['cpu-prof'] && path.resolve(o['cpu-prof']);
@@ -95,8 +105,21 @@ const cpuMs = (pid) => {
   return (Number(f[11]) + Number(f[12])) * TICK_MS;
 };
 const syscw = (pid) => Number(/syscw: (\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))[1]);
+/** Voluntary context switches of every thread of the process (a thread gone meanwhile is left out). */
+const vcs = (pid) => {
+  let n = 0;
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      n += Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/task/${t}/status`, 'utf8'))[1]);
+    } catch {
+      // the thread exited between the listing and the read
+    }
+  }
+  return n;
+};
+const pinned = o.pin === 'leader' ? [leader] : o.pin === 'follower' ? [modes.findIndex((m, k) => k !== leader)] : ids.map((i) => i - 1);
 
-const gen = spawn(process.execPath, [path.join(repo, 'packages/bench/bin/zab-bench.js'), 'run', '--hosts', ids.map((i) => `127.0.0.1:${client(i)}`).join(','), '--workload', o.workload,
+const gen = spawn(process.execPath, [path.join(repo, 'packages/bench/bin/zab-bench.js'), 'run', '--hosts', pinned.map((m) => `127.0.0.1:${client(m + 1)}`).join(','), '--workload', o.workload,
   '--sessions', o.sessions, '--inflight', o.inflight, '--size', o.size, '--duration', o.duration, '--warmup', o.warmup, '--quiet'], { stdio: ['ignore', 'inherit', 'inherit'] });
 const samples = [];
 let running = true;
@@ -108,7 +131,7 @@ while (running) {
   try {
     if (zxid && nodes) {
       samples.push({ us: Number(process.hrtime.bigint() / 1000n), txns: Number(BigInt(zxid[1]) & 0xffffffffn), nodes: Number(nodes[1]),
-        cpu: procs.map((p) => cpuMs(p.pid)), w: procs.map((p) => syscw(p.pid)), gen: cpuMs(gen.pid) });
+        cpu: procs.map((p) => cpuMs(p.pid)), v: procs.map((p) => vcs(p.pid)), w: procs.map((p) => syscw(p.pid)), gen: cpuMs(gen.pid) });
     }
   } catch {
     // the generator exited between the check and the read
@@ -126,13 +149,14 @@ for (let k = 1; k < samples.length; k++) {
   if (txns < MIN_TXNS) continue;
   const kind = dn === txns ? 'create' : dn === -txns ? 'delete' : dn === 0 ? 'no znode count change' : null;
   if (!kind) continue;
-  const r = (rows[kind] ??= { txns: 0, s: 0, cpu: [0, 0, 0], w: [0, 0, 0], gen: 0, intervals: [] });
+  const r = (rows[kind] ??= { txns: 0, s: 0, cpu: ids.map(() => 0), v: ids.map(() => 0), w: ids.map(() => 0), gen: 0, intervals: [] });
   r.txns += txns;
   r.s += (b.us - a.us) / 1e6;
   r.gen += b.gen - a.gen;
   r.intervals.push([a.us, b.us]);
-  for (const m of [0, 1, 2]) {
+  for (const m of ids.keys()) {
     r.cpu[m] += b.cpu[m] - a.cpu[m];
+    r.v[m] += b.v[m] - a.v[m];
     r.w[m] += b.w[m] - a.w[m];
   }
 }
@@ -140,6 +164,7 @@ for (const [kind, r] of Object.entries(rows)) {
   const per = (x) => (x / r.txns).toFixed(3);
   console.log(`${kind}: ${r.txns} txns in ${r.s.toFixed(1)} s (${Math.round(r.txns / r.s)}/s)`);
   console.log(`  CPU ms/txn   ${ids.map((i, m) => `${roleOf(m)} ${i}: ${per(r.cpu[m])}`).join('  ')}  all: ${per(r.cpu.reduce((x, y) => x + y))}  zab-bench: ${per(r.gen)}`);
+  console.log(`  vol cs/txn   ${ids.map((i, m) => `${roleOf(m)} ${i}: ${per(r.v[m])}`).join('  ')}`);
   console.log(`  syscw/txn    ${ids.map((i, m) => `${roleOf(m)} ${i}: ${per(r.w[m])}`).join('  ')}`);
 }
 

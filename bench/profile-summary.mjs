@@ -4,14 +4,18 @@
 // self time and total (inclusive) time. The JSON profiles are large; the summaries are what
 // bench/profiles/ keeps.
 //
-//   node bench/profile-summary.mjs FILE.cpuprofile [--top N]
+//   node bench/profile-summary.mjs FILE.cpuprofile [--top N] [--span FUNCTION]
+//
+// --span FUNCTION keeps only the samples from the first to the last one whose stack holds a
+// function of that name: one phase of a row, e.g. `--span deleteNode` for the delete row's
+// deletes without the creates that filled its pool before them.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '30' } } });
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '30' }, span: { type: 'string' } } });
 if (positionals.length !== 1) {
-  console.error('usage: node bench/profile-summary.mjs FILE.cpuprofile [--top N]');
+  console.error('usage: node bench/profile-summary.mjs FILE.cpuprofile [--top N] [--span FUNCTION]');
   process.exit(2);
 }
 const top = Number(values.top);
@@ -47,9 +51,37 @@ const totalFn = new Map();
 const totalFile = new Map();
 const add = (m, k, v) => m.set(k, (m.get(k) ?? 0) + v);
 
+/** The samples [first, last] to sum: all of them, or those of the span's function and every sample between. */
+function sampleRange() {
+  if (values.span === undefined) return [0, profile.samples.length - 1];
+  const inSpan = new Map();
+  const holds = (id) => {
+    let v = inSpan.get(id);
+    if (v === undefined) {
+      const p = parent.get(id);
+      v = byId.get(id).callFrame.functionName === values.span || (p !== undefined && holds(p));
+      inSpan.set(id, v);
+    }
+    return v;
+  };
+  let first = -1;
+  let last = -1;
+  for (let i = 0; i < profile.samples.length; i++) {
+    if (!holds(profile.samples[i])) continue;
+    if (first < 0) first = i;
+    last = i;
+  }
+  if (first < 0) {
+    console.error(`no sample's stack holds a function named ${values.span}`);
+    process.exit(1);
+  }
+  return [first, last];
+}
+
+const [firstSample, lastSample] = sampleRange();
 let totalUs = 0;
 const deltas = profile.timeDeltas;
-for (let i = 0; i < profile.samples.length; i++) {
+for (let i = firstSample; i <= lastSample; i++) {
   // The delta after a sample is the time that sample stands for.
   const us = deltas[i + 1] ?? 0;
   if (us <= 0) continue;
@@ -84,7 +116,7 @@ function table(title, m, limit, of) {
   for (const [k, us] of rows) console.log(`${ms(us)} ${pct(us, of)}  ${k}`);
 }
 
-console.log(`profile: ${path.basename(positionals[0])}`);
+console.log(`profile: ${path.basename(positionals[0])}${values.span === undefined ? '' : `, span of ${values.span}`}`);
 console.log(`sampled ${ms(totalUs).trim()}; busy ${ms(busyUs).trim()} (${pct(busyUs, totalUs).trim()}), idle ${ms(idleUs).trim()}; percentages below are of busy time`);
 table('self time by file', selfFile, top, busyUs);
 table('total time by file (a file counted once per stack)', totalFile, top, busyUs);

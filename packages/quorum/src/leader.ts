@@ -56,6 +56,8 @@ export class Leader<P> {
   private nextPingTick: number;
   private confirmWaiters: { round: number; token: number }[] = [];
   private joint: Joint | null = null;
+  /** The learner whose REQUEST came last: its COMMITs go out first (see sendCommit). */
+  private lastRequester: number | null = null;
 
   constructor(private readonly ctx: PeerContext<P>) {
     this.startTick = ctx.tick;
@@ -104,6 +106,7 @@ export class Leader<P> {
         if (m.payload !== undefined) this.ctx.emit({ kind: 'request', from, payload: m.payload });
         return this.maybeConfirm();
       case 'REQUEST':
+        this.lastRequester = from;
         if (this.established) this.ctx.emit({ kind: 'request', from, payload: m.payload });
         return;
       default:
@@ -354,12 +357,21 @@ export class Leader<P> {
     }
   }
 
+  /**
+   * Sends the COMMIT (an observer: the INFORM) of `point` to every synced learner, the last one
+   * that forwarded a REQUEST first: most likely its client waits for this commit, and each
+   * send before its own is a socket write (on one machine, a wake-up of another member that
+   * may take the CPU) it would wait for.
+   */
   private sendCommit(entries: Entry<P>[], point: bigint, designatedLeader: number | undefined): void {
-    for (const h of this.handlers.values()) {
-      if (h.phase !== 'synced' && h.phase !== 'uptodate') continue;
+    const first = this.lastRequester === null ? undefined : this.handlers.get(this.lastRequester);
+    const send = (h: LearnerHandler) => {
+      if (h.phase !== 'synced' && h.phase !== 'uptodate') return;
       if (h.observer) this.sendTo(h, { type: 'INFORM', link: h.link, entries, designatedLeader });
       else this.sendTo(h, { type: 'COMMIT', link: h.link, zxid: point, designatedLeader });
-    }
+    };
+    if (first) send(first);
+    for (const h of this.handlers.values()) if (h !== first) send(h);
   }
 
   /**

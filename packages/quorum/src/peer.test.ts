@@ -314,23 +314,39 @@ describe('a FOLLOWERINFO that arrives while LOOKING', () => {
   });
 });
 
+type Send = Extract<Effect<P>, { kind: 'send' }>;
+
+/** Leader 3 of three fresh peers has proposed one txn; `before` runs first (a learner's REQUEST), then the leader's own write and follower 1's ACK land: what the leader then does, in order. */
+function commitOrder(before: (leader: QuorumPeer<P>, sent: Send[]) => void = () => undefined): string[] {
+  const c = new Cluster([1, 2, 3]);
+  c.settle();
+  const leader = c.leader()!;
+  const follower = c.peers.get(1)!;
+  const zxid = leader.nextZxid()!;
+  leader.propose(zxid, 'a');
+  const sent = leader.takeEffects() as Send[];
+  before(leader, sent);
+  leader.onPersisted(zxid);
+  expect(leader.takeEffects()).toEqual([]); // its own ack alone is no quorum
+  follower.onMessage(3, sent.find((e) => e.to === 1)!.msg);
+  follower.takeEffects();
+  follower.onPersisted(zxid);
+  const ack = follower.takeEffects().find((e) => e.kind === 'send')! as Send;
+  leader.onMessage(1, ack.msg);
+  return leader.takeEffects().map((e) => (e.kind === 'send' ? `${e.msg.type}->${e.to}` : e.kind));
+}
+
 describe('a commit', () => {
   it('goes to the followers before the leader applies it (a learner\'s client does not wait for the leader\'s apply)', () => {
-    const c = new Cluster([1, 2, 3]);
-    c.settle();
-    const leader = c.leader()!;
-    const follower = c.peers.get(1)!;
-    const zxid = leader.nextZxid()!;
-    leader.propose(zxid, 'a');
-    const proposal = leader.takeEffects().find((e) => e.kind === 'send' && e.to === 1)! as Extract<Effect<P>, { kind: 'send' }>;
-    leader.onPersisted(zxid);
-    expect(leader.takeEffects()).toEqual([]); // its own ack alone is no quorum
-    follower.onMessage(3, proposal.msg);
-    follower.takeEffects();
-    follower.onPersisted(zxid);
-    const ack = follower.takeEffects().find((e) => e.kind === 'send')! as Extract<Effect<P>, { kind: 'send' }>;
-    leader.onMessage(1, ack.msg);
-    const order = leader.takeEffects().map((e) => (e.kind === 'send' ? `${e.msg.type}->${e.to}` : e.kind));
-    expect(order).toEqual(['COMMIT->1', 'COMMIT->2', 'commit']);
+    expect(commitOrder()).toEqual(['COMMIT->1', 'COMMIT->2', 'commit']);
+  });
+
+  it('goes first to the learner whose REQUEST came last (its client most likely waits for it)', () => {
+    const order = commitOrder((leader, sent) => {
+      const toTwo = sent.find((e) => e.to === 2)!.msg as Extract<Message<P>, { type: 'PROPOSAL' }>;
+      leader.onMessage(2, { type: 'REQUEST', link: toTwo.link, payload: 'b' });
+      expect(leader.takeEffects().map((e) => e.kind)).toEqual(['request']);
+    });
+    expect(order).toEqual(['COMMIT->2', 'COMMIT->1', 'commit']);
   });
 });

@@ -73,7 +73,10 @@ export async function* chunkEntries(entries: AsyncIterable<unknown> | Iterable<u
   let count = 0;
   let index = 0;
   const cut = (): Chunk => {
-    const data = Buffer.concat(parts, size);
+    // A column block packs to about a chunk by itself, so most chunks are one entry: its
+    // packed bytes are the chunk as they are (a copy of ~0.5 MB each saved, ~50 MB a snapshot
+    // of 360,000 znodes).
+    const data = parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
     const chunk = { index: index++, data, line: { crc: checksum(data), count, bytes: size } };
     parts = [];
     size = 0;

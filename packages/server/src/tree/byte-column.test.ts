@@ -31,6 +31,8 @@ function expectRows(col: ByteColumn, model: Map<number, Buffer>, rows: number, l
       expect(col.view(id)).toBeNull();
       expect(col.copy(id)).toBeNull();
       expect(col.length(id)).toBe(0);
+      expect(col.rangeEquals(id, Buffer.alloc(0), 0, 0), `${label}row ${id} null is no range`).toBe(false);
+      expect(col.asciiEquals(id, ''), `${label}row ${id} null is no string`).toBe(false);
       continue;
     }
     expect(col.isNull(id), `${label}row ${id} not null`).toBe(false);
@@ -38,6 +40,17 @@ function expectRows(col: ByteColumn, model: Map<number, Buffer>, rows: number, l
     expect(col.copy(id)!.equals(want), `${label}row ${id} bytes`).toBe(true);
     expect(col.view(id)!.equals(want)).toBe(true);
     expect(col.equals(id, want)).toBe(true);
+    // Compared in place: as a range inside a longer run, and as a string of one char a byte.
+    const run = Buffer.concat([Buffer.from('xy'), want, Buffer.from('z')]);
+    expect(col.rangeEquals(id, run, 2, 2 + want.length), `${label}row ${id} range`).toBe(true);
+    expect(col.asciiEquals(id, want.toString('latin1')), `${label}row ${id} string`).toBe(true);
+    expect(col.rangeEquals(id, run, 2, 3 + want.length), `${label}row ${id} longer range`).toBe(false);
+    if (want.length > 0) {
+      const changed = Buffer.from(want);
+      changed[want.length >> 1] ^= 1;
+      expect(col.rangeEquals(id, changed, 0, changed.length), `${label}row ${id} changed range`).toBe(false);
+      expect(col.asciiEquals(id, changed.toString('latin1')), `${label}row ${id} changed string`).toBe(false);
+    }
   }
 }
 

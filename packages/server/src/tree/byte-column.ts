@@ -34,6 +34,9 @@ const FIRST_SEGMENT_DOUBLING_BYTES = 1024 * 1024;
 /** Row length of a row with no value (null), distinct from an empty value (0). */
 const NULL_LENGTH = -1;
 
+/** What bufferOf gives for a row with no bytes. */
+const EMPTY = Buffer.alloc(0);
+
 /**
  * A column of variable-length byte strings indexed by row id (0, 1, 2, ...), held off the
  * V8 heap: rows under OWN_BUFFER_BYTES are slices of an arena of a few large Buffers, bigger
@@ -161,6 +164,25 @@ export class ByteColumn {
     return this.segments[at >>> SEGMENT_SHIFT]!.subarray(w, w + n);
   }
 
+  /**
+   * The Buffer that holds row `id`'s bytes, from `startOf(id)` for `length(id)` bytes (an
+   * empty Buffer for a null or empty row): what `view` shows, without making a Buffer for it,
+   * for callers that read many rows (a parent's children's names). Good only until the
+   * column next changes; never to be written.
+   */
+  bufferOf(id: number): Buffer {
+    const n = this.lengthOf(id);
+    if (n <= 0) return EMPTY;
+    if (n >= OWN_BUFFER_BYTES) return this.own.get(id)!;
+    return this.segments[this.offsets[id]! >>> SEGMENT_SHIFT]!;
+  }
+
+  /** Where row `id`'s bytes start in `bufferOf(id)`. */
+  startOf(id: number): number {
+    const n = this.lengthOf(id);
+    return n <= 0 || n >= OWN_BUFFER_BYTES ? 0 : this.offsets[id]! & WITHIN_MASK;
+  }
+
   /** Row `id`'s bytes in a new Buffer the caller may keep; null for null. */
   copy(id: number): Buffer | null {
     const n = this.lengthOf(id);
@@ -185,6 +207,27 @@ export class ByteColumn {
   share(id: number): Buffer | null {
     const n = this.lengthOf(id);
     return n >= OWN_BUFFER_BYTES ? this.own.get(id)! : this.copy(id);
+  }
+
+  /** Whether row `id` holds exactly the ASCII string `s`, one byte a char; read in place, no view made (false for null). */
+  asciiEquals(id: number, s: string): boolean {
+    const n = this.lengthOf(id);
+    if (n !== s.length) return false;
+    const b = this.bufferOf(id);
+    const w = this.startOf(id);
+    // From the end: paths under one parent share their start.
+    for (let i = n - 1; i >= 0; i--) if (b[w + i] !== s.charCodeAt(i)) return false;
+    return true;
+  }
+
+  /** Whether row `id` holds exactly `bytes[start..end)`; read in place, no view made (false for null). */
+  rangeEquals(id: number, bytes: Uint8Array, start: number, end: number): boolean {
+    const n = this.lengthOf(id);
+    if (n !== end - start) return false;
+    const b = this.bufferOf(id);
+    const w = this.startOf(id);
+    for (let i = n - 1; i >= 0; i--) if (b[w + i] !== bytes[start + i]) return false;
+    return true;
   }
 
   /** Whether row `id` is not null and holds exactly `bytes`. */

@@ -10,6 +10,16 @@ class ArrayKeys implements PathKeys {
     return this.rows[id] ?? null;
   }
 
+  asciiEquals(id: number, s: string): boolean {
+    const row = this.rows[id];
+    return row !== undefined && row !== null && row.equals(Buffer.from(s, 'latin1')) && row.length === s.length;
+  }
+
+  rangeEquals(id: number, bytes: Uint8Array, start: number, end: number): boolean {
+    const row = this.rows[id];
+    return row !== undefined && row !== null && row.equals(bytes.subarray(start, end));
+  }
+
   allocate(path: string): number {
     const id = this.free.pop() ?? this.rows.length;
     this.rows[id] = Buffer.from(path, 'utf8');
@@ -52,6 +62,11 @@ describe('PathIndex', () => {
           index.add(fresh);
           model.set(path, fresh);
         } else if (random() < 0.6) {
+          // A delete looks its node up first, and remove may use the slot get found; or
+          // another path was looked up last, or none since entries moved.
+          const before = random();
+          if (before < 0.4) expect(index.get(path)).toBe(id);
+          else if (before < 0.8) index.get(randomPath());
           expect(index.remove(id), `seed ${seed} op ${op}`).toBe(true);
           keys.release(id);
           model.delete(path);
@@ -119,6 +134,25 @@ describe('PathIndex', () => {
     expect(index.find(run, 0, end, hashBytes(run, 0, end))).toBe(ids[2]);
     expect(index.find(run, 0, 3, hashBytes(run, 0, 3))).toBe(ids[1]);
     expect(index.find(run, 0, 2, hashBytes(run, 0, 2))).toBe(-1);
+  });
+
+  it('removes the id it is given, not the one last looked up, whatever slot that left', () => {
+    const keys = new ArrayKeys();
+    const index = new PathIndex(keys);
+    const ids = Array.from({ length: 200 }, (_, i) => keys.allocate(`/n/${i}`));
+    ids.forEach((id) => index.add(id));
+    for (let i = 0; i < ids.length; i += 2) {
+      // Look one up, then remove another: each removal shifts the clusters the lookups found.
+      expect(index.get(`/n/${i + 1}`)).toBe(ids[i + 1]);
+      expect(index.remove(ids[i]!)).toBe(true);
+    }
+    ids.forEach((id, i) => expect(index.get(`/n/${i}`), `/n/${i}`).toBe(i % 2 === 0 ? -1 : id));
+    for (let i = 1; i < ids.length; i += 2) {
+      expect(index.get(`/n/${i}`)).toBe(ids[i]);
+      expect(index.remove(ids[i]!)).toBe(true);
+      expect(index.remove(ids[i]!)).toBe(false);
+    }
+    expect(index.size).toBe(0);
   });
 
   it('removes nothing for an id it does not hold', () => {

@@ -1,8 +1,16 @@
 import assert from 'node:assert';
 
-/** Where a PathIndex reads its keys: row `id`'s path as UTF-8 bytes (a view good until the keys next change), null for a free row. */
+/**
+ * Where a PathIndex reads its keys: row `id`'s path as UTF-8 bytes. `view` is good until the
+ * keys next change, null for a free row; the comparisons read a row in place, without making
+ * a view of it (a lookup makes no object).
+ */
 export interface PathKeys {
   view(id: number): Uint8Array | null;
+  /** Whether row `id` holds exactly the ASCII string `s`, one byte a char (false for a free row). */
+  asciiEquals(id: number, s: string): boolean;
+  /** Whether row `id` holds exactly `bytes[start..end)` (false for a free row). */
+  rangeEquals(id: number, bytes: Uint8Array, start: number, end: number): boolean;
 }
 
 /** Slot of a table that holds no id. */
@@ -40,22 +48,27 @@ export function hashBytes(bytes: Uint8Array, start: number, end: number): number
 
 /**
  * Row ids by path, off the V8 heap: an open-addressing table (linear probing, deletion by
- * backward shift, so no tombstones) over two Int32Arrays, one of ids and one of their keys'
- * hashes. The keys themselves are not copied: each id's key is its path's UTF-8 bytes in
- * `keys` (the node store's path column), read only to confirm a slot whose hash matches.
- * The cached hash spares that read on most probes and lets the table grow without reading
- * any key; a slot costs 8 bytes, and with at most MAX_LOAD of the slots used, 11-23 bytes a
- * path (a Map<string, number> costs ~29 bytes an entry on the heap, plus the key strings).
+ * backward shift, so no tombstones) in one Int32Array of slots, each an id and its key's hash
+ * side by side (one cache line a probe: a lookup in a large tree misses the cache on the table
+ * first, and a second array was a second miss). The keys themselves are not copied: each id's
+ * key is its path's UTF-8 bytes in `keys` (the node store's path column), read only to
+ * confirm a slot whose hash matches. The cached hash spares that read on most probes and lets
+ * the table grow without reading any key; a slot costs 8 bytes, and with at most MAX_LOAD of
+ * the slots used, 11-23 bytes a path (a Map<string, number> costs ~29 bytes an entry on the
+ * heap, plus the key strings). The slot of the last id found is remembered, so that removing
+ * the node just looked up (a delete does both) neither hashes its key again nor probes.
  *
  * Owned by the DataTree. The caller keeps it consistent with `keys`: an id is added only
  * once its key is in `keys` and not already in the index, and removed before its key
  * changes or is freed. Lookups return the id, or -1.
  */
 export class PathIndex {
-  private slots: Int32Array;
-  private hashes: Int32Array;
+  /** Slot i is table[2i] (an id, or EMPTY) and table[2i + 1] (that id's key hash). */
+  private table: Int32Array;
   private mask: number;
   private count = 0;
+  /** The slot where get or find last found an id: a hint for remove, checked before use. */
+  private lastFound = 0;
   /** UTF-8 of a non-ASCII path being looked up. */
   private scratch = Buffer.allocUnsafe(256);
 
@@ -65,8 +78,7 @@ export class PathIndex {
   ) {
     let cap = 16;
     while (cap < initialSlots) cap *= 2;
-    this.slots = new Int32Array(cap).fill(EMPTY);
-    this.hashes = new Int32Array(cap);
+    this.table = emptyTable(cap);
     this.mask = cap - 1;
   }
 
@@ -77,7 +89,7 @@ export class PathIndex {
 
   /** Bytes the table holds (its two arrays), for accounting. */
   get heldBytes(): number {
-    return this.slots.byteLength + this.hashes.byteLength;
+    return this.table.byteLength;
   }
 
   /** The id of `path`, or -1. An ASCII path (nearly every one) is hashed and compared char by char, without encoding it. */
@@ -90,26 +102,34 @@ export class PathIndex {
       h = hashStep(h, c);
     }
     const hash = hashFinish(h);
+    const t = this.table;
     for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
-      const id = this.slots[slot]!;
+      const id = t[2 * slot]!;
       if (id === EMPTY) return -1;
-      if (this.hashes[slot] === hash && asciiEquals(this.keys.view(id), path)) return id;
+      if (t[2 * slot + 1] === hash && this.keys.asciiEquals(id, path)) {
+        this.lastFound = slot;
+        return id;
+      }
     }
   }
 
   /** The id of the path whose UTF-8 bytes are `bytes[start..end)` and whose hash (hashBytes) is `hash`, or -1. */
   find(bytes: Uint8Array, start: number, end: number, hash: number): number {
+    const t = this.table;
     for (let slot = hash & this.mask; ; slot = (slot + 1) & this.mask) {
-      const id = this.slots[slot]!;
+      const id = t[2 * slot]!;
       if (id === EMPTY) return -1;
-      if (this.hashes[slot] === hash && rangeEquals(this.keys.view(id), bytes, start, end)) return id;
+      if (t[2 * slot + 1] === hash && this.keys.rangeEquals(id, bytes, start, end)) {
+        this.lastFound = slot;
+        return id;
+      }
     }
   }
 
   /** Adds `id`, whose key in `keys` hashes to `hash` (hashBytes) and is not in the index yet. */
   insert(id: number, hash: number): void {
     assert(id >= 0, `path index given id ${id}`);
-    if (this.count + 1 > this.slots.length * MAX_LOAD) this.grow();
+    if (this.count + 1 > (this.mask + 1) * MAX_LOAD) this.resize((this.mask + 1) * 2);
     this.place(id, hash);
     this.count++;
   }
@@ -123,29 +143,33 @@ export class PathIndex {
 
   /** Removes `id`, whose key is still in `keys`; false when it is not in the index. */
   remove(id: number): boolean {
-    const key = this.keys.view(id);
-    if (key === null) return false;
-    const hash = hashBytes(key, 0, key.length);
-    let slot = hash & this.mask;
-    for (;;) {
-      const at = this.slots[slot]!;
-      if (at === EMPTY) return false;
-      if (at === id) break;
-      slot = (slot + 1) & this.mask;
+    const t = this.table;
+    // An id is in at most one slot, so the remembered one is id's slot if it holds id.
+    let slot = this.lastFound;
+    if (t[2 * slot] !== id) {
+      const key = this.keys.view(id);
+      if (key === null) return false;
+      slot = hashBytes(key, 0, key.length) & this.mask;
+      for (;;) {
+        const at = t[2 * slot]!;
+        if (at === EMPTY) return false;
+        if (at === id) break;
+        slot = (slot + 1) & this.mask;
+      }
     }
     this.count--;
     // Backward shift: each later entry of the cluster that the hole now separates from its home slot moves into the hole.
     let hole = slot;
-    for (let j = (hole + 1) & this.mask; this.slots[j] !== EMPTY; j = (j + 1) & this.mask) {
-      const home = this.hashes[j]! & this.mask;
+    for (let j = (hole + 1) & this.mask; t[2 * j] !== EMPTY; j = (j + 1) & this.mask) {
+      const home = t[2 * j + 1]! & this.mask;
       // The entry may stay when its home lies cyclically in (hole, j].
       const stays = hole <= j ? home > hole && home <= j : home > hole || home <= j;
       if (stays) continue;
-      this.slots[hole] = this.slots[j]!;
-      this.hashes[hole] = this.hashes[j]!;
+      t[2 * hole] = t[2 * j]!;
+      t[2 * hole + 1] = t[2 * j + 1]!;
       hole = j;
     }
-    this.slots[hole] = EMPTY;
+    t[2 * hole] = EMPTY;
     return true;
   }
 
@@ -156,40 +180,32 @@ export class PathIndex {
     return this.find(this.scratch, 0, n, hashBytes(this.scratch, 0, n));
   }
 
-  /** Doubles the table, re-slotting every entry by its cached hash (no key is read). */
-  private grow(): void {
-    const oldSlots = this.slots;
-    const oldHashes = this.hashes;
-    const cap = oldSlots.length * 2;
-    this.slots = new Int32Array(cap).fill(EMPTY);
-    this.hashes = new Int32Array(cap);
+  /** Makes the table `cap` slots (a larger power of two), re-slotting every entry by its cached hash (no key is read). */
+  private resize(cap: number): void {
+    const old = this.table;
+    this.table = emptyTable(cap);
     this.mask = cap - 1;
-    for (let i = 0; i < oldSlots.length; i++) {
-      const id = oldSlots[i]!;
+    this.lastFound = 0;
+    for (let i = 0; i < old.length; i += 2) {
+      const id = old[i]!;
       if (id === EMPTY) continue;
-      this.place(id, oldHashes[i]!);
+      this.place(id, old[i + 1]!);
     }
   }
 
   /** Puts `id` in the first empty slot from its hash's home (there is one: the load is bounded). */
   private place(id: number, hash: number): void {
+    const t = this.table;
     let slot = hash & this.mask;
-    while (this.slots[slot] !== EMPTY) slot = (slot + 1) & this.mask;
-    this.slots[slot] = id;
-    this.hashes[slot] = hash;
+    while (t[2 * slot] !== EMPTY) slot = (slot + 1) & this.mask;
+    t[2 * slot] = id;
+    t[2 * slot + 1] = hash;
   }
 }
 
-/** Whether `key` holds exactly the ASCII string `s`, one byte a char. */
-function asciiEquals(key: Uint8Array | null, s: string): boolean {
-  if (key === null || key.length !== s.length) return false;
-  for (let i = key.length - 1; i >= 0; i--) if (key[i] !== s.charCodeAt(i)) return false;
-  return true;
-}
-
-/** Whether `key` holds exactly `bytes[start..end)`. */
-function rangeEquals(key: Uint8Array | null, bytes: Uint8Array, start: number, end: number): boolean {
-  if (key === null || key.length !== end - start) return false;
-  for (let i = key.length - 1; i >= 0; i--) if (key[i] !== bytes[start + i]) return false;
-  return true;
+/** A table of `slots` empty slots. */
+function emptyTable(slots: number): Int32Array {
+  const t = new Int32Array(2 * slots);
+  for (let i = 0; i < t.length; i += 2) t[i] = EMPTY;
+  return t;
 }
