@@ -82,10 +82,7 @@ for (const m of members) {
   // web console on each reads every member's admin server, so each is told where they are.
   const adminPort = String(8080 + offset + m.id - 1);
   const adminUrls = argv.standalone ? [] : members.flatMap((o) => [`--admin.url.${o.id}`, `http://127.0.0.1:${8080 + offset + o.id - 1}`]);
-  // glibc's malloc with a fixed mmap threshold gives large freed buffers back at once (README,
-  // "Running a server"); a value set in the environment wins.
-  const env = { MALLOC_MMAP_THRESHOLD_: '131072', ...process.env };
-  const child = spawn(process.execPath, [bin, '--config', cfg, '--admin.serverPort', adminPort, ...adminUrls], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const child = spawn(process.execPath, [bin, '--config', cfg, '--admin.serverPort', adminPort, ...adminUrls], { stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   // Start-up errors go to the terminal too, so a bad config is not silent.

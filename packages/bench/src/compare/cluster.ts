@@ -83,9 +83,7 @@ export class Member {
         prof.push('--cpu-prof', '--cpu-prof-dir', this.opts.cpuProfDir, '--cpu-prof-name', name);
         this.profiles.push(path.join(this.opts.cpuProfDir, name));
       }
-      // As zab's own launchers run a member (npm start, the image): malloc's mmap threshold fixed.
-      const env = { MALLOC_MMAP_THRESHOLD_: '131072', ...process.env };
-      this.proc = spawn(process.execPath, [...prof, this.opts.zabBin, '--config', this.cfgFile, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'], cwd: this.home, env });
+      this.proc = spawn(process.execPath, [...prof, this.opts.zabBin, '--config', this.cfgFile, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'], cwd: this.home });
     } else {
       this.proc = spawn(
         'java',
