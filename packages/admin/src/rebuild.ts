@@ -80,14 +80,20 @@ export async function rebuildFromZooKeeper(zkDataDir: string, zkDataLogDir: stri
   };
   // The snapshot's own digest: ZooKeeper reads it as the snapshot ends, while txns apply, so it
   // may not be the tree's at its zxid (ZooKeeper's start-up counts such a mismatch, logs it and
-  // goes on). Then the first digest logged after it must match instead, and every one after.
-  const checkSnapshotDigest = (expected: { zxid: bigint; digest: bigint; what: string }, file: string, offset: number) => {
+  // goes on). Then the digest logged with that txn is checked instead (or, when it has none, the
+  // first one logged after it), and every one after.
+  let recheckAt = -1n;
+  const checkSnapshotDigest = (expected: { zxid: bigint; digest: bigint; what: string }, file: string, offset: number): boolean => {
     const actual = treeDigest(tree);
-    if (actual === expected.digest) return checkFull(expected, file, offset);
-    say(`  the digest in ${expected.what} is for ${hex(expected.zxid)}, but the tree there does not match it (${expected.digest}, computed ${actual}); checking against the first logged digest from ${hex(expected.zxid + 1n)} instead: ZooKeeper records that digest while txns apply, and its own start-up counts such a mismatch and goes on`);
+    if (actual === expected.digest) {
+      checkFull(expected, file, offset);
+      return true;
+    }
+    say(`  the digest in ${expected.what} is for ${hex(expected.zxid)}, but the tree there does not match it (${expected.digest}, computed ${actual}); checking against the first logged digest from ${hex(expected.zxid)} instead: ZooKeeper records that digest while txns apply, and its own start-up counts such a mismatch and goes on`);
+    return false;
   };
   if (pendingDigest && pendingDigest.zxid === snapshotZxid) {
-    checkSnapshotDigest(pendingDigest, snapshot!.path, -1);
+    if (!checkSnapshotDigest(pendingDigest, snapshot!.path, -1)) recheckAt = snapshotZxid;
     pendingDigest = null;
   }
   let txnDigests = 0;
@@ -101,7 +107,11 @@ export async function rebuildFromZooKeeper(zkDataDir: string, zkDataLogDir: stri
     used.push(log.path);
     for await (const t of readZkTxnLog(log)) {
       const zxid = t.hdr.zxid;
-      if (zxid <= snapshotZxid) continue; // in the snapshot already (still checksummed above)
+      if (zxid <= snapshotZxid) {
+        // In the snapshot already (still checksummed above); the tree is still the snapshot's.
+        if (zxid === recheckAt && t.digest?.version === DIGEST_VERSION) checkFull({ zxid, digest: t.digest.treeDigest, what: `the log record of txn ${hex(zxid)}` }, t.file, t.offset);
+        continue;
+      }
       if (!zxidFollows(prev, zxid)) {
         throw new ZkDataError(t.file, t.offset, `txn ${hex(zxid)} follows ${hex(prev)}: the txns between are missing${replayed === 0 ? ` (no log reaches back to snapshot ${hex(snapshotZxid)})` : ''}`);
       }
@@ -116,7 +126,7 @@ export async function rebuildFromZooKeeper(zkDataDir: string, zkDataLogDir: stri
       } else {
         tree.apply(t.hdr, t.txn);
         if (pendingDigest && zxid === pendingDigest.zxid) {
-          checkSnapshotDigest(pendingDigest, t.file, t.offset);
+          if (!checkSnapshotDigest(pendingDigest, t.file, t.offset) && logged !== null) checkFull({ zxid, digest: logged, what: `the log record of txn ${hex(zxid)}` }, t.file, t.offset);
           pendingDigest = null;
         } else if (!pendingDigest && zxid >= exactFrom && logged !== null) checkFull({ zxid, digest: logged, what: `the log record of txn ${hex(zxid)}` }, t.file, t.offset);
       }
