@@ -70,8 +70,7 @@ export async function rebuildFromZooKeeper(zkDataDir: string, zkDataLogDir: stri
 
   // Exact from here on: every later txn's logged digest is compared through the tracker.
   const digest: { tracker: DigestTracker | null } = { tracker: null };
-  const checkFull = (expected: { zxid: bigint; digest: bigint; what: string }, file: string, offset: number) => {
-    const actual = treeDigest(tree);
+  const checkFull = (expected: { zxid: bigint; digest: bigint; what: string }, file: string, offset: number, actual = treeDigest(tree)) => {
     if (actual !== expected.digest) {
       throw new ZkDataError(file, offset, `the tree after ${hex(expected.zxid)} does not match the digest ZooKeeper recorded in ${expected.what} (${expected.digest}, computed ${actual})`);
     }
@@ -86,7 +85,7 @@ export async function rebuildFromZooKeeper(zkDataDir: string, zkDataLogDir: stri
   const checkSnapshotDigest = (expected: { zxid: bigint; digest: bigint; what: string }, file: string, offset: number): boolean => {
     const actual = treeDigest(tree);
     if (actual === expected.digest) {
-      checkFull(expected, file, offset);
+      checkFull(expected, file, offset, actual);
       return true;
     }
     say(`  the digest in ${expected.what} is for ${hex(expected.zxid)}, but the tree there does not match it (${expected.digest}, computed ${actual}); checking against the first logged digest from ${hex(expected.zxid)} instead: ZooKeeper records that digest while txns apply, and its own start-up counts such a mismatch and goes on`);
@@ -109,7 +108,7 @@ export async function rebuildFromZooKeeper(zkDataDir: string, zkDataLogDir: stri
       const zxid = t.hdr.zxid;
       if (zxid <= snapshotZxid) {
         // In the snapshot already (still checksummed above); the tree is still the snapshot's.
-        if (zxid === recheckAt && t.digest?.version === DIGEST_VERSION) checkFull({ zxid, digest: t.digest.treeDigest, what: `the log record of txn ${hex(zxid)}` }, t.file, t.offset);
+        if (zxid === recheckAt && t.digest?.version === DIGEST_VERSION) checkFull(loggedDigest(zxid, t.digest.treeDigest), t.file, t.offset);
         continue;
       }
       if (!zxidFollows(prev, zxid)) {
@@ -126,13 +125,13 @@ export async function rebuildFromZooKeeper(zkDataDir: string, zkDataLogDir: stri
       } else {
         tree.apply(t.hdr, t.txn);
         if (pendingDigest && zxid === pendingDigest.zxid) {
-          if (!checkSnapshotDigest(pendingDigest, t.file, t.offset) && logged !== null) checkFull({ zxid, digest: logged, what: `the log record of txn ${hex(zxid)}` }, t.file, t.offset);
+          if (!checkSnapshotDigest(pendingDigest, t.file, t.offset) && logged !== null) checkFull(loggedDigest(zxid, logged), t.file, t.offset);
           pendingDigest = null;
-        } else if (!pendingDigest && zxid >= exactFrom && logged !== null) checkFull({ zxid, digest: logged, what: `the log record of txn ${hex(zxid)}` }, t.file, t.offset);
+        } else if (!pendingDigest && zxid >= exactFrom && logged !== null) checkFull(loggedDigest(zxid, logged), t.file, t.offset);
       }
       if (t.txn.kind === 'createSession') sessions.set(t.hdr.sessionId, t.txn.timeoutMs);
       if (t.txn.kind === 'closeSession') sessions.delete(t.hdr.sessionId);
-      lastTxnDigest = logged !== null ? { zxid, digest: logged, what: `the log record of txn ${hex(zxid)}`, file: t.file, offset: t.offset } : null;
+      lastTxnDigest = logged !== null ? { ...loggedDigest(zxid, logged), file: t.file, offset: t.offset } : null;
       prev = zxid;
       replayed++;
     }
@@ -146,6 +145,11 @@ export async function rebuildFromZooKeeper(zkDataDir: string, zkDataLogDir: stri
   if (txnDigests) digestsChecked.push(`${txnDigests} txn digests (${hex(firstTxnDigest)} to ${hex(prev)})`);
   else if (lastTxnDigest && !digest.tracker) checkFull(lastTxnDigest, lastTxnDigest.file, lastTxnDigest.offset);
   return { tree, sessions, snapshot, snapshotZxid, logs: used, replayed, digestsChecked };
+}
+
+/** The digest ZooKeeper logged with txn `zxid`, as a check names it. */
+function loggedDigest(zxid: bigint, digest: bigint): { zxid: bigint; digest: bigint; what: string } {
+  return { zxid, digest, what: `the log record of txn ${hex(zxid)}` };
 }
 
 /** A snapshot loaded into a tree. */

@@ -45,9 +45,10 @@ export function appendInTurn(
 /** Decodes one stored record and checks it is the txn its key says. */
 export function decodeTxn(value: Buffer, zxid: bigint): LoggedTxn {
   // The record's name is only spelled out for an error: a replay decodes tens of thousands.
-  const txn = decodeChecked(value, () => `txn log record ${hex64(zxid)}`, zxid) as LoggedTxn;
+  const where = () => `txn log record ${hex64(zxid)}`;
+  const txn = decodeChecked(value, where, zxid) as LoggedTxn;
   if (typeof txn !== 'object' || txn === null || txn.zxid !== zxid) {
-    throw new CorruptDataError(`txn log record ${hex64(zxid)}`, `holds ${typeof txn === 'object' && txn !== null ? `zxid ${String(txn.zxid)}` : `a ${typeof txn}`}`, { zxid });
+    throw new CorruptDataError(where(), `holds ${typeof txn === 'object' && txn !== null ? `zxid ${String(txn.zxid)}` : `a ${typeof txn}`}`, { zxid });
   }
   return txn;
 }
