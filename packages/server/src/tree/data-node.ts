@@ -80,40 +80,40 @@ export class DataNode {
   }
 
   get czxid(): bigint {
-    return this.store.czxid[this.id]!;
+    return this.store.czxidOf(this.id);
   }
 
   get mzxid(): bigint {
-    return this.store.mzxid[this.id]!;
+    return this.store.mzxidOf(this.id);
   }
 
   get pzxid(): bigint {
-    return this.store.pzxid[this.id]!;
+    return this.store.pzxidOf(this.id);
   }
 
   get ctime(): number {
-    return this.store.ctimeMs[this.id]!;
+    return this.store.ctimeOf(this.id);
   }
 
   get mtime(): number {
-    return this.store.mtimeMs[this.id]!;
+    return this.store.mtimeOf(this.id);
   }
 
   get version(): number {
-    return this.store.version[this.id]!;
+    return this.store.versionOf(this.id);
   }
 
   /** The number of child creations (see `stat` for what clients see). */
   get cversion(): number {
-    return this.store.cversion[this.id]!;
+    return this.store.cversionOf(this.id);
   }
 
   get aversion(): number {
-    return this.store.aversion[this.id]!;
+    return this.store.aversionOf(this.id);
   }
 
   get ephemeralOwner(): bigint {
-    return this.store.ephemeralOwner[this.id]!;
+    return this.store.ephemeralOwnerOf(this.id);
   }
 
   get numChildren(): number {

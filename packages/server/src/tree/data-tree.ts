@@ -88,7 +88,7 @@ export class DataTree {
       this.pathIndex.insert(id, hash);
       this.dataBytes += pathChars + this.store.dataLength(id);
       // Only an owned node's path is made into a string, for its owner's index.
-      if (this.store.hasOwner(id)) this.ownerIndex(this.store.ephemeralOwner[id]!, true)?.add(this.store.pathOf(id));
+      if (this.store.hasOwner(id)) this.ownerIndex(this.store.ephemeralOwnerOf(id), true)?.add(this.store.pathOf(id));
     },
     replace: (path, id, write) => {
       this.unindex(path, id);
@@ -239,13 +239,13 @@ export class DataTree {
   /** Counts a node's bytes and adds it to its owner's index. */
   private index(path: string, id: number): void {
     this.dataBytes += path.length + this.store.dataLength(id);
-    this.ownerIndex(this.store.ephemeralOwner[id]!, true)?.add(ownString(path));
+    this.ownerIndex(this.store.ephemeralOwnerOf(id), true)?.add(ownString(path));
   }
 
   /** Undoes `index`. A session's emptied set stays until the session closes, as in ZooKeeper: its grown capacity decides the order of later ephemeral lists. */
   private unindex(path: string, id: number): void {
     this.dataBytes -= path.length + this.store.dataLength(id);
-    this.ownerIndex(this.store.ephemeralOwner[id]!, false)?.delete(path);
+    this.ownerIndex(this.store.ephemeralOwnerOf(id), false)?.delete(path);
   }
 
   /** The index a node with this owner belongs to: containers, TTL nodes, or its session's ephemerals (none for a plain node). */
@@ -360,11 +360,11 @@ export class DataTree {
     const parentPath = parentOf(path);
     const parent = this.idOf(parentPath);
     if (parent === undefined) throw new ApplyError(ErrorCode.NONODE);
-    if (parentCVersion === -1) parentCVersion = s.cversion[parent]! + 1;
-    const bumpParent = parentCVersion > s.cversion[parent]!;
+    if (parentCVersion === -1) parentCVersion = s.cversionOf(parent) + 1;
+    const bumpParent = parentCVersion > s.cversionOf(parent);
     if (bumpParent) {
-      s.cversion[parent] = parentCVersion;
-      s.pzxid[parent] = hdr.zxid;
+      s.setCversion(parent, parentCVersion);
+      s.setPzxid(parent, hdr.zxid);
     }
     // Only a replay over a fuzzy snapshot gets here (prep rules it out live): the node is
     // already in the snapshot, but the parent may predate this txn's cversion bump (made above).
@@ -389,7 +389,7 @@ export class DataTree {
     const parent = this.idOf(parentPath);
     if (parent === undefined) throw new ApplyError(ErrorCode.NONODE);
     // Only move pzxid forward: replays of a fuzzy snapshot may see older deletes.
-    if (zxid > s.pzxid[parent]!) s.pzxid[parent] = zxid;
+    if (zxid > s.pzxidOf(parent)) s.setPzxid(parent, zxid);
     const id = this.idOf(path);
     if (id === undefined) throw new ApplyError(ErrorCode.NONODE);
     const acl = s.acl(id);
@@ -412,9 +412,9 @@ export class DataTree {
     this.dataBytes += bytesDiff;
     s.setData(id, data);
     this.addUsage(path, bytesDiff, 0);
-    s.version[id] = version;
-    s.mtimeMs[id] = hdr.timeMs;
-    s.mzxid[id] = hdr.zxid;
+    s.setVersion(id, version);
+    s.setMtime(id, hdr.timeMs);
+    s.setMzxid(id, hdr.zxid);
     triggers.push({ table: 'data', path, type: EventType.NodeDataChanged, acl: s.acl(id) });
     return new DataNode(s, id).stat();
   }
@@ -442,7 +442,7 @@ export class DataTree {
     const id = this.idOf(path);
     if (id === undefined) throw new ApplyError(ErrorCode.NONODE);
     this.store.setAcl(id, acl);
-    this.store.aversion[id] = version;
+    this.store.setAversion(id, version);
     return new DataNode(this.store, id).stat();
   }
 

@@ -50,7 +50,7 @@ describe('NodeStore', () => {
     expect(c).toBe(a);
     expect(store.data(c)).toBeNull();
     expect(store.numChildren(c)).toBe(0);
-    expect(store.version[c]).toBe(7);
+    expect(store.versionOf(c)).toBe(7);
     expect(store.pathOf(c)).toBe('/c');
     store.release(b);
     expect(() => store.release(b)).toThrow(/freed twice/);
@@ -63,14 +63,71 @@ describe('NodeStore', () => {
       store.allocate(`/n${i}`, fields({ czxid: BigInt(i) << 32n, mtimeMs: 1_700_000_000_000 + i, version: -1 - i, aversion: i, acl: i % 2 ? OPEN : READ }));
     }
     for (const i of [0, 63, 64, 500, 999]) {
-      expect(store.czxid[i]).toBe(BigInt(i) << 32n);
-      expect(store.mtimeMs[i]).toBe(1_700_000_000_000 + i);
-      expect(store.version[i]).toBe(-1 - i);
-      expect(store.aversion[i]).toBe(i);
+      expect(store.czxidOf(i)).toBe(BigInt(i) << 32n);
+      expect(store.mtimeOf(i)).toBe(1_700_000_000_000 + i);
+      expect(store.versionOf(i)).toBe(-1 - i);
+      expect(store.aversionOf(i)).toBe(i);
       expect(store.acl(i)).toEqual(i % 2 ? OPEN : READ);
     }
     // Equal ACLs are one shared list.
     expect(store.acl(1)).toBe(store.acl(3));
+  });
+
+  it('keeps the sparse fields exact whatever their distance from czxid and ctime, across reuse, copies, growth and a block round trip', () => {
+    const store = new NodeStore();
+    const f64 = (hi: number, lo: number) => new Float64Array(new Uint32Array([lo, hi]).buffer)[0]!;
+    // Rows whose mzxid, pzxid and mtime equal their bases, differ by a little, wrap past 2^64,
+    // or lie at the far ends of the 64-bit range; times with odd bit patterns (a NaN with a payload, -0).
+    const rows: NodeFields[] = [
+      fields({ czxid: 5n, mzxid: 5n, pzxid: 5n, ctimeMs: 10, mtimeMs: 10 }),
+      fields({ czxid: 0x1_0000_0001n, mzxid: 0x1_ffff_ffffn, pzxid: 0x2_0000_0001n, ctimeMs: 1_700_000_000_000, mtimeMs: 1_700_000_000_001 }),
+      fields({ czxid: -(2n ** 63n), mzxid: 2n ** 63n - 1n, pzxid: -1n, ctimeMs: 1, mtimeMs: -0, ephemeralOwner: -(2n ** 63n), version: -1, cversion: 2 ** 31 - 1, aversion: -(2 ** 31) }),
+      fields({ czxid: 2n ** 63n - 1n, mzxid: -(2n ** 63n), pzxid: 0n, ctimeMs: f64(0x7ff80000, 1), mtimeMs: f64(0xfff00000, 0xdeadbeef), ephemeralOwner: 0x7fff_ffff_0000_0001n }),
+      fields({ czxid: 0n, mzxid: 1n, pzxid: 0xffff_ffffn, ctimeMs: 0, mtimeMs: Number.MAX_SAFE_INTEGER, ephemeralOwner: 1n, version: 3, cversion: 1, aversion: 2 }),
+    ];
+    const bits = (x: number) => new BigUint64Array(new Float64Array([x]).buffer)[0]!;
+    const check = (s: NodeStore, id: number, f: NodeFields) => {
+      expect([s.czxidOf(id), s.mzxidOf(id), s.pzxidOf(id), s.ephemeralOwnerOf(id)]).toEqual([f.czxid, f.mzxid, f.pzxid, f.ephemeralOwner]);
+      expect([bits(s.ctimeOf(id)), bits(s.mtimeOf(id))]).toEqual([bits(f.ctimeMs), bits(f.mtimeMs)]);
+      expect([s.versionOf(id), s.cversionOf(id), s.aversionOf(id), s.hasOwner(id)]).toEqual([f.version, f.cversion, f.aversion, f.ephemeralOwner !== 0n]);
+    };
+    // Far apart (past a 4,096-row page), with growth between them.
+    const ids = rows.map((f, i) => {
+      for (let k = 0; k < 5000; k++) store.allocate(`/pad${i}-${k}`, fields());
+      return store.allocate(`/r${i}`, f);
+    });
+    rows.forEach((f, i) => check(store, ids[i]!, f));
+    // A reused row shows none of its last node's fields; a copied one all of the source's.
+    store.release(ids[2]!);
+    expect(store.allocate('/again', fields())).toBe(ids[2]);
+    check(store, ids[2]!, fields());
+    store.copyRow(ids[3]!, ids[2]!);
+    check(store, ids[2]!, rows[3]!);
+    // Changed one at a time, as txns change them.
+    store.setMzxid(ids[0]!, 2n ** 63n - 1n);
+    store.setPzxid(ids[0]!, -5n);
+    store.setMtime(ids[0]!, 9);
+    store.setVersion(ids[0]!, 4);
+    store.setCversion(ids[0]!, 5);
+    store.setAversion(ids[0]!, 6);
+    const changed = fields({ czxid: 5n, mzxid: 2n ** 63n - 1n, pzxid: -5n, ctimeMs: 10, mtimeMs: 9, version: 4, cversion: 5, aversion: 6 });
+    check(store, ids[0]!, changed);
+    // A column snapshot carries them all, into rows that held other values before.
+    const all = [changed, rows[1]!, rows[3]!, rows[3]!, rows[4]!];
+    const block = store.exportRows(Int32Array.from(ids), ids.length);
+    const other = new NodeStore();
+    other.allocate('/x', fields({ mzxid: 77n, ephemeralOwner: 9n, version: 9 }));
+    other.release(0);
+    const first = other.importRows(block);
+    all.forEach((f, i) => check(other, first + i, f));
+  });
+
+  it('keeps pages only where a sparse field is not zero', () => {
+    const store = new NodeStore();
+    for (let i = 0; i < 20_000; i++) store.allocate(`/n${i}`, fields({ czxid: BigInt(i), mzxid: BigInt(i), pzxid: BigInt(i), ctimeMs: i, mtimeMs: i }));
+    expect(store.sparseBytes).toBe(0);
+    store.setVersion(12_345, 1);
+    expect(store.sparseBytes).toBe(4096 * 4);
   });
 
   it('keeps values exact: null and empty, every byte, big ones, copied rows, and fresh copies for callers', () => {

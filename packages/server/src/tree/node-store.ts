@@ -6,6 +6,7 @@ import { ByteColumn } from './byte-column.js';
 import { ChildLists } from './child-lists.js';
 import { grown } from './columns.js';
 import { javaStringHash } from './java-hash-order.js';
+import { add64, SparseColumn, sub64 } from './sparse-column.js';
 
 /** A znode's fields as the store takes them on create (the value is copied, never kept). */
 export interface NodeFields {
@@ -54,32 +55,48 @@ export interface ColumnBlock {
 /**
  * Every znode's fields in columns indexed by a node id, as a large tree holds millions of
  * them: one object per znode (with its bigints and boxed times) cost ~200 bytes of heap
- * beyond its path and value; a row of typed arrays costs 64 bytes outside the heap. zxids
- * and ephemeralOwner are 64-bit columns (session ids use every bit, so they stay exact),
- * times are float64 (ms since the epoch, exact), versions int32, the ACL an index into the
- * interned lists. Values live off the V8 heap in a ByteColumn (one string a value cost a heap
+ * beyond its path and value; here a row costs 20 bytes of dense columns outside the heap
+ * (czxid, ctime, the ACL's index into the interned lists) plus its sparse fields: mzxid, pzxid
+ * and mtime kept as their 64-bit difference from czxid or ctime, ephemeralOwner, the three
+ * versions and the generation, in columns that hold pages only where a cell is not zero. A
+ * znode created and never changed (most of a large tree) costs nothing in them; a row of
+ * full columns cost 64 bytes. Every cell is moved as raw words, so 64-bit zxids and session
+ * ids and every bit of a time stay exact. Values live off the V8 heap in a ByteColumn (one string a value cost a heap
  * object each, and V8's slack above the live heap grows with the heap), copied in: a value
  * holds no reference to the frame, log record or snapshot chunk it came in.
  *
  * Owned by the DataTree, which alone allocates, frees and writes rows; ids of deleted nodes
  * are reused, so an id (or a DataNode view of it) is only good until the tree next changes.
  * The store knows nothing of paths' meaning or of the tree's shape beyond each row's path
- * and its children's ids: the tree keeps those consistent. A row's `generation` counts the
+ * and its children's ids: the tree keeps those consistent. A row's generation counts the
  * times it was released, so a holder of an id across a change (a snapshot's walk) can tell
  * whether it still names the same node.
  */
 export class NodeStore {
   private capacity = INITIAL_CAPACITY;
-  czxid = new BigInt64Array(INITIAL_CAPACITY);
-  mzxid = new BigInt64Array(INITIAL_CAPACITY);
-  pzxid = new BigInt64Array(INITIAL_CAPACITY);
-  ephemeralOwner = new BigInt64Array(INITIAL_CAPACITY);
-  ctimeMs = new Float64Array(INITIAL_CAPACITY);
-  mtimeMs = new Float64Array(INITIAL_CAPACITY);
-  version = new Int32Array(INITIAL_CAPACITY);
-  cversion = new Int32Array(INITIAL_CAPACITY);
-  aversion = new Int32Array(INITIAL_CAPACITY);
-  aclId = new Int32Array(INITIAL_CAPACITY);
+  // Dense columns: every row has its own czxid, ctime and ACL.
+  private czxid = new BigInt64Array(INITIAL_CAPACITY);
+  private ctimeMs = new Float64Array(INITIAL_CAPACITY);
+  /** czxid's and ctimeMs's cells as int32 words (low first), remade when they grow. */
+  private czxidWords = wordsOf(this.czxid);
+  private ctimeWords = wordsOf(this.ctimeMs);
+  private aclId = new Int32Array(INITIAL_CAPACITY);
+  // Sparse columns (pages only where a cell is not zero): mzxid, pzxid and mtime as their
+  // 64-bit difference from czxid or ctime (zero for a node never changed, and for pzxid a node
+  // that never had a child), the owner of ephemeral nodes only, versions above zero.
+  private readonly mzxidDelta = new SparseColumn(2);
+  private readonly pzxidDelta = new SparseColumn(2);
+  private readonly mtimeDelta = new SparseColumn(2);
+  private readonly owner = new SparseColumn(2);
+  private readonly versions = new SparseColumn(1);
+  private readonly cversions = new SparseColumn(1);
+  private readonly aversions = new SparseColumn(1);
+  /** Times each row was released (wrapping at 2^32). */
+  private readonly generations = new SparseColumn(1);
+  /** One 64-bit cell, seen as a bigint, as a double and as its two words: how raw bits move between columns without arithmetic on bigints. */
+  private readonly cell = new BigInt64Array(1);
+  private readonly cellTime = new Float64Array(this.cell.buffer);
+  private readonly cellWords = new Int32Array(this.cell.buffer);
   /**
    * Each row's path as UTF-8 bytes, off the V8 heap (null for a free row): the keys of the
    * tree's PathIndex, which must drop a row before its path is freed.
@@ -91,8 +108,6 @@ export class NodeStore {
   private readonly values = new ByteColumn(INITIAL_CAPACITY);
   /** Each row's children by id, in insertion order, listed in Java's HashSet order by `childNames`. */
   private readonly children = new ChildLists(INITIAL_CAPACITY);
-  /** Times each row was released (wrapping at 2^32). */
-  generation = new Uint32Array(INITIAL_CAPACITY);
   /** Freed ids, reused last freed first. */
   private readonly freeIds: number[] = [];
   private readonly acls = new AclInterner();
@@ -113,15 +128,17 @@ export class NodeStore {
   write(id: number, f: NodeFields): void {
     this.setData(id, f.data);
     this.aclId[id] = this.acls.idOf(f.acl);
+    // The bases first: the sparse columns keep differences from them.
     this.czxid[id] = f.czxid;
-    this.mzxid[id] = f.mzxid;
-    this.pzxid[id] = f.pzxid;
     this.ctimeMs[id] = f.ctimeMs;
-    this.mtimeMs[id] = f.mtimeMs;
-    this.ephemeralOwner[id] = f.ephemeralOwner;
-    this.version[id] = f.version;
-    this.cversion[id] = f.cversion;
-    this.aversion[id] = f.aversion;
+    this.setMzxid(id, f.mzxid);
+    this.setPzxid(id, f.pzxid);
+    this.setMtime(id, f.mtimeMs);
+    this.cell[0] = f.ephemeralOwner;
+    this.owner.set(id, this.cellWords[0]!, this.cellWords[1]!);
+    this.versions.set(id, f.version);
+    this.cversions.set(id, f.cversion);
+    this.aversions.set(id, f.aversion);
   }
 
   /** Frees row `id` for reuse; the caller has unlinked it from its parent and the path map. */
@@ -130,8 +147,97 @@ export class NodeStore {
     this.paths.free(id);
     this.values.free(id);
     this.children.clear(id);
-    this.generation[id]++;
+    this.generations.set(id, this.generations.word(id, 0) + 1);
     this.freeIds.push(id);
+  }
+
+  /** Times row `id` was released, modulo 2^32: a holder of an id across a change compares it to tell whether the row still names the same node. */
+  generationOf(id: number): number {
+    return this.generations.word(id, 0) >>> 0;
+  }
+
+  czxidOf(id: number): bigint {
+    return this.czxid[id]!;
+  }
+
+  mzxidOf(id: number): bigint {
+    return this.mzxidDelta.isZero(id) ? this.czxid[id]! : this.fromBase(this.mzxidDelta, this.czxidWords, id).cell[0]!;
+  }
+
+  setMzxid(id: number, zxid: bigint): void {
+    this.cell[0] = zxid;
+    this.setDelta(this.mzxidDelta, this.czxidWords, id);
+  }
+
+  pzxidOf(id: number): bigint {
+    return this.pzxidDelta.isZero(id) ? this.czxid[id]! : this.fromBase(this.pzxidDelta, this.czxidWords, id).cell[0]!;
+  }
+
+  setPzxid(id: number, zxid: bigint): void {
+    this.cell[0] = zxid;
+    this.setDelta(this.pzxidDelta, this.czxidWords, id);
+  }
+
+  ctimeOf(id: number): number {
+    return this.ctimeMs[id]!;
+  }
+
+  mtimeOf(id: number): number {
+    return this.mtimeDelta.isZero(id) ? this.ctimeMs[id]! : this.fromBase(this.mtimeDelta, this.ctimeWords, id).cellTime[0]!;
+  }
+
+  setMtime(id: number, ms: number): void {
+    this.cellTime[0] = ms;
+    this.setDelta(this.mtimeDelta, this.ctimeWords, id);
+  }
+
+  ephemeralOwnerOf(id: number): bigint {
+    if (this.owner.isZero(id)) return 0n;
+    this.cellWords[0] = this.owner.word(id, 0);
+    this.cellWords[1] = this.owner.word(id, 1);
+    return this.cell[0]!;
+  }
+
+  versionOf(id: number): number {
+    return this.versions.word(id, 0);
+  }
+
+  setVersion(id: number, version: number): void {
+    this.versions.set(id, version);
+  }
+
+  cversionOf(id: number): number {
+    return this.cversions.word(id, 0);
+  }
+
+  setCversion(id: number, cversion: number): void {
+    this.cversions.set(id, cversion);
+  }
+
+  aversionOf(id: number): number {
+    return this.aversions.word(id, 0);
+  }
+
+  setAversion(id: number, aversion: number): void {
+    this.aversions.set(id, aversion);
+  }
+
+  /** Bytes the sparse columns' pages hold (the dense ones hold 20 bytes a row of capacity, and the children lists 17). */
+  get sparseBytes(): number {
+    return [this.mzxidDelta, this.pzxidDelta, this.mtimeDelta, this.owner, this.versions, this.cversions, this.aversions, this.generations].reduce((a, c) => a + c.heldBytes, 0);
+  }
+
+  /** Puts base + delta (row `id`'s words of each) into `cell`; returns this, to read it. */
+  private fromBase(delta: SparseColumn, base: Int32Array, id: number): this {
+    add64(base[id * 2]!, base[id * 2 + 1]!, delta.word(id, 0), delta.word(id, 1), this.cellWords);
+    return this;
+  }
+
+  /** Stores `cell` - base (row `id`'s words) as row `id`'s delta. */
+  private setDelta(delta: SparseColumn, base: Int32Array, id: number): void {
+    const w = this.cellWords;
+    sub64(w[0]!, w[1]!, base[id * 2]!, base[id * 2 + 1]!, w);
+    delta.set(id, w[0]!, w[1]!);
   }
 
   /** Makes room for `rows` rows in all, so they can be added without growing the columns (each column's capacity a power of two, as growth leaves it). */
@@ -258,21 +364,34 @@ export class NodeStore {
    */
   exportRows(ids: Int32Array, count: number): ColumnBlock {
     assert(endianness() === 'LE', 'column snapshots are written in little-endian byte order');
-    const wideIn = this.wideColumns().map((c) => new Uint32Array(c.buffer, c.byteOffset, c.length * 2));
-    const narrowIn = [this.version, this.cversion, this.aversion];
-    const wide = new Uint32Array(WIDE_COLUMNS * count * 2);
+    const wide = new Int32Array(WIDE_COLUMNS * count * 2);
     const narrow = new Int32Array(NARROW_COLUMNS * count);
+    const cz = this.czxidWords;
+    const ct = this.ctimeWords;
+    // Cell r of block column c (in ColumnBlock order) is at wide[(c * count + r) * 2].
+    const put = (c: number, r: number, low: number, high: number) => {
+      const at = (c * count + r) * 2;
+      wide[at] = low;
+      wide[at + 1] = high;
+    };
+    const d = this.cellWords;
+    const putFromBase = (c: number, r: number, id: number, base: Int32Array, delta: SparseColumn) => {
+      add64(base[id * 2]!, base[id * 2 + 1]!, delta.word(id, 0), delta.word(id, 1), d);
+      put(c, r, d[0]!, d[1]!);
+    };
     const localAcl = new Map<number, number>();
     const acls: ACL[][] = [];
     for (let r = 0; r < count; r++) {
       const id = ids[r]!;
-      for (let c = 0; c < WIDE_COLUMNS; c++) {
-        const from = wideIn[c]!;
-        const at = (c * count + r) * 2;
-        wide[at] = from[id * 2]!;
-        wide[at + 1] = from[id * 2 + 1]!;
-      }
-      for (let c = 0; c < 3; c++) narrow[c * count + r] = narrowIn[c]![id]!;
+      put(0, r, cz[id * 2]!, cz[id * 2 + 1]!);
+      putFromBase(1, r, id, cz, this.mzxidDelta);
+      putFromBase(2, r, id, cz, this.pzxidDelta);
+      put(3, r, this.owner.word(id, 0), this.owner.word(id, 1));
+      put(4, r, ct[id * 2]!, ct[id * 2 + 1]!);
+      putFromBase(5, r, id, ct, this.mtimeDelta);
+      narrow[r] = this.versions.word(id, 0);
+      narrow[count + r] = this.cversions.word(id, 0);
+      narrow[2 * count + r] = this.aversions.word(id, 0);
       const aclId = this.aclId[id]!;
       let local = localAcl.get(aclId);
       if (local === undefined) {
@@ -316,10 +435,30 @@ export class NodeStore {
     if (!Array.isArray(b.acls)) throw bad('ACL table');
     const first = this.rowCount;
     if (this.capacity < first + n) this.reserve(first + n);
-    this.wideColumns().forEach((c, i) => new Uint8Array(c.buffer, c.byteOffset + first * 8, n * 8).set(b.wide.subarray(i * n * 8, (i + 1) * n * 8)));
-    [this.version, this.cversion, this.aversion].forEach((c, i) => new Uint8Array(c.buffer, c.byteOffset + first * 4, n * 4).set(b.narrow.subarray(i * n * 4, (i + 1) * n * 4)));
+    // The dense columns in bulk, then the sparse ones a row at a time, every row's cell set (a
+    // row past rowCount may hold a refused block's cells).
+    new Uint8Array(this.czxid.buffer, first * 8, n * 8).set(b.wide.subarray(0, n * 8));
+    new Uint8Array(this.ctimeMs.buffer, first * 8, n * 8).set(b.wide.subarray(4 * n * 8, 5 * n * 8));
+    const wide = int32s(b.wide);
+    const narrow = int32s(b.narrow);
+    const d = this.cellWords;
+    for (let r = 0; r < n; r++) {
+      const id = first + r;
+      const czLow = wide[r * 2]!;
+      const czHigh = wide[r * 2 + 1]!;
+      sub64(wide[(n + r) * 2]!, wide[(n + r) * 2 + 1]!, czLow, czHigh, d);
+      this.mzxidDelta.set(id, d[0]!, d[1]!);
+      sub64(wide[(2 * n + r) * 2]!, wide[(2 * n + r) * 2 + 1]!, czLow, czHigh, d);
+      this.pzxidDelta.set(id, d[0]!, d[1]!);
+      this.owner.set(id, wide[(3 * n + r) * 2]!, wide[(3 * n + r) * 2 + 1]!);
+      sub64(wide[(5 * n + r) * 2]!, wide[(5 * n + r) * 2 + 1]!, wide[(4 * n + r) * 2]!, wide[(4 * n + r) * 2 + 1]!, d);
+      this.mtimeDelta.set(id, d[0]!, d[1]!);
+      this.versions.set(id, narrow[r]!);
+      this.cversions.set(id, narrow[n + r]!);
+      this.aversions.set(id, narrow[2 * n + r]!);
+    }
     const aclIds = b.acls.map((acl) => this.acls.idOf(acl));
-    const localAcl = int32s(b.narrow.subarray(3 * n * 4));
+    const localAcl = narrow.subarray(3 * n);
     const pathLengths = uint32s(b.pathLengths);
     let pathBytes = 0;
     for (let r = 0; r < n; r++) pathBytes += pathLengths[r]!;
@@ -344,39 +483,34 @@ export class NodeStore {
 
   /** Overwrites row `to`'s fields with row `from`'s (its path and children stay). */
   copyRow(from: number, to: number): void {
-    for (const c of this.wideColumns()) c[to] = c[from]! as never;
-    for (const c of [this.version, this.cversion, this.aversion, this.aclId]) c[to] = c[from]!;
+    this.aclId[to] = this.aclId[from]!;
     this.values.set(to, this.values.view(from));
+    const mzxid = this.mzxidOf(from);
+    const pzxid = this.pzxidOf(from);
+    const mtimeMs = this.mtimeOf(from);
+    this.czxid[to] = this.czxid[from]!;
+    this.ctimeMs[to] = this.ctimeMs[from]!;
+    this.setMzxid(to, mzxid);
+    this.setPzxid(to, pzxid);
+    this.setMtime(to, mtimeMs);
+    this.owner.set(to, this.owner.word(from, 0), this.owner.word(from, 1));
+    this.versions.set(to, this.versions.word(from, 0));
+    this.cversions.set(to, this.cversions.word(from, 0));
+    this.aversions.set(to, this.aversions.word(from, 0));
   }
 
   /** Whether row `id` has a non-zero ephemeralOwner, read without making a bigint. */
   hasOwner(id: number): boolean {
-    let words = this.ownerWords;
-    if (words?.buffer !== this.ephemeralOwner.buffer) words = this.ownerWords = new Int32Array(this.ephemeralOwner.buffer);
-    return (words[id * 2]! | words[id * 2 + 1]!) !== 0;
-  }
-
-  /** ephemeralOwner's words, remade when the column grows. */
-  private ownerWords: Int32Array | null = null;
-
-  /** The 64-bit and float64 columns in ColumnBlock order. */
-  private wideColumns(): (BigInt64Array | Float64Array)[] {
-    return [this.czxid, this.mzxid, this.pzxid, this.ephemeralOwner, this.ctimeMs, this.mtimeMs];
+    return !this.owner.isZero(id);
   }
 
   /** Grows every row column to `cap` rows (the byte columns grow as their own rows are set). */
   private grow(cap: number): void {
     this.czxid = grown(this.czxid, cap);
-    this.mzxid = grown(this.mzxid, cap);
-    this.pzxid = grown(this.pzxid, cap);
-    this.ephemeralOwner = grown(this.ephemeralOwner, cap);
+    this.czxidWords = wordsOf(this.czxid);
     this.ctimeMs = grown(this.ctimeMs, cap);
-    this.mtimeMs = grown(this.mtimeMs, cap);
-    this.version = grown(this.version, cap);
-    this.cversion = grown(this.cversion, cap);
-    this.aversion = grown(this.aversion, cap);
+    this.ctimeWords = wordsOf(this.ctimeMs);
     this.aclId = grown(this.aclId, cap);
-    this.generation = grown(this.generation, cap);
     this.children.reserve(cap);
     this.capacity = cap;
   }
@@ -387,6 +521,11 @@ function nameStart(bytes: Uint8Array, start: number, end: number): number {
   let i = end - 1;
   while (i > start && bytes[i] !== 0x2f) i--;
   return i + 1;
+}
+
+/** A 64-bit column's cells as int32 words, low first (little-endian), sharing its memory. */
+function wordsOf(c: BigInt64Array | Float64Array): Int32Array {
+  return new Int32Array(c.buffer, c.byteOffset, c.length * 2);
 }
 
 /** A typed array's bytes as a Buffer sharing its memory. */

@@ -41,7 +41,7 @@ export class TreeSnapshot {
   *entries(): IterableIterator<SnapshotNode> {
     const s = this.tree.store;
     for (const id of this.nodeIds()) {
-      yield [s.pathOf(id), s.data(id), s.acl(id), s.czxid[id]!, s.mzxid[id]!, s.pzxid[id]!, s.ctimeMs[id]!, s.mtimeMs[id]!, s.version[id]!, s.cversion[id]!, s.aversion[id]!, s.ephemeralOwner[id]!];
+      yield [s.pathOf(id), s.data(id), s.acl(id), s.czxidOf(id), s.mzxidOf(id), s.pzxidOf(id), s.ctimeOf(id), s.mtimeOf(id), s.versionOf(id), s.cversionOf(id), s.aversionOf(id), s.ephemeralOwnerOf(id)];
     }
   }
 
@@ -92,7 +92,7 @@ export class TreeSnapshot {
       if (s.numChildren(id) === 0) return;
       const ids = s.childIds(id);
       const generations = new Uint32Array(ids.length);
-      for (let i = 0; i < ids.length; i++) generations[i] = s.generation[ids[i]!]!;
+      for (let i = 0; i < ids.length; i++) generations[i] = s.generationOf(ids[i]!);
       stack.push({ ids, generations, at: 0 });
     };
     descend(root);
@@ -104,7 +104,7 @@ export class TreeSnapshot {
         continue;
       }
       const id = top.ids[top.at]!;
-      const alive = s.generation[id] === top.generations[top.at];
+      const alive = s.generationOf(id) === top.generations[top.at];
       top.at++;
       if (!alive) continue;
       descend(id);
