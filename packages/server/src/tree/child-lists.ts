@@ -1,6 +1,7 @@
 import assert from 'node:assert';
 import { grown } from './columns.js';
 import { javaBucketHash } from './java-hash-order.js';
+import { SparseColumn } from './sparse-column.js';
 
 /** Rows the columns hold before they first grow. */
 const INITIAL_ROWS = 64;
@@ -12,7 +13,9 @@ const FIRST_TABLE_LOG2 = 3;
  * parent's first child, each child's next and previous sibling (a parent's first child's
  * previous is its last, so appending needs no column of its own), each parent's child count
  * and the log2 of the table its Java HashSet would have. A JS Set a parent cost ~25 bytes of
- * heap a child, and an array slot a row; here a row costs 17 bytes, parent or not.
+ * heap a child, and an array slot a row; here a row costs 8 bytes (its siblings), and a
+ * parent 9 more in sparse columns (pages of 4,096 rows only where some row is a parent: most
+ * rows of a large tree are leaves).
  *
  * The order is ZooKeeper's: it lists children straight from a HashSet<String>, which iterates
  * by bucket (the spread hash of the name, masked by the table's size), then by insertion
@@ -27,50 +30,44 @@ const FIRST_TABLE_LOG2 = 3;
  * and the caller names each child's parent (the parent of its path); add and remove are O(1).
  */
 export class ChildLists {
-  private firstPlus1: Int32Array;
+  private readonly firstPlus1 = new SparseColumn(1);
   private nextPlus1: Int32Array;
   /** The previous sibling, plus one; a first child's is its parent's last child. */
   private prevPlus1: Int32Array;
-  private counts: Int32Array;
+  private readonly counts = new SparseColumn(1);
   /** log2 of the parent's HashSet table; 0 for a parent that never had a child (no set yet). */
-  private tableLog2: Uint8Array;
+  private readonly tableLog2 = new SparseColumn(1);
 
   constructor(rows = INITIAL_ROWS) {
-    this.firstPlus1 = new Int32Array(rows);
     this.nextPlus1 = new Int32Array(rows);
     this.prevPlus1 = new Int32Array(rows);
-    this.counts = new Int32Array(rows);
-    this.tableLog2 = new Uint8Array(rows);
   }
 
   /** Rows the columns hold. */
   get rows(): number {
-    return this.counts.length;
+    return this.nextPlus1.length;
   }
 
   /** Grows the columns to hold `rows` rows (new rows have no children); never shrinks them. */
   reserve(rows: number): void {
-    if (rows <= this.counts.length) return;
-    this.firstPlus1 = grown(this.firstPlus1, rows);
+    if (rows <= this.nextPlus1.length) return;
     this.nextPlus1 = grown(this.nextPlus1, rows);
     this.prevPlus1 = grown(this.prevPlus1, rows);
-    this.counts = grown(this.counts, rows);
-    this.tableLog2 = grown(this.tableLog2, rows);
   }
 
   count(parent: number): number {
-    return this.counts[parent]!;
+    return this.counts.word(parent, 0);
   }
 
   /** The size of the table the parent's HashSet has (0: it never had a child). */
   tableSize(parent: number): number {
-    const log2 = this.tableLog2[parent]!;
+    const log2 = this.tableLog2.word(parent, 0);
     return log2 === 0 ? 0 : 2 ** log2;
   }
 
   /** The first child in insertion order, or -1. */
   first(parent: number): number {
-    return this.firstPlus1[parent]! - 1;
+    return this.firstPlus1.word(parent, 0) - 1;
   }
 
   /** The child added after `child` to its parent (insertion order), or -1. */
@@ -80,9 +77,9 @@ export class ChildLists {
 
   /** Appends `child` (in no list) to `parent`'s list. */
   add(parent: number, child: number): void {
-    const head = this.firstPlus1[parent]!;
+    const head = this.firstPlus1.word(parent, 0);
     if (head === 0) {
-      this.firstPlus1[parent] = child + 1;
+      this.firstPlus1.set(parent, child + 1);
       this.prevPlus1[child] = child + 1;
     } else {
       const last = this.prevPlus1[head - 1]!;
@@ -91,10 +88,13 @@ export class ChildLists {
       this.prevPlus1[head - 1] = child + 1;
     }
     this.nextPlus1[child] = 0;
-    const n = ++this.counts[parent]!;
-    if (this.tableLog2[parent] === 0) this.tableLog2[parent] = FIRST_TABLE_LOG2;
+    const n = this.counts.word(parent, 0) + 1;
+    this.counts.set(parent, n);
+    let log2 = this.tableLog2.word(parent, 0);
+    if (log2 === 0) log2 = FIRST_TABLE_LOG2;
     // HashMap.putVal: `if (++size > threshold) resize()`, the threshold 3/4 of the table.
-    if (n > 0.75 * 2 ** this.tableLog2[parent]!) this.tableLog2[parent]++;
+    if (n > 0.75 * 2 ** log2) log2++;
+    this.tableLog2.set(parent, log2);
   }
 
   /**
@@ -102,13 +102,13 @@ export class ChildLists {
    * row cleared before it: then this does nothing and returns false).
    */
   remove(parent: number, child: number): boolean {
-    const head = this.firstPlus1[parent]!;
+    const head = this.firstPlus1.word(parent, 0);
     const prev = this.prevPlus1[child]!;
     const next = this.nextPlus1[child]!;
     if (prev === 0) return false;
     assert(head !== 0, `row ${child} is linked but its parent ${parent} has no children`);
     if (head === child + 1) {
-      this.firstPlus1[parent] = next;
+      this.firstPlus1.set(parent, next);
       // The new first child takes over the link to the last.
       if (next !== 0) this.prevPlus1[next - 1] = prev;
     } else {
@@ -118,7 +118,7 @@ export class ChildLists {
     }
     this.nextPlus1[child] = 0;
     this.prevPlus1[child] = 0;
-    this.counts[parent]!--;
+    this.counts.set(parent, this.counts.word(parent, 0) - 1);
     return true;
   }
 
@@ -129,22 +129,22 @@ export class ChildLists {
    * (ZooKeeper then keeps them as orphans too, until their own deletes come).
    */
   clear(row: number): void {
-    for (let c = this.firstPlus1[row]! - 1; c >= 0; ) {
+    for (let c = this.firstPlus1.word(row, 0) - 1; c >= 0; ) {
       const next = this.nextPlus1[c]! - 1;
       this.nextPlus1[c] = 0;
       this.prevPlus1[c] = 0;
       c = next;
     }
-    this.firstPlus1[row] = 0;
-    this.counts[row] = 0;
-    this.tableLog2[row] = 0;
+    this.firstPlus1.set(row, 0);
+    this.counts.set(row, 0);
+    this.tableLog2.set(row, 0);
   }
 
   /** The children in insertion order (a new array). */
   inserted(parent: number): Int32Array {
-    const out = new Int32Array(this.counts[parent]!);
+    const out = new Int32Array(this.counts.word(parent, 0));
     let i = 0;
-    for (let c = this.firstPlus1[parent]! - 1; c >= 0; c = this.nextPlus1[c]! - 1) out[i++] = c;
+    for (let c = this.firstPlus1.word(parent, 0) - 1; c >= 0; c = this.nextPlus1[c]! - 1) out[i++] = c;
     return out;
   }
 
@@ -158,7 +158,7 @@ export class ChildLists {
     const ids = this.inserted(parent);
     const n = ids.length;
     if (n < 2) return ids;
-    const mask = 2 ** this.tableLog2[parent]! - 1;
+    const mask = 2 ** this.tableLog2.word(parent, 0) - 1;
     const buckets = new Int32Array(n);
     for (let i = 0; i < n; i++) buckets[i] = javaBucketHash(hashOf(ids[i]!)) & mask;
     const out = new Int32Array(n);
