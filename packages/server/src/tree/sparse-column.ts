@@ -39,7 +39,7 @@ export class SparseColumn {
 
   /** Sets row `id`'s cell to the words (`high` ignored for a 32-bit column); a zero cell on a page not yet made makes none. */
   set(id: number, low: number, high = 0): void {
-    assert(id >>> 0 === id, `row id ${id} is not a whole number from 0`);
+    if (id >>> 0 !== id) assert.fail(`row id ${id} is not a whole number from 0`);
     const k = id >>> PAGE_SHIFT;
     let p = this.pages[k];
     if (!p) {
