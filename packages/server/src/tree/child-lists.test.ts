@@ -6,7 +6,7 @@ const list = (l: ChildLists, parent: number) => [...l.inserted(parent)];
 
 describe('ChildLists', () => {
   it('unlinks a first, a middle, a last and a lone child, and a child added again goes last', () => {
-    const l = new ChildLists(16);
+    const l = new ChildLists();
     for (const c of [1, 2, 3, 4, 5]) l.add(0, c);
     expect(list(l, 0)).toEqual([1, 2, 3, 4, 5]);
     expect(l.remove(0, 1)).toBe(true); // first
@@ -32,7 +32,7 @@ describe('ChildLists', () => {
   });
 
   it("sizes a parent's table as Java's HashSet(8) does: doubling past 3/4, never shrinking, gone with the row", () => {
-    const l = new ChildLists(64);
+    const l = new ChildLists();
     expect(l.tableSize(0)).toBe(0);
     const sizes: number[] = [];
     for (let c = 1; c <= 25; c++) {
@@ -52,7 +52,7 @@ describe('ChildLists', () => {
   });
 
   it('leaves a cleared parent’s children in no list, so deleting one later changes nothing', () => {
-    const l = new ChildLists(16);
+    const l = new ChildLists();
     for (const c of [1, 2, 3]) l.add(0, c);
     l.clear(0);
     expect(l.count(0)).toBe(0);
@@ -70,14 +70,13 @@ describe('ChildLists', () => {
       return (seed >>> 8) % n;
     };
     const ROWS = 3000;
-    const l = new ChildLists(16);
+    const l = new ChildLists();
     // Hashes from a small range, so buckets collide and insertion order within one matters; some negative.
     const hash = Int32Array.from({ length: ROWS }, () => random(4096) - 1024);
     const hashOf = (id: number) => hash[id]!;
     const PARENTS = 5;
     const model = Array.from({ length: PARENTS }, () => new JavaHashOrderSet<number>(8));
     const parentOf = new Int32Array(ROWS).fill(-1);
-    l.reserve(ROWS);
     for (let step = 0; step < 20_000; step++) {
       const child = PARENTS + random(ROWS - PARENTS);
       const p = parentOf[child]!;
@@ -102,13 +101,14 @@ describe('ChildLists', () => {
     }
   });
 
-  it('keeps every list across growth of the columns', () => {
-    const l = new ChildLists(16);
-    for (let c = 1; c < 1000; c++) {
-      if (c + 3 >= l.rows) l.reserve(l.rows * 2);
-      l.add(c % 3, c + 3);
-    }
-    expect(l.rows).toBeGreaterThanOrEqual(1003);
-    expect(list(l, 1)).toEqual(Array.from({ length: 333 }, (_, i) => 3 * i + 1 + 3));
+  it('keeps every list with its rows on many pages, far apart', () => {
+    const l = new ChildLists();
+    // Parents and children thousands of rows apart: each on pages of its own.
+    for (let c = 1; c < 1000; c++) l.add((c % 3) * 10_000, 50_000 + c * 4099);
+    expect(list(l, 10_000)).toEqual(Array.from({ length: 333 }, (_, i) => 50_000 + (3 * i + 1) * 4099));
+    expect(l.count(20_000)).toBe(333);
+    expect(l.remove(10_000, 50_000 + 4 * 4099)).toBe(true);
+    expect(list(l, 10_000)).toHaveLength(332);
+    expect(list(l, 10_000)[1]).toBe(50_000 + 7 * 4099);
   });
 });

@@ -1,10 +1,7 @@
 import assert from 'node:assert';
-import { grown } from './columns.js';
 import { javaBucketHash } from './java-hash-order.js';
 import { SparseColumn } from './sparse-column.js';
 
-/** Rows the columns hold before they first grow. */
-const INITIAL_ROWS = 64;
 /** log2 of the table a parent's java.util.HashSet starts with: ZooKeeper's DataNode makes `new HashSet<>(8)`. */
 const FIRST_TABLE_LOG2 = 3;
 
@@ -13,9 +10,10 @@ const FIRST_TABLE_LOG2 = 3;
  * parent's first child, each child's next and previous sibling (a parent's first child's
  * previous is its last, so appending needs no column of its own), each parent's child count
  * and the log2 of the table its Java HashSet would have. A JS Set a parent cost ~25 bytes of
- * heap a child, and an array slot a row; here a row costs 8 bytes (its siblings), and a
- * parent 9 more in sparse columns (pages of 4,096 rows only where some row is a parent: most
- * rows of a large tree are leaves).
+ * heap a child, and an array slot a row; here a child costs 8 bytes (its siblings), and a
+ * parent 12 more, in paged columns (SparseColumn: pages of 4,096 rows only where some cell is
+ * not zero, so the parents' columns of a large tree of leaves hold a few pages; and no column
+ * is ever copied to grow). Any row id may be used: the columns have no size.
  *
  * The order is ZooKeeper's: it lists children straight from a HashSet<String>, which iterates
  * by bucket (the spread hash of the name, masked by the table's size), then by insertion
@@ -31,29 +29,13 @@ const FIRST_TABLE_LOG2 = 3;
  */
 export class ChildLists {
   private readonly firstPlus1 = new SparseColumn(1);
-  private nextPlus1: Int32Array;
+  private readonly nextPlus1 = new SparseColumn(1);
   /** The previous sibling, plus one; a first child's is its parent's last child. */
-  private prevPlus1: Int32Array;
+  private readonly prevPlus1 = new SparseColumn(1);
   private readonly counts = new SparseColumn(1);
   /** log2 of the parent's HashSet table; 0 for a parent that never had a child (no set yet). */
   private readonly tableLog2 = new SparseColumn(1);
 
-  constructor(rows = INITIAL_ROWS) {
-    this.nextPlus1 = new Int32Array(rows);
-    this.prevPlus1 = new Int32Array(rows);
-  }
-
-  /** Rows the columns hold. */
-  get rows(): number {
-    return this.nextPlus1.length;
-  }
-
-  /** Grows the columns to hold `rows` rows (new rows have no children); never shrinks them. */
-  reserve(rows: number): void {
-    if (rows <= this.nextPlus1.length) return;
-    this.nextPlus1 = grown(this.nextPlus1, rows);
-    this.prevPlus1 = grown(this.prevPlus1, rows);
-  }
 
   count(parent: number): number {
     return this.counts.word(parent, 0);
@@ -72,7 +54,7 @@ export class ChildLists {
 
   /** The child added after `child` to its parent (insertion order), or -1. */
   next(child: number): number {
-    return this.nextPlus1[child]! - 1;
+    return this.nextPlus1.word(child, 0) - 1;
   }
 
   /** Appends `child` (in no list) to `parent`'s list. */
@@ -80,14 +62,14 @@ export class ChildLists {
     const head = this.firstPlus1.word(parent, 0);
     if (head === 0) {
       this.firstPlus1.set(parent, child + 1);
-      this.prevPlus1[child] = child + 1;
+      this.prevPlus1.set(child, child + 1);
     } else {
-      const last = this.prevPlus1[head - 1]!;
-      this.nextPlus1[last - 1] = child + 1;
-      this.prevPlus1[child] = last;
-      this.prevPlus1[head - 1] = child + 1;
+      const last = this.prevPlus1.word(head - 1, 0);
+      this.nextPlus1.set(last - 1, child + 1);
+      this.prevPlus1.set(child, last);
+      this.prevPlus1.set(head - 1, child + 1);
     }
-    this.nextPlus1[child] = 0;
+    this.nextPlus1.set(child, 0);
     const n = this.counts.word(parent, 0) + 1;
     this.counts.set(parent, n);
     let log2 = this.tableLog2.word(parent, 0);
@@ -103,21 +85,21 @@ export class ChildLists {
    */
   remove(parent: number, child: number): boolean {
     const head = this.firstPlus1.word(parent, 0);
-    const prev = this.prevPlus1[child]!;
-    const next = this.nextPlus1[child]!;
+    const prev = this.prevPlus1.word(child, 0);
+    const next = this.nextPlus1.word(child, 0);
     if (prev === 0) return false;
     assert(head !== 0, `row ${child} is linked but its parent ${parent} has no children`);
     if (head === child + 1) {
       this.firstPlus1.set(parent, next);
       // The new first child takes over the link to the last.
-      if (next !== 0) this.prevPlus1[next - 1] = prev;
+      if (next !== 0) this.prevPlus1.set(next - 1, prev);
     } else {
-      this.nextPlus1[prev - 1] = next;
-      if (next !== 0) this.prevPlus1[next - 1] = prev;
-      else this.prevPlus1[head - 1] = prev; // it was the last
+      this.nextPlus1.set(prev - 1, next);
+      if (next !== 0) this.prevPlus1.set(next - 1, prev);
+      else this.prevPlus1.set(head - 1, prev); // it was the last
     }
-    this.nextPlus1[child] = 0;
-    this.prevPlus1[child] = 0;
+    this.nextPlus1.set(child, 0);
+    this.prevPlus1.set(child, 0);
     this.counts.set(parent, this.counts.word(parent, 0) - 1);
     return true;
   }
@@ -130,9 +112,9 @@ export class ChildLists {
    */
   clear(row: number): void {
     for (let c = this.firstPlus1.word(row, 0) - 1; c >= 0; ) {
-      const next = this.nextPlus1[c]! - 1;
-      this.nextPlus1[c] = 0;
-      this.prevPlus1[c] = 0;
+      const next = this.nextPlus1.word(c, 0) - 1;
+      this.nextPlus1.set(c, 0);
+      this.prevPlus1.set(c, 0);
       c = next;
     }
     this.firstPlus1.set(row, 0);
@@ -144,7 +126,7 @@ export class ChildLists {
   inserted(parent: number): Int32Array {
     const out = new Int32Array(this.counts.word(parent, 0));
     let i = 0;
-    for (let c = this.firstPlus1.word(parent, 0) - 1; c >= 0; c = this.nextPlus1[c]! - 1) out[i++] = c;
+    for (let c = this.firstPlus1.word(parent, 0) - 1; c >= 0; c = this.nextPlus1.word(c, 0) - 1) out[i++] = c;
     return out;
   }
 

@@ -122,12 +122,15 @@ describe('NodeStore', () => {
     all.forEach((f, i) => check(other, first + i, f));
   });
 
-  it('keeps pages only where a sparse field is not zero', () => {
+  it('keeps pages only where a field is not zero: czxid and ctime for nodes never changed, with the first ACL', () => {
     const store = new NodeStore();
     for (let i = 0; i < 20_000; i++) store.allocate(`/n${i}`, fields({ czxid: BigInt(i), mzxid: BigInt(i), pzxid: BigInt(i), ctimeMs: i, mtimeMs: i }));
-    expect(store.sparseBytes).toBe(0);
+    const page64 = 4096 * 8;
+    // 20,000 rows on 5 pages of 4,096, in czxid and ctime only.
+    expect(store.columnBytes).toBe(2 * 5 * page64);
     store.setVersion(12_345, 1);
-    expect(store.sparseBytes).toBe(4096 * 4);
+    store.setMtime(12_345, 1);
+    expect(store.columnBytes).toBe(2 * 5 * page64 + 4096 * 4 + page64);
   });
 
   it('keeps values exact: null and empty, every byte, big ones, copied rows, and fresh copies for callers', () => {

@@ -4,7 +4,6 @@ import type { ACL } from '@zab/jute';
 import { AclInterner } from './acl-intern.js';
 import { ByteColumn } from './byte-column.js';
 import { ChildLists } from './child-lists.js';
-import { grown } from './columns.js';
 import { javaStringHash } from './java-hash-order.js';
 import { add64, SparseColumn, sub64 } from './sparse-column.js';
 
@@ -73,14 +72,12 @@ export interface ColumnBlock {
  * whether it still names the same node.
  */
 export class NodeStore {
+  /** Rows the byte columns' row arrays hold (they double; the paged columns never copy). */
   private capacity = INITIAL_CAPACITY;
-  // Dense columns: every row has its own czxid, ctime and ACL.
-  private czxid = new BigInt64Array(INITIAL_CAPACITY);
-  private ctimeMs = new Float64Array(INITIAL_CAPACITY);
-  /** czxid's and ctimeMs's cells as int32 words (low first), remade when they grow. */
-  private czxidWords = wordsOf(this.czxid);
-  private ctimeWords = wordsOf(this.ctimeMs);
-  private aclId = new Int32Array(INITIAL_CAPACITY);
+  // Every row has its own czxid and ctime; the ACL index is zero for the first list interned.
+  private readonly czxid = new SparseColumn(2);
+  private readonly ctime = new SparseColumn(2);
+  private readonly aclId = new SparseColumn(1);
   // Sparse columns (pages only where a cell is not zero): mzxid, pzxid and mtime as their
   // 64-bit difference from czxid or ctime (zero for a node never changed, and for pzxid a node
   // that never had a child), the owner of ephemeral nodes only, versions above zero.
@@ -107,7 +104,7 @@ export class NodeStore {
   /** Each row's value; null for null data. */
   private readonly values = new ByteColumn(INITIAL_CAPACITY);
   /** Each row's children by id, in insertion order, listed in Java's HashSet order by `childNames`. */
-  private readonly children = new ChildLists(INITIAL_CAPACITY);
+  private readonly children = new ChildLists();
   /** Freed ids, reused last freed first. */
   private readonly freeIds: number[] = [];
   private readonly acls = new AclInterner();
@@ -117,7 +114,7 @@ export class NodeStore {
     let id = this.freeIds.pop();
     if (id === undefined) {
       id = this.rowCount++;
-      if (id === this.capacity) this.grow(this.capacity * 2);
+      if (id === this.capacity) this.reserve(this.capacity * 2);
     }
     this.paths.setString(id, path, 'utf8');
     this.write(id, f);
@@ -127,10 +124,12 @@ export class NodeStore {
   /** Overwrites every field of row `id` (its path and children stay). */
   write(id: number, f: NodeFields): void {
     this.setData(id, f.data);
-    this.aclId[id] = this.acls.idOf(f.acl);
+    this.aclId.set(id, this.acls.idOf(f.acl));
     // The bases first: the sparse columns keep differences from them.
-    this.czxid[id] = f.czxid;
-    this.ctimeMs[id] = f.ctimeMs;
+    this.cell[0] = f.czxid;
+    this.czxid.set(id, this.cellWords[0]!, this.cellWords[1]!);
+    this.cellTime[0] = f.ctimeMs;
+    this.ctime.set(id, this.cellWords[0]!, this.cellWords[1]!);
     this.setMzxid(id, f.mzxid);
     this.setPzxid(id, f.pzxid);
     this.setMtime(id, f.mtimeMs);
@@ -157,45 +156,42 @@ export class NodeStore {
   }
 
   czxidOf(id: number): bigint {
-    return this.czxid[id]!;
+    return this.read(this.czxid, id).cell[0]!;
   }
 
   mzxidOf(id: number): bigint {
-    return this.mzxidDelta.isZero(id) ? this.czxid[id]! : this.fromBase(this.mzxidDelta, this.czxidWords, id).cell[0]!;
+    return this.fromBase(this.mzxidDelta, this.czxid, id).cell[0]!;
   }
 
   setMzxid(id: number, zxid: bigint): void {
     this.cell[0] = zxid;
-    this.setDelta(this.mzxidDelta, this.czxidWords, id);
+    this.setDelta(this.mzxidDelta, this.czxid, id);
   }
 
   pzxidOf(id: number): bigint {
-    return this.pzxidDelta.isZero(id) ? this.czxid[id]! : this.fromBase(this.pzxidDelta, this.czxidWords, id).cell[0]!;
+    return this.fromBase(this.pzxidDelta, this.czxid, id).cell[0]!;
   }
 
   setPzxid(id: number, zxid: bigint): void {
     this.cell[0] = zxid;
-    this.setDelta(this.pzxidDelta, this.czxidWords, id);
+    this.setDelta(this.pzxidDelta, this.czxid, id);
   }
 
   ctimeOf(id: number): number {
-    return this.ctimeMs[id]!;
+    return this.read(this.ctime, id).cellTime[0]!;
   }
 
   mtimeOf(id: number): number {
-    return this.mtimeDelta.isZero(id) ? this.ctimeMs[id]! : this.fromBase(this.mtimeDelta, this.ctimeWords, id).cellTime[0]!;
+    return this.fromBase(this.mtimeDelta, this.ctime, id).cellTime[0]!;
   }
 
   setMtime(id: number, ms: number): void {
     this.cellTime[0] = ms;
-    this.setDelta(this.mtimeDelta, this.ctimeWords, id);
+    this.setDelta(this.mtimeDelta, this.ctime, id);
   }
 
   ephemeralOwnerOf(id: number): bigint {
-    if (this.owner.isZero(id)) return 0n;
-    this.cellWords[0] = this.owner.word(id, 0);
-    this.cellWords[1] = this.owner.word(id, 1);
-    return this.cell[0]!;
+    return this.owner.isZero(id) ? 0n : this.read(this.owner, id).cell[0]!;
   }
 
   versionOf(id: number): number {
@@ -222,21 +218,28 @@ export class NodeStore {
     this.aversions.set(id, aversion);
   }
 
-  /** Bytes the sparse columns' pages hold (the dense ones hold 20 bytes a row of capacity, and the children lists 17). */
-  get sparseBytes(): number {
-    return [this.mzxidDelta, this.pzxidDelta, this.mtimeDelta, this.owner, this.versions, this.cversions, this.aversions, this.generations].reduce((a, c) => a + c.heldBytes, 0);
+  /** Bytes the paged columns hold (not the children lists' or the byte columns'). */
+  get columnBytes(): number {
+    return [this.czxid, this.ctime, this.aclId, this.mzxidDelta, this.pzxidDelta, this.mtimeDelta, this.owner, this.versions, this.cversions, this.aversions, this.generations].reduce((a, c) => a + c.heldBytes, 0);
   }
 
-  /** Puts base + delta (row `id`'s words of each) into `cell`; returns this, to read it. */
-  private fromBase(delta: SparseColumn, base: Int32Array, id: number): this {
-    add64(base[id * 2]!, base[id * 2 + 1]!, delta.word(id, 0), delta.word(id, 1), this.cellWords);
+  /** Puts row `id`'s cell of a 64-bit column into `cell`; returns this, to read it. */
+  private read(column: SparseColumn, id: number): this {
+    this.cellWords[0] = column.word(id, 0);
+    this.cellWords[1] = column.word(id, 1);
     return this;
   }
 
-  /** Stores `cell` - base (row `id`'s words) as row `id`'s delta. */
-  private setDelta(delta: SparseColumn, base: Int32Array, id: number): void {
+  /** Puts base + delta (row `id`'s cell of each) into `cell`; returns this, to read it. */
+  private fromBase(delta: SparseColumn, base: SparseColumn, id: number): this {
+    add64(base.word(id, 0), base.word(id, 1), delta.word(id, 0), delta.word(id, 1), this.cellWords);
+    return this;
+  }
+
+  /** Stores `cell` - base (row `id`'s cell) as row `id`'s delta. */
+  private setDelta(delta: SparseColumn, base: SparseColumn, id: number): void {
     const w = this.cellWords;
-    sub64(w[0]!, w[1]!, base[id * 2]!, base[id * 2 + 1]!, w);
+    sub64(w[0]!, w[1]!, base.word(id, 0), base.word(id, 1), w);
     delta.set(id, w[0]!, w[1]!);
   }
 
@@ -245,7 +248,7 @@ export class NodeStore {
     if (rows <= this.capacity) return;
     let cap = this.capacity;
     while (cap < rows) cap *= 2;
-    this.grow(cap);
+    this.capacity = cap;
     this.paths.reserveRows(cap);
     this.values.reserveRows(cap);
   }
@@ -285,11 +288,11 @@ export class NodeStore {
 
   /** The node's ACL list: shared by every node with the same one, never to be modified. */
   acl(id: number): ACL[] {
-    return this.acls.listOf(this.aclId[id]!);
+    return this.acls.listOf(this.aclId.word(id, 0));
   }
 
   setAcl(id: number, acl: ACL[]): void {
-    this.aclId[id] = this.acls.idOf(acl);
+    this.aclId.set(id, this.acls.idOf(acl));
   }
 
   numChildren(id: number): number {
@@ -366,8 +369,6 @@ export class NodeStore {
     assert(endianness() === 'LE', 'column snapshots are written in little-endian byte order');
     const wide = new Int32Array(WIDE_COLUMNS * count * 2);
     const narrow = new Int32Array(NARROW_COLUMNS * count);
-    const cz = this.czxidWords;
-    const ct = this.ctimeWords;
     // Cell r of block column c (in ColumnBlock order) is at wide[(c * count + r) * 2].
     const put = (c: number, r: number, low: number, high: number) => {
       const at = (c * count + r) * 2;
@@ -375,24 +376,24 @@ export class NodeStore {
       wide[at + 1] = high;
     };
     const d = this.cellWords;
-    const putFromBase = (c: number, r: number, id: number, base: Int32Array, delta: SparseColumn) => {
-      add64(base[id * 2]!, base[id * 2 + 1]!, delta.word(id, 0), delta.word(id, 1), d);
+    const putFromBase = (c: number, r: number, id: number, base: SparseColumn, delta: SparseColumn) => {
+      add64(base.word(id, 0), base.word(id, 1), delta.word(id, 0), delta.word(id, 1), d);
       put(c, r, d[0]!, d[1]!);
     };
     const localAcl = new Map<number, number>();
     const acls: ACL[][] = [];
     for (let r = 0; r < count; r++) {
       const id = ids[r]!;
-      put(0, r, cz[id * 2]!, cz[id * 2 + 1]!);
-      putFromBase(1, r, id, cz, this.mzxidDelta);
-      putFromBase(2, r, id, cz, this.pzxidDelta);
+      put(0, r, this.czxid.word(id, 0), this.czxid.word(id, 1));
+      putFromBase(1, r, id, this.czxid, this.mzxidDelta);
+      putFromBase(2, r, id, this.czxid, this.pzxidDelta);
       put(3, r, this.owner.word(id, 0), this.owner.word(id, 1));
-      put(4, r, ct[id * 2]!, ct[id * 2 + 1]!);
-      putFromBase(5, r, id, ct, this.mtimeDelta);
+      put(4, r, this.ctime.word(id, 0), this.ctime.word(id, 1));
+      putFromBase(5, r, id, this.ctime, this.mtimeDelta);
       narrow[r] = this.versions.word(id, 0);
       narrow[count + r] = this.cversions.word(id, 0);
       narrow[2 * count + r] = this.aversions.word(id, 0);
-      const aclId = this.aclId[id]!;
+      const aclId = this.aclId.word(id, 0);
       let local = localAcl.get(aclId);
       if (local === undefined) {
         local = acls.length;
@@ -435,10 +436,7 @@ export class NodeStore {
     if (!Array.isArray(b.acls)) throw bad('ACL table');
     const first = this.rowCount;
     if (this.capacity < first + n) this.reserve(first + n);
-    // The dense columns in bulk, then the sparse ones a row at a time, every row's cell set (a
-    // row past rowCount may hold a refused block's cells).
-    new Uint8Array(this.czxid.buffer, first * 8, n * 8).set(b.wide.subarray(0, n * 8));
-    new Uint8Array(this.ctimeMs.buffer, first * 8, n * 8).set(b.wide.subarray(4 * n * 8, 5 * n * 8));
+    // Every row's cells set, zero or not (a row past rowCount may hold a refused block's cells).
     const wide = int32s(b.wide);
     const narrow = int32s(b.narrow);
     const d = this.cellWords;
@@ -446,6 +444,8 @@ export class NodeStore {
       const id = first + r;
       const czLow = wide[r * 2]!;
       const czHigh = wide[r * 2 + 1]!;
+      this.czxid.set(id, czLow, czHigh);
+      this.ctime.set(id, wide[(4 * n + r) * 2]!, wide[(4 * n + r) * 2 + 1]!);
       sub64(wide[(n + r) * 2]!, wide[(n + r) * 2 + 1]!, czLow, czHigh, d);
       this.mzxidDelta.set(id, d[0]!, d[1]!);
       sub64(wide[(2 * n + r) * 2]!, wide[(2 * n + r) * 2 + 1]!, czLow, czHigh, d);
@@ -473,7 +473,7 @@ export class NodeStore {
     for (let r = 0; r < n; r++) {
       const aclId = aclIds[localAcl[r]!];
       if (aclId === undefined) throw bad(`row ${r} names ACL ${localAcl[r]} of ${aclIds.length}`);
-      this.aclId[first + r] = aclId;
+      this.aclId.set(first + r, aclId);
     }
     // Only once nothing can throw: a block refused part way leaves the rows beyond rowCount, to be overwritten.
     this.paths.importRun(first, b.paths, pathLengths);
@@ -483,13 +483,13 @@ export class NodeStore {
 
   /** Overwrites row `to`'s fields with row `from`'s (its path and children stay). */
   copyRow(from: number, to: number): void {
-    this.aclId[to] = this.aclId[from]!;
+    this.aclId.set(to, this.aclId.word(from, 0));
     this.values.set(to, this.values.view(from));
     const mzxid = this.mzxidOf(from);
     const pzxid = this.pzxidOf(from);
     const mtimeMs = this.mtimeOf(from);
-    this.czxid[to] = this.czxid[from]!;
-    this.ctimeMs[to] = this.ctimeMs[from]!;
+    this.czxid.set(to, this.czxid.word(from, 0), this.czxid.word(from, 1));
+    this.ctime.set(to, this.ctime.word(from, 0), this.ctime.word(from, 1));
     this.setMzxid(to, mzxid);
     this.setPzxid(to, pzxid);
     this.setMtime(to, mtimeMs);
@@ -503,17 +503,6 @@ export class NodeStore {
   hasOwner(id: number): boolean {
     return !this.owner.isZero(id);
   }
-
-  /** Grows every row column to `cap` rows (the byte columns grow as their own rows are set). */
-  private grow(cap: number): void {
-    this.czxid = grown(this.czxid, cap);
-    this.czxidWords = wordsOf(this.czxid);
-    this.ctimeMs = grown(this.ctimeMs, cap);
-    this.ctimeWords = wordsOf(this.ctimeMs);
-    this.aclId = grown(this.aclId, cap);
-    this.children.reserve(cap);
-    this.capacity = cap;
-  }
 }
 
 /** Where the last name of the path in `bytes[start..end)` starts: past its last '/' (a loop: names are short, and Buffer.lastIndexOf is a native call). */
@@ -521,11 +510,6 @@ function nameStart(bytes: Uint8Array, start: number, end: number): number {
   let i = end - 1;
   while (i > start && bytes[i] !== 0x2f) i--;
   return i + 1;
-}
-
-/** A 64-bit column's cells as int32 words, low first (little-endian), sharing its memory. */
-function wordsOf(c: BigInt64Array | Float64Array): Int32Array {
-  return new Int32Array(c.buffer, c.byteOffset, c.length * 2);
 }
 
 /** A typed array's bytes as a Buffer sharing its memory. */
