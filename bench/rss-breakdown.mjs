@@ -28,7 +28,12 @@ export function smapsByMapping(pid) {
   return [...groups.entries()].sort((a, b) => b[1] - a[1]);
 }
 
-/** glibc's arenas through gdb: [{ systemBytes, freeBytes }] per arena (the main one first), or null without gdb. */
+/**
+ * glibc's arenas through gdb: [{ systemBytes, freeBytes, freeBins }] per arena (the main one
+ * first), or null without gdb. freeBins: the free chunks by malloc's size class,
+ * [{ fromBytes, toBytes, totalBytes, count }], largest total first: large chunks freed in the
+ * middle of the heap (outgrown arrays, say) stay resident, small ones are churn.
+ */
 export function mallocArenas(pid) {
   const dir = mkdtempSync(path.join(tmpdir(), 'rss-breakdown-'));
   const file = path.join(dir, 'malloc-info.xml');
@@ -38,6 +43,9 @@ export function mallocArenas(pid) {
     return [...xml.matchAll(/<heap nr="\d+">([\s\S]*?)<\/heap>/g)].map(([, body]) => ({
       systemBytes: Number(/<system type="current" size="(\d+)"\/>/.exec(body)?.[1] ?? 0),
       freeBytes: [...body.matchAll(/<total type="(?:fast|rest)" count="\d+" size="(\d+)"\/>/g)].reduce((a, m) => a + Number(m[1]), 0),
+      freeBins: [...body.matchAll(/<(?:size|unsorted) from="(\d+)" to="(\d+)" total="(\d+)" count="(\d+)"\/>/g)]
+        .map(([, from, to, total, count]) => ({ fromBytes: Number(from), toBytes: Number(to), totalBytes: Number(total), count: Number(count) }))
+        .sort((a, b) => b.totalBytes - a.totalBytes),
     }));
   } catch {
     return null;
@@ -47,6 +55,7 @@ export function mallocArenas(pid) {
 }
 
 const mb = (b) => (b / 1048576).toFixed(1);
+const kb = (b) => Math.round(b / 1024);
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const pids = process.argv.slice(2).map(Number);
@@ -69,5 +78,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     console.log(`  malloc: main arena ${mb(main.systemBytes)} MB from the system, ${mb(main.freeBytes)} MB of it free chunks;` +
       ` ${others.length} other arenas ${mb(sum(others, 'systemBytes'))} MB, ${mb(sum(others, 'freeBytes'))} MB free` +
       ' (mmapped blocks are in [anon], not here; free chunks malloc_trim gave back are counted free but not resident)');
+    const bins = main.freeBins.slice(0, 4).map((b) => `${mb(b.totalBytes)} MB in ${b.count} of ${kb(b.fromBytes)}-${kb(b.toBytes)} KB`);
+    console.log(`  main arena's free chunks, largest size classes: ${bins.join('; ')}`);
   }
 }
