@@ -56,7 +56,7 @@ function expectRows(col: ByteColumn, model: Map<number, Buffer>, rows: number, l
 
 describe('ByteColumn', () => {
   it('tells null from empty, and rows never set read as null', () => {
-    const col = new ByteColumn();
+    const col = new ByteColumn(4);
     col.set(0, Buffer.alloc(0));
     col.set(1, null);
     expect(col.isNull(0)).toBe(false);
@@ -116,7 +116,7 @@ describe('ByteColumn', () => {
   });
 
   it('takes a view of one of its own rows as a new value', () => {
-    const col = new ByteColumn(0);
+    const col = new ByteColumn(2, 0);
     col.set(0, Buffer.from('first'));
     col.set(1, col.view(0));
     col.set(0, col.view(0));
@@ -125,7 +125,7 @@ describe('ByteColumn', () => {
   });
 
   it('holds rows of OWN_BUFFER_BYTES or more outside the arena, and a 1 MB write copies no arena rows', () => {
-    const col = new ByteColumn(0);
+    const col = new ByteColumn(4, 0);
     col.set(0, Buffer.from('small'));
     const big = bytes(1 << 20, 3);
     const heldBefore = col.heldBytes;
@@ -145,7 +145,7 @@ describe('ByteColumn', () => {
   it('keeps every live row exact through random writes, frees and compactions', () => {
     const seed = Date.now() % 1_000_000;
     const next = rng(seed);
-    const col = new ByteColumn(4096);
+    const col = new ByteColumn(8, 4096);
     const model = new Map<number, Buffer>();
     const rows = 300;
     for (let op = 0; op < 20_000; op++) {
@@ -177,7 +177,7 @@ describe('ByteColumn', () => {
   });
 
   it('bounds the arena by the live bytes under rewrites', () => {
-    const col = new ByteColumn(64 * 1024);
+    const col = new ByteColumn(1000, 64 * 1024);
     for (let round = 0; round < 200; round++) for (let id = 0; id < 1000; id++) col.set(id, bytes(100, round + id));
     expect(col.liveBytes).toBe(100_000);
     // at most twice the live bytes plus the floor, and the headroom a compaction or growth leaves
@@ -187,7 +187,7 @@ describe('ByteColumn', () => {
   });
 
   it('spreads rows over several 16 MiB segments, never cutting one, and compacts and exports across them', () => {
-    const col = new ByteColumn(0);
+    const col = new ByteColumn(0, 0);
     const rows = 9_000; // ~36 MB of rows just under OWN_BUFFER_BYTES: three segments
     const sizeOf = (id: number) => OWN_BUFFER_BYTES - 1 - (id % 97);
     for (let id = 0; id < rows; id++) col.set(id, bytes(sizeOf(id), id));
@@ -200,7 +200,7 @@ describe('ByteColumn', () => {
     check(0);
     const ids = Int32Array.from({ length: rows }, (_, r) => r);
     const { run, lengths } = col.exportRun(ids, rows);
-    const other = new ByteColumn();
+    const other = new ByteColumn(0);
     other.importRun(0, run, lengths);
     expect(other.exportRun(ids, rows).run.equals(run)).toBe(true);
     for (const id of [0, 4000, 4100, 8200, rows - 1]) expect(other.copy(id)!.equals(bytes(sizeOf(id), id))).toBe(true);
@@ -215,14 +215,14 @@ describe('ByteColumn', () => {
   it('keeps a stretch from running over the end of a segment that rows fill exactly', () => {
     // Rows of 2 KiB fill the first segment (64 KiB doubling to 16 MiB) to its last byte, so
     // the next row's offset follows on from the last one's though it is in another segment.
-    const col = new ByteColumn(0);
+    const col = new ByteColumn(0, 0);
     const rows = 9000;
     for (let id = 0; id < rows; id++) col.set(id, bytes(2048, id));
     const ids = Int32Array.from({ length: rows }, (_, r) => r);
     const want = Buffer.concat(Array.from(ids, (id) => bytes(2048, id)));
     const { run, lengths } = col.exportRun(ids, rows);
     expect(run.equals(want)).toBe(true);
-    const other = new ByteColumn(0);
+    const other = new ByteColumn(0, 0);
     other.importRun(0, run, lengths);
     expect(other.exportRun(ids, rows).run.equals(want)).toBe(true);
     // A compaction moves them the same way into fresh segments.
@@ -232,7 +232,7 @@ describe('ByteColumn', () => {
   });
 
   it('grows from no rows to many', () => {
-    const col = new ByteColumn();
+    const col = new ByteColumn(0);
     for (let id = 0; id < 50_000; id++) col.setString(id, `/node-${id}`, 'latin1');
     for (let id = 0; id < 50_000; id += 997) expect(col.copy(id)!.toString('latin1')).toBe(`/node-${id}`);
     expect(col.isNull(50_000)).toBe(true);
@@ -268,7 +268,7 @@ describe('ByteColumn', () => {
   });
 
   it('imports a run of small rows with one arena copy, and exports it back the same', () => {
-    const col = new ByteColumn(0);
+    const col = new ByteColumn(0, 0);
     const n = 10_000;
     const lengths = new Int32Array(n);
     const parts: Buffer[] = [];

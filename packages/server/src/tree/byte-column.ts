@@ -1,5 +1,4 @@
 import assert from 'node:assert';
-import { SparseColumn } from './sparse-column.js';
 
 /**
  * Rows at least this long are held as Buffers of their own, not in the arena. Node gives a
@@ -57,16 +56,14 @@ const EMPTY = Buffer.alloc(0);
  *
  * Owned by one writer; not safe to share across threads. A `view` is only good until the
  * next set, setString, free or importRun (any of which may move every row); callers that
- * keep bytes take a `copy` or `share`. Ids are the caller's: each row's length and offset are
- * in paged columns (SparseColumn), which never copy to grow, and rows never set read as null.
+ * keep bytes take a `copy` or `share`. Ids are the caller's: the column grows to fit the
+ * highest id set, and rows never set read as null.
  */
 export class ByteColumn {
-  /** Each row's byte length plus one (0 for null: rows never set read as null), in pages that never copy to grow. */
-  private readonly lengthsPlus1 = new SparseColumn(1);
-  /** Each arena row's global offset as an int32 (meaningless for null, empty and own-buffer rows). */
-  private readonly offsets = new SparseColumn(1);
-  /** One past the highest row id ever set: where a compaction's walk stops. */
-  private rowLimit = 0;
+  /** Each row's byte length, NULL_LENGTH for null. */
+  private lengths: Int32Array;
+  /** Each arena row's global offset (meaningless for null, empty and own-buffer rows). */
+  private offsets: Uint32Array;
   /** Rows of OWN_BUFFER_BYTES or more, by id. */
   private readonly own = new Map<number, Buffer>();
   /** Segment k holds global offsets k * SEGMENT_BYTES on; appends go to the last one. */
@@ -84,7 +81,14 @@ export class ByteColumn {
   private compactionCount = 0;
 
   /** `compactFloorBytes` is for tests, which compact small arenas. */
-  constructor(private readonly compactFloorBytes = COMPACT_FLOOR_BYTES) {
+  constructor(
+    initialRows = 64,
+    private readonly compactFloorBytes = COMPACT_FLOOR_BYTES,
+  ) {
+    assert(Number.isInteger(initialRows) && initialRows >= 0, `initialRows ${initialRows}`);
+    const rows = Math.max(initialRows, 16);
+    this.lengths = new Int32Array(rows).fill(NULL_LENGTH);
+    this.offsets = new Uint32Array(rows);
     this.addSegment(MIN_FIRST_SEGMENT_BYTES);
   }
 
@@ -155,7 +159,7 @@ export class ByteColumn {
     if (n === NULL_LENGTH) return null;
     if (n === 0) return Buffer.alloc(0);
     if (n >= OWN_BUFFER_BYTES) return this.own.get(id)!;
-    const at = this.offsetOf(id);
+    const at = this.offsets[id]!;
     const w = at & WITHIN_MASK;
     return this.segments[at >>> SEGMENT_SHIFT]!.subarray(w, w + n);
   }
@@ -170,13 +174,13 @@ export class ByteColumn {
     const n = this.lengthOf(id);
     if (n <= 0) return EMPTY;
     if (n >= OWN_BUFFER_BYTES) return this.own.get(id)!;
-    return this.segments[this.offsetOf(id) >>> SEGMENT_SHIFT]!;
+    return this.segments[this.offsets[id]! >>> SEGMENT_SHIFT]!;
   }
 
   /** Where row `id`'s bytes start in `bufferOf(id)`. */
   startOf(id: number): number {
     const n = this.lengthOf(id);
-    return n <= 0 || n >= OWN_BUFFER_BYTES ? 0 : this.offsetOf(id) & WITHIN_MASK;
+    return n <= 0 || n >= OWN_BUFFER_BYTES ? 0 : this.offsets[id]! & WITHIN_MASK;
   }
 
   /** Row `id`'s bytes in a new Buffer the caller may keep; null for null. */
@@ -186,7 +190,7 @@ export class ByteColumn {
     const b = Buffer.allocUnsafe(n);
     if (n >= OWN_BUFFER_BYTES) this.own.get(id)!.copy(b);
     else if (n > 0) {
-      const at = this.offsetOf(id);
+      const at = this.offsets[id]!;
       const w = at & WITHIN_MASK;
       this.segments[at >>> SEGMENT_SHIFT]!.copy(b, 0, w, w + n);
     }
@@ -232,7 +236,7 @@ export class ByteColumn {
     if (n !== bytes.length) return false;
     if (n === 0) return true;
     if (n >= OWN_BUFFER_BYTES) return this.own.get(id)!.equals(bytes);
-    const at = this.offsetOf(id);
+    const at = this.offsets[id]!;
     const w = at & WITHIN_MASK;
     return this.segments[at >>> SEGMENT_SHIFT]!.compare(bytes, 0, n, w, w + n) === 0;
   }
@@ -257,7 +261,8 @@ export class ByteColumn {
       if (n < OWN_BUFFER_BYTES) small += n;
     }
     if (total !== run.length) throw new Error(`byte run of ${run.length} bytes does not match its ${count} row lengths adding up to ${total}`);
-    for (let r = 0; r < count; r++) this.clear(firstId + r);
+    this.ensureRows(firstId + count);
+    for (let r = 0; r < count; r++) if (this.lengths[firstId + r] !== NULL_LENGTH) this.clear(firstId + r);
     this.maybeCompact(small);
     // The stretch of run[from, p) not yet copied goes to global offset dst.
     let from = 0;
@@ -267,7 +272,7 @@ export class ByteColumn {
       const id = firstId + r;
       const n = lengths[r]!;
       if (n <= 0) {
-        this.lengthsPlus1.set(id, n + 1);
+        this.lengths[id] = n;
         continue;
       }
       if (n >= OWN_BUFFER_BYTES) {
@@ -275,7 +280,7 @@ export class ByteColumn {
         const b = Buffer.allocUnsafeSlow(n);
         copyBytes(run, p, p + n, b, 0);
         this.own.set(id, b);
-        this.lengthsPlus1.set(id, n + 1);
+        this.lengths[id] = n;
         this.ownBytes += n;
         p += n;
         from = p;
@@ -321,7 +326,7 @@ export class ByteColumn {
         to += this.own.get(id)!.copy(run, to);
         continue;
       }
-      const at = this.offsetOf(id);
+      const at = this.offsets[id]!;
       if (at !== end || at >>> SEGMENT_SHIFT !== start >>> SEGMENT_SHIFT) {
         to += this.copyOut(start, end, run, to);
         start = at;
@@ -334,21 +339,16 @@ export class ByteColumn {
   }
 
   private lengthOf(id: number): number {
-    return this.lengthsPlus1.word(id, 0) - 1;
+    return id < this.lengths.length ? this.lengths[id]! : NULL_LENGTH;
   }
 
-  /** Row `id`'s global offset in the arena. */
-  private offsetOf(id: number): number {
-    return this.offsets.word(id, 0) >>> 0;
-  }
-
-  /** Makes row `id` null, turning its arena bytes into garbage; every write starts here. */
+  /** Makes row `id` null (growing the row columns to hold it), turning its arena bytes into garbage. */
   private clear(id: number): void {
     checkId(id);
-    if (id >= this.rowLimit) this.rowLimit = id + 1;
-    const n = this.lengthOf(id);
+    if (id >= this.lengths.length) this.ensureRows(id + 1);
+    const n = this.lengths[id]!;
     if (n === NULL_LENGTH) return;
-    this.lengthsPlus1.set(id, 0);
+    this.lengths[id] = NULL_LENGTH;
     if (n >= OWN_BUFFER_BYTES) {
       this.own.delete(id);
       this.ownBytes -= n;
@@ -360,14 +360,14 @@ export class ByteColumn {
 
   private setOwn(id: number, b: Buffer): void {
     this.own.set(id, b);
-    this.lengthsPlus1.set(id, b.length + 1);
+    this.lengths[id] = b.length;
     this.ownBytes += b.length;
     this.maybeCompact(0);
   }
 
   private placed(id: number, at: number, n: number): void {
-    this.lengthsPlus1.set(id, n + 1);
-    this.offsets.set(id, at);
+    this.lengths[id] = n;
+    this.offsets[id] = at;
     this.arenaLive += n;
   }
 
@@ -434,10 +434,11 @@ export class ByteColumn {
       const w = start & WITHIN_MASK;
       old[start >>> SEGMENT_SHIFT]!.copy(this.segments[dst >>> SEGMENT_SHIFT]!, dst & WITHIN_MASK, w, w + (end - start));
     };
-    for (let id = 0; id < this.rowLimit; id++) {
-      const n = this.lengthOf(id);
+    const rows = this.lengths.length;
+    for (let id = 0; id < rows; id++) {
+      const n = this.lengths[id]!;
       if (n <= 0 || n >= OWN_BUFFER_BYTES) continue;
-      const from = this.offsetOf(id);
+      const from = this.offsets[id]!;
       const to = this.reserve(n);
       const together =
         from === end && from >>> SEGMENT_SHIFT === start >>> SEGMENT_SHIFT && to === dst + (end - start) && to >>> SEGMENT_SHIFT === dst >>> SEGMENT_SHIFT;
@@ -447,12 +448,30 @@ export class ByteColumn {
         dst = to;
       }
       end = from + n;
-      this.offsets.set(id, to);
+      this.offsets[id] = to;
       moved += n;
     }
     flush();
     assert(moved === live, 'compaction moved a different number of bytes than were live');
     this.compactionCount++;
+  }
+
+  /** Makes room for rows 0 .. rows - 1 without growing again (a load that knows how many rows come). */
+  reserveRows(rows: number): void {
+    this.ensureRows(rows);
+  }
+
+  /** Grows the row columns to hold at least `rows` rows (doubling), new rows null. */
+  private ensureRows(rows: number): void {
+    const old = this.lengths.length;
+    if (rows <= old) return;
+    const capacity = Math.max(rows, old * 2);
+    const lengths = new Int32Array(capacity).fill(NULL_LENGTH);
+    lengths.set(this.lengths);
+    const offsets = new Uint32Array(capacity);
+    offsets.set(this.offsets);
+    this.lengths = lengths;
+    this.offsets = offsets;
   }
 }
 

@@ -136,13 +136,14 @@ export class DataTree {
   }
 
   /**
-   * Sizes the path index for `nodes` nodes (a snapshot's count, before loading it), so a load
-   * fills it instead of doubling it, copying what it holds, as it goes (the node store's
-   * columns are paged and never copy). A hint: the tree still grows past it. At most MAX_RESERVED_NODES are reserved, whatever a snapshot says.
+   * Sizes the tree's tables for `nodes` nodes (a snapshot's count, before loading it), so a
+   * load fills them instead of doubling them, copying what they hold, as it goes. A hint: the
+   * tree still grows past it. At most MAX_RESERVED_NODES are reserved, whatever a snapshot says.
    */
   reserve(nodes: number): void {
     const n = Math.min(nodes, MAX_RESERVED_NODES);
     if (!(n > 0)) return;
+    this.store.reserve(n);
     this.pathIndex.reserve(n);
   }
 

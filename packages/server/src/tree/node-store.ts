@@ -22,6 +22,8 @@ export interface NodeFields {
   aversion: number;
 }
 
+const INITIAL_CAPACITY = 64;
+
 /** Version of the ColumnBlock layout (stored in every block). */
 export const COLUMN_BLOCK_VERSION = 1;
 /** czxid, mzxid, pzxid, ephemeralOwner, ctimeMs, mtimeMs: 8 bytes a row each. */
@@ -70,6 +72,8 @@ export interface ColumnBlock {
  * whether it still names the same node.
  */
 export class NodeStore {
+  /** Rows the byte columns' row arrays hold (they double; the paged columns never copy). */
+  private capacity = INITIAL_CAPACITY;
   // Every row has its own czxid and ctime; the ACL index is zero for the first list interned.
   private readonly czxid = new SparseColumn(2);
   private readonly ctime = new SparseColumn(2);
@@ -94,11 +98,11 @@ export class NodeStore {
    * Each row's path as UTF-8 bytes, off the V8 heap (null for a free row): the keys of the
    * tree's PathIndex, which must drop a row before its path is freed.
    */
-  readonly paths = new ByteColumn();
+  readonly paths = new ByteColumn(INITIAL_CAPACITY);
   /** Ids handed out so far, free ones included: the next new row's id. */
   private rowCount = 0;
   /** Each row's value; null for null data. */
-  private readonly values = new ByteColumn();
+  private readonly values = new ByteColumn(INITIAL_CAPACITY);
   /** Each row's children by id, in insertion order, listed in Java's HashSet order by `childNames`. */
   private readonly children = new ChildLists();
   /** Freed ids, reused last freed first. */
@@ -107,7 +111,11 @@ export class NodeStore {
 
   /** A new row holding `f`, at `path`; returns its id. */
   allocate(path: string, f: NodeFields): number {
-    const id = this.freeIds.pop() ?? this.rowCount++;
+    let id = this.freeIds.pop();
+    if (id === undefined) {
+      id = this.rowCount++;
+      if (id === this.capacity) this.reserve(this.capacity * 2);
+    }
     this.paths.setString(id, path, 'utf8');
     this.write(id, f);
     return id;
@@ -233,6 +241,16 @@ export class NodeStore {
     const w = this.cellWords;
     sub64(w[0]!, w[1]!, base.word(id, 0), base.word(id, 1), w);
     delta.set(id, w[0]!, w[1]!);
+  }
+
+  /** Makes room for `rows` rows in all, so they can be added without growing the columns (each column's capacity a power of two, as growth leaves it). */
+  reserve(rows: number): void {
+    if (rows <= this.capacity) return;
+    let cap = this.capacity;
+    while (cap < rows) cap *= 2;
+    this.capacity = cap;
+    this.paths.reserveRows(cap);
+    this.values.reserveRows(cap);
   }
 
   /** Rows in use. */
@@ -417,6 +435,7 @@ export class NodeStore {
     if (b.pathLengths?.length !== n * 4 || b.valueLengths?.length !== n * 4) throw bad('length columns');
     if (!Array.isArray(b.acls)) throw bad('ACL table');
     const first = this.rowCount;
+    if (this.capacity < first + n) this.reserve(first + n);
     // Every row's cells set, zero or not (a row past rowCount may hold a refused block's cells).
     const wide = int32s(b.wide);
     const narrow = int32s(b.narrow);
