@@ -5,21 +5,13 @@ import { AclInterner } from './acl-intern.js';
 import { ByteColumn } from './byte-column.js';
 import { ChildLists } from './child-lists.js';
 import { javaStringHash } from './java-hash-order.js';
-import { add64, SparseColumn, sub64 } from './sparse-column.js';
+import { SparseColumn } from './sparse-column.js';
+import { StatColumns, type StatFields } from './stat-columns.js';
 
-/** A znode's fields as the store takes them on create (the value is copied, never kept). */
-export interface NodeFields {
+/** A znode's fields as the store takes them (the value is copied, never kept). */
+export interface NodeFields extends StatFields {
   data: Buffer | null;
   acl: ACL[];
-  czxid: bigint;
-  mzxid: bigint;
-  pzxid: bigint;
-  ctimeMs: number;
-  mtimeMs: number;
-  ephemeralOwner: bigint;
-  version: number;
-  cversion: number;
-  aversion: number;
 }
 
 const INITIAL_CAPACITY = 64;
@@ -54,13 +46,9 @@ export interface ColumnBlock {
 /**
  * Every znode's fields in columns indexed by a node id, as a large tree holds millions of
  * them: one object per znode (with its bigints and boxed times) cost ~200 bytes of heap
- * beyond its path and value; here a row costs 20 bytes of dense columns outside the heap
- * (czxid, ctime, the ACL's index into the interned lists) plus its sparse fields: mzxid, pzxid
- * and mtime kept as their 64-bit difference from czxid or ctime, ephemeralOwner, the three
- * versions and the generation, in columns that hold pages only where a cell is not zero. A
- * znode created and never changed (most of a large tree) costs nothing in them; a row of
- * full columns cost 64 bytes. Every cell is moved as raw words, so 64-bit zxids and session
- * ids and every bit of a time stay exact. Values live off the V8 heap in a ByteColumn (one string a value cost a heap
+ * beyond its path and value; here its Stat fields are paged columns outside the heap
+ * (StatColumns, the base class: 16 bytes a row for a znode created and never changed, where
+ * full columns cost 64), its ACL an index into the interned lists. Values live off the V8 heap in a ByteColumn (one string a value cost a heap
  * object each, and V8's slack above the live heap grows with the heap), copied in: a value
  * holds no reference to the frame, log record or snapshot chunk it came in.
  *
@@ -71,29 +59,11 @@ export interface ColumnBlock {
  * times it was released, so a holder of an id across a change (a snapshot's walk) can tell
  * whether it still names the same node.
  */
-export class NodeStore {
+export class NodeStore extends StatColumns {
   /** Rows the byte columns' row arrays hold (they double; the paged columns never copy). */
   private capacity = INITIAL_CAPACITY;
-  // Every row has its own czxid and ctime; the ACL index is zero for the first list interned.
-  private readonly czxid = new SparseColumn(2);
-  private readonly ctime = new SparseColumn(2);
+  /** Each row's ACL as an index into the interned lists (zero, so no page, for the first list interned). */
   private readonly aclId = new SparseColumn(1);
-  // Sparse columns (pages only where a cell is not zero): mzxid, pzxid and mtime as their
-  // 64-bit difference from czxid or ctime (zero for a node never changed, and for pzxid a node
-  // that never had a child), the owner of ephemeral nodes only, versions above zero.
-  private readonly mzxidDelta = new SparseColumn(2);
-  private readonly pzxidDelta = new SparseColumn(2);
-  private readonly mtimeDelta = new SparseColumn(2);
-  private readonly owner = new SparseColumn(2);
-  private readonly versions = new SparseColumn(1);
-  private readonly cversions = new SparseColumn(1);
-  private readonly aversions = new SparseColumn(1);
-  /** Times each row was released (wrapping at 2^32). */
-  private readonly generations = new SparseColumn(1);
-  /** One 64-bit cell, seen as a bigint, as a double and as its two words: how raw bits move between columns without arithmetic on bigints. */
-  private readonly cell = new BigInt64Array(1);
-  private readonly cellTime = new Float64Array(this.cell.buffer);
-  private readonly cellWords = new Int32Array(this.cell.buffer);
   /**
    * Each row's path as UTF-8 bytes, off the V8 heap (null for a free row): the keys of the
    * tree's PathIndex, which must drop a row before its path is freed.
@@ -125,19 +95,7 @@ export class NodeStore {
   write(id: number, f: NodeFields): void {
     this.setData(id, f.data);
     this.aclId.set(id, this.acls.idOf(f.acl));
-    // The bases first: the sparse columns keep differences from them.
-    this.cell[0] = f.czxid;
-    this.czxid.set(id, this.cellWords[0]!, this.cellWords[1]!);
-    this.cellTime[0] = f.ctimeMs;
-    this.ctime.set(id, this.cellWords[0]!, this.cellWords[1]!);
-    this.setMzxid(id, f.mzxid);
-    this.setPzxid(id, f.pzxid);
-    this.setMtime(id, f.mtimeMs);
-    this.cell[0] = f.ephemeralOwner;
-    this.owner.set(id, this.cellWords[0]!, this.cellWords[1]!);
-    this.versions.set(id, f.version);
-    this.cversions.set(id, f.cversion);
-    this.aversions.set(id, f.aversion);
+    this.writeStat(id, f);
   }
 
   /** Frees row `id` for reuse; the caller has unlinked it from its parent and the path map. */
@@ -146,101 +104,8 @@ export class NodeStore {
     this.paths.free(id);
     this.values.free(id);
     this.children.clear(id);
-    this.generations.set(id, this.generations.word(id, 0) + 1);
+    this.bumpGeneration(id);
     this.freeIds.push(id);
-  }
-
-  /** Times row `id` was released, modulo 2^32: a holder of an id across a change compares it to tell whether the row still names the same node. */
-  generationOf(id: number): number {
-    return this.generations.word(id, 0) >>> 0;
-  }
-
-  czxidOf(id: number): bigint {
-    return this.read(this.czxid, id).cell[0]!;
-  }
-
-  mzxidOf(id: number): bigint {
-    return this.fromBase(this.mzxidDelta, this.czxid, id).cell[0]!;
-  }
-
-  setMzxid(id: number, zxid: bigint): void {
-    this.cell[0] = zxid;
-    this.setDelta(this.mzxidDelta, this.czxid, id);
-  }
-
-  pzxidOf(id: number): bigint {
-    return this.fromBase(this.pzxidDelta, this.czxid, id).cell[0]!;
-  }
-
-  setPzxid(id: number, zxid: bigint): void {
-    this.cell[0] = zxid;
-    this.setDelta(this.pzxidDelta, this.czxid, id);
-  }
-
-  ctimeOf(id: number): number {
-    return this.read(this.ctime, id).cellTime[0]!;
-  }
-
-  mtimeOf(id: number): number {
-    return this.fromBase(this.mtimeDelta, this.ctime, id).cellTime[0]!;
-  }
-
-  setMtime(id: number, ms: number): void {
-    this.cellTime[0] = ms;
-    this.setDelta(this.mtimeDelta, this.ctime, id);
-  }
-
-  ephemeralOwnerOf(id: number): bigint {
-    return this.owner.isZero(id) ? 0n : this.read(this.owner, id).cell[0]!;
-  }
-
-  versionOf(id: number): number {
-    return this.versions.word(id, 0);
-  }
-
-  setVersion(id: number, version: number): void {
-    this.versions.set(id, version);
-  }
-
-  cversionOf(id: number): number {
-    return this.cversions.word(id, 0);
-  }
-
-  setCversion(id: number, cversion: number): void {
-    this.cversions.set(id, cversion);
-  }
-
-  aversionOf(id: number): number {
-    return this.aversions.word(id, 0);
-  }
-
-  setAversion(id: number, aversion: number): void {
-    this.aversions.set(id, aversion);
-  }
-
-  /** Bytes the paged columns hold (not the children lists' or the byte columns'). */
-  get columnBytes(): number {
-    return [this.czxid, this.ctime, this.aclId, this.mzxidDelta, this.pzxidDelta, this.mtimeDelta, this.owner, this.versions, this.cversions, this.aversions, this.generations].reduce((a, c) => a + c.heldBytes, 0);
-  }
-
-  /** Puts row `id`'s cell of a 64-bit column into `cell`; returns this, to read it. */
-  private read(column: SparseColumn, id: number): this {
-    this.cellWords[0] = column.word(id, 0);
-    this.cellWords[1] = column.word(id, 1);
-    return this;
-  }
-
-  /** Puts base + delta (row `id`'s cell of each) into `cell`; returns this, to read it. */
-  private fromBase(delta: SparseColumn, base: SparseColumn, id: number): this {
-    add64(base.word(id, 0), base.word(id, 1), delta.word(id, 0), delta.word(id, 1), this.cellWords);
-    return this;
-  }
-
-  /** Stores `cell` - base (row `id`'s cell) as row `id`'s delta. */
-  private setDelta(delta: SparseColumn, base: SparseColumn, id: number): void {
-    const w = this.cellWords;
-    sub64(w[0]!, w[1]!, base.word(id, 0), base.word(id, 1), w);
-    delta.set(id, w[0]!, w[1]!);
   }
 
   /** Makes room for `rows` rows in all, so they can be added without growing the columns (each column's capacity a power of two, as growth leaves it). */
@@ -369,30 +234,11 @@ export class NodeStore {
     assert(endianness() === 'LE', 'column snapshots are written in little-endian byte order');
     const wide = new Int32Array(WIDE_COLUMNS * count * 2);
     const narrow = new Int32Array(NARROW_COLUMNS * count);
-    // Cell r of block column c (in ColumnBlock order) is at wide[(c * count + r) * 2].
-    const put = (c: number, r: number, low: number, high: number) => {
-      const at = (c * count + r) * 2;
-      wide[at] = low;
-      wide[at + 1] = high;
-    };
-    const d = this.cellWords;
-    const putFromBase = (c: number, r: number, id: number, base: SparseColumn, delta: SparseColumn) => {
-      add64(base.word(id, 0), base.word(id, 1), delta.word(id, 0), delta.word(id, 1), d);
-      put(c, r, d[0]!, d[1]!);
-    };
+    this.exportStat(ids, count, wide, narrow);
     const localAcl = new Map<number, number>();
     const acls: ACL[][] = [];
     for (let r = 0; r < count; r++) {
       const id = ids[r]!;
-      put(0, r, this.czxid.word(id, 0), this.czxid.word(id, 1));
-      putFromBase(1, r, id, this.czxid, this.mzxidDelta);
-      putFromBase(2, r, id, this.czxid, this.pzxidDelta);
-      put(3, r, this.owner.word(id, 0), this.owner.word(id, 1));
-      put(4, r, this.ctime.word(id, 0), this.ctime.word(id, 1));
-      putFromBase(5, r, id, this.ctime, this.mtimeDelta);
-      narrow[r] = this.versions.word(id, 0);
-      narrow[count + r] = this.cversions.word(id, 0);
-      narrow[2 * count + r] = this.aversions.word(id, 0);
       const aclId = this.aclId.word(id, 0);
       let local = localAcl.get(aclId);
       if (local === undefined) {
@@ -439,24 +285,7 @@ export class NodeStore {
     // Every row's cells set, zero or not (a row past rowCount may hold a refused block's cells).
     const wide = int32s(b.wide);
     const narrow = int32s(b.narrow);
-    const d = this.cellWords;
-    for (let r = 0; r < n; r++) {
-      const id = first + r;
-      const czLow = wide[r * 2]!;
-      const czHigh = wide[r * 2 + 1]!;
-      this.czxid.set(id, czLow, czHigh);
-      this.ctime.set(id, wide[(4 * n + r) * 2]!, wide[(4 * n + r) * 2 + 1]!);
-      sub64(wide[(n + r) * 2]!, wide[(n + r) * 2 + 1]!, czLow, czHigh, d);
-      this.mzxidDelta.set(id, d[0]!, d[1]!);
-      sub64(wide[(2 * n + r) * 2]!, wide[(2 * n + r) * 2 + 1]!, czLow, czHigh, d);
-      this.pzxidDelta.set(id, d[0]!, d[1]!);
-      this.owner.set(id, wide[(3 * n + r) * 2]!, wide[(3 * n + r) * 2 + 1]!);
-      sub64(wide[(5 * n + r) * 2]!, wide[(5 * n + r) * 2 + 1]!, wide[(4 * n + r) * 2]!, wide[(4 * n + r) * 2 + 1]!, d);
-      this.mtimeDelta.set(id, d[0]!, d[1]!);
-      this.versions.set(id, narrow[r]!);
-      this.cversions.set(id, narrow[n + r]!);
-      this.aversions.set(id, narrow[2 * n + r]!);
-    }
+    this.importStat(first, n, wide, narrow);
     const aclIds = b.acls.map((acl) => this.acls.idOf(acl));
     const localAcl = narrow.subarray(3 * n);
     const pathLengths = uint32s(b.pathLengths);
@@ -485,24 +314,9 @@ export class NodeStore {
   copyRow(from: number, to: number): void {
     this.aclId.set(to, this.aclId.word(from, 0));
     this.values.set(to, this.values.view(from));
-    const mzxid = this.mzxidOf(from);
-    const pzxid = this.pzxidOf(from);
-    const mtimeMs = this.mtimeOf(from);
-    this.czxid.set(to, this.czxid.word(from, 0), this.czxid.word(from, 1));
-    this.ctime.set(to, this.ctime.word(from, 0), this.ctime.word(from, 1));
-    this.setMzxid(to, mzxid);
-    this.setPzxid(to, pzxid);
-    this.setMtime(to, mtimeMs);
-    this.owner.set(to, this.owner.word(from, 0), this.owner.word(from, 1));
-    this.versions.set(to, this.versions.word(from, 0));
-    this.cversions.set(to, this.cversions.word(from, 0));
-    this.aversions.set(to, this.aversions.word(from, 0));
+    this.copyStat(from, to);
   }
 
-  /** Whether row `id` has a non-zero ephemeralOwner, read without making a bigint. */
-  hasOwner(id: number): boolean {
-    return !this.owner.isZero(id);
-  }
 }
 
 /** Where the last name of the path in `bytes[start..end)` starts: past its last '/' (a loop: names are short, and Buffer.lastIndexOf is a native call). */
