@@ -21,11 +21,11 @@
 // (`leader-N.cpuprofile`, `follower-N.cpuprofile`) for bench/profile-summary.mjs.
 // Batching makes the per-op figures fall as throughput rises: compare runs of similar ops/s.
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { fourLetter, sleep, startMembers, waitForLeader } from './local-ensemble.mjs';
 
 const { values: o } = parseArgs({
   options: {
@@ -55,48 +55,11 @@ const base = Number(o.ports);
 const client = (i) => base + i;
 const profDir = o['cpu-prof'] && path.resolve(o['cpu-prof']);
 
-rmSync(o.dir, { recursive: true, force: true });
-const procs = ids.map((i) => {
-  const home = path.join(o.dir, `node-${i}`);
-  mkdirSync(path.join(home, 'data'), { recursive: true });
-  writeFileSync(path.join(home, 'data', 'myid'), `${i}\n`);
-  const lines = ['tickTime=2000', 'initLimit=10', 'syncLimit=5', `dataDir=${home}/data`, '4lw.commands.whitelist=*', 'admin.enableServer=false', 'maxClientCnxns=0', 'standaloneEnabled=false'];
-  lines.push(...o.cfg.split(',').filter(Boolean), ...ids.map((j) => `server.${j}=127.0.0.1:${base + 10 + j}:${base + 20 + j};127.0.0.1:${client(j)}`));
-  writeFileSync(path.join(home, 'zoo.cfg'), `${lines.join('\n')}\n`);
-  const prof = profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `node-${i}.cpuprofile`] : [];
-  const p = spawn(process.execPath, [...prof, path.join(repo, 'packages/server/dist/bin/zkserver.js'), '--config', path.join(home, 'zoo.cfg'), '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'], cwd: home });
-  const log = createWriteStream(path.join(home, 'server.log'));
-  p.stdout.pipe(log);
-  p.stderr.pipe(log);
-  return p;
+const { procs, stopAll } = startMembers({
+  ids, base, dir: o.dir, zabBin: path.join(repo, 'packages/server/dist/bin/zkserver.js'), cfg: o.cfg.split(',').filter(Boolean),
+  nodeArgs: (i) => (profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', `node-${i}.cpuprofile`] : []),
 });
-const stopAll = async () => {
-  for (const p of procs) if (p.exitCode === null) p.kill('SIGTERM');
-  await Promise.all(procs.map((p) => (p.exitCode !== null ? null : new Promise((r) => p.once('exit', r)))));
-};
-
-function fourLetter(port, word) {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    let out = '';
-    const timer = setTimeout(() => (s.destroy(), resolve(out)), 2000);
-    s.on('connect', () => s.write(word));
-    s.on('data', (d) => (out += d));
-    s.on('close', () => (clearTimeout(timer), resolve(out)));
-    s.on('error', () => undefined);
-  });
-}
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-let modes = [];
-for (const deadline = Date.now() + 60_000; ; await sleep(200)) {
-  modes = await Promise.all(ids.map(async (i) => /Mode: (\w+)/.exec(await fourLetter(client(i), 'srvr'))?.[1] ?? null));
-  if (modes.filter((m) => m === 'leader').length === 1 && modes.every(Boolean)) break;
-  if (Date.now() > deadline) {
-    await stopAll();
-    throw new Error(`no leader within 60 s: ${modes}`);
-  }
-}
+const modes = await waitForLeader(ids.map(client), stopAll);
 const leader = modes.indexOf('leader');
 const roleOf = (m) => (m === leader ? 'leader' : 'follower');
 const TICK_MS = 10; // USER_HZ is 100 on Linux
