@@ -7,6 +7,7 @@ import { History } from './history.js';
 import type { Entry, Message } from './messages.js';
 import { QuorumPeer, type PeerInit } from './peer.js';
 import { QuorumAssertionError } from './assert.js';
+import { APPLY_BEFORE_COMMITS_MAX_TXNS } from './leader.js';
 
 type P = string;
 const timings = { initLimitTicks: 40, syncLimitTicks: 10, pingIntervalTicks: 2, finalizeWaitTicks: 1 };
@@ -337,16 +338,38 @@ function commitOrder(before: (leader: QuorumPeer<P>, sent: Send[]) => void = () 
 }
 
 describe('a commit', () => {
-  it('goes to the followers before the leader applies it (a learner\'s client does not wait for the leader\'s apply)', () => {
-    expect(commitOrder()).toEqual(['COMMIT->1', 'COMMIT->2', 'commit']);
+  it('of a few txns is applied on the leader before the followers\' COMMITs when no learner asked (its own client waits)', () => {
+    expect(commitOrder()).toEqual(['commit', 'COMMIT->1', 'COMMIT->2']);
   });
 
-  it('goes first to the learner whose REQUEST came last (its client most likely waits for it)', () => {
+  it('goes first to the learner whose REQUEST came last (its client most likely waits for it), then the leader applies it', () => {
     const order = commitOrder((leader, sent) => {
       const toTwo = sent.find((e) => e.to === 2)!.msg as Extract<Message<P>, { type: 'PROPOSAL' }>;
       leader.onMessage(2, { type: 'REQUEST', link: toTwo.link, payload: 'b' });
       expect(leader.takeEffects().map((e) => e.kind)).toEqual(['request']);
     });
-    expect(order).toEqual(['COMMIT->2', 'COMMIT->1', 'commit']);
+    expect(order).toEqual(['COMMIT->2', 'commit', 'COMMIT->1']);
+  });
+
+  it(`of more than ${APPLY_BEFORE_COMMITS_MAX_TXNS} txns goes to every follower before the leader applies it (a learner's client does not wait for a long apply)`, () => {
+    const c = new Cluster([1, 2, 3]);
+    c.settle();
+    const leader = c.leader()!;
+    const follower = c.peers.get(1)!;
+    let zxid = 0n;
+    const proposals: Send[] = [];
+    for (let i = 0; i <= APPLY_BEFORE_COMMITS_MAX_TXNS; i++) {
+      zxid = leader.nextZxid()!;
+      leader.propose(zxid, `t${i}`);
+      proposals.push(...(leader.takeEffects() as Send[]).filter((e) => e.to === 1));
+    }
+    leader.onPersisted(zxid);
+    for (const p of proposals) follower.onMessage(3, p.msg);
+    follower.takeEffects();
+    follower.onPersisted(zxid);
+    const ack = follower.takeEffects().find((e) => e.kind === 'send')! as Send;
+    leader.onMessage(1, ack.msg);
+    const order = leader.takeEffects().map((e) => (e.kind === 'send' ? `${e.msg.type}->${e.to}` : e.kind));
+    expect(order).toEqual(['COMMIT->1', 'COMMIT->2', 'commit']);
   });
 });

@@ -64,9 +64,13 @@ export async function startEnsembleMember(
   const openAtMs = performance.now();
   const storage = await openStorage({ dataDir: persistence.dataDir, dataLogDir: persistence.dataLogDir, warn: (msg, fields) => log.warn(fields ?? {}, msg) });
   // Since the process started (performance.now()'s origin): how long node, the modules and
-  // the storage took before recovery, wall and this process's CPU, for a restart's timeline.
+  // the storage took before recovery, wall and this process's CPU and page faults (see
+  // RecoveryPhase.minorFaults), for a restart's timeline.
   const cpu = process.cpuUsage();
-  log.info({ openMs: Math.round(performance.now() - openAtMs), sinceStartMs: Math.round(performance.now()), cpuSinceStartMs: Math.round((cpu.user + cpu.system) / 1000) }, 'storage opened');
+  log.info(
+    { openMs: Math.round(performance.now() - openAtMs), sinceStartMs: Math.round(performance.now()), cpuSinceStartMs: Math.round((cpu.user + cpu.system) / 1000), minorFaults: process.resourceUsage().minorPageFault },
+    'storage opened',
+  );
   let node: EnsembleNode;
   let purger: Purger;
   try {

@@ -69,6 +69,22 @@ async function until(clock: ManualClock, cond: () => boolean, what: string): Pro
   }
 }
 
+/** Each member's write-trace marks, as `<event> <zxid in hex>`. */
+function stepMarks() {
+  const marks = new Map<number, string[]>([1, 2, 3].map((id) => [id, []]));
+  const traceOf = (id: number): WriteTrace => ({ mark: (event, zxid) => void marks.get(id)!.push(`${event} ${zxid?.toString(16)}`), close: () => undefined });
+  return { marks, traceOf };
+}
+
+/** A virtual network whose members' transports `wrap` changes (marks a call, delays a message). */
+function networkWith(wrap: <P>(myId: number, t: Transport<P>) => Transport<P>): MemoryNetwork {
+  return new (class extends MemoryNetwork {
+    override transport<P>(myId: number): (events: TransportEvents<P>) => Transport<P> {
+      return (events) => wrap(myId, super.transport<P>(myId)(events));
+    }
+  })();
+}
+
 const leaderOf = (ns: EnsembleNode[]) => ns.find((n) => n.server.writePath.kind === 'leader' && n.server.writePath.serving);
 const allServing = (ns: EnsembleNode[]) => ns.every((n) => n.server.writePath.serving);
 
@@ -148,17 +164,9 @@ describe('EnsembleNode over in-memory storage and a virtual network', () => {
 
   it('a leader sends its PROPOSALs, then issues its own log write in the same turn (the followers do not wait for it)', async () => {
     const clock = new ManualClock();
-    const marks = new Map<number, string[]>([1, 2, 3].map((id) => [id, []]));
-    const traceOf = (id: number): WriteTrace => ({ mark: (event, zxid) => void marks.get(id)!.push(`${event} ${zxid?.toString(16)}`), close: () => undefined });
+    const { marks, traceOf } = stepMarks();
     // The transport's flush (the corked sends leave now) is marked too.
-    const net = new (class extends MemoryNetwork {
-      override transport<P>(myId: number): (events: TransportEvents<P>) => Transport<P> {
-        return (events) => {
-          const t = super.transport<P>(myId)(events);
-          return { ...t, flush: () => void marks.get(myId)!.push('flush') };
-        };
-      }
-    })();
+    const net = networkWith((myId, t) => ({ ...t, flush: () => void marks.get(myId)!.push('flush') }));
     const ns = await ensemble(clock, net, false, () => log, traceOf);
     await until(clock, () => !!leaderOf(ns) && allServing(ns), 'a leader and two serving followers');
     const leader = leaderOf(ns)!;
@@ -171,6 +179,50 @@ describe('EnsembleNode over in-memory storage and a virtual network', () => {
     const to = mine.indexOf(`log-write ${zxid}`);
     expect(from).toBeGreaterThanOrEqual(0);
     expect(mine.slice(from, to + 1)).toEqual([`append ${zxid}`, `send-PROPOSAL ${zxid}`, `send-PROPOSAL ${zxid}`, 'flush', `log-write ${zxid}`]);
+  });
+
+  it("a leader applies its own client's write before the other learners' COMMITs, and a sync its apply answers reaches a learner after that learner's COMMIT", async () => {
+    const clock = new ManualClock();
+    const { marks, traceOf } = stepMarks();
+    // ACKs take a few turns longer than other messages, so the ping round of a sync is confirmed
+    // before the write ahead of it commits: the leader then answers the sync inside its apply.
+    const later = (turns: number, f: () => void): void => void (turns ? setImmediate(() => later(turns - 1, f)) : f());
+    const net = networkWith((_, t) => ({ ...t, send: (to, msg) => (msg.type === 'ACK' ? later(5, () => t.send(to, msg)) : t.send(to, msg)) }));
+    const ns = await ensemble(clock, net, false, () => log, traceOf);
+    await until(clock, () => !!leaderOf(ns) && allServing(ns), 'a leader and two serving followers');
+    const leader = leaderOf(ns)!;
+    const [a, b] = ns.filter((n) => n !== leader) as [EnsembleNode, EnsembleNode];
+    const sid = 0x7an;
+    leader.server.submitInternal(OpCode.createSession, sid, { timeoutMs: 30_000 });
+    await until(clock, () => ns.every((n) => n.server.sessionTimeouts.has(sid)), 'the session on every member');
+    const create = (n: EnsembleNode, cxid: number, path: string) => {
+      const w = waiter(OpCode.create, cxid);
+      n.server.writePath.submit({ type: OpCode.create, sessionId: sid, cxid, record: { path, data: null, acl: OPEN, flags: 0 }, authIds: [] }, w);
+      return w;
+    };
+    // Rounds: b asks for a sync while the leader's own write is in flight, and a forwards a write
+    // right after, so a's REQUEST is the last and b's COMMIT is one of those sent after the apply.
+    const seen: boolean[] = [];
+    let splitAtLeast = 0;
+    for (let round = 0; round < 5; round++) {
+      const own = create(leader, 10 + round, `/own${round}`);
+      let synced = false;
+      b.server.writePath.sync(() => {
+        seen.push(b.server.tree.getNode(`/own${round}`) !== undefined);
+        synced = true;
+      });
+      // b's REQUEST leaves on the next turn (a's would leave at once): a's comes after it.
+      await new Promise((r) => setImmediate(r));
+      const forwarded = create(a, 20 + round, `/fwd${round}`);
+      await until(clock, () => synced && own.state === 'ready' && forwarded.state === 'ready', `round ${round}`);
+      const zxid = leader.server.tree.getNode(`/own${round}`)!.czxid.toString(16);
+      const steps = marks.get(leader.server.settings.serverId)!.filter((m) => m.endsWith(` ${zxid}`) && (m.startsWith('applied') || m.startsWith('send-COMMIT')));
+      if (steps.indexOf(`applied ${zxid}`) < steps.lastIndexOf(`send-COMMIT ${zxid}`)) splitAtLeast++;
+    }
+    // The sync's answer followed b's COMMIT on its link: b held the write when its sync returned.
+    expect(seen).toEqual([true, true, true, true, true]);
+    // And the path under test was taken: some COMMIT of the leader's own write left after its apply.
+    expect(splitAtLeast).toBeGreaterThan(0);
   });
 
   it("a learner's only waiting write leaves for the leader before the turn's other I/O; one behind it waits for the turn", async () => {

@@ -3,7 +3,7 @@ import { memoryStorage, type MemoryStorage } from '@zab/storage';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { DataTree } from '../tree/data-tree.js';
-import { RecoveryError, recover } from './recovery.js';
+import { RecoveryError, phaseTimer, recover } from './recovery.js';
 import { snapshotMeta, type StoredTxn } from './stored-state.js';
 
 const log = pino({ level: 'silent' });
@@ -110,5 +110,29 @@ describe('recover', () => {
     // Once the log no longer reaches back to the older snapshot, nothing is served.
     await storage.log.dropBefore(21n);
     await expect(recover(storage, false, log)).rejects.toThrow(/^txn log: starts at 0x15 but replay must start right after snapshot 0xa/);
+  });
+});
+
+describe('phaseTimer', () => {
+  it('counts the page faults of memory first touched within the phase', () => {
+    const end = phaseTimer('load');
+    // 64 MiB: past glibc's largest mmap threshold, so fresh pages from the kernel, never reused ones.
+    const fresh = Buffer.allocUnsafeSlow(64 * 1024 * 1024);
+    fresh.fill(1);
+    const phase = end();
+    expect(phase.name).toBe('load');
+    // 16,384 faults of 4 KiB pages; far fewer (32) where malloc asks for transparent huge pages.
+    expect(phase.minorFaults).toBeGreaterThanOrEqual(32);
+    expect(phase.cpuMs).toBeGreaterThanOrEqual(0);
+    expect(fresh[fresh.length - 1]).toBe(1);
+  });
+
+  it('reports every phase of a recovery with its faults', async () => {
+    const storage = memoryStorage();
+    await logged(storage, 1n, 30n);
+    await snapshot(storage, 10n);
+    const state = await recover(storage, false, log);
+    expect(state.phases.map((p) => p.name)).toEqual(['check', 'load', 'replay']);
+    for (const p of state.phases) expect(Number.isInteger(p.minorFaults) && p.minorFaults >= 0).toBe(true);
   });
 });

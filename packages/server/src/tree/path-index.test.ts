@@ -60,6 +60,23 @@ describe('PathIndex', () => {
     expect(index.heldBytes).toBe(held); // 1,001 still fit: reserve is a floor, growth goes on as before
   });
 
+  it('touchSlots only reads: every path is found as before, of hashes present or not, whatever their sign', () => {
+    const keys = new ArrayKeys();
+    const index = new PathIndex(keys);
+    const paths = Array.from({ length: 500 }, (_, i) => `/t/${NAMES[i % NAMES.length]}-${i}`);
+    const ids = paths.map((p) => keys.allocate(p));
+    for (const id of ids) index.add(id);
+    const hashOf = (p: string) => {
+      const b = Buffer.from(p, 'utf8');
+      return hashBytes(b, 0, b.length);
+    };
+    const hashes = new Int32Array([...paths, '/absent', '/t/also-absent'].map(hashOf).concat([-1, 0x7fffffff, -0x80000000, 0, 0]));
+    index.touchSlots(hashes, hashes.length - 2); // a count short of the array, as restoreBlock's scratch is
+    expect(index.size).toBe(500);
+    paths.forEach((p, i) => expect(index.get(p)).toBe(ids[i]));
+    expect(index.get('/absent')).toBe(-1);
+  });
+
   it('agrees with a Map through random adds and removes, with ids reused and the table growing', () => {
     for (const seed of [1, 2, 3]) {
       const random = rng(seed);

@@ -71,6 +71,8 @@ export class PathIndex {
   private lastFound = 0;
   /** UTF-8 of a non-ASCII path being looked up. */
   private scratch = Buffer.allocUnsafe(256);
+  /** What touchSlots read (see there). */
+  private touched = 0;
 
   constructor(
     private readonly keys: PathKeys,
@@ -124,6 +126,22 @@ export class PathIndex {
         return id;
       }
     }
+  }
+
+  /**
+   * Reads the home slot of each of `hashes[0..count)` and nothing else, so that the lookups
+   * and inserts of those hashes that follow find their slots in the cache. A lookup's first
+   * read of a large table is a cache and TLB miss, and within a lookup it waits on the one
+   * before; here the reads do not depend on each other and the CPU overlaps them. Restoring
+   * a block of a snapshot (thousands of new paths) reads its slots so first.
+   */
+  touchSlots(hashes: Int32Array, count: number): void {
+    const t = this.table;
+    const mask = this.mask;
+    let seen = 0;
+    for (let i = 0; i < count; i++) seen ^= t[2 * (hashes[i]! & mask)]!;
+    // Kept, so that the compiler cannot drop the reads as unused.
+    this.touched = seen;
   }
 
   /** Sizes the table to hold `paths` paths in all without growing. */

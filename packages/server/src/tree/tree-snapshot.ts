@@ -31,7 +31,15 @@ export interface SnapshotTreeView {
  * back (a fuzzy snapshot may hold a path twice: the later copy wins).
  */
 export class TreeSnapshot {
+  /** Per-row figures of the block being restored (restoreBlock), grown to the largest block seen. */
+  private rows = { hash: new Int32Array(0), parentHash: new Int32Array(0), slash: new Int32Array(0), chars: new Int32Array(0) };
+
   constructor(private readonly tree: SnapshotTreeView) {}
+
+  private rowScratch(n: number): { hash: Int32Array; parentHash: Int32Array; slash: Int32Array; chars: Int32Array } {
+    if (this.rows.hash.length < n) this.rows = { hash: new Int32Array(n), parentHash: new Int32Array(n), slash: new Int32Array(n), chars: new Int32Array(n) };
+    return this.rows;
+  }
 
   /**
    * The tree as snapshot entries, parents before children (nodeIds' order). Safe to
@@ -153,12 +161,12 @@ export class TreeSnapshot {
     const run = b.paths;
     const lengths = uint32s(b.pathLengths);
     const root = this.tree.rootId();
+    const rows = this.rowScratch(b.rows);
+    // First every path's hash, its parent's hash and end, and its length in UTF-16 units,
+    // then the index's home slots of all of them read at once (PathIndex.touchSlots): the
+    // loop below then finds them in the cache instead of waiting on a miss a row.
     let start = 0;
-    let lastParent = -1;
-    let lastParentStart = 0;
-    let lastParentEnd = 0;
     for (let r = 0; r < b.rows; r++) {
-      const id = first + r;
       const end = start + lengths[r]!;
       let h = HASH_SEED;
       let slash = start;
@@ -174,7 +182,23 @@ export class TreeSnapshot {
         if ((byte & 0xc0) !== 0x80) chars += byte >= 0xf0 ? 2 : 1;
         h = hashStep(h, byte);
       }
-      const hash = hashFinish(h);
+      rows.hash[r] = hashFinish(h);
+      rows.parentHash[r] = hashFinish(parentState);
+      rows.slash[r] = slash;
+      rows.chars[r] = chars;
+      start = end;
+    }
+    pathIndex.touchSlots(rows.hash, b.rows);
+    start = 0;
+    let lastParent = -1;
+    let lastParentStart = 0;
+    let lastParentEnd = 0;
+    for (let r = 0; r < b.rows; r++) {
+      const id = first + r;
+      const end = start + lengths[r]!;
+      const slash = rows.slash[r]!;
+      const chars = rows.chars[r]!;
+      const hash = rows.hash[r]!;
       const existing = pathIndex.find(run, start, end, hash);
       if (existing >= 0) {
         // The later copy wins, in the row the path already has (see restoreNode).
@@ -184,7 +208,7 @@ export class TreeSnapshot {
         let parent: number;
         if (slash === start) parent = root;
         else if (lastParent >= 0 && sameBytes(run, lastParentStart, lastParentEnd, start, slash)) parent = lastParent;
-        else parent = pathIndex.find(run, start, slash, hashFinish(parentState));
+        else parent = pathIndex.find(run, start, slash, rows.parentHash[r]!);
         if (parent < 0) throw new Error(`snapshot entry ${run.toString('utf8', start, end)} comes before its parent`);
         lastParent = parent;
         lastParentStart = start;
