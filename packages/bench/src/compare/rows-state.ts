@@ -30,12 +30,16 @@ function pidsFrom(ctx: RowContext, first: ReturnType<typeof aFollower>): number[
 
 const n = (x: number) => x.toLocaleString('en-US');
 
-/** How long settledRss watches at most, and the steadiness it waits for. */
-const SETTLE = { maxS: 30, steadyS: 5, toleranceBytes: 2 * 1024 * 1024 };
+/**
+ * How long settledRss watches at most, and the steadiness it waits for. The window is longer
+ * than the quiet a server may wait before it gives memory back (zab's second idle collection
+ * comes six idle seconds after its first): a 5 s window ended before it on some members.
+ */
+const SETTLE = { maxS: 60, steadyS: 10, toleranceBytes: 2 * 1024 * 1024 };
 
 /**
  * Each pid's RSS once the members have been left alone: sampled every second until no member's
- * RSS has fallen by more than 2 MB over the last 5 samples, for at most 30 s. A server that
+ * RSS has fallen by more than 2 MB over the last 10 samples, for at most 60 s. A server that
  * gives back memory when idle (a JVM's periodic collection, zab's idle collection) shows it
  * here; right after a fill both still hold what the fill grew.
  */
