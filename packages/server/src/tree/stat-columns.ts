@@ -150,20 +150,10 @@ export class StatColumns {
     this.aversions.set(id, f.aversion);
   }
 
-  /** Overwrites row `to`'s Stat fields with row `from`'s. */
+  /** Overwrites row `to`'s Stat fields with row `from`'s: every cell as it is (the deltas come with their bases). */
   protected copyStat(from: number, to: number): void {
-    const mzxid = this.mzxidOf(from);
-    const pzxid = this.pzxidOf(from);
-    const mtimeMs = this.mtimeOf(from);
-    this.czxid.set(to, this.czxid.word(from, 0), this.czxid.word(from, 1));
-    this.ctime.set(to, this.ctime.word(from, 0), this.ctime.word(from, 1));
-    this.setMzxid(to, mzxid);
-    this.setPzxid(to, pzxid);
-    this.setMtime(to, mtimeMs);
-    this.owner.set(to, this.owner.word(from, 0), this.owner.word(from, 1));
-    this.versions.set(to, this.versions.word(from, 0));
-    this.cversions.set(to, this.cversions.word(from, 0));
-    this.aversions.set(to, this.aversions.word(from, 0));
+    for (const c of [this.czxid, this.ctime, this.mzxidDelta, this.pzxidDelta, this.mtimeDelta, this.owner]) c.set(to, c.word(from, 0), c.word(from, 1));
+    for (const c of [this.versions, this.cversions, this.aversions]) c.set(to, c.word(from, 0));
   }
 
   /** Counts a release of row `id`. */

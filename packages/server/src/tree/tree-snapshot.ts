@@ -36,7 +36,7 @@ export class TreeSnapshot {
 
   constructor(private readonly tree: SnapshotTreeView) {}
 
-  private rowScratch(n: number): { hash: Int32Array; parentHash: Int32Array; slash: Int32Array; chars: Int32Array } {
+  private rowScratch(n: number): TreeSnapshot['rows'] {
     if (this.rows.hash.length < n) this.rows = { hash: new Int32Array(n), parentHash: new Int32Array(n), slash: new Int32Array(n), chars: new Int32Array(n) };
     return this.rows;
   }
