@@ -139,6 +139,10 @@ export class EffectRunner {
           peer.onPersisted(last.zxid);
         }
         void this.pump();
+        // What that sent (a follower's ACK, a leader's COMMITs after its apply) leaves now: the
+        // log encodes and hands over its next batch right after this returns, and the sends
+        // corked to the end of the tick would wait for that (ENSEMBLE_LOG: ACK before encode).
+        this.transport.flush();
       },
       (err) => parts.onFatal(new DriverFailure('the txn log append', err)),
       parts.onSynced,
