@@ -102,7 +102,7 @@ describe('EffectRunner: a leader\'s held append', () => {
     await r.durable();
     // Once 1 is durable, what queued behind it goes out in one write.
     expect(r.persisted).toEqual([1n]);
-    expect(r.steps.slice(4)).toEqual(['flush', 'write 2,3']);
+    expect(r.steps.slice(4)).toEqual(['write 2,3']);
     await r.durable();
     expect(r.persisted).toEqual([1n, 3n]);
   });
