@@ -11,9 +11,10 @@ const entry = (zxid: bigint): Entry<TxnPayload> => ({ zxid, payload: { hdr: {} a
 /**
  * A leader's runner over a core that hands out scripted effects, a transport and a log that
  * write down what reaches them in one list (`steps`), and log appends that stay in flight
- * until the test lets them be durable.
+ * until the test lets them be durable. `onPersisted`: the effects the core emits when a
+ * batch is durable (none by default).
  */
-function leaderRunner() {
+function leaderRunner(onPersisted: (zxid: bigint) => Effect<TxnPayload>[] = () => []) {
   const steps: string[] = [];
   const persisted: bigint[] = [];
   const effects: Effect<TxnPayload>[] = [];
@@ -21,7 +22,10 @@ function leaderRunner() {
   const peer = {
     state: 'LEADING',
     takeEffects: () => effects.splice(0),
-    onPersisted: (zxid: bigint) => persisted.push(zxid),
+    onPersisted: (zxid: bigint) => {
+      persisted.push(zxid);
+      effects.push(...onPersisted(zxid));
+    },
     onMessage: () => undefined,
     onLinkDown: () => undefined,
     onTick: () => undefined,
@@ -34,7 +38,7 @@ function leaderRunner() {
   };
   const transport = (): Transport<TxnPayload> => ({
     listen: async () => undefined,
-    send: (to, msg) => steps.push(`${msg.type} ${msg.type === 'PROPOSAL' ? msg.entries.map((e) => e.zxid).join(',') : ''} to ${to}`),
+    send: (to, msg) => steps.push(`${msg.type} ${msg.type === 'PROPOSAL' ? msg.entries.map((e) => e.zxid).join(',') : msg.type === 'ACK' ? msg.zxid : ''} to ${to}`),
     sendInParts: () => undefined,
     flush: () => steps.push('flush'),
     closeLink: () => undefined,
@@ -101,5 +105,17 @@ describe('EffectRunner: a leader\'s held append', () => {
     expect(r.steps.slice(4)).toEqual(['write 2,3']);
     await r.durable();
     expect(r.persisted).toEqual([1n, 3n]);
+  });
+});
+
+describe('EffectRunner: a follower\'s durable batch', () => {
+  it('sends its ACK before the next batch is handed to the log', async () => {
+    const r = leaderRunner((zxid) => [{ kind: 'send', to: 3, msg: { type: 'ACK', link: 1, zxid } }]);
+    await r.emit({ kind: 'role', state: 'FOLLOWING', leader: 3, epoch: 1n }, { kind: 'append', entries: [entry(1n)] });
+    await r.emit({ kind: 'append', entries: [entry(2n)] });
+    expect(r.steps).toEqual(['write 1']);
+    await r.durable();
+    // The ACK is flushed before batch 2 is encoded and handed over, not corked behind it.
+    expect(r.steps).toEqual(['write 1', 'ACK 1 to 3', 'flush', 'write 2']);
   });
 });

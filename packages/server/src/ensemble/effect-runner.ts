@@ -139,6 +139,11 @@ export class EffectRunner {
           peer.onPersisted(last.zxid);
         }
         void this.pump();
+        // A follower's ACK leaves now: the log encodes and hands over its next batch right
+        // after this returns, and a send corked to the end of the tick would wait for that
+        // (ENSEMBLE_LOG: ACK before encode). Not a leader's: its COMMITs sent after its apply
+        // leave after the replies to its own clients, which are corked to the end of the tick.
+        if (!this.leading) this.transport.flush();
       },
       (err) => parts.onFatal(new DriverFailure('the txn log append', err)),
       parts.onSynced,
