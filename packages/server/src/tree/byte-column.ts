@@ -1,5 +1,4 @@
 import assert from 'node:assert';
-import { mappedArrayBuffer } from './page-slabs.js';
 
 /**
  * Rows at least this long are held as Buffers of their own, not in the arena. Node gives a
@@ -88,8 +87,8 @@ export class ByteColumn {
   ) {
     assert(Number.isInteger(initialRows) && initialRows >= 0, `initialRows ${initialRows}`);
     const rows = Math.max(initialRows, 16);
-    this.lengths = rowLengths(rows);
-    this.offsets = rowOffsets(rows);
+    this.lengths = new Int32Array(rows).fill(NULL_LENGTH);
+    this.offsets = new Uint32Array(rows);
     this.addSegment(MIN_FIRST_SEGMENT_BYTES);
   }
 
@@ -383,7 +382,7 @@ export class ByteColumn {
         // more than the copy (measured: ~5 ms a MB on a loaded VM), while pages not yet
         // written cost nothing.
         const doubled = Math.max(tail.length * 2, this.tailUsed + n);
-        const bigger = segmentBuffer(doubled > FIRST_SEGMENT_DOUBLING_BYTES ? SEGMENT_BYTES : doubled);
+        const bigger = Buffer.allocUnsafeSlow(doubled > FIRST_SEGMENT_DOUBLING_BYTES ? SEGMENT_BYTES : doubled);
         tail.copy(bigger, 0, 0, this.tailUsed);
         this.segmentBytes += bigger.length - tail.length;
         this.segments[0] = bigger;
@@ -399,7 +398,7 @@ export class ByteColumn {
   }
 
   private addSegment(bytes: number): void {
-    this.segments.push(segmentBuffer(bytes));
+    this.segments.push(Buffer.allocUnsafeSlow(bytes));
     this.segmentBytes += bytes;
     this.tailUsed = 0;
   }
@@ -467,27 +466,13 @@ export class ByteColumn {
     const old = this.lengths.length;
     if (rows <= old) return;
     const capacity = Math.max(rows, old * 2);
-    const lengths = rowLengths(capacity);
+    const lengths = new Int32Array(capacity).fill(NULL_LENGTH);
     lengths.set(this.lengths);
-    const offsets = rowOffsets(capacity);
+    const offsets = new Uint32Array(capacity);
     offsets.set(this.offsets);
     this.lengths = lengths;
     this.offsets = offsets;
   }
-}
-
-/** `rows` row lengths, all null; a large one a mapping of its own (mappedArrayBuffer: it lives as long as the column). */
-function rowLengths(rows: number): Int32Array {
-  return new Int32Array(mappedArrayBuffer(rows * 4), 0, rows).fill(NULL_LENGTH);
-}
-
-function rowOffsets(rows: number): Uint32Array {
-  return new Uint32Array(mappedArrayBuffer(rows * 4), 0, rows);
-}
-
-/** An arena segment of `bytes`; a full one a mapping of its own (mappedArrayBuffer). */
-function segmentBuffer(bytes: number): Buffer {
-  return Buffer.from(mappedArrayBuffer(bytes), 0, bytes);
 }
 
 function checkId(id: number): void {

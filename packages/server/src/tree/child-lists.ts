@@ -1,6 +1,5 @@
 import assert from 'node:assert';
 import { javaBucketHash } from './java-hash-order.js';
-import { PageSlabs } from './page-slabs.js';
 import { SparseColumn } from './sparse-column.js';
 
 /** log2 of the table a parent's java.util.HashSet starts with: ZooKeeper's DataNode makes `new HashSet<>(8)`. */
@@ -29,22 +28,14 @@ const FIRST_TABLE_LOG2 = 3;
  * and the caller names each child's parent (the parent of its path); add and remove are O(1).
  */
 export class ChildLists {
-  private readonly firstPlus1: SparseColumn;
-  private readonly nextPlus1: SparseColumn;
+  private readonly firstPlus1 = new SparseColumn(1);
+  private readonly nextPlus1 = new SparseColumn(1);
   /** The previous sibling, plus one; a first child's is its parent's last child. */
-  private readonly prevPlus1: SparseColumn;
-  private readonly counts: SparseColumn;
+  private readonly prevPlus1 = new SparseColumn(1);
+  private readonly counts = new SparseColumn(1);
   /** log2 of the parent's HashSet table; 0 for a parent that never had a child (no set yet). */
-  private readonly tableLog2: SparseColumn;
+  private readonly tableLog2 = new SparseColumn(1);
 
-  /** `slabs`: where the columns take their pages (the owning store's, shared by all its columns). */
-  constructor(slabs: PageSlabs = new PageSlabs()) {
-    this.firstPlus1 = new SparseColumn(1, slabs);
-    this.nextPlus1 = new SparseColumn(1, slabs);
-    this.prevPlus1 = new SparseColumn(1, slabs);
-    this.counts = new SparseColumn(1, slabs);
-    this.tableLog2 = new SparseColumn(1, slabs);
-  }
 
   count(parent: number): number {
     return this.counts.word(parent, 0);

@@ -63,7 +63,7 @@ export class NodeStore extends StatColumns {
   /** Rows the byte columns' row arrays hold (they double; the paged columns never copy). */
   private capacity = INITIAL_CAPACITY;
   /** Each row's ACL as an index into the interned lists (zero, so no page, for the first list interned). */
-  private readonly aclId = new SparseColumn(1, this.pageSlabs);
+  private readonly aclId = new SparseColumn(1);
   /**
    * Each row's path as UTF-8 bytes, off the V8 heap (null for a free row): the keys of the
    * tree's PathIndex, which must drop a row before its path is freed.
@@ -74,7 +74,7 @@ export class NodeStore extends StatColumns {
   /** Each row's value; null for null data. */
   private readonly values = new ByteColumn(INITIAL_CAPACITY);
   /** Each row's children by id, in insertion order, listed in Java's HashSet order by `childNames`. */
-  private readonly children = new ChildLists(this.pageSlabs);
+  private readonly children = new ChildLists();
   /** Freed ids, reused last freed first. */
   private readonly freeIds: number[] = [];
   private readonly acls = new AclInterner();

@@ -1,5 +1,4 @@
 import assert from 'node:assert';
-import { mappedArrayBuffer } from './page-slabs.js';
 
 /**
  * Where a PathIndex reads its keys: row `id`'s path as UTF-8 bytes. `view` is good until the
@@ -231,8 +230,7 @@ export class PathIndex {
 
 /** A table of `slots` empty slots. */
 function emptyTable(slots: number): Int32Array {
-  // A large table a mapping of its own: see mappedArrayBuffer.
-  const t = new Int32Array(mappedArrayBuffer(8 * slots), 0, 2 * slots);
+  const t = new Int32Array(2 * slots);
   for (let i = 0; i < t.length; i += 2) t[i] = EMPTY;
   return t;
 }

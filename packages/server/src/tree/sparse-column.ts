@@ -1,5 +1,4 @@
 import assert from 'node:assert';
-import { PageSlabs } from './page-slabs.js';
 
 /** Rows a page holds: 4,096 (16 KiB of int32 cells, 32 KiB of 64-bit ones). */
 const PAGE_SHIFT = 12;
@@ -16,18 +15,13 @@ const PAGE_MASK = PAGE_ROWS - 1;
  *
  * A 64-bit cell is two int32 words, low first (as a little-endian BigInt64Array or
  * Float64Array lays them out), so callers move raw bits without making a bigint. Rows never
- * set read as zero. Pages are never freed: a column that was once full stays paged in. Pages
- * come from `slabs`, which a tree's columns share (so its pages lie together, outside malloc's
- * heap: see PageSlabs); a column given none has slabs of its own.
+ * set read as zero. Pages are never freed: a column that was once full stays paged in.
  */
 export class SparseColumn {
   /** Page k holds rows k * PAGE_ROWS on, `words` int32s a row; null while all zero. */
   private pages: (Int32Array | null)[] = [];
 
-  constructor(
-    private readonly words: 1 | 2,
-    private readonly slabs: PageSlabs = new PageSlabs(),
-  ) {}
+  constructor(private readonly words: 1 | 2) {}
 
   /** Word `w` (0: low, 1: high) of row `id`'s cell, as an int32. */
   word(id: number, w: 0 | 1): number {
@@ -51,7 +45,7 @@ export class SparseColumn {
     if (!p) {
       if ((low | (this.words === 2 ? high : 0)) === 0) return;
       while (this.pages.length <= k) this.pages.push(null);
-      p = this.pages[k] = this.slabs.int32s(PAGE_ROWS * this.words);
+      p = this.pages[k] = new Int32Array(PAGE_ROWS * this.words);
     }
     const at = (id & PAGE_MASK) * this.words;
     p[at] = low;

@@ -1,4 +1,3 @@
-import { PageSlabs } from './page-slabs.js';
 import { add64, SparseColumn, sub64 } from './sparse-column.js';
 
 /** A znode's Stat fields as a row takes them (NodeFields less the value and ACL). */
@@ -25,28 +24,21 @@ export interface StatFields {
  * every bit of a time (a NaN's payload, -0) come back exact. Rows never written read as zero.
  */
 export class StatColumns {
-  /** Where every paged column of this tree (these, the ACL index, the children lists) takes its pages. */
-  protected readonly pageSlabs = new PageSlabs();
-  private readonly czxid = new SparseColumn(2, this.pageSlabs);
-  private readonly ctime = new SparseColumn(2, this.pageSlabs);
-  private readonly mzxidDelta = new SparseColumn(2, this.pageSlabs);
-  private readonly pzxidDelta = new SparseColumn(2, this.pageSlabs);
-  private readonly mtimeDelta = new SparseColumn(2, this.pageSlabs);
-  private readonly owner = new SparseColumn(2, this.pageSlabs);
-  private readonly versions = new SparseColumn(1, this.pageSlabs);
-  private readonly cversions = new SparseColumn(1, this.pageSlabs);
-  private readonly aversions = new SparseColumn(1, this.pageSlabs);
+  private readonly czxid = new SparseColumn(2);
+  private readonly ctime = new SparseColumn(2);
+  private readonly mzxidDelta = new SparseColumn(2);
+  private readonly pzxidDelta = new SparseColumn(2);
+  private readonly mtimeDelta = new SparseColumn(2);
+  private readonly owner = new SparseColumn(2);
+  private readonly versions = new SparseColumn(1);
+  private readonly cversions = new SparseColumn(1);
+  private readonly aversions = new SparseColumn(1);
   /** Times each row was released (wrapping at 2^32). */
-  private readonly generations = new SparseColumn(1, this.pageSlabs);
+  private readonly generations = new SparseColumn(1);
   /** One 64-bit cell, seen as a bigint, as a double and as its two words: how raw bits move between columns without arithmetic on bigints. */
   private readonly cell = new BigInt64Array(1);
   private readonly cellTime = new Float64Array(this.cell.buffer);
   private readonly cellWords = new Int32Array(this.cell.buffer);
-
-  /** Slabs the tree's column pages were carved from so far (for tests and memory accounts). */
-  get pageSlabCount(): number {
-    return this.pageSlabs.slabs;
-  }
 
   /** Times row `id` was released, modulo 2^32: a holder of an id across a change compares it to tell whether the row still names the same node. */
   generationOf(id: number): number {
