@@ -110,7 +110,7 @@ describe('EffectRunner: a leader\'s held append', () => {
 
 describe('EffectRunner: a follower\'s durable batch', () => {
   it('sends its ACK before the next batch is handed to the log', async () => {
-    const r = leaderRunner((zxid) => [{ kind: 'send', to: 3, msg: { type: 'ACK', link: 1, zxid } }]);
+    const r = leaderRunner((zxid) => [{ kind: 'send', to: 3, msg: { type: 'ACK', link: 1, zxid, newLeader: false } }]);
     await r.emit({ kind: 'role', state: 'FOLLOWING', leader: 3, epoch: 1n }, { kind: 'append', entries: [entry(1n)] });
     await r.emit({ kind: 'append', entries: [entry(2n)] });
     expect(r.steps).toEqual(['write 1']);
