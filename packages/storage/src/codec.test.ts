@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checksum, decodeChecked, encodeChecked } from './codec.js';
+import { ALONE_FROM_BYTES, checksum, decodeChecked, encodeChecked, pack, packAlone, unpackAll } from './codec.js';
 import { CorruptDataError } from './errors.js';
 
 const roundTrip = (v: unknown) => decodeChecked(encodeChecked(v), 'test');
@@ -47,5 +47,17 @@ describe('codec', () => {
     const junk = Buffer.from([0, 0, 0, 0, 0x92, 0x01]);
     junk.writeUInt32BE(checksum(junk.subarray(4)));
     expect(() => decodeChecked(junk, 'x')).toThrow(/x: undecodable record/);
+  });
+
+  it('packs a large value alone: records packed after it do not share (and so keep alive) its memory', () => {
+    const block = { columns: 1, rows: Buffer.alloc(2 * ALONE_FROM_BYTES, 7) };
+    const big = packAlone(block);
+    const after = [encodeChecked({ zxid: 1n }), pack([1, 2, 3])];
+    for (const small of after) expect(small.buffer === big.buffer).toBe(false);
+    expect(unpackAll(big)).toEqual([block]);
+    expect(roundTrip({ zxid: 1n })).toEqual({ zxid: 1n });
+    // A small value packed alone leaves the shared target as it is: no allocation a record.
+    const small = packAlone([4]);
+    expect(pack([5]).buffer === small.buffer).toBe(true);
   });
 });

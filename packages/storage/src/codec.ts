@@ -22,6 +22,28 @@ export function pack(value: unknown, reserveBytes = 0): Buffer {
   return reserveBytes ? packr.pack(value, RESERVE_START_SPACE | reserveBytes) : packr.pack(value);
 }
 
+/** Output of packAlone from which msgpackr is given a fresh target. */
+export const ALONE_FROM_BYTES = 64 * 1024;
+/** The fresh target's size: msgpackr's own first one. */
+const FRESH_TARGET_BYTES = 8192;
+
+/**
+ * Packs `value` (a snapshot's column block, ~0.5 MB) so that nothing packed later shares its
+ * memory. msgpackr packs every value into one shared target, slices its output from it and
+ * packs the next values after it in the same target, which it replaces only when full, by one
+ * of the same size (or four times the size of a value that does not fit). So after a snapshot
+ * block every target is ~2 MB, and a small record kept from one (a txn in the log's unwritten
+ * tail, a committed proposal) keeps all 2 MB alive: in malloc's main heap, among the
+ * snapshot's freed blocks, where it pins every hole below it (after 1,000,000 creates, five
+ * such targets held 40-55 MB of free chunks resident). Given a fresh small target after a
+ * large output, later records share only that, and the large target dies with the block.
+ */
+export function packAlone(value: unknown): Buffer {
+  const out = packr.pack(value);
+  if (out.length >= ALONE_FROM_BYTES) packr.useBuffer(Buffer.allocUnsafeSlow(FRESH_TARGET_BYTES));
+  return out;
+}
+
 /** Every value of a run of concatenated msgpack values. */
 export function unpackAll(buf: Buffer): unknown[] {
   return packr.unpackMultiple(buf) as unknown[];

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { hex64 } from '@zab/jute';
-import { checksum, decodeChecked, pack, unpackAll } from './codec.js';
+import { checksum, decodeChecked, packAlone, unpackAll } from './codec.js';
 import { CorruptDataError } from './errors.js';
 import type { SkippedSnapshot, SnapshotInfo, StorageWarn } from './types.js';
 
@@ -89,7 +89,7 @@ export async function* chunkEntries(entries: AsyncIterable<unknown> | Iterable<u
       await nextTurn();
       sliceStart = performance.now();
     }
-    const packed = pack(e);
+    const packed = packAlone(e);
     parts.push(packed);
     size += packed.length;
     count++;
