@@ -9,12 +9,12 @@ import type { TxnPayload } from './txn-payload.js';
 const entry = (zxid: bigint): Entry<TxnPayload> => ({ zxid, payload: { hdr: {} as TxnHeader, txn: {} as Txn } });
 
 /**
- * A leader's runner over a core that hands out scripted effects, a transport and a log that
+ * A runner (leading until a role effect says otherwise) over a core that hands out scripted effects, a transport and a log that
  * write down what reaches them in one list (`steps`), and log appends that stay in flight
  * until the test lets them be durable. `onPersisted`: the effects the core emits when a
  * batch is durable (none by default).
  */
-function leaderRunner(onPersisted: (zxid: bigint) => Effect<TxnPayload>[] = () => []) {
+function scriptedRunner(onPersisted: (zxid: bigint) => Effect<TxnPayload>[] = () => []) {
   const steps: string[] = [];
   const persisted: bigint[] = [];
   const effects: Effect<TxnPayload>[] = [];
@@ -87,13 +87,13 @@ const propose = (zxid: bigint): Effect<TxnPayload>[] => {
 
 describe('EffectRunner: a leader\'s held append', () => {
   it('with no write in flight, flushes the PROPOSALs and starts its write in the same turn', async () => {
-    const r = leaderRunner();
+    const r = scriptedRunner();
     await r.emit({ kind: 'role', state: 'LEADING', leader: 3, epoch: 1n }, ...propose(1n));
     expect(r.steps).toEqual(['PROPOSAL 1 to 1', 'PROPOSAL 1 to 2', 'flush', 'write 1']);
   });
 
   it('with a write in flight (log busy), queues the txns behind it and leaves the PROPOSALs corked', async () => {
-    const r = leaderRunner();
+    const r = scriptedRunner();
     await r.emit({ kind: 'role', state: 'LEADING', leader: 3, epoch: 1n }, ...propose(1n));
     r.steps.length = 0;
     await r.emit(...propose(2n), ...propose(3n));
@@ -110,7 +110,7 @@ describe('EffectRunner: a leader\'s held append', () => {
 
 describe('EffectRunner: a follower\'s durable batch', () => {
   it('sends its ACK before the next batch is handed to the log', async () => {
-    const r = leaderRunner((zxid) => [{ kind: 'send', to: 3, msg: { type: 'ACK', link: 1, zxid, newLeader: false } }]);
+    const r = scriptedRunner((zxid) => [{ kind: 'send', to: 3, msg: { type: 'ACK', link: 1, zxid, newLeader: false } }]);
     await r.emit({ kind: 'role', state: 'FOLLOWING', leader: 3, epoch: 1n }, { kind: 'append', entries: [entry(1n)] });
     await r.emit({ kind: 'append', entries: [entry(2n)] });
     expect(r.steps).toEqual(['write 1']);
